@@ -1,0 +1,80 @@
+package io.tandem.common.bootstrap;
+
+import io.grpc.BindableService;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.tandem.common.logging.EventLog;
+import io.tandem.common.logging.LogEvent;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The service's {@code grpc.health.v1} status: one switch for the whole server ({@code ""}) and
+ * every service name registered on it. Starts {@code NOT_SERVING} — grpc-java's
+ * {@link HealthStatusManager} would start the server entry at {@code SERVING}.
+ */
+public final class HealthState {
+  private static final Logger LOG = LoggerFactory.getLogger(HealthState.class);
+
+  private final HealthStatusManager manager = new HealthStatusManager();
+  private final Set<String> serviceNames = new LinkedHashSet<>();
+  private boolean serving;
+  private String reason = "starting";
+  private boolean terminal;
+
+  public HealthState() {
+    manager.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
+  }
+
+  public BindableService service() {
+    return manager.getHealthService();
+  }
+
+  /** Adds a service name whose status follows the server's. */
+  public synchronized void register(String serviceName) {
+    serviceNames.add(serviceName);
+    manager.setStatus(serviceName, status());
+  }
+
+  /** Sets {@code SERVING} or {@code NOT_SERVING}; {@code reason} says why (logged on change). */
+  public synchronized void set(boolean nowServing, String why) {
+    if (terminal || (nowServing == serving && why.equals(reason))) {
+      return;
+    }
+    boolean changed = nowServing != serving;
+    serving = nowServing;
+    reason = why;
+    if (changed) {
+      EventLog.emit(LOG, LogEvent.HEALTH_CHANGED, "status", status(), "reason", why);
+    }
+    manager.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status());
+    for (String name : serviceNames) {
+      manager.setStatus(name, status());
+    }
+  }
+
+  public synchronized boolean serving() {
+    return serving;
+  }
+
+  /** Why the service is (not) serving. */
+  public synchronized String reason() {
+    return reason;
+  }
+
+  /** Shutting down: everything {@code NOT_SERVING} for good. */
+  public synchronized void terminate() {
+    if (!terminal) {
+      terminal = true;
+      serving = false;
+      reason = "shutting down";
+      manager.enterTerminalState();
+    }
+  }
+
+  private ServingStatus status() {
+    return serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+  }
+}

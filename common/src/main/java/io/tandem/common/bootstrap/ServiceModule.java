@@ -1,0 +1,57 @@
+package io.tandem.common.bootstrap;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import com.google.inject.multibindings.Multibinder;
+import io.grpc.ServerServiceDefinition;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What every Tandem service has: a clock, a health state, the gRPC server and the lifecycle.
+ * A service's own module adds {@link ManagedService}s (started in binding order),
+ * {@link ServerServiceDefinition}s and {@link LongLivedStreams} to the sets declared here.
+ */
+final class ServiceModule extends AbstractModule {
+  private final String serviceName;
+  private final int port;
+
+  ServiceModule(String serviceName, int port) {
+    this.serviceName = serviceName;
+    this.port = port;
+  }
+
+  @Override
+  protected void configure() {
+    binder().requireExplicitBindings();
+    binder().requireAtInjectOnConstructors();
+    bind(Clock.class).toInstance(Clock.systemUTC());
+    Multibinder.newSetBinder(binder(), ManagedService.class);
+    Multibinder.newSetBinder(binder(), ServerServiceDefinition.class);
+    Multibinder.newSetBinder(binder(), LongLivedStreams.class);
+  }
+
+  @Provides
+  @Singleton
+  HealthState health() {
+    return new HealthState();
+  }
+
+  @Provides
+  @Singleton
+  GrpcServer grpcServer(Set<ServerServiceDefinition> services, Set<LongLivedStreams> streamOwners,
+      HealthState health) {
+    return new GrpcServer(serviceName, port, services, streamOwners, health);
+  }
+
+  @Provides
+  @Singleton
+  Lifecycle lifecycle(Set<ManagedService> parts, GrpcServer server) {
+    List<ManagedService> ordered = new ArrayList<>(parts);
+    ordered.add(server);
+    return new Lifecycle(serviceName, ordered);
+  }
+}

@@ -1,0 +1,67 @@
+package io.tandem.common.bootstrap;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.google.inject.Module;
+import com.google.inject.Stage;
+import io.tandem.common.logging.EventLog;
+import io.tandem.common.logging.LogEvent;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+
+/**
+ * Builds a service from Guice modules ({@link Stage#PRODUCTION}, explicit bindings only),
+ * starts its lifecycle and, for a {@code main}, keeps it running until SIGTERM.
+ */
+public final class ServiceRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(ServiceRunner.class);
+
+  private ServiceRunner() {}
+
+  /** Builds and starts the service; the caller owns the returned handle and closes it. */
+  public static RunningService start(String serviceName, int port, Module... modules) throws Exception {
+    List<Module> all = new ArrayList<>(List.of(modules));
+    all.add(new ServiceModule(serviceName, port));
+    Injector injector = Guice.createInjector(Stage.PRODUCTION, all);
+    Lifecycle lifecycle = injector.getInstance(Lifecycle.class);
+    lifecycle.start();
+    return new RunningService(injector, lifecycle, injector.getInstance(GrpcServer.class));
+  }
+
+  /**
+   * For a service's {@code main}: starts the service, stops it gracefully on SIGTERM or
+   * Ctrl-C, and returns the process exit code once it has stopped (0) or failed to start (1).
+   */
+  public static int runUntilStopped(String serviceName, int port, Module... modules) {
+    routeJavaUtilLogging();
+    EventLog.emit(LOG, LogEvent.SERVICE_STARTING, "service", serviceName, "port", port,
+        "pid", ProcessHandle.current().pid());
+    RunningService service;
+    try {
+      service = start(serviceName, port, modules);
+    } catch (Exception e) {
+      LOG.error("{} did not start", serviceName, e);
+      return 1;
+    }
+    Thread hook = new Thread(service::close, serviceName + "-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      service.awaitTermination();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      service.close();
+    }
+    return 0;
+  }
+
+  /** gRPC and Netty log through java.util.logging; send it to the same place as ours. */
+  public static void routeJavaUtilLogging() {
+    if (!SLF4JBridgeHandler.isInstalled()) {
+      SLF4JBridgeHandler.removeHandlersForRootLogger();
+      SLF4JBridgeHandler.install();
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package io.tandem.common.retry;
+
+import io.github.resilience4j.core.IntervalFunction;
+import java.time.Duration;
+
+/**
+ * Jittered exponential backoff for reconnect loops: the n-th consecutive failure waits
+ * {@code min(max, initial * multiplier^(n-1) * (1 ± jitter))}; a success resets the count.
+ *
+ * <p>The interval arithmetic is resilience4j's {@link IntervalFunction}; this class adds the
+ * attempt counter a long-lived connection needs. Not thread-safe: one per reconnect loop.
+ */
+public final class Backoff {
+  /** Past this many doublings every policy has reached its maximum; IntervalFunction iterates per attempt. */
+  private static final int ATTEMPT_CAP = 64;
+
+  private final Policy policy;
+  private final IntervalFunction intervals;
+  private int failures;
+
+  /** The shape of a backoff; immutable and shareable. */
+  public record Policy(Duration initial, Duration max, double multiplier, double jitter) {
+    /** Reconnects to Tandem services: 100 ms, doubling, up to 5 s, ±20 %. */
+    public static final Policy RECONNECT = new Policy(Duration.ofMillis(100), Duration.ofSeconds(5), 2.0, 0.2);
+
+    public Policy {
+      if (initial.isNegative() || initial.isZero()) {
+        throw new IllegalArgumentException("initial must be positive: " + initial);
+      }
+      if (max.compareTo(initial) < 0) {
+        throw new IllegalArgumentException("max " + max + " is below initial " + initial);
+      }
+      if (multiplier < 1.0) {
+        throw new IllegalArgumentException("multiplier must be at least 1: " + multiplier);
+      }
+      if (jitter < 0.0 || jitter >= 1.0) {
+        throw new IllegalArgumentException("jitter must be in [0, 1): " + jitter);
+      }
+    }
+  }
+
+  public Backoff(Policy policy) {
+    this.policy = policy;
+    this.intervals = IntervalFunction.ofExponentialRandomBackoff(
+        policy.initial(), policy.multiplier(), policy.jitter(), policy.max());
+  }
+
+  /** Records a failure and returns how long to wait before the next attempt. */
+  public Duration nextDelay() {
+    failures = failures == Integer.MAX_VALUE ? failures : failures + 1;
+    return Duration.ofMillis(intervals.apply(Math.min(failures, ATTEMPT_CAP)));
+  }
+
+  /** Records a success: the next failure waits the initial interval again. */
+  public void reset() {
+    failures = 0;
+  }
+
+  /** Consecutive failures since the last success. */
+  public int failures() {
+    return failures;
+  }
+
+  public Policy policy() {
+    return policy;
+  }
+}

@@ -1,0 +1,83 @@
+package io.tandem.common.bootstrap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.multibindings.Multibinder;
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.tandem.common.grpc.Channels;
+import io.tandem.common.grpc.HealthProbe;
+import io.tandem.common.grpc.HostPort;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ServiceRunnerTest {
+  /** A part that checks the gRPC server is not yet listening when it starts. */
+  static final class Recorder implements ManagedService {
+    private final HealthState health;
+
+    @Inject
+    Recorder(HealthState health) {
+      this.health = health;
+    }
+
+    @Override
+    public void start() {
+      assertThat(health.serving()).isFalse();
+    }
+
+    @Override
+    public void stop() {}
+  }
+
+  /** Never bound by any module. */
+  static final class Helper {
+    @Inject
+    Helper() {}
+  }
+
+  static final class NeedsHelper implements ManagedService {
+    @Inject
+    NeedsHelper(Helper helper) {}
+
+    @Override
+    public void start() {}
+
+    @Override
+    public void stop() {}
+  }
+
+  @Test
+  void healthStartsNotServingAndFollowsTheService() throws Exception {
+    try (RunningService service = ServiceRunner.start("test", 0, new AbstractModule() {
+      @Override
+      protected void configure() {
+        bind(Recorder.class);
+        Multibinder.newSetBinder(binder(), ManagedService.class).addBinding().to(Recorder.class);
+      }
+    })) {
+      ManagedChannel channel = Channels.open(HostPort.local(service.port()));
+      try {
+        assertThat(HealthProbe.check(channel, "", Duration.ofSeconds(2)).status()).isEqualTo(ServingStatus.NOT_SERVING);
+        service.get(HealthState.class).set(true, "ready");
+        assertThat(HealthProbe.check(channel, "", Duration.ofSeconds(2)).serving()).isTrue();
+      } finally {
+        Channels.close(channel, Duration.ofSeconds(1));
+      }
+    }
+  }
+
+  @Test
+  void unboundClassesAreRefusedBecauseBindingsMustBeExplicit() {
+    assertThatThrownBy(() -> ServiceRunner.start("test", 0, new AbstractModule() {
+      @Override
+      protected void configure() {
+        bind(NeedsHelper.class);
+        Multibinder.newSetBinder(binder(), ManagedService.class).addBinding().to(NeedsHelper.class);
+      }
+    })).hasMessageContaining("Explicit bindings are required").hasMessageContaining("Helper");
+  }
+}

@@ -1,0 +1,39 @@
+package io.tandem.configserver;
+
+import io.tandem.common.bootstrap.ServiceRunner;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code java -jar tandem-config-server-stub-all.jar --port 2020 --data-dir DIR}. */
+@Command(name = "config-server", mixinStandardHelpOptions = true,
+    description = "Tandem Configuration Server stand-in: configuration objects, history log, session restore.")
+public final class ConfigServerMain implements Callable<Integer> {
+  @Option(names = "--port", defaultValue = "2020", description = "Port to listen on (default ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--data-dir", defaultValue = "config-data",
+      description = "Directory of the journal (default ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--bootstrap", description = "YAML configuration loaded when the journal is empty.")
+  Path bootstrap;
+
+  @Option(names = "--empty-history", description = "Start with the history log emptied: every resuming client gets HistoryLogExpired.")
+  boolean emptyHistory;
+
+  @Option(names = "--app", defaultValue = "confserv",
+      description = "Name of this server's own Application object, whose history-log options apply (default ${DEFAULT-VALUE}).")
+  String app;
+
+  @Override
+  public Integer call() {
+    return ServiceRunner.runUntilStopped("config-server", port, new ConfigServerModule());
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new ConfigServerMain()).execute(args));
+  }
+}

@@ -1,0 +1,30 @@
+package io.tandem.it;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs {@code tandem} (the CLI's runnable jar) as its own process, as an operator would. */
+final class Cli {
+  record Result(int exitCode, String output) {}
+
+  private Cli() {}
+
+  static Result run(Path workDir, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(
+        ProcessHandle.current().info().command().orElse("java"),
+        "-Dtandem.home=" + Jars.home(), "-jar", Jars.cli().toString()));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
+    process.getOutputStream().close();
+    byte[] output = process.getInputStream().readAllBytes();
+    if (!process.waitFor(3, TimeUnit.MINUTES)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("tandem " + String.join(" ", args) + " did not finish");
+    }
+    return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+  }
+}

@@ -1,0 +1,84 @@
+package io.tandem.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.ManagedChannel;
+import io.tandem.common.grpc.Channels;
+import io.tandem.common.grpc.HealthProbe;
+import io.tandem.common.grpc.HostPort;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code tandem up} / {@code tandem down} on free ports, with the real runnable jars. */
+class StackUpDownTest {
+  @TempDir
+  Path workDir;
+
+  private final List<Long> pids = new ArrayList<>();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    Cli.run(workDir, "down");
+    pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+  }
+
+  @Test
+  void upStartsFourServingProcessesWithReflectionAndDownStopsEveryOne() throws Exception {
+    int config = FreePorts.next();
+    int management = FreePorts.next();
+    int statA = FreePorts.next();
+    int statB = FreePorts.next();
+
+    Cli.Result up = Cli.run(workDir, "up", "--fresh", "--config-port", "" + config, "--management-port", "" + management,
+        "--stat-a-port", "" + statA, "--stat-b-port", "" + statB);
+    assertThat(up.exitCode()).as(up.output()).isZero();
+    assertThat(up.output()).contains("config-server", "management-layer", "StatServer_A", "StatServer_B");
+
+    for (String member : List.of("config-server", "management-layer", "StatServer_A", "StatServer_B")) {
+      Path pidFile = workDir.resolve(".tandem").resolve(member + ".pid");
+      pids.add(Long.parseLong(Files.readString(pidFile).trim()));
+      assertThat(workDir.resolve(".tandem").resolve(member + ".log")).exists();
+    }
+
+    Map<Integer, String> serviceOnPort = Map.of(
+        config, "tandem.config.v1.ConfigService",
+        management, "tandem.management.v1.ManagementService",
+        statA, "tandem.stat.v1.StatService",
+        statB, "tandem.stat.v1.StatService");
+    for (Map.Entry<Integer, String> entry : serviceOnPort.entrySet()) {
+      ManagedChannel channel = Channels.open(HostPort.local(entry.getKey()));
+      try {
+        assertThat(HealthProbe.check(channel, "", Duration.ofSeconds(2)).serving()).as("port %d", entry.getKey()).isTrue();
+        assertThat(Reflection.listServices(channel)).contains(entry.getValue(), "grpc.health.v1.Health");
+      } finally {
+        Channels.close(channel, Duration.ofSeconds(1));
+      }
+    }
+
+    Cli.Result health = Cli.run(workDir, "health", "localhost:" + statA);
+    assertThat(health.exitCode()).isZero();
+    assertThat(health.output()).contains("SERVING");
+
+    Cli.Result down = Cli.run(workDir, "down");
+    assertThat(down.exitCode()).as(down.output()).isZero();
+    assertThat(down.output()).contains("stopped config-server", "stopped management-layer",
+        "stopped StatServer_A", "stopped StatServer_B").doesNotContain("killed");
+    for (long pid : pids) {
+      Optional<ProcessHandle> process = ProcessHandle.of(pid);
+      assertThat(process.map(ProcessHandle::isAlive).orElse(false)).as("pid %d", pid).isFalse();
+    }
+    assertThat(workDir.resolve(".tandem").resolve("config-server.pid")).doesNotExist();
+
+    Cli.Result unreachable = Cli.run(workDir, "health", "localhost:" + statA);
+    assertThat(unreachable.exitCode()).isEqualTo(1);
+    assertThat(unreachable.output()).contains("UNREACHABLE");
+  }
+}

@@ -1,0 +1,33 @@
+package io.tandem.management;
+
+import io.tandem.common.bootstrap.ServiceRunner;
+import io.tandem.common.grpc.HostPort;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code java -jar tandem-management-layer-all.jar --port 2030 --config-server HOST:PORT}. */
+@Command(name = "management-layer", mixinStandardHelpOptions = true,
+    description = "Tandem Management Layer stand-in: supervision, primary/backup modes, switchover, failover.")
+public final class ManagementLayerMain implements Callable<Integer> {
+  @Option(names = "--port", defaultValue = "2030", description = "Port to listen on (default ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--config-server", defaultValue = "localhost:2020", converter = HostPort.Converter.class,
+      description = "Configuration Server address (default ${DEFAULT-VALUE}).")
+  HostPort configServer;
+
+  @Option(names = "--app", defaultValue = "MgmtLayer",
+      description = "Name of this Management Layer's Application object (default ${DEFAULT-VALUE}).")
+  String app;
+
+  @Override
+  public Integer call() {
+    return ServiceRunner.runUntilStopped("management-layer", port, new ManagementLayerModule());
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new ManagementLayerMain()).execute(args));
+  }
+}
