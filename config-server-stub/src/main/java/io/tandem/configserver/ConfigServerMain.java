@@ -28,9 +28,15 @@ public final class ConfigServerMain implements Callable<Integer> {
       description = "Name of this server's own Application object, whose history-log options apply (default ${DEFAULT-VALUE}).")
   String app;
 
+  @Option(names = "--fsync", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Force every journal write to disk before acknowledging it (default ${DEFAULT-VALUE}). "
+          + "Without it writes still survive kill -9, not a power cut.")
+  boolean fsync;
+
   @Override
   public Integer call() {
-    return ServiceRunner.runUntilStopped("config-server", port, new ConfigServerModule());
+    return ServiceRunner.runUntilStopped("config-server", port,
+        new ConfigServerModule(new ConfigServerSettings(dataDir, bootstrap, emptyHistory, app, fsync)));
   }
 
   public static void main(String[] args) {

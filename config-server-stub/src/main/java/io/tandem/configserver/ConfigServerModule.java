@@ -1,19 +1,42 @@
 package io.tandem.configserver;
 
 import com.google.inject.AbstractModule;
+import com.google.inject.Singleton;
 import com.google.inject.multibindings.Multibinder;
+import com.google.inject.multibindings.ProvidesIntoSet;
 import io.grpc.ServerServiceDefinition;
+import io.tandem.common.bootstrap.LongLivedStreams;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.bootstrap.ServingWhenStarted;
-import io.tandem.config.v1.ConfigServiceGrpc;
+import io.tandem.configserver.api.ConfigServiceImpl;
+import io.tandem.configserver.store.ConfigStore;
+import io.tandem.configserver.watch.WatchHub;
 
-/** Wiring of the Configuration Server. */
+/** Wiring of the Configuration Server: store (journal recovery first), watch sessions, API. */
 public final class ConfigServerModule extends AbstractModule {
+  private final ConfigServerSettings settings;
+
+  public ConfigServerModule(ConfigServerSettings settings) {
+    this.settings = settings;
+  }
+
   @Override
   protected void configure() {
-    Multibinder.newSetBinder(binder(), ServerServiceDefinition.class).addBinding()
-        .toInstance(new ConfigServiceGrpc.ConfigServiceImplBase() {}.bindService());
-    bind(ServingWhenStarted.class);
-    Multibinder.newSetBinder(binder(), ManagedService.class).addBinding().to(ServingWhenStarted.class);
+    bind(ConfigServerSettings.class).toInstance(settings);
+    bind(ConfigStore.class).in(Singleton.class);
+    bind(WatchHub.class).in(Singleton.class);
+    bind(ConfigServiceImpl.class).in(Singleton.class);
+    bind(ServingWhenStarted.class).in(Singleton.class);
+
+    Multibinder<ManagedService> parts = Multibinder.newSetBinder(binder(), ManagedService.class);
+    parts.addBinding().to(ConfigStore.class);
+    parts.addBinding().to(WatchHub.class);
+    parts.addBinding().to(ServingWhenStarted.class);
+    Multibinder.newSetBinder(binder(), LongLivedStreams.class).addBinding().to(WatchHub.class);
+  }
+
+  @ProvidesIntoSet
+  ServerServiceDefinition configService(ConfigServiceImpl service) {
+    return service.bindService();
   }
 }

@@ -5,6 +5,7 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.tandem.common.grpc.PeerInterceptor;
 import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
 import java.io.IOException;
@@ -51,6 +52,7 @@ public final class GrpcServer implements ManagedService {
       names.add(name);
       health.register(name);
     }
+    builder.intercept(new PeerInterceptor());
     builder.addService(health.service());
     builder.addService(ProtoReflectionServiceV1.newInstance());
     server = builder.build().start();

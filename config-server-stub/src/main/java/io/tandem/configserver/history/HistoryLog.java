@@ -1,0 +1,159 @@
+package io.tandem.configserver.history;
+
+import com.google.protobuf.util.Timestamps;
+import io.tandem.config.v1.ChangeEvent;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The history log: the most recent changes, kept so that a client can restore its session by
+ * asking for every change after the last one it saw.
+ *
+ * <p>Retention is bounded by {@code max-records} and {@code expiration}. Everything with an id
+ * at or below {@link #floor()} is gone: a client positioned below the floor cannot be restored.
+ * A {@link #reset reset} (operator, or a restart that lost history) moves the floor to the head.
+ * Thread-safe.
+ */
+public final class HistoryLog {
+  private final Clock clock;
+  private ChangeEvent[] ring = new ChangeEvent[64];
+  private int start;
+  private int size;
+  private long floor;
+  private long head;
+  private long lastResetId = -1;
+  private long maxRecords;
+  private Duration expiration;
+
+  public HistoryLog(Clock clock, long maxRecords, Duration expiration) {
+    this.clock = clock;
+    this.maxRecords = maxRecords;
+    this.expiration = expiration;
+  }
+
+  /** The outcome of {@link #read}: events, or why the position cannot be served. */
+  public sealed interface Read permits Events, Expired {}
+
+  /** Events after the requested position, in order (possibly none: the reader is at the head). */
+  public record Events(List<ChangeEvent> events) implements Read {}
+
+  /**
+   * The requested position cannot be restored.
+   *
+   * @param resetId the id of the reset that caused it, or -1 when it was not a reset
+   */
+  public record Expired(long oldestRetained, long head, String reason, long resetId) implements Read {}
+
+  /** Appends the next change; its id must be {@code head + 1}. */
+  public synchronized void append(ChangeEvent event) {
+    if (event.getEventId() != head + 1) {
+      throw new IllegalStateException("event " + event.getEventId() + " does not follow head " + head);
+    }
+    if (size == ring.length) {
+      grow();
+    }
+    ring[(start + size) % ring.length] = event;
+    size++;
+    head = event.getEventId();
+    purge();
+  }
+
+  /** Empties the log at the reset event {@code resetEventId} (which is not kept). */
+  public synchronized void reset(long resetEventId) {
+    if (resetEventId != head + 1) {
+      throw new IllegalStateException("reset " + resetEventId + " does not follow head " + head);
+    }
+    clear();
+    head = resetEventId;
+    floor = resetEventId;
+    lastResetId = resetEventId;
+  }
+
+  /**
+   * Up to {@code max} events after {@code after}, or {@link Expired} when some needed event is
+   * gone or {@code after} is ahead of the head.
+   */
+  public synchronized Read read(long after, int max) {
+    if (after > head) {
+      return new Expired(floor + 1, head, "requested position " + after + " is ahead of the head " + head
+          + " (the server lost its history)", -1);
+    }
+    if (after < floor) {
+      boolean byReset = floor == lastResetId;
+      return new Expired(floor + 1, head, byReset
+          ? "the history log was emptied at event " + floor
+          : "events up to " + floor + " were purged from the history log", byReset ? floor : -1);
+    }
+    int available = (int) Math.min(head - after, max);
+    List<ChangeEvent> events = new ArrayList<>(available);
+    long firstId = head - size + 1;
+    for (int i = 0; i < available; i++) {
+      events.add(ring[(int) ((start + (after + 1 + i - firstId)) % ring.length)]);
+    }
+    return new Events(events);
+  }
+
+  /** Applies new limits now; returns how many records they purged. */
+  public synchronized int setLimits(long newMaxRecords, Duration newExpiration) {
+    maxRecords = newMaxRecords;
+    expiration = newExpiration;
+    return purge();
+  }
+
+  /** Drops what the limits no longer allow (also by age); returns how many. */
+  public synchronized int purge() {
+    int purged = 0;
+    long cutoff = clock.millis() - expiration.toMillis();
+    while (size > 0 && (size > maxRecords || Timestamps.toMillis(ring[start].getTime()) < cutoff)) {
+      floor = ring[start].getEventId();
+      ring[start] = null;
+      start = (start + 1) % ring.length;
+      size--;
+      purged++;
+    }
+    return purged;
+  }
+
+  public synchronized long head() {
+    return head;
+  }
+
+  /** Positions below this are gone; a client at exactly this id can still resume. */
+  public synchronized long floor() {
+    return floor;
+  }
+
+  /** The oldest event still held ({@code head + 1} when empty). */
+  public synchronized long oldestRetained() {
+    return size == 0 ? head + 1 : head - size + 1;
+  }
+
+  public synchronized int records() {
+    return size;
+  }
+
+  public synchronized long maxRecords() {
+    return maxRecords;
+  }
+
+  public synchronized Duration expiration() {
+    return expiration;
+  }
+
+  private void clear() {
+    ring = new ChangeEvent[64];
+    start = 0;
+    size = 0;
+  }
+
+  private void grow() {
+    ChangeEvent[] bigger = new ChangeEvent[ring.length * 2];
+    for (int i = 0; i < size; i++) {
+      bigger[i] = ring[(start + i) % ring.length];
+    }
+    ring = bigger;
+    start = 0;
+  }
+}

@@ -1,0 +1,429 @@
+package io.tandem.configserver.store;
+
+import static io.tandem.configserver.store.ObjectValidator.describe;
+import static io.tandem.configserver.store.ObjectValidator.invalid;
+
+import com.google.protobuf.util.Timestamps;
+import io.tandem.common.bootstrap.ManagedService;
+import io.tandem.common.concurrent.DaemonThreadFactory;
+import io.tandem.common.config.ConfigYaml;
+import io.tandem.common.logging.EventLog;
+import io.tandem.common.logging.LogEvent;
+import io.tandem.common.options.OptionReader;
+import io.tandem.config.v1.Application;
+import io.tandem.config.v1.ChangeEvent;
+import io.tandem.config.v1.ChangeKind;
+import io.tandem.config.v1.ConfigObject;
+import io.tandem.config.v1.ObjectType;
+import io.tandem.config.v1.OptionSection;
+import io.tandem.configserver.ConfigServerSettings;
+import io.tandem.configserver.history.HistoryLog;
+import io.tandem.configserver.journal.Journal;
+import io.tandem.configserver.journal.JournalCorruptedException;
+import io.tandem.configserver.store.WriteRefusedException.Reason;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The configuration database: objects, the event sequence, the history log and the journal.
+ *
+ * <p>Every write is validated, given the next event id, written to the journal, and only then
+ * applied in memory and acknowledged; listeners hear of it after the lock is released. Reads
+ * copy what they need under the lock and never hold it while streaming.
+ */
+public final class ConfigStore implements ManagedService {
+  private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
+  /** The object types, in the order listings return them (agents before the groups naming them). */
+  public static final Set<ObjectType> TYPES =
+      Collections.unmodifiableSet(EnumSet.of(ObjectType.APPLICATION, ObjectType.AGENT, ObjectType.AGENT_GROUP, ObjectType.QUEUE));
+
+  private final ConfigServerSettings settings;
+  private final Clock clock;
+  private final Object lock = new Object();
+  private final ObjectTable table = new ObjectTable();
+  private final HistoryLog history;
+  private final OptionReader options;
+  private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
+  private final ScheduledExecutorService maintenance =
+      Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("history-expiration"));
+  private volatile Duration progressInterval = ServerOptions.PROGRESS_INTERVAL.defaultValue();
+  private Journal journal;
+  private long head;
+
+  /** A consistent listing: the objects as of {@code eventId}. */
+  public record Listing(List<ConfigObject> objects, long eventId) {}
+
+  /** The outcome of a single-object write. */
+  public record Written(ConfigObject object, long eventId) {}
+
+  /** The outcome of {@link #apply}. */
+  public record Applied(int created, int updated, int unchanged, long headEventId) {}
+
+  /** History log figures for operators. */
+  public record HistoryFigures(long oldestRetained, long head, long records, long maxRecords, Duration expiration,
+      long objects) {}
+
+  @Inject
+  public ConfigStore(ConfigServerSettings settings, Clock clock) {
+    this.settings = settings;
+    this.clock = clock;
+    this.history = new HistoryLog(clock, ServerOptions.MAX_RECORDS.defaultValue(), ServerOptions.EXPIRATION.defaultValue());
+    this.options = new OptionReader(settings.application());
+  }
+
+  public void addListener(ChangeListener listener) {
+    listeners.add(listener);
+  }
+
+  @Override
+  public void start() throws IOException {
+    journal = Journal.open(settings.dataDir(), settings.fsync());
+    try {
+      journal.recover(this::replay);
+    } catch (IllegalStateException e) {
+      throw new JournalCorruptedException(journal.file() + ": " + e.getMessage());
+    }
+    if (head == 0 && settings.bootstrap() != null) {
+      loadBootstrap();
+    }
+    if (settings.emptyHistory()) {
+      expireHistory("started with --empty-history");
+    }
+    maintenance.scheduleWithFixedDelay(this::purgeExpired, 1, 1, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void stop() throws IOException {
+    maintenance.shutdownNow();
+    if (journal != null) {
+      journal.close();
+    }
+  }
+
+  @Override
+  public String name() {
+    return "configuration store";
+  }
+
+  public HistoryLog history() {
+    return history;
+  }
+
+  /** Option confserv/progress-interval in force. */
+  public Duration progressInterval() {
+    return progressInterval;
+  }
+
+  public long head() {
+    synchronized (lock) {
+      return head;
+    }
+  }
+
+  public Optional<ConfigObject> get(ObjectType type, String name) {
+    synchronized (lock) {
+      return Optional.ofNullable(table.get(type, name));
+    }
+  }
+
+  /** Objects of {@code types} (every type when empty), consistent at the returned event id. */
+  public Listing list(Set<ObjectType> types) {
+    Set<ObjectType> wanted = types.isEmpty() ? TYPES : types;
+    synchronized (lock) {
+      return new Listing(table.list(wanted), head);
+    }
+  }
+
+  public HistoryFigures figures() {
+    synchronized (lock) {
+      return new HistoryFigures(history.oldestRetained(), head, history.records(), history.maxRecords(),
+          history.expiration(), table.size());
+    }
+  }
+
+  // ---- writes ------------------------------------------------------------------------------
+
+  public Written create(ConfigObject object) {
+    List<ChangeEvent> committed;
+    Written result;
+    synchronized (lock) {
+      ConfigObject valid = ObjectValidator.validate(object, "object", table::contains);
+      if (table.contains(valid.getType(), valid.getName())) {
+        throw invalid("object.name: " + describe(valid.getType(), valid.getName()) + " already exists");
+      }
+      ConfigObject stored = valid.toBuilder().setDbid(table.maxDbid() + 1).setVersion(1).build();
+      committed = commit(List.of(event(ChangeKind.CREATED, stored, head + 1)));
+      result = new Written(stored, head);
+    }
+    notifyListeners(committed);
+    return result;
+  }
+
+  public Written update(ConfigObject object, long expectedVersion) {
+    List<ChangeEvent> committed;
+    Written result;
+    synchronized (lock) {
+      if (expectedVersion <= 0) {
+        throw invalid("expected_version: must be set to the version the update is based on");
+      }
+      ConfigObject valid = ObjectValidator.validate(object, "object", table::contains);
+      ConfigObject existing = existing(valid.getType(), valid.getName());
+      checkVersion(existing, expectedVersion);
+      ConfigObject stored = valid.toBuilder().setDbid(existing.getDbid()).setVersion(existing.getVersion() + 1).build();
+      committed = commit(List.of(event(ChangeKind.UPDATED, stored, head + 1)));
+      result = new Written(stored, head);
+    }
+    notifyListeners(committed);
+    return result;
+  }
+
+  /** Deletes; {@code expectedVersion} 0 means any version. */
+  public Written delete(ObjectType type, String name, long expectedVersion) {
+    List<ChangeEvent> committed;
+    Written result;
+    synchronized (lock) {
+      if (!TYPES.contains(type)) {
+        throw invalid("type: unknown type " + type);
+      }
+      ConfigObject existing = existing(type, name);
+      if (expectedVersion != 0) {
+        checkVersion(existing, expectedVersion);
+      }
+      List<String> referrers = table.referrers(existing);
+      if (!referrers.isEmpty()) {
+        throw new WriteRefusedException(Reason.IN_USE,
+            describe(type, name) + " is still referred to by " + String.join(", ", referrers));
+      }
+      committed = commit(List.of(event(ChangeKind.DELETED, existing, head + 1)));
+      result = new Written(existing, head);
+    }
+    notifyListeners(committed);
+    return result;
+  }
+
+  /** Sets or removes one option of an Application; no event when nothing changes. */
+  public Written setOption(String application, String section, String key, String value, boolean remove) {
+    if (section.isBlank()) {
+      throw invalid("section: must not be empty");
+    }
+    if (key.isBlank()) {
+      throw invalid("key: must not be empty");
+    }
+    List<ChangeEvent> committed;
+    Written result;
+    synchronized (lock) {
+      ConfigObject existing = existing(ObjectType.APPLICATION, application);
+      Application app = existing.getApplication();
+      Map<String, String> values = new HashMap<>(
+          app.getOptionsOrDefault(section, OptionSection.getDefaultInstance()).getValuesMap());
+      boolean changed = remove ? values.remove(key) != null : !value.equals(values.put(key, value));
+      if (!changed) {
+        return new Written(existing, head);
+      }
+      Application.Builder updated = app.toBuilder();
+      if (values.isEmpty()) {
+        updated.removeOptions(section);
+      } else {
+        updated.putOptions(section, OptionSection.newBuilder().putAllValues(values).build());
+      }
+      ConfigObject stored = existing.toBuilder().setApplication(updated).setVersion(existing.getVersion() + 1).build();
+      committed = commit(List.of(event(ChangeKind.UPDATED, stored, head + 1)));
+      result = new Written(stored, head);
+    }
+    notifyListeners(committed);
+    return result;
+  }
+
+  /**
+   * Creates or replaces every object, all or nothing. References may point at objects of the
+   * same request; objects are written referenced-first so no change ever names a missing object.
+   */
+  public Applied apply(List<ConfigObject> objects) {
+    List<ChangeEvent> committed;
+    Applied result;
+    synchronized (lock) {
+      Map<ObjectType, Set<String>> inRequest = new EnumMap<>(ObjectType.class);
+      for (int i = 0; i < objects.size(); i++) {
+        ConfigObject o = objects.get(i);
+        if (TYPES.contains(o.getType()) && !inRequest.computeIfAbsent(o.getType(), t -> new HashSet<>()).add(o.getName())) {
+          throw invalid("objects[" + i + "].name: " + describe(o.getType(), o.getName()) + " appears twice in the request");
+        }
+      }
+      ObjectValidator.Names names = (type, name) -> table.contains(type, name)
+          || inRequest.getOrDefault(type, Set.of()).contains(name);
+      List<ConfigObject> valid = new ArrayList<>(objects.size());
+      for (int i = 0; i < objects.size(); i++) {
+        valid.add(ObjectValidator.validate(objects.get(i), "objects[" + i + "]", names));
+      }
+      valid.sort(Comparator.comparing(ConfigObject::getType)
+          .thenComparing(o -> o.getType() == ObjectType.APPLICATION && !o.getApplication().getBackup().isEmpty()));
+      List<ChangeEvent> events = new ArrayList<>();
+      long nextDbid = table.maxDbid() + 1;
+      int created = 0;
+      int updated = 0;
+      for (ConfigObject o : valid) {
+        ConfigObject existing = table.get(o.getType(), o.getName());
+        if (existing == null) {
+          events.add(event(ChangeKind.CREATED, o.toBuilder().setDbid(nextDbid++).setVersion(1).build(),
+              head + events.size() + 1));
+          created++;
+        } else {
+          ConfigObject same = o.toBuilder().setDbid(existing.getDbid()).setVersion(existing.getVersion()).build();
+          if (!same.equals(existing)) {
+            events.add(event(ChangeKind.UPDATED, same.toBuilder().setVersion(existing.getVersion() + 1).build(),
+                head + events.size() + 1));
+            updated++;
+          }
+        }
+      }
+      committed = events.isEmpty() ? List.of() : commit(events);
+      result = new Applied(created, updated, valid.size() - created - updated, head);
+    }
+    notifyListeners(committed);
+    return result;
+  }
+
+  /**
+   * Empties the history log now, as a restart that loses history would: a HISTORY_RESET event
+   * moves the head so that every position issued before it is unrestorable.
+   */
+  public HistoryFigures expireHistory(String reason) {
+    List<ChangeEvent> committed;
+    synchronized (lock) {
+      int dropped = history.records();
+      committed = commit(List.of(ChangeEvent.newBuilder().setEventId(head + 1).setKind(ChangeKind.HISTORY_RESET)
+          .setTime(Timestamps.fromMillis(clock.millis())).build()));
+      EventLog.emit(LOG, LogEvent.HISTORY_RESET, "reason", reason, "at_event", head, "records_dropped", dropped);
+    }
+    notifyListeners(committed);
+    return figures();
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private ConfigObject existing(ObjectType type, String name) {
+    ConfigObject existing = table.get(type, name);
+    if (existing == null) {
+      throw new WriteRefusedException(Reason.NOT_FOUND, "no " + describe(type, name));
+    }
+    return existing;
+  }
+
+  private static void checkVersion(ConfigObject existing, long expectedVersion) {
+    if (existing.getVersion() != expectedVersion) {
+      throw new WriteRefusedException(Reason.STALE_VERSION, describe(existing.getType(), existing.getName())
+          + " is at version " + existing.getVersion() + ", not " + expectedVersion + "; read it again and retry");
+    }
+  }
+
+  private ChangeEvent event(ChangeKind kind, ConfigObject object, long eventId) {
+    return ChangeEvent.newBuilder().setEventId(eventId).setKind(kind).setObject(object)
+        .setTime(Timestamps.fromMillis(clock.millis())).build();
+  }
+
+  /** Journal first, then memory. Called with the lock held. */
+  private List<ChangeEvent> commit(List<ChangeEvent> events) {
+    try {
+      journal.append(events);
+    } catch (IOException e) {
+      throw new UncheckedIOException("journal write failed, nothing was written: " + e.getMessage(), e);
+    }
+    for (ChangeEvent event : events) {
+      applyInMemory(event);
+    }
+    return events;
+  }
+
+  private void replay(ChangeEvent event) {
+    if (event.getEventId() != head + 1) {
+      throw new IllegalStateException("event ids jump from " + head + " to " + event.getEventId());
+    }
+    applyInMemory(event);
+  }
+
+  private void applyInMemory(ChangeEvent event) {
+    switch (event.getKind()) {
+      case CREATED, UPDATED -> {
+        table.put(event.getObject());
+        history.append(event);
+      }
+      case DELETED -> {
+        table.remove(event.getObject());
+        table.noteDbid(event.getObject().getDbid());
+        history.append(event);
+      }
+      case HISTORY_RESET -> history.reset(event.getEventId());
+      default -> throw new IllegalStateException("event " + event.getEventId() + " has no kind");
+    }
+    head = event.getEventId();
+    ConfigObject object = event.getObject();
+    if (object.getType() == ObjectType.APPLICATION && object.getName().equals(settings.application())) {
+      applyOwnOptions(event.getKind() == ChangeKind.DELETED ? Application.getDefaultInstance() : object.getApplication());
+    }
+  }
+
+  private void applyOwnOptions(Application own) {
+    Map<String, Map<String, String>> sections = new HashMap<>();
+    own.getOptionsMap().forEach((name, section) -> sections.put(name, section.getValuesMap()));
+    long maxRecords = options.read(ServerOptions.MAX_RECORDS, sections);
+    Duration expiration = options.read(ServerOptions.EXPIRATION, sections);
+    progressInterval = options.read(ServerOptions.PROGRESS_INTERVAL, sections);
+    if (maxRecords != history.maxRecords() || !expiration.equals(history.expiration())) {
+      int purged = history.setLimits(maxRecords, expiration);
+      if (purged > 0) {
+        EventLog.emit(LOG, LogEvent.HISTORY_PURGED, "records", purged, "reason", "history-log options changed",
+            "oldest_retained", history.oldestRetained());
+      }
+    }
+  }
+
+  private void purgeExpired() {
+    int purged = history.purge();
+    if (purged > 0) {
+      EventLog.emit(LOG, LogEvent.HISTORY_PURGED, "records", purged, "reason", "expiration",
+          "oldest_retained", history.oldestRetained());
+    }
+  }
+
+  private void loadBootstrap() throws IOException {
+    long begin = System.nanoTime();
+    List<ConfigObject> objects;
+    try (Reader in = Files.newBufferedReader(settings.bootstrap())) {
+      objects = ConfigYaml.read(in, settings.bootstrap().toString());
+    }
+    Applied applied = apply(objects);
+    EventLog.emit(LOG, LogEvent.BOOTSTRAP_LOADED, "file", settings.bootstrap(), "objects", applied.created(),
+        "head", applied.headEventId(), "ms", (System.nanoTime() - begin) / 1_000_000);
+  }
+
+  private void notifyListeners(List<ChangeEvent> events) {
+    if (events.isEmpty()) {
+      return;
+    }
+    for (ChangeListener listener : listeners) {
+      listener.onCommitted(events);
+    }
+  }
+}

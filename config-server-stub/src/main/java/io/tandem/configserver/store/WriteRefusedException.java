@@ -1,0 +1,29 @@
+package io.tandem.configserver.store;
+
+/** A write the store refused; nothing was written. The message names the field or object. */
+public final class WriteRefusedException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** Why, which maps to the gRPC status the client sees. */
+  public enum Reason {
+    /** Bad object: unknown type, empty or duplicate name, dangling reference. INVALID_ARGUMENT. */
+    INVALID,
+    /** No such object. NOT_FOUND. */
+    NOT_FOUND,
+    /** The object changed since the client read it. ABORTED. */
+    STALE_VERSION,
+    /** Other objects refer to it. FAILED_PRECONDITION. */
+    IN_USE
+  }
+
+  private final Reason reason;
+
+  public WriteRefusedException(Reason reason, String message) {
+    super(message, null, false, false);
+    this.reason = reason;
+  }
+
+  public Reason reason() {
+    return reason;
+  }
+}

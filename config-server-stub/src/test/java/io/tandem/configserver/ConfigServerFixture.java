@@ -1,0 +1,44 @@
+package io.tandem.configserver;
+
+import io.grpc.ManagedChannel;
+import io.tandem.common.bootstrap.RunningService;
+import io.tandem.common.bootstrap.ServiceRunner;
+import io.tandem.common.grpc.Channels;
+import io.tandem.common.grpc.HostPort;
+import io.tandem.config.v1.ConfigServiceGrpc;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** A Config Server in this JVM on a free port, over real Netty, with a client channel. */
+public final class ConfigServerFixture implements AutoCloseable {
+  public final RunningService service;
+  public final ManagedChannel channel;
+  public final ConfigServiceGrpc.ConfigServiceBlockingStub blocking;
+  public final ConfigServiceGrpc.ConfigServiceStub async;
+
+  private ConfigServerFixture(RunningService service) {
+    this.service = service;
+    this.channel = Channels.open(HostPort.local(service.port()));
+    this.blocking = ConfigServiceGrpc.newBlockingStub(channel);
+    this.async = ConfigServiceGrpc.newStub(channel);
+  }
+
+  public static ConfigServerFixture start(Path dataDir, Path bootstrap, boolean emptyHistory) throws Exception {
+    return new ConfigServerFixture(ServiceRunner.start("config-server", 0,
+        new ConfigServerModule(new ConfigServerSettings(dataDir, bootstrap, emptyHistory, "confserv", false))));
+  }
+
+  public static ConfigServerFixture start(Path dataDir) throws Exception {
+    return start(dataDir, null, false);
+  }
+
+  public int port() {
+    return service.port();
+  }
+
+  @Override
+  public void close() {
+    service.close();
+    Channels.close(channel, Duration.ofSeconds(2));
+  }
+}

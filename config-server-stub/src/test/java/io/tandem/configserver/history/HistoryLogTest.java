@@ -1,0 +1,119 @@
+package io.tandem.configserver.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.util.Timestamps;
+import io.tandem.common.testing.ManualClock;
+import io.tandem.config.v1.ChangeEvent;
+import io.tandem.config.v1.ChangeKind;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class HistoryLogTest {
+  private final ManualClock clock = new ManualClock();
+  private final HistoryLog log = new HistoryLog(clock, 5, Duration.ofMinutes(10));
+
+  private void append(long id) {
+    log.append(ChangeEvent.newBuilder().setEventId(id).setKind(ChangeKind.CREATED)
+        .setTime(Timestamps.fromMillis(clock.millis())).build());
+  }
+
+  private static HistoryLog.Events events(HistoryLog.Read read) {
+    assertThat(read).isInstanceOf(HistoryLog.Events.class);
+    return (HistoryLog.Events) read;
+  }
+
+  private static HistoryLog.Expired expired(HistoryLog.Read read) {
+    assertThat(read).isInstanceOf(HistoryLog.Expired.class);
+    return (HistoryLog.Expired) read;
+  }
+
+  @Test
+  void readsWhatFollowsAPosition() {
+    for (long id = 1; id <= 4; id++) {
+      append(id);
+    }
+    assertThat(events(log.read(0, 100)).events()).extracting(ChangeEvent::getEventId).containsExactly(1L, 2L, 3L, 4L);
+    assertThat(events(log.read(2, 1)).events()).extracting(ChangeEvent::getEventId).containsExactly(3L);
+    assertThat(events(log.read(4, 100)).events()).isEmpty();
+  }
+
+  @Test
+  void maxRecordsPurgesTheOldest() {
+    for (long id = 1; id <= 12; id++) {
+      append(id);
+    }
+    assertThat(log.records()).isEqualTo(5);
+    assertThat(log.oldestRetained()).isEqualTo(8);
+    assertThat(log.floor()).isEqualTo(7);
+    assertThat(events(log.read(7, 100)).events()).hasSize(5);
+    HistoryLog.Expired gone = expired(log.read(6, 100));
+    assertThat(gone.oldestRetained()).isEqualTo(8);
+    assertThat(gone.head()).isEqualTo(12);
+    assertThat(gone.reason()).contains("purged");
+    assertThat(gone.resetId()).isEqualTo(-1);
+  }
+
+  @Test
+  void expirationPurgesByAge() {
+    append(1);
+    clock.advance(Duration.ofMinutes(6));
+    append(2);
+    clock.advance(Duration.ofMinutes(5));
+    assertThat(log.purge()).isEqualTo(1);
+    assertThat(log.oldestRetained()).isEqualTo(2);
+    clock.advance(Duration.ofMinutes(6));
+    assertThat(log.purge()).isEqualTo(1);
+    assertThat(log.records()).isZero();
+    assertThat(log.oldestRetained()).isEqualTo(3);
+    assertThat(events(log.read(2, 10)).events()).as("a client at the head needs nothing").isEmpty();
+  }
+
+  @Test
+  void newLimitsApplyAtOnce() {
+    for (long id = 1; id <= 5; id++) {
+      append(id);
+    }
+    assertThat(log.setLimits(2, Duration.ofMinutes(10))).isEqualTo(3);
+    assertThat(log.oldestRetained()).isEqualTo(4);
+  }
+
+  @Test
+  void aPositionAheadOfTheHeadIsExpired() {
+    append(1);
+    assertThat(expired(log.read(9, 10)).reason()).contains("ahead of the head 1");
+  }
+
+  @Test
+  void aResetEmptiesTheLogAndExpiresEveryEarlierPosition() {
+    for (long id = 1; id <= 3; id++) {
+      append(id);
+    }
+    log.reset(4);
+    assertThat(log.head()).isEqualTo(4);
+    assertThat(log.records()).isZero();
+    HistoryLog.Expired atOldHead = expired(log.read(3, 10));
+    assertThat(atOldHead.resetId()).isEqualTo(4);
+    assertThat(atOldHead.reason()).contains("emptied at event 4");
+    assertThat(events(log.read(4, 10)).events()).isEmpty();
+    append(5);
+    assertThat(events(log.read(4, 10)).events()).extracting(ChangeEvent::getEventId).containsExactly(5L);
+  }
+
+  @Test
+  void eventsMustFollowTheHead() {
+    append(1);
+    assertThatThrownBy(() -> append(3)).hasMessageContaining("does not follow head 1");
+  }
+
+  @Test
+  void theRingGrowsPastItsInitialSize() {
+    HistoryLog big = new HistoryLog(clock, 10_000, Duration.ofDays(1));
+    for (long id = 1; id <= 1000; id++) {
+      big.append(ChangeEvent.newBuilder().setEventId(id).setTime(Timestamps.fromMillis(clock.millis())).build());
+    }
+    assertThat(events(big.read(500, 1000)).events()).extracting(ChangeEvent::getEventId)
+        .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(501, 1000).boxed().toList());
+  }
+}

@@ -1,0 +1,110 @@
+package io.tandem.configserver.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tandem.config.v1.ChangeEvent;
+import io.tandem.config.v1.ChangeKind;
+import io.tandem.config.v1.ConfigObject;
+import io.tandem.config.v1.ObjectType;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JournalTest {
+  @TempDir
+  Path dir;
+
+  private static ChangeEvent event(long id) {
+    return ChangeEvent.newBuilder().setEventId(id).setKind(ChangeKind.CREATED)
+        .setObject(ConfigObject.newBuilder().setType(ObjectType.AGENT).setName("agent" + id).setDbid(id).setVersion(1))
+        .build();
+  }
+
+  private void write(long from, long to) throws IOException {
+    try (Journal journal = Journal.open(dir, true)) {
+      journal.recover(e -> { });
+      for (long id = from; id <= to; id++) {
+        journal.append(List.of(event(id)));
+      }
+    }
+  }
+
+  private List<Long> recoverIds() throws IOException {
+    List<Long> ids = new ArrayList<>();
+    try (Journal journal = Journal.open(dir, true)) {
+      journal.recover(e -> ids.add(e.getEventId()));
+    }
+    return ids;
+  }
+
+  private Path file() {
+    return dir.resolve("journal.log");
+  }
+
+  @Test
+  void everyAppendedEventIsReplayedInOrder() throws IOException {
+    write(1, 10);
+    assertThat(recoverIds()).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+  }
+
+  @Test
+  void aTornLastFrameIsDroppedAndTheRestKept() throws IOException {
+    write(1, 5);
+    long size = Files.size(file());
+    try (RandomAccessFile raf = new RandomAccessFile(file().toFile(), "rw")) {
+      raf.setLength(size - 3);
+    }
+    Journal.Recovery recovery;
+    List<Long> ids = new ArrayList<>();
+    try (Journal journal = Journal.open(dir, true)) {
+      recovery = journal.recover(e -> ids.add(e.getEventId()));
+      journal.append(List.of(event(5)));
+    }
+    assertThat(ids).containsExactly(1L, 2L, 3L, 4L);
+    assertThat(recovery.tornBytesDropped()).isPositive();
+    assertThat(recoverIds()).as("appends after recovery continue cleanly").containsExactly(1L, 2L, 3L, 4L, 5L);
+  }
+
+  @Test
+  void aHalfWrittenHeaderIsATornFrameToo() throws IOException {
+    write(1, 2);
+    Files.write(file(), new byte[] {0, 0, 0}, java.nio.file.StandardOpenOption.APPEND);
+    assertThat(recoverIds()).containsExactly(1L, 2L);
+  }
+
+  @Test
+  void aLastFrameFailingItsChecksumIsDropped() throws IOException {
+    write(1, 3);
+    try (RandomAccessFile raf = new RandomAccessFile(file().toFile(), "rw")) {
+      raf.seek(raf.length() - 1);
+      int last = raf.read();
+      raf.seek(raf.length() - 1);
+      raf.write(last ^ 0xFF);
+    }
+    assertThat(recoverIds()).containsExactly(1L, 2L);
+  }
+
+  @Test
+  void zeroesAfterTheLastFrameAreATornTail() throws IOException {
+    write(1, 2);
+    Files.write(file(), new byte[4096], java.nio.file.StandardOpenOption.APPEND);
+    assertThat(recoverIds()).containsExactly(1L, 2L);
+  }
+
+  @Test
+  void damageInTheMiddleIsRefusedNotGuessed() throws IOException {
+    write(1, 5);
+    try (RandomAccessFile raf = new RandomAccessFile(file().toFile(), "rw")) {
+      raf.seek(12);
+      raf.write(0x7F);
+    }
+    assertThatThrownBy(this::recoverIds).isInstanceOf(JournalCorruptedException.class)
+        .hasMessageContaining("refusing to guess");
+  }
+}
