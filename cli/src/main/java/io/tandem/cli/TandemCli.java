@@ -2,6 +2,8 @@ package io.tandem.cli;
 
 import ch.qos.logback.classic.Level;
 import io.grpc.StatusRuntimeException;
+import io.tandem.cli.bench.BenchCommand;
+import io.tandem.cli.config.ConfigCommand;
 import io.tandem.cli.stack.DownCommand;
 import io.tandem.cli.stack.UpCommand;
 import org.slf4j.Logger;
@@ -17,6 +19,8 @@ import picocli.CommandLine.Option;
         UpCommand.class,
         DownCommand.class,
         HealthCommand.class,
+        ConfigCommand.class,
+        BenchCommand.class,
     })
 public final class TandemCli implements Runnable {
   @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,

@@ -1,6 +1,7 @@
 package io.tandem.cli.stack;
 
 import io.grpc.ManagedChannel;
+import io.tandem.cli.Directories;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HealthProbe;
 import io.tandem.common.grpc.HostPort;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,7 +39,8 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--stat-b-port", defaultValue = "2041", description = "StatServer_B client port (default ${DEFAULT-VALUE}).")
   int statBPort;
 
-  @Option(names = "--fresh", description = "Delete the Config Server's journal first: start again from the sample configuration.")
+  @Option(names = "--fresh", description = {"Delete the Config Server's journal first: start again from the sample configuration.",
+      "The journal keeps the configuration (ports included) from one `up` to the next."})
   boolean fresh;
 
   @Option(names = "--timeout-s", defaultValue = "60", description = "How long to wait for each process to be SERVING (default ${DEFAULT-VALUE}).")
@@ -54,13 +57,17 @@ public final class UpCommand implements Callable<Integer> {
     Files.createDirectories(layout.stateDir());
     Path dataDir = layout.stateDir().resolve("config-data");
     if (fresh) {
-      Stack.deleteRecursively(dataDir);
+      Directories.deleteRecursively(dataDir);
     }
+    Path sample = layout.stateDir().resolve("sample-contact-center.yaml");
+    Files.writeString(sample, SampleConfiguration.render(Map.of("confserv", configPort, "MgmtLayer", managementPort,
+        "StatServer_A", statAPort, "StatServer_B", statBPort)));
     String config = "localhost:" + configPort;
     String management = "localhost:" + managementPort;
     List<List<StackMember>> waves = List.of(
         List.of(new StackMember("config-server", "config-server-stub", configPort,
-            List.of("--port", String.valueOf(configPort), "--data-dir", dataDir.toString()))),
+            List.of("--port", String.valueOf(configPort), "--data-dir", dataDir.toString(),
+                "--bootstrap", sample.toString()))),
         List.of(new StackMember("management-layer", "management-layer", managementPort,
             List.of("--port", String.valueOf(managementPort), "--config-server", config))),
         List.of(

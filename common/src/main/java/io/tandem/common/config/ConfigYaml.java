@@ -104,7 +104,7 @@ public final class ConfigYaml {
           entry.put("type", app.getAppType().name());
           putIfSet(entry, "host", app.getHost());
           if (app.getClientPort() != 0) {
-            entry.put("port", String.valueOf(app.getClientPort()));
+            entry.put("port", app.getClientPort());
           }
           putIfSet(entry, "backup", app.getBackup());
           if (app.getRedundancy() != Redundancy.REDUNDANCY_UNSPECIFIED) {

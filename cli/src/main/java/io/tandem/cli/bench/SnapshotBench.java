@@ -1,0 +1,87 @@
+package io.tandem.cli.bench;
+
+import io.tandem.cli.Directories;
+import io.tandem.cli.Endpoint;
+import io.tandem.cli.config.ConfigLoader;
+import io.tandem.cli.config.ContactCenterGenerator;
+import io.tandem.common.bootstrap.RunningService;
+import io.tandem.common.bootstrap.ServiceRunner;
+import io.tandem.common.grpc.HostPort;
+import io.tandem.config.v1.ConfigObject;
+import io.tandem.config.v1.ConfigServiceGrpc;
+import io.tandem.config.v1.ListObjectsRequest;
+import io.tandem.config.v1.ObjectBatch;
+import io.tandem.configserver.ConfigServerModule;
+import io.tandem.configserver.ConfigServerSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tandem bench snapshot}: a full snapshot of a large configuration, streamed and decoded. */
+@Command(name = "snapshot", mixinStandardHelpOptions = true,
+    description = {"Load AGENTS agents into a Config Server, then stream a full snapshot to a client and decode it,",
+        "RUNS times. Last line: snapshot: objects=N median_ms=N"})
+final class SnapshotBench implements Callable<Integer> {
+  @Option(names = "--agents", defaultValue = "100000", description = "Agents to load (default ${DEFAULT-VALUE}).")
+  int agents;
+
+  @Option(names = "--runs", defaultValue = "20", description = "Measured runs (default ${DEFAULT-VALUE}).")
+  int runs;
+
+  @Option(names = "--warmup", defaultValue = "5", description = "Unmeasured runs first (default ${DEFAULT-VALUE}).")
+  int warmup;
+
+  @Override
+  public Integer call() throws Exception {
+    Path dataDir = Files.createTempDirectory("tandem-bench-snapshot");
+    try (RunningService server = ServiceRunner.start("config-server", 0,
+        new ConfigServerModule(new ConfigServerSettings(dataDir, null, false, "confserv", false)));
+         Endpoint endpoint = new Endpoint(HostPort.local(server.port()))) {
+      ConfigServiceGrpc.ConfigServiceBlockingStub stub = ConfigServiceGrpc.newBlockingStub(endpoint.channel());
+      long begin = System.nanoTime();
+      ConfigLoader.apply(stub, ContactCenterGenerator.generate(agents, 0, 0));
+      System.out.printf("loaded %d agents in %d ms%n", agents, (System.nanoTime() - begin) / 1_000_000);
+
+      Samples samples = new Samples();
+      long objects = 0;
+      for (int run = 0; run < warmup + runs; run++) {
+        long start = System.nanoTime();
+        objects = readSnapshot(stub);
+        if (run >= warmup) {
+          samples.add(System.nanoTime() - start);
+        }
+      }
+      System.out.println("full snapshot: " + samples.describe());
+      System.out.printf("snapshot: objects=%d median_ms=%d%n", objects, Math.round(samples.median()));
+      return 0;
+    } finally {
+      Directories.deleteRecursively(dataDir);
+    }
+  }
+
+  /** Streams a whole snapshot; every object is decoded (parsed) and touched. */
+  private static long readSnapshot(ConfigServiceGrpc.ConfigServiceBlockingStub stub) {
+    Iterator<ObjectBatch> batches = stub.withDeadlineAfter(60, TimeUnit.SECONDS)
+        .listObjects(ListObjectsRequest.getDefaultInstance());
+    long objects = 0;
+    long nameChars = 0;
+    while (batches.hasNext()) {
+      ObjectBatch batch = batches.next();
+      for (ConfigObject object : batch.getObjectsList()) {
+        nameChars += object.getName().length();
+        objects++;
+      }
+      if (batch.getLast() && batch.getTotalObjects() != objects) {
+        throw new IllegalStateException("snapshot announced " + batch.getTotalObjects() + " objects, got " + objects);
+      }
+    }
+    if (nameChars == 0 && objects > 0) {
+      throw new IllegalStateException("objects without names");
+    }
+    return objects;
+  }
+}

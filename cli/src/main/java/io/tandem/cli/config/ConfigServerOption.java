@@ -1,0 +1,24 @@
+package io.tandem.cli.config;
+
+import io.tandem.cli.Endpoint;
+import io.tandem.common.grpc.HostPort;
+import io.tandem.config.v1.ConfigServiceGrpc;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Option;
+
+/** {@code --config-server HOST:PORT}, shared by the commands that talk to the Config Server. */
+public final class ConfigServerOption {
+  @Option(names = "--config-server", defaultValue = "localhost:2020", converter = HostPort.Converter.class,
+      description = "Config Server address (default ${DEFAULT-VALUE}).")
+  HostPort address;
+
+  public Endpoint open() {
+    return new Endpoint(address);
+  }
+
+  /** A blocking stub whose calls carry the command deadline. */
+  public static ConfigServiceGrpc.ConfigServiceBlockingStub stub(Endpoint endpoint) {
+    return ConfigServiceGrpc.newBlockingStub(endpoint.channel())
+        .withDeadlineAfter(Endpoint.CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+  }
+}

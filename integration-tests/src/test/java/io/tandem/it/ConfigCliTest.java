@@ -1,0 +1,107 @@
+package io.tandem.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code tandem config ...} against a Config Server process, as an operator uses it. */
+class ConfigCliTest {
+  @TempDir
+  Path dir;
+
+  private ServiceProcess server;
+  private String address;
+
+  @BeforeEach
+  void start() throws Exception {
+    int port = FreePorts.next();
+    address = "localhost:" + port;
+    server = new ServiceProcess("config-server", Jars.configServer(), port, dir,
+        List.of("--port", "" + port, "--data-dir", dir.resolve("data").toString())).startServing();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    server.close();
+  }
+
+  private Cli.Result tandem(String... args) throws Exception {
+    String[] all = new String[args.length + 2];
+    System.arraycopy(args, 0, all, 0, args.length);
+    all[args.length] = "--config-server";
+    all[args.length + 1] = address;
+    return Cli.run(dir, all);
+  }
+
+  @Test
+  void applyListGetSetOptionWatchAndExpire() throws Exception {
+    Path file = dir.resolve("center.yaml");
+    Files.writeString(file, """
+        applications:
+          - {name: StatServer_A, type: STAT_SERVER, host: localhost, port: 2040, backup: StatServer_B}
+          - {name: StatServer_B, type: STAT_SERVER, host: localhost, port: 2041}
+        agents:
+          - {name: agent01}
+          - {name: agent02}
+        agent-groups:
+          - {name: Sales, members: [agent01, agent02]}
+        """);
+    Cli.Result apply = tandem("config", "apply", file.toString());
+    assertThat(apply.exitCode()).as(apply.output()).isZero();
+    assertThat(apply.output()).contains("5 created, 0 updated, 0 unchanged; head event 5");
+
+    Cli.Result list = tandem("config", "list", "AgentGroup");
+    assertThat(list.output()).contains("Sales").contains("2 member(s)");
+
+    Cli.Result set = tandem("config", "set-option", "StatServer_A", "statserver", "config-reload-delay-if-primary", "true");
+    assertThat(set.exitCode()).as(set.output()).isZero();
+    Cli.Result get = tandem("config", "get", "Application", "StatServer_A");
+    assertThat(get.output()).contains("config-reload-delay-if-primary: 'true'").contains("version 2");
+
+    Cli.Result replay = tandem("config", "watch", "--after", "3", "--seconds", "2");
+    assertThat(replay.exitCode()).isZero();
+    assertThat(replay.output()).contains("event 4 CREATED", "event 6 UPDATED Application StatServer_A", "progress: head 6");
+
+    Cli.Result expire = tandem("config", "expire-history");
+    assertThat(expire.output()).contains("history log emptied at event 7");
+    Cli.Result expired = tandem("config", "watch", "--after", "3", "--seconds", "2");
+    assertThat(expired.exitCode()).isEqualTo(3);
+    assertThat(expired.output()).contains("HistoryLogExpired: after 3 cannot be restored");
+
+    Cli.Result history = tandem("config", "history");
+    assertThat(history.output()).contains("head event             7", "records                0");
+  }
+
+  @Test
+  void badInputGetsAClearErrorAndChangesNothing() throws Exception {
+    Path file = dir.resolve("bad.yaml");
+    Files.writeString(file, "agent-groups:\n  - {name: G, members: [ghost]}\n");
+    Cli.Result apply = tandem("config", "apply", file.toString());
+    assertThat(apply.exitCode()).isEqualTo(1);
+    assertThat(apply.output()).contains("INVALID_ARGUMENT: objects[0].agent_group.members[0]: no Agent named 'ghost'");
+
+    Cli.Result missing = tandem("config", "get", "Agent", "nobody");
+    assertThat(missing.exitCode()).isEqualTo(1);
+    assertThat(missing.output()).contains("NOT_FOUND: no Agent 'nobody'");
+
+    Cli.Result badType = tandem("config", "list", "Robot");
+    assertThat(badType.exitCode()).isEqualTo(2);
+    assertThat(badType.output()).contains("unknown object type 'Robot'");
+
+    assertThat(tandem("config", "history").output()).contains("head event             0");
+  }
+
+  @Test
+  void theSnapshotBenchmarkEndsWithItsSummaryLine() throws Exception {
+    Cli.Result bench = Cli.run(dir, "bench", "snapshot", "--agents", "3000", "--runs", "3", "--warmup", "1");
+    assertThat(bench.exitCode()).as(bench.output()).isZero();
+    List<String> lines = bench.output().lines().toList();
+    assertThat(lines.get(lines.size() - 1)).matches("snapshot: objects=3000 median_ms=\\d+");
+  }
+}
