@@ -4,6 +4,8 @@ import ch.qos.logback.classic.Level;
 import io.grpc.StatusRuntimeException;
 import io.tandem.cli.bench.BenchCommand;
 import io.tandem.cli.config.ConfigCommand;
+import io.tandem.cli.pair.StatusCommand;
+import io.tandem.cli.pair.SwitchoverCommand;
 import io.tandem.cli.stack.DownCommand;
 import io.tandem.cli.stack.UpCommand;
 import org.slf4j.Logger;
@@ -19,6 +21,8 @@ import picocli.CommandLine.Option;
         UpCommand.class,
         DownCommand.class,
         HealthCommand.class,
+        StatusCommand.class,
+        SwitchoverCommand.class,
         ConfigCommand.class,
         BenchCommand.class,
     })

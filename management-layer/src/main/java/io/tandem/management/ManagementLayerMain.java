@@ -24,7 +24,7 @@ public final class ManagementLayerMain implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return ServiceRunner.runUntilStopped("management-layer", port, new ManagementLayerModule());
+    return ServiceRunner.runUntilStopped("management-layer", port, new ManagementLayerModule(new ManagementSettings(configServer, app)));
   }
 
   public static void main(String[] args) {

@@ -1,19 +1,39 @@
 package io.tandem.management;
 
 import com.google.inject.AbstractModule;
+import com.google.inject.Singleton;
 import com.google.inject.multibindings.Multibinder;
+import com.google.inject.multibindings.ProvidesIntoSet;
 import io.grpc.ServerServiceDefinition;
+import io.tandem.common.bootstrap.LongLivedStreams;
 import io.tandem.common.bootstrap.ManagedService;
-import io.tandem.common.bootstrap.ServingWhenStarted;
-import io.tandem.management.v1.ManagementServiceGrpc;
+import io.tandem.management.supervision.ManagementServiceImpl;
+import io.tandem.management.supervision.PairsFromConfiguration;
+import io.tandem.management.supervision.RedundancyLoop;
 
-/** Wiring of the Management Layer. */
+/** Wiring of the Management Layer: the redundancy loop, then the configuration it follows, then the API. */
 public final class ManagementLayerModule extends AbstractModule {
+  private final ManagementSettings settings;
+
+  public ManagementLayerModule(ManagementSettings settings) {
+    this.settings = settings;
+  }
+
   @Override
   protected void configure() {
-    Multibinder.newSetBinder(binder(), ServerServiceDefinition.class).addBinding()
-        .toInstance(new ManagementServiceGrpc.ManagementServiceImplBase() {}.bindService());
-    bind(ServingWhenStarted.class);
-    Multibinder.newSetBinder(binder(), ManagedService.class).addBinding().to(ServingWhenStarted.class);
+    bind(ManagementSettings.class).toInstance(settings);
+    bind(RedundancyLoop.class).in(Singleton.class);
+    bind(PairsFromConfiguration.class).in(Singleton.class);
+    bind(ManagementServiceImpl.class).in(Singleton.class);
+
+    Multibinder<ManagedService> parts = Multibinder.newSetBinder(binder(), ManagedService.class);
+    parts.addBinding().to(RedundancyLoop.class);
+    parts.addBinding().to(PairsFromConfiguration.class);
+    Multibinder.newSetBinder(binder(), LongLivedStreams.class).addBinding().to(RedundancyLoop.class);
+  }
+
+  @ProvidesIntoSet
+  ServerServiceDefinition managementService(ManagementServiceImpl service) {
+    return service.bindService();
   }
 }

@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         "on free loopback ports over real gRPC (Netty), and ends with one summary line."},
     subcommands = {
         SnapshotBench.class,
+        SwitchoverBench.class,
     })
 public final class BenchCommand {
   private BenchCommand() {}

@@ -30,7 +30,22 @@ public enum LogEvent {
   HISTORY_RESET("21-20015", Level.STD, "History log emptied"),
   SESSIONS_DROPPED("21-20016", Level.STD, "Client sessions dropped"),
   SNAPSHOT_SERVED("21-20017", Level.STD, "Snapshot served"),
-  OBJECTS_APPLIED("21-20018", Level.STD, "Objects applied");
+  OBJECTS_APPLIED("21-20018", Level.STD, "Objects applied"),
+
+  // ---- Management Layer ------------------------------------------------------------------
+  APPLICATION_CONNECTED("43-30001", Level.STD, "Application connected"),
+  APPLICATION_LOST("43-30002", Level.STD, "Application connection lost"),
+  MODE_ASSIGNED("43-30003", Level.STD, "Mode assigned"),
+  MODE_ACKNOWLEDGED("43-30004", Level.STD, "Mode acknowledged"),
+  STATUS_REPORTED("43-30005", Level.STD, "Application status reported"),
+  PAIRS_CONFIGURED("43-30006", Level.STD, "Redundant pairs configured"),
+  APPLICATION_REFUSED("43-30007", Level.STD, "Application refused"),
+  SWITCHOVER_REQUESTED("43-30010", Level.STD, "Switchover requested"),
+  SWITCHOVER_DONE("43-30011", Level.STD, "Switchover done"),
+  SWITCHOVER_REFUSED("43-30012", Level.STD, "Switchover refused"),
+  SWITCHOVER_DEFERRED("43-30013", Level.STD, "Switchover deferred until the backup is RUNNING"),
+  FAILOVER("43-30014", Level.ALR, "Failover: primary lost, backup promoted"),
+  FLAPPING("43-30015", Level.ALR, "Pair is flapping");
 
   /** The original product's levels; each maps to an SLF4J level. */
   public enum Level {

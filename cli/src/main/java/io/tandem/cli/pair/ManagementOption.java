@@ -1,0 +1,23 @@
+package io.tandem.cli.pair;
+
+import io.tandem.cli.Endpoint;
+import io.tandem.common.grpc.HostPort;
+import io.tandem.management.v1.ManagementServiceGrpc;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Option;
+
+/** {@code --management HOST:PORT}, shared by the commands that talk to the Management Layer. */
+public final class ManagementOption {
+  @Option(names = "--management", defaultValue = "localhost:2030", converter = HostPort.Converter.class,
+      description = "Management Layer address (default ${DEFAULT-VALUE}).")
+  HostPort address;
+
+  public Endpoint open() {
+    return new Endpoint(address);
+  }
+
+  public static ManagementServiceGrpc.ManagementServiceBlockingStub stub(Endpoint endpoint) {
+    return ManagementServiceGrpc.newBlockingStub(endpoint.channel())
+        .withDeadlineAfter(Endpoint.CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+  }
+}

@@ -1,0 +1,77 @@
+package io.tandem.cli.pair;
+
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.Timestamps;
+import io.tandem.cli.Endpoint;
+import io.tandem.management.v1.GetPairsRequest;
+import io.tandem.management.v1.MemberStatus;
+import io.tandem.management.v1.Mode;
+import io.tandem.management.v1.PairStatus;
+import io.tandem.management.v1.PairsStatus;
+import io.tandem.management.v1.SwitchoverRecord;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code tandem status}: pairs, modes, statuses and the last switchover. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = "Show every pair the Management Layer supervises: members, modes, statuses, since when, last switchover.")
+public final class StatusCommand implements Callable<Integer> {
+  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
+
+  @Mixin
+  ManagementOption management;
+
+  @Override
+  public Integer call() {
+    try (Endpoint endpoint = management.open()) {
+      PairsStatus status = ManagementOption.stub(endpoint).getPairs(GetPairsRequest.getDefaultInstance());
+      System.out.print(render(status));
+      return 0;
+    }
+  }
+
+  static String render(PairsStatus status) {
+    StringBuilder out = new StringBuilder();
+    if (status.getPairsCount() == 0) {
+      return "No pairs or applications known to the Management Layer.\n";
+    }
+    for (PairStatus pair : status.getPairsList()) {
+      if (pair.getMembersCount() == 2) {
+        out.append(String.format("PAIR %s / %s%n", pair.getMembers(0).getApplication(), pair.getMembers(1).getApplication()));
+      } else {
+        out.append(String.format("STANDALONE %s%n", pair.getMembers(0).getApplication()));
+      }
+      out.append(String.format("  %-16s %-8s %-4s %-20s %-9s %-12s %s%n", "APPLICATION", "MODE", "ACK", "STATUS", "CONNECTED",
+          "SINCE", "CLIENT PORT"));
+      for (MemberStatus m : pair.getMembersList()) {
+        out.append(String.format("  %-16s %-8s %-4s %-20s %-9s %-12s %s%n", m.getApplication(), mode(m.getMode()),
+            m.getMode() == Mode.MODE_UNSPECIFIED ? "-" : m.getModeAcknowledged() ? "yes" : "no", m.getStatus().name()
+                .replace("APP_STATUS_UNSPECIFIED", "-"), m.getConnected() ? "yes" : "no", time(m.getSince()),
+            m.getClientAddress().isEmpty() ? "-" : m.getClientAddress()));
+      }
+      if (pair.hasLastSwitchover()) {
+        SwitchoverRecord last = pair.getLastSwitchover();
+        out.append(String.format("  last switchover: %s %s %s in %d ms (%s -> %s)%n", time(last.getTime()),
+            last.getCause(), last.getResult(), last.getDurationMs(), last.getFromPrimary(), last.getToPrimary()));
+      } else if (pair.getMembersCount() == 2) {
+        out.append("  last switchover: none\n");
+      }
+      if (pair.getRecentModeChanges() > 0) {
+        out.append(String.format("  mode changes in the flapping window: %d%n", pair.getRecentModeChanges()));
+      }
+    }
+    return out.toString();
+  }
+
+  private static String mode(Mode mode) {
+    return mode == Mode.MODE_UNSPECIFIED ? "-" : mode.name();
+  }
+
+  private static String time(Timestamp t) {
+    return t.getSeconds() == 0 ? "-" : TIME.format(Instant.ofEpochMilli(Timestamps.toMillis(t)));
+  }
+}

@@ -1,0 +1,129 @@
+package io.tandem.common.config;
+
+import io.grpc.Channel;
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.tandem.config.v1.ChangeEvent;
+import io.tandem.config.v1.ConfigObject;
+import io.tandem.config.v1.ConfigServiceGrpc;
+import io.tandem.config.v1.HistoryLogExpired;
+import io.tandem.config.v1.ListObjectsRequest;
+import io.tandem.config.v1.ObjectBatch;
+import io.tandem.config.v1.ObjectType;
+import io.tandem.config.v1.WatchRequest;
+import io.tandem.config.v1.WatchResponse;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A client's two conversations with the Config Server: read a snapshot, then watch from its
+ * event id. Both Tandem services that follow configuration (Management Layer, Stat Server) are
+ * built on it; what to do when a watch breaks or expires is theirs to decide.
+ */
+public final class ConfigSession {
+  private final ConfigServiceGrpc.ConfigServiceBlockingStub blocking;
+  private final ConfigServiceGrpc.ConfigServiceStub async;
+  private final String clientName;
+
+  public ConfigSession(Channel channel, String clientName) {
+    this.blocking = ConfigServiceGrpc.newBlockingStub(channel);
+    this.async = ConfigServiceGrpc.newStub(channel);
+    this.clientName = clientName;
+  }
+
+  /** What a watch delivers; called on gRPC threads, one call at a time. */
+  public interface WatchListener {
+    /** Changes in event-id order; {@code replay} while catching up. */
+    void onChanges(List<ChangeEvent> events, boolean replay);
+
+    /** Caught up: nothing after {@code headEventId}. */
+    void onProgress(long headEventId);
+
+    /** The session cannot be restored; the stream has ended. */
+    void onExpired(HistoryLogExpired expired);
+
+    /** The stream ended otherwise (connection lost, server stopping, cancelled). */
+    void onBroken(Status status);
+  }
+
+  /** A running watch. */
+  public interface Watch {
+    /** Ends the watch; the listener hears nothing more. */
+    void cancel();
+  }
+
+  /**
+   * Reads every object of {@code types} (all when empty) into {@code sink}, batch by batch, and
+   * returns the event id the snapshot is consistent at.
+   *
+   * @throws io.grpc.StatusRuntimeException if the read fails; what reached the sink is then incomplete
+   */
+  public long snapshot(Set<ObjectType> types, Consumer<ConfigObject> sink, Duration deadline) {
+    Iterator<ObjectBatch> batches = blocking.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+        .listObjects(ListObjectsRequest.newBuilder().addAllTypes(types).build());
+    while (batches.hasNext()) {
+      ObjectBatch batch = batches.next();
+      batch.getObjectsList().forEach(sink);
+      if (batch.getLast()) {
+        return batch.getConsistentAtEventId();
+      }
+    }
+    throw Status.UNAVAILABLE.withDescription("snapshot stream ended without its last batch").asRuntimeException();
+  }
+
+  /** Reads one object. */
+  public ConfigObject get(ObjectType type, String name, Duration deadline) {
+    return blocking.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+        .getObject(io.tandem.config.v1.GetObjectRequest.newBuilder().setType(type).setName(name).build());
+  }
+
+  /** Restores the session after {@code afterEventId}; the listener hears everything from now on. */
+  public Watch watch(long afterEventId, WatchListener listener) {
+    Context.CancellableContext context = Context.current().withCancellation();
+    Context previous = context.attach();
+    try {
+      async.watch(WatchRequest.newBuilder().setAfterEventId(afterEventId).setClientName(clientName).build(),
+          new StreamObserver<>() {
+            private boolean expired;
+
+            @Override
+            public void onNext(WatchResponse response) {
+              if (context.isCancelled()) {
+                return;
+              }
+              switch (response.getPayloadCase()) {
+                case CHANGES -> listener.onChanges(response.getChanges().getEventsList(), response.getChanges().getReplay());
+                case PROGRESS -> listener.onProgress(response.getProgress().getHeadEventId());
+                case HISTORY_LOG_EXPIRED -> {
+                  expired = true;
+                  listener.onExpired(response.getHistoryLogExpired());
+                }
+                default -> { }
+              }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              if (!context.isCancelled()) {
+                listener.onBroken(Status.fromThrowable(t));
+              }
+            }
+
+            @Override
+            public void onCompleted() {
+              if (!expired && !context.isCancelled()) {
+                listener.onBroken(Status.UNAVAILABLE.withDescription("the Config Server ended the watch"));
+              }
+            }
+          });
+    } finally {
+      context.detach(previous);
+    }
+    return () -> context.cancel(null);
+  }
+}

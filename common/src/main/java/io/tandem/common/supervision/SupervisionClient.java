@@ -1,0 +1,181 @@
+package io.tandem.common.supervision;
+
+import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.tandem.common.retry.Backoff;
+import io.tandem.management.v1.AppStatus;
+import io.tandem.management.v1.Hello;
+import io.tandem.management.v1.ManagementServiceGrpc;
+import io.tandem.management.v1.ModeAck;
+import io.tandem.management.v1.ModeCommand;
+import io.tandem.management.v1.StatusReport;
+import io.tandem.management.v1.SupervisionCommand;
+import io.tandem.management.v1.SupervisionMessage;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * An application's side of supervision: one stream to the Management Layer, re-opened with
+ * backoff whenever it breaks. Status reports are sent as asked; whether one was delivered is
+ * told by {@link Listener#onStatusDelivered}, and re-sending what was not is the caller's
+ * decision (on {@link Listener#onConnected}, typically).
+ */
+public final class SupervisionClient implements AutoCloseable {
+  /** Told on the executor given to the client, one call at a time. */
+  public interface Listener {
+    /** A stream is open and the hello is sent. */
+    void onConnected();
+
+    /** The stream broke; the client reconnects by itself. */
+    void onDisconnected(Status status);
+
+    /** Run in {@code mode} from now on, then call {@link #acknowledge}. */
+    void onModeCommand(ModeCommand command);
+
+    /** The Management Layer received (and acted on) report {@code reportId}. */
+    void onStatusDelivered(long reportId);
+  }
+
+  private final ManagementServiceGrpc.ManagementServiceStub stub;
+  private final String application;
+  private final String clientAddress;
+  private final Listener listener;
+  private final ScheduledExecutorService executor;
+  private final Backoff backoff = new Backoff(Backoff.Policy.RECONNECT);
+  private final AtomicLong reportIds = new AtomicLong();
+  private ClientCallStreamObserver<SupervisionMessage> out;
+  private boolean closed;
+
+  /**
+   * @param executor a single-threaded executor: listener calls and reconnects run on it
+   */
+  public SupervisionClient(Channel channel, String application, String clientAddress, Listener listener,
+      ScheduledExecutorService executor) {
+    this.stub = ManagementServiceGrpc.newStub(channel);
+    this.application = application;
+    this.clientAddress = clientAddress;
+    this.listener = listener;
+    this.executor = executor;
+  }
+
+  public void start() {
+    executor.execute(this::connect);
+  }
+
+  /** Whether a stream is open now. */
+  public boolean connected() {
+    synchronized (this) {
+      return out != null;
+    }
+  }
+
+  /**
+   * Sends a status report; returns its id, or 0 when no stream is open (nothing was sent).
+   */
+  public long report(AppStatus status, String detail) {
+    long id = reportIds.incrementAndGet();
+    boolean sent = send(SupervisionMessage.newBuilder()
+        .setStatus(StatusReport.newBuilder().setReportId(id).setStatus(status).setDetail(detail)).build());
+    return sent ? id : 0;
+  }
+
+  /** Acknowledges a mode command once the application runs in that mode. */
+  public void acknowledge(ModeCommand command) {
+    send(SupervisionMessage.newBuilder()
+        .setModeAck(ModeAck.newBuilder().setCommandId(command.getCommandId()).setMode(command.getMode())).build());
+  }
+
+  /** Ends the stream; no reconnect. */
+  @Override
+  public void close() {
+    ClientCallStreamObserver<SupervisionMessage> current;
+    synchronized (this) {
+      closed = true;
+      current = out;
+      out = null;
+    }
+    if (current != null) {
+      current.onCompleted();
+    }
+  }
+
+  private synchronized boolean send(SupervisionMessage message) {
+    if (out == null) {
+      return false;
+    }
+    out.onNext(message);
+    return true;
+  }
+
+  private void connect() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+    }
+    AtomicReference<ClientCallStreamObserver<SupervisionMessage>> stream = new AtomicReference<>();
+    stub.supervise(new ClientResponseObserver<SupervisionMessage, SupervisionCommand>() {
+      @Override
+      public void beforeStart(ClientCallStreamObserver<SupervisionMessage> requestStream) {
+        stream.set(requestStream);
+      }
+
+      @Override
+      public void onNext(SupervisionCommand command) {
+        if (command.hasMode()) {
+          executor.execute(() -> {
+            backoff.reset();
+            listener.onModeCommand(command.getMode());
+          });
+        } else if (command.hasStatusAck()) {
+          executor.execute(() -> {
+            backoff.reset();
+            listener.onStatusDelivered(command.getStatusAck().getReportId());
+          });
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        broken(stream.get(), Status.fromThrowable(t));
+      }
+
+      @Override
+      public void onCompleted() {
+        broken(stream.get(), Status.UNAVAILABLE.withDescription("the Management Layer ended the stream"));
+      }
+    });
+    ClientCallStreamObserver<SupervisionMessage> opened = stream.get();
+    synchronized (this) {
+      if (closed) {
+        opened.onCompleted();
+        return;
+      }
+      out = opened;
+      out.onNext(SupervisionMessage.newBuilder()
+          .setHello(Hello.newBuilder().setApplication(application).setClientAddress(clientAddress)
+              .setPid(ProcessHandle.current().pid()))
+          .build());
+    }
+    listener.onConnected();
+  }
+
+  private void broken(ClientCallStreamObserver<SupervisionMessage> stream, Status status) {
+    synchronized (this) {
+      if (out == stream) {
+        out = null;
+      }
+      if (closed) {
+        return;
+      }
+    }
+    executor.execute(() -> listener.onDisconnected(status));
+    Duration delay = backoff.nextDelay();
+    executor.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
+  }
+}

@@ -1,0 +1,142 @@
+package io.tandem.management.supervision;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.tandem.common.grpc.PeerInterceptor;
+import io.tandem.common.logging.EventLog;
+import io.tandem.common.logging.LogEvent;
+import io.tandem.management.v1.GetPairsRequest;
+import io.tandem.management.v1.ManagementServiceGrpc;
+import io.tandem.management.v1.PairsStatus;
+import io.tandem.management.v1.SupervisionCommand;
+import io.tandem.management.v1.SupervisionMessage;
+import io.tandem.management.v1.SwitchoverReply;
+import io.tandem.management.v1.SwitchoverRequest;
+import jakarta.inject.Inject;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code tandem.management.v1.ManagementService}: streams and requests, fed to the {@link RedundancyLoop}. */
+public final class ManagementServiceImpl extends ManagementServiceGrpc.ManagementServiceImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(ManagementServiceImpl.class);
+
+  private final RedundancyLoop loop;
+  private final AtomicLong sessionIds = new AtomicLong();
+  private final AtomicLong requestIds = new AtomicLong();
+
+  @Inject
+  public ManagementServiceImpl(RedundancyLoop loop) {
+    this.loop = loop;
+  }
+
+  @Override
+  public StreamObserver<SupervisionMessage> supervise(StreamObserver<SupervisionCommand> responseObserver) {
+    ServerCallStreamObserver<SupervisionCommand> out = (ServerCallStreamObserver<SupervisionCommand>) responseObserver;
+    String peer = PeerInterceptor.current();
+    return new StreamObserver<>() {
+      private SupervisionSession session;
+      private boolean refused;
+
+      @Override
+      public void onNext(SupervisionMessage message) {
+        if (refused) {
+          return;
+        }
+        if (session == null) {
+          if (message.getPayloadCase() != SupervisionMessage.PayloadCase.HELLO || message.getHello().getApplication().isBlank()) {
+            refused = true;
+            out.onError(Status.INVALID_ARGUMENT
+                .withDescription("hello.application: the first message of a supervision stream must be a hello naming the application")
+                .asRuntimeException());
+            return;
+          }
+          String app = message.getHello().getApplication();
+          SupervisionSession opened = new SupervisionSession(sessionIds.incrementAndGet(), app, out);
+          session = opened;
+          String address = message.getHello().getClientAddress();
+          loop.execute(() -> {
+            if (!loop.controller().knows(app)) {
+              EventLog.emit(LOG, LogEvent.APPLICATION_REFUSED, "application", app, "peer", peer,
+                  "reason", "not in the configuration");
+              opened.end(Status.FAILED_PRECONDITION.withDescription(
+                  "hello.application: no Application named '" + app + "' in the configuration"));
+              return;
+            }
+            loop.register(opened, address);
+          });
+          return;
+        }
+        SupervisionSession current = session;
+        switch (message.getPayloadCase()) {
+          case STATUS -> {
+            var report = message.getStatus();
+            loop.execute(() -> {
+              loop.apply(now -> loop.controller().statusReported(current.application, current.id, report.getStatus(),
+                  report.getDetail(), now));
+              current.acknowledgeStatus(report.getReportId());
+            });
+          }
+          case MODE_ACK -> {
+            var ack = message.getModeAck();
+            loop.submit(now -> loop.controller().modeAcknowledged(current.application, current.id, ack.getCommandId(),
+                ack.getMode(), now));
+          }
+          default -> loop.execute(() -> current.end(Status.INVALID_ARGUMENT
+              .withDescription("a supervision stream carries one hello, then status reports and mode acknowledgements")));
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        closed();
+      }
+
+      @Override
+      public void onCompleted() {
+        closed();
+        loop.execute(() -> {
+          if (session != null) {
+            session.end(Status.OK);
+          }
+        });
+      }
+
+      private void closed() {
+        SupervisionSession current = session;
+        if (current != null) {
+          loop.execute(() -> loop.unregister(current));
+        }
+      }
+    };
+  }
+
+  @Override
+  public void switchover(SwitchoverRequest request, StreamObserver<SwitchoverReply> out) {
+    if (request.getApplication().isBlank()) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription("application: must name a member of a pair").asRuntimeException());
+      return;
+    }
+    long requestId = requestIds.incrementAndGet();
+    loop.execute(() -> {
+      loop.addRequest(requestId, out);
+      loop.apply(now -> loop.controller().switchoverRequested(request.getApplication(), requestId, now));
+    });
+  }
+
+  @Override
+  public void getPairs(GetPairsRequest request, StreamObserver<PairsStatus> out) {
+    loop.execute(() -> {
+      out.onNext(loop.currentStatus());
+      out.onCompleted();
+    });
+  }
+
+  @Override
+  public void watchPairs(GetPairsRequest request, StreamObserver<PairsStatus> responseObserver) {
+    ServerCallStreamObserver<PairsStatus> out = (ServerCallStreamObserver<PairsStatus>) responseObserver;
+    out.setOnCancelHandler(() -> loop.execute(() -> loop.removeWatcher(out)));
+    loop.execute(() -> loop.addWatcher(out));
+  }
+}

@@ -1,0 +1,81 @@
+package io.tandem.management.supervision;
+
+import io.grpc.ManagedChannel;
+import io.tandem.common.bootstrap.HealthState;
+import io.tandem.common.bootstrap.ManagedService;
+import io.tandem.common.concurrent.DaemonThreadFactory;
+import io.tandem.common.config.ConfigReflector;
+import io.tandem.common.grpc.Channels;
+import io.tandem.common.options.OptionReader;
+import io.tandem.config.v1.Application;
+import io.tandem.config.v1.ConfigObject;
+import io.tandem.config.v1.ObjectType;
+import io.tandem.management.ManagementSettings;
+import io.tandem.management.redundancy.RedundancySettings;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * Follows the Applications in the Config Server: their {@code backup} fields are the pairs, and
+ * this Management Layer's own Application carries its options. Health turns SERVING once the
+ * first configuration is in: before that the Management Layer cannot tell who is who.
+ */
+public final class PairsFromConfiguration implements ManagedService {
+  private final ManagementSettings settings;
+  private final RedundancyLoop loop;
+  private final HealthState health;
+  private final OptionReader options;
+  private final ScheduledExecutorService executor =
+      Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("config-follower"));
+  private ManagedChannel channel;
+  private ConfigReflector reflector;
+
+  @Inject
+  public PairsFromConfiguration(ManagementSettings settings, RedundancyLoop loop, HealthState health) {
+    this.settings = settings;
+    this.loop = loop;
+    this.health = health;
+    this.options = new OptionReader(settings.application());
+  }
+
+  @Override
+  public void start() {
+    channel = Channels.open(settings.configServer());
+    reflector = new ConfigReflector(channel, settings.application(), ObjectType.APPLICATION, this::update, executor);
+    reflector.start();
+  }
+
+  @Override
+  public void stop() {
+    if (reflector != null) {
+      reflector.close();
+    }
+    executor.shutdown();
+    Channels.close(channel, Duration.ofSeconds(1));
+  }
+
+  @Override
+  public String name() {
+    return "configuration follower";
+  }
+
+  private void update(Map<String, ConfigObject> applications, long eventId) {
+    Map<String, String> backupOf = new HashMap<>();
+    applications.forEach((name, app) -> backupOf.put(name, app.getApplication().getBackup()));
+    ConfigObject own = applications.get(settings.application());
+    Map<String, Map<String, String>> sections = new HashMap<>();
+    if (own != null) {
+      Application app = own.getApplication();
+      app.getOptionsMap().forEach((section, values) -> sections.put(section, values.getValuesMap()));
+    }
+    RedundancySettings redundancy = RedundancySettings.read(options, sections);
+    loop.execute(() -> {
+      loop.configure(backupOf, redundancy);
+      health.set(true, "configuration loaded (event " + eventId + ")");
+    });
+  }
+}

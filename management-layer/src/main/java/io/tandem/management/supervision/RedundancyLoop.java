@@ -1,0 +1,185 @@
+package io.tandem.management.supervision;
+
+import com.google.protobuf.util.Timestamps;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.tandem.common.bootstrap.LongLivedStreams;
+import io.tandem.common.bootstrap.ManagedService;
+import io.tandem.common.concurrent.DaemonThreadFactory;
+import io.tandem.common.logging.EventLog;
+import io.tandem.management.redundancy.Action;
+import io.tandem.management.redundancy.RedundancyController;
+import io.tandem.management.redundancy.RedundancySettings;
+import io.tandem.management.v1.PairsStatus;
+import io.tandem.management.v1.SwitchoverReply;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one thread that owns the {@link RedundancyController}: every input (stream events,
+ * configuration, operator requests, the 50 ms tick) is queued here, and the controller's actions
+ * are carried out here, so the controller needs no locks and the streams are written by one
+ * thread only.
+ */
+public final class RedundancyLoop implements ManagedService, LongLivedStreams {
+  private static final Logger LOG = LoggerFactory.getLogger(RedundancyLoop.class);
+  private static final long TICK_MS = 50;
+
+  private final Clock clock;
+  private final RedundancyController controller = new RedundancyController(RedundancySettings.DEFAULTS);
+  private final ScheduledExecutorService executor =
+      Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("redundancy"));
+  private final Map<String, SupervisionSession> sessions = new HashMap<>();
+  private final Map<Long, StreamObserver<SwitchoverReply>> requests = new HashMap<>();
+  private final List<ServerCallStreamObserver<PairsStatus>> watchers = new ArrayList<>();
+  private PairsStatus published = PairsStatus.getDefaultInstance();
+
+  @Inject
+  public RedundancyLoop(Clock clock) {
+    this.clock = clock;
+  }
+
+  @Override
+  public void start() {
+    executor.scheduleWithFixedDelay(() -> apply(controller::tick), TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void stop() throws InterruptedException {
+    endStreams();
+    executor.shutdown();
+    executor.awaitTermination(2, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public String name() {
+    return "redundancy loop";
+  }
+
+  @Override
+  public void endStreams() {
+    execute(() -> {
+      sessions.values().forEach(s -> s.end(Status.UNAVAILABLE.withDescription("Management Layer shutting down")));
+      sessions.clear();
+      watchers.forEach(w -> complete(w::onCompleted));
+      watchers.clear();
+    });
+  }
+
+  /** Runs {@code task} on the loop thread. */
+  void execute(Runnable task) {
+    if (!executor.isShutdown()) {
+      executor.execute(task);
+    }
+  }
+
+  /** Feeds the controller on the loop thread and carries out what it decides. */
+  void submit(Function<Instant, List<Action>> input) {
+    execute(() -> apply(input));
+  }
+
+  // ---- called on the loop thread only ---------------------------------------------------------
+
+  RedundancyController controller() {
+    return controller;
+  }
+
+  void apply(Function<Instant, List<Action>> input) {
+    for (Action action : input.apply(clock.instant())) {
+      if (action instanceof Action.SendMode send) {
+        SupervisionSession session = sessions.get(send.application());
+        if (session != null) {
+          session.sendMode(send.commandId(), send.mode(), send.reason());
+        }
+      } else if (action instanceof Action.CompleteRequest done) {
+        StreamObserver<SwitchoverReply> out = requests.remove(done.requestId());
+        if (out != null) {
+          complete(() -> {
+            out.onNext(done.reply());
+            out.onCompleted();
+          });
+        }
+      } else if (action instanceof Action.Log log) {
+        EventLog.emit(LOG, log.event(), log.details().toArray());
+      }
+    }
+    publish();
+  }
+
+  void configure(Map<String, String> backupOf, RedundancySettings settings) {
+    controller.updateSettings(settings);
+    apply(now -> controller.configure(backupOf, now));
+  }
+
+  /** Registers a session, replacing (and ending) an older one of the same application. */
+  void register(SupervisionSession session, String clientAddress) {
+    SupervisionSession previous = sessions.put(session.application, session);
+    if (previous != null) {
+      previous.end(Status.ABORTED.withDescription("replaced by a newer session of " + session.application));
+      apply(now -> controller.disconnected(previous.application, previous.id, now));
+    }
+    apply(now -> controller.connected(session.application, session.id, clientAddress, now));
+  }
+
+  void unregister(SupervisionSession session) {
+    if (sessions.get(session.application) == session) {
+      sessions.remove(session.application);
+    }
+    apply(now -> controller.disconnected(session.application, session.id, now));
+  }
+
+  void addRequest(long requestId, StreamObserver<SwitchoverReply> out) {
+    requests.put(requestId, out);
+  }
+
+  void addWatcher(ServerCallStreamObserver<PairsStatus> watcher) {
+    watchers.add(watcher);
+    complete(() -> watcher.onNext(currentStatus()));
+  }
+
+  void removeWatcher(ServerCallStreamObserver<PairsStatus> watcher) {
+    watchers.remove(watcher);
+  }
+
+  PairsStatus currentStatus() {
+    return published.toBuilder().setAsOf(Timestamps.fromMillis(clock.millis())).build();
+  }
+
+  private void publish() {
+    PairsStatus status = controller.status(clock.instant());
+    if (status.equals(published)) {
+      return;
+    }
+    published = status;
+    PairsStatus stamped = currentStatus();
+    for (ServerCallStreamObserver<PairsStatus> watcher : List.copyOf(watchers)) {
+      if (watcher.isCancelled()) {
+        watchers.remove(watcher);
+      } else {
+        complete(() -> watcher.onNext(stamped));
+      }
+    }
+  }
+
+  /** Writes to a call that may have been cancelled meanwhile; a cancelled caller no longer cares. */
+  private static void complete(Runnable write) {
+    try {
+      write.run();
+    } catch (StatusRuntimeException | IllegalStateException e) {
+      LOG.debug("caller gone: {}", e.toString());
+    }
+  }
+}

@@ -1,0 +1,278 @@
+package io.tandem.management.supervision;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.tandem.common.bootstrap.RunningService;
+import io.tandem.common.bootstrap.ServiceRunner;
+import io.tandem.common.grpc.Channels;
+import io.tandem.common.grpc.HostPort;
+import io.tandem.config.v1.Application;
+import io.tandem.config.v1.ApplicationType;
+import io.tandem.config.v1.ApplyObjectsRequest;
+import io.tandem.config.v1.ConfigObject;
+import io.tandem.config.v1.ConfigServiceGrpc;
+import io.tandem.config.v1.ObjectType;
+import io.tandem.config.v1.OptionSection;
+import io.tandem.configserver.ConfigServerModule;
+import io.tandem.configserver.ConfigServerSettings;
+import io.tandem.management.ManagementLayerModule;
+import io.tandem.management.ManagementSettings;
+import io.tandem.management.v1.AppStatus;
+import io.tandem.management.v1.GetPairsRequest;
+import io.tandem.management.v1.ManagementServiceGrpc;
+import io.tandem.management.v1.MemberStatus;
+import io.tandem.management.v1.Mode;
+import io.tandem.management.v1.PairStatus;
+import io.tandem.management.v1.PairsStatus;
+import io.tandem.management.v1.SwitchoverCause;
+import io.tandem.management.v1.SwitchoverReply;
+import io.tandem.management.v1.SwitchoverRequest;
+import io.tandem.management.v1.SwitchoverResult;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Management Layer over real gRPC, following a real Config Server, with scripted applications. */
+class ManagementLayerTest {
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  @TempDir
+  Path dataDir;
+
+  private RunningService configServer;
+  private RunningService managementLayer;
+  private ManagedChannel configChannel;
+  private ManagedChannel channel;
+  private ManagementServiceGrpc.ManagementServiceBlockingStub management;
+  private final List<FakeApplication> apps = new ArrayList<>();
+
+  private static ConfigObject app(String name, ApplicationType type, String backup) {
+    return ConfigObject.newBuilder().setType(ObjectType.APPLICATION).setName(name)
+        .setApplication(Application.newBuilder().setAppType(type).setHost("localhost").setBackup(backup)).build();
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    configServer = ServiceRunner.start("config-server", 0,
+        new ConfigServerModule(new ConfigServerSettings(dataDir, null, false, "confserv", false)));
+    configChannel = Channels.open(HostPort.local(configServer.port()));
+    ConfigServiceGrpc.newBlockingStub(configChannel).applyObjects(ApplyObjectsRequest.newBuilder()
+        .addObjects(app("MgmtLayer", ApplicationType.MANAGEMENT_LAYER, "").toBuilder()
+            .setApplication(app("MgmtLayer", ApplicationType.MANAGEMENT_LAYER, "").getApplication().toBuilder()
+                .putOptions("management", OptionSection.newBuilder()
+                    .putValues("disconnect-switchover-timeout", "700ms")
+                    .putValues("switchover-timeout", "2s").build())))
+        .addObjects(app("A", ApplicationType.STAT_SERVER, "B"))
+        .addObjects(app("B", ApplicationType.STAT_SERVER, ""))
+        .build());
+    managementLayer = ServiceRunner.start("management-layer", 0, new ManagementLayerModule(
+        new ManagementSettings(HostPort.local(configServer.port()), "MgmtLayer")));
+    channel = Channels.open(HostPort.local(managementLayer.port()));
+    management = ManagementServiceGrpc.newBlockingStub(channel);
+    await().atMost(WAIT).until(() -> pair("A") != null);
+  }
+
+  @AfterEach
+  void stop() {
+    managementLayer.close();
+    configServer.close();
+    Channels.close(channel, Duration.ofSeconds(1));
+    Channels.close(configChannel, Duration.ofSeconds(1));
+  }
+
+  private FakeApplication connect(String name) {
+    FakeApplication app = new FakeApplication(channel, name).connect();
+    apps.add(app);
+    return app;
+  }
+
+  private PairStatus pair(String member) {
+    return management.getPairs(GetPairsRequest.getDefaultInstance()).getPairsList().stream()
+        .filter(p -> p.getMembersList().stream().anyMatch(m -> m.getApplication().equals(member)))
+        .findFirst().orElse(null);
+  }
+
+  private MemberStatus member(String name) {
+    return pair(name).getMembersList().stream().filter(m -> m.getApplication().equals(name)).findFirst().orElseThrow();
+  }
+
+  private void awaitMode(FakeApplication app, Mode mode) {
+    await(app.name + " " + mode).atMost(WAIT).until(() -> app.mode == mode && member(app.name).getModeAcknowledged());
+  }
+
+  private void runningPair(FakeApplication a, FakeApplication b) {
+    a.report(AppStatus.RUNNING);
+    awaitMode(a, Mode.PRIMARY);
+    b.report(AppStatus.RUNNING);
+    awaitMode(b, Mode.BACKUP);
+  }
+
+  @Test
+  void theFirstToReportRunningIsPrimaryAndStatusReportsAreAcknowledged() {
+    FakeApplication a = connect("A");
+    FakeApplication b = connect("B");
+    long report = b.report(AppStatus.RUNNING);
+    awaitMode(b, Mode.PRIMARY);
+    assertThat(b.statusAcks).contains(report);
+    a.report(AppStatus.RUNNING);
+    awaitMode(a, Mode.BACKUP);
+    assertThat(member("A").getClientAddress()).isEqualTo("localhost:11");
+  }
+
+  @Test
+  void serviceUnavailableSwitchesOverWhenTheBackupIsReady() {
+    FakeApplication a = connect("A");
+    FakeApplication b = connect("B");
+    runningPair(a, b);
+    a.report(AppStatus.SERVICE_UNAVAILABLE);
+    awaitMode(b, Mode.PRIMARY);
+    awaitMode(a, Mode.BACKUP);
+    await().atMost(WAIT).until(() -> pair("A").getLastSwitchover().getResult() == SwitchoverResult.DONE);
+    assertThat(pair("A").getLastSwitchover().getCause()).isEqualTo(SwitchoverCause.SERVICE_UNAVAILABLE_REPORTED);
+  }
+
+  @Test
+  void aSwitchoverRefusedWhileTheBackupIsNotReadyIsDoneOnceItReportsRunning() {
+    FakeApplication a = connect("A");
+    FakeApplication b = connect("B");
+    runningPair(a, b);
+    b.report(AppStatus.INITIALIZING);
+    a.report(AppStatus.SERVICE_UNAVAILABLE);
+    await().atMost(WAIT).until(() -> pair("A").getLastSwitchover().getResult() == SwitchoverResult.BACKUP_NOT_READY);
+    assertThat(member("A").getMode()).isEqualTo(Mode.PRIMARY);
+    b.report(AppStatus.RUNNING);
+    awaitMode(b, Mode.PRIMARY);
+    awaitMode(a, Mode.BACKUP);
+    assertThat(pair("A").getLastSwitchover().getResult()).isEqualTo(SwitchoverResult.DONE);
+  }
+
+  @Test
+  void onlyOneSwitchoverIsInFlightPerPair() {
+    FakeApplication a = connect("A");
+    FakeApplication b = connect("B");
+    runningPair(a, b);
+    b.acknowledgeModes = false;
+    a.report(AppStatus.SERVICE_UNAVAILABLE);
+    await().atMost(WAIT).until(() -> b.lastCommanded() == Mode.PRIMARY);
+    SwitchoverReply second = management.switchover(SwitchoverRequest.newBuilder().setApplication("A").build());
+    assertThat(second.getResult()).isEqualTo(SwitchoverResult.ALREADY_IN_PROGRESS);
+    b.acknowledgeLast();
+    await().atMost(WAIT).until(() -> pair("A").getLastSwitchover().getResult() == SwitchoverResult.DONE);
+  }
+
+  @Test
+  void aManualSwitchoverAnswersDoneWithItsDuration() {
+    FakeApplication a = connect("A");
+    FakeApplication b = connect("B");
+    runningPair(a, b);
+    SwitchoverReply reply = management.switchover(SwitchoverRequest.newBuilder().setApplication("B").build());
+    assertThat(reply.getResult()).isEqualTo(SwitchoverResult.DONE);
+    assertThat(reply.getPrimary()).isEqualTo("B");
+    assertThat(reply.getDurationMs()).isGreaterThanOrEqualTo(0);
+    assertThat(b.mode).isEqualTo(Mode.PRIMARY);
+    await().atMost(WAIT).until(() -> a.mode == Mode.BACKUP);
+    assertThat(management.switchover(SwitchoverRequest.newBuilder().setApplication("MgmtLayer").build()).getResult())
+        .isEqualTo(SwitchoverResult.NO_SUCH_PAIR);
+  }
+
+  @Test
+  void aLostPrimaryIsFailedOverAfterTheTimeoutButNotWhenItReconnectsInTime() {
+    FakeApplication a = connect("A");
+    FakeApplication b = connect("B");
+    runningPair(a, b);
+
+    a.crash();
+    FakeApplication a2 = connect("A");
+    a2.report(AppStatus.RUNNING);
+    awaitMode(a2, Mode.PRIMARY);
+    await().during(Duration.ofMillis(1200)).atMost(WAIT).until(() -> member("A").getMode() == Mode.PRIMARY
+        && member("B").getMode() == Mode.BACKUP);
+
+    a2.crash();
+    awaitMode(b, Mode.PRIMARY);
+    assertThat(pair("A").getLastSwitchover().getCause()).isEqualTo(SwitchoverCause.FAILOVER);
+    FakeApplication a3 = connect("A");
+    await().atMost(WAIT).until(() -> a3.lastCommanded() == Mode.BACKUP);
+  }
+
+  @Test
+  void aPairAddedInTheConfigServerAtRunTimeIsSupervised() {
+    ConfigServiceGrpc.newBlockingStub(configChannel).applyObjects(ApplyObjectsRequest.newBuilder()
+        .addObjects(app("C", ApplicationType.STAT_SERVER, "D"))
+        .addObjects(app("D", ApplicationType.STAT_SERVER, "")).build());
+    await().atMost(WAIT).until(() -> pair("C") != null && pair("C").getMembersCount() == 2);
+    FakeApplication c = connect("C");
+    FakeApplication d = connect("D");
+    runningPair(d, c);
+    SwitchoverReply reply = management.switchover(SwitchoverRequest.newBuilder().setApplication("C").build());
+    assertThat(reply.getResult()).isEqualTo(SwitchoverResult.DONE);
+    assertThat(reply.getPrimary()).isEqualTo("C");
+  }
+
+  @Test
+  void unknownApplicationsAndMalformedStreamsAreRefusedByName() {
+    FakeApplication stranger = connect("Stranger");
+    await().atMost(WAIT).until(() -> stranger.ended != null);
+    assertThat(stranger.ended.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(stranger.ended.getDescription()).contains("no Application named 'Stranger'");
+    assertThatThrownBy(() -> management.switchover(SwitchoverRequest.getDefaultInstance()))
+        .hasMessageContaining("INVALID_ARGUMENT: application: must name a member of a pair");
+
+    List<Status> ended = new CopyOnWriteArrayList<>();
+    var out = ManagementServiceGrpc.newStub(channel).supervise(new StreamObserver<>() {
+      @Override
+      public void onNext(io.tandem.management.v1.SupervisionCommand command) {
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        ended.add(Status.fromThrowable(t));
+      }
+
+      @Override
+      public void onCompleted() {
+      }
+    });
+    out.onNext(io.tandem.management.v1.SupervisionMessage.newBuilder()
+        .setStatus(io.tandem.management.v1.StatusReport.newBuilder().setStatus(AppStatus.RUNNING)).build());
+    await().atMost(WAIT).until(() -> !ended.isEmpty());
+    assertThat(ended.get(0).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(ended.get(0).getDescription()).contains("must be a hello");
+  }
+
+  @Test
+  void watchersSeeEveryChange() {
+    List<PairsStatus> seen = new CopyOnWriteArrayList<>();
+    ManagementServiceGrpc.newStub(channel).watchPairs(GetPairsRequest.getDefaultInstance(), new StreamObserver<>() {
+      @Override
+      public void onNext(PairsStatus status) {
+        seen.add(status);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+      }
+
+      @Override
+      public void onCompleted() {
+      }
+    });
+    FakeApplication a = connect("A");
+    a.report(AppStatus.RUNNING);
+    await().atMost(WAIT).until(() -> seen.stream().anyMatch(s -> s.getPairsList().stream()
+        .flatMap(p -> p.getMembersList().stream())
+        .anyMatch(m -> m.getApplication().equals("A") && m.getMode() == Mode.PRIMARY && m.getModeAcknowledged())));
+    assertThat(seen.get(0).hasAsOf()).isTrue();
+  }
+}
