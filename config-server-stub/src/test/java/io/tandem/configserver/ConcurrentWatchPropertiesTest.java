@@ -52,8 +52,13 @@ class ConcurrentWatchPropertiesTest {
   }
 
   @AfterContainer
-  static void stop() {
+  static void stop() throws java.io.IOException {
     server.close();
+    try (var paths = Files.walk(dataDir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   @Property(tries = 30)

@@ -147,7 +147,7 @@ class WatchApiTest {
   }
 
   @Test
-  void expireHistoryMakesEveryOldPositionExpireButLiveWatchersCarryOn() {
+  void expireHistoryEndsEverySessionAndEveryOldPositionExpires() {
     createAgents(1, 3); // events 2..4
     WatchRecorder live = watch(4);
     await().atMost(Duration.ofSeconds(5)).until(() -> !live.progress.isEmpty());
@@ -157,25 +157,27 @@ class WatchApiTest {
     assertThat(after.getRecords()).isZero();
     assertThat(after.getOldestRetainedEventId()).isEqualTo(6);
 
+    await().atMost(Duration.ofSeconds(5)).until(live::ended);
+    assertThat(live.expired).as("as a restart that lost history: live sessions end too").isNotNull();
+    assertThat(live.expired.getReason()).contains("emptied");
+
     for (long old : List.of(2L, 4L)) {
       WatchRecorder resumed = watch(old);
       await().atMost(Duration.ofSeconds(5)).until(resumed::ended);
       assertThat(resumed.expired).as("resume after %d", old).isNotNull();
-      assertThat(resumed.expired.getReason()).contains("emptied");
     }
-
-    createAgents(4, 4); // event 6
-    await().atMost(Duration.ofSeconds(5)).until(() -> live.events.size() == 1);
-    assertThat(ids(live.events)).containsExactly(6L);
-    assertThat(live.ended()).isFalse();
 
     Iterator<ObjectBatch> snapshot = server.blocking.listObjects(ListObjectsRequest.getDefaultInstance());
     long consistentAt = 0;
     while (snapshot.hasNext()) {
       consistentAt = snapshot.next().getConsistentAtEventId();
     }
+    assertThat(consistentAt).isEqualTo(5);
     WatchRecorder fresh = watch(consistentAt);
     await().atMost(Duration.ofSeconds(5)).until(() -> !fresh.progress.isEmpty());
+    createAgents(4, 4); // event 6
+    await().atMost(Duration.ofSeconds(5)).until(() -> fresh.events.size() == 1);
+    assertThat(ids(fresh.events)).containsExactly(6L);
     assertThat(fresh.expired).isNull();
   }
 

@@ -25,6 +25,7 @@ final class ServiceProcess implements AutoCloseable {
   private final List<String> args;
   private final int port;
   private final Path log;
+  private String heap = "-Xmx256m";
   private Process process;
   private ManagedChannel channel;
 
@@ -36,10 +37,16 @@ final class ServiceProcess implements AutoCloseable {
     this.log = logDir.resolve(name + ".log");
   }
 
+  /** JVM heap flag, e.g. "-Xmx512m" (default -Xmx256m). */
+  ServiceProcess heap(String flag) {
+    this.heap = flag;
+    return this;
+  }
+
   /** Starts the process (appending to its log). */
   ServiceProcess start() throws IOException {
     List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-        "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString()));
+        heap, "-XX:+UseSerialGC", "-jar", jar.toString()));
     command.addAll(args);
     process = new ProcessBuilder(command)
         .redirectErrorStream(true)

@@ -27,7 +27,7 @@ public final class StatServerMain implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return ServiceRunner.runUntilStopped("stat-server", port, new StatServerModule());
+    return ServiceRunner.runUntilStopped("stat-server", port, new StatServerModule(new StatServerSettings(app, port, configServer, management)));
   }
 
   public static void main(String[] args) {

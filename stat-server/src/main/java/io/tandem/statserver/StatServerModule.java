@@ -1,19 +1,43 @@
 package io.tandem.statserver;
 
 import com.google.inject.AbstractModule;
+import com.google.inject.Singleton;
 import com.google.inject.multibindings.Multibinder;
+import com.google.inject.multibindings.ProvidesIntoSet;
 import io.grpc.ServerServiceDefinition;
 import io.tandem.common.bootstrap.ManagedService;
-import io.tandem.common.bootstrap.ServingWhenStarted;
-import io.tandem.stat.v1.StatServiceGrpc;
+import io.tandem.statserver.api.StatServiceImpl;
+import io.tandem.statserver.reload.ReloadCoordinator;
+import io.tandem.statserver.stats.StatisticsEngine;
+import io.tandem.statserver.sync.ConfigSync;
 
-/** Wiring of the Stat Server. */
+/**
+ * Wiring of the Stat Server: the statistics engine, the configuration session, then the reload
+ * coordinator that drives both (and the Management Layer link); the client port opens last.
+ */
 public final class StatServerModule extends AbstractModule {
+  private final StatServerSettings settings;
+
+  public StatServerModule(StatServerSettings settings) {
+    this.settings = settings;
+  }
+
   @Override
   protected void configure() {
-    Multibinder.newSetBinder(binder(), ServerServiceDefinition.class).addBinding()
-        .toInstance(new StatServiceGrpc.StatServiceImplBase() {}.bindService());
-    bind(ServingWhenStarted.class);
-    Multibinder.newSetBinder(binder(), ManagedService.class).addBinding().to(ServingWhenStarted.class);
+    bind(StatServerSettings.class).toInstance(settings);
+    bind(StatisticsEngine.class).in(Singleton.class);
+    bind(ConfigSync.class).in(Singleton.class);
+    bind(ReloadCoordinator.class).in(Singleton.class);
+    bind(StatServiceImpl.class).in(Singleton.class);
+
+    Multibinder<ManagedService> parts = Multibinder.newSetBinder(binder(), ManagedService.class);
+    parts.addBinding().to(StatisticsEngine.class);
+    parts.addBinding().to(ConfigSync.class);
+    parts.addBinding().to(ReloadCoordinator.class);
+  }
+
+  @ProvidesIntoSet
+  ServerServiceDefinition statService(StatServiceImpl service) {
+    return service.gatedDefinition();
   }
 }

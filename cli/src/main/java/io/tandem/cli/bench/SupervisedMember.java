@@ -1,6 +1,6 @@
 package io.tandem.cli.bench;
 
-import io.grpc.Channel;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.supervision.SupervisionClient;
@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** A supervised application for the switchover benchmark: obeys every mode command at once. */
 final class SupervisedMember implements AutoCloseable {
@@ -21,8 +22,9 @@ final class SupervisedMember implements AutoCloseable {
   private final ConcurrentHashMap<Long, CompletableFuture<Void>> delivered = new ConcurrentHashMap<>();
   private volatile Mode mode = Mode.MODE_UNSPECIFIED;
   private volatile CompletableFuture<Long> nextCommand = new CompletableFuture<>();
+  private final AtomicLong reportIds = new AtomicLong();
 
-  SupervisedMember(Channel management, String name) {
+  SupervisedMember(ManagedChannel management, String name) {
     this.name = name;
     this.executor = Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("bench-" + name));
     this.client = new SupervisionClient(management, name, "", new SupervisionClient.Listener() {
@@ -68,10 +70,11 @@ final class SupervisedMember implements AutoCloseable {
 
   /** Reports {@code status} and waits until the Management Layer has acted on it. */
   void reportAndWait(AppStatus status) throws Exception {
-    long id = 0;
-    for (int attempt = 0; id == 0 && attempt < 100; attempt++) {
-      id = client.report(status, "benchmark");
-      if (id == 0) {
+    long id = reportIds.incrementAndGet();
+    boolean sent = false;
+    for (int attempt = 0; !sent && attempt < 100; attempt++) {
+      sent = client.report(id, status, "benchmark");
+      if (!sent) {
         TimeUnit.MILLISECONDS.sleep(20); // not connected yet: the stream opens in the background
       }
     }
@@ -80,7 +83,7 @@ final class SupervisedMember implements AutoCloseable {
 
   /** Reports without waiting. */
   void report(AppStatus status) {
-    client.report(status, "benchmark");
+    client.report(reportIds.incrementAndGet(), status, "benchmark");
   }
 
   @Override

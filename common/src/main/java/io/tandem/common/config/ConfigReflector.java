@@ -1,6 +1,6 @@
 package io.tandem.common.config;
 
-import io.grpc.Channel;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tandem.common.retry.Backoff;
@@ -48,7 +48,7 @@ public final class ConfigReflector implements AutoCloseable {
   /**
    * @param executor runs the reflector's work and its listener calls, one at a time
    */
-  public ConfigReflector(Channel channel, String clientName, ObjectType type, Listener listener,
+  public ConfigReflector(ManagedChannel channel, String clientName, ObjectType type, Listener listener,
       ScheduledExecutorService executor) {
     this.session = new ConfigSession(channel, clientName);
     this.type = type;

@@ -1,6 +1,6 @@
 package io.tandem.common.config;
 
-import io.grpc.Channel;
+import io.grpc.ManagedChannel;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -26,11 +26,13 @@ import java.util.function.Consumer;
  * built on it; what to do when a watch breaks or expires is theirs to decide.
  */
 public final class ConfigSession {
+  private final ManagedChannel channel;
   private final ConfigServiceGrpc.ConfigServiceBlockingStub blocking;
   private final ConfigServiceGrpc.ConfigServiceStub async;
   private final String clientName;
 
-  public ConfigSession(Channel channel, String clientName) {
+  public ConfigSession(ManagedChannel channel, String clientName) {
+    this.channel = channel;
     this.blocking = ConfigServiceGrpc.newBlockingStub(channel);
     this.async = ConfigServiceGrpc.newStub(channel);
     this.clientName = clientName;
@@ -64,6 +66,7 @@ public final class ConfigSession {
    * @throws io.grpc.StatusRuntimeException if the read fails; what reached the sink is then incomplete
    */
   public long snapshot(Set<ObjectType> types, Consumer<ConfigObject> sink, Duration deadline) {
+    reconnectNow();
     Iterator<ObjectBatch> batches = blocking.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
         .listObjects(ListObjectsRequest.newBuilder().addAllTypes(types).build());
     while (batches.hasNext()) {
@@ -76,6 +79,14 @@ public final class ConfigSession {
     throw Status.UNAVAILABLE.withDescription("snapshot stream ended without its last batch").asRuntimeException();
   }
 
+  /**
+   * The caller paces its retries with its own backoff; gRPC's channel would otherwise fail calls
+   * fast for the rest of its own, much longer, reconnect backoff (up to two minutes).
+   */
+  private void reconnectNow() {
+    channel.resetConnectBackoff();
+  }
+
   /** Reads one object. */
   public ConfigObject get(ObjectType type, String name, Duration deadline) {
     return blocking.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
@@ -84,6 +95,7 @@ public final class ConfigSession {
 
   /** Restores the session after {@code afterEventId}; the listener hears everything from now on. */
   public Watch watch(long afterEventId, WatchListener listener) {
+    reconnectNow();
     Context.CancellableContext context = Context.current().withCancellation();
     Context previous = context.attach();
     try {

@@ -45,7 +45,29 @@ public enum LogEvent {
   SWITCHOVER_REFUSED("43-30012", Level.STD, "Switchover refused"),
   SWITCHOVER_DEFERRED("43-30013", Level.STD, "Switchover deferred until the backup is RUNNING"),
   FAILOVER("43-30014", Level.ALR, "Failover: primary lost, backup promoted"),
-  FLAPPING("43-30015", Level.ALR, "Pair is flapping");
+  FLAPPING("43-30015", Level.ALR, "Pair is flapping"),
+
+  // ---- Stat Server -----------------------------------------------------------------------
+  NORMAL_RELOAD_STARTED("02-10084", Level.STD, "Normal mode of configuration reload started"),
+  NORMAL_RELOAD_FINISHED("02-10085", Level.STD, "Normal mode of configuration reload finished"),
+  PROTECTED_MODE_STARTED("02-10086", Level.STD, "Protected mode of configuration reload started"),
+  PROTECTED_MODE_ENDED("02-10087", Level.STD, "Protected mode of configuration reload ended"),
+  CONFIG_SESSION_RESTORED("02-10088", Level.STD, "Configuration session restored"),
+  HISTORY_EXPIRED_RECEIVED("02-10089", Level.STD, "HistoryLogExpired received from Configuration Server"),
+  CONFIG_CONNECTION_LOST("02-10090", Level.STD, "Connection to Configuration Server lost"),
+  CONFIG_LOADED("02-10091", Level.STD, "Initial configuration loaded"),
+  BACKUP_PROBE_FAILED("02-10092", Level.STD, "Backup not ready to accept clients"),
+  BACKUP_READY("02-10093", Level.STD, "Backup ready to accept clients"),
+  SERVICE_UNAVAILABLE_SENT("02-10094", Level.STD, "SERVICE_UNAVAILABLE sent to Management Layer"),
+  STATUS_DELIVERED("02-10095", Level.STD, "Status delivered to Management Layer"),
+  MODE_CHANGED("02-10096", Level.STD, "Mode changed"),
+  PROTECTED_MODE_LIMIT("02-10097", Level.ALR, "Protected mode lasted protected-mode-max-duration, reloading anyway"),
+  CONFIG_RELOAD_FAILED("02-10098", Level.ALR, "Configuration reload failed"),
+  MANAGEMENT_CONNECTION_LOST("02-10099", Level.STD, "Connection to Management Layer lost"),
+  UNKNOWN_OBJECT_EVENTS("02-10100", Level.STD, "Events for unknown objects"),
+  STATISTIC_REFUSED("02-10101", Level.STD, "Statistic request refused"),
+  STATISTIC_CLOSED("02-10102", Level.STD, "Statistic closed"),
+  EVENTS_QUEUED_DURING_RELOAD("02-10103", Level.STD, "Events queued during reload applied");
 
   /** The original product's levels; each maps to an SLF4J level. */
   public enum Level {

@@ -20,8 +20,12 @@ public final class Backoff {
 
   /** The shape of a backoff; immutable and shareable. */
   public record Policy(Duration initial, Duration max, double multiplier, double jitter) {
-    /** Reconnects to Tandem services: 100 ms, doubling, up to 5 s, ±20 %. */
-    public static final Policy RECONNECT = new Policy(Duration.ofMillis(100), Duration.ofSeconds(5), 2.0, 0.2);
+    /**
+     * Reconnects to Tandem services: 50 ms, doubling, up to 500 ms, ±20 %. The cap is low on
+     * purpose: a pair must notice a returning Config Server or Management Layer within about
+     * half a second, and a handful of clients retrying twice a second costs nothing.
+     */
+    public static final Policy RECONNECT = new Policy(Duration.ofMillis(50), Duration.ofMillis(500), 2.0, 0.2);
 
     public Policy {
       if (initial.isNegative() || initial.isZero()) {

@@ -1,6 +1,6 @@
 package io.tandem.common.supervision;
 
-import io.grpc.Channel;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -16,7 +16,6 @@ import io.tandem.management.v1.SupervisionMessage;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -41,21 +40,22 @@ public final class SupervisionClient implements AutoCloseable {
     void onStatusDelivered(long reportId);
   }
 
+  private final ManagedChannel channel;
   private final ManagementServiceGrpc.ManagementServiceStub stub;
   private final String application;
   private final String clientAddress;
   private final Listener listener;
   private final ScheduledExecutorService executor;
   private final Backoff backoff = new Backoff(Backoff.Policy.RECONNECT);
-  private final AtomicLong reportIds = new AtomicLong();
   private ClientCallStreamObserver<SupervisionMessage> out;
   private boolean closed;
 
   /**
    * @param executor a single-threaded executor: listener calls and reconnects run on it
    */
-  public SupervisionClient(Channel channel, String application, String clientAddress, Listener listener,
+  public SupervisionClient(ManagedChannel channel, String application, String clientAddress, Listener listener,
       ScheduledExecutorService executor) {
+    this.channel = channel;
     this.stub = ManagementServiceGrpc.newStub(channel);
     this.application = application;
     this.clientAddress = clientAddress;
@@ -75,13 +75,12 @@ public final class SupervisionClient implements AutoCloseable {
   }
 
   /**
-   * Sends a status report; returns its id, or 0 when no stream is open (nothing was sent).
+   * Sends status report {@code reportId} (the caller numbers its reports); false when no stream
+   * is open and nothing was sent.
    */
-  public long report(AppStatus status, String detail) {
-    long id = reportIds.incrementAndGet();
-    boolean sent = send(SupervisionMessage.newBuilder()
-        .setStatus(StatusReport.newBuilder().setReportId(id).setStatus(status).setDetail(detail)).build());
-    return sent ? id : 0;
+  public boolean report(long reportId, AppStatus status, String detail) {
+    return send(SupervisionMessage.newBuilder()
+        .setStatus(StatusReport.newBuilder().setReportId(reportId).setStatus(status).setDetail(detail)).build());
   }
 
   /** Acknowledges a mode command once the application runs in that mode. */
@@ -118,6 +117,8 @@ public final class SupervisionClient implements AutoCloseable {
         return;
       }
     }
+    // Our backoff paces reconnects; gRPC's own (up to two minutes) would fail them fast meanwhile.
+    channel.resetConnectBackoff();
     AtomicReference<ClientCallStreamObserver<SupervisionMessage>> stream = new AtomicReference<>();
     stub.supervise(new ClientResponseObserver<SupervisionMessage, SupervisionCommand>() {
       @Override

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * The history log: the most recent changes, kept so that a client can restore its session by
@@ -14,10 +15,19 @@ import java.util.List;
  * <p>Retention is bounded by {@code max-records} and {@code expiration}. Everything with an id
  * at or below {@link #floor()} is gone: a client positioned below the floor cannot be restored.
  * A {@link #reset reset} (operator, or a restart that lost history) moves the floor to the head.
+ *
+ * <p>The limits are about clients that <em>resume</em>. Connected clients still receiving
+ * changes pin what they have not been sent yet (see {@link #setLiveFloor}), so a single write
+ * larger than {@code max-records} does not cut them off; only past {@link #LIVE_CAP} events, or
+ * that many times {@code max-records}, is a lagging connected client given up on.
  * Thread-safe.
  */
 public final class HistoryLog {
+  /** Events kept at most for connected clients that lag behind (or 10 x max-records if more). */
+  public static final long LIVE_CAP = 200_000;
+
   private final Clock clock;
+  private LongSupplier liveFloor = () -> Long.MAX_VALUE;
   private ChangeEvent[] ring = new ChangeEvent[64];
   private int start;
   private int size;
@@ -39,12 +49,16 @@ public final class HistoryLog {
   /** Events after the requested position, in order (possibly none: the reader is at the head). */
   public record Events(List<ChangeEvent> events) implements Read {}
 
+  /** The requested position cannot be restored, and why. */
+  public record Expired(long oldestRetained, long head, String reason) implements Read {}
+
   /**
-   * The requested position cannot be restored.
-   *
-   * @param resetId the id of the reset that caused it, or -1 when it was not a reset
+   * Where the slowest connected client is: events after it are not purged by the limits
+   * (only by the live cap).
    */
-  public record Expired(long oldestRetained, long head, String reason, long resetId) implements Read {}
+  public synchronized void setLiveFloor(LongSupplier floorOfConnectedClients) {
+    this.liveFloor = floorOfConnectedClients;
+  }
 
   /** Appends the next change; its id must be {@code head + 1}. */
   public synchronized void append(ChangeEvent event) {
@@ -78,13 +92,12 @@ public final class HistoryLog {
   public synchronized Read read(long after, int max) {
     if (after > head) {
       return new Expired(floor + 1, head, "requested position " + after + " is ahead of the head " + head
-          + " (the server lost its history)", -1);
+          + " (the server lost its history)");
     }
     if (after < floor) {
-      boolean byReset = floor == lastResetId;
-      return new Expired(floor + 1, head, byReset
+      return new Expired(floor + 1, head, floor == lastResetId
           ? "the history log was emptied at event " + floor
-          : "events up to " + floor + " were purged from the history log", byReset ? floor : -1);
+          : "events up to " + floor + " were purged from the history log");
     }
     int available = (int) Math.min(head - after, max);
     List<ChangeEvent> events = new ArrayList<>(available);
@@ -106,7 +119,10 @@ public final class HistoryLog {
   public synchronized int purge() {
     int purged = 0;
     long cutoff = clock.millis() - expiration.toMillis();
-    while (size > 0 && (size > maxRecords || Timestamps.toMillis(ring[start].getTime()) < cutoff)) {
+    long pinnedAfter = liveFloor.getAsLong();
+    long cap = Math.max(LIVE_CAP, 10 * maxRecords);
+    while (size > 0 && (size > cap || (ring[start].getEventId() <= pinnedAfter
+        && (size > maxRecords || Timestamps.toMillis(ring[start].getTime()) < cutoff)))) {
       floor = ring[start].getEventId();
       ring[start] = null;
       start = (start + 1) % ring.length;

@@ -47,6 +47,18 @@ public final class WatchHub implements ManagedService, LongLivedStreams, ChangeL
     this.store = store;
     this.clock = clock;
     store.addListener(this);
+    store.history().setLiveFloor(this::slowestCursor);
+  }
+
+  /** The position of the connected client furthest behind (MAX_VALUE when none). */
+  private long slowestCursor() {
+    long slowest = Long.MAX_VALUE;
+    for (WatchSession session : sessions.values()) {
+      if (!session.closed()) {
+        slowest = Math.min(slowest, session.cursor());
+      }
+    }
+    return slowest;
   }
 
   @Override

@@ -128,11 +128,6 @@ final class WatchSession {
       while (!closed && out.isReady()) {
         HistoryLog.Read read = history.read(cursor, BATCH);
         if (read instanceof HistoryLog.Expired expired) {
-          if (expired.resetId() == cursor + 1 && replayUntil < expired.resetId()) {
-            // Live across a reset: this client needed none of the emptied history.
-            cursor = expired.resetId();
-            continue;
-          }
           sendExpired(expired);
           return;
         }
@@ -157,15 +152,14 @@ final class WatchSession {
         restoredLogged = true;
         EventLog.emit(LOG, LogEvent.SESSION_RESTORED_FOR_CLIENT, "client", clientName, "session", id,
             "from", requestedAfter, "to", cursor, "replayed", replayed);
-        if (!sentSomething) {
-          progressDue = true;
-        }
+        progressDue = true; // marks the end of the replay: the client is caught up
       }
-      if (sentSomething) {
-        lastSentNanos = System.nanoTime();
-      } else if (progressDue && out.isReady() && cursor >= history.head()) {
+      if (progressDue && out.isReady() && cursor >= history.head()) {
         progressDue = false;
         out.onNext(WatchResponse.newBuilder().setProgress(Progress.newBuilder().setHeadEventId(cursor)).build());
+        sentSomething = true;
+      }
+      if (sentSomething) {
         lastSentNanos = System.nanoTime();
       }
     } catch (RuntimeException e) {

@@ -1,9 +1,9 @@
 package io.tandem.management.redundancy;
 
 import io.tandem.common.logging.LogEvent;
+import io.tandem.common.logging.LogLine;
 import io.tandem.management.v1.Mode;
 import io.tandem.management.v1.SwitchoverReply;
-import java.util.List;
 
 /** What the {@link RedundancyController} decided; the supervision plumbing carries it out. */
 public sealed interface Action {
@@ -14,9 +14,13 @@ public sealed interface Action {
   record CompleteRequest(long requestId, SwitchoverReply reply) implements Action {}
 
   /** Write a catalogued log event. */
-  record Log(LogEvent event, List<Object> details) implements Action {
+  record Log(LogLine line) implements Action {
     public Log(LogEvent event, Object... details) {
-      this(event, List.of(details));
+      this(new LogLine(event, details));
+    }
+
+    public LogEvent event() {
+      return line.event();
     }
   }
 }

@@ -282,8 +282,12 @@ public final class RedundancyController {
       case SERVICE_UNAVAILABLE -> {
         if (pair != null && pair.primary() == m && pair.inFlight == null) {
           start(pair, SwitchoverCause.SERVICE_UNAVAILABLE_REPORTED, 0, now, actions);
-        } else if (pair == null && m.mode == Mode.MODE_UNSPECIFIED) {
-          assignFirstMode(m, now, actions);
+        } else if (m.mode == Mode.MODE_UNSPECIFIED) {
+          if (pair == null) {
+            assignFirstMode(m, now, actions);
+          } else if (pair.other(m).mode == Mode.PRIMARY) {
+            command(m, Mode.BACKUP, "unavailable, and " + pair.other(m).name + " is primary", now, actions);
+          }
         }
       }
       default -> {
@@ -360,6 +364,9 @@ public final class RedundancyController {
         peer.since = now;
       }
       command(m, Mode.PRIMARY, "first of " + pair.describe() + " to report RUNNING", now, actions);
+      if (peer.connected && peer.mode == Mode.MODE_UNSPECIFIED && peer.status == AppStatus.SERVICE_UNAVAILABLE) {
+        command(peer, Mode.BACKUP, "unavailable, and " + m.name + " is primary", now, actions);
+      }
     }
   }
 

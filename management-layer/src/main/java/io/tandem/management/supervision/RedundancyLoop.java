@@ -8,7 +8,6 @@ import io.grpc.stub.StreamObserver;
 import io.tandem.common.bootstrap.LongLivedStreams;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
-import io.tandem.common.logging.EventLog;
 import io.tandem.management.redundancy.Action;
 import io.tandem.management.redundancy.RedundancyController;
 import io.tandem.management.redundancy.RedundancySettings;
@@ -113,7 +112,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
           });
         }
       } else if (action instanceof Action.Log log) {
-        EventLog.emit(LOG, log.event(), log.details().toArray());
+        log.line().emit(LOG);
       }
     }
     publish();

@@ -157,6 +157,26 @@ class RedundancyControllerTest {
   }
 
   @Test
+  void afterAManagementLayerRestartAnUnavailableMemberIsMadeBackupOfTheRunningOne() {
+    connect("A");
+    connect("B");
+    report("A", AppStatus.SERVICE_UNAVAILABLE);
+    assertThat(takeSent()).isEmpty();
+    report("B", AppStatus.RUNNING);
+    assertThat(takeSent()).extracting(Action.SendMode::application, Action.SendMode::mode).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("B", Mode.PRIMARY), org.assertj.core.groups.Tuple.tuple("A", Mode.BACKUP));
+
+    RedundancyController other = new RedundancyController(SETTINGS);
+    other.configure(Map.of("A", "B", "B", ""), now);
+    other.connected("B", 1, "", now);
+    other.statusReported("B", 1, AppStatus.RUNNING, "", now);
+    other.connected("A", 2, "", now);
+    assertThat(other.statusReported("A", 2, AppStatus.SERVICE_UNAVAILABLE, "", now))
+        .filteredOn(Action.SendMode.class::isInstance).singleElement()
+        .satisfies(a -> assertThat(((Action.SendMode) a).mode()).isEqualTo(Mode.BACKUP));
+  }
+
+  @Test
   void unknownApplicationsAreNotKnown() {
     assertThat(controller.knows("A")).isTrue();
     assertThat(controller.knows("Z")).isFalse();

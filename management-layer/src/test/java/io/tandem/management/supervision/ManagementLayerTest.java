@@ -148,6 +148,7 @@ class ManagementLayerTest {
     FakeApplication b = connect("B");
     runningPair(a, b);
     b.report(AppStatus.INITIALIZING);
+    await().atMost(WAIT).until(() -> member("B").getStatus() == AppStatus.INITIALIZING);
     a.report(AppStatus.SERVICE_UNAVAILABLE);
     await().atMost(WAIT).until(() -> pair("A").getLastSwitchover().getResult() == SwitchoverResult.BACKUP_NOT_READY);
     assertThat(member("A").getMode()).isEqualTo(Mode.PRIMARY);

@@ -1,0 +1,109 @@
+package io.tandem.it;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Watches {@code grpc.health.v1} on both client ports of a pair (server-pushed Watch streams)
+ * and records every change, so a test can tell whether, and for how long, neither member was
+ * SERVING. A broken watch counts as NOT_SERVING from the moment it broke.
+ */
+final class HealthTimeline implements AutoCloseable {
+  record Change(long nanos, String member, boolean serving) {}
+
+  private final List<Change> changes = new CopyOnWriteArrayList<>();
+  private final ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor();
+  private final List<String> members = new ArrayList<>();
+  private volatile boolean closed;
+
+  void watch(String member, ManagedChannel channel) {
+    members.add(member);
+    subscribe(member, channel);
+  }
+
+  private void subscribe(String member, ManagedChannel channel) {
+    HealthGrpc.newStub(channel).watch(HealthCheckRequest.getDefaultInstance(), new StreamObserver<>() {
+      @Override
+      public void onNext(HealthCheckResponse response) {
+        changes.add(new Change(System.nanoTime(), member, response.getStatus() == HealthCheckResponse.ServingStatus.SERVING));
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        broken();
+      }
+
+      @Override
+      public void onCompleted() {
+        broken();
+      }
+
+      private void broken() {
+        changes.add(new Change(System.nanoTime(), member, false));
+        if (!closed) {
+          retry.schedule(() -> subscribe(member, channel), 100, TimeUnit.MILLISECONDS);
+        }
+      }
+    });
+  }
+
+  /** Whether every watched member has reported at least once. */
+  boolean started() {
+    return members.stream().allMatch(m -> changes.stream().anyMatch(c -> c.member().equals(m)));
+  }
+
+  /** Whether {@code member} reported NOT_SERVING at some point. */
+  boolean everNotServing(String member) {
+    return changes.stream().anyMatch(c -> c.member().equals(member) && !c.serving());
+  }
+
+  /**
+   * Milliseconds during which no member was SERVING, counted from when all members were first
+   * seen SERVING together until now.
+   */
+  double darkMillis() {
+    Map<String, Boolean> state = new TreeMap<>();
+    long start = -1;
+    long darkSince = -1;
+    long dark = 0;
+    for (Change change : List.copyOf(changes)) {
+      state.put(change.member(), change.serving());
+      boolean allSeen = state.size() == members.size();
+      boolean anyServing = state.values().stream().anyMatch(Boolean::booleanValue);
+      if (start < 0) {
+        if (allSeen && state.values().stream().allMatch(Boolean::booleanValue)) {
+          start = change.nanos();
+        }
+        continue;
+      }
+      if (!anyServing && darkSince < 0) {
+        darkSince = change.nanos();
+      } else if (anyServing && darkSince >= 0) {
+        dark += change.nanos() - darkSince;
+        darkSince = -1;
+      }
+    }
+    if (darkSince >= 0) {
+      dark += System.nanoTime() - darkSince;
+    }
+    return dark / 1_000_000.0;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    retry.shutdownNow();
+  }
+}

@@ -1,0 +1,193 @@
+package io.tandem.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.StatusRuntimeException;
+import io.tandem.common.client.WarmStandbyClient;
+import io.tandem.common.grpc.HostPort;
+import io.tandem.config.v1.ObjectType;
+import io.tandem.management.v1.SwitchoverResult;
+import io.tandem.stat.v1.ConfigState;
+import io.tandem.stat.v1.GetStatisticRequest;
+import io.tandem.stat.v1.ReloadMode;
+import io.tandem.stat.v1.StatObject;
+import io.tandem.stat.v1.StatisticSpec;
+import io.tandem.stat.v1.StatisticType;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The reload scenarios of design §7 with every service a real process. History loss is made the
+ * way it happens: the Config Server restarts with its history log emptied.
+ */
+class ReloadScenariosTest {
+  private static final Duration WAIT = PairStack.WAIT;
+
+  @TempDir
+  Path dir;
+
+  private PairStack stack;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (stack != null) {
+      stack.close();
+    }
+  }
+
+  /** A routing client calling GetStatistic through the warm-standby client until stopped. */
+  private static final class CallingClient implements AutoCloseable {
+    final AtomicLong ok = new AtomicLong();
+    final AtomicLong failed = new AtomicLong();
+    final List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final ExecutorService thread = Executors.newSingleThreadExecutor();
+    private final WarmStandbyClient client;
+    private final Future<?> loop;
+
+    CallingClient(PairStack stack) {
+      client = new WarmStandbyClient(HostPort.local(stack.statPorts.get(PairStack.A)),
+          HostPort.local(stack.statPorts.get(PairStack.B)));
+      GetStatisticRequest request = GetStatisticRequest.newBuilder().setSpec(StatisticSpec.newBuilder()
+          .setObject(StatObject.newBuilder().setType(ObjectType.AGENT_GROUP).setName("group0001"))
+          .setStatistic(StatisticType.CURRENT_READY_AGENTS)).build();
+      loop = thread.submit(() -> {
+        while (running.get()) {
+          try {
+            client.getStatistic(request, Duration.ofSeconds(2));
+            ok.incrementAndGet();
+          } catch (StatusRuntimeException e) {
+            failed.incrementAndGet();
+            failures.add(e.getStatus().toString());
+          }
+        }
+      });
+    }
+
+    @Override
+    public void close() throws Exception {
+      running.set(false);
+      loop.get(10, TimeUnit.SECONDS);
+      thread.shutdown();
+      client.close();
+    }
+  }
+
+  @Test
+  void s1ShortOutageWithHistoryIntactRestoresTheSessionsWithoutReload() throws Exception {
+    stack = new PairStack(dir, PairStack.Setup.pair("true", "yes")).start();
+    try (HealthTimeline health = stack.watchHealth()) {
+      stack.config.close();
+      await().atMost(WAIT).until(() -> !stack.logged(PairStack.A, "02-10090").isEmpty()
+          && !stack.logged(PairStack.B, "02-10090").isEmpty());
+      stack.startConfigServer(false);
+      await().atMost(WAIT).until(() -> !stack.logged(PairStack.A, "02-10088").isEmpty()
+          && !stack.logged(PairStack.B, "02-10088").isEmpty());
+      for (String member : List.of(PairStack.A, PairStack.B)) {
+        assertThat(stack.logged(member, "02-10084")).as("%s reloads", member).isEmpty();
+        assertThat(stack.logged(member, "02-10086")).isEmpty();
+        assertThat(health.everNotServing(member)).as("%s stopped serving", member).isFalse();
+        assertThat(stack.info(member).getConfigState()).isEqualTo(ConfigState.SYNCED);
+      }
+    }
+  }
+
+  @Test
+  void s2HistoryExpiredWithTheOptionFalseReloadsBothAndThePairGoesDark() throws Exception {
+    stack = new PairStack(dir, PairStack.Setup.pair("false", "yes").withAgents(100_000, 1000)).start();
+    try (HealthTimeline health = stack.watchHealth()) {
+      stack.restartConfigServer(true);
+      await().atMost(WAIT).until(() -> !stack.logged(PairStack.A, "02-10085").isEmpty()
+          && !stack.logged(PairStack.B, "02-10085").isEmpty());
+      for (String member : List.of(PairStack.A, PairStack.B)) {
+        assertThat(stack.logged(member, "02-10084")).singleElement().asString().contains("reason=");
+        assertThat(stack.logged(member, "02-10086")).as("no protected mode").isEmpty();
+      }
+      await().atMost(WAIT).until(() -> stack.stats.values().stream().allMatch(s -> s.health().serving()));
+      double dark = health.darkMillis();
+      System.out.printf("S2: the pair was dark for %.1f ms%n", dark);
+      assertThat(dark).as("milliseconds with neither member SERVING").isPositive();
+    }
+  }
+
+  @Test
+  void s3HistoryExpiredWithTheOptionTrueUsesProtectedModeAndThePairNeverGoesDark() throws Exception {
+    stack = new PairStack(dir, PairStack.Setup.pair("true", "yes").withAgents(20_000, 200)).start();
+    String primary = stack.primary();
+    String backup = stack.other(primary);
+    try (HealthTimeline health = stack.watchHealth(); CallingClient client = new CallingClient(stack)) {
+      await().atMost(WAIT).until(() -> client.ok.get() > 100);
+      stack.restartConfigServer(true);
+
+      await().atMost(WAIT).until(() -> !stack.logged(primary, "02-10087").isEmpty());
+      await().atMost(WAIT).until(() -> stack.logged(primary, "02-10085").size() == 1);
+      assertThat(stack.logged(primary, "02-10086")).hasSize(1);
+      assertThat(stack.logged(primary, "02-10087")).singleElement().asString().contains("reason=switched to backup");
+      assertThat(stack.logged(primary, "02-10084")).singleElement().asString().contains("after protected mode");
+      assertThat(stack.logged(backup, "02-10084")).singleElement().asString().contains("reason=backup");
+      assertThat(stack.logged(backup, "02-10085")).hasSize(1);
+      assertThat(stack.logged(backup, "02-10086")).isEmpty();
+      assertThat(stack.primary()).as("the pair switched over").isEqualTo(backup);
+      assertThat(stack.pair().getLastSwitchover().getResult()).isEqualTo(SwitchoverResult.DONE);
+      await().atMost(WAIT).until(() -> stack.stats.values().stream().allMatch(s -> s.health().serving()));
+      long okBefore = client.ok.get();
+      await().atMost(WAIT).until(() -> client.ok.get() > okBefore + 100);
+
+      assertThat(health.darkMillis()).as("milliseconds with neither member SERVING").isZero();
+      assertThat(client.failed.get()).as("failed calls: %s", client.failures).isZero();
+      assertThat(stack.info(primary).getReloadMode()).isEqualTo(ReloadMode.NORMAL);
+      assertThat(stack.info(primary).getReloadCount()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void s4ABackupThatRefusesClientsMakesThePrimaryReloadAtOnce() throws Exception {
+    stack = new PairStack(dir, new PairStack.Setup(true, "true", "true", "no", "no", 200, 4)).start();
+    String primary = stack.primary();
+    stack.restartConfigServer(true);
+    await().atMost(WAIT).until(() -> !stack.logged(primary, "02-10085").isEmpty());
+    assertThat(stack.logged(primary, "02-10086")).isEmpty();
+    assertThat(stack.logged(primary, "02-10084")).singleElement().asString()
+        .contains("has accept-clients-in-backup-mode = no");
+  }
+
+  @Test
+  void s5AStandaloneServerReloadsAtOnce() throws Exception {
+    stack = new PairStack(dir, PairStack.Setup.standalone()).start();
+    stack.restartConfigServer(true);
+    await().atMost(WAIT).until(() -> !stack.logged(PairStack.A, "02-10085").isEmpty());
+    assertThat(stack.logged(PairStack.A, "02-10086")).isEmpty();
+    assertThat(stack.logged(PairStack.A, "02-10084")).singleElement().asString().contains("reason=standalone");
+    await().atMost(WAIT).until(() -> stack.stats.get(PairStack.A).health().serving());
+  }
+
+  @Test
+  void s10TurningTheOptionOffWhileProtectedEndsProtectedModeWithAReload() throws Exception {
+    stack = new PairStack(dir, PairStack.Setup.pair("true", "yes")).start();
+    String primary = stack.primary();
+    String backup = stack.other(primary);
+    stack.stats.get(backup).close(); // the backup never becomes ready: protected mode lasts
+    stack.restartConfigServer(true);
+    await().atMost(WAIT).until(() -> !stack.logged(primary, "02-10086").isEmpty());
+    assertThat(stack.info(primary).getReloadMode()).isEqualTo(ReloadMode.PROTECTED);
+    assertThat(stack.stats.get(primary).health().serving()).as("serving while protected").isTrue();
+
+    stack.setOption(primary, "config-reload-delay-if-primary", "false");
+    await().atMost(WAIT).until(() -> !stack.logged(primary, "02-10085").isEmpty());
+    assertThat(stack.logged(primary, "02-10087")).singleElement().asString()
+        .contains("option config-reload-delay-if-primary turned off");
+    assertThat(stack.logged(primary, "02-10084")).singleElement().asString().contains("after protected mode");
+    assertThat(stack.info(primary).getReloadMode()).isEqualTo(ReloadMode.NORMAL);
+  }
+}

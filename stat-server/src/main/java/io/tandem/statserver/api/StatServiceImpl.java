@@ -1,0 +1,125 @@
+package io.tandem.statserver.api;
+
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.tandem.common.bootstrap.HealthState;
+import io.tandem.stat.v1.CloseStatisticReply;
+import io.tandem.stat.v1.CloseStatisticRequest;
+import io.tandem.stat.v1.EventBatch;
+import io.tandem.stat.v1.FeedSummary;
+import io.tandem.stat.v1.GetServerInfoRequest;
+import io.tandem.stat.v1.GetStatisticRequest;
+import io.tandem.stat.v1.OpenStatisticRequest;
+import io.tandem.stat.v1.ServerInfo;
+import io.tandem.stat.v1.StatServiceGrpc;
+import io.tandem.stat.v1.StatisticValue;
+import io.tandem.statserver.reload.ReloadCoordinator;
+import io.tandem.statserver.stats.FeedCounters;
+import io.tandem.statserver.stats.StatisticRefusedException;
+import io.tandem.statserver.stats.StatisticsEngine;
+import jakarta.inject.Inject;
+import java.util.concurrent.CompletionException;
+
+/** {@code tandem.stat.v1.StatService} on the client port. */
+public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
+  private final StatisticsEngine engine;
+  private final ReloadCoordinator coordinator;
+  private final HealthState health;
+
+  @Inject
+  public StatServiceImpl(StatisticsEngine engine, ReloadCoordinator coordinator, HealthState health) {
+    this.engine = engine;
+    this.coordinator = coordinator;
+    this.health = health;
+  }
+
+  /** The service behind its readiness gate. */
+  public ServerServiceDefinition gatedDefinition() {
+    return ServerInterceptors.intercept(bindService(), new ReadinessGate(health));
+  }
+
+  @Override
+  public StreamObserver<EventBatch> feed(StreamObserver<FeedSummary> out) {
+    FeedCounters counters = new FeedCounters();
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(EventBatch batch) {
+        engine.feed(batch, counters);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        // The producer went away; what it sent is applied all the same.
+      }
+
+      @Override
+      public void onCompleted() {
+        engine.afterFeed(() -> {
+          out.onNext(FeedSummary.newBuilder().setAccepted(counters.accepted())
+              .setUnknownObject(counters.unknownObject()).setIgnored(counters.ignored()).build());
+          out.onCompleted();
+        });
+      }
+    };
+  }
+
+  @Override
+  public void openStatistic(OpenStatisticRequest request, StreamObserver<StatisticValue> responseObserver) {
+    ServerCallStreamObserver<StatisticValue> out = (ServerCallStreamObserver<StatisticValue>) responseObserver;
+    StreamSink sink = new StreamSink(out);
+    out.setOnCancelHandler(() -> engine.forget(sink.statisticId()));
+    engine.open(request, sink);
+  }
+
+  @Override
+  public void getStatistic(GetStatisticRequest request, StreamObserver<StatisticValue> out) {
+    if (request.getTargetCase() == GetStatisticRequest.TargetCase.TARGET_NOT_SET) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription("target: give a statistic_id or a spec").asRuntimeException());
+      return;
+    }
+    engine.get(request).whenComplete((value, error) -> {
+      if (error == null) {
+        out.onNext(value);
+        out.onCompleted();
+      } else {
+        out.onError(toStatus(error).asRuntimeException());
+      }
+    });
+  }
+
+  @Override
+  public void closeStatistic(CloseStatisticRequest request, StreamObserver<CloseStatisticReply> out) {
+    if (request.getStatisticId().isBlank()) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription("statistic_id: must not be empty").asRuntimeException());
+      return;
+    }
+    engine.close(request.getStatisticId()).whenComplete((closed, error) -> {
+      if (error != null) {
+        out.onError(toStatus(error).asRuntimeException());
+      } else if (!closed) {
+        out.onError(Status.NOT_FOUND.withDescription(
+            "statistic_id: no open statistic '" + request.getStatisticId() + "' on this server").asRuntimeException());
+      } else {
+        out.onNext(CloseStatisticReply.getDefaultInstance());
+        out.onCompleted();
+      }
+    });
+  }
+
+  @Override
+  public void getServerInfo(GetServerInfoRequest request, StreamObserver<ServerInfo> out) {
+    out.onNext(coordinator.serverInfo());
+    out.onCompleted();
+  }
+
+  private static Status toStatus(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof StatisticRefusedException refused) {
+      return refused.status();
+    }
+    return Status.INTERNAL.withDescription(cause.toString()).withCause(cause);
+  }
+}

@@ -1,0 +1,141 @@
+package io.tandem.statserver.model;
+
+import io.tandem.common.config.ObjectTypes;
+import io.tandem.config.v1.ChangeEvent;
+import io.tandem.config.v1.ChangeKind;
+import io.tandem.config.v1.ConfigObject;
+import io.tandem.config.v1.ObjectType;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The configuration statistics are computed on: which agents, groups (and their members) and
+ * queues exist. Built from a snapshot beside the model in use, then swapped in; kept current
+ * by applying changes. Not thread-safe: the statistics engine owns the model in use.
+ */
+public final class ConfigModel {
+  private final Map<String, Long> agents = new HashMap<>();
+  private final Map<String, List<String>> groups = new HashMap<>();
+  private final Map<String, Set<String>> groupsOfAgent = new HashMap<>();
+  private final Map<String, String> queues = new HashMap<>();
+  private long eventId;
+
+  /** What a change did to the model, for the statistics that depend on it. */
+  public record Change(ObjectType type, String name, boolean deleted, Set<String> membersTouched) {
+    static Change none() {
+      return new Change(ObjectType.OBJECT_TYPE_UNSPECIFIED, "", false, Set.of());
+    }
+  }
+
+  /** Adds (or replaces) an object while building; Applications are not part of the model. */
+  public void put(ConfigObject object) {
+    switch (object.getType()) {
+      case AGENT -> agents.put(object.getName(), object.getDbid());
+      case AGENT_GROUP -> setMembers(object.getName(), object.getAgentGroup().getMembersList());
+      case QUEUE -> queues.put(object.getName(), object.getQueue().getDn());
+      default -> { }
+    }
+  }
+
+  /** Applies one change; says which object changed and which agents' group membership moved. */
+  public Change apply(ChangeEvent event) {
+    eventId = Math.max(eventId, event.getEventId());
+    ConfigObject object = event.getObject();
+    boolean deleted = event.getKind() == ChangeKind.DELETED;
+    switch (object.getType()) {
+      case AGENT -> {
+        if (deleted) {
+          agents.remove(object.getName());
+        } else {
+          agents.put(object.getName(), object.getDbid());
+        }
+        return new Change(ObjectType.AGENT, object.getName(), deleted, Set.of());
+      }
+      case AGENT_GROUP -> {
+        Set<String> touched = new LinkedHashSet<>(groups.getOrDefault(object.getName(), List.of()));
+        if (deleted) {
+          setMembers(object.getName(), null);
+        } else {
+          touched.addAll(object.getAgentGroup().getMembersList());
+          setMembers(object.getName(), object.getAgentGroup().getMembersList());
+        }
+        return new Change(ObjectType.AGENT_GROUP, object.getName(), deleted, touched);
+      }
+      case QUEUE -> {
+        if (deleted) {
+          queues.remove(object.getName());
+        } else {
+          queues.put(object.getName(), object.getQueue().getDn());
+        }
+        return new Change(ObjectType.QUEUE, object.getName(), deleted, Set.of());
+      }
+      default -> {
+        return Change.none();
+      }
+    }
+  }
+
+  private void setMembers(String group, List<String> members) {
+    List<String> previous = groups.remove(group);
+    if (previous != null) {
+      for (String agent : previous) {
+        Set<String> of = groupsOfAgent.get(agent);
+        if (of != null) {
+          of.remove(group);
+          if (of.isEmpty()) {
+            groupsOfAgent.remove(agent);
+          }
+        }
+      }
+    }
+    if (members != null) {
+      groups.put(group, List.copyOf(members));
+      for (String agent : members) {
+        groupsOfAgent.computeIfAbsent(agent, k -> new LinkedHashSet<>(2)).add(group);
+      }
+    }
+  }
+
+  public boolean contains(ObjectType type, String name) {
+    return switch (type) {
+      case AGENT -> agents.containsKey(name);
+      case AGENT_GROUP -> groups.containsKey(name);
+      case QUEUE -> queues.containsKey(name);
+      default -> false;
+    };
+  }
+
+  /** "no Agent 'x' in the configuration", for refusals. */
+  public static String missing(ObjectType type, String name) {
+    return "no " + ObjectTypes.displayName(type) + " '" + name + "' in the configuration";
+  }
+
+  public List<String> members(String group) {
+    return groups.getOrDefault(group, List.of());
+  }
+
+  public Set<String> groupsOf(String agent) {
+    return groupsOfAgent.getOrDefault(agent, Set.of());
+  }
+
+  public Collection<String> groupNames() {
+    return new ArrayList<>(groups.keySet());
+  }
+
+  public int objectCount() {
+    return agents.size() + groups.size() + queues.size();
+  }
+
+  public long eventId() {
+    return eventId;
+  }
+
+  public void setEventId(long eventId) {
+    this.eventId = eventId;
+  }
+}

@@ -1,0 +1,72 @@
+package io.tandem.statserver.reload;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.tandem.common.concurrent.DaemonThreadFactory;
+import io.tandem.common.grpc.Channels;
+import io.tandem.common.grpc.HealthProbe;
+import io.tandem.common.grpc.HostPort;
+import io.tandem.stat.v1.ConfigState;
+import io.tandem.stat.v1.GetServerInfoRequest;
+import io.tandem.stat.v1.ServerInfo;
+import io.tandem.stat.v1.StatServiceGrpc;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Asks the backup's client port whether it is ready to take over: its {@code grpc.health.v1}
+ * status is {@code SERVING} and its configuration has been reloaded (its last applied event is
+ * at least the one the Config Server was at when this server's session expired — a backup
+ * still serving its old configuration is not ready, it is about to reload). Short deadlines,
+ * on a thread of its own, so a hung peer never stalls the reload logic.
+ */
+public final class BackupProbe implements AutoCloseable {
+  static final Duration DEADLINE = Duration.ofMillis(500);
+
+  private final ExecutorService thread = Executors.newSingleThreadExecutor(new DaemonThreadFactory("backup-probe"));
+  private HostPort address;
+  private ManagedChannel channel;
+
+  /** What a probe found. */
+  public record Result(boolean ready, String detail) {}
+
+  /** Probes {@code target}; {@code result} gets the outcome (on the probe thread). */
+  public void probe(HostPort target, long requiredEventId, Consumer<Result> result) {
+    thread.execute(() -> result.accept(check(target, requiredEventId)));
+  }
+
+  private Result check(HostPort target, long requiredEventId) {
+    if (target == null) {
+      return new Result(false, "the backup has no client port in its Application object");
+    }
+    if (!target.equals(address)) {
+      Channels.close(channel, Duration.ofMillis(200));
+      address = target;
+      channel = Channels.open(target);
+    }
+    HealthProbe.Result health = HealthProbe.check(channel, "", DEADLINE);
+    if (!health.serving()) {
+      return new Result(false, target + " " + health.describe());
+    }
+    try {
+      ServerInfo info = StatServiceGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+          .getServerInfo(GetServerInfoRequest.getDefaultInstance());
+      if (info.getConfigState() != ConfigState.SYNCED || info.getLastEventId() < requiredEventId) {
+        return new Result(false, target + " SERVING but its configuration is at event " + info.getLastEventId()
+            + " (" + info.getConfigState() + "), not yet reloaded to " + requiredEventId);
+      }
+      return new Result(true, target + " SERVING at event " + info.getLastEventId());
+    } catch (StatusRuntimeException e) {
+      return new Result(false, target + " server info unavailable: " + e.getStatus().getCode());
+    }
+  }
+
+  @Override
+  public void close() {
+    thread.execute(() -> Channels.close(channel, Duration.ofMillis(200)));
+    thread.shutdown();
+  }
+}

@@ -1,0 +1,61 @@
+package io.tandem.statserver.reload;
+
+import io.tandem.common.grpc.HostPort;
+import io.tandem.common.options.OptionReader;
+import io.tandem.config.v1.Application;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * This server's options and its peer, as read from the Applications in the configuration: the
+ * peer is the application named in this one's {@code backup}, or the one naming this one as
+ * its backup.
+ */
+public final class PairView {
+  private final String self;
+  private final OptionReader ownOptions;
+  private final Map<String, OptionReader> peerOptions = new HashMap<>();
+
+  /** What the reload decisions and the backup probe need. */
+  public record Peer(ReloadOptions options, HostPort peerAddress) {}
+
+  public PairView(String self) {
+    this.self = self;
+    this.ownOptions = new OptionReader(self);
+  }
+
+  /** Reads the options; bad values are logged once and replaced by defaults. */
+  public synchronized Peer read(Map<String, Application> applications) {
+    Application own = applications.getOrDefault(self, Application.getDefaultInstance());
+    String peer = own.getBackup();
+    if (peer.isEmpty()) {
+      peer = applications.entrySet().stream()
+          .filter(e -> e.getValue().getBackup().equals(self))
+          .map(Map.Entry::getKey).sorted().findFirst().orElse("");
+    }
+    Map<String, Map<String, String>> mine = sections(own);
+    boolean peerAccepts = true;
+    HostPort address = null;
+    Application other = applications.get(peer);
+    if (other != null) {
+      OptionReader reader = peerOptions.computeIfAbsent(peer, OptionReader::new);
+      peerAccepts = reader.read(ReloadOptions.ACCEPT_CLIENTS_IN_BACKUP_MODE, sections(other));
+      if (other.getClientPort() > 0) {
+        address = new HostPort(other.getHost().isEmpty() ? "localhost" : other.getHost(), other.getClientPort());
+      }
+    }
+    ReloadOptions options = new ReloadOptions(
+        ownOptions.read(ReloadOptions.CONFIG_RELOAD_DELAY_IF_PRIMARY, mine),
+        ownOptions.read(ReloadOptions.ACCEPT_CLIENTS_IN_BACKUP_MODE, mine),
+        ownOptions.read(ReloadOptions.BACKUP_CHECK_INTERVAL, mine),
+        ownOptions.read(ReloadOptions.PROTECTED_MODE_MAX_DURATION, mine),
+        peer, peerAccepts);
+    return new Peer(options, address);
+  }
+
+  private static Map<String, Map<String, String>> sections(Application app) {
+    Map<String, Map<String, String>> sections = new HashMap<>();
+    app.getOptionsMap().forEach((name, section) -> sections.put(name, section.getValuesMap()));
+    return sections;
+  }
+}

@@ -1,0 +1,215 @@
+package io.tandem.statserver.reload;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.tandem.common.bootstrap.HealthState;
+import io.tandem.common.bootstrap.ManagedService;
+import io.tandem.common.concurrent.DaemonThreadFactory;
+import io.tandem.common.grpc.Channels;
+import io.tandem.common.grpc.HostPort;
+import io.tandem.common.supervision.SupervisionClient;
+import io.tandem.config.v1.HistoryLogExpired;
+import io.tandem.management.v1.ModeCommand;
+import io.tandem.stat.v1.ServerInfo;
+import io.tandem.statserver.StatServerSettings;
+import io.tandem.statserver.stats.StatisticsEngine;
+import io.tandem.statserver.sync.ConfigSync;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the {@link ReloadStateMachine}: one control thread feeds it everything that happens
+ * (configuration session, Management Layer, backup probes, time) and carries out its actions.
+ * After every input it sets the client port's health from the machine, and ends open statistic
+ * streams when the server stops accepting clients, so their clients move to the other member.
+ */
+public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncListener {
+  private static final Logger LOG = LoggerFactory.getLogger(ReloadCoordinator.class);
+  private static final long TICK_MS = 25;
+
+  private final StatServerSettings settings;
+  private final Clock clock;
+  private final ConfigSync sync;
+  private final StatisticsEngine engine;
+  private final HealthState health;
+  private final ReloadStateMachine machine;
+  private final ScheduledExecutorService control =
+      Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("reload-control"));
+  private final BackupProbe probe = new BackupProbe();
+  private ManagedChannel managementChannel;
+  private SupervisionClient supervision;
+  private volatile HostPort peerAddress;
+  private volatile ServerInfo info = ServerInfo.getDefaultInstance();
+  private boolean serving;
+
+  @Inject
+  public ReloadCoordinator(StatServerSettings settings, Clock clock, ConfigSync sync, StatisticsEngine engine,
+      HealthState health) {
+    this.settings = settings;
+    this.clock = clock;
+    this.sync = sync;
+    this.engine = engine;
+    this.health = health;
+    this.machine = new ReloadStateMachine(settings.application());
+    sync.setListener(this);
+  }
+
+  @Override
+  public void start() {
+    managementChannel = Channels.open(settings.management());
+    supervision = new SupervisionClient(managementChannel, settings.application(), "localhost:" + settings.port(),
+        new SupervisionClient.Listener() {
+          @Override
+          public void onConnected() {
+            apply(machine::managementConnected);
+          }
+
+          @Override
+          public void onDisconnected(Status status) {
+            apply(now -> machine.managementLost(status.getCode() + ": " + status.getDescription(), now));
+          }
+
+          @Override
+          public void onModeCommand(ModeCommand command) {
+            apply(now -> machine.modeCommand(command, now));
+          }
+
+          @Override
+          public void onStatusDelivered(long reportId) {
+            apply(now -> machine.statusDelivered(reportId, now));
+          }
+        }, control);
+    control.execute(() -> apply(machine::start));
+    supervision.start();
+    control.scheduleWithFixedDelay(() -> apply(machine::tick), TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void stop() throws InterruptedException {
+    control.execute(() -> {
+      apply(machine::stopping);
+      supervision.close();
+    });
+    control.shutdown();
+    control.awaitTermination(2, TimeUnit.SECONDS);
+    probe.close();
+    Channels.close(managementChannel, Duration.ofSeconds(1));
+  }
+
+  @Override
+  public String name() {
+    return "reload coordinator";
+  }
+
+  /** What GetServerInfo answers. */
+  public ServerInfo serverInfo() {
+    return info.toBuilder()
+        .setLastEventId(sync.lastApplied())
+        .setObjects(engine.objects())
+        .setOpenStatistics(engine.openStatistics())
+        .setEventsApplied(engine.eventsApplied())
+        .setEventsUnknownObject(engine.eventsUnknown())
+        .build();
+  }
+
+  // ---- inputs from the configuration session (sync thread) ------------------------------------
+
+  @Override
+  public void loaded(long objects, long millis) {
+    submit(now -> machine.loaded(objects, millis, now));
+  }
+
+  @Override
+  public void reloadFailed(String cause) {
+    submit(now -> machine.reloadFailed(cause, now));
+  }
+
+  @Override
+  public void connectionLost(String cause) {
+    submit(now -> machine.connectionLost(cause, now));
+  }
+
+  @Override
+  public void sessionRestored(long fromEventId, long toEventId, long replayed) {
+    submit(now -> machine.sessionRestored(fromEventId, toEventId, replayed, now));
+  }
+
+  @Override
+  public void historyExpired(HistoryLogExpired expired) {
+    submit(now -> machine.historyExpired(expired.getRequestedAfterEventId(), expired.getOldestRetainedEventId(),
+        expired.getHeadEventId(), now));
+  }
+
+  @Override
+  public void pairChanged(PairView.Peer peer) {
+    peerAddress = peer.peerAddress();
+    submit(now -> machine.optionsChanged(peer.options(), now));
+  }
+
+  // ---- the control thread --------------------------------------------------------------------
+
+  private void submit(Function<java.time.Instant, List<Action>> input) {
+    if (!control.isShutdown()) {
+      control.execute(() -> apply(input));
+    }
+  }
+
+  private void apply(Function<java.time.Instant, List<Action>> input) {
+    for (Action action : input.apply(clock.instant())) {
+      carryOut(action);
+    }
+    updateReadiness();
+  }
+
+  private void carryOut(Action action) {
+    if (action instanceof Action.LoadConfiguration) {
+      sync.load();
+    } else if (action instanceof Action.RestoreSession) {
+      sync.restore();
+    } else if (action instanceof Action.CloseSession) {
+      sync.close();
+    } else if (action instanceof Action.Reload) {
+      sync.reload();
+    } else if (action instanceof Action.PollOptions) {
+      sync.pollOptions();
+    } else if (action instanceof Action.ProbeBackup backup) {
+      probe.probe(peerAddress, backup.requiredEventId(),
+          result -> submit(now -> machine.probed(result.ready(), result.detail(), now)));
+    } else if (action instanceof Action.ReportStatus report) {
+      supervision.report(report.reportId(), report.status(), report.detail());
+    } else if (action instanceof Action.AcknowledgeMode ack) {
+      supervision.acknowledge(ack.command());
+    } else if (action instanceof Action.Log log) {
+      log.line().emit(LOG);
+    }
+  }
+
+  private void updateReadiness() {
+    String reason = machine.notServingReason();
+    boolean nowServing = reason == null;
+    health.set(nowServing, nowServing ? "accepting clients as " + machine.role() : reason);
+    if (serving && !nowServing) {
+      engine.failAll(Status.UNAVAILABLE.withDescription(reason));
+    }
+    serving = nowServing;
+    info = ServerInfo.newBuilder()
+        .setApplication(settings.application())
+        .setRole(machine.role())
+        .setReloadMode(machine.reloadMode())
+        .setConfigState(machine.configState())
+        .setReloadCount(machine.reloadCount())
+        .setLastReloadMs(machine.lastReloadMillis())
+        .setServing(nowServing)
+        .setNotServingReason(nowServing ? "" : reason)
+        .setBackup(machine.options().peer())
+        .build();
+  }
+}

@@ -1,0 +1,370 @@
+package io.tandem.statserver.reload;
+
+import io.tandem.common.logging.LogEvent;
+import io.tandem.management.v1.AppStatus;
+import io.tandem.management.v1.Mode;
+import io.tandem.management.v1.ModeCommand;
+import io.tandem.stat.v1.ConfigState;
+import io.tandem.stat.v1.ReloadMode;
+import io.tandem.stat.v1.Role;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Stat Server's configuration-reload decisions (design §4.3), as a pure state machine:
+ * inputs are events with the time, outputs are {@link Action}s. Not thread-safe: one thread
+ * feeds it.
+ *
+ * <p>When the Config Server cannot restore the session, a reload is needed. A backup, a
+ * standalone server, a primary with {@code config-reload-delay-if-primary = false}, or a primary
+ * whose peer does not accept clients in backup mode reloads at once (normal mode: 02-10084 …
+ * 02-10085, not serving meanwhile). Otherwise the primary enters protected mode (02-10086): it
+ * closes its configuration session, keeps serving, probes its backup every
+ * {@code backup-check-interval} until it answers {@code SERVING}, then reports
+ * {@code SERVICE_UNAVAILABLE} (retried until delivered) so the Management Layer switches the pair
+ * over. Made backup — by that switchover or for any other reason — it ends protected mode
+ * (02-10087) and reloads in normal mode. Turning the option off, or reaching
+ * {@code protected-mode-max-duration}, ends it the same way.
+ */
+public final class ReloadStateMachine {
+  private final String application;
+  private ReloadOptions options = ReloadOptions.DEFAULTS;
+  private ConfigState state = ConfigState.CONFIG_STATE_UNSPECIFIED;
+  private Mode mode = Mode.MODE_UNSPECIFIED;
+
+  private Instant protectedSince;
+  private long requiredEventId;
+  private boolean backupReady;
+  private Instant nextProbeAt;
+  private String lastProbeFailure;
+
+  private AppStatus status = AppStatus.INITIALIZING;
+  private String statusDetail = "starting";
+  private long reportId;
+  private boolean delivered;
+  private boolean managementConnected;
+  private Instant nextReportAt = Instant.MIN;
+
+  private long reloadCount;
+  private long lastReloadMillis;
+
+  public ReloadStateMachine(String application) {
+    this.application = application;
+  }
+
+  // ---- inputs --------------------------------------------------------------------------------
+
+  /** The server starts: load the configuration. */
+  public List<Action> start(Instant now) {
+    List<Action> actions = new ArrayList<>();
+    state = ConfigState.LOADING;
+    setStatus(AppStatus.INITIALIZING, "loading configuration", now, actions);
+    actions.add(new Action.LoadConfiguration());
+    return actions;
+  }
+
+  /** A first load or a reload has been swapped in: {@code objects} objects in {@code millis} ms. */
+  public List<Action> loaded(long objects, long millis, Instant now) {
+    List<Action> actions = new ArrayList<>();
+    if (state == ConfigState.LOADING) {
+      actions.add(new Action.Log(LogEvent.CONFIG_LOADED, "application", application, "objects", objects, "ms", millis));
+    } else if (state == ConfigState.RELOADING) {
+      reloadCount++;
+      lastReloadMillis = millis;
+      actions.add(new Action.Log(LogEvent.NORMAL_RELOAD_FINISHED, "application", application, "objects", objects,
+          "ms", millis));
+    } else {
+      return actions;
+    }
+    state = ConfigState.SYNCED;
+    setStatus(AppStatus.RUNNING, "configuration loaded", now, actions);
+    return actions;
+  }
+
+  /** A reload could not finish (the Config Server went away): keep the configuration in hand, restore later. */
+  public List<Action> reloadFailed(String cause, Instant now) {
+    List<Action> actions = new ArrayList<>();
+    if (state != ConfigState.RELOADING) {
+      return actions;
+    }
+    actions.add(new Action.Log(LogEvent.CONFIG_RELOAD_FAILED, "application", application, "cause", cause));
+    state = ConfigState.DISCONNECTED;
+    setStatus(AppStatus.RUNNING, "configuration reload failed; serving the configuration in hand", now, actions);
+    actions.add(new Action.RestoreSession());
+    return actions;
+  }
+
+  /** A live configuration session broke. */
+  public List<Action> connectionLost(String cause, Instant now) {
+    List<Action> actions = new ArrayList<>();
+    if (state != ConfigState.SYNCED) {
+      return actions;
+    }
+    state = ConfigState.DISCONNECTED;
+    actions.add(new Action.Log(LogEvent.CONFIG_CONNECTION_LOST, "application", application, "cause", cause));
+    actions.add(new Action.RestoreSession());
+    return actions;
+  }
+
+  /** The session was restored: the missed changes have been replayed. No reload. */
+  public List<Action> sessionRestored(long fromEventId, long toEventId, long replayed, Instant now) {
+    List<Action> actions = new ArrayList<>();
+    if (state != ConfigState.DISCONNECTED) {
+      return actions;
+    }
+    state = ConfigState.SYNCED;
+    actions.add(new Action.Log(LogEvent.CONFIG_SESSION_RESTORED, "application", application, "from", fromEventId,
+        "to", toEventId, "replayed", replayed));
+    return actions;
+  }
+
+  /** The Config Server cannot restore the session: a full reload is needed, now or delayed. */
+  public List<Action> historyExpired(long requestedAfter, long oldestRetained, long head, Instant now) {
+    List<Action> actions = new ArrayList<>();
+    if (state != ConfigState.SYNCED && state != ConfigState.DISCONNECTED) {
+      return actions;
+    }
+    actions.add(new Action.Log(LogEvent.HISTORY_EXPIRED_RECEIVED, "application", application, "after", requestedAfter,
+        "oldest_retained", oldestRetained, "head", head));
+    String normalBecause = normalModeReason();
+    if (normalBecause != null) {
+      reloadNow(normalBecause, now, actions);
+      return actions;
+    }
+    state = ConfigState.DELAYED;
+    protectedSince = now;
+    requiredEventId = head;
+    backupReady = false;
+    lastProbeFailure = null;
+    actions.add(new Action.CloseSession());
+    actions.add(new Action.Log(LogEvent.PROTECTED_MODE_STARTED, "application", application, "backup", options.peer(),
+        "backup_check_interval_ms", options.backupCheckInterval().toMillis(),
+        "max_duration_s", options.protectedModeMaxDuration().toSeconds()));
+    probe(now, actions);
+    return actions;
+  }
+
+  /** The result of a probe of the backup: ready (serving, configuration reloaded) or why not. */
+  public List<Action> probed(boolean ready, String detail, Instant now) {
+    List<Action> actions = new ArrayList<>();
+    if (state != ConfigState.DELAYED || backupReady) {
+      return actions;
+    }
+    if (!ready) {
+      if (!detail.equals(lastProbeFailure)) {
+        lastProbeFailure = detail;
+        actions.add(new Action.Log(LogEvent.BACKUP_PROBE_FAILED, "application", application, "backup", options.peer(),
+            "result", detail));
+      }
+      return actions;
+    }
+    backupReady = true;
+    actions.add(new Action.Log(LogEvent.BACKUP_READY, "application", application, "backup", options.peer(),
+        "after_ms", Duration.between(protectedSince, now).toMillis()));
+    setStatus(AppStatus.SERVICE_UNAVAILABLE, "protected mode: backup " + options.peer() + " ready, reload delayed", now,
+        actions);
+    actions.add(new Action.Log(LogEvent.SERVICE_UNAVAILABLE_SENT, "application", application, "report", reportId,
+        "management_connected", managementConnected));
+    return actions;
+  }
+
+  /** The Management Layer acknowledged status report {@code id}. */
+  public List<Action> statusDelivered(long id, Instant now) {
+    List<Action> actions = new ArrayList<>();
+    if (id == reportId && !delivered) {
+      delivered = true;
+      actions.add(new Action.Log(LogEvent.STATUS_DELIVERED, "application", application, "status", status,
+          "report", id));
+    }
+    return actions;
+  }
+
+  /** A supervision stream is open: whatever the Management Layer may have missed is reported again. */
+  public List<Action> managementConnected(Instant now) {
+    List<Action> actions = new ArrayList<>();
+    managementConnected = true;
+    report(now, actions);
+    return actions;
+  }
+
+  public List<Action> managementLost(String cause, Instant now) {
+    List<Action> actions = new ArrayList<>();
+    if (managementConnected) {
+      actions.add(new Action.Log(LogEvent.MANAGEMENT_CONNECTION_LOST, "application", application, "cause", cause));
+    }
+    managementConnected = false;
+    delivered = false;
+    return actions;
+  }
+
+  /** The Management Layer says which mode to run in. */
+  public List<Action> modeCommand(ModeCommand command, Instant now) {
+    List<Action> actions = new ArrayList<>();
+    Mode previous = mode;
+    mode = command.getMode();
+    if (previous != mode) {
+      actions.add(new Action.Log(LogEvent.MODE_CHANGED, "application", application, "from", previous, "to", mode,
+          "reason", command.getReason()));
+    }
+    actions.add(new Action.AcknowledgeMode(command));
+    if (state == ConfigState.DELAYED && mode == Mode.BACKUP) {
+      endProtected("switched to backup", now, actions);
+    }
+    return actions;
+  }
+
+  /** This server's or its peer's options changed. */
+  public List<Action> optionsChanged(ReloadOptions newOptions, Instant now) {
+    List<Action> actions = new ArrayList<>();
+    options = newOptions;
+    if (state == ConfigState.DELAYED && !options.delayIfPrimary()) {
+      endProtected("option config-reload-delay-if-primary turned off", now, actions);
+    }
+    return actions;
+  }
+
+  /** The server is shutting down: tell the Management Layer. */
+  public List<Action> stopping(Instant now) {
+    List<Action> actions = new ArrayList<>();
+    setStatus(AppStatus.STOPPING, "shutting down", now, actions);
+    return actions;
+  }
+
+  /** Time passes: probes, the protected-mode limit, status retries. */
+  public List<Action> tick(Instant now) {
+    List<Action> actions = new ArrayList<>();
+    if (state == ConfigState.DELAYED) {
+      Duration max = options.protectedModeMaxDuration();
+      if (!max.isZero() && !now.isBefore(protectedSince.plus(max))) {
+        actions.add(new Action.Log(LogEvent.PROTECTED_MODE_LIMIT, "application", application, "max_duration_s",
+            max.toSeconds()));
+        endProtected("protected-mode-max-duration reached", now, actions);
+      } else if (!now.isBefore(nextProbeAt)) {
+        probe(now, actions);
+      }
+    }
+    if (!delivered && managementConnected && !now.isBefore(nextReportAt)) {
+      report(now, actions);
+    }
+    return actions;
+  }
+
+  // ---- decisions -----------------------------------------------------------------------------
+
+  /** Why a reload must happen now, or null when protected mode applies. */
+  private String normalModeReason() {
+    if (options.standalone()) {
+      return "standalone";
+    }
+    if (mode != Mode.PRIMARY) {
+      return mode == Mode.BACKUP ? "backup" : "no mode assigned yet";
+    }
+    if (!options.delayIfPrimary()) {
+      return "config-reload-delay-if-primary = false";
+    }
+    if (!options.peerAcceptsClients()) {
+      return "backup " + options.peer() + " has accept-clients-in-backup-mode = no";
+    }
+    return null;
+  }
+
+  private void reloadNow(String reason, Instant now, List<Action> actions) {
+    state = ConfigState.RELOADING;
+    actions.add(new Action.Log(LogEvent.NORMAL_RELOAD_STARTED, "application", application, "reason", reason));
+    setStatus(AppStatus.INITIALIZING, "reloading configuration", now, actions);
+    actions.add(new Action.Reload(reason));
+  }
+
+  private void endProtected(String reason, Instant now, List<Action> actions) {
+    actions.add(new Action.Log(LogEvent.PROTECTED_MODE_ENDED, "application", application, "reason", reason,
+        "after_ms", Duration.between(protectedSince, now).toMillis()));
+    protectedSince = null;
+    backupReady = false;
+    reloadNow("after protected mode: " + reason, now, actions);
+  }
+
+  private void probe(Instant now, List<Action> actions) {
+    nextProbeAt = now.plus(options.backupCheckInterval());
+    actions.add(new Action.PollOptions());
+    if (!backupReady) {
+      actions.add(new Action.ProbeBackup(requiredEventId));
+    }
+  }
+
+  private void setStatus(AppStatus newStatus, String detail, Instant now, List<Action> actions) {
+    if (newStatus == status && detail.equals(statusDetail) && delivered) {
+      return;
+    }
+    status = newStatus;
+    statusDetail = detail;
+    reportId++;
+    delivered = false;
+    report(now, actions);
+  }
+
+  private void report(Instant now, List<Action> actions) {
+    if (!managementConnected) {
+      return;
+    }
+    delivered = false;
+    nextReportAt = now.plus(options.backupCheckInterval());
+    actions.add(new Action.ReportStatus(reportId, status, statusDetail));
+  }
+
+  // ---- what the plumbing and the server info read -----------------------------------------------
+
+  public ConfigState configState() {
+    return state;
+  }
+
+  public ReloadMode reloadMode() {
+    return state == ConfigState.DELAYED ? ReloadMode.PROTECTED : ReloadMode.NORMAL;
+  }
+
+  public Role role() {
+    if (options.standalone()) {
+      return Role.STANDALONE;
+    }
+    return switch (mode) {
+      case PRIMARY -> Role.PRIMARY;
+      case BACKUP -> Role.BACKUP;
+      default -> Role.ROLE_UNSPECIFIED;
+    };
+  }
+
+  public ReloadOptions options() {
+    return options;
+  }
+
+  public long reloadCount() {
+    return reloadCount;
+  }
+
+  public long lastReloadMillis() {
+    return lastReloadMillis;
+  }
+
+  public AppStatus status() {
+    return status;
+  }
+
+  /** Health {@code SERVING} exactly when this is null; otherwise why not. */
+  public String notServingReason() {
+    if (state == ConfigState.LOADING || state == ConfigState.CONFIG_STATE_UNSPECIFIED) {
+      return "loading configuration";
+    }
+    if (state == ConfigState.RELOADING) {
+      return "reloading configuration";
+    }
+    if (options.standalone()) {
+      return null;
+    }
+    return switch (mode) {
+      case PRIMARY -> null;
+      case BACKUP -> options.acceptClientsInBackup() ? null : "backup mode; accept-clients-in-backup-mode = no";
+      default -> "waiting for a mode from the Management Layer";
+    };
+  }
+}

@@ -1,0 +1,310 @@
+package io.tandem.statserver.sync;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.tandem.common.bootstrap.ManagedService;
+import io.tandem.common.concurrent.DaemonThreadFactory;
+import io.tandem.common.config.ConfigSession;
+import io.tandem.common.grpc.Channels;
+import io.tandem.common.retry.Backoff;
+import io.tandem.config.v1.Application;
+import io.tandem.config.v1.ChangeEvent;
+import io.tandem.config.v1.ChangeKind;
+import io.tandem.config.v1.ConfigObject;
+import io.tandem.config.v1.HistoryLogExpired;
+import io.tandem.config.v1.ObjectType;
+import io.tandem.statserver.StatServerSettings;
+import io.tandem.statserver.model.ConfigModel;
+import io.tandem.statserver.reload.PairView;
+import io.tandem.statserver.stats.StatisticsEngine;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Stat Server's configuration session: loads, restores, reloads and closes as the reload
+ * state machine decides, and tells it what happened. Blocking work (snapshots) runs on its own
+ * thread; watch callbacks are brought onto that thread too, so they apply in order.
+ *
+ * <p>A generation number guards every callback: closing or reloading starts a new generation,
+ * and whatever the old watch still delivers is dropped.
+ */
+public final class ConfigSync implements ManagedService {
+  private static final Logger LOG = LoggerFactory.getLogger(ConfigSync.class);
+  private static final Duration SNAPSHOT_DEADLINE = Duration.ofMinutes(2);
+  private static final Duration READ_DEADLINE = Duration.ofSeconds(2);
+
+  private final StatServerSettings settings;
+  private final StatisticsEngine engine;
+  private final PairView pairView;
+  private final ScheduledExecutorService thread =
+      Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("config-sync"));
+  private final Backoff backoff = new Backoff(Backoff.Policy.RECONNECT);
+  private final Map<String, Application> applications = new HashMap<>();
+  private ManagedChannel channel;
+  private ConfigSession session;
+  private SyncListener listener;
+  private ConfigSession.Watch watch;
+  private long generation;
+  private long lastApplied;
+
+  /** What the session tells the reload logic. Called on the sync thread. */
+  public interface SyncListener {
+    void loaded(long objects, long millis);
+
+    void reloadFailed(String cause);
+
+    void connectionLost(String cause);
+
+    void sessionRestored(long fromEventId, long toEventId, long replayed);
+
+    void historyExpired(HistoryLogExpired expired);
+
+    void pairChanged(PairView.Peer peer);
+  }
+
+  @Inject
+  public ConfigSync(StatServerSettings settings, StatisticsEngine engine) {
+    this.settings = settings;
+    this.engine = engine;
+    this.pairView = new PairView(settings.application());
+  }
+
+  public void setListener(SyncListener listener) {
+    this.listener = listener;
+  }
+
+  @Override
+  public void start() {
+    channel = Channels.open(settings.configServer());
+    session = new ConfigSession(channel, settings.application());
+  }
+
+  @Override
+  public void stop() throws InterruptedException {
+    thread.execute(this::cancelWatch);
+    thread.shutdown();
+    thread.awaitTermination(2, TimeUnit.SECONDS);
+    Channels.close(channel, Duration.ofSeconds(1));
+  }
+
+  @Override
+  public String name() {
+    return "configuration sync";
+  }
+
+  /** The last configuration event applied. */
+  public long lastApplied() {
+    return lastApplied;
+  }
+
+  // ---- what the reload logic asks for -------------------------------------------------------
+
+  /** First load: snapshot (retried until the Config Server answers), then watch. */
+  public void load() {
+    thread.execute(() -> loadSnapshot(true));
+  }
+
+  /** Full reload beside the model in use; on failure the model in use stays. */
+  public void reload() {
+    thread.execute(() -> loadSnapshot(false));
+  }
+
+  /** Restore the session from the last applied event, retrying until the Config Server answers. */
+  public void restore() {
+    thread.execute(() -> watchFrom(lastApplied, true));
+  }
+
+  /** Close the session; nothing more arrives until {@link #reload}. */
+  public void close() {
+    thread.execute(this::cancelWatch);
+  }
+
+  /** Reads this server's and its peer's Applications (while the session is closed). */
+  public void pollOptions() {
+    thread.execute(() -> {
+      try {
+        Application own = session.get(ObjectType.APPLICATION, settings.application(), READ_DEADLINE).getApplication();
+        applications.put(settings.application(), own);
+        String peer = own.getBackup().isEmpty() ? listenerPeerName() : own.getBackup();
+        if (!peer.isEmpty()) {
+          applications.put(peer, session.get(ObjectType.APPLICATION, peer, READ_DEADLINE).getApplication());
+        }
+        listener.pairChanged(pairView.read(applications));
+      } catch (StatusRuntimeException e) {
+        LOG.debug("options poll failed: {}", e.getStatus());
+      }
+    });
+  }
+
+  private String listenerPeerName() {
+    return pairView.read(applications).options().peer();
+  }
+
+  // ---- on the sync thread ------------------------------------------------------------------
+
+  private void loadSnapshot(boolean initial) {
+    cancelWatch();
+    long myGeneration = generation;
+    if (!initial) {
+      engine.beginReload();
+    }
+    long begin = System.nanoTime();
+    ConfigModel model = new ConfigModel();
+    Map<String, Application> apps = new HashMap<>();
+    try {
+      long eventId = session.snapshot(Set.of(), object -> {
+        if (object.getType() == ObjectType.APPLICATION) {
+          apps.put(object.getName(), object.getApplication());
+        } else {
+          model.put(object);
+        }
+      }, SNAPSHOT_DEADLINE);
+      model.setEventId(eventId);
+      engine.completeReload(model).join();
+      applications.clear();
+      applications.putAll(apps);
+      lastApplied = eventId;
+      backoff.reset();
+      listener.pairChanged(pairView.read(applications));
+      listener.loaded(model.objectCount() + apps.size(), (System.nanoTime() - begin) / 1_000_000);
+      watchFrom(eventId, false);
+    } catch (StatusRuntimeException e) {
+      String cause = describe(e.getStatus());
+      if (initial) {
+        Duration delay = backoff.nextDelay();
+        LOG.info("configuration load failed ({}); retrying in {} ms", cause, delay.toMillis());
+        thread.schedule(() -> {
+          if (generation == myGeneration) {
+            loadSnapshot(true);
+          }
+        }, delay.toMillis(), TimeUnit.MILLISECONDS);
+      } else {
+        engine.abortReload();
+        listener.reloadFailed(cause);
+      }
+    }
+  }
+
+  private void watchFrom(long after, boolean restoring) {
+    cancelWatch();
+    long myGeneration = generation;
+    WatchState state = new WatchState(after, restoring);
+    watch = session.watch(after, new ConfigSession.WatchListener() {
+      @Override
+      public void onChanges(List<ChangeEvent> events, boolean replay) {
+        onThread(() -> apply(events, state));
+      }
+
+      @Override
+      public void onProgress(long head) {
+        onThread(() -> progress(head, state));
+      }
+
+      @Override
+      public void onExpired(HistoryLogExpired expired) {
+        onThread(() -> {
+          watch = null;
+          listener.historyExpired(expired);
+        });
+      }
+
+      @Override
+      public void onBroken(Status status) {
+        onThread(() -> broken(status, state));
+      }
+
+      private void onThread(Runnable work) {
+        thread.execute(() -> {
+          if (generation == myGeneration) {
+            work.run();
+          }
+        });
+      }
+    });
+  }
+
+  /** One watch's progress: whether it is established (its replay done). */
+  private static final class WatchState {
+    final long from;
+    final boolean restoring;
+    boolean established;
+    long replayed;
+
+    WatchState(long from, boolean restoring) {
+      this.from = from;
+      this.restoring = restoring;
+    }
+  }
+
+  private void apply(List<ChangeEvent> events, WatchState state) {
+    engine.applyChanges(events);
+    boolean applicationsChanged = false;
+    for (ChangeEvent event : events) {
+      ConfigObject object = event.getObject();
+      if (object.getType() == ObjectType.APPLICATION) {
+        applicationsChanged = true;
+        if (event.getKind() == ChangeKind.DELETED) {
+          applications.remove(object.getName());
+        } else {
+          applications.put(object.getName(), object.getApplication());
+        }
+      }
+      lastApplied = event.getEventId();
+    }
+    if (!state.established) {
+      state.replayed += events.size();
+    }
+    if (applicationsChanged) {
+      listener.pairChanged(pairView.read(applications));
+    }
+  }
+
+  private void progress(long head, WatchState state) {
+    lastApplied = Math.max(lastApplied, head);
+    if (!state.established) {
+      state.established = true;
+      backoff.reset();
+      if (state.restoring) {
+        listener.sessionRestored(state.from, head, state.replayed);
+      }
+    }
+  }
+
+  private void broken(Status status, WatchState state) {
+    watch = null;
+    if (state.established || !state.restoring) {
+      listener.connectionLost(describe(status));
+      return;
+    }
+    // Still trying to restore: try again later, the reload logic already knows we are disconnected.
+    Duration delay = backoff.nextDelay();
+    long myGeneration = generation;
+    thread.schedule(() -> {
+      if (generation == myGeneration) {
+        watchFrom(lastApplied, true);
+      }
+    }, delay.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void cancelWatch() {
+    generation++;
+    if (watch != null) {
+      watch.cancel();
+      watch = null;
+    }
+  }
+
+  private static String describe(Status status) {
+    return status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
+  }
+}

@@ -1,0 +1,316 @@
+package io.tandem.statserver.reload;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tandem.common.logging.LogEvent;
+import io.tandem.management.v1.AppStatus;
+import io.tandem.management.v1.Mode;
+import io.tandem.management.v1.ModeCommand;
+import io.tandem.stat.v1.ConfigState;
+import io.tandem.stat.v1.ReloadMode;
+import io.tandem.stat.v1.Role;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Every transition of design §4.3, with a hand-moved clock: no sockets, no sleeps. */
+class ReloadStateMachineTest {
+  private static final ReloadOptions PROTECTING = new ReloadOptions(true, true, Duration.ofMillis(100), Duration.ZERO,
+      "StatServer_B", true);
+
+  private final ReloadStateMachine machine = new ReloadStateMachine("StatServer_A");
+  private final List<Action> actions = new ArrayList<>();
+  private Instant now = Instant.parse("2026-01-01T00:00:00Z");
+  private long commandIds;
+
+  @BeforeEach
+  void loaded() {
+    record(machine.managementConnected(now));
+    record(machine.start(now));
+    record(machine.loaded(1000, 80, now));
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private List<Action> record(List<Action> produced) {
+    actions.addAll(produced);
+    return produced;
+  }
+
+  private List<Action> take() {
+    List<Action> taken = List.copyOf(actions);
+    actions.clear();
+    return taken;
+  }
+
+  private void advance(Duration d) {
+    now = now.plus(d);
+    record(machine.tick(now));
+  }
+
+  private List<Action> mode(Mode mode) {
+    return record(machine.modeCommand(ModeCommand.newBuilder().setCommandId(++commandIds).setMode(mode)
+        .setReason("test").build(), now));
+  }
+
+  private List<Action> options(ReloadOptions options) {
+    return record(machine.optionsChanged(options, now));
+  }
+
+  private List<Action> expired() {
+    return record(machine.historyExpired(10, 40, 50, now));
+  }
+
+  private static boolean has(List<Action> actions, Class<? extends Action> type) {
+    return actions.stream().anyMatch(type::isInstance);
+  }
+
+  private static boolean logged(List<Action> actions, LogEvent event) {
+    return actions.stream().anyMatch(a -> a instanceof Action.Log log && log.event() == event);
+  }
+
+  private static List<Action.ReportStatus> reports(List<Action> actions) {
+    return actions.stream().filter(Action.ReportStatus.class::isInstance).map(Action.ReportStatus.class::cast).toList();
+  }
+
+  private void primaryInProtectedMode() {
+    options(PROTECTING);
+    mode(Mode.PRIMARY);
+    take();
+    record(machine.connectionLost("UNAVAILABLE", now));
+    expired();
+  }
+
+  // ---- start-up and session restore --------------------------------------------------------------
+
+  @Test
+  void startsLoadingNotServingAndServesOnceLoadedAndGivenAMode() {
+    ReloadStateMachine fresh = new ReloadStateMachine("S");
+    assertThat(fresh.start(now)).hasAtLeastOneElementOfType(Action.LoadConfiguration.class);
+    assertThat(fresh.notServingReason()).isEqualTo("loading configuration");
+    assertThat(fresh.loaded(5, 1, now)).anyMatch(a -> a instanceof Action.Log l && l.event() == LogEvent.CONFIG_LOADED);
+    fresh.optionsChanged(PROTECTING, now);
+    assertThat(fresh.notServingReason()).isEqualTo("waiting for a mode from the Management Layer");
+    fresh.modeCommand(ModeCommand.newBuilder().setMode(Mode.PRIMARY).build(), now);
+    assertThat(fresh.notServingReason()).isNull();
+  }
+
+  @Test
+  void aRestoredSessionNeedsNoReload() {
+    options(PROTECTING);
+    mode(Mode.PRIMARY);
+    take();
+    List<Action> lost = record(machine.connectionLost("UNAVAILABLE: connection refused", now));
+    assertThat(lost).hasAtLeastOneElementOfType(Action.RestoreSession.class);
+    assertThat(machine.configState()).isEqualTo(ConfigState.DISCONNECTED);
+    assertThat(machine.notServingReason()).as("serves with the configuration in hand").isNull();
+    List<Action> restored = record(machine.sessionRestored(50, 57, 7, now));
+    assertThat(logged(restored, LogEvent.CONFIG_SESSION_RESTORED)).isTrue();
+    assertThat(has(restored, Action.Reload.class)).isFalse();
+    assertThat(logged(take(), LogEvent.NORMAL_RELOAD_STARTED)).isFalse();
+    assertThat(machine.configState()).isEqualTo(ConfigState.SYNCED);
+  }
+
+  // ---- normal mode -------------------------------------------------------------------------------
+
+  private void assertNormalReload(List<Action> produced, String reason) {
+    assertThat(produced).anySatisfy(a -> assertThat(a).isEqualTo(new Action.Reload(reason)));
+    assertThat(logged(produced, LogEvent.NORMAL_RELOAD_STARTED)).isTrue();
+    assertThat(logged(produced, LogEvent.PROTECTED_MODE_STARTED)).isFalse();
+    assertThat(machine.configState()).isEqualTo(ConfigState.RELOADING);
+    assertThat(machine.notServingReason()).isEqualTo("reloading configuration");
+    assertThat(reports(produced)).extracting(Action.ReportStatus::status).containsExactly(AppStatus.INITIALIZING);
+  }
+
+  @Test
+  void aBackupReloadsAtOnce() {
+    options(PROTECTING);
+    mode(Mode.BACKUP);
+    assertNormalReload(expired(), "backup");
+  }
+
+  @Test
+  void aStandaloneServerReloadsAtOnce() {
+    options(new ReloadOptions(true, true, Duration.ofMillis(100), Duration.ZERO, "", true));
+    mode(Mode.PRIMARY);
+    assertThat(machine.role()).isEqualTo(Role.STANDALONE);
+    assertNormalReload(expired(), "standalone");
+  }
+
+  @Test
+  void aPrimaryWithTheOptionFalseReloadsAtOnce() {
+    options(PROTECTING.withDelayIfPrimary(false));
+    mode(Mode.PRIMARY);
+    assertNormalReload(expired(), "config-reload-delay-if-primary = false");
+  }
+
+  @Test
+  void aPrimaryWhoseBackupRefusesClientsReloadsAtOnce() {
+    options(new ReloadOptions(true, true, Duration.ofMillis(100), Duration.ZERO, "StatServer_B", false));
+    mode(Mode.PRIMARY);
+    assertNormalReload(expired(), "backup StatServer_B has accept-clients-in-backup-mode = no");
+  }
+
+  @Test
+  void aNormalReloadFinishesWithItsFiguresAndServesAgain() {
+    options(PROTECTING);
+    mode(Mode.BACKUP);
+    expired();
+    take();
+    List<Action> done = record(machine.loaded(100_000, 212, now));
+    assertThat(done).anySatisfy(a -> assertThat(a).isEqualTo(new Action.Log(LogEvent.NORMAL_RELOAD_FINISHED,
+        "application", "StatServer_A", "objects", 100_000L, "ms", 212L)));
+    assertThat(reports(done)).extracting(Action.ReportStatus::status).containsExactly(AppStatus.RUNNING);
+    assertThat(machine.reloadCount()).isEqualTo(1);
+    assertThat(machine.lastReloadMillis()).isEqualTo(212);
+    assertThat(machine.notServingReason()).isNull();
+  }
+
+  @Test
+  void aModeChangeDuringANormalReloadIsAcknowledgedAndAppliesWhenItEnds() {
+    options(PROTECTING);
+    mode(Mode.BACKUP);
+    expired();
+    List<Action> promoted = mode(Mode.PRIMARY);
+    assertThat(promoted).hasAtLeastOneElementOfType(Action.AcknowledgeMode.class);
+    assertThat(has(promoted, Action.Reload.class)).isFalse();
+    assertThat(machine.configState()).isEqualTo(ConfigState.RELOADING);
+    assertThat(machine.notServingReason()).isEqualTo("reloading configuration");
+    record(machine.loaded(10, 5, now));
+    assertThat(machine.role()).isEqualTo(Role.PRIMARY);
+    assertThat(machine.notServingReason()).isNull();
+  }
+
+  @Test
+  void aFailedReloadServesTheConfigurationInHandAndRestoresAgain() {
+    options(PROTECTING);
+    mode(Mode.BACKUP);
+    expired();
+    List<Action> failed = record(machine.reloadFailed("UNAVAILABLE", now));
+    assertThat(failed).hasAtLeastOneElementOfType(Action.RestoreSession.class);
+    assertThat(logged(failed, LogEvent.CONFIG_RELOAD_FAILED)).isTrue();
+    assertThat(machine.configState()).isEqualTo(ConfigState.DISCONNECTED);
+    assertThat(machine.notServingReason()).isNull();
+  }
+
+  @Test
+  void aBackupThatRefusesClientsDoesNotServe() {
+    options(new ReloadOptions(true, false, Duration.ofMillis(100), Duration.ZERO, "StatServer_A", true));
+    mode(Mode.BACKUP);
+    assertThat(machine.notServingReason()).isEqualTo("backup mode; accept-clients-in-backup-mode = no");
+  }
+
+  // ---- protected mode ----------------------------------------------------------------------------
+
+  @Test
+  void aPrimaryEntersProtectedModeClosesItsSessionAndKeepsServing() {
+    primaryInProtectedMode();
+    List<Action> entered = take();
+    assertThat(entered).hasAtLeastOneElementOfType(Action.CloseSession.class);
+    assertThat(entered).anySatisfy(a -> assertThat(a).isEqualTo(new Action.ProbeBackup(50)));
+    assertThat(logged(entered, LogEvent.PROTECTED_MODE_STARTED)).isTrue();
+    assertThat(logged(entered, LogEvent.NORMAL_RELOAD_STARTED)).isFalse();
+    assertThat(has(entered, Action.Reload.class)).isFalse();
+    assertThat(machine.reloadMode()).isEqualTo(ReloadMode.PROTECTED);
+    assertThat(machine.configState()).isEqualTo(ConfigState.DELAYED);
+    assertThat(machine.notServingReason()).isNull();
+  }
+
+  @Test
+  void theBackupIsProbedEveryIntervalUntilItServesThenServiceUnavailableIsReported() {
+    primaryInProtectedMode();
+    take();
+    List<Action> failed = record(machine.probed(false, "NOT_SERVING", now));
+    assertThat(logged(failed, LogEvent.BACKUP_PROBE_FAILED)).isTrue();
+    advance(Duration.ofMillis(99));
+    assertThat(has(take(), Action.ProbeBackup.class)).isFalse();
+    advance(Duration.ofMillis(1));
+    assertThat(has(take(), Action.ProbeBackup.class)).isTrue();
+    assertThat(logged(record(machine.probed(false, "NOT_SERVING", now)), LogEvent.BACKUP_PROBE_FAILED))
+        .as("the same failure is logged once").isFalse();
+
+    List<Action> ready = record(machine.probed(true, "SERVING", now));
+    assertThat(logged(ready, LogEvent.BACKUP_READY)).isTrue();
+    assertThat(logged(ready, LogEvent.SERVICE_UNAVAILABLE_SENT)).isTrue();
+    assertThat(reports(ready)).extracting(Action.ReportStatus::status).containsExactly(AppStatus.SERVICE_UNAVAILABLE);
+    assertThat(machine.notServingReason()).as("still serving while waiting for the switchover").isNull();
+    advance(Duration.ofMillis(100));
+    assertThat(has(take(), Action.ProbeBackup.class)).as("no more probes once the backup is ready").isFalse();
+  }
+
+  @Test
+  void serviceUnavailableIsRetriedUntilDelivered() {
+    primaryInProtectedMode();
+    record(machine.probed(true, "SERVING", now));
+    long id = reports(take()).get(0).reportId();
+    advance(Duration.ofMillis(100));
+    assertThat(reports(take())).extracting(Action.ReportStatus::reportId, Action.ReportStatus::status)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(id, AppStatus.SERVICE_UNAVAILABLE));
+    record(machine.managementLost("UNAVAILABLE", now));
+    advance(Duration.ofMillis(500));
+    assertThat(reports(take())).as("nothing to send to while disconnected").isEmpty();
+    assertThat(reports(record(machine.managementConnected(now)))).extracting(Action.ReportStatus::status)
+        .containsExactly(AppStatus.SERVICE_UNAVAILABLE);
+    assertThat(logged(record(machine.statusDelivered(id, now)), LogEvent.STATUS_DELIVERED)).isTrue();
+    take();
+    advance(Duration.ofMillis(300));
+    assertThat(reports(take())).isEmpty();
+  }
+
+  @Test
+  void becomingBackupEndsProtectedModeWithANormalReload() {
+    primaryInProtectedMode();
+    record(machine.probed(true, "SERVING", now));
+    take();
+    List<Action> switched = mode(Mode.BACKUP);
+    assertThat(switched).hasAtLeastOneElementOfType(Action.AcknowledgeMode.class);
+    assertThat(switched).anySatisfy(a -> assertThat(a).isEqualTo(new Action.Log(LogEvent.PROTECTED_MODE_ENDED,
+        "application", "StatServer_A", "reason", "switched to backup", "after_ms", 0L)));
+    assertNormalReload(switched, "after protected mode: switched to backup");
+    record(machine.loaded(100, 10, now));
+    assertThat(machine.role()).isEqualTo(Role.BACKUP);
+    assertThat(machine.status()).isEqualTo(AppStatus.RUNNING);
+  }
+
+  @Test
+  void becomingBackupForAnyOtherReasonEndsItTooEvenBeforeTheBackupIsReady() {
+    primaryInProtectedMode();
+    take();
+    assertNormalReload(mode(Mode.BACKUP), "after protected mode: switched to backup");
+  }
+
+  @Test
+  void turningTheOptionOffEndsProtectedModeAtOnce() {
+    primaryInProtectedMode();
+    take();
+    List<Action> off = options(PROTECTING.withDelayIfPrimary(false));
+    assertThat(logged(off, LogEvent.PROTECTED_MODE_ENDED)).isTrue();
+    assertNormalReload(off, "after protected mode: option config-reload-delay-if-primary turned off");
+  }
+
+  @Test
+  void theMaximumDurationEndsProtectedModeWithAnAlarm() {
+    options(new ReloadOptions(true, true, Duration.ofMillis(100), Duration.ofSeconds(30), "StatServer_B", true));
+    mode(Mode.PRIMARY);
+    record(machine.connectionLost("x", now));
+    expired();
+    take();
+    advance(Duration.ofMillis(29_900));
+    assertThat(logged(take(), LogEvent.PROTECTED_MODE_LIMIT)).isFalse();
+    advance(Duration.ofMillis(100));
+    List<Action> limit = take();
+    assertThat(logged(limit, LogEvent.PROTECTED_MODE_LIMIT)).isTrue();
+    assertNormalReload(limit, "after protected mode: protected-mode-max-duration reached");
+  }
+
+  @Test
+  void whileProtectedTheOwnOptionsArePolledEveryInterval() {
+    primaryInProtectedMode();
+    take();
+    advance(Duration.ofMillis(100));
+    assertThat(take()).hasAtLeastOneElementOfType(Action.PollOptions.class);
+  }
+}
