@@ -7,6 +7,8 @@ import io.tandem.cli.config.ConfigCommand;
 import io.tandem.cli.pair.StatusCommand;
 import io.tandem.cli.pair.SwitchoverCommand;
 import io.tandem.cli.stack.DownCommand;
+import io.tandem.cli.stat.SimulateCommand;
+import io.tandem.cli.stat.StatCommand;
 import io.tandem.cli.stack.UpCommand;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +26,8 @@ import picocli.CommandLine.Option;
         StatusCommand.class,
         SwitchoverCommand.class,
         ConfigCommand.class,
+        StatCommand.class,
+        SimulateCommand.class,
         BenchCommand.class,
     })
 public final class TandemCli implements Runnable {

@@ -3,9 +3,11 @@ package io.tandem.management;
 import com.google.inject.AbstractModule;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.Multibinder;
+import com.google.inject.multibindings.OptionalBinder;
 import com.google.inject.multibindings.ProvidesIntoSet;
 import io.grpc.ServerServiceDefinition;
 import io.tandem.common.bootstrap.LongLivedStreams;
+import io.tandem.common.bootstrap.HandlerThreading;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.management.supervision.ManagementServiceImpl;
 import io.tandem.management.supervision.PairsFromConfiguration;
@@ -26,6 +28,8 @@ public final class ManagementLayerModule extends AbstractModule {
     bind(PairsFromConfiguration.class).in(Singleton.class);
     bind(ManagementServiceImpl.class).in(Singleton.class);
 
+    // Every handler hands its work to the service's own threads: run them on the event loop.
+    OptionalBinder.newOptionalBinder(binder(), HandlerThreading.class).setBinding().toInstance(HandlerThreading.EVENT_LOOP);
     Multibinder<ManagedService> parts = Multibinder.newSetBinder(binder(), ManagedService.class);
     parts.addBinding().to(RedundancyLoop.class);
     parts.addBinding().to(PairsFromConfiguration.class);

@@ -3,8 +3,10 @@ package io.tandem.statserver;
 import com.google.inject.AbstractModule;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.Multibinder;
+import com.google.inject.multibindings.OptionalBinder;
 import com.google.inject.multibindings.ProvidesIntoSet;
 import io.grpc.ServerServiceDefinition;
+import io.tandem.common.bootstrap.HandlerThreading;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.statserver.api.StatServiceImpl;
 import io.tandem.statserver.reload.ReloadCoordinator;
@@ -30,6 +32,8 @@ public final class StatServerModule extends AbstractModule {
     bind(ReloadCoordinator.class).in(Singleton.class);
     bind(StatServiceImpl.class).in(Singleton.class);
 
+    // Every handler hands its work to the service's own threads: run them on the event loop.
+    OptionalBinder.newOptionalBinder(binder(), HandlerThreading.class).setBinding().toInstance(HandlerThreading.EVENT_LOOP);
     Multibinder<ManagedService> parts = Multibinder.newSetBinder(binder(), ManagedService.class);
     parts.addBinding().to(StatisticsEngine.class);
     parts.addBinding().to(ConfigSync.class);

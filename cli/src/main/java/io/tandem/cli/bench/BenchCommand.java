@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
     subcommands = {
         SnapshotBench.class,
         SwitchoverBench.class,
+        ThroughputBench.class,
+        FeedBench.class,
     })
 public final class BenchCommand {
   private BenchCommand() {}

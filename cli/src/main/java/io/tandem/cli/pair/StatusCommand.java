@@ -2,7 +2,13 @@ package io.tandem.cli.pair;
 
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.Timestamps;
+import io.grpc.StatusRuntimeException;
 import io.tandem.cli.Endpoint;
+import io.tandem.common.grpc.HostPort;
+import io.tandem.stat.v1.GetServerInfoRequest;
+import io.tandem.stat.v1.ServerInfo;
+import io.tandem.stat.v1.StatServiceGrpc;
+import java.util.concurrent.TimeUnit;
 import io.tandem.management.v1.GetPairsRequest;
 import io.tandem.management.v1.MemberStatus;
 import io.tandem.management.v1.Mode;
@@ -30,6 +36,7 @@ public final class StatusCommand implements Callable<Integer> {
     try (Endpoint endpoint = management.open()) {
       PairsStatus status = ManagementOption.stub(endpoint).getPairs(GetPairsRequest.getDefaultInstance());
       System.out.print(render(status));
+      System.out.print(renderServers(status));
       return 0;
     }
   }
@@ -65,6 +72,41 @@ public final class StatusCommand implements Callable<Integer> {
       }
     }
     return out.toString();
+  }
+
+  /** Each member's own view (GetServerInfo on its client port), next to the Management Layer's. */
+  static String renderServers(PairsStatus status) {
+    StringBuilder out = new StringBuilder();
+    out.append(String.format("%nSTAT SERVERS (their own view)%n  %-16s %-10s %-9s %-12s %10s %7s %10s  %s%n",
+        "APPLICATION", "ROLE", "RELOAD", "CONFIG", "LAST EVENT", "RELOADS", "LAST (ms)", "CLIENTS"));
+    for (PairStatus pair : status.getPairsList()) {
+      for (MemberStatus m : pair.getMembersList()) {
+        if (m.getClientAddress().isEmpty()) {
+          continue;
+        }
+        out.append("  ").append(serverLine(m));
+      }
+    }
+    return out.toString();
+  }
+
+  private static String serverLine(MemberStatus member) {
+    HostPort address;
+    try {
+      address = HostPort.parse(member.getClientAddress());
+    } catch (IllegalArgumentException e) {
+      return String.format("%-16s (client address '%s' unusable)%n", member.getApplication(), member.getClientAddress());
+    }
+    try (Endpoint endpoint = new Endpoint(address)) {
+      ServerInfo info = StatServiceGrpc.newBlockingStub(endpoint.channel()).withDeadlineAfter(2, TimeUnit.SECONDS)
+          .getServerInfo(GetServerInfoRequest.getDefaultInstance());
+      return String.format("%-16s %-10s %-9s %-12s %10d %7d %10d  %s%n", member.getApplication(),
+          info.getRole().name().replace("ROLE_UNSPECIFIED", "-"), info.getReloadMode(), info.getConfigState(),
+          info.getLastEventId(), info.getReloadCount(), info.getLastReloadMs(),
+          info.getServing() ? "SERVING" : "NOT_SERVING (" + info.getNotServingReason() + ")");
+    } catch (StatusRuntimeException e) {
+      return String.format("%-16s unreachable at %s (%s)%n", member.getApplication(), address, e.getStatus().getCode());
+    }
   }
 
   private static String mode(Mode mode) {

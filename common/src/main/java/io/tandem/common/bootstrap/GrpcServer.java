@@ -31,10 +31,12 @@ public final class GrpcServer implements ManagedService {
   private final Set<ServerServiceDefinition> services;
   private final Set<LongLivedStreams> streamOwners;
   private final HealthState health;
+  private final HandlerThreading threading;
   private Server server;
 
   public GrpcServer(String serviceName, int port, Set<ServerServiceDefinition> services,
-      Set<LongLivedStreams> streamOwners, HealthState health) {
+      Set<LongLivedStreams> streamOwners, HealthState health, HandlerThreading threading) {
+    this.threading = threading;
     this.serviceName = serviceName;
     this.requestedPort = port;
     this.services = services;
@@ -45,6 +47,9 @@ public final class GrpcServer implements ManagedService {
   @Override
   public void start() throws IOException {
     var builder = Grpc.newServerBuilderForPort(requestedPort, InsecureServerCredentials.create());
+    if (threading == HandlerThreading.EVENT_LOOP) {
+      builder.directExecutor();
+    }
     List<String> names = new ArrayList<>();
     for (ServerServiceDefinition service : services) {
       builder.addService(service);

@@ -4,6 +4,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.Multibinder;
+import com.google.inject.multibindings.OptionalBinder;
 import io.grpc.ServerServiceDefinition;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -13,7 +14,8 @@ import java.util.Set;
 /**
  * What every Tandem service has: a clock, a health state, the gRPC server and the lifecycle.
  * A service's own module adds {@link ManagedService}s (started in binding order),
- * {@link ServerServiceDefinition}s and {@link LongLivedStreams} to the sets declared here.
+ * {@link ServerServiceDefinition}s and {@link LongLivedStreams} to the sets declared here, and
+ * may override {@link HandlerThreading} (default {@code POOLED}).
  */
 final class ServiceModule extends AbstractModule {
   private final String serviceName;
@@ -32,6 +34,7 @@ final class ServiceModule extends AbstractModule {
     Multibinder.newSetBinder(binder(), ManagedService.class);
     Multibinder.newSetBinder(binder(), ServerServiceDefinition.class);
     Multibinder.newSetBinder(binder(), LongLivedStreams.class);
+    OptionalBinder.newOptionalBinder(binder(), HandlerThreading.class).setDefault().toInstance(HandlerThreading.POOLED);
   }
 
   @Provides
@@ -43,8 +46,8 @@ final class ServiceModule extends AbstractModule {
   @Provides
   @Singleton
   GrpcServer grpcServer(Set<ServerServiceDefinition> services, Set<LongLivedStreams> streamOwners,
-      HealthState health) {
-    return new GrpcServer(serviceName, port, services, streamOwners, health);
+      HealthState health, HandlerThreading threading) {
+    return new GrpcServer(serviceName, port, services, streamOwners, health, threading);
   }
 
   @Provides

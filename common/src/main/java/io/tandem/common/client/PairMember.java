@@ -35,7 +35,7 @@ final class PairMember implements AutoCloseable {
 
   PairMember(HostPort address, ScheduledExecutorService scheduler) {
     this.address = address;
-    this.channel = Channels.open(address);
+    this.channel = Channels.openForNonBlockingCallbacks(address);
     this.scheduler = scheduler;
   }
 

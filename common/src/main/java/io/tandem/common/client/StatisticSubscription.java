@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * from the re-opening (each member keeps its own).
  */
 public final class StatisticSubscription implements AutoCloseable {
-  /** Called on gRPC or client threads, one at a time per subscription. */
+  /** Called on transport threads, one call at a time per subscription: must not block. */
   public interface Listener {
     void onValue(StatisticValue value);
 

@@ -8,13 +8,15 @@ import io.tandem.stat.v1.GetStatisticRequest;
 import io.tandem.stat.v1.OpenStatisticRequest;
 import io.tandem.stat.v1.StatServiceGrpc;
 import io.tandem.stat.v1.StatisticValue;
+import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * A routing client's view of a Stat Server pair: calls go to the member that serves (the
@@ -22,6 +24,9 @@ import java.util.concurrent.locks.LockSupport;
  * inside the caller's deadline; open statistics are re-opened on the member that serves; the
  * event feed goes to both members. Its promise: a client sees no failed call while the pair
  * reloads in protected mode or switches over. Thread-safe.
+ *
+ * <p>Its channels run callbacks on the transport's event loop: futures complete and
+ * subscription listeners are called there, so what runs on them must not block.
  */
 public final class WarmStandbyClient implements AutoCloseable {
   /** One attempt on one member never takes longer than this, so a hung member cannot eat the deadline. */
@@ -46,35 +51,84 @@ public final class WarmStandbyClient implements AutoCloseable {
    *     DEADLINE_EXCEEDED only when no member answered within {@code deadline}
    */
   public StatisticValue getStatistic(GetStatisticRequest request, Duration deadline) {
-    long end = System.nanoTime() + deadline.toNanos();
-    StatusRuntimeException last = null;
-    long pause = FIRST_PAUSE_NANOS;
-    while (true) {
-      for (PairMember member : candidates()) {
-        long remaining = end - System.nanoTime();
-        if (remaining <= 0) {
-          throw last != null ? last : Status.DEADLINE_EXCEEDED.withDescription("no member answered").asRuntimeException();
-        }
-        try {
-          return StatServiceGrpc.newBlockingStub(member.channel)
-              .withDeadlineAfter(Math.min(remaining, ATTEMPT.toNanos()), TimeUnit.NANOSECONDS)
-              .getStatistic(request);
-        } catch (StatusRuntimeException e) {
-          if (!worthAnotherMember(e.getStatus())) {
-            throw e;
-          }
-          if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
-            member.markNotServing();
-          }
-          last = e;
-        }
-      }
+    try {
+      return getStatisticAsync(request, deadline).join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof StatusRuntimeException sre ? sre : e;
+    }
+  }
+
+  /**
+   * {@link #getStatistic} without blocking: the future completes on a transport thread (keep
+   * what runs on it short), exceptionally with a {@link StatusRuntimeException}.
+   */
+  public CompletableFuture<StatisticValue> getStatisticAsync(GetStatisticRequest request, Duration deadline) {
+    GetAttempts attempts = new GetAttempts(request, System.nanoTime() + deadline.toNanos());
+    attempts.next();
+    return attempts.result;
+  }
+
+  /** One GetStatistic: members tried in order, rounds repeated with a growing pause, until the deadline. */
+  private final class GetAttempts {
+    final CompletableFuture<StatisticValue> result = new CompletableFuture<>();
+    private final GetStatisticRequest request;
+    private final long end;
+    private List<PairMember> round = candidates();
+    private int index;
+    private long pause = FIRST_PAUSE_NANOS;
+    private StatusRuntimeException last;
+
+    GetAttempts(GetStatisticRequest request, long end) {
+      this.request = request;
+      this.end = end;
+    }
+
+    void next() {
       long remaining = end - System.nanoTime();
       if (remaining <= 0) {
-        throw last;
+        result.completeExceptionally(last != null ? last
+            : Status.DEADLINE_EXCEEDED.withDescription("no member answered").asRuntimeException());
+        return;
       }
-      LockSupport.parkNanos(Math.min(pause, remaining));
-      pause = Math.min(pause * 2, MAX_PAUSE);
+      if (index == round.size()) {
+        round = candidates();
+        index = 0;
+        long wait = Math.min(pause, remaining);
+        pause = Math.min(pause * 2, MAX_PAUSE);
+        scheduler.schedule(this::next, wait, TimeUnit.NANOSECONDS);
+        return;
+      }
+      PairMember member = round.get(index++);
+      StatServiceGrpc.newStub(member.channel)
+          .withDeadlineAfter(Math.min(remaining, ATTEMPT.toNanos()), TimeUnit.NANOSECONDS)
+          .getStatistic(request, new StreamObserver<>() {
+            private StatisticValue value;
+
+            @Override
+            public void onNext(StatisticValue v) {
+              value = v;
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              Status status = Status.fromThrowable(t);
+              StatusRuntimeException error = status.asRuntimeException();
+              if (!worthAnotherMember(status)) {
+                result.completeExceptionally(error);
+                return;
+              }
+              if (status.getCode() == Status.Code.UNAVAILABLE) {
+                member.markNotServing();
+              }
+              last = error;
+              next();
+            }
+
+            @Override
+            public void onCompleted() {
+              result.complete(value);
+            }
+          });
     }
   }
 

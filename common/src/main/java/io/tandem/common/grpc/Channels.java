@@ -10,9 +10,20 @@ import java.util.concurrent.TimeUnit;
 public final class Channels {
   private Channels() {}
 
-  /** A plaintext channel to {@code address}. */
+  /** A plaintext channel to {@code address}; its callbacks run on gRPC's pooled executor. */
   public static ManagedChannel open(HostPort address) {
     return Grpc.newChannelBuilderForAddress(address.host(), address.port(), InsecureChannelCredentials.create())
+        .build();
+  }
+
+  /**
+   * A plaintext channel whose callbacks run on the transport's event loop: one thread hop less
+   * per call and message, for callers whose callbacks never block (they complete a future or
+   * hand the work to their own thread). Blocking stubs work on it as on any channel.
+   */
+  public static ManagedChannel openForNonBlockingCallbacks(HostPort address) {
+    return Grpc.newChannelBuilderForAddress(address.host(), address.port(), InsecureChannelCredentials.create())
+        .directExecutor()
         .build();
   }
 

@@ -44,7 +44,7 @@ public final class PairsFromConfiguration implements ManagedService {
 
   @Override
   public void start() {
-    channel = Channels.open(settings.configServer());
+    channel = Channels.openForNonBlockingCallbacks(settings.configServer());
     reflector = new ConfigReflector(channel, settings.application(), ObjectType.APPLICATION, this::update, executor);
     reflector.start();
   }

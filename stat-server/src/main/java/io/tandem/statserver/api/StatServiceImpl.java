@@ -25,6 +25,8 @@ import java.util.concurrent.CompletionException;
 
 /** {@code tandem.stat.v1.StatService} on the client port. */
 public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
+  static final int FEED_WINDOW = 8;
+
   private final StatisticsEngine engine;
   private final ReloadCoordinator coordinator;
   private final HealthState health;
@@ -42,12 +44,17 @@ public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
   }
 
   @Override
-  public StreamObserver<EventBatch> feed(StreamObserver<FeedSummary> out) {
+  public StreamObserver<EventBatch> feed(StreamObserver<FeedSummary> responseObserver) {
+    // Backpressure: a producer may have FEED_WINDOW batches on their way to the engine; more are
+    // asked for as the engine takes them, so a fast producer cannot fill this server's memory.
+    ServerCallStreamObserver<FeedSummary> out = (ServerCallStreamObserver<FeedSummary>) responseObserver;
+    out.disableAutoRequest();
+    out.request(FEED_WINDOW);
     FeedCounters counters = new FeedCounters();
     return new StreamObserver<>() {
       @Override
       public void onNext(EventBatch batch) {
-        engine.feed(batch, counters);
+        engine.feed(batch, counters, () -> out.request(1));
       }
 
       @Override
@@ -80,14 +87,15 @@ public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
       out.onError(Status.INVALID_ARGUMENT.withDescription("target: give a statistic_id or a spec").asRuntimeException());
       return;
     }
-    engine.get(request).whenComplete((value, error) -> {
-      if (error == null) {
-        out.onNext(value);
-        out.onCompleted();
-      } else {
-        out.onError(toStatus(error).asRuntimeException());
-      }
-    });
+    StatisticValue value;
+    try {
+      value = engine.get(request);
+    } catch (StatisticRefusedException e) {
+      out.onError(e.status().asRuntimeException());
+      return;
+    }
+    out.onNext(value);
+    out.onCompleted();
   }
 
   @Override

@@ -64,7 +64,7 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
 
   @Override
   public void start() {
-    managementChannel = Channels.open(settings.management());
+    managementChannel = Channels.openForNonBlockingCallbacks(settings.management());
     supervision = new SupervisionClient(managementChannel, settings.application(), "localhost:" + settings.port(),
         new SupervisionClient.Listener() {
           @Override

@@ -35,12 +35,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The statistics: contact-center events in, values of open statistics out, on one thread that
  * owns all the state (so none of it needs locks and every statistic sees events in order).
+ *
+ * <p>Everything that changes the state runs on that thread and holds the write side of a
+ * read/write lock; {@link #get} reads under the read side from the caller's thread, so a query
+ * costs no thread hop.
  *
  * <p>Activity (agent states, calls waiting, totals) is kept by object name and survives
  * configuration reloads; the {@link ConfigModel} says which objects exist and which agents
@@ -55,6 +60,7 @@ public final class StatisticsEngine implements ManagedService {
   private final Clock clock;
   private final ScheduledExecutorService thread =
       Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("statistics"));
+  private final ReentrantReadWriteLock state = new ReentrantReadWriteLock();
 
   private ConfigModel model = new ConfigModel();
   private boolean reloading;
@@ -85,7 +91,7 @@ public final class StatisticsEngine implements ManagedService {
 
   @Override
   public void start() {
-    thread.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+    thread.scheduleWithFixedDelay(() -> writing(this::tick), TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -103,12 +109,12 @@ public final class StatisticsEngine implements ManagedService {
 
   /** Events from now on are queued until {@link #completeReload} or {@link #abortReload}. */
   public void beginReload() {
-    thread.execute(() -> reloading = true);
+    onEngine(() -> reloading = true);
   }
 
   /** Swaps {@code newModel} in (first load or reload), then applies what was queued meanwhile. */
   public CompletableFuture<Void> completeReload(ConfigModel newModel) {
-    return CompletableFuture.runAsync(() -> {
+    return CompletableFuture.runAsync(() -> writing(() -> {
       model = newModel;
       objectCount = model.objectCount();
       agents.keySet().removeIf(name -> !model.contains(ObjectType.AGENT, name));
@@ -126,12 +132,12 @@ public final class StatisticsEngine implements ManagedService {
         }
       }
       resume();
-    }, thread);
+    }), thread);
   }
 
   /** The reload did not happen: the queued events are applied to the model in use. */
   public void abortReload() {
-    thread.execute(this::resume);
+    onEngine(this::resume);
   }
 
   private void resume() {
@@ -147,7 +153,7 @@ public final class StatisticsEngine implements ManagedService {
 
   /** Incremental configuration changes, in event-id order. */
   public void applyChanges(List<ChangeEvent> events) {
-    thread.execute(() -> {
+    onEngine(() -> {
       for (ChangeEvent event : events) {
         ConfigModel.Change change = model.apply(event);
         if (change.type() == ObjectType.OBJECT_TYPE_UNSPECIFIED) {
@@ -175,14 +181,20 @@ public final class StatisticsEngine implements ManagedService {
 
   // ---- events --------------------------------------------------------------------------------
 
-  /** Applies a batch of events in order (queued during a reload). */
-  public void feed(EventBatch batch, FeedCounters counters) {
-    thread.execute(() -> whenNotReloading(() -> apply(batch, counters)));
+  /**
+   * Applies a batch of events in order (queued during a reload); {@code taken} runs once the
+   * batch is applied or queued, so a producer can be paced by what the engine keeps up with.
+   */
+  public void feed(EventBatch batch, FeedCounters counters, Runnable taken) {
+    onEngine(() -> {
+      whenNotReloading(() -> apply(batch, counters));
+      taken.run();
+    });
   }
 
   /** Runs {@code done} after every batch fed before it has been applied. */
   public void afterFeed(Runnable done) {
-    thread.execute(() -> whenNotReloading(done));
+    onEngine(() -> whenNotReloading(done));
   }
 
   private void whenNotReloading(Runnable work) {
@@ -346,7 +358,7 @@ public final class StatisticsEngine implements ManagedService {
 
   /** Opens a statistic: its first value (or a refusal) goes to the sink at once. */
   public void open(OpenStatisticRequest request, StatisticSink sink) {
-    thread.execute(() -> {
+    onEngine(() -> {
       try {
         StatKey key = check(request.getObject(), request.getStatistic());
         var notification = request.getNotification();
@@ -376,9 +388,15 @@ public final class StatisticsEngine implements ManagedService {
     });
   }
 
-  /** The current value of an open statistic or of a statistic given by object and type. */
-  public CompletableFuture<StatisticValue> get(GetStatisticRequest request) {
-    return CompletableFuture.supplyAsync(() -> {
+  /**
+   * The current value of an open statistic or of a statistic given by object and type, read on
+   * the caller's thread.
+   *
+   * @throws StatisticRefusedException for an unknown object or statistic, or no such open statistic
+   */
+  public StatisticValue get(GetStatisticRequest request) {
+    state.readLock().lock();
+    try {
       long now = clock.millis();
       if (request.hasSpec()) {
         StatisticSpec spec = request.getSpec();
@@ -391,12 +409,14 @@ public final class StatisticsEngine implements ManagedService {
             "statistic_id: no open statistic '" + request.getStatisticId() + "' on this server");
       }
       return value(stat.key, stat.type, stat.baseline, now).setStatisticId(stat.id).build();
-    }, thread);
+    } finally {
+      state.readLock().unlock();
+    }
   }
 
   /** Closes an open statistic; false when there is none by that id. */
   public CompletableFuture<Boolean> close(String statisticId) {
-    return CompletableFuture.supplyAsync(() -> {
+    return CompletableFuture.supplyAsync(() -> writingResult(() -> {
       OpenStatistic stat = openById.get(statisticId);
       if (stat == null) {
         return false;
@@ -405,12 +425,12 @@ public final class StatisticsEngine implements ManagedService {
       stat.sink.closed(value(stat.key, stat.type, stat.baseline, clock.millis()).setStatisticId(stat.id)
           .setClosedReason("closed by client").build());
       return true;
-    }, thread);
+    }), thread);
   }
 
   /** A client went away: forget its statistic without sending anything. */
   public void forget(String statisticId) {
-    thread.execute(() -> {
+    onEngine(() -> {
       OpenStatistic stat = openById.get(statisticId);
       if (stat != null) {
         remove(stat);
@@ -420,7 +440,7 @@ public final class StatisticsEngine implements ManagedService {
 
   /** Ends every open statistic stream with {@code status} (the server stopped accepting clients). */
   public void failAll(Status status) {
-    thread.execute(() -> {
+    onEngine(() -> {
       for (OpenStatistic stat : List.copyOf(openById.values())) {
         remove(stat);
         stat.sink.failed(status);
@@ -623,5 +643,28 @@ public final class StatisticsEngine implements ManagedService {
   /** Runs on the engine thread after everything submitted before it (tests, shutdown). */
   public CompletableFuture<Void> barrier() {
     return CompletableFuture.runAsync(() -> { }, thread);
+  }
+
+  /** Runs {@code work} on the engine thread, holding the write lock. */
+  private void onEngine(Runnable work) {
+    thread.execute(() -> writing(work));
+  }
+
+  private void writing(Runnable work) {
+    state.writeLock().lock();
+    try {
+      work.run();
+    } finally {
+      state.writeLock().unlock();
+    }
+  }
+
+  private <T> T writingResult(java.util.function.Supplier<T> work) {
+    state.writeLock().lock();
+    try {
+      return work.get();
+    } finally {
+      state.writeLock().unlock();
+    }
   }
 }

@@ -85,7 +85,7 @@ public final class ConfigSync implements ManagedService {
 
   @Override
   public void start() {
-    channel = Channels.open(settings.configServer());
+    channel = Channels.openForNonBlockingCallbacks(settings.configServer());
     session = new ConfigSession(channel, settings.application());
   }
 

@@ -1,0 +1,20 @@
+package io.tandem.cli.stat;
+
+import io.tandem.common.client.WarmStandbyClient;
+import io.tandem.common.grpc.HostPort;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** {@code --pair HOST:PORT,HOST:PORT}: the two client ports of a Stat Server pair. */
+public final class PairOption {
+  @Option(names = "--pair", split = ",", defaultValue = "localhost:2040,localhost:2041", converter = HostPort.Converter.class,
+      description = "Client ports of the Stat Server pair (default ${DEFAULT-VALUE}).")
+  List<HostPort> members;
+
+  public WarmStandbyClient connect() {
+    if (members.size() != 2) {
+      throw new IllegalArgumentException("--pair needs exactly two HOST:PORT addresses, got " + members.size());
+    }
+    return new WarmStandbyClient(members.get(0), members.get(1));
+  }
+}

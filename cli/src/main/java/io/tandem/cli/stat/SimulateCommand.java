@@ -1,0 +1,98 @@
+package io.tandem.cli.stat;
+
+import io.tandem.cli.Endpoint;
+import io.tandem.cli.config.ConfigServerOption;
+import io.tandem.common.client.FeedPublisher;
+import io.tandem.common.client.WarmStandbyClient;
+import io.tandem.config.v1.ConfigObject;
+import io.tandem.config.v1.ListObjectsRequest;
+import io.tandem.config.v1.ObjectType;
+import io.tandem.stat.v1.CenterEvent;
+import io.tandem.stat.v1.EventBatch;
+import io.tandem.stat.v1.FeedSummary;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code tandem simulate}: contact-center traffic into a pair, through the warm-standby client. */
+@Command(name = "simulate", mixinStandardHelpOptions = true,
+    description = {"Generate contact-center traffic (calls queued, answered, abandoned, released, after-call work,",
+        "agent breaks) for AGENTS agents and every queue of the configuration, and feed it to both members of the pair."})
+public final class SimulateCommand implements Callable<Integer> {
+  private static final long STEP_MS = 10;
+
+  @Mixin
+  PairOption pair;
+
+  @Mixin
+  ConfigServerOption configServer;
+
+  @Option(names = "--agents", defaultValue = "50", description = "Agents to simulate, the first ones of the configuration (default ${DEFAULT-VALUE}).")
+  int agents;
+
+  @Option(names = "--rate", defaultValue = "500", description = "Events per second (default ${DEFAULT-VALUE}).")
+  double rate;
+
+  @Option(names = "--seconds", defaultValue = "30", description = "How long (default ${DEFAULT-VALUE}).")
+  long seconds;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Random seed: the same seed gives the same traffic (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Override
+  public Integer call() throws Exception {
+    List<String> agentNames = new ArrayList<>();
+    List<String> queueNames = new ArrayList<>();
+    try (Endpoint endpoint = configServer.open()) {
+      ConfigServerOption.stub(endpoint).listObjects(ListObjectsRequest.newBuilder().addTypes(ObjectType.AGENT)
+          .addTypes(ObjectType.QUEUE).build()).forEachRemaining(batch -> {
+            for (ConfigObject o : batch.getObjectsList()) {
+              (o.getType() == ObjectType.AGENT ? agentNames : queueNames).add(o.getName());
+            }
+          });
+    }
+    if (agentNames.size() < agents) {
+      System.err.printf("tandem: --agents %d, but the configuration has only %d agents%n", agents, agentNames.size());
+      return 1;
+    }
+    if (queueNames.isEmpty()) {
+      System.err.println("tandem: the configuration has no queues to send calls to");
+      return 1;
+    }
+    ContactCenterSimulation simulation = new ContactCenterSimulation(agentNames.subList(0, agents), queueNames, rate,
+        new Random(seed));
+    System.out.printf("simulating %d agents, %d queues, %.0f events/s for %d s (handle time about %.0f ms)%n",
+        agents, queueNames.size(), rate, seconds, simulation.handleMs());
+    long sent = 0;
+    try (WarmStandbyClient client = pair.connect(); FeedPublisher feed = client.feed()) {
+      long start = System.nanoTime();
+      long end = start + TimeUnit.SECONDS.toNanos(seconds);
+      long nextStep = start;
+      while (System.nanoTime() < end) {
+        List<CenterEvent> events = simulation.step(System.currentTimeMillis());
+        if (!events.isEmpty()) {
+          feed.publish(EventBatch.newBuilder().addAllEvents(events).build());
+          sent += events.size();
+        }
+        nextStep += TimeUnit.MILLISECONDS.toNanos(STEP_MS);
+        LockSupport.parkNanos(Math.max(0, nextStep - System.nanoTime()));
+      }
+      double elapsed = (System.nanoTime() - start) / 1e9;
+      List<FeedSummary> summaries = feed.finish().get(60, TimeUnit.SECONDS);
+      System.out.printf("sent %d events (%.0f/s), %d calls, %d batches dropped%n", sent, sent / elapsed,
+          simulation.calls(), feed.dropped());
+      for (int i = 0; i < summaries.size(); i++) {
+        FeedSummary s = summaries.get(i);
+        System.out.printf("member %d (%s): accepted %d, unknown object %d, ignored %d%n", i + 1, pair.members.get(i),
+            s.getAccepted(), s.getUnknownObject(), s.getIgnored());
+      }
+      return 0;
+    }
+  }
+}

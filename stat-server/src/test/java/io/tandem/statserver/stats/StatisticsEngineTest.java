@@ -1,0 +1,366 @@
+package io.tandem.statserver.stats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.Status;
+import io.tandem.common.testing.ManualClock;
+import io.tandem.config.v1.Agent;
+import io.tandem.config.v1.AgentGroup;
+import io.tandem.config.v1.ChangeEvent;
+import io.tandem.config.v1.ChangeKind;
+import io.tandem.config.v1.ConfigObject;
+import io.tandem.config.v1.ObjectType;
+import io.tandem.config.v1.Queue;
+import io.tandem.stat.v1.AgentState;
+import io.tandem.stat.v1.CenterEvent;
+import io.tandem.stat.v1.EventBatch;
+import io.tandem.stat.v1.EventType;
+import io.tandem.stat.v1.GetStatisticRequest;
+import io.tandem.stat.v1.Notification;
+import io.tandem.stat.v1.NotificationMode;
+import io.tandem.stat.v1.OpenStatisticRequest;
+import io.tandem.stat.v1.StatObject;
+import io.tandem.stat.v1.StatisticSpec;
+import io.tandem.stat.v1.StatisticType;
+import io.tandem.stat.v1.StatisticValue;
+import io.tandem.statserver.model.ConfigModel;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Scripted event sequences with answers worked out by hand, for every statistic and notification mode. */
+class StatisticsEngineTest {
+  private static final long T0 = Instant.parse("2026-01-01T09:00:00Z").toEpochMilli();
+
+  private final ManualClock clock = new ManualClock(Instant.ofEpochMilli(T0));
+  private StatisticsEngine engine;
+  private final List<StatisticsEngine> engines = new ArrayList<>();
+
+  /** A sink that records what the engine sends. */
+  static final class Recorder implements StatisticSink {
+    final List<StatisticValue> values = new CopyOnWriteArrayList<>();
+    volatile StatisticValue last;
+    volatile Status failure;
+
+    @Override
+    public void offer(StatisticValue value) {
+      values.add(value);
+    }
+
+    @Override
+    public void closed(StatisticValue lastValue) {
+      last = lastValue;
+    }
+
+    @Override
+    public void failed(Status status) {
+      failure = status;
+    }
+
+    StatisticValue latest() {
+      return values.get(values.size() - 1);
+    }
+  }
+
+  private static ConfigObject agent(String name) {
+    return ConfigObject.newBuilder().setType(ObjectType.AGENT).setName(name).setAgent(Agent.getDefaultInstance()).build();
+  }
+
+  private static ConfigObject group(String name, String... members) {
+    return ConfigObject.newBuilder().setType(ObjectType.AGENT_GROUP).setName(name)
+        .setAgentGroup(AgentGroup.newBuilder().addAllMembers(List.of(members))).build();
+  }
+
+  private static ConfigObject queue(String name) {
+    return ConfigObject.newBuilder().setType(ObjectType.QUEUE).setName(name).setQueue(Queue.newBuilder().setDn("1")).build();
+  }
+
+  private static ConfigModel model(ConfigObject... objects) {
+    ConfigModel model = new ConfigModel();
+    for (ConfigObject o : objects) {
+      model.put(o);
+    }
+    return model;
+  }
+
+  private static ConfigModel contactCenter() {
+    return model(agent("ann"), agent("bob"), agent("cid"), agent("dan"), group("sales", "ann", "bob", "cid"),
+        group("vip", "ann"), queue("q1"));
+  }
+
+  private StatisticsEngine newEngine(ConfigModel model) {
+    StatisticsEngine e = new StatisticsEngine(clock);
+    e.start();
+    e.completeReload(model).join();
+    engines.add(e);
+    return e;
+  }
+
+  @BeforeEach
+  void start() {
+    engine = newEngine(contactCenter());
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    for (StatisticsEngine e : engines) {
+      e.stop();
+    }
+  }
+
+  private static CenterEvent event(EventType type, long atSeconds, String agent, String queue, String call) {
+    return CenterEvent.newBuilder().setType(type).setTimestampMs(T0 + atSeconds * 1000).setAgent(agent).setQueue(queue)
+        .setCallId(call).build();
+  }
+
+  private static CenterEvent agentEvent(EventType type, long at, String agent) {
+    return event(type, at, agent, "", "");
+  }
+
+  /** One handled call: queued, answered after 0 s, talk, release, after-call work. */
+  private static List<CenterEvent> call(String id, String agent, long queuedAt, long talkSeconds, long acwSeconds) {
+    return List.of(
+        event(EventType.CALL_QUEUED, queuedAt, "", "q1", id),
+        event(EventType.CALL_ANSWERED, queuedAt, agent, "q1", id),
+        event(EventType.CALL_RELEASED, queuedAt + talkSeconds, agent, "", id),
+        agentEvent(EventType.AFTER_CALL_WORK_ENDED, queuedAt + talkSeconds + acwSeconds, agent));
+  }
+
+  private FeedCounters feed(StatisticsEngine target, List<CenterEvent> events) {
+    FeedCounters counters = new FeedCounters();
+    target.feed(EventBatch.newBuilder().addAllEvents(events).build(), counters, () -> { });
+    target.barrier().join();
+    return counters;
+  }
+
+  private FeedCounters feed(List<CenterEvent> events) {
+    return feed(engine, events);
+  }
+
+  private static List<CenterEvent> loginReady(long at, String... agents) {
+    List<CenterEvent> events = new ArrayList<>();
+    for (String a : agents) {
+      events.add(agentEvent(EventType.AGENT_LOGIN, at, a));
+      events.add(agentEvent(EventType.AGENT_READY, at, a));
+    }
+    return events;
+  }
+
+  private StatisticValue get(StatisticsEngine target, ObjectType type, String name, StatisticType statistic) {
+    return target.get(GetStatisticRequest.newBuilder().setSpec(StatisticSpec.newBuilder()
+        .setObject(StatObject.newBuilder().setType(type).setName(name)).setStatistic(statistic)).build());
+  }
+
+  private StatisticValue get(ObjectType type, String name, StatisticType statistic) {
+    return get(engine, type, name, statistic);
+  }
+
+  private Recorder open(ObjectType type, String name, StatisticType statistic, Notification notification) {
+    Recorder recorder = new Recorder();
+    engine.open(OpenStatisticRequest.newBuilder().setObject(StatObject.newBuilder().setType(type).setName(name))
+        .setStatistic(statistic).setNotification(notification).build(), recorder);
+    engine.barrier().join();
+    return recorder;
+  }
+
+  private static Notification mode(NotificationMode mode) {
+    return Notification.newBuilder().setMode(mode).build();
+  }
+
+  /** Three agents, five calls: talk + after-call work per call, averaged. */
+  private static List<CenterEvent> fiveCalls() {
+    List<CenterEvent> events = new ArrayList<>(loginReady(0, "ann", "bob", "cid"));
+    events.addAll(call("c1", "ann", 10, 60, 20));   // 80 s
+    events.addAll(call("c2", "bob", 20, 120, 30));  // 150 s
+    events.addAll(call("c3", "ann", 200, 30, 10));  // 40 s
+    events.addAll(call("c4", "cid", 210, 90, 0));   // 90 s
+    events.addAll(call("c5", "bob", 400, 45, 15));  // 60 s
+    return events;
+  }
+
+  @Test
+  void averageHandleTimeIsTalkPlusAfterCallWorkPerHandledCall() {
+    assertThat(feed(fiveCalls()).accepted()).isEqualTo(26);
+    var group = get(ObjectType.AGENT_GROUP, "sales", StatisticType.AVERAGE_HANDLE_TIME).getAverage();
+    assertThat(group.getCalls()).isEqualTo(5);
+    assertThat(group.getAverageMs()).isEqualTo((80 + 150 + 40 + 90 + 60) * 1000 / 5.0); // 84 s
+    var ann = get(ObjectType.AGENT, "ann", StatisticType.AVERAGE_HANDLE_TIME).getAverage();
+    assertThat(ann.getCalls()).isEqualTo(2);
+    assertThat(ann.getAverageMs()).isEqualTo(60_000.0);
+    assertThat(get(ObjectType.AGENT_GROUP, "vip", StatisticType.AVERAGE_HANDLE_TIME).getAverage().getAverageMs())
+        .isEqualTo(60_000.0);
+    assertThat(get(ObjectType.AGENT, "dan", StatisticType.AVERAGE_HANDLE_TIME).getAverage().getCalls()).isZero();
+  }
+
+  @Test
+  void totalCallsAnsweredCountsSinceTheStatisticWasOpened() {
+    feed(fiveCalls().subList(0, 14)); // logins and c1, c2
+    Recorder sales = open(ObjectType.AGENT_GROUP, "sales", StatisticType.TOTAL_CALLS_ANSWERED, mode(NotificationMode.IMMEDIATE));
+    assertThat(sales.latest().getCount()).isZero();
+    feed(fiveCalls().subList(14, 18));
+    feed(fiveCalls().subList(18, 22));
+    feed(fiveCalls().subList(22, 26));
+    assertThat(sales.latest().getCount()).isEqualTo(3);
+    assertThat(sales.values).extracting(StatisticValue::getCount).containsExactly(0L, 1L, 2L, 3L);
+    assertThat(get(ObjectType.AGENT_GROUP, "sales", StatisticType.TOTAL_CALLS_ANSWERED).getCount())
+        .as("by spec: since the server started").isEqualTo(5);
+    assertThat(get(ObjectType.AGENT, "bob", StatisticType.TOTAL_CALLS_ANSWERED).getCount()).isEqualTo(2);
+  }
+
+  @Test
+  void readyAgentsWaitingCallsAndAgentStateFollowTheEvents() {
+    Recorder ready = open(ObjectType.AGENT_GROUP, "sales", StatisticType.CURRENT_READY_AGENTS, mode(NotificationMode.IMMEDIATE));
+    Recorder waiting = open(ObjectType.QUEUE, "q1", StatisticType.CURRENT_WAITING_CALLS, mode(NotificationMode.IMMEDIATE));
+    Recorder annState = open(ObjectType.AGENT, "ann", StatisticType.CURRENT_AGENT_STATE, mode(NotificationMode.IMMEDIATE));
+    feed(loginReady(0, "ann"));
+    feed(loginReady(0, "bob", "dan"));
+    assertThat(ready.latest().getCount()).as("dan is not in sales").isEqualTo(2);
+    feed(List.of(event(EventType.CALL_QUEUED, 5, "", "q1", "x1"), event(EventType.CALL_QUEUED, 6, "", "q1", "x2"),
+        event(EventType.CALL_QUEUED, 7, "", "q1", "x3")));
+    assertThat(waiting.latest().getCount()).isEqualTo(3);
+    feed(List.of(event(EventType.CALL_ABANDONED, 8, "", "q1", "x2"), event(EventType.CALL_ANSWERED, 9, "ann", "q1", "x1")));
+    assertThat(waiting.latest().getCount()).isEqualTo(1);
+    assertThat(ready.latest().getCount()).isEqualTo(1);
+    assertThat(annState.latest().getAgentState().getState()).isEqualTo(AgentState.TALKING);
+    assertThat(annState.latest().getAgentState().getSinceMs()).isEqualTo(T0 + 9000);
+    feed(List.of(agentEvent(EventType.AGENT_NOT_READY, 10, "bob"), agentEvent(EventType.AGENT_LOGOUT, 11, "bob")));
+    assertThat(ready.values).as("one value per fed batch: its net change").extracting(StatisticValue::getCount)
+        .containsExactly(0L, 1L, 2L, 1L, 0L);
+    clock.advance(Duration.ofSeconds(30));
+    var state = get(ObjectType.AGENT, "ann", StatisticType.CURRENT_AGENT_STATE).getAgentState();
+    assertThat(state.getDurationMs()).isEqualTo(clock.millis() - (T0 + 9000));
+  }
+
+  @Test
+  void immediateNotificationsRespectTheInsensitivity() {
+    Recorder waiting = open(ObjectType.QUEUE, "q1", StatisticType.CURRENT_WAITING_CALLS,
+        Notification.newBuilder().setMode(NotificationMode.IMMEDIATE).setInsensitivity(2).build());
+    for (int i = 1; i <= 5; i++) {
+      feed(List.of(event(EventType.CALL_QUEUED, i, "", "q1", "w" + i)));
+    }
+    assertThat(waiting.values).extracting(StatisticValue::getCount).containsExactly(0L, 2L, 4L);
+  }
+
+  @Test
+  void periodicalSendsEveryPeriodAndResetStartsAgainAfterEachValue() {
+    Recorder periodical = open(ObjectType.AGENT, "ann", StatisticType.TOTAL_CALLS_ANSWERED,
+        Notification.newBuilder().setMode(NotificationMode.PERIODICAL).setPeriodSeconds(5).build());
+    Recorder reset = open(ObjectType.AGENT, "ann", StatisticType.TOTAL_CALLS_ANSWERED,
+        Notification.newBuilder().setMode(NotificationMode.RESET).setPeriodSeconds(5).build());
+    feed(loginReady(0, "ann"));
+    feed(call("c1", "ann", 1, 10, 1));
+    assertThat(periodical.values).as("nothing between periods").hasSize(1);
+    clock.advance(Duration.ofSeconds(5));
+    await().atMost(Duration.ofSeconds(5)).until(() -> periodical.values.size() == 2 && reset.values.size() == 2);
+    assertThat(periodical.latest().getCount()).isEqualTo(1);
+    assertThat(reset.latest().getCount()).isEqualTo(1);
+    feed(call("c2", "ann", 20, 10, 1));
+    clock.advance(Duration.ofSeconds(5));
+    await().atMost(Duration.ofSeconds(5)).until(() -> periodical.values.size() == 3 && reset.values.size() == 3);
+    assertThat(periodical.latest().getCount()).isEqualTo(2);
+    assertThat(reset.latest().getCount()).as("counted from the last reset").isEqualTo(1);
+  }
+
+  @Test
+  void noneSendsTheFirstValueOnlyAndAnswersQueriesById() {
+    Recorder none = open(ObjectType.AGENT_GROUP, "sales", StatisticType.CURRENT_READY_AGENTS, mode(NotificationMode.NONE));
+    feed(loginReady(0, "ann", "bob"));
+    assertThat(none.values).hasSize(1);
+    String id = none.latest().getStatisticId();
+    assertThat(engine.get(GetStatisticRequest.newBuilder().setStatisticId(id).build()).getCount()).isEqualTo(2);
+    assertThat(engine.close(id).join()).isTrue();
+    assertThat(none.last.getClosedReason()).isEqualTo("closed by client");
+    assertThat(engine.close(id).join()).isFalse();
+  }
+
+  @Test
+  void unknownObjectsAndWrongStatisticsAreRefusedClearly() {
+    Recorder unknown = open(ObjectType.AGENT, "zed", StatisticType.CURRENT_AGENT_STATE, mode(NotificationMode.IMMEDIATE));
+    assertThat(unknown.failure.getCode()).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(unknown.failure.getDescription()).contains("no Agent 'zed' in the configuration");
+    Recorder wrong = open(ObjectType.QUEUE, "q1", StatisticType.CURRENT_READY_AGENTS, mode(NotificationMode.IMMEDIATE));
+    assertThat(wrong.failure.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(wrong.failure.getDescription()).contains("CURRENT_READY_AGENTS does not apply to Queue (AgentGroup only)");
+    Recorder noPeriod = open(ObjectType.QUEUE, "q1", StatisticType.CURRENT_WAITING_CALLS, mode(NotificationMode.PERIODICAL));
+    assertThat(noPeriod.failure.getDescription()).contains("notification.period_seconds");
+    assertThatThrownBy(() -> get(ObjectType.AGENT_GROUP, "nope", StatisticType.CURRENT_READY_AGENTS))
+        .isInstanceOf(StatisticRefusedException.class).hasMessageContaining("no AgentGroup 'nope'");
+  }
+
+  @Test
+  void eventsForUnknownObjectsAreCountedNotFatal() {
+    FeedCounters counters = feed(List.of(agentEvent(EventType.AGENT_READY, 1, "ghost"),
+        event(EventType.CALL_QUEUED, 1, "", "nowhere", "c"), agentEvent(EventType.AGENT_LOGIN, 1, "ann"),
+        agentEvent(EventType.AFTER_CALL_WORK_ENDED, 2, "ann")));
+    assertThat(counters.unknownObject()).isEqualTo(2);
+    assertThat(counters.accepted()).isEqualTo(1);
+    assertThat(counters.ignored()).as("after-call work that never started").isEqualTo(1);
+    assertThat(engine.eventsUnknown()).isEqualTo(2);
+  }
+
+  @Test
+  void membershipChangesMoveGroupStatisticsAndDeletionsCloseThem() {
+    feed(loginReady(0, "ann", "dan"));
+    Recorder ready = open(ObjectType.AGENT_GROUP, "sales", StatisticType.CURRENT_READY_AGENTS, mode(NotificationMode.IMMEDIATE));
+    assertThat(ready.latest().getCount()).isEqualTo(1);
+    engine.applyChanges(List.of(ChangeEvent.newBuilder().setEventId(10).setKind(ChangeKind.UPDATED)
+        .setObject(group("sales", "ann", "bob", "cid", "dan")).build()));
+    engine.barrier().join();
+    assertThat(ready.latest().getCount()).as("dan joined while ready").isEqualTo(2);
+
+    Recorder danState = open(ObjectType.AGENT, "dan", StatisticType.CURRENT_AGENT_STATE, mode(NotificationMode.IMMEDIATE));
+    engine.applyChanges(List.of(ChangeEvent.newBuilder().setEventId(11).setKind(ChangeKind.UPDATED)
+        .setObject(group("sales", "ann", "bob", "cid")).build(), ChangeEvent.newBuilder().setEventId(12)
+        .setKind(ChangeKind.DELETED).setObject(agent("dan")).build()));
+    engine.barrier().join();
+    assertThat(ready.latest().getCount()).isEqualTo(1);
+    assertThat(danState.last.getClosedReason()).isEqualTo("Agent 'dan' deleted from configuration");
+    assertThat(engine.openStatistics()).isEqualTo(1);
+  }
+
+  @Test
+  void eventsDuringAReloadAreQueuedAndAppliedWithTheNewModel() {
+    feed(loginReady(0, "ann"));
+    Recorder ready = open(ObjectType.AGENT_GROUP, "sales", StatisticType.CURRENT_READY_AGENTS, mode(NotificationMode.IMMEDIATE));
+    String id = ready.latest().getStatisticId();
+    engine.beginReload();
+    FeedCounters counters = new FeedCounters();
+    engine.feed(EventBatch.newBuilder().addAllEvents(loginReady(5, "dan")).build(), counters, () -> { });
+    engine.barrier().join();
+    assertThat(counters.accepted()).as("queued, not applied yet").isZero();
+    engine.completeReload(model(agent("ann"), agent("dan"), group("sales", "ann", "dan"), queue("q1"))).join();
+    engine.barrier().join();
+    assertThat(counters.accepted()).isEqualTo(2);
+    assertThat(ready.latest().getCount()).isEqualTo(2);
+    assertThat(ready.latest().getStatisticId()).as("the statistic keeps its identity").isEqualTo(id);
+  }
+
+  @Test
+  void aReloadClosesTheStatisticsOfObjectsThatVanished() {
+    Recorder bob = open(ObjectType.AGENT, "bob", StatisticType.CURRENT_AGENT_STATE, mode(NotificationMode.IMMEDIATE));
+    engine.beginReload();
+    engine.completeReload(model(agent("ann"), group("sales", "ann"), queue("q1"))).join();
+    assertThat(bob.last.getClosedReason()).contains("Agent 'bob' deleted from configuration");
+  }
+
+  @Test
+  void bothMembersOfAPairFedTheSameEventsAgree() {
+    StatisticsEngine other = newEngine(contactCenter());
+    feed(engine, fiveCalls());
+    feed(other, fiveCalls());
+    for (StatisticType type : List.of(StatisticType.AVERAGE_HANDLE_TIME, StatisticType.TOTAL_CALLS_ANSWERED,
+        StatisticType.CURRENT_READY_AGENTS)) {
+      assertThat(get(other, ObjectType.AGENT_GROUP, "sales", type).toBuilder().clearComputedAtMs().build())
+          .isEqualTo(get(engine, ObjectType.AGENT_GROUP, "sales", type).toBuilder().clearComputedAtMs().build());
+    }
+    assertThat(get(other, ObjectType.AGENT, "cid", StatisticType.CURRENT_AGENT_STATE).getAgentState())
+        .isEqualTo(get(engine, ObjectType.AGENT, "cid", StatisticType.CURRENT_AGENT_STATE).getAgentState());
+  }
+}
