@@ -1,0 +1,96 @@
+package io.tandem.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What an operator does with {@code bin/tandem}: bring the stack up, look at the pair, switch it
+ * over, then make the Config Server lose its history with protected mode on and watch the pair
+ * reload without going dark.
+ */
+class OperatorFlowTest {
+  private static final Pattern PRIMARY = Pattern.compile("(StatServer_[AB])\\s+PRIMARY\\s+yes");
+
+  @TempDir
+  Path workDir;
+
+  private String configAddress;
+  private String managementAddress;
+
+  @BeforeEach
+  void up() throws Exception {
+    int config = FreePorts.next();
+    int management = FreePorts.next();
+    configAddress = "localhost:" + config;
+    managementAddress = "localhost:" + management;
+    Cli.Result up = Cli.run(workDir, "up", "--fresh", "--config-port", "" + config, "--management-port", "" + management,
+        "--stat-a-port", "" + FreePorts.next(), "--stat-b-port", "" + FreePorts.next());
+    assertThat(up.exitCode()).as(up.output()).isZero();
+  }
+
+  @AfterEach
+  void down() throws Exception {
+    Cli.run(workDir, "down");
+  }
+
+  private Cli.Result tandem(String... args) throws Exception {
+    return Cli.run(workDir, args);
+  }
+
+  private String primary() throws Exception {
+    Matcher m = PRIMARY.matcher(tandem("status", "--management", managementAddress).output());
+    return m.find() ? m.group(1) : "";
+  }
+
+  private List<String> log(String member, String eventId) throws Exception {
+    return Files.readAllLines(workDir.resolve(".tandem").resolve(member + ".log")).stream()
+        .filter(line -> line.contains(" " + eventId + " ")).toList();
+  }
+
+  @Test
+  void statusSwitchoverAndAProtectedReloadByHand() throws Exception {
+    await().atMost(Duration.ofSeconds(30)).until(() -> !primary().isEmpty());
+    Cli.Result status = tandem("status", "--management", managementAddress);
+    assertThat(status.output()).contains("PAIR StatServer_A / StatServer_B").containsPattern("StatServer_[AB]\\s+BACKUP")
+        .contains("STAT SERVERS (their own view)").contains("SERVING");
+
+    String before = primary();
+    Cli.Result switchover = tandem("switchover", "StatServer_A", "--management", managementAddress);
+    assertThat(switchover.exitCode()).as(switchover.output()).isZero();
+    assertThat(switchover.output()).containsPattern("DONE in \\d+ ms: StatServer_[AB] is primary");
+    String afterSwitchover = primary();
+    assertThat(afterSwitchover).isNotEqualTo(before);
+    assertThat(tandem("status", "--management", managementAddress).output())
+        .contains("MANUAL DONE", "(" + before + " -> " + afterSwitchover + ")");
+
+    for (String member : List.of("StatServer_A", "StatServer_B")) {
+      assertThat(tandem("config", "set-option", member, "statserver", "config-reload-delay-if-primary", "true",
+          "--config-server", configAddress).exitCode()).isZero();
+    }
+    assertThat(tandem("config", "expire-history", "--config-server", configAddress).exitCode()).isZero();
+    assertThat(tandem("config", "drop-sessions", "--config-server", configAddress).exitCode()).isZero();
+
+    String protectedPrimary = afterSwitchover;
+    String backup = protectedPrimary.equals("StatServer_A") ? "StatServer_B" : "StatServer_A";
+    await().atMost(Duration.ofSeconds(60)).until(() -> !log(protectedPrimary, "02-10085").isEmpty());
+    assertThat(log(protectedPrimary, "02-10086")).hasSize(1);
+    assertThat(log(protectedPrimary, "02-10087")).hasSize(1);
+    assertThat(log(protectedPrimary, "02-10084")).hasSize(1);
+    assertThat(log(backup, "02-10084")).hasSize(1);
+    assertThat(log(backup, "02-10085")).hasSize(1);
+    await().atMost(Duration.ofSeconds(30)).until(() -> primary().equals(backup));
+    assertThat(tandem("status", "--management", managementAddress).output())
+        .contains("SERVICE_UNAVAILABLE_REPORTED DONE", "(" + protectedPrimary + " -> " + backup + ")");
+  }
+}
