@@ -123,7 +123,7 @@ class ReloadScenariosTest {
 
   @Test
   void s3HistoryExpiredWithTheOptionTrueUsesProtectedModeAndThePairNeverGoesDark() throws Exception {
-    stack = new PairStack(dir, PairStack.Setup.pair("true", "yes").withAgents(20_000, 200)).start();
+    stack = new PairStack(dir, PairStack.Setup.pair("true", "yes").withAgents(100_000, 1000)).start();
     String primary = stack.primary();
     String backup = stack.other(primary);
     try (HealthTimeline health = stack.watchHealth(); CallingClient client = new CallingClient(stack)) {
@@ -144,6 +144,8 @@ class ReloadScenariosTest {
       long okBefore = client.ok.get();
       await().atMost(WAIT).until(() -> client.ok.get() > okBefore + 100);
 
+      System.out.printf("S3: %d calls, %d failed; the pair was dark for %.1f ms%n", client.ok.get(), client.failed.get(),
+          health.darkMillis());
       assertThat(health.darkMillis()).as("milliseconds with neither member SERVING").isZero();
       assertThat(client.failed.get()).as("failed calls: %s", client.failures).isZero();
       assertThat(stack.info(primary).getReloadMode()).isEqualTo(ReloadMode.NORMAL);

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         SwitchoverBench.class,
         ThroughputBench.class,
         FeedBench.class,
+        ReloadBench.class,
     })
 public final class BenchCommand {
   private BenchCommand() {}

@@ -41,6 +41,7 @@ final class BenchStack implements AutoCloseable {
   private final Path dataDir;
   private final List<RunningService> services = new ArrayList<>();
   final Map<String, HostPort> statServers = new LinkedHashMap<>();
+  private int configPort;
 
   private BenchStack(Path dataDir) {
     this.dataDir = dataDir;
@@ -65,6 +66,7 @@ final class BenchStack implements AutoCloseable {
   private void startAll(boolean pair, int agents, int groups, int queues) throws Exception {
     RunningService config = add(ServiceRunner.start("config-server", 0,
         new ConfigServerModule(new ConfigServerSettings(dataDir, null, false, "confserv", false))));
+    configPort = config.port();
     statServers.put("Bench_A", HostPort.local(freePort()));
     if (pair) {
       statServers.put("Bench_B", HostPort.local(freePort()));
@@ -109,6 +111,10 @@ final class BenchStack implements AutoCloseable {
       app.putOptions("management", OptionSection.newBuilder().putAllValues(management).build());
     }
     return ConfigObject.newBuilder().setType(ObjectType.APPLICATION).setName(name).setApplication(app).build();
+  }
+
+  int configPort() {
+    return configPort;
   }
 
   private RunningService add(RunningService service) {
