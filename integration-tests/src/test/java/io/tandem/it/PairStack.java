@@ -105,14 +105,18 @@ final class PairStack implements AutoCloseable {
   /** Starts everything and waits until the pair has its modes and serves. */
   PairStack start() throws IOException {
     startConfigServer(false);
-    management = new ServiceProcess("management-layer", Jars.managementLayer(), managementPort, dir,
-        List.of("--port", "" + managementPort, "--config-server", "localhost:" + configPort)).startServing();
+    startManagementLayer();
     for (String name : statPorts.keySet()) {
       stats.put(name, statServer(name).start());
     }
     awaitModesAcknowledged();
     stats.get(primary()).awaitServing();
     return this;
+  }
+
+  void startManagementLayer() throws IOException {
+    management = new ServiceProcess("management-layer", Jars.managementLayer(), managementPort, dir,
+        List.of("--port", "" + managementPort, "--config-server", "localhost:" + configPort)).startServing();
   }
 
   ServiceProcess statServer(String name) {

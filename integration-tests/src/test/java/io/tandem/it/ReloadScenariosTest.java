@@ -14,7 +14,6 @@ import io.tandem.stat.v1.ReloadMode;
 import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatisticSpec;
 import io.tandem.stat.v1.StatisticType;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -23,28 +22,14 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The reload scenarios of design §7 with every service a real process. History loss is made the
  * way it happens: the Config Server restarts with its history log emptied.
  */
-class ReloadScenariosTest {
+class ReloadScenariosTest extends PairStackTest {
   private static final Duration WAIT = PairStack.WAIT;
-
-  @TempDir
-  Path dir;
-
-  private PairStack stack;
-
-  @AfterEach
-  void stop() throws Exception {
-    if (stack != null) {
-      stack.close();
-    }
-  }
 
   /** A routing client calling GetStatistic through the warm-standby client until stopped. */
   private static final class CallingClient implements AutoCloseable {

@@ -31,7 +31,6 @@ import io.tandem.stat.v1.StatServiceGrpc;
 import io.tandem.stat.v1.StatisticSpec;
 import io.tandem.stat.v1.StatisticType;
 import io.tandem.stat.v1.StatisticValue;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -41,27 +40,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Statistics across the pair's reloads and switchovers, every service a real process. */
-class StatisticsScenariosTest {
+class StatisticsScenariosTest extends PairStackTest {
   private static final Duration WAIT = PairStack.WAIT;
   private static final StatObject GROUP = StatObject.newBuilder().setType(ObjectType.AGENT_GROUP).setName("group0001").build();
   private static final StatObject QUEUE = StatObject.newBuilder().setType(ObjectType.QUEUE).setName("queue001").build();
-
-  @TempDir
-  Path dir;
-
-  private PairStack stack;
-
-  @AfterEach
-  void stop() throws Exception {
-    if (stack != null) {
-      stack.close();
-    }
-  }
 
   private static CenterEvent event(EventType type, String agent, String queue, String call) {
     return CenterEvent.newBuilder().setType(type).setTimestampMs(System.currentTimeMillis()).setAgent(agent)

@@ -7,6 +7,7 @@ import io.grpc.stub.StreamObserver;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ConfigServiceGrpc;
+import io.tandem.config.v1.GetObjectRequest;
 import io.tandem.config.v1.HistoryLogExpired;
 import io.tandem.config.v1.ListObjectsRequest;
 import io.tandem.config.v1.ObjectBatch;
@@ -90,7 +91,7 @@ public final class ConfigSession {
   /** Reads one object. */
   public ConfigObject get(ObjectType type, String name, Duration deadline) {
     return blocking.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
-        .getObject(io.tandem.config.v1.GetObjectRequest.newBuilder().setType(type).setName(name).build());
+        .getObject(GetObjectRequest.newBuilder().setType(type).setName(name).build());
   }
 
   /** Restores the session after {@code afterEventId}; the listener hears everything from now on. */

@@ -77,7 +77,10 @@ public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
   public void openStatistic(OpenStatisticRequest request, StreamObserver<StatisticValue> responseObserver) {
     ServerCallStreamObserver<StatisticValue> out = (ServerCallStreamObserver<StatisticValue>) responseObserver;
     StreamSink sink = new StreamSink(out);
-    out.setOnCancelHandler(() -> engine.forget(sink.statisticId()));
+    out.setOnCancelHandler(() -> {
+      sink.cancelled();
+      engine.forget(sink.statisticId());
+    });
     engine.open(request, sink);
   }
 

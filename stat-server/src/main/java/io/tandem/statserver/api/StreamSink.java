@@ -15,10 +15,21 @@ final class StreamSink implements StatisticSink {
   private long sequence;
   private boolean done;
   private volatile String statisticId = "";
+  private volatile boolean cancelled;
 
   StreamSink(ServerCallStreamObserver<StatisticValue> out) {
     this.out = out;
     out.setOnReadyHandler(this::drain);
+  }
+
+  /** The client cancelled the call. */
+  void cancelled() {
+    cancelled = true;
+  }
+
+  @Override
+  public boolean abandoned() {
+    return cancelled;
   }
 
   /** The id the engine gave the statistic ("" until its first value). */

@@ -12,4 +12,7 @@ public interface StatisticSink {
 
   /** The statistic cannot be served here now (e.g. the server stopped accepting clients). */
   void failed(io.grpc.Status status);
+
+  /** The client went away: the statistic can be forgotten. */
+  boolean abandoned();
 }

@@ -373,6 +373,9 @@ public final class StatisticsEngine implements ManagedService {
           throw new StatisticRefusedException(Status.Code.INVALID_ARGUMENT,
               "notification.period_seconds: " + mode + " needs a period of at least 1 second");
         }
+        if (sink.abandoned()) {
+          return; // cancelled before it was opened
+        }
         long now = clock.millis();
         OpenStatistic stat = new OpenStatistic("S-" + (++statisticIds), key, request.getStatistic(), mode,
             notification.getInsensitivity(), notification.getPeriodSeconds() * 1000L, sink, totals(key).copy(), now);

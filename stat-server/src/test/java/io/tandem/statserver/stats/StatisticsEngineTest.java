@@ -64,6 +64,11 @@ class StatisticsEngineTest {
       failure = status;
     }
 
+    @Override
+    public boolean abandoned() {
+      return false;
+    }
+
     StatisticValue latest() {
       return values.get(values.size() - 1);
     }
