@@ -93,15 +93,8 @@ final class BenchStack implements AutoCloseable {
           new StatServerSettings(entry.getKey(), entry.getValue().port(), HostPort.local(config.port()),
               HostPort.local(ml.port()))))));
     }
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-    for (RunningService stat : stats) {
-      while (!stat.get(HealthState.class).serving()) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("the Stat Servers did not start serving within 2 minutes");
-        }
-        TimeUnit.MILLISECONDS.sleep(50);
-      }
-    }
+    Conditions.await("the Stat Servers serving", Duration.ofMinutes(2), Duration.ofMillis(50),
+        () -> stats.stream().allMatch(s -> s.get(HealthState.class).serving()));
   }
 
   private static ConfigObject app(String name, ApplicationType type, String backup, int port, Map<String, String> management) {

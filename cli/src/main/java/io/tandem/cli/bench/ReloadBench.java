@@ -7,6 +7,7 @@ import io.tandem.config.v1.ExpireHistoryRequest;
 import io.tandem.stat.v1.GetServerInfoRequest;
 import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.StatServiceGrpc;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -39,7 +40,11 @@ final class ReloadBench implements Callable<Integer> {
       for (int run = 0; run < warmup + runs; run++) {
         long before = info.getServerInfo(GetServerInfoRequest.getDefaultInstance()).getReloadCount();
         configServer.expireHistory(ExpireHistoryRequest.getDefaultInstance());
-        ServerInfo after = awaitReload(info, before);
+        Conditions.await("a reload", Duration.ofMinutes(1), Duration.ofMillis(10), () -> {
+          ServerInfo now = info.getServerInfo(GetServerInfoRequest.getDefaultInstance());
+          return now.getReloadCount() > before && now.getServing();
+        });
+        ServerInfo after = info.getServerInfo(GetServerInfoRequest.getDefaultInstance());
         objects = after.getObjects();
         if (run >= warmup) {
           samples.add(TimeUnit.MILLISECONDS.toNanos(after.getLastReloadMs()));
@@ -49,17 +54,5 @@ final class ReloadBench implements Callable<Integer> {
       System.out.printf("reload: objects=%d median_ms=%d%n", objects, Math.round(samples.median()));
       return 0;
     }
-  }
-
-  private static ServerInfo awaitReload(StatServiceGrpc.StatServiceBlockingStub info, long before)
-      throws InterruptedException {
-    for (int i = 0; i < 6000; i++) {
-      ServerInfo now = info.getServerInfo(GetServerInfoRequest.getDefaultInstance());
-      if (now.getReloadCount() > before && now.getServing()) {
-        return now;
-      }
-      TimeUnit.MILLISECONDS.sleep(10);
-    }
-    throw new IllegalStateException("the Stat Server did not reload within a minute");
   }
 }

@@ -7,6 +7,7 @@ import io.tandem.common.supervision.SupervisionClient;
 import io.tandem.management.v1.AppStatus;
 import io.tandem.management.v1.Mode;
 import io.tandem.management.v1.ModeCommand;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -71,13 +72,9 @@ final class SupervisedMember implements AutoCloseable {
   /** Reports {@code status} and waits until the Management Layer has acted on it. */
   void reportAndWait(AppStatus status) throws Exception {
     long id = reportIds.incrementAndGet();
-    boolean sent = false;
-    for (int attempt = 0; !sent && attempt < 100; attempt++) {
-      sent = client.report(id, status, "benchmark");
-      if (!sent) {
-        TimeUnit.MILLISECONDS.sleep(20); // not connected yet: the stream opens in the background
-      }
-    }
+    // Not connected yet: the stream opens in the background.
+    Conditions.await(name + " connected", Duration.ofSeconds(10), Duration.ofMillis(20),
+        () -> client.report(id, status, "benchmark"));
     delivered.computeIfAbsent(id, i -> new CompletableFuture<>()).get(10, TimeUnit.SECONDS);
   }
 

@@ -24,6 +24,7 @@ import io.tandem.management.v1.PairStatus;
 import io.tandem.management.v1.SwitchoverResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -104,28 +105,20 @@ final class SwitchoverBench implements Callable<Integer> {
   }
 
   private static void awaitPair(ManagementServiceGrpc.ManagementServiceBlockingStub management) throws InterruptedException {
-    for (int i = 0; i < 200; i++) {
-      if (management.getPairs(GetPairsRequest.getDefaultInstance()).getPairsList().stream()
-          .anyMatch(p -> p.getMembersCount() == 2)) {
-        return;
-      }
-      TimeUnit.MILLISECONDS.sleep(50);
-    }
-    throw new IllegalStateException("the Management Layer did not see the pair Bench_A/Bench_B");
+    Conditions.await("the Management Layer seeing the pair Bench_A/Bench_B", Duration.ofSeconds(10), Duration.ofMillis(50),
+        () -> management.getPairs(GetPairsRequest.getDefaultInstance()).getPairsList().stream()
+            .anyMatch(p -> p.getMembersCount() == 2));
   }
 
   /** Until the Management Layer has recorded the switchover as DONE with {@code newPrimary} primary. */
   private static void awaitDone(ManagementServiceGrpc.ManagementServiceBlockingStub management, String newPrimary)
       throws InterruptedException {
-    for (int i = 0; i < 1000; i++) {
-      PairStatus pair = management.getPairs(GetPairsRequest.getDefaultInstance()).getPairs(0);
-      if (pair.getLastSwitchover().getResult() == SwitchoverResult.DONE
-          && pair.getLastSwitchover().getToPrimary().equals(newPrimary)
-          && pair.getMembersList().stream().allMatch(m -> m.getModeAcknowledged())) {
-        return;
-      }
-      TimeUnit.MILLISECONDS.sleep(1);
-    }
-    throw new IllegalStateException("switchover to " + newPrimary + " not recorded as DONE");
+    Conditions.await("the switchover to " + newPrimary + " recorded as DONE", Duration.ofSeconds(10), Duration.ofMillis(1),
+        () -> {
+          PairStatus pair = management.getPairs(GetPairsRequest.getDefaultInstance()).getPairs(0);
+          return pair.getLastSwitchover().getResult() == SwitchoverResult.DONE
+              && pair.getLastSwitchover().getToPrimary().equals(newPrimary)
+              && pair.getMembersList().stream().allMatch(m -> m.getModeAcknowledged());
+        });
   }
 }

@@ -166,17 +166,24 @@ public final class SupervisionClient implements AutoCloseable {
     listener.onConnected();
   }
 
+  /** A stream ended (on a gRPC thread): forget it and reconnect later, on the executor, in order. */
   private void broken(ClientCallStreamObserver<SupervisionMessage> stream, Status status) {
     synchronized (this) {
-      if (out == stream) {
-        out = null;
-      }
       if (closed) {
         return;
       }
     }
-    executor.execute(() -> listener.onDisconnected(status));
-    Duration delay = backoff.nextDelay();
-    executor.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
+    executor.execute(() -> {
+      synchronized (this) {
+        if (out == stream) {
+          out = null;
+        }
+        if (closed) {
+          return;
+        }
+      }
+      listener.onDisconnected(status);
+      executor.schedule(this::connect, backoff.nextDelay().toMillis(), TimeUnit.MILLISECONDS);
+    });
   }
 }
