@@ -48,7 +48,7 @@ final class SupervisedMember implements AutoCloseable {
       public void onStatusDelivered(long reportId) {
         delivered.computeIfAbsent(reportId, id -> new CompletableFuture<>()).complete(null);
       }
-    }, executor);
+    }, () -> mode, executor);
   }
 
   private SupervisionClient client() {

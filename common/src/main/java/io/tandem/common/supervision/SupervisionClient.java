@@ -8,6 +8,7 @@ import io.tandem.common.retry.Backoff;
 import io.tandem.management.v1.AppStatus;
 import io.tandem.management.v1.Hello;
 import io.tandem.management.v1.ManagementServiceGrpc;
+import io.tandem.management.v1.Mode;
 import io.tandem.management.v1.ModeAck;
 import io.tandem.management.v1.ModeCommand;
 import io.tandem.management.v1.StatusReport;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * An application's side of supervision: one stream to the Management Layer, re-opened with
@@ -45,17 +47,21 @@ public final class SupervisionClient implements AutoCloseable {
   private final String application;
   private final String clientAddress;
   private final Listener listener;
+  private final Supplier<Mode> currentMode;
   private final ScheduledExecutorService executor;
   private final Backoff backoff = new Backoff(Backoff.Policy.RECONNECT);
   private ClientCallStreamObserver<SupervisionMessage> out;
   private boolean closed;
 
   /**
+   * @param currentMode the mode the application runs in now (read on the executor when a
+   *     stream opens), so a restarted Management Layer can adopt it instead of reassigning
    * @param executor a single-threaded executor: listener calls and reconnects run on it
    */
   public SupervisionClient(ManagedChannel channel, String application, String clientAddress, Listener listener,
-      ScheduledExecutorService executor) {
+      Supplier<Mode> currentMode, ScheduledExecutorService executor) {
     this.channel = channel;
+    this.currentMode = currentMode;
     this.stub = ManagementServiceGrpc.newStub(channel);
     this.application = application;
     this.clientAddress = clientAddress;
@@ -160,7 +166,7 @@ public final class SupervisionClient implements AutoCloseable {
       out = opened;
       out.onNext(SupervisionMessage.newBuilder()
           .setHello(Hello.newBuilder().setApplication(application).setClientAddress(clientAddress)
-              .setPid(ProcessHandle.current().pid()))
+              .setPid(ProcessHandle.current().pid()).setCurrentMode(currentMode.get()))
           .build());
     }
     listener.onConnected();

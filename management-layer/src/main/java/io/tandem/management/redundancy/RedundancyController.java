@@ -202,7 +202,13 @@ public final class RedundancyController {
     return actions;
   }
 
-  public List<Action> connected(String application, long session, String clientAddress, Instant now) {
+  /**
+   * An application opened its supervision stream. {@code claimedMode} is the mode it already runs
+   * in (after a Management Layer restart): adopted when it agrees with its peer's, so a restart
+   * of the Management Layer changes nobody's mode.
+   */
+  public List<Action> connected(String application, long session, String clientAddress, Mode claimedMode,
+      Instant now) {
     List<Action> actions = new ArrayList<>();
     Member m = members.computeIfAbsent(application, Member::new);
     m.connected = true;
@@ -216,11 +222,29 @@ public final class RedundancyController {
       m.since = now;
     }
     actions.add(new Action.Log(LogEvent.APPLICATION_CONNECTED, "application", application, "session", session,
-        "client_address", clientAddress.isEmpty() ? "-" : clientAddress));
+        "client_address", clientAddress.isEmpty() ? "-" : clientAddress, "runs_as", claimedMode));
     if (m.mode != Mode.MODE_UNSPECIFIED) {
       command(m, m.mode, "reconnected: mode unchanged", now, actions);
+    } else if (agrees(m, claimedMode)) {
+      m.mode = claimedMode;
+      m.acknowledged = true;
+      m.since = now;
+      actions.add(new Action.Log(LogEvent.MODE_ASSIGNED, "application", m.name, "mode", claimedMode,
+          "reason", "adopted: the application already runs in it", "delivered", "already"));
     }
     return actions;
+  }
+
+  /** Whether a mode an application claims fits: a standalone is primary; one primary per pair. */
+  private static boolean agrees(Member m, Mode claimed) {
+    if (claimed != Mode.PRIMARY && claimed != Mode.BACKUP) {
+      return false;
+    }
+    if (m.pair == null) {
+      return claimed == Mode.PRIMARY;
+    }
+    Mode peer = m.pair.other(m).mode;
+    return claimed == Mode.PRIMARY ? peer != Mode.PRIMARY : peer != Mode.BACKUP;
   }
 
   public List<Action> disconnected(String application, long session, Instant now) {

@@ -56,6 +56,7 @@ public final class ManagementServiceImpl extends ManagementServiceGrpc.Managemen
           SupervisionSession opened = new SupervisionSession(sessionIds.incrementAndGet(), app, out);
           session = opened;
           String address = message.getHello().getClientAddress();
+          var claimedMode = message.getHello().getCurrentMode();
           loop.execute(() -> {
             if (!loop.controller().knows(app)) {
               EventLog.emit(LOG, LogEvent.APPLICATION_REFUSED, "application", app, "peer", peer,
@@ -64,7 +65,7 @@ public final class ManagementServiceImpl extends ManagementServiceGrpc.Managemen
                   "hello.application: no Application named '" + app + "' in the configuration"));
               return;
             }
-            loop.register(opened, address);
+            loop.register(opened, address, claimedMode);
           });
           return;
         }

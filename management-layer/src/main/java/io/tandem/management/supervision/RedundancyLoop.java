@@ -124,13 +124,13 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   }
 
   /** Registers a session, replacing (and ending) an older one of the same application. */
-  void register(SupervisionSession session, String clientAddress) {
+  void register(SupervisionSession session, String clientAddress, io.tandem.management.v1.Mode claimedMode) {
     SupervisionSession previous = sessions.put(session.application, session);
     if (previous != null) {
       previous.end(Status.ABORTED.withDescription("replaced by a newer session of " + session.application));
       apply(now -> controller.disconnected(previous.application, previous.id, now));
     }
-    apply(now -> controller.connected(session.application, session.id, clientAddress, now));
+    apply(now -> controller.connected(session.application, session.id, clientAddress, claimedMode, now));
   }
 
   void unregister(SupervisionSession session) {

@@ -54,7 +54,7 @@ class RedundancyControllerTest {
   private void connect(String app) {
     long session = ++nextSession;
     sessions.put(app, session);
-    record(controller.connected(app, session, app + ":1", now));
+    record(controller.connected(app, session, app + ":1", Mode.MODE_UNSPECIFIED, now));
   }
 
   private void disconnect(String app) {
@@ -168,10 +168,33 @@ class RedundancyControllerTest {
 
     RedundancyController other = new RedundancyController(SETTINGS);
     other.configure(Map.of("A", "B", "B", ""), now);
-    other.connected("B", 1, "", now);
+    other.connected("B", 1, "", Mode.MODE_UNSPECIFIED, now);
     other.statusReported("B", 1, AppStatus.RUNNING, "", now);
-    other.connected("A", 2, "", now);
+    other.connected("A", 2, "", Mode.MODE_UNSPECIFIED, now);
     assertThat(other.statusReported("A", 2, AppStatus.SERVICE_UNAVAILABLE, "", now))
+        .filteredOn(Action.SendMode.class::isInstance).singleElement()
+        .satisfies(a -> assertThat(((Action.SendMode) a).mode()).isEqualTo(Mode.BACKUP));
+  }
+
+  @Test
+  void afterAManagementLayerRestartTheModesTheApplicationsRunInAreAdopted() {
+    RedundancyController restarted = new RedundancyController(SETTINGS);
+    restarted.configure(Map.of("A", "B", "B", ""), now);
+    assertThat(restarted.connected("B", 1, "", Mode.PRIMARY, now)).noneMatch(Action.SendMode.class::isInstance);
+    assertThat(restarted.connected("A", 2, "", Mode.BACKUP, now)).noneMatch(Action.SendMode.class::isInstance);
+    assertThat(restarted.statusReported("A", 2, AppStatus.RUNNING, "", now)).noneMatch(Action.SendMode.class::isInstance);
+    assertThat(restarted.statusReported("B", 1, AppStatus.RUNNING, "", now)).noneMatch(Action.SendMode.class::isInstance);
+    var members = restarted.status(now).getPairs(0).getMembersList();
+    assertThat(members).extracting(MemberStatus::getApplication, MemberStatus::getMode).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("A", Mode.BACKUP), org.assertj.core.groups.Tuple.tuple("B", Mode.PRIMARY));
+
+    RedundancyController conflict = new RedundancyController(SETTINGS);
+    conflict.configure(Map.of("A", "B", "B", ""), now);
+    conflict.connected("A", 1, "", Mode.PRIMARY, now);
+    conflict.connected("B", 2, "", Mode.PRIMARY, now);
+    assertThat(conflict.status(now).getPairs(0).getMembersList()).extracting(MemberStatus::getMode)
+        .as("the second claim of PRIMARY is not adopted").containsExactly(Mode.PRIMARY, Mode.MODE_UNSPECIFIED);
+    assertThat(conflict.statusReported("B", 2, AppStatus.RUNNING, "", now))
         .filteredOn(Action.SendMode.class::isInstance).singleElement()
         .satisfies(a -> assertThat(((Action.SendMode) a).mode()).isEqualTo(Mode.BACKUP));
   }

@@ -86,7 +86,7 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
           public void onStatusDelivered(long reportId) {
             apply(now -> machine.statusDelivered(reportId, now));
           }
-        }, control);
+        }, machine::mode, control);
     control.execute(() -> apply(machine::start));
     supervision.start();
     control.scheduleWithFixedDelay(() -> apply(machine::tick), TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);

@@ -334,6 +334,11 @@ public final class ReloadStateMachine {
     };
   }
 
+  /** The mode the Management Layer last commanded (MODE_UNSPECIFIED before any). */
+  public Mode mode() {
+    return mode;
+  }
+
   public ReloadOptions options() {
     return options;
   }
