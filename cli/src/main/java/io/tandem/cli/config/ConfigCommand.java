@@ -49,6 +49,21 @@ import picocli.CommandLine.Parameters;
 public final class ConfigCommand {
   private ConfigCommand() {}
 
+  /** {@code TYPE NAME}: one configuration object. */
+  static final class ObjectReference {
+    @Parameters(index = "0", paramLabel = "TYPE", converter = TypeConverter.class,
+        description = "Application, Agent, AgentGroup or Queue.")
+    ObjectType type;
+
+    @Parameters(index = "1", paramLabel = "NAME")
+    String name;
+
+    @Override
+    public String toString() {
+      return ObjectTypes.displayName(type) + " " + name;
+    }
+  }
+
   /** Object types as operators write them. */
   static final class TypeConverter implements ITypeConverter<ObjectType> {
     @Override
@@ -105,20 +120,16 @@ public final class ConfigCommand {
     @Mixin
     ConfigServerOption server;
 
-    @Parameters(index = "0", paramLabel = "TYPE", converter = TypeConverter.class)
-    ObjectType type;
-
-    @Parameters(index = "1", paramLabel = "NAME")
-    String name;
+    @Mixin
+    ObjectReference object;
 
     @Override
     public Integer call() {
       try (Endpoint endpoint = server.open()) {
-        ConfigObject object = ConfigServerOption.stub(endpoint)
-            .getObject(GetObjectRequest.newBuilder().setType(type).setName(name).build());
-        System.out.printf("# %s %s: dbid %d, version %d%n", ObjectTypes.displayName(type), name, object.getDbid(),
-            object.getVersion());
-        System.out.print(ConfigYaml.write(List.of(object)));
+        ConfigObject found = ConfigServerOption.stub(endpoint)
+            .getObject(GetObjectRequest.newBuilder().setType(object.type).setName(object.name).build());
+        System.out.printf("# %s: dbid %d, version %d%n", object, found.getDbid(), found.getVersion());
+        System.out.print(ConfigYaml.write(List.of(found)));
         return 0;
       }
     }
@@ -191,18 +202,15 @@ public final class ConfigCommand {
     @Mixin
     ConfigServerOption server;
 
-    @Parameters(index = "0", paramLabel = "TYPE", converter = TypeConverter.class)
-    ObjectType type;
-
-    @Parameters(index = "1", paramLabel = "NAME")
-    String name;
+    @Mixin
+    ObjectReference object;
 
     @Override
     public Integer call() {
       try (Endpoint endpoint = server.open()) {
         WriteResult result = ConfigServerOption.stub(endpoint)
-            .deleteObject(DeleteObjectRequest.newBuilder().setType(type).setName(name).build());
-        System.out.printf("deleted %s %s; head event %d%n", ObjectTypes.displayName(type), name, result.getEventId());
+            .deleteObject(DeleteObjectRequest.newBuilder().setType(object.type).setName(object.name).build());
+        System.out.printf("deleted %s; head event %d%n", object, result.getEventId());
         return 0;
       }
     }
