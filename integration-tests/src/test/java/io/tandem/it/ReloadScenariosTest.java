@@ -92,7 +92,15 @@ class ReloadScenariosTest extends PairStackTest {
   void s2HistoryExpiredWithTheOptionFalseReloadsBothAndThePairGoesDark() throws Exception {
     stack = new PairStack(dir, PairStack.Setup.pair("false", "yes").withAgents(100_000, 1000)).start();
     try (HealthTimeline health = stack.watchHealth()) {
+      // Both members meet the restarted Config Server at the same moment, as when a network
+      // partition heals: frozen while it restarts, thawed together once it is up.
+      for (ServiceProcess member : stack.stats.values()) {
+        member.pause();
+      }
       stack.restartConfigServer(true);
+      for (ServiceProcess member : stack.stats.values()) {
+        member.resume();
+      }
       await().atMost(WAIT).until(() -> !stack.logged(PairStack.A, "02-10085").isEmpty()
           && !stack.logged(PairStack.B, "02-10085").isEmpty());
       for (String member : List.of(PairStack.A, PairStack.B)) {
