@@ -6,18 +6,16 @@ import io.tandem.cli.config.ConfigLoader;
 import io.tandem.cli.config.ContactCenterGenerator;
 import io.tandem.common.bootstrap.RunningService;
 import io.tandem.common.bootstrap.ServiceRunner;
+import io.tandem.common.config.ConfigSession;
 import io.tandem.common.grpc.HostPort;
-import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ConfigServiceGrpc;
-import io.tandem.config.v1.ListObjectsRequest;
-import io.tandem.config.v1.ObjectBatch;
 import io.tandem.configserver.ConfigServerModule;
 import io.tandem.configserver.ConfigServerSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
+import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -44,13 +42,14 @@ final class SnapshotBench implements Callable<Integer> {
       ConfigServiceGrpc.ConfigServiceBlockingStub stub = ConfigServiceGrpc.newBlockingStub(endpoint.channel());
       long begin = System.nanoTime();
       ConfigLoader.apply(stub, ContactCenterGenerator.generate(agents, 0, 0));
+      ConfigSession session = new ConfigSession(endpoint.channel(), "bench");
       System.out.printf("loaded %d agents in %d ms%n", agents, (System.nanoTime() - begin) / 1_000_000);
 
       Samples samples = new Samples();
       long objects = 0;
       for (int run = 0; run < warmup + runs; run++) {
         long start = System.nanoTime();
-        objects = readSnapshot(stub);
+        objects = readSnapshot(session);
         if (run >= warmup) {
           samples.add(System.nanoTime() - start);
         }
@@ -64,24 +63,16 @@ final class SnapshotBench implements Callable<Integer> {
   }
 
   /** Streams a whole snapshot; every object is decoded (parsed) and touched. */
-  private static long readSnapshot(ConfigServiceGrpc.ConfigServiceBlockingStub stub) {
-    Iterator<ObjectBatch> batches = stub.withDeadlineAfter(60, TimeUnit.SECONDS)
-        .listObjects(ListObjectsRequest.getDefaultInstance());
-    long objects = 0;
-    long nameChars = 0;
-    while (batches.hasNext()) {
-      ObjectBatch batch = batches.next();
-      for (ConfigObject object : batch.getObjectsList()) {
-        nameChars += object.getName().length();
-        objects++;
-      }
-      if (batch.getLast() && batch.getTotalObjects() != objects) {
-        throw new IllegalStateException("snapshot announced " + batch.getTotalObjects() + " objects, got " + objects);
-      }
-    }
-    if (nameChars == 0 && objects > 0) {
+  private static long readSnapshot(ConfigSession session) {
+    long[] objects = {0};
+    long[] nameChars = {0};
+    session.snapshot(Set.of(), object -> {
+      nameChars[0] += object.getName().length();
+      objects[0]++;
+    }, Duration.ofSeconds(60));
+    if (nameChars[0] == 0 && objects[0] > 0) {
       throw new IllegalStateException("objects without names");
     }
-    return objects;
+    return objects[0];
   }
 }

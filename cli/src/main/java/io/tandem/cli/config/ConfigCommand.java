@@ -12,7 +12,6 @@ import io.tandem.config.v1.ExpireHistoryRequest;
 import io.tandem.config.v1.GetHistoryInfoRequest;
 import io.tandem.config.v1.GetObjectRequest;
 import io.tandem.config.v1.HistoryInfo;
-import io.tandem.config.v1.ListObjectsRequest;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.config.v1.SetOptionRequest;
 import io.tandem.config.v1.WriteResult;
@@ -23,7 +22,9 @@ import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -84,18 +85,14 @@ public final class ConfigCommand {
     @Override
     public Integer call() {
       try (Endpoint endpoint = server.open()) {
-        List<ConfigObject> objects = new java.util.ArrayList<>();
-        long[] consistentAt = {0};
-        ConfigServerOption.stub(endpoint).listObjects(ListObjectsRequest.newBuilder().addTypes(type).build())
-            .forEachRemaining(batch -> {
-              objects.addAll(batch.getObjectsList());
-              consistentAt[0] = batch.getConsistentAtEventId();
-            });
+        List<ConfigObject> objects = new ArrayList<>();
+        long consistentAt = ConfigServerOption.session(endpoint).snapshot(Set.of(type), objects::add,
+            Endpoint.CALL_DEADLINE);
         System.out.printf("%-24s %8s %7s  %s%n", "NAME", "DBID", "VERSION", "DETAIL");
         for (ConfigObject o : objects) {
           System.out.printf("%-24s %8d %7d  %s%n", o.getName(), o.getDbid(), o.getVersion(), detail(o));
         }
-        System.out.printf("%d %s object(s), as of event %d%n", objects.size(), ObjectTypes.displayName(type), consistentAt[0]);
+        System.out.printf("%d %s object(s), as of event %d%n", objects.size(), ObjectTypes.displayName(type), consistentAt);
         return 0;
       }
     }
@@ -232,7 +229,7 @@ public final class ConfigCommand {
   }
 
   @Command(name = "expire-history", mixinStandardHelpOptions = true,
-      description = "Empty the history log now, as a restart that loses history would: every client that resumes from an earlier position gets HistoryLogExpired.")
+      description = "Empty the history log now, as a restart that loses history would: every open session, and every client that resumes from an earlier position, gets HistoryLogExpired.")
   static final class ExpireHistoryCommand implements Callable<Integer> {
     @Mixin
     ConfigServerOption server;

@@ -1,6 +1,7 @@
 package io.tandem.cli.config;
 
 import io.tandem.cli.Endpoint;
+import io.tandem.common.config.ConfigSession;
 import io.tandem.common.grpc.HostPort;
 import io.tandem.config.v1.ConfigServiceGrpc;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +15,11 @@ public final class ConfigServerOption {
 
   public Endpoint open() {
     return new Endpoint(address);
+  }
+
+  /** Reads of whole listings (snapshots), as the services read them. */
+  public static ConfigSession session(Endpoint endpoint) {
+    return new ConfigSession(endpoint.channel(), "tandem-cli");
   }
 
   /** A blocking stub whose calls carry the command deadline. */

@@ -4,8 +4,6 @@ import io.tandem.cli.Endpoint;
 import io.tandem.cli.config.ConfigServerOption;
 import io.tandem.common.client.FeedPublisher;
 import io.tandem.common.client.WarmStandbyClient;
-import io.tandem.config.v1.ConfigObject;
-import io.tandem.config.v1.ListObjectsRequest;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.stat.v1.CenterEvent;
 import io.tandem.stat.v1.EventBatch;
@@ -13,6 +11,7 @@ import io.tandem.stat.v1.FeedSummary;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -50,12 +49,8 @@ public final class SimulateCommand implements Callable<Integer> {
     List<String> agentNames = new ArrayList<>();
     List<String> queueNames = new ArrayList<>();
     try (Endpoint endpoint = configServer.open()) {
-      ConfigServerOption.stub(endpoint).listObjects(ListObjectsRequest.newBuilder().addTypes(ObjectType.AGENT)
-          .addTypes(ObjectType.QUEUE).build()).forEachRemaining(batch -> {
-            for (ConfigObject o : batch.getObjectsList()) {
-              (o.getType() == ObjectType.AGENT ? agentNames : queueNames).add(o.getName());
-            }
-          });
+      ConfigServerOption.session(endpoint).snapshot(Set.of(ObjectType.AGENT, ObjectType.QUEUE),
+          o -> (o.getType() == ObjectType.AGENT ? agentNames : queueNames).add(o.getName()), Endpoint.CALL_DEADLINE);
     }
     if (agentNames.size() < agents) {
       System.err.printf("tandem: --agents %d, but the configuration has only %d agents%n", agents, agentNames.size());

@@ -70,10 +70,16 @@ public final class ConfigSession {
     reconnectNow();
     Iterator<ObjectBatch> batches = blocking.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
         .listObjects(ListObjectsRequest.newBuilder().addAllTypes(types).build());
+    long received = 0;
     while (batches.hasNext()) {
       ObjectBatch batch = batches.next();
       batch.getObjectsList().forEach(sink);
+      received += batch.getObjectsCount();
       if (batch.getLast()) {
+        if (batch.getTotalObjects() != received) {
+          throw Status.INTERNAL.withDescription("snapshot announced " + batch.getTotalObjects() + " objects, "
+              + received + " arrived").asRuntimeException();
+        }
         return batch.getConsistentAtEventId();
       }
     }

@@ -25,11 +25,6 @@ public final class EventLog {
           log.warn(format(event, keysAndValues));
         }
       }
-      case TRC -> {
-        if (log.isDebugEnabled()) {
-          log.debug(format(event, keysAndValues));
-        }
-      }
       default -> {
         if (log.isInfoEnabled()) {
           log.info(format(event, keysAndValues));

@@ -72,8 +72,7 @@ public enum LogEvent {
   /** The original product's levels; each maps to an SLF4J level. */
   public enum Level {
     STD("Std"),
-    ALR("Alr"),
-    TRC("Trc");
+    ALR("Alr");
 
     private final String label;
 

@@ -119,6 +119,9 @@ public final class HistoryLog {
   public synchronized int purge() {
     int purged = 0;
     long cutoff = clock.millis() - expiration.toMillis();
+    if (size == 0 || (size <= maxRecords && Timestamps.toMillis(ring[start].getTime()) >= cutoff)) {
+      return 0; // within the limits: no need to ask where the connected clients are
+    }
     long pinnedAfter = liveFloor.getAsLong();
     long cap = Math.max(LIVE_CAP, 10 * maxRecords);
     while (size > 0 && (size > cap || (ring[start].getEventId() <= pinnedAfter

@@ -27,12 +27,7 @@ public final class PairView {
   /** Reads the options; bad values are logged once and replaced by defaults. */
   public synchronized Peer read(Map<String, Application> applications) {
     Application own = applications.getOrDefault(self, Application.getDefaultInstance());
-    String peer = own.getBackup();
-    if (peer.isEmpty()) {
-      peer = applications.entrySet().stream()
-          .filter(e -> e.getValue().getBackup().equals(self))
-          .map(Map.Entry::getKey).sorted().findFirst().orElse("");
-    }
+    String peer = peerOf(applications);
     Map<String, Map<String, String>> mine = sections(own);
     boolean peerAccepts = true;
     HostPort address = null;
@@ -51,6 +46,17 @@ public final class PairView {
         ownOptions.read(ReloadOptions.PROTECTED_MODE_MAX_DURATION, mine),
         peer, peerAccepts);
     return new Peer(options, address);
+  }
+
+  /** The other member of the pair ("" when standalone); reads no options, logs nothing. */
+  public String peerOf(Map<String, Application> applications) {
+    String backup = applications.getOrDefault(self, Application.getDefaultInstance()).getBackup();
+    if (!backup.isEmpty()) {
+      return backup;
+    }
+    return applications.entrySet().stream()
+        .filter(e -> e.getValue().getBackup().equals(self))
+        .map(Map.Entry::getKey).sorted().findFirst().orElse("");
   }
 
   private static Map<String, Map<String, String>> sections(Application app) {

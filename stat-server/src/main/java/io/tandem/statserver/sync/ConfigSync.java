@@ -135,7 +135,7 @@ public final class ConfigSync implements ManagedService {
       try {
         Application own = session.get(ObjectType.APPLICATION, settings.application(), READ_DEADLINE).getApplication();
         applications.put(settings.application(), own);
-        String peer = own.getBackup().isEmpty() ? listenerPeerName() : own.getBackup();
+        String peer = pairView.peerOf(applications);
         if (!peer.isEmpty()) {
           applications.put(peer, session.get(ObjectType.APPLICATION, peer, READ_DEADLINE).getApplication());
         }
@@ -144,10 +144,6 @@ public final class ConfigSync implements ManagedService {
         LOG.debug("options poll failed: {}", e.getStatus());
       }
     });
-  }
-
-  private String listenerPeerName() {
-    return pairView.read(applications).options().peer();
   }
 
   // ---- on the sync thread ------------------------------------------------------------------
