@@ -187,6 +187,26 @@ final class PairStack implements AutoCloseable {
     return stats.get(member).logLines(" " + eventId + " ");
   }
 
+  /** The last {@code lines} lines of every service's log, each under its name. */
+  String logTails(int lines) {
+    List<ServiceProcess> all = new ArrayList<>();
+    if (config != null) {
+      all.add(config);
+    }
+    if (management != null) {
+      all.add(management);
+    }
+    all.addAll(stats.values());
+    StringBuilder text = new StringBuilder();
+    for (ServiceProcess process : all) {
+      List<String> log = process.logText().lines().toList();
+      text.append("---- ").append(process.name()).append(" (last ").append(Math.min(lines, log.size()))
+          .append(" of ").append(log.size()).append(" lines)\n");
+      log.subList(Math.max(0, log.size() - lines), log.size()).forEach(line -> text.append(line).append('\n'));
+    }
+    return text.toString();
+  }
+
   @Override
   public void close() throws Exception {
     for (ServiceProcess stat : stats.values()) {

@@ -2,14 +2,31 @@ package io.tandem.it;
 
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A test that runs a {@link PairStack} in its own directory and always stops it. */
+/**
+ * A test that runs a {@link PairStack} in its own directory and always stops it. When the test
+ * fails, the end of every service's log is printed first, since the directory goes with the test.
+ */
 abstract class PairStackTest {
+  private static final int LOG_LINES_ON_FAILURE = 80;
+
   @TempDir
   Path dir;
 
   PairStack stack;
+
+  @RegisterExtension
+  final AfterTestExecutionCallback printLogsOnFailure = this::printLogsOnFailure;
+
+  private void printLogsOnFailure(ExtensionContext context) {
+    if (context.getExecutionException().isPresent() && stack != null) {
+      System.out.println(stack.logTails(LOG_LINES_ON_FAILURE));
+    }
+  }
 
   @AfterEach
   void stopStack() throws Exception {

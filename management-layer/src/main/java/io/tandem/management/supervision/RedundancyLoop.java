@@ -97,7 +97,11 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   }
 
   void apply(Function<Instant, List<Action>> input) {
-    for (Action action : input.apply(clock.instant())) {
+    List<Action> actions = input.apply(clock.instant());
+    // Published before the actions are carried out, so whatever a reply or a log line announces
+    // can already be seen in the pair status.
+    publish();
+    for (Action action : actions) {
       if (action instanceof Action.SendMode send) {
         SupervisionSession session = sessions.get(send.application());
         if (session != null) {
@@ -115,7 +119,6 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
         log.line().emit(LOG);
       }
     }
-    publish();
   }
 
   void configure(Map<String, String> backupOf, RedundancySettings settings) {

@@ -163,10 +163,13 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
   }
 
   private void apply(Function<java.time.Instant, List<Action>> input) {
-    for (Action action : input.apply(clock.instant())) {
+    List<Action> actions = input.apply(clock.instant());
+    // Published before the actions are carried out, so whatever a log line or a status report
+    // announces can already be seen in health and GetServerInfo.
+    updateReadiness();
+    for (Action action : actions) {
       carryOut(action);
     }
-    updateReadiness();
   }
 
   private void carryOut(Action action) {
