@@ -10,6 +10,7 @@ import io.tandem.cli.stack.DownCommand;
 import io.tandem.cli.stat.SimulateCommand;
 import io.tandem.cli.stat.StatCommand;
 import io.tandem.cli.stack.UpCommand;
+import io.tandem.common.grpc.HealthCheckCommand;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Option;
     subcommands = {
         UpCommand.class,
         DownCommand.class,
-        HealthCommand.class,
+        HealthCheckCommand.class,
         StatusCommand.class,
         SwitchoverCommand.class,
         ConfigCommand.class,

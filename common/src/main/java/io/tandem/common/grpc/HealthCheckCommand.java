@@ -1,19 +1,21 @@
-package io.tandem.cli;
+package io.tandem.common.grpc;
 
 import io.grpc.ManagedChannel;
-import io.tandem.common.grpc.Channels;
-import io.tandem.common.grpc.HealthProbe;
-import io.tandem.common.grpc.HostPort;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code tandem health HOST:PORT}: exit 0 only when SERVING. */
+/**
+ * {@code tandem health HOST:PORT}: exit 0 only when SERVING. It lives here, not in the command
+ * line, so that every service jar carries it: a container's health check runs it from the
+ * service's own jar ({@code java -cp service.jar io.tandem.common.grpc.HealthCheckCommand HOST:PORT}).
+ */
 @Command(name = "health", mixinStandardHelpOptions = true,
     description = "Print the grpc.health.v1 status of a service; exit 0 only when SERVING.")
-final class HealthCommand implements Callable<Integer> {
+public final class HealthCheckCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "HOST:PORT", converter = HostPort.Converter.class)
   HostPort address;
 
@@ -22,6 +24,10 @@ final class HealthCommand implements Callable<Integer> {
 
   @Option(names = "--timeout-ms", defaultValue = "2000", description = "Deadline of the check (default ${DEFAULT-VALUE}).")
   long timeoutMs;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new HealthCheckCommand()).execute(args));
+  }
 
   @Override
   public Integer call() {
