@@ -5,7 +5,10 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code java -jar tandem-config-server-stub-all.jar --port 2020 --data-dir DIR}. */
 @Command(name = "config-server", mixinStandardHelpOptions = true,
@@ -33,10 +36,21 @@ public final class ConfigServerMain implements Callable<Integer> {
           + "Without it writes still survive kill -9, not a power cut.")
   boolean fsync;
 
+  @Option(names = "--checkpoint-after", defaultValue = "" + ConfigServerSettings.DEFAULT_CHECKPOINT_AFTER,
+      description = "Journal records after which a checkpoint of the whole store replaces them (default ${DEFAULT-VALUE}; "
+          + "never fewer than the objects and history records a checkpoint holds).")
+  long checkpointAfter;
+
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() {
+    if (checkpointAfter < 1) {
+      throw new ParameterException(spec.commandLine(), "--checkpoint-after: must be at least 1, not " + checkpointAfter);
+    }
     return ServiceRunner.runUntilStopped("config-server", port,
-        new ConfigServerModule(new ConfigServerSettings(dataDir, bootstrap, emptyHistory, app, fsync)));
+        new ConfigServerModule(new ConfigServerSettings(dataDir, bootstrap, emptyHistory, app, fsync, checkpointAfter)));
   }
 
   public static void main(String[] args) {

@@ -23,9 +23,12 @@ public final class ConfigServerFixture implements AutoCloseable {
     this.async = ConfigServiceGrpc.newStub(channel);
   }
 
+  public static ConfigServerFixture start(ConfigServerSettings settings) throws Exception {
+    return new ConfigServerFixture(ServiceRunner.start("config-server", 0, new ConfigServerModule(settings)));
+  }
+
   public static ConfigServerFixture start(Path dataDir, Path bootstrap, boolean emptyHistory) throws Exception {
-    return new ConfigServerFixture(ServiceRunner.start("config-server", 0,
-        new ConfigServerModule(new ConfigServerSettings(dataDir, bootstrap, emptyHistory, "confserv", false))));
+    return start(new ConfigServerSettings(dataDir, bootstrap, emptyHistory, "confserv", false));
   }
 
   public static ConfigServerFixture start(Path dataDir) throws Exception {

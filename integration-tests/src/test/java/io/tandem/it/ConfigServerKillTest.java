@@ -5,12 +5,16 @@ import static org.awaitility.Awaitility.await;
 
 import io.grpc.StatusRuntimeException;
 import io.tandem.config.v1.Agent;
+import io.tandem.config.v1.Application;
+import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ConfigServiceGrpc;
 import io.tandem.config.v1.CreateObjectRequest;
 import io.tandem.config.v1.GetHistoryInfoRequest;
 import io.tandem.config.v1.ListObjectsRequest;
 import io.tandem.config.v1.ObjectType;
+import io.tandem.config.v1.OptionSection;
+import io.tandem.config.v1.UpdateObjectRequest;
 import io.tandem.config.v1.WriteResult;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,10 +26,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The Config Server as its own process, killed with SIGKILL mid-stream of writes. */
+/**
+ * The Config Server as its own process, killed with SIGKILL mid-stream of writes: two writers
+ * create agents, one keeps updating the same agent, so the journal outgrows the objects and is
+ * replaced by checkpoints while they write.
+ */
 class ConfigServerKillTest {
   @TempDir
   Path dir;
@@ -34,21 +43,41 @@ class ConfigServerKillTest {
   void everyAcknowledgedChangeSurvivesKillMinus9() throws Exception {
     int port = FreePorts.next();
     Path data = dir.resolve("data");
-    List<String> args = List.of("--port", "" + port, "--data-dir", data.toString());
+    List<String> args = List.of("--port", "" + port, "--data-dir", data.toString(), "--checkpoint-after", "50");
     Map<String, Long> acknowledged = new ConcurrentHashMap<>();
+    AtomicLong hotVersion = new AtomicLong();
     AtomicBoolean writing = new AtomicBoolean(true);
     ExecutorService writers = Executors.newFixedThreadPool(3);
     try (ServiceProcess server = new ServiceProcess("config-server", Jars.configServer(), port, dir, args).startServing()) {
       ConfigServiceGrpc.ConfigServiceBlockingStub stub = ConfigServiceGrpc.newBlockingStub(server.channel());
-      for (int w = 0; w < 3; w++) {
+      // A short history log keeps checkpoints small, so they come often.
+      stub.createObject(CreateObjectRequest.newBuilder().setObject(ConfigObject.newBuilder()
+          .setType(ObjectType.APPLICATION).setName("confserv").setApplication(Application.newBuilder()
+              .setAppType(ApplicationType.CONFIG_SERVER)
+              .putOptions("history-log", OptionSection.newBuilder().putValues("max-records", "20").build())))
+          .build());
+      hotVersion.set(stub.createObject(CreateObjectRequest.newBuilder().setObject(agent("hot", 0)).build())
+          .getObject().getVersion());
+      writers.submit(() -> {
+        for (int i = 1; writing.get(); i++) {
+          try {
+            WriteResult result = stub.withDeadlineAfter(5, TimeUnit.SECONDS).updateObject(UpdateObjectRequest.newBuilder()
+                .setObject(agent("hot", i)).setExpectedVersion(hotVersion.get()).build());
+            hotVersion.set(result.getObject().getVersion());
+          } catch (StatusRuntimeException e) {
+            return null; // the server is gone: this write was not acknowledged
+          }
+        }
+        return null;
+      });
+      for (int w = 0; w < 2; w++) {
         int writer = w;
         writers.submit(() -> {
           for (int i = 0; writing.get(); i++) {
             String name = "w" + writer + "-" + i;
             try {
               WriteResult result = stub.withDeadlineAfter(5, TimeUnit.SECONDS).createObject(CreateObjectRequest.newBuilder()
-                  .setObject(ConfigObject.newBuilder().setType(ObjectType.AGENT).setName(name)
-                      .setAgent(Agent.newBuilder().setEmployeeId("E" + i))).build());
+                  .setObject(agent(name, i)).build());
               acknowledged.put(name, result.getEventId());
             } catch (StatusRuntimeException e) {
               return null; // the server is gone: this write was not acknowledged
@@ -57,7 +86,8 @@ class ConfigServerKillTest {
           return null;
         });
       }
-      await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= 300);
+      await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= 300
+          && !server.logLines(" 21-20019 ").isEmpty());
       server.kill();
       writing.set(false);
       writers.shutdown();
@@ -66,18 +96,26 @@ class ConfigServerKillTest {
 
     try (ServiceProcess restarted = new ServiceProcess("config-server", Jars.configServer(), port, dir, args).startServing()) {
       ConfigServiceGrpc.ConfigServiceBlockingStub stub = ConfigServiceGrpc.newBlockingStub(restarted.channel());
-      Map<String, Long> stored = new HashMap<>();
+      Map<String, ConfigObject> stored = new HashMap<>();
       stub.listObjects(ListObjectsRequest.newBuilder().addTypes(ObjectType.AGENT).build())
-          .forEachRemaining(batch -> batch.getObjectsList().forEach(o -> stored.put(o.getName(), o.getDbid())));
+          .forEachRemaining(batch -> batch.getObjectsList().forEach(o -> stored.put(o.getName(), o)));
       assertThat(stored.keySet()).containsAll(acknowledged.keySet());
+      long storedHotVersion = stored.get("hot").getVersion();
+      assertThat(storedHotVersion).as("the last acknowledged update").isGreaterThanOrEqualTo(hotVersion.get());
       long head = stub.getHistoryInfo(GetHistoryInfoRequest.getDefaultInstance()).getHeadEventId();
-      assertThat(head).as("ids are gap-free: one event per stored object").isEqualTo(stored.size());
+      assertThat(head).as("ids are gap-free: one event per create (agents and confserv) and per update")
+          .isEqualTo(stored.size() + 1 + storedHotVersion - 1);
       assertThat(acknowledged.values()).allSatisfy(eventId -> assertThat(eventId).isLessThanOrEqualTo(head));
       assertThat(restarted.logLines("21-20001 Journal recovered")).isNotEmpty();
+      assertThat(restarted.logLines(" 21-20019 ")).as("checkpoints were written before the kill").isNotEmpty();
 
-      WriteResult next = stub.createObject(CreateObjectRequest.newBuilder().setObject(ConfigObject.newBuilder()
-          .setType(ObjectType.AGENT).setName("after-restart")).build());
+      WriteResult next = stub.createObject(CreateObjectRequest.newBuilder().setObject(agent("after-restart", 0)).build());
       assertThat(next.getEventId()).as("ids continue, never reused").isEqualTo(head + 1);
     }
+  }
+
+  private static ConfigObject agent(String name, int i) {
+    return ConfigObject.newBuilder().setType(ObjectType.AGENT).setName(name)
+        .setAgent(Agent.newBuilder().setEmployeeId("E" + i)).build();
   }
 }

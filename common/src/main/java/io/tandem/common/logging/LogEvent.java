@@ -31,6 +31,9 @@ public enum LogEvent {
   SESSIONS_DROPPED("21-20016", Level.STD, "Client sessions dropped"),
   SNAPSHOT_SERVED("21-20017", Level.STD, "Snapshot served"),
   OBJECTS_APPLIED("21-20018", Level.STD, "Objects applied"),
+  JOURNAL_CHECKPOINT_WRITTEN("21-20019", Level.STD, "Journal checkpoint written"),
+  JOURNAL_CHECKPOINT_FAILED("21-20020", Level.ALR, "Journal checkpoint failed"),
+  JOURNAL_CHECKPOINT_LOADED("21-20021", Level.STD, "Journal checkpoint loaded"),
 
   // ---- Management Layer ------------------------------------------------------------------
   APPLICATION_CONNECTED("43-30001", Level.STD, "Application connected"),

@@ -86,6 +86,45 @@ public final class HistoryLog {
   }
 
   /**
+   * Puts back a history log saved by {@link #events}, {@link #floor}, {@link #head} and
+   * {@link #lastResetId}: the events must be exactly ids {@code floor + 1} to {@code head}.
+   */
+  public synchronized void restore(List<ChangeEvent> events, long restoredFloor, long restoredHead, long resetId) {
+    if (events.size() != restoredHead - restoredFloor) {
+      throw new IllegalStateException(events.size() + " history events cannot cover ids " + (restoredFloor + 1)
+          + " to " + restoredHead);
+    }
+    clear();
+    for (int i = 0; i < events.size(); i++) {
+      if (events.get(i).getEventId() != restoredFloor + 1 + i) {
+        throw new IllegalStateException("history event " + events.get(i).getEventId() + " where "
+            + (restoredFloor + 1 + i) + " belongs");
+      }
+      if (size == ring.length) {
+        grow();
+      }
+      ring[size++] = events.get(i);
+    }
+    floor = restoredFloor;
+    head = restoredHead;
+    lastResetId = resetId;
+  }
+
+  /** Every event held, oldest first. */
+  public synchronized List<ChangeEvent> events() {
+    List<ChangeEvent> events = new ArrayList<>(size);
+    for (int i = 0; i < size; i++) {
+      events.add(ring[(start + i) % ring.length]);
+    }
+    return events;
+  }
+
+  /** The HISTORY_RESET event that last emptied the log, or -1. */
+  public synchronized long lastResetId() {
+    return lastResetId;
+  }
+
+  /**
    * Up to {@code max} events after {@code after}, or {@link Expired} when some needed event is
    * gone or {@code after} is ahead of the head.
    */

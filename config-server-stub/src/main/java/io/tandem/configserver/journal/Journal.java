@@ -37,6 +37,7 @@ public final class Journal implements Closeable {
   private final FileChannel channel;
   private final boolean fsync;
   private long size;
+  private long records;
 
   /** What {@link #recover} found. */
   public record Recovery(long records, long tornBytesDropped, long millis) {}
@@ -64,7 +65,7 @@ public final class Journal implements Closeable {
    */
   public Recovery recover(Consumer<ChangeEvent> replay) throws IOException {
     long begin = System.nanoTime();
-    long records = 0;
+    long recovered = 0;
     long position = 0;
     long length = channel.size();
     ByteBuffer header = ByteBuffer.allocate(HEADER);
@@ -112,14 +113,16 @@ public final class Journal implements Closeable {
         channel.truncate(position);
         channel.force(true);
         size = position;
-        return finish(records, dropped, begin);
+        records = recovered;
+        return finish(recovered, dropped, begin);
       }
       replay.accept(event);
-      records++;
+      recovered++;
       position = frameEnd;
     }
     size = position;
-    return finish(records, 0, begin);
+    records = recovered;
+    return finish(recovered, 0, begin);
   }
 
   private Recovery finish(long records, long dropped, long begin) {
@@ -156,6 +159,7 @@ public final class Journal implements Closeable {
         channel.force(false);
       }
       size = position;
+      records += events.size();
     } catch (IOException e) {
       try {
         channel.truncate(before);
@@ -163,6 +167,25 @@ public final class Journal implements Closeable {
         e.addSuppressed(suppressed);
       }
       throw e;
+    }
+  }
+
+  /** Frames in the journal: those recovered plus those appended since. */
+  public synchronized long records() {
+    return records;
+  }
+
+  /**
+   * Empties the journal, once a checkpoint holds everything in it. Never call it before the
+   * checkpoint is safely on disk.
+   */
+  public synchronized void truncate() throws IOException {
+    channel.truncate(0);
+    // Appends continue at 0 even if forcing fails below: never after a hole where frames were.
+    size = 0;
+    records = 0;
+    if (fsync) {
+      channel.force(true);
     }
   }
 
@@ -206,7 +229,8 @@ public final class Journal implements Closeable {
     return total;
   }
 
-  private static int crc(ByteBuffer payload) {
+  /** CRC32C of the buffer's remaining bytes (the buffer's position is left alone). */
+  static int crc(ByteBuffer payload) {
     CRC32C crc = new CRC32C();
     crc.update(payload.duplicate());
     return (int) crc.getValue();

@@ -14,10 +14,12 @@ import io.tandem.config.v1.Application;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ChangeKind;
 import io.tandem.config.v1.ConfigObject;
+import io.tandem.config.v1.JournalCheckpoint;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.config.v1.OptionSection;
 import io.tandem.configserver.ConfigServerSettings;
 import io.tandem.configserver.history.HistoryLog;
+import io.tandem.configserver.journal.Checkpoint;
 import io.tandem.configserver.journal.Journal;
 import io.tandem.configserver.journal.JournalCorruptedException;
 import io.tandem.configserver.store.WriteRefusedException.Reason;
@@ -71,6 +73,10 @@ public final class ConfigStore implements ManagedService {
   private volatile Duration progressInterval = ServerOptions.PROGRESS_INTERVAL.defaultValue();
   private Journal journal;
   private long head;
+  /** The head of the checkpoint recovery started from: journal records up to it are already in. */
+  private long checkpointHead;
+  /** Journal records not counted towards the next checkpoint: those kept by a failed one. */
+  private long checkpointFailedAt;
 
   /** A consistent listing: the objects as of {@code eventId}. */
   public record Listing(List<ConfigObject> objects, long eventId) {}
@@ -101,9 +107,16 @@ public final class ConfigStore implements ManagedService {
   public void start() throws IOException {
     journal = Journal.open(settings.dataDir(), settings.fsync());
     try {
+      long begin = System.nanoTime();
+      Optional<JournalCheckpoint> checkpoint = Checkpoint.read(settings.dataDir());
+      if (checkpoint.isPresent()) {
+        restore(checkpoint.get());
+        EventLog.emit(LOG, LogEvent.JOURNAL_CHECKPOINT_LOADED, "head", head, "objects", table.size(),
+            "history_records", history.records(), "ms", (System.nanoTime() - begin) / 1_000_000);
+      }
       journal.recover(this::replay);
     } catch (IllegalStateException e) {
-      throw new JournalCorruptedException(journal.file() + ": " + e.getMessage());
+      throw new JournalCorruptedException(settings.dataDir() + ": " + e.getMessage());
     }
     if (head == 0 && settings.bootstrap() != null) {
       loadBootstrap();
@@ -353,10 +366,64 @@ public final class ConfigStore implements ManagedService {
     for (ChangeEvent event : events) {
       applyInMemory(event);
     }
+    // A checkpoint holds every object and the history log, so it is due only once the journal
+    // holds more records than that.
+    long checkpointSize = table.size() + history.records();
+    if (journal.records() - checkpointFailedAt > Math.max(settings.checkpointAfter(), checkpointSize)) {
+      writeCheckpoint();
+    }
     return events;
   }
 
+  /**
+   * Replaces the journal by a checkpoint of the whole store. Called with the lock held: writers
+   * wait while it is written. If it fails the journal still holds every change; the next try
+   * comes after as many changes more.
+   */
+  private void writeCheckpoint() {
+    long begin = System.nanoTime();
+    List<ChangeEvent> held = history.events();
+    JournalCheckpoint checkpoint = JournalCheckpoint.newBuilder()
+        .setHeadEventId(head)
+        .setMaxDbid(table.maxDbid())
+        .addAllObjects(table.list(TYPES))
+        .setHistoryFloor(history.floor())
+        .setHistoryLastResetEventId(history.lastResetId())
+        .addAllHistory(held)
+        .build();
+    long dropped = journal.records();
+    try {
+      long bytes = Checkpoint.write(settings.dataDir(), checkpoint, settings.fsync());
+      journal.truncate();
+      checkpointFailedAt = 0;
+      EventLog.emit(LOG, LogEvent.JOURNAL_CHECKPOINT_WRITTEN, "head", head, "objects", checkpoint.getObjectsCount(),
+          "history_records", held.size(), "journal_records_dropped", dropped, "bytes", bytes,
+          "ms", (System.nanoTime() - begin) / 1_000_000);
+    } catch (IOException e) {
+      checkpointFailedAt = journal.records();
+      EventLog.emit(LOG, LogEvent.JOURNAL_CHECKPOINT_FAILED, "head", head, "cause", e.toString());
+    }
+  }
+
+  private void restore(JournalCheckpoint checkpoint) {
+    for (ConfigObject object : checkpoint.getObjectsList()) {
+      table.put(object);
+    }
+    table.noteDbid(checkpoint.getMaxDbid());
+    history.restore(checkpoint.getHistoryList(), checkpoint.getHistoryFloor(), checkpoint.getHeadEventId(),
+        checkpoint.getHistoryLastResetEventId());
+    head = checkpoint.getHeadEventId();
+    checkpointHead = head;
+    ConfigObject own = table.get(ObjectType.APPLICATION, settings.application());
+    if (own != null) {
+      applyOwnOptions(own.getApplication());
+    }
+  }
+
   private void replay(ChangeEvent event) {
+    if (event.getEventId() <= checkpointHead) {
+      return; // written before the checkpoint, which a crash kept from emptying the journal
+    }
     if (event.getEventId() != head + 1) {
       throw new IllegalStateException("event ids jump from " + head + " to " + event.getEventId());
     }

@@ -128,4 +128,39 @@ class HistoryLogTest {
     assertThat(events(big.read(500, 1000)).events()).extracting(ChangeEvent::getEventId)
         .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(501, 1000).boxed().toList());
   }
+
+  @Test
+  void aSavedLogRestoresToTheSameAnswers() {
+    for (long id = 1; id <= 12; id++) {
+      append(id);
+    }
+    HistoryLog restored = new HistoryLog(clock, 5, Duration.ofMinutes(10));
+    restored.restore(log.events(), log.floor(), log.head(), log.lastResetId());
+    assertThat(events(restored.read(7, 100)).events()).isEqualTo(events(log.read(7, 100)).events());
+    assertThat(expired(restored.read(6, 100))).isEqualTo(expired(log.read(6, 100)));
+    restored.append(ChangeEvent.newBuilder().setEventId(13).setKind(ChangeKind.CREATED)
+        .setTime(Timestamps.fromMillis(clock.millis())).build());
+    assertThat(restored.oldestRetained()).isEqualTo(9);
+  }
+
+  @Test
+  void aRestoredLogStillKnowsItWasEmptied() {
+    append(1);
+    log.reset(2);
+    append(3);
+    HistoryLog restored = new HistoryLog(clock, 5, Duration.ofMinutes(10));
+    restored.restore(log.events(), log.floor(), log.head(), log.lastResetId());
+    assertThat(expired(restored.read(1, 100)).reason()).isEqualTo("the history log was emptied at event 2");
+  }
+
+  @Test
+  void aRestoreWhoseEventsDoNotCoverFloorToHeadIsRefused() {
+    for (long id = 1; id <= 4; id++) {
+      append(id);
+    }
+    HistoryLog restored = new HistoryLog(clock, 5, Duration.ofMinutes(10));
+    assertThatThrownBy(() -> restored.restore(log.events(), 1, 4, -1)).hasMessageContaining("cannot cover ids 2 to 4");
+    assertThatThrownBy(() -> restored.restore(log.events().subList(1, 4), 0, 3, -1))
+        .hasMessageContaining("history event 2 where 1 belongs");
+  }
 }

@@ -1,0 +1,86 @@
+package io.tandem.configserver.journal;
+
+import io.tandem.config.v1.JournalCheckpoint;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+
+/**
+ * The checkpoint file beside the journal: the whole store as of one event id
+ * ({@link JournalCheckpoint}), as {@code [magic:int][length:int][crc32c:int][bytes]}.
+ *
+ * <p>A new checkpoint is written to a temporary file, forced to disk and renamed over the old
+ * one, so a crash leaves the old checkpoint or the new one, never part of one. Only after the
+ * rename may the journal be emptied; a crash in between leaves journal records the checkpoint
+ * already holds, which recovery skips.
+ */
+public final class Checkpoint {
+  private static final String FILE_NAME = "checkpoint.bin";
+  private static final String TEMPORARY_NAME = "checkpoint.bin.tmp";
+  private static final int MAGIC = 0x54434b31; // "TCK1"
+  private static final int HEADER = 12;
+
+  private Checkpoint() {}
+
+  /**
+   * The checkpoint in {@code dataDir}, if there is one. A temporary file left by a crash while
+   * writing is deleted: the checkpoint it would have replaced is still whole.
+   *
+   * @throws JournalCorruptedException if the checkpoint is damaged (the journal no longer holds
+   *     what it replaced, so there is nothing to fall back on)
+   */
+  public static Optional<JournalCheckpoint> read(Path dataDir) throws IOException {
+    Files.deleteIfExists(dataDir.resolve(TEMPORARY_NAME));
+    Path file = dataDir.resolve(FILE_NAME);
+    if (!Files.exists(file)) {
+      return Optional.empty();
+    }
+    byte[] content = Files.readAllBytes(file);
+    ByteBuffer header = ByteBuffer.wrap(content);
+    if (content.length < HEADER || header.getInt() != MAGIC) {
+      throw new JournalCorruptedException(file + ": not a checkpoint file (bad header)");
+    }
+    int length = header.getInt();
+    int checksum = header.getInt();
+    if (length != content.length - HEADER) {
+      throw new JournalCorruptedException(file + ": " + (content.length - HEADER) + " bytes of checkpoint, header says "
+          + length);
+    }
+    ByteBuffer payload = ByteBuffer.wrap(content, HEADER, length);
+    if (Journal.crc(payload) != checksum) {
+      throw new JournalCorruptedException(file + ": checksum mismatch");
+    }
+    return Optional.of(JournalCheckpoint.parseFrom(payload));
+  }
+
+  /** Replaces the checkpoint in {@code dataDir}; returns its size in bytes. */
+  public static long write(Path dataDir, JournalCheckpoint checkpoint, boolean fsync) throws IOException {
+    byte[] payload = checkpoint.toByteArray();
+    ByteBuffer content = ByteBuffer.allocate(HEADER + payload.length);
+    content.putInt(MAGIC).putInt(payload.length).putInt(Journal.crc(ByteBuffer.wrap(payload))).put(payload).flip();
+    Path temporary = dataDir.resolve(TEMPORARY_NAME);
+    try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      while (content.hasRemaining()) {
+        channel.write(content);
+      }
+      if (fsync) {
+        channel.force(true);
+      }
+    }
+    Files.move(temporary, dataDir.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
+    if (fsync) {
+      // The rename itself is durable only once the directory is.
+      try (FileChannel directory = FileChannel.open(dataDir, StandardOpenOption.READ)) {
+        directory.force(true);
+      }
+    }
+    return HEADER + payload.length;
+  }
+}
