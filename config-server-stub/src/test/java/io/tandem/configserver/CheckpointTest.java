@@ -23,8 +23,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -106,6 +111,33 @@ class CheckpointTest {
       var created = server.blocking.createObject(CreateObjectRequest.newBuilder().setObject(agent("a11")).build());
       assertThat(created.getEventId()).as("event ids continue").isEqualTo(before.head() + 1);
       assertThat(created.getObject().getDbid()).as("the deleted group's dbid 12 is not reused").isEqualTo(13);
+    }
+  }
+
+  @Test
+  void changesWrittenWhileACheckpointIsWrittenAreKept() throws Exception {
+    State before;
+    try (ConfigServerFixture server = start(1)) {
+      write(server);
+      ExecutorService writers = Executors.newFixedThreadPool(2);
+      try {
+        List<Future<?>> done = new ArrayList<>();
+        for (String name : List.of("a3", "a4")) {
+          done.add(writers.submit(() -> update(server, name, 300)));
+        }
+        for (Future<?> writer : done) {
+          writer.get(60, TimeUnit.SECONDS);
+        }
+      } finally {
+        writers.shutdownNow();
+      }
+      before = State.of(server);
+    }
+    assertThat(Checkpoint.read(data()).orElseThrow().getHeadEventId()).isPositive();
+    try (ConfigServerFixture server = start(1)) {
+      assertThat(State.of(server)).isEqualTo(before);
+      assertThat(before.objects()).filteredOn(o -> o.getName().equals("a3") || o.getName().equals("a4"))
+          .extracting(ConfigObject::getVersion).containsOnly(301L);
     }
   }
 

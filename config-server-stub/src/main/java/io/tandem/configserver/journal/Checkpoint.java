@@ -6,8 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 
 /**
@@ -16,12 +14,11 @@ import java.util.Optional;
  *
  * <p>A new checkpoint is written to a temporary file, forced to disk and renamed over the old
  * one, so a crash leaves the old checkpoint or the new one, never part of one. Only after the
- * rename may the journal be emptied; a crash in between leaves journal records the checkpoint
- * already holds, which recovery skips.
+ * rename may the journal drop the records it holds; a crash in between leaves journal records
+ * the checkpoint already has, which recovery skips.
  */
 public final class Checkpoint {
   private static final String FILE_NAME = "checkpoint.bin";
-  private static final String TEMPORARY_NAME = "checkpoint.bin.tmp";
   private static final int MAGIC = 0x54434b31; // "TCK1"
   private static final int HEADER = 12;
 
@@ -35,8 +32,8 @@ public final class Checkpoint {
    *     what it replaced, so there is nothing to fall back on)
    */
   public static Optional<JournalCheckpoint> read(Path dataDir) throws IOException {
-    Files.deleteIfExists(dataDir.resolve(TEMPORARY_NAME));
     Path file = dataDir.resolve(FILE_NAME);
+    DataFiles.deleteLeftTemporary(file);
     if (!Files.exists(file)) {
       return Optional.empty();
     }
@@ -63,24 +60,14 @@ public final class Checkpoint {
     byte[] payload = checkpoint.toByteArray();
     ByteBuffer content = ByteBuffer.allocate(HEADER + payload.length);
     content.putInt(MAGIC).putInt(payload.length).putInt(Journal.crc(ByteBuffer.wrap(payload))).put(payload).flip();
-    Path temporary = dataDir.resolve(TEMPORARY_NAME);
-    try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      while (content.hasRemaining()) {
-        channel.write(content);
-      }
+    Path file = dataDir.resolve(FILE_NAME);
+    try (FileChannel channel = DataFiles.createTemporary(file)) {
+      DataFiles.writeFully(channel, content);
       if (fsync) {
         channel.force(true);
       }
     }
-    Files.move(temporary, dataDir.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE,
-        StandardCopyOption.REPLACE_EXISTING);
-    if (fsync) {
-      // The rename itself is durable only once the directory is.
-      try (FileChannel directory = FileChannel.open(dataDir, StandardOpenOption.READ)) {
-        directory.force(true);
-      }
-    }
+    DataFiles.replaceWithTemporary(file, fsync);
     return HEADER + payload.length;
   }
 }

@@ -34,7 +34,7 @@ public final class Journal implements Closeable {
   private static final int MAX_FRAME = 64 * 1024 * 1024;
 
   private final Path file;
-  private final FileChannel channel;
+  private FileChannel channel;
   private final boolean fsync;
   private long size;
   private long records;
@@ -53,9 +53,12 @@ public final class Journal implements Closeable {
   public static Journal open(Path dataDir, boolean fsync) throws IOException {
     Files.createDirectories(dataDir);
     Path file = dataDir.resolve(FILE_NAME);
-    FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-        StandardOpenOption.WRITE);
-    return new Journal(file, channel, fsync);
+    DataFiles.deleteLeftTemporary(file);
+    return new Journal(file, openForAppending(file), fsync);
+  }
+
+  private static FileChannel openForAppending(Path file) throws IOException {
+    return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
   }
 
   /**
@@ -175,18 +178,36 @@ public final class Journal implements Closeable {
     return records;
   }
 
+  /** Where the next frame goes: a position {@link #dropBefore} can later cut at. */
+  public synchronized long size() {
+    return size;
+  }
+
   /**
-   * Empties the journal, once a checkpoint holds everything in it. Never call it before the
-   * checkpoint is safely on disk.
+   * Drops the first {@code dropped} records, which end at byte {@code offset}, once a checkpoint
+   * safely on disk holds them. The records after them are copied to a new file that is renamed
+   * over the journal: a crash leaves the whole old journal (whose dropped records recovery then
+   * skips) or the new one.
    */
-  public synchronized void truncate() throws IOException {
-    channel.truncate(0);
-    // Appends continue at 0 even if forcing fails below: never after a hole where frames were.
-    size = 0;
-    records = 0;
-    if (fsync) {
-      channel.force(true);
+  public synchronized void dropBefore(long offset, long dropped) throws IOException {
+    if (offset > size || dropped > records) {
+      throw new IllegalArgumentException("cannot drop " + dropped + " records up to byte " + offset + " of a journal of "
+          + records + " records, " + size + " bytes");
     }
+    try (FileChannel kept = DataFiles.createTemporary(file)) {
+      for (long position = offset; position < size; ) {
+        position += channel.transferTo(position, size - position, kept);
+      }
+      if (fsync) {
+        kept.force(true);
+      }
+    }
+    DataFiles.replaceWithTemporary(file, fsync);
+    FileChannel old = channel;
+    channel = openForAppending(file);
+    old.close();
+    size -= offset;
+    records -= dropped;
   }
 
   public Path file() {

@@ -42,6 +42,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +71,9 @@ public final class ConfigStore implements ManagedService {
   private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService maintenance =
       Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("history-expiration"));
+  /** Writes checkpoints off the lock, one at a time. */
+  private final ExecutorService checkpointWriter =
+      Executors.newSingleThreadExecutor(new DaemonThreadFactory("journal-checkpoint"));
   private volatile Duration progressInterval = ServerOptions.PROGRESS_INTERVAL.defaultValue();
   private Journal journal;
   private long head;
@@ -77,6 +81,8 @@ public final class ConfigStore implements ManagedService {
   private long checkpointHead;
   /** Journal records not counted towards the next checkpoint: those kept by a failed one. */
   private long checkpointFailedAt;
+  private boolean checkpointInFlight;
+  private boolean stopping;
 
   /** A consistent listing: the objects as of {@code eventId}. */
   public record Listing(List<ConfigObject> objects, long eventId) {}
@@ -128,8 +134,22 @@ public final class ConfigStore implements ManagedService {
   }
 
   @Override
-  public void stop() throws IOException {
+  public void stop() throws IOException, InterruptedException {
     maintenance.shutdownNow();
+    synchronized (lock) {
+      stopping = true;
+    }
+    checkpointWriter.shutdown();
+    if (!checkpointWriter.awaitTermination(1, TimeUnit.MINUTES)) {
+      LOG.warn("a journal checkpoint is still being written; stopping without it (the journal has every change)");
+    } else {
+      synchronized (lock) {
+        if (journal != null && checkpointDue()) {
+          // Written now rather than dropped: the next start then has less to replay.
+          writeCheckpoint(captureCheckpoint());
+        }
+      }
+    }
     if (journal != null) {
       journal.close();
     }
@@ -366,42 +386,81 @@ public final class ConfigStore implements ManagedService {
     for (ChangeEvent event : events) {
       applyInMemory(event);
     }
-    // A checkpoint holds every object and the history log, so it is due only once the journal
-    // holds more records than that.
-    long checkpointSize = table.size() + history.records();
-    if (journal.records() - checkpointFailedAt > Math.max(settings.checkpointAfter(), checkpointSize)) {
-      writeCheckpoint();
+    if (!checkpointInFlight && !stopping && checkpointDue()) {
+      startCheckpoint();
     }
     return events;
   }
 
   /**
-   * Replaces the journal by a checkpoint of the whole store. Called with the lock held: writers
-   * wait while it is written. If it fails the journal still holds every change; the next try
-   * comes after as many changes more.
+   * A checkpoint holds every object and the history log, so it is due only once the journal
+   * holds more records than that. Called with the lock held.
    */
-  private void writeCheckpoint() {
+  private boolean checkpointDue() {
+    long checkpointSize = table.size() + history.records();
+    return journal.records() - checkpointFailedAt > Math.max(settings.checkpointAfter(), checkpointSize);
+  }
+
+  /** The store as of now, and where in the journal "now" is. */
+  private record CheckpointCapture(JournalCheckpoint.Builder content, long journalOffset, long journalRecords,
+      long captureNanos) {}
+
+  /** Called with the lock held: copies references only, the writing happens off the lock. */
+  private CheckpointCapture captureCheckpoint() {
     long begin = System.nanoTime();
-    List<ChangeEvent> held = history.events();
-    JournalCheckpoint checkpoint = JournalCheckpoint.newBuilder()
+    JournalCheckpoint.Builder content = JournalCheckpoint.newBuilder()
         .setHeadEventId(head)
         .setMaxDbid(table.maxDbid())
         .addAllObjects(table.list(TYPES))
         .setHistoryFloor(history.floor())
         .setHistoryLastResetEventId(history.lastResetId())
-        .addAllHistory(held)
-        .build();
-    long dropped = journal.records();
+        .addAllHistory(history.events());
+    return new CheckpointCapture(content, journal.size(), journal.records(), System.nanoTime() - begin);
+  }
+
+  private void startCheckpoint() {
+    checkpointInFlight = true;
+    CheckpointCapture capture = captureCheckpoint();
+    checkpointWriter.execute(() -> {
+      try {
+        writeCheckpoint(capture);
+      } finally {
+        synchronized (lock) {
+          checkpointInFlight = false;
+          if (!stopping && checkpointDue()) {
+            startCheckpoint();
+          }
+        }
+      }
+    });
+  }
+
+  /**
+   * Writes the checkpoint, then drops the journal records it holds (under the lock: writers wait
+   * only for the records written meanwhile to be copied). If it fails the journal still holds
+   * every change; the next try comes after as many changes more.
+   */
+  private void writeCheckpoint(CheckpointCapture capture) {
+    long begin = System.nanoTime();
+    JournalCheckpoint checkpoint = capture.content().build();
     try {
       long bytes = Checkpoint.write(settings.dataDir(), checkpoint, settings.fsync());
-      journal.truncate();
-      checkpointFailedAt = 0;
-      EventLog.emit(LOG, LogEvent.JOURNAL_CHECKPOINT_WRITTEN, "head", head, "objects", checkpoint.getObjectsCount(),
-          "history_records", held.size(), "journal_records_dropped", dropped, "bytes", bytes,
-          "ms", (System.nanoTime() - begin) / 1_000_000);
+      long waited;
+      synchronized (lock) {
+        long dropBegin = System.nanoTime();
+        journal.dropBefore(capture.journalOffset(), capture.journalRecords());
+        checkpointFailedAt = 0;
+        waited = capture.captureNanos() + System.nanoTime() - dropBegin;
+      }
+      EventLog.emit(LOG, LogEvent.JOURNAL_CHECKPOINT_WRITTEN, "head", checkpoint.getHeadEventId(),
+          "objects", checkpoint.getObjectsCount(), "history_records", checkpoint.getHistoryCount(),
+          "journal_records_dropped", capture.journalRecords(), "bytes", bytes,
+          "ms", (System.nanoTime() - begin) / 1_000_000, "writers_waited_ms", waited / 1_000_000);
     } catch (IOException e) {
-      checkpointFailedAt = journal.records();
-      EventLog.emit(LOG, LogEvent.JOURNAL_CHECKPOINT_FAILED, "head", head, "cause", e.toString());
+      synchronized (lock) {
+        checkpointFailedAt = journal.records();
+      }
+      EventLog.emit(LOG, LogEvent.JOURNAL_CHECKPOINT_FAILED, "head", checkpoint.getHeadEventId(), "cause", e.toString());
     }
   }
 

@@ -107,4 +107,38 @@ class JournalTest {
     assertThatThrownBy(this::recoverIds).isInstanceOf(JournalCorruptedException.class)
         .hasMessageContaining("refusing to guess");
   }
+
+  @Test
+  void droppingTheRecordsACheckpointHoldsKeepsTheOnesWrittenSince() throws IOException {
+    try (Journal journal = Journal.open(dir, true)) {
+      journal.recover(e -> { });
+      for (long id = 1; id <= 6; id++) {
+        journal.append(List.of(event(id)));
+      }
+      long offset = journal.size();
+      journal.append(List.of(event(7), event(8)));
+      journal.dropBefore(offset, 6);
+      assertThat(journal.records()).isEqualTo(2);
+      journal.append(List.of(event(9)));
+    }
+    assertThat(recoverIds()).containsExactly(7L, 8L, 9L);
+  }
+
+  @Test
+  void aCopyLeftHalfDoneByACrashIsDeletedAndTheJournalKept() throws IOException {
+    write(1, 3);
+    Files.write(dir.resolve("journal.log.tmp"), new byte[] {9, 9, 9});
+    assertThat(recoverIds()).containsExactly(1L, 2L, 3L);
+    assertThat(Files.exists(dir.resolve("journal.log.tmp"))).isFalse();
+  }
+
+  @Test
+  void droppingMoreThanTheJournalHoldsIsRefused() throws IOException {
+    try (Journal journal = Journal.open(dir, true)) {
+      journal.recover(e -> { });
+      journal.append(List.of(event(1)));
+      assertThatThrownBy(() -> journal.dropBefore(journal.size() + 1, 1)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> journal.dropBefore(journal.size(), 2)).isInstanceOf(IllegalArgumentException.class);
+    }
+  }
 }

@@ -1,0 +1,50 @@
+package io.tandem.configserver.journal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/** Replacing a file of the data directory all at once: a crash leaves the old file or the new. */
+final class DataFiles {
+  private DataFiles() {}
+
+  /** The temporary file a replacement of {@code target} is written to. */
+  static Path temporaryFor(Path target) {
+    return target.resolveSibling(target.getFileName() + ".tmp");
+  }
+
+  /** Opens {@code target}'s temporary file, empty, for writing. */
+  static FileChannel createTemporary(Path target) throws IOException {
+    return FileChannel.open(temporaryFor(target), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING);
+  }
+
+  /** Writes all of {@code content} at the channel's position. */
+  static void writeFully(FileChannel channel, ByteBuffer content) throws IOException {
+    while (content.hasRemaining()) {
+      channel.write(content);
+    }
+  }
+
+  /**
+   * Renames the (closed, and with {@code fsync} forced) temporary file over {@code target}; with
+   * {@code fsync} the rename itself is made durable by forcing the directory.
+   */
+  static void replaceWithTemporary(Path target, boolean fsync) throws IOException {
+    Files.move(temporaryFor(target), target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    if (fsync) {
+      try (FileChannel directory = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+        directory.force(true);
+      }
+    }
+  }
+
+  /** Deletes a temporary file a crash left behind: the file it would have replaced is still whole. */
+  static void deleteLeftTemporary(Path target) throws IOException {
+    Files.deleteIfExists(temporaryFor(target));
+  }
+}
