@@ -210,10 +210,6 @@ public final class Journal implements Closeable {
     records -= dropped;
   }
 
-  public Path file() {
-    return file;
-  }
-
   @Override
   public synchronized void close() throws IOException {
     channel.close();
