@@ -17,10 +17,13 @@ final class DataFiles {
     return target.resolveSibling(target.getFileName() + ".tmp");
   }
 
-  /** Opens {@code target}'s temporary file, empty, for writing. */
+  /**
+   * Opens {@code target}'s temporary file, empty, for reading and writing. The channel stays
+   * valid across {@link #replaceWithTemporary}: it then reads and writes {@code target}.
+   */
   static FileChannel createTemporary(Path target) throws IOException {
-    return FileChannel.open(temporaryFor(target), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING);
+    return FileChannel.open(temporaryFor(target), StandardOpenOption.CREATE, StandardOpenOption.READ,
+        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
   }
 
   /** Writes all of {@code content} at the channel's position. */

@@ -54,11 +54,8 @@ public final class Journal implements Closeable {
     Files.createDirectories(dataDir);
     Path file = dataDir.resolve(FILE_NAME);
     DataFiles.deleteLeftTemporary(file);
-    return new Journal(file, openForAppending(file), fsync);
-  }
-
-  private static FileChannel openForAppending(Path file) throws IOException {
-    return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    return new Journal(file, FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+        StandardOpenOption.WRITE), fsync);
   }
 
   /**
@@ -194,20 +191,30 @@ public final class Journal implements Closeable {
       throw new IllegalArgumentException("cannot drop " + dropped + " records up to byte " + offset + " of a journal of "
           + records + " records, " + size + " bytes");
     }
-    try (FileChannel kept = DataFiles.createTemporary(file)) {
+    FileChannel kept = DataFiles.createTemporary(file);
+    try {
       for (long position = offset; position < size; ) {
         position += channel.transferTo(position, size - position, kept);
       }
       if (fsync) {
         kept.force(true);
       }
+      DataFiles.replaceWithTemporary(file, fsync);
+    } catch (IOException | RuntimeException e) {
+      try {
+        kept.close();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
     }
-    DataFiles.replaceWithTemporary(file, fsync);
+    // The copy's channel now is the journal (a rename keeps the file): appends go on through it
+    // with no reopening that could fail after the rename and leave writes on the unlinked old file.
     FileChannel old = channel;
-    channel = openForAppending(file);
-    old.close();
+    channel = kept;
     size -= offset;
     records -= dropped;
+    old.close();
   }
 
   @Override

@@ -141,7 +141,8 @@ public final class ConfigStore implements ManagedService {
     }
     checkpointWriter.shutdown();
     if (!checkpointWriter.awaitTermination(1, TimeUnit.MINUTES)) {
-      LOG.warn("a journal checkpoint is still being written; stopping without it (the journal has every change)");
+      EventLog.emit(LOG, LogEvent.JOURNAL_CHECKPOINT_FAILED, "head", head(), "cause",
+          "still being written when the server stopped");
     } else {
       synchronized (lock) {
         if (journal != null && checkpointDue()) {
