@@ -1,8 +1,7 @@
 package io.tandem.configserver;
 
-import io.tandem.common.bootstrap.ServiceRunner;
+import io.tandem.common.bootstrap.ServiceCommand;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,7 +12,9 @@ import picocli.CommandLine.Spec;
 /** {@code java -jar tandem-config-server-stub-all.jar --port 2020 --data-dir DIR}. */
 @Command(name = "config-server", mixinStandardHelpOptions = true,
     description = "Tandem Configuration Server stand-in: configuration objects, history log, session restore.")
-public final class ConfigServerMain implements Callable<Integer> {
+public final class ConfigServerMain implements ServiceCommand {
+  static final String SERVICE = "config-server";
+
   @Option(names = "--port", defaultValue = "2020", description = "Port to listen on (default ${DEFAULT-VALUE}).")
   int port;
 
@@ -45,15 +46,31 @@ public final class ConfigServerMain implements Callable<Integer> {
   CommandSpec spec;
 
   @Override
-  public Integer call() {
+  public String service() {
+    return SERVICE;
+  }
+
+  @Override
+  public int port() {
+    return port;
+  }
+
+  @Override
+  public ConfigServerModule module() {
     if (checkpointAfter < 1) {
       throw new ParameterException(spec.commandLine(), "--checkpoint-after: must be at least 1, not " + checkpointAfter);
     }
-    return ServiceRunner.runUntilStopped("config-server", port,
-        new ConfigServerModule(new ConfigServerSettings(dataDir, bootstrap, emptyHistory, app, fsync, checkpointAfter)));
+    return new ConfigServerModule(new ConfigServerSettings(dataDir, bootstrap, emptyHistory, app, fsync, checkpointAfter));
   }
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new ConfigServerMain()).execute(args));
+  }
+
+  /** This service in the caller's JVM, with the same flags. */
+  public static final class Launcher extends ServiceCommand.Launcher {
+    public Launcher() {
+      super(ConfigServerMain::new);
+    }
   }
 }

@@ -2,6 +2,10 @@ package io.tandem.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tandem.testing.FreePorts;
+import io.tandem.testing.Launch;
+import io.tandem.testing.MiniStack;
+import io.tandem.testing.Service;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,20 +19,21 @@ class ConfigCliTest {
   @TempDir
   Path dir;
 
-  private ServiceProcess server;
+  private MiniStack stack;
   private String address;
 
   @BeforeEach
   void start() throws Exception {
     int port = FreePorts.next();
     address = "localhost:" + port;
-    server = new ServiceProcess("config-server", Jars.configServer(), port, dir,
-        List.of("--port", "" + port, "--data-dir", dir.resolve("data").toString())).startServing();
+    stack = new MiniStack(dir, MiniStack.Mode.PROCESSES);
+    stack.start(Launch.of(Service.CONFIG_SERVER, "config-server", port,
+        List.of("--port", "" + port, "--data-dir", dir.resolve("data").toString())));
   }
 
   @AfterEach
   void stop() throws Exception {
-    server.close();
+    stack.close();
   }
 
   private Cli.Result tandem(String... args) throws Exception {

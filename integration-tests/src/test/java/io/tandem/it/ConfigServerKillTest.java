@@ -16,6 +16,11 @@ import io.tandem.config.v1.ObjectType;
 import io.tandem.config.v1.OptionSection;
 import io.tandem.config.v1.UpdateObjectRequest;
 import io.tandem.config.v1.WriteResult;
+import io.tandem.testing.FreePorts;
+import io.tandem.testing.Launch;
+import io.tandem.testing.MiniStack;
+import io.tandem.testing.Service;
+import io.tandem.testing.StackMember;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -48,7 +53,9 @@ class ConfigServerKillTest {
     AtomicLong hotVersion = new AtomicLong();
     AtomicBoolean writing = new AtomicBoolean(true);
     ExecutorService writers = Executors.newFixedThreadPool(3);
-    try (ServiceProcess server = new ServiceProcess("config-server", Jars.configServer(), port, dir, args).startServing()) {
+    Launch launch = Launch.of(Service.CONFIG_SERVER, "config-server", port, args);
+    try (MiniStack stack = new MiniStack(dir, MiniStack.Mode.PROCESSES)) {
+      StackMember server = stack.start(launch);
       ConfigServiceGrpc.ConfigServiceBlockingStub stub = ConfigServiceGrpc.newBlockingStub(server.channel());
       // A short history log keeps checkpoints small, so they come often.
       stub.createObject(CreateObjectRequest.newBuilder().setObject(ConfigObject.newBuilder()
@@ -94,7 +101,8 @@ class ConfigServerKillTest {
       assertThat(writers.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
     }
 
-    try (ServiceProcess restarted = new ServiceProcess("config-server", Jars.configServer(), port, dir, args).startServing()) {
+    try (MiniStack stack = new MiniStack(dir, MiniStack.Mode.PROCESSES)) {
+      StackMember restarted = stack.start(launch);
       ConfigServiceGrpc.ConfigServiceBlockingStub stub = ConfigServiceGrpc.newBlockingStub(restarted.channel());
       Map<String, ConfigObject> stored = new HashMap<>();
       stub.listObjects(ListObjectsRequest.newBuilder().addTypes(ObjectType.AGENT).build())

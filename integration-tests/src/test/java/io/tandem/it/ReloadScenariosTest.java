@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.StatusRuntimeException;
-import io.tandem.common.client.WarmStandbyClient;
+import io.tandem.client.WarmStandbyClient;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.testing.StackMember;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.management.v1.SwitchoverResult;
 import io.tandem.stat.v1.ConfigState;
@@ -73,7 +74,7 @@ class ReloadScenariosTest extends PairStackTest {
   void s1ShortOutageWithHistoryIntactRestoresTheSessionsWithoutReload() throws Exception {
     stack = new PairStack(dir, PairStack.Setup.pair("true", "yes")).start();
     try (HealthTimeline health = stack.watchHealth()) {
-      stack.config.close();
+      stack.config().close();
       await().atMost(WAIT).until(() -> !stack.logged(PairStack.A, "02-10090").isEmpty()
           && !stack.logged(PairStack.B, "02-10090").isEmpty());
       stack.startConfigServer(false);
@@ -94,11 +95,11 @@ class ReloadScenariosTest extends PairStackTest {
     try (HealthTimeline health = stack.watchHealth()) {
       // Both members meet the restarted Config Server at the same moment, as when a network
       // partition heals: frozen while it restarts, thawed together once it is up.
-      for (ServiceProcess member : stack.stats.values()) {
+      for (StackMember member : stack.stats()) {
         member.pause();
       }
       stack.restartConfigServer(true);
-      for (ServiceProcess member : stack.stats.values()) {
+      for (StackMember member : stack.stats()) {
         member.resume();
       }
       await().atMost(WAIT).until(() -> !stack.logged(PairStack.A, "02-10085").isEmpty()
@@ -107,7 +108,7 @@ class ReloadScenariosTest extends PairStackTest {
         assertThat(stack.logged(member, "02-10084")).singleElement().asString().contains("reason=");
         assertThat(stack.logged(member, "02-10086")).as("no protected mode").isEmpty();
       }
-      await().atMost(WAIT).until(() -> stack.stats.values().stream().allMatch(s -> s.health().serving()));
+      await().atMost(WAIT).until(() -> stack.stats().stream().allMatch(s -> s.health().serving()));
       double dark = health.darkMillis();
       System.out.printf("S2: the pair was dark for %.1f ms%n", dark);
       assertThat(dark).as("milliseconds with neither member SERVING").isPositive();
@@ -133,7 +134,7 @@ class ReloadScenariosTest extends PairStackTest {
       assertThat(stack.logged(backup, "02-10086")).isEmpty();
       assertThat(stack.primary()).as("the pair switched over").isEqualTo(backup);
       assertThat(stack.pair().getLastSwitchover().getResult()).isEqualTo(SwitchoverResult.DONE);
-      await().atMost(WAIT).until(() -> stack.stats.values().stream().allMatch(s -> s.health().serving()));
+      await().atMost(WAIT).until(() -> stack.stats().stream().allMatch(s -> s.health().serving()));
       long okBefore = client.ok.get();
       await().atMost(WAIT).until(() -> client.ok.get() > okBefore + 100);
 
@@ -164,7 +165,7 @@ class ReloadScenariosTest extends PairStackTest {
     await().atMost(WAIT).until(() -> !stack.logged(PairStack.A, "02-10085").isEmpty());
     assertThat(stack.logged(PairStack.A, "02-10086")).isEmpty();
     assertThat(stack.logged(PairStack.A, "02-10084")).singleElement().asString().contains("reason=standalone");
-    await().atMost(WAIT).until(() -> stack.stats.get(PairStack.A).health().serving());
+    await().atMost(WAIT).until(() -> stack.stat(PairStack.A).health().serving());
   }
 
   @Test
@@ -172,11 +173,11 @@ class ReloadScenariosTest extends PairStackTest {
     stack = new PairStack(dir, PairStack.Setup.pair("true", "yes")).start();
     String primary = stack.primary();
     String backup = stack.other(primary);
-    stack.stats.get(backup).close(); // the backup never becomes ready: protected mode lasts
+    stack.stat(backup).close(); // the backup never becomes ready: protected mode lasts
     stack.restartConfigServer(true);
     await().atMost(WAIT).until(() -> !stack.logged(primary, "02-10086").isEmpty());
     assertThat(stack.info(primary).getReloadMode()).isEqualTo(ReloadMode.PROTECTED);
-    assertThat(stack.stats.get(primary).health().serving()).as("serving while protected").isTrue();
+    assertThat(stack.stat(primary).health().serving()).as("serving while protected").isTrue();
 
     stack.setOption(primary, "config-reload-delay-if-primary", "false");
     await().atMost(WAIT).until(() -> !stack.logged(primary, "02-10085").isEmpty());

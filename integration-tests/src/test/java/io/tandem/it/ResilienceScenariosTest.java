@@ -25,7 +25,7 @@ class ResilienceScenariosTest extends PairStackTest {
   private static final Duration WAIT = PairStack.WAIT;
 
   private boolean serving(String member) {
-    return stack.stats.get(member).health().serving();
+    return stack.stat(member).health().serving();
   }
 
   @Test
@@ -33,7 +33,7 @@ class ResilienceScenariosTest extends PairStackTest {
     stack = new PairStack(dir, PairStack.Setup.pair("true", "yes")).start();
     String primary = stack.primary();
     String backup = stack.other(primary);
-    stack.stats.get(backup).kill();
+    stack.stat(backup).kill();
     stack.restartConfigServer(true);
     await().atMost(WAIT).until(() -> !stack.logged(primary, "02-10086").isEmpty());
     await().atMost(WAIT).until(() -> !stack.logged(primary, "02-10092").isEmpty());
@@ -41,7 +41,7 @@ class ResilienceScenariosTest extends PairStackTest {
     assertThat(stack.info(primary).getReloadMode()).isEqualTo(ReloadMode.PROTECTED);
     assertThat(stack.logged(primary, "02-10094")).as("no switchover asked while the backup is down").isEmpty();
 
-    stack.stats.put(backup, stack.statServer(backup).start());
+    stack.startStatServerNoWait(backup);
     await().atMost(WAIT).until(() -> !stack.logged(primary, "02-10087").isEmpty()
         && stack.logged(primary, "02-10085").size() == 1);
     assertThat(stack.logged(primary, "02-10093")).hasSize(1);
@@ -54,7 +54,7 @@ class ResilienceScenariosTest extends PairStackTest {
     stack = new PairStack(dir, PairStack.Setup.pair("true", "yes")).start();
     String primary = stack.primary();
     String backup = stack.other(primary);
-    stack.management.close();
+    stack.management().close();
     stack.restartConfigServer(true);
     await().atMost(WAIT).until(() -> !stack.logged(primary, "02-10094").isEmpty());
     assertThat(stack.logged(backup, "02-10085")).as("the backup reloaded").hasSize(1);
@@ -65,7 +65,7 @@ class ResilienceScenariosTest extends PairStackTest {
     stack.startManagementLayer();
     await().atMost(WAIT).until(() -> !stack.logged(primary, "02-10087").isEmpty()
         && stack.logged(primary, "02-10085").size() == 1);
-    assertThat(stack.management.logLines("43-30005").stream()
+    assertThat(stack.management().logLines("43-30005").stream()
         .anyMatch(l -> l.contains("application=" + primary) && l.contains("status=SERVICE_UNAVAILABLE")))
         .as("the retried SERVICE_UNAVAILABLE reached the Management Layer once it was back").isTrue();
     stack.awaitModesAcknowledged();
@@ -78,40 +78,40 @@ class ResilienceScenariosTest extends PairStackTest {
     stack = new PairStack(dir, PairStack.Setup.pair("true", "yes")).start();
     String primary = stack.primary();
     String backup = stack.other(primary);
-    long objects = ConfigServiceGrpc.newBlockingStub(stack.config.channel())
+    long objects = ConfigServiceGrpc.newBlockingStub(stack.config().channel())
         .getHistoryInfo(GetHistoryInfoRequest.getDefaultInstance()).getObjects();
     // The backup is frozen so the primary is still protected (its backup not ready) when it crashes.
-    stack.stats.get(backup).pause();
+    stack.stat(backup).pause();
     stack.restartConfigServer(true);
     await().atMost(WAIT).until(() -> !stack.logged(primary, "02-10086").isEmpty());
-    stack.stats.get(primary).kill();
-    stack.stats.get(backup).resume();
+    stack.stat(primary).kill();
+    stack.stat(backup).resume();
     await().atMost(WAIT).until(() -> stack.logged(backup, "02-10085").size() == 1);
     await().atMost(WAIT).until(() -> stack.pair().getMembersList().stream()
         .anyMatch(m -> m.getApplication().equals(backup) && m.getMode() == Mode.PRIMARY && m.getModeAcknowledged()));
     assertThat(stack.pair().getLastSwitchover().getCause()).isEqualTo(SwitchoverCause.FAILOVER);
     assertThat(serving(backup)).isTrue();
-    assertThat(ConfigServiceGrpc.newBlockingStub(stack.config.channel())
+    assertThat(ConfigServiceGrpc.newBlockingStub(stack.config().channel())
         .getHistoryInfo(GetHistoryInfoRequest.getDefaultInstance()).getObjects()).isEqualTo(objects);
   }
 
   @Test
   void s11TheConfigServerIsKilledAndRestartsWithItsJournalNothingIsLostAndSessionsRestore() throws Exception {
     stack = new PairStack(dir, PairStack.Setup.pair("true", "yes")).start();
-    var config = ConfigServiceGrpc.newBlockingStub(stack.config.channel());
+    var config = ConfigServiceGrpc.newBlockingStub(stack.config().channel());
     config.createObject(CreateObjectRequest.newBuilder().setObject(ConfigObject.newBuilder()
         .setType(ObjectType.AGENT).setName("before-crash")).build());
-    stack.config.kill();
+    stack.config().kill();
     stack.startConfigServer(false);
     for (String member : List.of(PairStack.A, PairStack.B)) {
       await().atMost(WAIT).until(() -> !stack.logged(member, "02-10088").isEmpty());
       assertThat(stack.logged(member, "02-10084")).as("%s reloaded", member).isEmpty();
     }
-    ConfigServiceGrpc.newBlockingStub(stack.config.channel()).createObject(CreateObjectRequest.newBuilder()
+    ConfigServiceGrpc.newBlockingStub(stack.config().channel()).createObject(CreateObjectRequest.newBuilder()
         .setObject(ConfigObject.newBuilder().setType(ObjectType.AGENT).setName("after-restart")).build());
     for (String member : List.of(PairStack.A, PairStack.B)) {
       for (String agent : List.of("before-crash", "after-restart")) {
-        await().atMost(WAIT).ignoreExceptions().until(() -> StatServiceGrpc.newBlockingStub(stack.stats.get(member)
+        await().atMost(WAIT).ignoreExceptions().until(() -> StatServiceGrpc.newBlockingStub(stack.stat(member)
             .channel()).getStatistic(GetStatisticRequest.newBuilder().setSpec(StatisticSpec.newBuilder()
                 .setObject(StatObject.newBuilder().setType(ObjectType.AGENT).setName(agent))
                 .setStatistic(StatisticType.CURRENT_AGENT_STATE)).build()) != null);

@@ -6,6 +6,7 @@ import io.grpc.ManagedChannel;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HealthProbe;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.testing.FreePorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.tandem.common.client.FeedPublisher;
-import io.tandem.common.client.StatisticSubscription;
-import io.tandem.common.client.WarmStandbyClient;
+import io.tandem.client.FeedPublisher;
+import io.tandem.client.StatisticSubscription;
+import io.tandem.client.WarmStandbyClient;
 import io.tandem.common.grpc.HostPort;
 import io.tandem.config.v1.AgentGroup;
 import io.tandem.config.v1.ConfigObject;
@@ -31,6 +31,10 @@ import io.tandem.stat.v1.StatServiceGrpc;
 import io.tandem.stat.v1.StatisticSpec;
 import io.tandem.stat.v1.StatisticType;
 import io.tandem.stat.v1.StatisticValue;
+import io.tandem.testing.FreePorts;
+import io.tandem.testing.Launch;
+import io.tandem.testing.Service;
+import io.tandem.testing.StackMember;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -63,7 +67,7 @@ class StatisticsScenariosTest extends PairStackTest {
   }
 
   private long readyOn(String member) {
-    return StatServiceGrpc.newBlockingStub(stack.stats.get(member).channel()).getStatistic(GetStatisticRequest.newBuilder()
+    return StatServiceGrpc.newBlockingStub(stack.stat(member).channel()).getStatistic(GetStatisticRequest.newBuilder()
         .setSpec(StatisticSpec.newBuilder().setObject(GROUP).setStatistic(StatisticType.CURRENT_READY_AGENTS)).build())
         .getCount();
   }
@@ -72,7 +76,7 @@ class StatisticsScenariosTest extends PairStackTest {
   void s9AnAgentAddedToAGroupDuringTheOutageCountsOnBothMembersAfterTheProtectedReload() throws Exception {
     stack = new PairStack(dir, PairStack.Setup.pair("true", "yes")).start();
     String primary = stack.primary();
-    List<String> members = ConfigServiceGrpc.newBlockingStub(stack.config.channel())
+    List<String> members = ConfigServiceGrpc.newBlockingStub(stack.config().channel())
         .getObject(GetObjectRequest.newBuilder().setType(ObjectType.AGENT_GROUP).setName("group0001").build())
         .getAgentGroup().getMembersList();
     try (WarmStandbyClient client = new WarmStandbyClient(HostPort.local(stack.statPorts.get(PairStack.A)),
@@ -83,11 +87,11 @@ class StatisticsScenariosTest extends PairStackTest {
 
       // The outage: the Config Server goes away; meanwhile the configuration changes (an
       // administrator's Config Server instance on the same data, on a port nobody else knows).
-      stack.config.close();
+      stack.config().close();
       int adminPort = FreePorts.next();
-      try (ServiceProcess admin = new ServiceProcess("config-admin", Jars.configServer(), adminPort, dir,
+      try (StackMember admin = stack.stack.start(Launch.of(Service.CONFIG_SERVER, "config-admin", adminPort,
           List.of("--port", "" + adminPort, "--data-dir", dir.resolve("config-data").toString(), "--no-fsync"))
-          .heap("-Xmx768m").startServing()) {
+          .heap("-Xmx768m"))) {
         var config = ConfigServiceGrpc.newBlockingStub(admin.channel());
         config.createObject(CreateObjectRequest.newBuilder().setObject(ConfigObject.newBuilder()
             .setType(ObjectType.AGENT).setName("agent-new")).build());
@@ -102,7 +106,7 @@ class StatisticsScenariosTest extends PairStackTest {
       await().atMost(WAIT).until(() -> !stack.logged(primary, "02-10087").isEmpty()
           && stack.logged(primary, "02-10085").size() == 1);
       assertThat(stack.logged(primary, "02-10086")).hasSize(1);
-      await().atMost(WAIT).until(() -> stack.stats.values().stream().allMatch(s -> s.health().serving()));
+      await().atMost(WAIT).until(() -> stack.stats().stream().allMatch(s -> s.health().serving()));
 
       feed.publish(loginReady("agent-new"));
       await().atMost(WAIT).until(() -> readyOn(PairStack.A) == 3 && readyOn(PairStack.B) == 3);
@@ -163,11 +167,11 @@ class StatisticsScenariosTest extends PairStackTest {
       String primary = stack.primary();
       stack.restartConfigServer(true);
       await().atMost(WAIT).until(() -> stack.logged(primary, "02-10085").size() == 1);
-      await().atMost(WAIT).until(() -> stack.stats.values().stream().allMatch(s -> s.health().serving()));
+      await().atMost(WAIT).until(() -> stack.stats().stream().allMatch(s -> s.health().serving()));
       queueACall.run();
       await().atMost(WAIT).until(() -> streamed.get(streamed.size() - 1).getCount() == 2);
 
-      var reply = ManagementServiceGrpc.newBlockingStub(stack.management.channel())
+      var reply = ManagementServiceGrpc.newBlockingStub(stack.management().channel())
           .switchover(SwitchoverRequest.newBuilder().setApplication(PairStack.A).build());
       assertThat(reply.getResult()).isEqualTo(SwitchoverResult.DONE);
       queueACall.run();

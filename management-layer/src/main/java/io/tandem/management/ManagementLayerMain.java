@@ -1,8 +1,7 @@
 package io.tandem.management;
 
-import io.tandem.common.bootstrap.ServiceRunner;
+import io.tandem.common.bootstrap.ServiceCommand;
 import io.tandem.common.grpc.HostPort;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -10,7 +9,9 @@ import picocli.CommandLine.Option;
 /** {@code java -jar tandem-management-layer-all.jar --port 2030 --config-server HOST:PORT}. */
 @Command(name = "management-layer", mixinStandardHelpOptions = true,
     description = "Tandem Management Layer stand-in: supervision, primary/backup modes, switchover, failover.")
-public final class ManagementLayerMain implements Callable<Integer> {
+public final class ManagementLayerMain implements ServiceCommand {
+  static final String SERVICE = "management-layer";
+
   @Option(names = "--port", defaultValue = "2030", description = "Port to listen on (default ${DEFAULT-VALUE}).")
   int port;
 
@@ -23,11 +24,28 @@ public final class ManagementLayerMain implements Callable<Integer> {
   String app;
 
   @Override
-  public Integer call() {
-    return ServiceRunner.runUntilStopped("management-layer", port, new ManagementLayerModule(new ManagementSettings(configServer, app)));
+  public String service() {
+    return SERVICE;
+  }
+
+  @Override
+  public int port() {
+    return port;
+  }
+
+  @Override
+  public ManagementLayerModule module() {
+    return new ManagementLayerModule(new ManagementSettings(configServer, app));
   }
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new ManagementLayerMain()).execute(args));
+  }
+
+  /** This service in the caller's JVM, with the same flags. */
+  public static final class Launcher extends ServiceCommand.Launcher {
+    public Launcher() {
+      super(ManagementLayerMain::new);
+    }
   }
 }

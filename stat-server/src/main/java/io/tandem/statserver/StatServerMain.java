@@ -1,8 +1,7 @@
 package io.tandem.statserver;
 
-import io.tandem.common.bootstrap.ServiceRunner;
+import io.tandem.common.bootstrap.ServiceCommand;
 import io.tandem.common.grpc.HostPort;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -10,7 +9,9 @@ import picocli.CommandLine.Option;
 /** {@code java -jar tandem-stat-server-all.jar --app StatServer_A --port 2040}. */
 @Command(name = "stat-server", mixinStandardHelpOptions = true,
     description = "Tandem Stat Server: live contact-center statistics, normal and protected configuration reloads.")
-public final class StatServerMain implements Callable<Integer> {
+public final class StatServerMain implements ServiceCommand {
+  static final String SERVICE = "stat-server";
+
   @Option(names = "--app", required = true, description = "Name of this Stat Server's Application object.")
   String app;
 
@@ -26,11 +27,28 @@ public final class StatServerMain implements Callable<Integer> {
   HostPort management;
 
   @Override
-  public Integer call() {
-    return ServiceRunner.runUntilStopped("stat-server", port, new StatServerModule(new StatServerSettings(app, port, configServer, management)));
+  public String service() {
+    return SERVICE;
+  }
+
+  @Override
+  public int port() {
+    return port;
+  }
+
+  @Override
+  public StatServerModule module() {
+    return new StatServerModule(new StatServerSettings(app, port, configServer, management));
   }
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new StatServerMain()).execute(args));
+  }
+
+  /** This service in the caller's JVM, with the same flags. */
+  public static final class Launcher extends ServiceCommand.Launcher {
+    public Launcher() {
+      super(StatServerMain::new);
+    }
   }
 }

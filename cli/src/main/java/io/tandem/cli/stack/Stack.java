@@ -93,13 +93,4 @@ final class Stack {
     String file = pidFile.getFileName().toString();
     return file.substring(0, file.length() - ".pid".length());
   }
-
-  static List<String> tail(Path file, int lines) {
-    try {
-      List<String> all = Files.readAllLines(file);
-      return all.subList(Math.max(0, all.size() - lines), all.size());
-    } catch (IOException e) {
-      return List.of("(no log: " + e.getMessage() + ")");
-    }
-  }
 }

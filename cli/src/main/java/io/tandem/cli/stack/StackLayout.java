@@ -1,8 +1,8 @@
 package io.tandem.cli.stack;
 
+import io.tandem.cli.TandemHome;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,34 +10,21 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Where a local stack lives: the runnable jars under the Tandem checkout ({@code tandem.home}),
+ * Where a local stack lives: the runnable jars under the Tandem checkout ({@link TandemHome}),
  * and each member's log and pid file under {@code .tandem/} in the working directory.
  */
 final class StackLayout {
-  private final Path home;
+  private final TandemHome home;
   private final Path stateDir;
 
-  StackLayout(Path home, Path stateDir) {
+  StackLayout(TandemHome home, Path stateDir) {
     this.home = home;
     this.stateDir = stateDir;
   }
 
-  /** The checkout from {@code -Dtandem.home} (set by {@code bin/tandem}), else from this jar's location. */
+  /** The checkout from {@code -Dtandem.home} (or this jar's location); state under {@code .tandem/} here. */
   static StackLayout fromEnvironment() {
-    String configured = System.getProperty("tandem.home");
-    Path home;
-    if (configured != null) {
-      home = Path.of(configured);
-    } else {
-      try {
-        // cli/target/tandem-cli-VERSION-all.jar -> the checkout
-        Path jar = Path.of(StackLayout.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        home = jar.getParent().getParent().getParent();
-      } catch (URISyntaxException e) {
-        throw new IllegalStateException("cannot locate the Tandem checkout; set -Dtandem.home", e);
-      }
-    }
-    return new StackLayout(home.toAbsolutePath().normalize(), Path.of(".tandem").toAbsolutePath());
+    return new StackLayout(TandemHome.fromEnvironment(), Path.of(".tandem").toAbsolutePath());
   }
 
   Path stateDir() {
@@ -69,15 +56,6 @@ final class StackLayout {
 
   /** The runnable jar of {@code module}, e.g. {@code stat-server/target/tandem-stat-server-*-all.jar}. */
   Path jar(String module) {
-    Path target = home.resolve(module).resolve("target");
-    try (DirectoryStream<Path> dir = Files.newDirectoryStream(target, "tandem-" + module + "-*-all.jar")) {
-      for (Path jar : dir) {
-        return jar;
-      }
-    } catch (IOException e) {
-      // reported below
-    }
-    throw new IllegalStateException("no runnable jar of " + module + " under " + target
-        + "; build it with ./mvnw -B -DskipTests package");
+    return home.jar(module);
   }
 }

@@ -1,11 +1,7 @@
 package io.tandem.cli.stack;
 
-import io.grpc.ManagedChannel;
 import io.tandem.cli.Directories;
-import io.tandem.common.grpc.Channels;
-import io.tandem.common.grpc.HealthProbe;
-import io.tandem.common.grpc.HostPort;
-import java.io.File;
+import io.tandem.common.process.ServiceProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,26 +73,29 @@ public final class UpCommand implements Callable<Integer> {
                 "--port", String.valueOf(statBPort), "--config-server", config, "--management", management))));
 
     List<StackMember> started = new ArrayList<>();
-    List<Process> processes = new ArrayList<>();
+    List<ServiceProcess> processes = new ArrayList<>();
     for (List<StackMember> wave : waves) {
-      List<Process> waveProcesses = new ArrayList<>();
+      List<ServiceProcess> waveProcesses = new ArrayList<>();
       for (StackMember member : wave) {
-        Process process = launch(layout, member);
+        ServiceProcess process = launch(layout, member);
         started.add(member);
         processes.add(process);
         waveProcesses.add(process);
       }
-      for (int i = 0; i < wave.size(); i++) {
-        String failure = awaitServing(wave.get(i), waveProcesses.get(i), Duration.ofSeconds(timeoutSeconds));
-        if (failure != null) {
-          System.err.println("tandem: " + wave.get(i).name() + " did not start: " + failure);
-          System.err.println("--- last lines of " + layout.log(wave.get(i).name()));
-          Stack.tail(layout.log(wave.get(i).name()), 20).forEach(System.err::println);
+      for (ServiceProcess process : waveProcesses) {
+        try {
+          process.awaitServing(Duration.ofSeconds(timeoutSeconds));
+        } catch (IllegalStateException failure) {
+          System.err.println("tandem: " + process.name() + " did not start: " + failure.getMessage());
+          System.err.println("--- last lines of " + process.log());
+          process.logTail(20).forEach(System.err::println);
+          processes.forEach(ServiceProcess::detach);
           new Stack(layout).stopAll(Duration.ofSeconds(10), line -> { });
           return 1;
         }
       }
     }
+    processes.forEach(ServiceProcess::detach);
     System.out.printf("%-17s %-16s %-8s %s%n", "SERVICE", "LISTENS ON", "PID", "LOG");
     for (int i = 0; i < started.size(); i++) {
       StackMember member = started.get(i);
@@ -107,43 +106,12 @@ public final class UpCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static Process launch(StackLayout layout, StackMember member) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
+  private static ServiceProcess launch(StackLayout layout, StackMember member) throws IOException {
     String opts = System.getenv().getOrDefault("TANDEM_JAVA_OPTS", DEFAULT_JAVA_OPTS);
-    Arrays.stream(opts.trim().split("\\s+")).filter(s -> !s.isEmpty()).forEach(command::add);
-    command.add("-jar");
-    command.add(layout.jar(member.module()).toString());
-    command.addAll(member.args());
-    Path log = layout.log(member.name());
-    Process process = new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-        .start();
+    List<String> jvmOptions = Arrays.stream(opts.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
+    ServiceProcess process = new ServiceProcess(member.name(), layout.jar(member.module()), member.port(), jvmOptions,
+        member.args(), layout.log(member.name())).start();
     Files.writeString(layout.pidFile(member.name()), process.pid() + System.lineSeparator());
     return process;
-  }
-
-  /** Null once SERVING; otherwise why not. */
-  private static String awaitServing(StackMember member, Process process, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    ManagedChannel channel = Channels.open(HostPort.local(member.port()));
-    try {
-      HealthProbe.Result last = null;
-      while (System.nanoTime() < deadline) {
-        if (!process.isAlive()) {
-          return "process exited with code " + process.exitValue();
-        }
-        last = HealthProbe.check(channel, "", Duration.ofMillis(500));
-        if (last.serving()) {
-          return null;
-        }
-        Thread.sleep(100);
-      }
-      return "not SERVING after " + timeout.toSeconds() + " s (last: " + (last == null ? "-" : last.describe()) + ")";
-    } finally {
-      Channels.close(channel, Duration.ofSeconds(1));
-    }
   }
 }

@@ -1,6 +1,6 @@
 package io.tandem.cli.stat;
 
-import io.tandem.common.client.WarmStandbyClient;
+import io.tandem.client.WarmStandbyClient;
 import io.tandem.common.grpc.HostPort;
 import java.util.List;
 import picocli.CommandLine.Option;

@@ -2,8 +2,8 @@ package io.tandem.cli.stat;
 
 import io.tandem.cli.Endpoint;
 import io.tandem.cli.config.ConfigServerOption;
-import io.tandem.common.client.FeedPublisher;
-import io.tandem.common.client.WarmStandbyClient;
+import io.tandem.client.FeedPublisher;
+import io.tandem.client.WarmStandbyClient;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.stat.v1.CenterEvent;
 import io.tandem.stat.v1.EventBatch;

@@ -1,8 +1,8 @@
 package io.tandem.cli.stat;
 
 import io.grpc.Status;
-import io.tandem.common.client.StatisticSubscription;
-import io.tandem.common.client.WarmStandbyClient;
+import io.tandem.client.StatisticSubscription;
+import io.tandem.client.WarmStandbyClient;
 import io.tandem.stat.v1.GetStatisticRequest;
 import io.tandem.stat.v1.Notification;
 import io.tandem.stat.v1.NotificationMode;

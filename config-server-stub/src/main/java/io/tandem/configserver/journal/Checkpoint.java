@@ -1,6 +1,6 @@
 package io.tandem.configserver.journal;
 
-import io.tandem.config.v1.JournalCheckpoint;
+import io.tandem.configserver.journal.format.JournalCheckpoint;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

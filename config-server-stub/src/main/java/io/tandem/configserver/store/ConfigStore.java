@@ -14,7 +14,7 @@ import io.tandem.config.v1.Application;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ChangeKind;
 import io.tandem.config.v1.ConfigObject;
-import io.tandem.config.v1.JournalCheckpoint;
+import io.tandem.configserver.journal.format.JournalCheckpoint;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.config.v1.OptionSection;
 import io.tandem.configserver.ConfigServerSettings;

@@ -7,21 +7,12 @@ import static org.awaitility.Awaitility.await;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import io.tandem.common.bootstrap.RunningService;
-import io.tandem.common.bootstrap.ServiceRunner;
-import io.tandem.common.grpc.Channels;
-import io.tandem.common.grpc.HostPort;
-import io.tandem.config.v1.Application;
+import io.tandem.common.config.Applications;
 import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ApplyObjectsRequest;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ConfigServiceGrpc;
 import io.tandem.config.v1.ObjectType;
-import io.tandem.config.v1.OptionSection;
-import io.tandem.configserver.ConfigServerModule;
-import io.tandem.configserver.ConfigServerSettings;
-import io.tandem.management.ManagementLayerModule;
-import io.tandem.management.ManagementSettings;
 import io.tandem.management.v1.AppStatus;
 import io.tandem.management.v1.GetPairsRequest;
 import io.tandem.management.v1.ManagementServiceGrpc;
@@ -42,53 +33,51 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.tandem.testing.FreePorts;
+import io.tandem.testing.Launch;
+import io.tandem.testing.MiniStack;
+import io.tandem.testing.Service;
 
 /** The Management Layer over real gRPC, following a real Config Server, with scripted applications. */
 class ManagementLayerTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
 
   @TempDir
-  Path dataDir;
+  Path dir;
 
-  private RunningService configServer;
-  private RunningService managementLayer;
+  private MiniStack stack;
   private ManagedChannel configChannel;
   private ManagedChannel channel;
   private ManagementServiceGrpc.ManagementServiceBlockingStub management;
   private final List<FakeApplication> apps = new ArrayList<>();
 
   private static ConfigObject app(String name, ApplicationType type, String backup) {
-    return ConfigObject.newBuilder().setType(ObjectType.APPLICATION).setName(name)
-        .setApplication(Application.newBuilder().setAppType(type).setHost("localhost").setBackup(backup)).build();
+    return Applications.of(name, type).backup(backup).build();
   }
 
   @BeforeEach
   void start() throws Exception {
-    configServer = ServiceRunner.start("config-server", 0,
-        new ConfigServerModule(new ConfigServerSettings(dataDir, null, false, "confserv", false)));
-    configChannel = Channels.open(HostPort.local(configServer.port()));
+    stack = new MiniStack(dir, MiniStack.Mode.IN_JVM);
+    int configPort = FreePorts.next();
+    configChannel = stack.start(Launch.of(Service.CONFIG_SERVER, "config-server", configPort, List.of(
+        "--port", "" + configPort, "--data-dir", dir.resolve("config-data").toString(), "--no-fsync"))).channel();
     ConfigServiceGrpc.newBlockingStub(configChannel).applyObjects(ApplyObjectsRequest.newBuilder()
-        .addObjects(app("MgmtLayer", ApplicationType.MANAGEMENT_LAYER, "").toBuilder()
-            .setApplication(app("MgmtLayer", ApplicationType.MANAGEMENT_LAYER, "").getApplication().toBuilder()
-                .putOptions("management", OptionSection.newBuilder()
-                    .putValues("disconnect-switchover-timeout", "700ms")
-                    .putValues("switchover-timeout", "2s").build())))
+        .addObjects(Applications.of("MgmtLayer", ApplicationType.MANAGEMENT_LAYER)
+            .option("management", "disconnect-switchover-timeout", "700ms")
+            .option("management", "switchover-timeout", "2s").build())
         .addObjects(app("A", ApplicationType.STAT_SERVER, "B"))
         .addObjects(app("B", ApplicationType.STAT_SERVER, ""))
         .build());
-    managementLayer = ServiceRunner.start("management-layer", 0, new ManagementLayerModule(
-        new ManagementSettings(HostPort.local(configServer.port()), "MgmtLayer")));
-    channel = Channels.open(HostPort.local(managementLayer.port()));
+    int port = FreePorts.next();
+    channel = stack.start(Launch.of(Service.MANAGEMENT_LAYER, "management-layer", port, List.of(
+        "--port", "" + port, "--config-server", "localhost:" + configPort))).channel();
     management = ManagementServiceGrpc.newBlockingStub(channel);
     await().atMost(WAIT).until(() -> pair("A") != null);
   }
 
   @AfterEach
-  void stop() {
-    managementLayer.close();
-    configServer.close();
-    Channels.close(channel, Duration.ofSeconds(1));
-    Channels.close(configChannel, Duration.ofSeconds(1));
+  void stop() throws Exception {
+    stack.close();
   }
 
   private FakeApplication connect(String name) {

@@ -1,0 +1,132 @@
+package io.tandem.bench;
+
+import io.tandem.cli.Directories;
+import io.tandem.cli.config.ConfigLoader;
+import io.tandem.cli.config.ContactCenterGenerator;
+import io.tandem.common.config.Applications;
+import io.tandem.common.grpc.HostPort;
+import io.tandem.config.v1.ApplicationType;
+import io.tandem.config.v1.ConfigObject;
+import io.tandem.config.v1.ConfigServiceGrpc;
+import io.tandem.testing.FreePorts;
+import io.tandem.testing.Launch;
+import io.tandem.testing.MiniStack;
+import io.tandem.testing.Service;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The services a benchmark needs inside its own JVM, over loopback Netty: a Config Server (with a
+ * generated contact center), and as asked a Management Layer and one or two Stat Servers.
+ */
+final class BenchStack implements AutoCloseable {
+  static final String CONFIG_SERVER = "config-server";
+  static final String MANAGEMENT = "management-layer";
+
+  private final Path dir;
+  private final MiniStack stack;
+  final Map<String, HostPort> statServers = new LinkedHashMap<>();
+  private HostPort configServer;
+  private HostPort management;
+
+  private BenchStack(Path dir) {
+    this.dir = dir;
+    this.stack = new MiniStack(dir, MiniStack.Mode.IN_JVM);
+  }
+
+  /**
+   * A Config Server, a Management Layer and {@code statServers} (0, 1 standalone, or 2 as a pair)
+   * Stat Servers, every one serving, with {@code applications} and a generated contact center.
+   */
+  static BenchStack start(int statServers, List<ConfigObject> applications, int agents, int groups, int queues)
+      throws Exception {
+    BenchStack stack = new BenchStack(Files.createTempDirectory("tandem-bench"));
+    try {
+      stack.startAll(statServers, applications, agents, groups, queues);
+      return stack;
+    } catch (Exception e) {
+      stack.close();
+      throw e;
+    }
+  }
+
+  /** A Config Server, a Management Layer and a standalone Stat Server ({@code pair}: two, as a pair). */
+  static BenchStack start(boolean pair, int agents, int groups, int queues) throws Exception {
+    return start(pair ? 2 : 1, List.of(), agents, groups, queues);
+  }
+
+  /** A Config Server only, empty. */
+  static BenchStack configServerOnly() throws Exception {
+    BenchStack stack = new BenchStack(Files.createTempDirectory("tandem-bench"));
+    try {
+      stack.startConfigServer();
+      return stack;
+    } catch (Exception e) {
+      stack.close();
+      throw e;
+    }
+  }
+
+  private void startConfigServer() throws Exception {
+    int port = FreePorts.next();
+    stack.start(Launch.of(Service.CONFIG_SERVER, CONFIG_SERVER, port, List.of("--port", "" + port,
+        "--data-dir", dir.resolve("config-data").toString(), "--no-fsync")));
+    configServer = HostPort.local(port);
+  }
+
+  private void startAll(int statCount, List<ConfigObject> applications, int agents, int groups, int queues)
+      throws Exception {
+    startConfigServer();
+    List<String> names = statCount == 0 ? List.of() : statCount == 1 ? List.of("Bench_A") : List.of("Bench_A", "Bench_B");
+    names.forEach(name -> statServers.put(name, HostPort.local(FreePorts.next())));
+    List<ConfigObject> objects = new ArrayList<>(applications);
+    objects.add(Applications.of("MgmtLayer", ApplicationType.MANAGEMENT_LAYER)
+        .option("management", "flapping-threshold", "1000").build());
+    for (String name : names) {
+      Applications app = Applications.of(name, ApplicationType.STAT_SERVER).port(statServers.get(name).port());
+      if (name.equals("Bench_A") && statCount == 2) {
+        app.backup("Bench_B");
+      }
+      objects.add(app.build());
+    }
+    objects.addAll(ContactCenterGenerator.generate(agents, groups, queues));
+    ConfigLoader.apply(ConfigServiceGrpc.newBlockingStub(stack.member(CONFIG_SERVER).channel())
+        .withDeadlineAfter(5, TimeUnit.MINUTES), objects);
+    int managementPort = FreePorts.next();
+    stack.start(Launch.of(Service.MANAGEMENT_LAYER, MANAGEMENT, managementPort, List.of("--port", "" + managementPort,
+        "--config-server", configServer.toString())));
+    management = HostPort.local(managementPort);
+    for (Map.Entry<String, HostPort> entry : statServers.entrySet()) {
+      stack.start(Launch.of(Service.STAT_SERVER, entry.getKey(), entry.getValue().port(), List.of(
+          "--app", entry.getKey(), "--port", "" + entry.getValue().port(),
+          "--config-server", configServer.toString(), "--management", management.toString())));
+    }
+  }
+
+  HostPort configServer() {
+    return configServer;
+  }
+
+  HostPort management() {
+    return management;
+  }
+
+  /** A channel to the Config Server, closed with the stack. */
+  io.grpc.ManagedChannel configChannel() {
+    return stack.member(CONFIG_SERVER).channel();
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      stack.close();
+    } finally {
+      Directories.deleteRecursively(dir);
+    }
+  }
+}

@@ -1,0 +1,200 @@
+package io.tandem.bench;
+
+import io.grpc.ManagedChannel;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
+import io.tandem.cli.config.ContactCenterGenerator;
+import io.tandem.cli.stat.ContactCenterSimulation;
+import io.tandem.common.grpc.Channels;
+import io.tandem.config.v1.ObjectType;
+import io.tandem.stat.v1.CenterEvent;
+import io.tandem.stat.v1.EventBatch;
+import io.tandem.stat.v1.FeedSummary;
+import io.tandem.stat.v1.Notification;
+import io.tandem.stat.v1.NotificationMode;
+import io.tandem.stat.v1.OpenStatisticRequest;
+import io.tandem.stat.v1.StatObject;
+import io.tandem.stat.v1.StatServiceGrpc;
+import io.tandem.stat.v1.StatisticType;
+import io.tandem.stat.v1.StatisticValue;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tandem bench feed}: events into one Stat Server that has many statistics open. */
+@Command(name = "feed", mixinStandardHelpOptions = true,
+    description = {"A Stat Server (with Config Server and Management Layer) in this JVM with OPEN statistics open",
+        "(agent states, group ready agents, totals and averages in every notification mode, waiting calls);",
+        "EVENTS simulated contact-center events are fed as fast as it takes them. Measures events applied per second.",
+        "Last line: feed: events_per_s=N open_stats=N"})
+final class FeedBench implements Callable<Integer> {
+  @Option(names = "--events", defaultValue = "2000000", description = "Events to feed (default ${DEFAULT-VALUE}).")
+  int events;
+
+  @Option(names = "--open", defaultValue = "10000", description = "Statistics to keep open (default ${DEFAULT-VALUE}).")
+  int open;
+
+  @Option(names = "--agents", defaultValue = "10000", description = "Agents in the configuration (default ${DEFAULT-VALUE}).")
+  int agents;
+
+  @Option(names = "--batch", defaultValue = "1000", description = "Events per Feed message (default ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Override
+  public Integer call() throws Exception {
+    int groups = Math.max(1, agents / 100);
+    int queues = 10;
+    List<EventBatch> batches = simulate(groups, queues);
+    try (BenchStack stack = BenchStack.start(false, agents, groups, queues)) {
+      ManagedChannel channel = Channels.openForNonBlockingCallbacks(stack.statServers.get("Bench_A"));
+      try {
+        AtomicLong values = new AtomicLong();
+        int opened = openStatistics(channel, groups, queues, values);
+        System.out.printf("%d statistics open; feeding %d events in %d batches%n", opened, events, batches.size());
+        long start = System.nanoTime();
+        FeedSummary summary = feed(channel, batches).get(10, TimeUnit.MINUTES);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double perSecond = summary.getAccepted() / seconds;
+        System.out.printf("applied %d events (%d for unknown objects, %d ignored) in %.2f s; %d statistic values sent%n",
+            summary.getAccepted(), summary.getUnknownObject(), summary.getIgnored(), seconds, values.get());
+        System.out.printf("feed: events_per_s=%.0f open_stats=%d%n", perSecond, opened);
+        return 0;
+      } finally {
+        Channels.close(channel, Duration.ofSeconds(2));
+      }
+    }
+  }
+
+  /** Events of a busy contact center, generated up front so generating them is not measured. */
+  private List<EventBatch> simulate(int groups, int queues) {
+    List<String> agentNames = new ArrayList<>();
+    for (int a = 1; a <= agents; a++) {
+      agentNames.add(ContactCenterGenerator.agentName(a));
+    }
+    List<String> queueNames = new ArrayList<>();
+    for (int q = 1; q <= queues; q++) {
+      queueNames.add(ContactCenterGenerator.queueName(q));
+    }
+    ContactCenterSimulation simulation = new ContactCenterSimulation(agentNames, queueNames, 200_000, new Random(7));
+    List<EventBatch> batches = new ArrayList<>();
+    EventBatch.Builder batch = EventBatch.newBuilder();
+    long now = System.currentTimeMillis();
+    int produced = 0;
+    while (produced < events) {
+      for (CenterEvent event : simulation.step(now)) {
+        batch.addEvents(event);
+        produced++;
+        if (batch.getEventsCount() == batchSize || produced == events) {
+          batches.add(batch.build());
+          batch = EventBatch.newBuilder();
+        }
+        if (produced == events) {
+          break;
+        }
+      }
+      now += 10;
+    }
+    return batches;
+  }
+
+  private int openStatistics(ManagedChannel channel, int groups, int queues, AtomicLong values) throws Exception {
+    List<OpenStatisticRequest> requests = new ArrayList<>();
+    StatisticType[] groupStats = {StatisticType.CURRENT_READY_AGENTS, StatisticType.TOTAL_CALLS_ANSWERED,
+        StatisticType.AVERAGE_HANDLE_TIME};
+    NotificationMode[] modes = {NotificationMode.IMMEDIATE, NotificationMode.PERIODICAL, NotificationMode.RESET};
+    for (int q = 1; q <= queues && requests.size() < open; q++) {
+      for (int i = 0; i < 10; i++) {
+        requests.add(request(ObjectType.QUEUE, ContactCenterGenerator.queueName(q), StatisticType.CURRENT_WAITING_CALLS,
+            NotificationMode.IMMEDIATE));
+      }
+    }
+    for (int g = 1; g <= groups && requests.size() < open; g++) {
+      for (StatisticType type : groupStats) {
+        for (NotificationMode mode : modes) {
+          requests.add(request(ObjectType.AGENT_GROUP, ContactCenterGenerator.groupName(g), type, mode));
+        }
+      }
+    }
+    for (int a = 1; requests.size() < open; a = a % agents + 1) {
+      requests.add(request(ObjectType.AGENT, ContactCenterGenerator.agentName(a), StatisticType.CURRENT_AGENT_STATE,
+          NotificationMode.IMMEDIATE));
+    }
+    List<CompletableFuture<Void>> firstValues = new ArrayList<>();
+    StatServiceGrpc.StatServiceStub stub = StatServiceGrpc.newStub(channel);
+    for (OpenStatisticRequest request : requests.subList(0, Math.min(open, requests.size()))) {
+      CompletableFuture<Void> first = new CompletableFuture<>();
+      firstValues.add(first);
+      stub.openStatistic(request, new StreamObserver<>() {
+        @Override
+        public void onNext(StatisticValue value) {
+          values.incrementAndGet();
+          first.complete(null);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          first.completeExceptionally(t);
+        }
+
+        @Override
+        public void onCompleted() {
+        }
+      });
+    }
+    CompletableFuture.allOf(firstValues.toArray(CompletableFuture[]::new)).get(2, TimeUnit.MINUTES);
+    return firstValues.size();
+  }
+
+  private static OpenStatisticRequest request(ObjectType type, String name, StatisticType statistic, NotificationMode mode) {
+    Notification.Builder notification = Notification.newBuilder().setMode(mode);
+    if (mode != NotificationMode.IMMEDIATE) {
+      notification.setPeriodSeconds(1);
+    }
+    return OpenStatisticRequest.newBuilder().setObject(StatObject.newBuilder().setType(type).setName(name))
+        .setStatistic(statistic).setNotification(notification).build();
+  }
+
+  /** Sends every batch as fast as flow control allows; completes with the server's summary. */
+  private static CompletableFuture<FeedSummary> feed(ManagedChannel channel, List<EventBatch> batches) {
+    CompletableFuture<FeedSummary> summary = new CompletableFuture<>();
+    StatServiceGrpc.newStub(channel).feed(new ClientResponseObserver<EventBatch, FeedSummary>() {
+      private int next;
+
+      @Override
+      public void beforeStart(ClientCallStreamObserver<EventBatch> requests) {
+        requests.setOnReadyHandler(() -> {
+          while (requests.isReady() && next < batches.size()) {
+            requests.onNext(batches.get(next++));
+          }
+          if (next == batches.size()) {
+            next++;
+            requests.onCompleted();
+          }
+        });
+      }
+
+      @Override
+      public void onNext(FeedSummary value) {
+        summary.complete(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        summary.completeExceptionally(t);
+      }
+
+      @Override
+      public void onCompleted() {
+      }
+    });
+    return summary;
+  }
+}

@@ -1,0 +1,157 @@
+package io.tandem.client;
+
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.tandem.common.retry.Backoff;
+import io.tandem.stat.v1.CloseStatisticRequest;
+import io.tandem.stat.v1.OpenStatisticRequest;
+import io.tandem.stat.v1.StatServiceGrpc;
+import io.tandem.stat.v1.StatisticValue;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An open statistic that follows the pair: when its stream breaks (the member reloads, stops,
+ * or is switched to a mode where it does not serve) it is opened again on the member that
+ * serves, and values keep coming. It ends only when the statistic is closed (by the caller, or
+ * because its object was deleted) or refused (unknown object, wrong statistic).
+ *
+ * <p>A re-opened statistic is a new statistic on the other member: totals and averages count
+ * from the re-opening (each member keeps its own).
+ */
+public final class StatisticSubscription implements AutoCloseable {
+  /** Called on transport threads, one call at a time per subscription: must not block. */
+  public interface Listener {
+    void onValue(StatisticValue value);
+
+    /** The statistic ended for good: {@code reason} (e.g. its object was deleted). */
+    void onClosed(String reason);
+
+    /** Refused: the request itself is wrong (NOT_FOUND, INVALID_ARGUMENT). */
+    void onFailed(Status status);
+  }
+
+  private final WarmStandbyClient client;
+  private final OpenStatisticRequest request;
+  private final Listener listener;
+  private final Backoff backoff = new Backoff(Backoff.Policy.RECONNECT);
+  private final AtomicLong reopens = new AtomicLong();
+  private Context.CancellableContext call;
+  private PairMember member;
+  private String statisticId = "";
+  private boolean closed;
+  private boolean openedWithoutValue;
+
+  StatisticSubscription(WarmStandbyClient client, OpenStatisticRequest request, Listener listener) {
+    this.client = client;
+    this.request = request;
+    this.listener = listener;
+  }
+
+  /** How many times the statistic was opened again after its stream broke. */
+  public long reopens() {
+    return reopens.get();
+  }
+
+  synchronized void open() {
+    if (closed) {
+      return;
+    }
+    List<PairMember> candidates = client.candidates();
+    PairMember target = candidates.get(0);
+    member = target;
+    statisticId = "";
+    Context.CancellableContext context = Context.current().withCancellation();
+    call = context;
+    context.run(() -> StatServiceGrpc.newStub(target.channel).openStatistic(request, new StreamObserver<>() {
+      private String closedReason;
+
+      @Override
+      public void onNext(StatisticValue value) {
+        synchronized (StatisticSubscription.this) {
+          if (closed || call != context) {
+            return;
+          }
+          statisticId = value.getStatisticId();
+          openedWithoutValue = false;
+          backoff.reset();
+        }
+        if (!value.getClosedReason().isEmpty()) {
+          closedReason = value.getClosedReason();
+        }
+        listener.onValue(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        Status status = Status.fromThrowable(t);
+        synchronized (StatisticSubscription.this) {
+          if (closed || call != context) {
+            return;
+          }
+          if (WarmStandbyClient.worthAnotherMember(status)) {
+            if (status.getCode() == Status.Code.UNAVAILABLE) {
+              target.markNotServing();
+            }
+            reopenLater();
+            return;
+          }
+          closed = true;
+        }
+        listener.onFailed(status);
+      }
+
+      @Override
+      public void onCompleted() {
+        synchronized (StatisticSubscription.this) {
+          if (closed || call != context) {
+            return;
+          }
+          if (closedReason == null) {
+            reopenLater();
+            return;
+          }
+          closed = true;
+        }
+        listener.onClosed(closedReason);
+      }
+    }));
+  }
+
+  /** The first re-open is immediate (the other member likely serves); more in a row back off. */
+  private void reopenLater() {
+    reopens.incrementAndGet();
+    long delay = openedWithoutValue ? backoff.nextDelay().toMillis() : 0;
+    openedWithoutValue = true;
+    client.scheduler().schedule(this::open, delay, TimeUnit.MILLISECONDS);
+  }
+
+  /** Closes the statistic on the member that has it and ends the stream. */
+  @Override
+  public void close() {
+    PairMember current;
+    String id;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      current = member;
+      id = statisticId;
+      if (call != null) {
+        call.cancel(null);
+      }
+    }
+    if (current != null && !id.isEmpty()) {
+      try {
+        StatServiceGrpc.newBlockingStub(current.channel).withDeadlineAfter(1, TimeUnit.SECONDS)
+            .closeStatistic(CloseStatisticRequest.newBuilder().setStatisticId(id).build());
+      } catch (StatusRuntimeException e) {
+        // The member already forgot it (the stream ended when the call was cancelled).
+      }
+    }
+  }
+}

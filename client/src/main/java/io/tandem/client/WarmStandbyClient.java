@@ -1,0 +1,175 @@
+package io.tandem.client;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.tandem.common.concurrent.DaemonThreadFactory;
+import io.tandem.common.grpc.HostPort;
+import io.tandem.stat.v1.GetStatisticRequest;
+import io.tandem.stat.v1.OpenStatisticRequest;
+import io.tandem.stat.v1.StatServiceGrpc;
+import io.tandem.stat.v1.StatisticValue;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * A routing client's view of a Stat Server pair: calls go to the member that serves (the
+ * primary preferred); {@code UNAVAILABLE} or a broken stream moves the call to the other member
+ * inside the caller's deadline; open statistics are re-opened on the member that serves; the
+ * event feed goes to both members. Its promise: a client sees no failed call while the pair
+ * reloads in protected mode or switches over. Thread-safe.
+ *
+ * <p>Its channels run callbacks on the transport's event loop: futures complete and
+ * subscription listeners are called there, so what runs on them must not block.
+ */
+public final class WarmStandbyClient implements AutoCloseable {
+  /** One attempt on one member never takes longer than this, so a hung member cannot eat the deadline. */
+  static final Duration ATTEMPT = Duration.ofMillis(500);
+  /** Pause after every member refused a call, growing to at most {@link #MAX_PAUSE}. */
+  private static final long FIRST_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  private static final long MAX_PAUSE = TimeUnit.MILLISECONDS.toNanos(50);
+
+  private final List<PairMember> members;
+  private final ScheduledExecutorService scheduler =
+      Executors.newScheduledThreadPool(2, new DaemonThreadFactory("warm-standby"));
+
+  public WarmStandbyClient(HostPort first, HostPort second) {
+    this.members = List.of(new PairMember(first, scheduler), new PairMember(second, scheduler));
+    members.forEach(PairMember::start);
+  }
+
+  /**
+   * The current value of a statistic (by object and type), from whichever member serves.
+   *
+   * @throws StatusRuntimeException NOT_FOUND / INVALID_ARGUMENT at once; UNAVAILABLE or
+   *     DEADLINE_EXCEEDED only when no member answered within {@code deadline}
+   */
+  public StatisticValue getStatistic(GetStatisticRequest request, Duration deadline) {
+    try {
+      return getStatisticAsync(request, deadline).join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof StatusRuntimeException sre ? sre : e;
+    }
+  }
+
+  /**
+   * {@link #getStatistic} without blocking: the future completes on a transport thread (keep
+   * what runs on it short), exceptionally with a {@link StatusRuntimeException}.
+   */
+  public CompletableFuture<StatisticValue> getStatisticAsync(GetStatisticRequest request, Duration deadline) {
+    GetAttempts attempts = new GetAttempts(request, System.nanoTime() + deadline.toNanos());
+    attempts.next();
+    return attempts.result;
+  }
+
+  /** One GetStatistic: members tried in order, rounds repeated with a growing pause, until the deadline. */
+  private final class GetAttempts {
+    final CompletableFuture<StatisticValue> result = new CompletableFuture<>();
+    private final GetStatisticRequest request;
+    private final long end;
+    private List<PairMember> round = candidates();
+    private int index;
+    private long pause = FIRST_PAUSE_NANOS;
+    private StatusRuntimeException last;
+
+    GetAttempts(GetStatisticRequest request, long end) {
+      this.request = request;
+      this.end = end;
+    }
+
+    void next() {
+      long remaining = end - System.nanoTime();
+      if (remaining <= 0) {
+        result.completeExceptionally(last != null ? last
+            : Status.DEADLINE_EXCEEDED.withDescription("no member answered").asRuntimeException());
+        return;
+      }
+      if (index == round.size()) {
+        round = candidates();
+        index = 0;
+        long wait = Math.min(pause, remaining);
+        pause = Math.min(pause * 2, MAX_PAUSE);
+        scheduler.schedule(this::next, wait, TimeUnit.NANOSECONDS);
+        return;
+      }
+      PairMember member = round.get(index++);
+      StatServiceGrpc.newStub(member.channel)
+          .withDeadlineAfter(Math.min(remaining, ATTEMPT.toNanos()), TimeUnit.NANOSECONDS)
+          .getStatistic(request, new StreamObserver<>() {
+            private StatisticValue value;
+
+            @Override
+            public void onNext(StatisticValue v) {
+              value = v;
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              Status status = Status.fromThrowable(t);
+              StatusRuntimeException error = status.asRuntimeException();
+              if (!worthAnotherMember(status)) {
+                result.completeExceptionally(error);
+                return;
+              }
+              if (status.getCode() == Status.Code.UNAVAILABLE) {
+                member.markNotServing();
+              }
+              last = error;
+              next();
+            }
+
+            @Override
+            public void onCompleted() {
+              result.complete(value);
+            }
+          });
+    }
+  }
+
+  /** Opens a statistic on the member that serves; it follows the pair from then on. */
+  public StatisticSubscription openStatistic(OpenStatisticRequest request, StatisticSubscription.Listener listener) {
+    StatisticSubscription subscription = new StatisticSubscription(this, request, listener);
+    subscription.open();
+    return subscription;
+  }
+
+  /** A stream of contact-center events to both members. */
+  public FeedPublisher feed() {
+    return new FeedPublisher(members, scheduler);
+  }
+
+  /** Members to try, best first: serving primary, other serving, then the rest. */
+  List<PairMember> candidates() {
+    List<PairMember> ordered = new ArrayList<>(members);
+    ordered.sort((a, b) -> Integer.compare(rank(a), rank(b)));
+    return ordered;
+  }
+
+  private static int rank(PairMember m) {
+    return m.serving() ? (m.primary() ? 0 : 1) : 2;
+  }
+
+  ScheduledExecutorService scheduler() {
+    return scheduler;
+  }
+
+  /** Failures that another member (or the same one a moment later) may not have. */
+  static boolean worthAnotherMember(Status status) {
+    return switch (status.getCode()) {
+      case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, ABORTED -> true;
+      default -> false;
+    };
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    members.forEach(PairMember::close);
+  }
+}

@@ -1,0 +1,201 @@
+package io.tandem.common.process;
+
+import io.grpc.ManagedChannel;
+import io.tandem.common.grpc.Channels;
+import io.tandem.common.grpc.HealthProbe;
+import io.tandem.common.grpc.HostPort;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Tandem service running as its own process from its runnable jar, logging to a file, whose
+ * readiness is its {@code grpc.health.v1} status. {@code tandem up} starts the stack with it, and
+ * tests start real processes with it.
+ */
+public final class ServiceProcess implements AutoCloseable {
+  private static final Duration POLL = Duration.ofMillis(100);
+  private static final Duration PROBE_DEADLINE = Duration.ofMillis(500);
+
+  private final String name;
+  private final Path jar;
+  private final int port;
+  private final List<String> jvmOptions;
+  private final List<String> args;
+  private final Path log;
+  private Process process;
+  private ManagedChannel channel;
+
+  /**
+   * @param name for messages and the log file's name
+   * @param port the port the service's flags make it listen on (health is probed there)
+   * @param jvmOptions JVM flags before {@code -jar} (heap, collector)
+   * @param log the file its output is appended to
+   */
+  public ServiceProcess(String name, Path jar, int port, List<String> jvmOptions, List<String> args, Path log) {
+    this.name = name;
+    this.jar = jar;
+    this.port = port;
+    this.jvmOptions = List.copyOf(jvmOptions);
+    this.args = List.copyOf(args);
+    this.log = log;
+  }
+
+  /** Starts the process (appending to its log); returns at once. */
+  public ServiceProcess start() throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(jvmOptions);
+    command.add("-jar");
+    command.add(jar.toString());
+    command.addAll(args);
+    process = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+        .start();
+    return this;
+  }
+
+  /**
+   * Waits until the health check answers {@code SERVING}.
+   *
+   * @throws IllegalStateException when the process exits first (naming its exit code and the end of
+   *     its log) or is not serving within {@code timeout} (naming the last probe's answer)
+   */
+  public ServiceProcess awaitServing(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    HealthProbe.Result last = null;
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(name + " exited with code " + process.exitValue() + "; its log ends with:\n"
+            + String.join("\n", logTail(20)));
+      }
+      last = health();
+      if (last.serving()) {
+        return this;
+      }
+      TimeUnit.NANOSECONDS.sleep(POLL.toNanos());
+    }
+    throw new IllegalStateException(name + " not SERVING after " + timeout.toSeconds() + " s (last: "
+        + (last == null ? "-" : last.describe()) + ")");
+  }
+
+  /** One health check with a short deadline. */
+  public HealthProbe.Result health() {
+    return HealthProbe.check(channel(), "", PROBE_DEADLINE);
+  }
+
+  /** A channel to the service's port, opened on first use and closed with the process. */
+  public synchronized ManagedChannel channel() {
+    if (channel == null) {
+      channel = Channels.open(HostPort.local(port));
+    }
+    return channel;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean alive() {
+    return process != null && process.isAlive();
+  }
+
+  /** The exit code, once the process has ended. */
+  public int exitValue() {
+    return process.exitValue();
+  }
+
+  /** Waits for the process to end by itself; its exit code, or empty if it is still running. */
+  public java.util.OptionalInt awaitExit(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        ? java.util.OptionalInt.of(process.exitValue()) : java.util.OptionalInt.empty();
+  }
+
+  public Path log() {
+    return log;
+  }
+
+  /** SIGKILL: the process gets no chance to clean up. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** SIGSTOP: the process freezes (its connections stay open, nothing answers). */
+  public void pause() throws IOException, InterruptedException {
+    signal("-STOP");
+  }
+
+  /** SIGCONT after {@link #pause}. */
+  public void resume() throws IOException, InterruptedException {
+    signal("-CONT");
+  }
+
+  private void signal(String signal) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", signal, String.valueOf(process.pid())).inheritIO().start();
+    if (kill.waitFor() != 0) {
+      throw new IllegalStateException("kill " + signal + " " + process.pid() + " failed");
+    }
+  }
+
+  /** SIGTERM, then waits up to {@code grace}; killed if still running. True when it stopped by itself. */
+  public boolean stop(Duration grace) throws InterruptedException {
+    if (process == null || !process.isAlive()) {
+      return true;
+    }
+    process.destroy();
+    if (process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+      return true;
+    }
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+    return false;
+  }
+
+  public String logText() {
+    try {
+      return Files.exists(log) ? Files.readString(log) : "";
+    } catch (IOException e) {
+      return "(log unreadable: " + e + ")";
+    }
+  }
+
+  /** Log lines containing {@code text}. */
+  public List<String> logLines(String text) {
+    return logText().lines().filter(line -> line.contains(text)).toList();
+  }
+
+  /** The last {@code lines} lines of the log. */
+  public List<String> logTail(int lines) {
+    List<String> all = logText().lines().toList();
+    return all.subList(Math.max(0, all.size() - lines), all.size());
+  }
+
+  /** Closes this handle's channel and leaves the process running (it outlives the caller). */
+  public synchronized void detach() {
+    Channels.close(channel, Duration.ofSeconds(1));
+    channel = null;
+  }
+
+  /** Stops the process (20 s grace) and closes the channel. */
+  @Override
+  public void close() throws InterruptedException {
+    stop(Duration.ofSeconds(20));
+    detach();
+  }
+}

@@ -1,0 +1,135 @@
+package io.tandem.testing;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Any set of Tandem services on free ports, either all inside this JVM (fast, for tests of one
+ * service's gRPC face and for benchmarks) or all as processes from their runnable jars (real
+ * faults: SIGKILL, SIGSTOP, restarts). Members are started in the order given and stopped in
+ * reverse by {@link #close}.
+ *
+ * <pre>
+ * try (MiniStack stack = new MiniStack(dir, MiniStack.Mode.IN_JVM)) {
+ *   StackMember config = stack.start(Launch.of(Service.CONFIG_SERVER, "config-server", FreePorts.next(), flags));
+ *   ...
+ * }
+ * </pre>
+ */
+public final class MiniStack implements AutoCloseable {
+  /** How long a member may take to report SERVING (a 100,000-agent bootstrap takes a while on 2 cores). */
+  public static final Duration SERVING_TIMEOUT = Duration.ofSeconds(90);
+
+  /** Where the services run. */
+  public enum Mode { IN_JVM, PROCESSES }
+
+  private final Path dir;
+  private final Mode mode;
+  private final Map<String, StackMember> members = new LinkedHashMap<>();
+
+  /** @param dir where processes write their logs ({@code NAME.log}) and tests keep their data */
+  public MiniStack(Path dir, Mode mode) {
+    this.dir = dir;
+    this.mode = mode;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public Mode mode() {
+    return mode;
+  }
+
+  /** Starts a member and waits until it is SERVING. A member of the same name is replaced (it must be stopped). */
+  public StackMember start(Launch launch) throws Exception {
+    StackMember member = startNoWait(launch);
+    member.awaitServing(SERVING_TIMEOUT);
+    return member;
+  }
+
+  /** Starts a member without waiting for it (it may never serve, or exit on purpose). */
+  public StackMember startNoWait(Launch launch) throws Exception {
+    StackMember previous = members.get(launch.name());
+    if (previous != null && previous.alive()) {
+      throw new IllegalStateException(launch.name() + " is already running; stop it first");
+    }
+    StackMember member = mode == Mode.IN_JVM ? new InJvmMember(launch).start() : new ProcessMember(launch, dir).start();
+    members.put(launch.name(), member);
+    return member;
+  }
+
+  /** Stops {@code name} gracefully and starts it again with the same flags, waiting until it serves. */
+  public StackMember restart(String name) throws Exception {
+    StackMember member = member(name);
+    member.close();
+    return start(member.launch());
+  }
+
+  public StackMember member(String name) {
+    StackMember member = members.get(name);
+    if (member == null) {
+      throw new IllegalArgumentException("no member " + name + " (members: " + members.keySet() + ")");
+    }
+    return member;
+  }
+
+  public List<StackMember> members() {
+    return List.copyOf(members.values());
+  }
+
+  /** One of an in-JVM member's objects. */
+  public <T> T get(String name, Class<T> type) {
+    if (!(member(name) instanceof InJvmMember inJvm)) {
+      throw new UnsupportedOperationException(name + " is a process: its objects are in another JVM");
+    }
+    return inJvm.get(type);
+  }
+
+  /** The pid of a process member. */
+  public long pid(String name) {
+    if (!(member(name) instanceof ProcessMember process)) {
+      throw new UnsupportedOperationException(name + " runs in this JVM");
+    }
+    return process.process().pid();
+  }
+
+  /** The last {@code lines} lines of every process member's log, each under its name (for failure reports). */
+  public String logTails(int lines) {
+    StringBuilder text = new StringBuilder();
+    for (StackMember member : members.values()) {
+      if (member instanceof ProcessMember process) {
+        List<String> tail = process.process().logTail(lines);
+        text.append("---- ").append(member.name()).append(" (last ").append(tail.size()).append(" lines)\n");
+        tail.forEach(line -> text.append(line).append('\n'));
+      }
+    }
+    return text.toString();
+  }
+
+  /** Stops every member, the last started first. */
+  @Override
+  public void close() throws Exception {
+    List<StackMember> reversed = new ArrayList<>(members.values());
+    java.util.Collections.reverse(reversed);
+    Exception first = null;
+    for (StackMember member : reversed) {
+      try {
+        member.close();
+      } catch (Exception e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+}

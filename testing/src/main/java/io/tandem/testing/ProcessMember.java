@@ -1,0 +1,81 @@
+package io.tandem.testing;
+
+import io.grpc.ManagedChannel;
+import io.tandem.common.grpc.HealthProbe;
+import io.tandem.common.process.ServiceProcess;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** A service of a {@link MiniStack} running as its own process, logging to {@code DIR/NAME.log}. */
+final class ProcessMember implements StackMember {
+  private final Launch launch;
+  private final ServiceProcess process;
+
+  ProcessMember(Launch launch, Path dir) {
+    this.launch = launch;
+    this.process = new ServiceProcess(launch.name(), RunnableJars.of(launch.service()), launch.port(),
+        launch.jvmOptions(), launch.args(), dir.resolve(launch.name() + ".log"));
+  }
+
+  ProcessMember start() throws IOException {
+    process.start();
+    return this;
+  }
+
+  /** The process itself: its pid, exit code, signals. */
+  ServiceProcess process() {
+    return process;
+  }
+
+  @Override
+  public Launch launch() {
+    return launch;
+  }
+
+  @Override
+  public ManagedChannel channel() {
+    return process.channel();
+  }
+
+  @Override
+  public HealthProbe.Result health() {
+    return process.health();
+  }
+
+  @Override
+  public StackMember awaitServing(Duration timeout) throws InterruptedException {
+    process.awaitServing(timeout);
+    return this;
+  }
+
+  @Override
+  public boolean alive() {
+    return process.alive();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.close();
+  }
+
+  @Override
+  public void kill() throws InterruptedException {
+    process.kill();
+  }
+
+  @Override
+  public void pause() throws IOException, InterruptedException {
+    process.pause();
+  }
+
+  @Override
+  public void resume() throws IOException, InterruptedException {
+    process.resume();
+  }
+
+  @Override
+  public String logText() {
+    return process.logText();
+  }
+}
