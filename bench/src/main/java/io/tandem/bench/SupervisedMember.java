@@ -12,23 +12,27 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A supervised application for the switchover benchmark: obeys every mode command at once. */
+/** A supervised application for the switchover benchmark: obeys every mode command at once, heartbeats as asked. */
 final class SupervisedMember implements AutoCloseable {
   final String name;
   private final ScheduledExecutorService executor;
   private final SupervisionClient client;
   private final ConcurrentHashMap<Long, CompletableFuture<Void>> delivered = new ConcurrentHashMap<>();
   private volatile Mode mode = Mode.MODE_UNSPECIFIED;
+  private volatile long epoch;
+  private ScheduledFuture<?> heartbeats;
   private volatile CompletableFuture<Long> nextCommand = new CompletableFuture<>();
   private final AtomicLong reportIds = new AtomicLong();
 
   SupervisedMember(ManagedChannel management, String name) {
     this.name = name;
     this.executor = Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("bench-" + name));
-    this.client = new SupervisionClient(management, name, "", new SupervisionClient.Listener() {
+    this.client = new SupervisionClient(management, name, SupervisionClient.newInstanceId(), "",
+        new SupervisionClient.Listener() {
       @Override
       public void onConnected() {
       }
@@ -40,6 +44,7 @@ final class SupervisedMember implements AutoCloseable {
       @Override
       public void onModeCommand(ModeCommand command) {
         mode = command.getMode();
+        epoch = command.getEpoch();
         client().acknowledge(command);
         nextCommand.complete(System.nanoTime());
       }
@@ -48,7 +53,21 @@ final class SupervisedMember implements AutoCloseable {
       public void onStatusDelivered(long reportId) {
         delivered.computeIfAbsent(reportId, id -> new CompletableFuture<>()).complete(null);
       }
-    }, () -> mode, executor);
+
+      @Override
+      public void onHeartbeatInterval(Duration interval) {
+        if (heartbeats != null) {
+          heartbeats.cancel(false);
+        }
+        heartbeats = executor.scheduleAtFixedRate(() -> client().heartbeat(epoch), 0, interval.toMillis(),
+            TimeUnit.MILLISECONDS);
+      }
+
+      @Override
+      public void onRefused(Status status) {
+        throw new IllegalStateException(name + " refused: " + status);
+      }
+    }, () -> new SupervisionClient.Standing(mode, epoch), executor);
   }
 
   private SupervisionClient client() {

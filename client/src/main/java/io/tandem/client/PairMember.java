@@ -16,36 +16,56 @@ import io.tandem.stat.v1.StatServiceGrpc;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * One member of a pair as a client sees it: its channel, whether it serves (pushed by a
- * {@code grpc.health.v1} Watch stream, so a member that stops serving is known at once) and its
- * role (read every second from its server info).
+ * {@code grpc.health.v1} Watch stream, so a member that stops serving is known at once), its role
+ * (read every second from its server info), and whether it is <em>suspect</em>: a hedged call was
+ * answered by the other member first, or it let a call or a liveness check go unanswered until its
+ * deadline. A frozen process keeps its connections open and its health watch never changes, so
+ * only silence gives it away; a suspect member is tried last until it answers something again.
  */
 final class PairMember implements AutoCloseable {
   private static final Duration ROLE_POLL = Duration.ofSeconds(1);
+  /** A Check every this often finds a member gone silent even when no call goes to it. */
+  static final Duration LIVENESS_PERIOD = Duration.ofMillis(250);
+  /** A Check unanswered this long makes the member suspect. */
+  static final Duration LIVENESS_DEADLINE = Duration.ofMillis(500);
 
   final HostPort address;
   final ManagedChannel channel;
   private final ScheduledExecutorService scheduler;
+  private final Consumer<PairMember> onSuspect;
   private final Backoff backoff = new Backoff(Backoff.Policy.RECONNECT);
+  private final AtomicBoolean livenessInFlight = new AtomicBoolean();
   private volatile boolean serving;
+  private volatile boolean suspect;
   private volatile Role role = Role.ROLE_UNSPECIFIED;
   private volatile boolean closed;
 
-  PairMember(HostPort address, ScheduledExecutorService scheduler) {
+  /** @param onSuspect told (on a transport thread) when the member turns suspect */
+  PairMember(HostPort address, ScheduledExecutorService scheduler, Consumer<PairMember> onSuspect) {
     this.address = address;
     this.channel = Channels.openForNonBlockingCallbacks(address);
     this.scheduler = scheduler;
+    this.onSuspect = onSuspect;
   }
 
   void start() {
     watchHealth();
     scheduler.scheduleWithFixedDelay(this::readRole, 0, ROLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(this::checkLiveness, LIVENESS_PERIOD.toMillis(), LIVENESS_PERIOD.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   boolean serving() {
     return serving;
+  }
+
+  boolean suspect() {
+    return suspect;
   }
 
   boolean primary() {
@@ -57,6 +77,28 @@ final class PairMember implements AutoCloseable {
     serving = false;
   }
 
+  /** The member was slower than the other one (a hedged call was answered elsewhere first): try it last for now. */
+  void markSlow() {
+    suspect = true;
+  }
+
+  /**
+   * The member let something go unanswered until its deadline: it is stalled, not just slow, so
+   * open statistics move away from it too.
+   */
+  void markSuspect() {
+    if (closed) {
+      return;
+    }
+    suspect = true;
+    onSuspect.accept(this);
+  }
+
+  /** The member answered something: it is not frozen. */
+  void answered() {
+    suspect = false;
+  }
+
   private void watchHealth() {
     if (closed) {
       return;
@@ -66,6 +108,7 @@ final class PairMember implements AutoCloseable {
       @Override
       public void onNext(HealthCheckResponse response) {
         backoff.reset();
+        answered();
         serving = response.getStatus() == HealthCheckResponse.ServingStatus.SERVING;
       }
 
@@ -87,6 +130,37 @@ final class PairMember implements AutoCloseable {
     });
   }
 
+  /** One Check at a time: answered, the member is alive; unanswered past its deadline, suspect. */
+  private void checkLiveness() {
+    if (closed || !livenessInFlight.compareAndSet(false, true)) {
+      return;
+    }
+    HealthGrpc.newStub(channel).withDeadlineAfter(LIVENESS_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+        .check(HealthCheckRequest.getDefaultInstance(), new StreamObserver<>() {
+          @Override
+          public void onNext(HealthCheckResponse response) {
+            answered();
+            serving = response.getStatus() == HealthCheckResponse.ServingStatus.SERVING;
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            livenessInFlight.set(false);
+            Status.Code code = Status.fromThrowable(t).getCode();
+            if (code == Status.Code.DEADLINE_EXCEEDED) {
+              markSuspect();
+            } else if (code == Status.Code.UNAVAILABLE) {
+              serving = false;
+            }
+          }
+
+          @Override
+          public void onCompleted() {
+            livenessInFlight.set(false);
+          }
+        });
+  }
+
   private void readRole() {
     if (closed) {
       return;
@@ -94,6 +168,7 @@ final class PairMember implements AutoCloseable {
     try {
       role = StatServiceGrpc.newBlockingStub(channel).withDeadlineAfter(500, TimeUnit.MILLISECONDS)
           .getServerInfo(GetServerInfoRequest.getDefaultInstance()).getRole();
+      answered();
     } catch (StatusRuntimeException e) {
       role = Role.ROLE_UNSPECIFIED;
     }

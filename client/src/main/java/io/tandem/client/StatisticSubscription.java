@@ -6,18 +6,21 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.tandem.common.retry.Backoff;
 import io.tandem.stat.v1.CloseStatisticRequest;
+import io.tandem.stat.v1.NotificationMode;
 import io.tandem.stat.v1.OpenStatisticRequest;
 import io.tandem.stat.v1.StatServiceGrpc;
 import io.tandem.stat.v1.StatisticValue;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An open statistic that follows the pair: when its stream breaks (the member reloads, stops,
- * or is switched to a mode where it does not serve) it is opened again on the member that
- * serves, and values keep coming. It ends only when the statistic is closed (by the caller, or
- * because its object was deleted) or refused (unknown object, wrong statistic).
+ * or is switched to a mode where it does not serve) or goes silent (the member turned suspect,
+ * or a periodic statistic missed two periods), it is opened again on the member that serves, and
+ * values keep coming. It ends only when the statistic is closed (by the caller, or because its
+ * object was deleted) or refused (unknown object, wrong statistic).
  *
  * <p>A re-opened statistic is a new statistic on the other member: totals and averages count
  * from the re-opening (each member keeps its own).
@@ -44,11 +47,39 @@ public final class StatisticSubscription implements AutoCloseable {
   private String statisticId = "";
   private boolean closed;
   private boolean openedWithoutValue;
+  private long lastValueNanos = System.nanoTime();
+  private ScheduledFuture<?> silenceCheck;
 
   StatisticSubscription(WarmStandbyClient client, OpenStatisticRequest request, Listener listener) {
     this.client = client;
     this.request = request;
     this.listener = listener;
+    long periodMs = request.getNotification().getPeriodSeconds() * 1000L;
+    NotificationMode mode = request.getNotification().getMode();
+    if ((mode == NotificationMode.PERIODICAL || mode == NotificationMode.RESET) && periodMs > 0) {
+      silenceCheck = client.scheduler().scheduleWithFixedDelay(() -> reopenIfSilentFor(2 * periodMs + 1000),
+          periodMs, periodMs, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** The member the statistic is open on turned suspect: open it on the other member now. */
+  synchronized void memberStalled(PairMember stalled) {
+    if (!closed && member == stalled && call != null && client.candidates().get(0) != stalled) {
+      call.cancel(null);
+      call = null;
+      reopens.incrementAndGet();
+      client.scheduler().execute(this::open);
+    }
+  }
+
+  /** A periodic statistic that sent nothing for {@code silentMs} is opened again (its member is gone quiet). */
+  private synchronized void reopenIfSilentFor(long silentMs) {
+    if (!closed && call != null && (System.nanoTime() - lastValueNanos) / 1_000_000 > silentMs) {
+      member.markSuspect();
+      if (call != null) {
+        memberStalled(member);
+      }
+    }
   }
 
   /** How many times the statistic was opened again after its stream broke. */
@@ -56,10 +87,20 @@ public final class StatisticSubscription implements AutoCloseable {
     return reopens.get();
   }
 
+  /** Ends the subscription for good (called holding the lock). */
+  private void end() {
+    closed = true;
+    if (silenceCheck != null) {
+      silenceCheck.cancel(false);
+    }
+    client.forget(this);
+  }
+
   synchronized void open() {
     if (closed) {
       return;
     }
+    lastValueNanos = System.nanoTime();
     List<PairMember> candidates = client.candidates();
     PairMember target = candidates.get(0);
     member = target;
@@ -77,8 +118,10 @@ public final class StatisticSubscription implements AutoCloseable {
           }
           statisticId = value.getStatisticId();
           openedWithoutValue = false;
+          lastValueNanos = System.nanoTime();
           backoff.reset();
         }
+        target.answered();
         if (!value.getClosedReason().isEmpty()) {
           closedReason = value.getClosedReason();
         }
@@ -99,7 +142,7 @@ public final class StatisticSubscription implements AutoCloseable {
             reopenLater();
             return;
           }
-          closed = true;
+          end();
         }
         listener.onFailed(status);
       }
@@ -114,7 +157,7 @@ public final class StatisticSubscription implements AutoCloseable {
             reopenLater();
             return;
           }
-          closed = true;
+          end();
         }
         listener.onClosed(closedReason);
       }
@@ -138,7 +181,7 @@ public final class StatisticSubscription implements AutoCloseable {
       if (closed) {
         return;
       }
-      closed = true;
+      end();
       current = member;
       id = statisticId;
       if (call != null) {

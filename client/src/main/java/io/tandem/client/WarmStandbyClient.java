@@ -12,6 +12,8 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +25,12 @@ import java.util.concurrent.CompletionException;
  * primary preferred); {@code UNAVAILABLE} or a broken stream moves the call to the other member
  * inside the caller's deadline; open statistics are re-opened on the member that serves; the
  * event feed goes to both members. Its promise: a client sees no failed call while the pair
- * reloads in protected mode or switches over. Thread-safe.
+ * reloads in protected mode, switches over, or one member freezes. Thread-safe.
+ *
+ * <p>A member that stalls (a call or a liveness check unanswered until its deadline) is
+ * <em>suspect</em> and tried last until it answers again, so one stall costs one attempt, not one
+ * per call; a call not answered within the {@link HedgeDelay hedge delay} is sent to the other
+ * serving member too, and the first answer wins.
  *
  * <p>Its channels run callbacks on the transport's event loop: futures complete and
  * subscription listeners are called there, so what runs on them must not block.
@@ -38,9 +45,12 @@ public final class WarmStandbyClient implements AutoCloseable {
   private final List<PairMember> members;
   private final ScheduledExecutorService scheduler =
       Executors.newScheduledThreadPool(2, new DaemonThreadFactory("warm-standby"));
+  private final HedgeDelay hedgeDelay = new HedgeDelay();
+  private final Set<StatisticSubscription> subscriptions = ConcurrentHashMap.newKeySet();
 
   public WarmStandbyClient(HostPort first, HostPort second) {
-    this.members = List.of(new PairMember(first, scheduler), new PairMember(second, scheduler));
+    this.members = List.of(new PairMember(first, scheduler, this::stalled),
+        new PairMember(second, scheduler, this::stalled));
     members.forEach(PairMember::start);
   }
 
@@ -68,13 +78,20 @@ public final class WarmStandbyClient implements AutoCloseable {
     return attempts.result;
   }
 
-  /** One GetStatistic: members tried in order, rounds repeated with a growing pause, until the deadline. */
+  /**
+   * One GetStatistic: members tried best first; an attempt unanswered after the hedge delay is
+   * joined by one on the next serving member; rounds repeat with a growing pause after every
+   * member refused, until the deadline.
+   */
   private final class GetAttempts {
     final CompletableFuture<StatisticValue> result = new CompletableFuture<>();
     private final GetStatisticRequest request;
     private final long end;
     private List<PairMember> round = candidates();
     private int index;
+    private int outstanding;
+    /** Members with an attempt in flight, and when each started. */
+    private final java.util.Map<PairMember, Long> inFlight = new java.util.HashMap<>();
     private long pause = FIRST_PAUSE_NANOS;
     private StatusRuntimeException last;
 
@@ -83,7 +100,11 @@ public final class WarmStandbyClient implements AutoCloseable {
       this.end = end;
     }
 
-    void next() {
+    /** Starts the next attempt of this round, or the next round once every attempt of this one failed. */
+    synchronized void next() {
+      if (result.isDone()) {
+        return;
+      }
       long remaining = end - System.nanoTime();
       if (remaining <= 0) {
         result.completeExceptionally(last != null ? last
@@ -91,6 +112,9 @@ public final class WarmStandbyClient implements AutoCloseable {
         return;
       }
       if (index == round.size()) {
+        if (outstanding > 0) {
+          return; // an attempt of this round may still answer
+        }
         round = candidates();
         index = 0;
         long wait = Math.min(pause, remaining);
@@ -98,7 +122,17 @@ public final class WarmStandbyClient implements AutoCloseable {
         scheduler.schedule(this::next, wait, TimeUnit.NANOSECONDS);
         return;
       }
-      PairMember member = round.get(index++);
+      attempt(round.get(index++), remaining);
+    }
+
+    private void attempt(PairMember member, long remaining) {
+      outstanding++;
+      long started = System.nanoTime();
+      inFlight.put(member, started);
+      long hedgeAfter = hedgeDelay.nanos();
+      if (hedgeAfter < remaining) {
+        scheduler.schedule(this::hedge, hedgeAfter, TimeUnit.NANOSECONDS);
+      }
       StatServiceGrpc.newStub(member.channel)
           .withDeadlineAfter(Math.min(remaining, ATTEMPT.toNanos()), TimeUnit.NANOSECONDS)
           .getStatistic(request, new StreamObserver<>() {
@@ -111,30 +145,59 @@ public final class WarmStandbyClient implements AutoCloseable {
 
             @Override
             public void onError(Throwable t) {
-              Status status = Status.fromThrowable(t);
-              StatusRuntimeException error = status.asRuntimeException();
-              if (!worthAnotherMember(status)) {
-                result.completeExceptionally(error);
-                return;
-              }
-              if (status.getCode() == Status.Code.UNAVAILABLE) {
-                member.markNotServing();
-              }
-              last = error;
-              next();
+              failed(member, Status.fromThrowable(t));
             }
 
             @Override
             public void onCompleted() {
-              result.complete(value);
+              member.answered();
+              hedgeDelay.answered(System.nanoTime() - started);
+              succeeded(member);
+            }
+
+            private void succeeded(PairMember winner) {
+              synchronized (GetAttempts.this) {
+                inFlight.remove(winner);
+                if (result.complete(value)) {
+                  // Whoever is still silent lost a hedge: try it last until it answers (its attempt
+                  // goes on, and an answer, however late, clears it).
+                  inFlight.keySet().forEach(PairMember::markSlow);
+                }
+              }
             }
           });
+    }
+
+    /** No answer yet: the next member of the round is asked too, if it serves. */
+    private synchronized void hedge() {
+      if (!result.isDone() && index < round.size() && round.get(index).serving()) {
+        attempt(round.get(index++), end - System.nanoTime());
+      }
+    }
+
+    private synchronized void failed(PairMember member, Status status) {
+      outstanding--;
+      inFlight.remove(member);
+      if (!worthAnotherMember(status)) {
+        result.completeExceptionally(status.asRuntimeException());
+        return;
+      }
+      if (status.getCode() == Status.Code.UNAVAILABLE) {
+        member.markNotServing();
+      } else if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+        member.markSuspect();
+      }
+      last = status.asRuntimeException();
+      if (outstanding == 0) {
+        next();
+      }
     }
   }
 
   /** Opens a statistic on the member that serves; it follows the pair from then on. */
   public StatisticSubscription openStatistic(OpenStatisticRequest request, StatisticSubscription.Listener listener) {
     StatisticSubscription subscription = new StatisticSubscription(this, request, listener);
+    subscriptions.add(subscription);
     subscription.open();
     return subscription;
   }
@@ -144,7 +207,7 @@ public final class WarmStandbyClient implements AutoCloseable {
     return new FeedPublisher(members, scheduler);
   }
 
-  /** Members to try, best first: serving primary, other serving, then the rest. */
+  /** Members to try, best first: serving primary, other serving, suspect, then the rest. */
   List<PairMember> candidates() {
     List<PairMember> ordered = new ArrayList<>(members);
     ordered.sort((a, b) -> Integer.compare(rank(a), rank(b)));
@@ -152,7 +215,19 @@ public final class WarmStandbyClient implements AutoCloseable {
   }
 
   private static int rank(PairMember m) {
-    return m.serving() ? (m.primary() ? 0 : 1) : 2;
+    if (!m.serving()) {
+      return 3;
+    }
+    return m.suspect() ? 2 : m.primary() ? 0 : 1;
+  }
+
+  /** A member turned suspect: statistics open on it move to the other member. */
+  private void stalled(PairMember member) {
+    subscriptions.forEach(s -> s.memberStalled(member));
+  }
+
+  void forget(StatisticSubscription subscription) {
+    subscriptions.remove(subscription);
   }
 
   ScheduledExecutorService scheduler() {
@@ -169,6 +244,7 @@ public final class WarmStandbyClient implements AutoCloseable {
 
   @Override
   public void close() {
+    subscriptions.forEach(StatisticSubscription::close);
     scheduler.shutdownNow();
     members.forEach(PairMember::close);
   }

@@ -199,4 +199,28 @@ class ObjectsApiTest {
     refused(() -> server.blocking.listObjects(ListObjectsRequest.newBuilder().setBatchSize(100_000).build()).hasNext(),
         Status.Code.INVALID_ARGUMENT, "batch_size: 100000 is not in 1..5000");
   }
+
+  @Test
+  void anApplicationIsTheBackupOfAtMostOneApplication() {
+    create(statServer("B", 2041, ""));
+    create(statServer("A", 2040, "B"));
+    refused(() -> create(statServer("C", 2042, "B")), Status.Code.INVALID_ARGUMENT,
+        "object.application.backup: Application 'B' is already the backup of 'A'");
+    refused(() -> server.blocking.applyObjects(ApplyObjectsRequest.newBuilder()
+        .addObjects(statServer("E", 2044, "")).addObjects(statServer("C", 2042, "B")).build()),
+        Status.Code.INVALID_ARGUMENT, "objects[1].application.backup: Application 'B' is already the backup of 'A'");
+    ConfigObject d = create(statServer("D", 2043, "")).getObject();
+    refused(() -> server.blocking.updateObject(UpdateObjectRequest.newBuilder().setExpectedVersion(d.getVersion())
+        .setObject(statServer("D", 2043, "B")).build()), Status.Code.INVALID_ARGUMENT,
+        "object.application.backup: Application 'B' is already the backup of 'A'");
+
+    // Moving the backup in one request is fine: A lets go of B as C takes it.
+    server.blocking.applyObjects(ApplyObjectsRequest.newBuilder()
+        .addObjects(statServer("A", 2040, "")).addObjects(statServer("C", 2042, "B")).build());
+    assertThat(get(ObjectType.APPLICATION, "C").getApplication().getBackup()).isEqualTo("B");
+    // Naming each other is one pair, not two backups of one application.
+    ConfigObject b = get(ObjectType.APPLICATION, "B");
+    server.blocking.updateObject(UpdateObjectRequest.newBuilder().setExpectedVersion(b.getVersion())
+        .setObject(statServer("B", 2041, "C")).build());
+  }
 }

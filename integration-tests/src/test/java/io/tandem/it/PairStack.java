@@ -104,14 +104,7 @@ final class PairStack implements AutoCloseable {
 
   /** Starts everything and waits until the pair has its modes and serves. */
   PairStack start() throws Exception {
-    startConfigServer(false);
-    startManagementLayer();
-    for (String name : statPorts.keySet()) {
-      startStatServerNoWait(name);
-    }
-    awaitModesAcknowledged();
-    stat(primary()).awaitServing(WAIT);
-    return this;
+    return start("", managementPort);
   }
 
   StackMember config() {
@@ -137,9 +130,26 @@ final class PairStack implements AutoCloseable {
 
   /** Starts a Stat Server; it serves once it has its configuration and a mode. */
   StackMember startStatServerNoWait(String name) throws Exception {
+    return startStatServerNoWait(name, managementPort);
+  }
+
+  /** Starts a Stat Server that reaches the Management Layer at {@code management} (a {@code LinkProxy}, say). */
+  StackMember startStatServerNoWait(String name, int management) throws Exception {
     int port = statPorts.get(name);
     return stack.startNoWait(Launch.of(Service.STAT_SERVER, name, port, List.of("--app", name, "--port", "" + port,
-        "--config-server", "localhost:" + configPort, "--management", "localhost:" + managementPort)));
+        "--config-server", "localhost:" + configPort, "--management", "localhost:" + management)));
+  }
+
+  /** Starts everything, {@code name} reaching the Management Layer at {@code management}; waits as {@link #start}. */
+  PairStack start(String name, int management) throws Exception {
+    startConfigServer(false);
+    startManagementLayer();
+    for (String member : statPorts.keySet()) {
+      startStatServerNoWait(member, member.equals(name) ? management : managementPort);
+    }
+    awaitModesAcknowledged();
+    stat(primary()).awaitServing(WAIT);
+    return this;
   }
 
   void startConfigServer(boolean emptyHistory) throws Exception {
@@ -190,9 +200,24 @@ final class PairStack implements AutoCloseable {
     return StatServiceGrpc.newBlockingStub(stat(member).channel()).getServerInfo(GetServerInfoRequest.getDefaultInstance());
   }
 
+  /** Sets a Stat Server option (section {@code statserver}). */
   void setOption(String application, String key, String value) {
+    setOption(application, "statserver", key, value);
+  }
+
+  void setOption(String application, String section, String key, String value) {
     ConfigServiceGrpc.newBlockingStub(config().channel()).setOption(SetOptionRequest.newBuilder()
-        .setApplication(application).setSection("statserver").setKey(key).setValue(value).build());
+        .setApplication(application).setSection(section).setKey(key).setValue(value).build());
+  }
+
+  /** Sets a Management Layer option (section {@code management}); it applies at once. */
+  void managementOption(String key, String value) {
+    setOption("MgmtLayer", "management", key, value);
+  }
+
+  /** The member of the pair as the Management Layer sees it. */
+  MemberStatus member(String name) {
+    return pair().getMembersList().stream().filter(m -> m.getApplication().equals(name)).findFirst().orElseThrow();
   }
 
   HealthTimeline watchHealth() {

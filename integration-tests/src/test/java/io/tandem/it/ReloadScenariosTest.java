@@ -3,26 +3,12 @@ package io.tandem.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.grpc.StatusRuntimeException;
-import io.tandem.client.WarmStandbyClient;
-import io.tandem.common.grpc.HostPort;
 import io.tandem.testing.StackMember;
-import io.tandem.config.v1.ObjectType;
 import io.tandem.management.v1.SwitchoverResult;
 import io.tandem.stat.v1.ConfigState;
-import io.tandem.stat.v1.GetStatisticRequest;
 import io.tandem.stat.v1.ReloadMode;
-import io.tandem.stat.v1.StatObject;
-import io.tandem.stat.v1.StatisticSpec;
-import io.tandem.stat.v1.StatisticType;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,44 +17,6 @@ import org.junit.jupiter.api.Test;
  */
 class ReloadScenariosTest extends PairStackTest {
   private static final Duration WAIT = PairStack.WAIT;
-
-  /** A routing client calling GetStatistic through the warm-standby client until stopped. */
-  private static final class CallingClient implements AutoCloseable {
-    final AtomicLong ok = new AtomicLong();
-    final AtomicLong failed = new AtomicLong();
-    final List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final AtomicBoolean running = new AtomicBoolean(true);
-    private final ExecutorService thread = Executors.newSingleThreadExecutor();
-    private final WarmStandbyClient client;
-    private final Future<?> loop;
-
-    CallingClient(PairStack stack) {
-      client = new WarmStandbyClient(HostPort.local(stack.statPorts.get(PairStack.A)),
-          HostPort.local(stack.statPorts.get(PairStack.B)));
-      GetStatisticRequest request = GetStatisticRequest.newBuilder().setSpec(StatisticSpec.newBuilder()
-          .setObject(StatObject.newBuilder().setType(ObjectType.AGENT_GROUP).setName("group0001"))
-          .setStatistic(StatisticType.CURRENT_READY_AGENTS)).build();
-      loop = thread.submit(() -> {
-        while (running.get()) {
-          try {
-            client.getStatistic(request, Duration.ofSeconds(2));
-            ok.incrementAndGet();
-          } catch (StatusRuntimeException e) {
-            failed.incrementAndGet();
-            failures.add(e.getStatus().toString());
-          }
-        }
-      });
-    }
-
-    @Override
-    public void close() throws Exception {
-      running.set(false);
-      loop.get(10, TimeUnit.SECONDS);
-      thread.shutdown();
-      client.close();
-    }
-  }
 
   @Test
   void s1ShortOutageWithHistoryIntactRestoresTheSessionsWithoutReload() throws Exception {
@@ -141,7 +89,7 @@ class ReloadScenariosTest extends PairStackTest {
       System.out.printf("S3: %d calls, %d failed; the pair was dark for %.1f ms%n", client.ok.get(), client.failed.get(),
           health.darkMillis());
       assertThat(health.darkMillis()).as("milliseconds with neither member SERVING").isZero();
-      assertThat(client.failed.get()).as("failed calls: %s", client.failures).isZero();
+      assertThat(client.failed.get()).as("failed calls: %s", client.failures()).isZero();
       assertThat(stack.info(primary).getReloadMode()).isEqualTo(ReloadMode.NORMAL);
       assertThat(stack.info(primary).getReloadCount()).isEqualTo(1);
     }

@@ -3,9 +3,8 @@ package io.tandem.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.tandem.client.FeedPublisher;
+import io.tandem.client.RecordingListener;
 import io.tandem.client.StatisticSubscription;
 import io.tandem.client.WarmStandbyClient;
 import io.tandem.common.grpc.HostPort;
@@ -30,19 +29,12 @@ import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatServiceGrpc;
 import io.tandem.stat.v1.StatisticSpec;
 import io.tandem.stat.v1.StatisticType;
-import io.tandem.stat.v1.StatisticValue;
 import io.tandem.testing.FreePorts;
 import io.tandem.testing.Launch;
 import io.tandem.testing.Service;
 import io.tandem.testing.StackMember;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -116,77 +108,38 @@ class StatisticsScenariosTest extends PairStackTest {
   @Test
   void aClientSeesNoFailedCallAndItsOpenStatisticContinuesAcrossAProtectedReloadAndAManualSwitchover() throws Exception {
     stack = new PairStack(dir, PairStack.Setup.pair("true", "yes").withAgents(20_000, 200)).start();
-    AtomicLong ok = new AtomicLong();
-    List<String> failures = new CopyOnWriteArrayList<>();
-    List<StatisticValue> streamed = new CopyOnWriteArrayList<>();
-    AtomicBoolean streamEnded = new AtomicBoolean();
-    AtomicBoolean running = new AtomicBoolean(true);
-    ExecutorService caller = Executors.newSingleThreadExecutor();
-    try (WarmStandbyClient client = new WarmStandbyClient(HostPort.local(stack.statPorts.get(PairStack.A)),
-        HostPort.local(stack.statPorts.get(PairStack.B)));
-         FeedPublisher feed = client.feed();
-         StatisticSubscription waiting = client.openStatistic(OpenStatisticRequest.newBuilder().setObject(QUEUE)
+    RecordingListener streamed = new RecordingListener();
+    try (CallingClient client = new CallingClient(stack);
+         FeedPublisher feed = client.client().feed();
+         StatisticSubscription waiting = client.client().openStatistic(OpenStatisticRequest.newBuilder().setObject(QUEUE)
              .setStatistic(StatisticType.CURRENT_WAITING_CALLS)
-             .setNotification(Notification.newBuilder().setMode(NotificationMode.IMMEDIATE)).build(),
-             new StatisticSubscription.Listener() {
-               @Override
-               public void onValue(StatisticValue value) {
-                 streamed.add(value);
-               }
-
-               @Override
-               public void onClosed(String reason) {
-                 streamEnded.set(true);
-               }
-
-               @Override
-               public void onFailed(Status status) {
-                 streamEnded.set(true);
-               }
-             })) {
-      GetStatisticRequest get = GetStatisticRequest.newBuilder().setSpec(StatisticSpec.newBuilder().setObject(GROUP)
-          .setStatistic(StatisticType.CURRENT_READY_AGENTS)).build();
-      Future<?> calls = caller.submit(() -> {
-        while (running.get()) {
-          try {
-            client.getStatistic(get, Duration.ofSeconds(2));
-            ok.incrementAndGet();
-          } catch (StatusRuntimeException e) {
-            failures.add(e.getStatus().toString());
-          }
-        }
-      });
+             .setNotification(Notification.newBuilder().setMode(NotificationMode.IMMEDIATE)).build(), streamed)) {
       AtomicLong callIds = new AtomicLong();
       Runnable queueACall = () -> feed.publish(EventBatch.newBuilder()
           .addEvents(event(EventType.CALL_QUEUED, "", "queue001", "c" + callIds.incrementAndGet())).build());
 
-      await().atMost(WAIT).until(() -> ok.get() > 50 && !streamed.isEmpty());
+      await().atMost(WAIT).until(() -> client.ok.get() > 50 && !streamed.values.isEmpty());
       queueACall.run();
-      await().atMost(WAIT).until(() -> streamed.get(streamed.size() - 1).getCount() == 1);
+      await().atMost(WAIT).until(() -> streamed.last().getCount() == 1);
 
       String primary = stack.primary();
       stack.restartConfigServer(true);
       await().atMost(WAIT).until(() -> stack.logged(primary, "02-10085").size() == 1);
       await().atMost(WAIT).until(() -> stack.stats().stream().allMatch(s -> s.health().serving()));
       queueACall.run();
-      await().atMost(WAIT).until(() -> streamed.get(streamed.size() - 1).getCount() == 2);
+      await().atMost(WAIT).until(() -> streamed.last().getCount() == 2);
 
       var reply = ManagementServiceGrpc.newBlockingStub(stack.management().channel())
           .switchover(SwitchoverRequest.newBuilder().setApplication(PairStack.A).build());
       assertThat(reply.getResult()).isEqualTo(SwitchoverResult.DONE);
       queueACall.run();
-      await().atMost(WAIT).until(() -> streamed.get(streamed.size() - 1).getCount() == 3);
-      long okBefore = ok.get();
-      await().atMost(WAIT).until(() -> ok.get() > okBefore + 50);
+      await().atMost(WAIT).until(() -> streamed.last().getCount() == 3);
+      long okBefore = client.ok.get();
+      await().atMost(WAIT).until(() -> client.ok.get() > okBefore + 50);
 
-      running.set(false);
-      calls.get(10, TimeUnit.SECONDS);
-      assertThat(failures).as("failed calls").isEmpty();
-      assertThat(streamEnded.get()).as("the open statistic never ended").isFalse();
+      assertThat(client.failures()).as("failed calls").isEmpty();
+      assertThat(streamed.ended).as("the open statistic never ended").isEmpty();
       assertThat(waiting.reopens()).as("it followed the pair").isPositive();
-    } finally {
-      running.set(false);
-      caller.shutdownNow();
     }
   }
 }

@@ -79,6 +79,11 @@ final class InJvmMember implements StackMember {
   }
 
   @Override
+  public java.util.OptionalInt exitCode() {
+    throw unsupported("an exit status");
+  }
+
+  @Override
   public void kill() {
     throw unsupported("kill");
   }

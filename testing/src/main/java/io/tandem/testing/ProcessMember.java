@@ -55,6 +55,11 @@ final class ProcessMember implements StackMember {
   }
 
   @Override
+  public java.util.OptionalInt exitCode() {
+    return process.alive() ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(process.exitValue());
+  }
+
+  @Override
   public void close() throws InterruptedException {
     process.close();
   }

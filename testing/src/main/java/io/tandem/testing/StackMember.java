@@ -38,6 +38,9 @@ public interface StackMember extends AutoCloseable {
   @Override
   void close() throws Exception;
 
+  /** The exit status once the process has ended by itself, empty while it runs (processes only). */
+  java.util.OptionalInt exitCode();
+
   /** SIGKILL (processes only). */
   void kill() throws Exception;
 

@@ -48,22 +48,25 @@ public final class StatusCommand implements Callable<Integer> {
     }
     for (PairStatus pair : status.getPairsList()) {
       if (pair.getMembersCount() == 2) {
-        out.append(String.format("PAIR %s / %s%n", pair.getMembers(0).getApplication(), pair.getMembers(1).getApplication()));
+        out.append(String.format("PAIR %s / %s (epoch %d)%n", pair.getMembers(0).getApplication(),
+            pair.getMembers(1).getApplication(), pair.getEpoch()));
       } else {
-        out.append(String.format("STANDALONE %s%n", pair.getMembers(0).getApplication()));
+        out.append(String.format("STANDALONE %s (epoch %d)%n", pair.getMembers(0).getApplication(), pair.getEpoch()));
       }
-      out.append(String.format("  %-16s %-8s %-4s %-20s %-9s %-12s %s%n", "APPLICATION", "MODE", "ACK", "STATUS", "CONNECTED",
-          "SINCE", "CLIENT PORT"));
+      out.append(String.format("  %-16s %-8s %-4s %5s %-20s %-9s %-12s %s%n", "APPLICATION", "MODE", "ACK", "EPOCH",
+          "STATUS", "CONNECTED", "SINCE", "CLIENT PORT"));
       for (MemberStatus m : pair.getMembersList()) {
-        out.append(String.format("  %-16s %-8s %-4s %-20s %-9s %-12s %s%n", m.getApplication(), mode(m.getMode()),
-            m.getMode() == Mode.MODE_UNSPECIFIED ? "-" : m.getModeAcknowledged() ? "yes" : "no", m.getStatus().name()
-                .replace("APP_STATUS_UNSPECIFIED", "-"), m.getConnected() ? "yes" : "no", time(m.getSince()),
+        out.append(String.format("  %-16s %-8s %-4s %5d %-20s %-9s %-12s %s%n", m.getApplication(), mode(m.getMode()),
+            m.getMode() == Mode.MODE_UNSPECIFIED ? "-" : m.getModeAcknowledged() ? "yes" : "no", m.getEpoch(),
+            m.getStatus().name().replace("APP_STATUS_UNSPECIFIED", "-"),
+            m.getHung() ? "HUNG" : m.getConnected() ? "yes" : "no", time(m.getSince()),
             m.getClientAddress().isEmpty() ? "-" : m.getClientAddress()));
       }
       if (pair.hasLastSwitchover()) {
         SwitchoverRecord last = pair.getLastSwitchover();
-        out.append(String.format("  last switchover: %s %s %s in %d ms (%s -> %s)%n", time(last.getTime()),
-            last.getCause(), last.getResult(), last.getDurationMs(), last.getFromPrimary(), last.getToPrimary()));
+        out.append(String.format("  last switchover: %s %s %s in %d ms (%s -> %s)%s%n", time(last.getTime()),
+            last.getCause(), last.getResult(), last.getDurationMs(), last.getFromPrimary(), last.getToPrimary(),
+            last.getDetail().isEmpty() ? "" : ": " + last.getDetail()));
       } else if (pair.getMembersCount() == 2) {
         out.append("  last switchover: none\n");
       }
@@ -77,8 +80,8 @@ public final class StatusCommand implements Callable<Integer> {
   /** Each member's own view (GetServerInfo on its client port), next to the Management Layer's. */
   static String renderServers(PairsStatus status) {
     StringBuilder out = new StringBuilder();
-    out.append(String.format("%nSTAT SERVERS (their own view)%n  %-16s %-10s %-9s %-12s %10s %7s %10s  %s%n",
-        "APPLICATION", "ROLE", "RELOAD", "CONFIG", "LAST EVENT", "RELOADS", "LAST (ms)", "CLIENTS"));
+    out.append(String.format("%nSTAT SERVERS (their own view)%n  %-16s %-10s %5s %-9s %-12s %10s %7s %10s  %s%n",
+        "APPLICATION", "ROLE", "EPOCH", "RELOAD", "CONFIG", "LAST EVENT", "RELOADS", "LAST (ms)", "CLIENTS"));
     for (PairStatus pair : status.getPairsList()) {
       for (MemberStatus m : pair.getMembersList()) {
         if (m.getClientAddress().isEmpty()) {
@@ -100,8 +103,9 @@ public final class StatusCommand implements Callable<Integer> {
     try (Endpoint endpoint = new Endpoint(address)) {
       ServerInfo info = StatServiceGrpc.newBlockingStub(endpoint.channel()).withDeadlineAfter(2, TimeUnit.SECONDS)
           .getServerInfo(GetServerInfoRequest.getDefaultInstance());
-      return String.format("%-16s %-10s %-9s %-12s %10d %7d %10d  %s%n", member.getApplication(),
-          info.getRole().name().replace("ROLE_UNSPECIFIED", "-"), info.getReloadMode(), info.getConfigState(),
+      return String.format("%-16s %-10s %5d %-9s %-12s %10d %7d %10d  %s%n", member.getApplication(),
+          info.getRole().name().replace("ROLE_UNSPECIFIED", "-"), info.getEpoch(), info.getReloadMode(),
+          info.getConfigState(),
           info.getLastEventId(), info.getReloadCount(), info.getLastReloadMs(),
           info.getServing() ? "SERVING" : "NOT_SERVING (" + info.getNotServingReason() + ")");
     } catch (StatusRuntimeException e) {

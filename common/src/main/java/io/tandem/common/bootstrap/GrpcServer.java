@@ -5,6 +5,7 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.tandem.common.grpc.Keepalive;
 import io.tandem.common.grpc.PeerInterceptor;
 import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
@@ -46,7 +47,7 @@ public final class GrpcServer implements ManagedService {
 
   @Override
   public void start() throws IOException {
-    var builder = Grpc.newServerBuilderForPort(requestedPort, InsecureServerCredentials.create());
+    var builder = Keepalive.onServer(Grpc.newServerBuilderForPort(requestedPort, InsecureServerCredentials.create()));
     if (threading == HandlerThreading.EVENT_LOOP) {
       builder.directExecutor();
     }

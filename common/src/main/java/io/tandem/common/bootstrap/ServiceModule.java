@@ -12,7 +12,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * What every Tandem service has: a clock, a health state, the gRPC server and the lifecycle.
+ * What every Tandem service has: a clock, a health state, a way to stop for good, the gRPC server
+ * and the lifecycle.
  * A service's own module adds {@link ManagedService}s (started in binding order),
  * {@link ServerServiceDefinition}s and {@link LongLivedStreams} to the sets declared here, and
  * may override {@link HandlerThreading} (default {@code POOLED}).
@@ -41,6 +42,12 @@ final class ServiceModule extends AbstractModule {
   @Singleton
   HealthState health() {
     return new HealthState();
+  }
+
+  @Provides
+  @Singleton
+  FatalStop fatalStop() {
+    return new FatalStop(serviceName);
   }
 
   @Provides

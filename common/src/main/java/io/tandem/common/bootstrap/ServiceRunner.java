@@ -8,6 +8,7 @@ import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -27,13 +28,15 @@ public final class ServiceRunner {
     all.add(new ServiceModule(serviceName, port));
     Injector injector = Guice.createInjector(Stage.PRODUCTION, all);
     Lifecycle lifecycle = injector.getInstance(Lifecycle.class);
+    injector.getInstance(FatalStop.class).onStop(lifecycle::stop);
     lifecycle.start();
     return new RunningService(injector, lifecycle, injector.getInstance(GrpcServer.class));
   }
 
   /**
    * For a service's {@code main}: starts the service, stops it gracefully on SIGTERM or
-   * Ctrl-C, and returns the process exit code once it has stopped (0) or failed to start (1).
+   * Ctrl-C, and returns the process exit code once it has stopped (0), failed to start (1), or
+   * was stopped by a {@link FatalStop} (1, the reason on stderr).
    */
   public static int runUntilStopped(String serviceName, int port, Module... modules) {
     routeJavaUtilLogging();
@@ -53,6 +56,12 @@ public final class ServiceRunner {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       service.close();
+    }
+    Optional<String> fatal = service.get(FatalStop.class).reason();
+    if (fatal.isPresent()) {
+      service.close(); // waits for the stop in progress to finish
+      System.err.println(serviceName + ": " + fatal.get());
+      return 1;
     }
     return 0;
   }

@@ -108,7 +108,7 @@ public final class ConfigReflector implements AutoCloseable {
         public void onBroken(Status status) {
           executor.execute(() -> retry(status));
         }
-      });
+      }, executor);
     } catch (StatusRuntimeException e) {
       retry(e.getStatus());
     }

@@ -18,7 +18,11 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -31,6 +35,8 @@ public final class ConfigSession {
   private final ConfigServiceGrpc.ConfigServiceBlockingStub blocking;
   private final ConfigServiceGrpc.ConfigServiceStub async;
   private final String clientName;
+  /** The Config Server's progress-interval as it last told it (ms; 0 until it has). */
+  private volatile long learnedIntervalMs;
 
   public ConfigSession(ManagedChannel channel, String clientName) {
     this.channel = channel;
@@ -100,27 +106,66 @@ public final class ConfigSession {
         .getObject(GetObjectRequest.newBuilder().setType(type).setName(name).build());
   }
 
-  /** Restores the session after {@code afterEventId}; the listener hears everything from now on. */
-  public Watch watch(long afterEventId, WatchListener listener) {
+  /**
+   * A watch that hears nothing (no change, no progress) for this many of the Config Server's
+   * progress intervals is lost: the server is frozen or the link is dead without a reset.
+   */
+  public static final int SILENT_INTERVALS = 3;
+  private static final long SILENCE_CHECK_MS = 100;
+  /** A silence check this late means this process itself was paused (a GC pause, SIGSTOP, a stalled VM). */
+  private static final long PAUSED_MS = 1000;
+
+  /**
+   * Restores the session after {@code afterEventId}; the listener hears everything from now on.
+   * Once the Config Server has told its progress-interval (in a progress message, remembered for
+   * later watches of this session), {@code timer} checks that something arrives at least every
+   * {@link #SILENT_INTERVALS} intervals; if not, the watch is cancelled and reported broken
+   * ({@code UNAVAILABLE}, naming the silence).
+   */
+  public Watch watch(long afterEventId, WatchListener listener, ScheduledExecutorService timer) {
     reconnectNow();
     Context.CancellableContext context = Context.current().withCancellation();
+    AtomicBoolean over = new AtomicBoolean();
+    AtomicLong lastHeard = new AtomicLong(System.nanoTime());
+    AtomicLong lastCheck = new AtomicLong(System.nanoTime());
+    ScheduledFuture<?> watchdog = timer.scheduleWithFixedDelay(() -> {
+      long checkedAt = System.nanoTime();
+      if (checkedAt - lastCheck.getAndSet(checkedAt) > TimeUnit.MILLISECONDS.toNanos(PAUSED_MS)) {
+        // This check ran late: this process was paused, not the server. What arrived meanwhile
+        // is still unread, so the silence starts again from now.
+        lastHeard.set(checkedAt);
+        return;
+      }
+      long interval = learnedIntervalMs;
+      long silentMs = (checkedAt - lastHeard.get()) / 1_000_000;
+      if (interval > 0 && silentMs > SILENT_INTERVALS * interval && over.compareAndSet(false, true)) {
+        context.cancel(null);
+        listener.onBroken(Status.UNAVAILABLE.withDescription("no change or progress from the Config Server for "
+            + silentMs + " ms (" + SILENT_INTERVALS + " x its progress-interval of " + interval + " ms)"));
+      }
+    }, SILENCE_CHECK_MS, SILENCE_CHECK_MS, TimeUnit.MILLISECONDS);
     Context previous = context.attach();
     try {
       async.watch(WatchRequest.newBuilder().setAfterEventId(afterEventId).setClientName(clientName).build(),
           new StreamObserver<>() {
-            private boolean expired;
-
             @Override
             public void onNext(WatchResponse response) {
-              if (context.isCancelled()) {
+              lastHeard.set(System.nanoTime());
+              if (over.get()) {
                 return;
               }
               switch (response.getPayloadCase()) {
                 case CHANGES -> listener.onChanges(response.getChanges().getEventsList(), response.getChanges().getReplay());
-                case PROGRESS -> listener.onProgress(response.getProgress().getHeadEventId());
+                case PROGRESS -> {
+                  if (response.getProgress().getProgressIntervalMs() > 0) {
+                    learnedIntervalMs = response.getProgress().getProgressIntervalMs();
+                  }
+                  listener.onProgress(response.getProgress().getHeadEventId());
+                }
                 case HISTORY_LOG_EXPIRED -> {
-                  expired = true;
-                  listener.onExpired(response.getHistoryLogExpired());
+                  if (end()) {
+                    listener.onExpired(response.getHistoryLogExpired());
+                  }
                 }
                 default -> { }
               }
@@ -128,21 +173,31 @@ public final class ConfigSession {
 
             @Override
             public void onError(Throwable t) {
-              if (!context.isCancelled()) {
+              if (end()) {
                 listener.onBroken(Status.fromThrowable(t));
               }
             }
 
             @Override
             public void onCompleted() {
-              if (!expired && !context.isCancelled()) {
+              if (end()) {
                 listener.onBroken(Status.UNAVAILABLE.withDescription("the Config Server ended the watch"));
               }
+            }
+
+            /** The first end of the watch (expiry, error, completion, silence) is the one reported. */
+            private boolean end() {
+              watchdog.cancel(false);
+              return over.compareAndSet(false, true);
             }
           });
     } finally {
       context.detach(previous);
     }
-    return () -> context.cancel(null);
+    return () -> {
+      over.set(true);
+      watchdog.cancel(false);
+      context.cancel(null);
+    };
   }
 }

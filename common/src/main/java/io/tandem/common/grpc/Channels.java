@@ -6,13 +6,14 @@ import io.grpc.ManagedChannel;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-/** Channels between Tandem services, and their orderly closing. */
+/** Channels between Tandem services (with {@link Keepalive}), and their orderly closing. */
 public final class Channels {
   private Channels() {}
 
   /** A plaintext channel to {@code address}; its callbacks run on gRPC's pooled executor. */
   public static ManagedChannel open(HostPort address) {
-    return Grpc.newChannelBuilderForAddress(address.host(), address.port(), InsecureChannelCredentials.create())
+    return Keepalive.onChannel(
+        Grpc.newChannelBuilderForAddress(address.host(), address.port(), InsecureChannelCredentials.create()))
         .build();
   }
 
@@ -22,7 +23,8 @@ public final class Channels {
    * hand the work to their own thread). Blocking stubs work on it as on any channel.
    */
   public static ManagedChannel openForNonBlockingCallbacks(HostPort address) {
-    return Grpc.newChannelBuilderForAddress(address.host(), address.port(), InsecureChannelCredentials.create())
+    return Keepalive.onChannel(
+        Grpc.newChannelBuilderForAddress(address.host(), address.port(), InsecureChannelCredentials.create()))
         .directExecutor()
         .build();
   }

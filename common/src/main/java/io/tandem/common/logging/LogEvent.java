@@ -17,6 +17,7 @@ public enum LogEvent {
   HEALTH_CHANGED("00-05066", Level.STD, "Health status changed"),
   OPTION_INVALID("00-05070", Level.ALR, "Option value invalid, default used"),
   OPTION_IN_EFFECT("00-05071", Level.STD, "Option value in effect"),
+  SERVICE_FATAL("00-05067", Level.ALR, "Service stopping: it cannot go on"),
 
   // ---- Config Server ----------------------------------------------------------------------
   JOURNAL_RECOVERED("21-20001", Level.STD, "Journal recovered"),
@@ -49,6 +50,9 @@ public enum LogEvent {
   SWITCHOVER_DEFERRED("43-30013", Level.STD, "Switchover deferred until the backup is RUNNING"),
   FAILOVER("43-30014", Level.ALR, "Failover: primary lost, backup promoted"),
   FLAPPING("43-30015", Level.ALR, "Pair is flapping"),
+  APPLICATION_HUNG("43-30016", Level.ALR, "Application hung: no heartbeat"),
+  HEARTBEATS_RESUMED("43-30017", Level.STD, "Heartbeats resumed"),
+  SESSION_REPLACED("43-30018", Level.STD, "Supervision stream replaced"),
 
   // ---- Stat Server -----------------------------------------------------------------------
   NORMAL_RELOAD_STARTED("02-10084", Level.STD, "Normal mode of configuration reload started"),
@@ -70,7 +74,10 @@ public enum LogEvent {
   UNKNOWN_OBJECT_EVENTS("02-10100", Level.STD, "Events for unknown objects"),
   STATISTIC_REFUSED("02-10101", Level.STD, "Statistic request refused"),
   STATISTIC_CLOSED("02-10102", Level.STD, "Statistic closed"),
-  EVENTS_QUEUED_DURING_RELOAD("02-10103", Level.STD, "Events queued during reload applied");
+  EVENTS_QUEUED_DURING_RELOAD("02-10103", Level.STD, "Events queued during reload applied"),
+  STALE_MODE_COMMAND_REFUSED("02-10104", Level.STD, "Mode command with a stale epoch refused"),
+  SUPERVISION_REFUSED("02-10105", Level.ALR, "Refused by the Management Layer"),
+  GAVE_WAY("02-10106", Level.STD, "Both members primary in protected mode: this one gives way");
 
   /** The original product's levels; each maps to an SLF4J level. */
   public enum Level {

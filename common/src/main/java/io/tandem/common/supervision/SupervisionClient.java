@@ -6,6 +6,7 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.tandem.common.retry.Backoff;
 import io.tandem.management.v1.AppStatus;
+import io.tandem.management.v1.Heartbeat;
 import io.tandem.management.v1.Hello;
 import io.tandem.management.v1.ManagementServiceGrpc;
 import io.tandem.management.v1.Mode;
@@ -22,11 +23,16 @@ import java.util.function.Supplier;
 
 /**
  * An application's side of supervision: one stream to the Management Layer, re-opened with
- * backoff whenever it breaks. Status reports are sent as asked; whether one was delivered is
- * told by {@link Listener#onStatusDelivered}, and re-sending what was not is the caller's
- * decision (on {@link Listener#onConnected}, typically).
+ * backoff whenever it breaks. Status reports and heartbeats are sent as asked; whether a report
+ * was delivered is told by {@link Listener#onStatusDelivered}, and re-sending what was not is the
+ * caller's decision (on {@link Listener#onConnected}, typically). A refusal because another
+ * instance of the application is alive ({@code ALREADY_EXISTS}) ends supervision for good:
+ * {@link Listener#onRefused}.
  */
 public final class SupervisionClient implements AutoCloseable {
+  /** What the application runs as now: told in every hello, so a restarted Management Layer can adopt it. */
+  public record Standing(Mode mode, long epoch) {}
+
   /** Told on the executor given to the client, one call at a time. */
   public interface Listener {
     /** A stream is open and the hello is sent. */
@@ -40,6 +46,12 @@ public final class SupervisionClient implements AutoCloseable {
 
     /** The Management Layer received (and acted on) report {@code reportId}. */
     void onStatusDelivered(long reportId);
+
+    /** Send a heartbeat every {@code interval} from now on ({@link #heartbeat}). */
+    void onHeartbeatInterval(Duration interval);
+
+    /** Another instance of this application is alive: this one must not run. No reconnect follows. */
+    void onRefused(Status status);
   }
 
   private final ManagedChannel channel;
@@ -47,21 +59,25 @@ public final class SupervisionClient implements AutoCloseable {
   private final String application;
   private final String clientAddress;
   private final Listener listener;
-  private final Supplier<Mode> currentMode;
+  private final Supplier<Standing> standing;
+  private final String instanceId;
+  private long heartbeats;
   private final ScheduledExecutorService executor;
   private final Backoff backoff = new Backoff(Backoff.Policy.RECONNECT);
   private ClientCallStreamObserver<SupervisionMessage> out;
   private boolean closed;
 
   /**
-   * @param currentMode the mode the application runs in now (read on the executor when a
-   *     stream opens), so a restarted Management Layer can adopt it instead of reassigning
+   * @param instanceId random id of this process start (the Management Layer refuses a second live instance)
+   * @param standing the mode and epoch the application runs in now (read on the executor when a
+   *     stream opens), so a restarted Management Layer can adopt them instead of reassigning
    * @param executor a single-threaded executor: listener calls and reconnects run on it
    */
-  public SupervisionClient(ManagedChannel channel, String application, String clientAddress, Listener listener,
-      Supplier<Mode> currentMode, ScheduledExecutorService executor) {
+  public SupervisionClient(ManagedChannel channel, String application, String instanceId, String clientAddress,
+      Listener listener, Supplier<Standing> standing, ScheduledExecutorService executor) {
     this.channel = channel;
-    this.currentMode = currentMode;
+    this.instanceId = instanceId;
+    this.standing = standing;
     this.stub = ManagementServiceGrpc.newStub(channel);
     this.application = application;
     this.clientAddress = clientAddress;
@@ -89,10 +105,24 @@ public final class SupervisionClient implements AutoCloseable {
         .setStatus(StatusReport.newBuilder().setReportId(reportId).setStatus(status).setDetail(detail)).build());
   }
 
-  /** Acknowledges a mode command once the application runs in that mode. */
+  /** Acknowledges a mode command once the application runs in that mode, under its epoch. */
   public void acknowledge(ModeCommand command) {
-    send(SupervisionMessage.newBuilder()
-        .setModeAck(ModeAck.newBuilder().setCommandId(command.getCommandId()).setMode(command.getMode())).build());
+    send(SupervisionMessage.newBuilder().setModeAck(ModeAck.newBuilder().setCommandId(command.getCommandId())
+        .setMode(command.getMode()).setEpoch(command.getEpoch())).build());
+  }
+
+  /**
+   * Says the application is alive, running under {@code epoch}. Call it from the thread that
+   * makes the application's decisions, so a wedged decision thread counts as hung.
+   */
+  public boolean heartbeat(long epoch) {
+    return send(SupervisionMessage.newBuilder()
+        .setHeartbeat(Heartbeat.newBuilder().setEpoch(epoch).setSequence(++heartbeats)).build());
+  }
+
+  /** Random id for an application's process start, as hellos carry it. */
+  public static String newInstanceId() {
+    return java.util.UUID.randomUUID().toString().substring(0, 8) + "-" + ProcessHandle.current().pid();
   }
 
   /** Ends the stream; no reconnect. */
@@ -144,6 +174,9 @@ public final class SupervisionClient implements AutoCloseable {
             backoff.reset();
             listener.onStatusDelivered(command.getStatusAck().getReportId());
           });
+        } else if (command.hasSettings()) {
+          Duration interval = Duration.ofMillis(command.getSettings().getHeartbeatIntervalMs());
+          executor.execute(() -> listener.onHeartbeatInterval(interval));
         }
       }
 
@@ -158,15 +191,18 @@ public final class SupervisionClient implements AutoCloseable {
       }
     });
     ClientCallStreamObserver<SupervisionMessage> opened = stream.get();
+    Standing now = standing.get();
     synchronized (this) {
       if (closed) {
         opened.onCompleted();
         return;
       }
       out = opened;
+      heartbeats = 0;
       out.onNext(SupervisionMessage.newBuilder()
           .setHello(Hello.newBuilder().setApplication(application).setClientAddress(clientAddress)
-              .setPid(ProcessHandle.current().pid()).setCurrentMode(currentMode.get()))
+              .setPid(ProcessHandle.current().pid()).setCurrentMode(now.mode()).setEpoch(now.epoch())
+              .setInstanceId(instanceId))
           .build());
     }
     listener.onConnected();
@@ -187,6 +223,13 @@ public final class SupervisionClient implements AutoCloseable {
         if (closed) {
           return;
         }
+      }
+      if (status.getCode() == Status.Code.ALREADY_EXISTS) {
+        synchronized (this) {
+          closed = true;
+        }
+        listener.onRefused(status);
+        return;
       }
       listener.onDisconnected(status);
       executor.schedule(this::connect, backoff.nextDelay().toMillis(), TimeUnit.MILLISECONDS);

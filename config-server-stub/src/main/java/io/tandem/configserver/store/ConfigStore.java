@@ -207,6 +207,7 @@ public final class ConfigStore implements ManagedService {
       if (table.contains(valid.getType(), valid.getName())) {
         throw invalid("object.name: " + describe(valid.getType(), valid.getName()) + " already exists");
       }
+      checkBackupsUnique(List.of(valid), i -> "object");
       ConfigObject stored = valid.toBuilder().setDbid(table.maxDbid() + 1).setVersion(1).build();
       committed = commit(List.of(event(ChangeKind.CREATED, stored, head + 1)));
       result = new Written(stored, head);
@@ -225,6 +226,7 @@ public final class ConfigStore implements ManagedService {
       ConfigObject valid = ObjectValidator.validate(object, "object", table::contains);
       ConfigObject existing = existing(valid.getType(), valid.getName());
       checkVersion(existing, expectedVersion);
+      checkBackupsUnique(List.of(valid), i -> "object");
       ConfigObject stored = valid.toBuilder().setDbid(existing.getDbid()).setVersion(existing.getVersion() + 1).build();
       committed = commit(List.of(event(ChangeKind.UPDATED, stored, head + 1)));
       result = new Written(stored, head);
@@ -311,6 +313,7 @@ public final class ConfigStore implements ManagedService {
       for (int i = 0; i < objects.size(); i++) {
         valid.add(ObjectValidator.validate(objects.get(i), "objects[" + i + "]", names));
       }
+      checkBackupsUnique(valid, i -> "objects[" + i + "]");
       valid.sort(Comparator.comparing(ConfigObject::getType)
           .thenComparing(o -> o.getType() == ObjectType.APPLICATION && !o.getApplication().getBackup().isEmpty()));
       List<ChangeEvent> events = new ArrayList<>();
@@ -356,6 +359,36 @@ public final class ConfigStore implements ManagedService {
   }
 
   // ---- internals ---------------------------------------------------------------------------
+
+  /**
+   * An application is the backup of at most one application (so the Management Layer and the
+   * Stat Servers can never disagree on who pairs with whom): refuses {@code written} if, with them
+   * in place of the stored versions, two applications would name the same backup.
+   */
+  private void checkBackupsUnique(List<ConfigObject> written, java.util.function.IntFunction<String> path) {
+    Map<String, String> backupOf = new HashMap<>();
+    for (ConfigObject app : table.list(Set.of(ObjectType.APPLICATION))) {
+      backupOf.put(app.getName(), app.getApplication().getBackup());
+    }
+    for (ConfigObject o : written) {
+      if (o.getType() == ObjectType.APPLICATION) {
+        backupOf.put(o.getName(), o.getApplication().getBackup());
+      }
+    }
+    for (int i = 0; i < written.size(); i++) {
+      ConfigObject o = written.get(i);
+      String backup = o.getType() == ObjectType.APPLICATION ? o.getApplication().getBackup() : "";
+      if (backup.isEmpty()) {
+        continue;
+      }
+      for (Map.Entry<String, String> other : new java.util.TreeMap<>(backupOf).entrySet()) {
+        if (!other.getKey().equals(o.getName()) && other.getValue().equals(backup)) {
+          throw invalid(path.apply(i) + ".application.backup: Application '" + backup + "' is already the backup of '"
+              + other.getKey() + "'; an application is the backup of at most one application");
+        }
+      }
+    }
+  }
 
   private ConfigObject existing(ObjectType type, String name) {
     ConfigObject existing = table.get(type, name);

@@ -83,7 +83,7 @@ public final class WatchHub implements ManagedService, LongLivedStreams, ChangeL
     long id = ids.incrementAndGet();
     String name = clientName.isBlank() ? "(anonymous)" : clientName;
     WatchSession session = new WatchSession(id, name, peer, clock.instant(), after, out, store.history(), senders,
-        () -> sessions.remove(id));
+        () -> sessions.remove(id), store::progressInterval);
     sessions.put(id, session);
     out.setOnCancelHandler(session::cancelled);
     out.setOnReadyHandler(session::schedule);

@@ -10,10 +10,12 @@ import io.tandem.config.v1.HistoryLogExpired;
 import io.tandem.config.v1.Progress;
 import io.tandem.config.v1.WatchResponse;
 import io.tandem.configserver.history.HistoryLog;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +41,7 @@ final class WatchSession {
   private final HistoryLog history;
   private final Executor executor;
   private final Runnable onClosed;
+  private final Supplier<Duration> progressInterval;
   private final long replayUntil;
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private volatile long cursor;
@@ -50,7 +53,8 @@ final class WatchSession {
   private long replayed;
 
   WatchSession(long id, String clientName, String peer, Instant connectedAt, long after,
-      ServerCallStreamObserver<WatchResponse> out, HistoryLog history, Executor executor, Runnable onClosed) {
+      ServerCallStreamObserver<WatchResponse> out, HistoryLog history, Executor executor, Runnable onClosed,
+      Supplier<Duration> progressInterval) {
     this.id = id;
     this.clientName = clientName;
     this.peer = peer;
@@ -61,6 +65,7 @@ final class WatchSession {
     this.history = history;
     this.executor = executor;
     this.onClosed = onClosed;
+    this.progressInterval = progressInterval;
     this.replayUntil = history.head();
   }
 
@@ -156,7 +161,8 @@ final class WatchSession {
       }
       if (progressDue && out.isReady() && cursor >= history.head()) {
         progressDue = false;
-        out.onNext(WatchResponse.newBuilder().setProgress(Progress.newBuilder().setHeadEventId(cursor)).build());
+        out.onNext(WatchResponse.newBuilder().setProgress(Progress.newBuilder().setHeadEventId(cursor)
+            .setProgressIntervalMs(progressInterval.get().toMillis())).build());
         sentSomething = true;
       }
       if (sentSomething) {

@@ -1,6 +1,8 @@
 package io.tandem.management.redundancy;
 
 import com.google.protobuf.util.Timestamps;
+import io.grpc.Status;
+import io.tandem.common.config.RedundantPairs;
 import io.tandem.common.logging.LogEvent;
 import io.tandem.management.v1.AppStatus;
 import io.tandem.management.v1.MemberStatus;
@@ -29,14 +31,22 @@ import java.util.TreeMap;
  * one thread feeds it.
  *
  * <ul>
+ *   <li>Pairs come from configuration by the one rule of {@link RedundantPairs}.
  *   <li>The first member of a pair to report {@code RUNNING} becomes primary, the other backup;
  *       a standalone application is primary. A member that joins while its peer is primary is
  *       backup.
- *   <li>A primary reporting {@code SERVICE_UNAVAILABLE} is switched over if its backup is
- *       connected and {@code RUNNING}; otherwise the request waits for the backup to report
+ *   <li>A primary reporting {@code SERVICE_UNAVAILABLE} is switched over if its backup is alive
+ *       and {@code RUNNING}; otherwise the request waits for the backup to report
  *       {@code RUNNING}. One switchover per pair is in flight, with a deadline.
- *   <li>A primary whose stream stays broken for {@code disconnect-switchover-timeout} is failed
- *       over to its backup.
+ *   <li>An application is <em>alive</em> while its stream is open and its heartbeats arrive; one
+ *       silent for {@code heartbeat-timeout} is hung, and treated exactly like a lost connection.
+ *       A primary that stays lost (or hung) for {@code disconnect-switchover-timeout} is failed
+ *       over to its backup, if that one is alive and {@code RUNNING}.
+ *   <li>Every mode command carries the pair's epoch, which grows whenever the pair's primary
+ *       changes (and is recovered from the members' hellos after a restart), so an application can
+ *       refuse a command older than the last one it obeyed.
+ *   <li>One live process per application: another instance is refused while the current one is
+ *       alive; the same instance reconnecting replaces its old stream.
  * </ul>
  */
 public final class RedundancyController {
@@ -45,6 +55,7 @@ public final class RedundancyController {
   private final List<Pair> pairs = new ArrayList<>();
   private long commandIds;
   private long switchoverIds;
+  private Instant lastTick;
 
   public RedundancyController(RedundancySettings settings) {
     this.settings = settings;
@@ -58,24 +69,38 @@ public final class RedundancyController {
     boolean everConnected;
     boolean connected;
     long session;
+    String instanceId = "";
     String clientAddress = "";
+    String peer = "";
     AppStatus status = AppStatus.APP_STATUS_UNSPECIFIED;
     String detail = "";
     Mode mode = Mode.MODE_UNSPECIFIED;
     boolean acknowledged;
     long pendingCommand;
+    /** The epoch of the mode it last acknowledged (or claimed in its hello). */
+    long epoch;
     Instant since;
+    /** When it stopped being alive (stream lost, or hung); null while alive. */
     Instant lostAt;
+    Instant lastHeartbeat;
+    boolean hung;
     Pair pair;
+    /** The epoch of a standalone member (a pair keeps its own). */
+    long standaloneEpoch;
 
     Member(String name) {
       this.name = name;
     }
+
+    boolean alive() {
+      return connected && !hung;
+    }
   }
 
   private static final class Pair {
-    final Member first;
-    final Member second;
+    Member first;
+    Member second;
+    long epoch;
     Switchover inFlight;
     SwitchoverCause deferred;
     SwitchoverRecord last;
@@ -95,6 +120,10 @@ public final class RedundancyController {
       return m == first ? second : first;
     }
 
+    boolean sameMembers(RedundantPairs.Pair wanted) {
+      return wanted.contains(first.name) && wanted.contains(second.name);
+    }
+
     String describe() {
       return first.name + "/" + second.name;
     }
@@ -103,6 +132,7 @@ public final class RedundancyController {
   private static final class Switchover {
     final long id;
     final SwitchoverCause cause;
+    final String detail;
     final Member from;
     final Member to;
     final Instant started;
@@ -110,9 +140,11 @@ public final class RedundancyController {
     final Set<String> awaiting = new LinkedHashSet<>();
     final long requestId;
 
-    Switchover(long id, SwitchoverCause cause, Member from, Member to, Instant started, Instant deadline, long requestId) {
+    Switchover(long id, SwitchoverCause cause, String detail, Member from, Member to, Instant started,
+        Instant deadline, long requestId) {
       this.id = id;
       this.cause = cause;
+      this.detail = detail;
       this.from = from;
       this.to = to;
       this.started = started;
@@ -123,128 +155,121 @@ public final class RedundancyController {
 
   // ---- inputs ------------------------------------------------------------------------------
 
-  public void updateSettings(RedundancySettings newSettings) {
-    this.settings = newSettings;
-  }
-
   public RedundancySettings settings() {
     return settings;
   }
 
-  /** Whether {@code application} is configured (only configured applications may connect). */
-  public boolean knows(String application) {
-    Member m = members.get(application);
-    return m != null && m.configured;
-  }
-
   /**
-   * The applications in configuration and each one's {@code backup} ("" for none). Pairs
-   * form, change and dissolve to match.
+   * The applications in configuration and each one's {@code backup} ("" for none), and this
+   * Management Layer's options. Pairs form, change and dissolve to match; applications are told
+   * a new heartbeat interval when it changes.
    */
-  public List<Action> configure(Map<String, String> backupOf, Instant now) {
+  public List<Action> configure(Map<String, String> backupOf, RedundancySettings newSettings, Instant now) {
     List<Action> actions = new ArrayList<>();
+    Duration interval = settings.heartbeatInterval();
+    settings = newSettings;
+    if (!interval.equals(settings.heartbeatInterval())) {
+      for (Member m : members.values()) {
+        if (m.connected) {
+          actions.add(new Action.SendSettings(m.name, m.session, settings.heartbeatInterval()));
+        }
+      }
+    }
     for (Member m : members.values()) {
       m.configured = backupOf.containsKey(m.name);
     }
     backupOf.keySet().forEach(name -> members.computeIfAbsent(name, Member::new).configured = true);
 
-    List<String[]> wanted = new ArrayList<>();
-    Set<String> paired = new LinkedHashSet<>();
-    for (Map.Entry<String, String> entry : new TreeMap<>(backupOf).entrySet()) {
-      String app = entry.getKey();
-      String backup = entry.getValue();
-      if (backup.isEmpty() || backup.equals(app) || !backupOf.containsKey(backup)) {
-        continue;
-      }
-      if (paired.contains(app) || paired.contains(backup)) {
-        continue; // one pair per application; the first by name wins
-      }
-      paired.add(app);
-      paired.add(backup);
-      wanted.add(new String[] {app, backup});
-    }
-
+    List<RedundantPairs.Pair> wanted = RedundantPairs.of(backupOf).pairs();
     boolean changed = false;
     for (Pair pair : List.copyOf(pairs)) {
-      boolean keep = wanted.stream().anyMatch(w -> w[0].equals(pair.first.name) && w[1].equals(pair.second.name));
-      if (!keep) {
+      RedundantPairs.Pair keep = wanted.stream().filter(pair::sameMembers).findFirst().orElse(null);
+      if (keep == null) {
         changed = true;
-        pairs.remove(pair);
-        for (Member m : List.of(pair.first, pair.second)) {
-          m.pair = null;
-          if (m.mode == Mode.BACKUP) {
-            command(m, Mode.PRIMARY, "no longer in a redundant pair: standalone", now, actions);
-          }
-        }
-        if (pair.inFlight != null) {
-          finish(pair, pair.inFlight, SwitchoverResult.NO_SUCH_PAIR, "the pair was removed from configuration", now, actions);
-        }
+        dissolve(pair, now, actions);
+      } else if (!keep.first().equals(pair.first.name)) {
+        // The same two members, named the other way round: the pair and its modes stay as they are.
+        changed = true;
+        Member first = pair.first;
+        pair.first = pair.second;
+        pair.second = first;
       }
     }
-    for (String[] w : wanted) {
-      boolean exists = pairs.stream().anyMatch(p -> p.first.name.equals(w[0]) && p.second.name.equals(w[1]));
-      if (exists) {
-        continue;
-      }
-      changed = true;
-      Pair pair = new Pair(members.get(w[0]), members.get(w[1]));
-      pairs.add(pair);
-      pair.first.pair = pair;
-      pair.second.pair = pair;
-      if (pair.first.mode == Mode.PRIMARY && pair.second.mode == Mode.PRIMARY) {
-        command(pair.second, Mode.BACKUP, "now the backup of " + pair.first.name, now, actions);
+    for (RedundantPairs.Pair w : wanted) {
+      if (pairs.stream().noneMatch(p -> p.sameMembers(w))) {
+        changed = true;
+        form(members.get(w.first()), members.get(w.second()), now, actions);
       }
     }
     if (changed) {
-      actions.add(new Action.Log(LogEvent.PAIRS_CONFIGURED, "pairs",
-          pairs.stream().map(Pair::describe).toList()));
+      actions.add(new Action.Log(LogEvent.PAIRS_CONFIGURED, "pairs", pairs.stream().map(Pair::describe).toList()));
     }
     return actions;
   }
 
   /**
-   * An application opened its supervision stream. {@code claimedMode} is the mode it already runs
-   * in (after a Management Layer restart): adopted when it agrees with its peer's, so a restart
-   * of the Management Layer changes nobody's mode.
+   * An application opened its supervision stream. Refused when it is not in the configuration
+   * ({@code FAILED_PRECONDITION}) or another instance of it is alive ({@code ALREADY_EXISTS});
+   * otherwise accepted, replacing an older stream of the same instance (or of a hung one). The mode
+   * it claims to run in (after a Management Layer restart) is adopted when it agrees with its
+   * peer's, and its epoch raises the pair's, so a restart of the Management Layer changes nobody's mode.
    */
-  public List<Action> connected(String application, long session, String clientAddress, Mode claimedMode,
-      Instant now) {
+  public List<Action> connected(Arrival arrival, Instant now) {
     List<Action> actions = new ArrayList<>();
-    Member m = members.computeIfAbsent(application, Member::new);
+    String app = arrival.application();
+    Member m = members.get(app);
+    if (m == null || !m.configured) {
+      refuse(arrival, Status.FAILED_PRECONDITION.withDescription(
+          "hello.application: no Application named '" + app + "' in the configuration"), actions);
+      return actions;
+    }
+    if (m.connected) {
+      if (!arrival.instanceId().equals(m.instanceId) && !m.hung) {
+        refuse(arrival, Status.ALREADY_EXISTS.withDescription("hello.instance_id: " + app + " is already running as "
+            + "instance " + m.instanceId + " (client address " + orDash(m.clientAddress) + ", connected from "
+            + orDash(m.peer) + ") and is alive; stop that process first, or wait until it is lost or hung"), actions);
+        return actions;
+      }
+      String why = arrival.instanceId().equals(m.instanceId) ? "replaced by a newer stream of the same instance"
+          : "replaced by instance " + arrival.instanceId() + ": instance " + m.instanceId + " was hung";
+      actions.add(new Action.EndSession(app, m.session, Status.ABORTED.withDescription(why)));
+      actions.add(new Action.Log(LogEvent.SESSION_REPLACED, "application", app, "old_session", m.session,
+          "new_session", arrival.session(), "reason", why));
+      m.connected = false;
+      if (!m.hung) {
+        lose(m, now, actions);
+      }
+      m.hung = false;
+    }
     m.connected = true;
     m.everConnected = true;
-    m.session = session;
-    m.clientAddress = clientAddress;
+    m.session = arrival.session();
+    m.instanceId = arrival.instanceId();
+    m.clientAddress = arrival.clientAddress();
+    m.peer = arrival.peer();
     m.status = AppStatus.INITIALIZING;
     m.detail = "";
     m.lostAt = null;
+    m.lastHeartbeat = now;
+    m.epoch = arrival.claimedEpoch();
+    if (m.pair != null) {
+      m.pair.epoch = Math.max(m.pair.epoch, arrival.claimedEpoch());
+    } else {
+      m.standaloneEpoch = Math.max(m.standaloneEpoch, arrival.claimedEpoch());
+    }
     if (m.mode == Mode.MODE_UNSPECIFIED) {
       m.since = now;
     }
-    actions.add(new Action.Log(LogEvent.APPLICATION_CONNECTED, "application", application, "session", session,
-        "client_address", clientAddress.isEmpty() ? "-" : clientAddress, "runs_as", claimedMode));
+    actions.add(new Action.Log(LogEvent.APPLICATION_CONNECTED, "application", app, "session", arrival.session(),
+        "instance", arrival.instanceId(), "client_address", orDash(arrival.clientAddress()),
+        "runs_as", arrival.claimedMode(), "epoch", arrival.claimedEpoch()));
+    actions.add(new Action.SendSettings(app, m.session, settings.heartbeatInterval()));
     if (m.mode != Mode.MODE_UNSPECIFIED) {
       command(m, m.mode, "reconnected: mode unchanged", now, actions);
-    } else if (agrees(m, claimedMode)) {
-      m.mode = claimedMode;
-      m.acknowledged = true;
-      m.since = now;
-      actions.add(new Action.Log(LogEvent.MODE_ASSIGNED, "application", m.name, "mode", claimedMode,
-          "reason", "adopted: the application already runs in it", "delivered", "already"));
+    } else {
+      adopt(m, arrival.claimedMode(), arrival.claimedEpoch(), now, actions);
     }
     return actions;
-  }
-
-  /** Whether a mode an application claims fits: a standalone is primary; one primary per pair. */
-  private static boolean agrees(Member m, Mode claimed) {
-    if (claimed != Mode.PRIMARY && claimed != Mode.BACKUP) {
-      return false;
-    }
-    if (m.pair == null) {
-      return claimed == Mode.PRIMARY;
-    }
-    Mode peer = m.pair.other(m).mode;
-    return claimed == Mode.PRIMARY ? peer != Mode.PRIMARY : peer != Mode.BACKUP;
   }
 
   public List<Action> disconnected(String application, long session, Instant now) {
@@ -254,23 +279,38 @@ public final class RedundancyController {
       return actions;
     }
     m.connected = false;
-    m.lostAt = now;
     actions.add(new Action.Log(LogEvent.APPLICATION_LOST, "application", application, "session", session,
-        "mode", m.mode, "failover_in_ms",
-        m.pair != null && m.mode == Mode.PRIMARY ? settings.disconnectSwitchoverTimeout().toMillis() : "-"));
+        "mode", m.mode, "failover_in_ms", m.pair != null && m.mode == Mode.PRIMARY && !m.hung
+            ? settings.disconnectSwitchoverTimeout().toMillis() : "-"));
+    if (m.hung) {
+      m.hung = false; // already lost when it went silent
+    } else {
+      lose(m, now, actions);
+    }
+    return actions;
+  }
+
+  /** A heartbeat: the application (its decision thread) is alive. A hung one is told its mode again at once. */
+  public List<Action> heartbeat(String application, long session, Instant now) {
+    List<Action> actions = new ArrayList<>();
+    Member m = members.get(application);
+    if (m == null || !m.connected || m.session != session) {
+      return actions;
+    }
+    Instant previous = m.lastHeartbeat;
+    m.lastHeartbeat = now;
+    if (!m.hung) {
+      return actions;
+    }
+    m.hung = false;
+    actions.add(new Action.Log(LogEvent.HEARTBEATS_RESUMED, "application", application, "silent_for_ms",
+        Duration.between(previous, now).toMillis(), "mode", m.mode));
     Pair pair = m.pair;
-    Switchover sw = pair == null ? null : pair.inFlight;
-    if (sw != null && sw.awaiting.contains(application)) {
-      if (sw.to == m) {
-        finish(pair, sw, SwitchoverResult.TIMED_OUT, application + " disconnected before acknowledging PRIMARY", now,
-            actions);
-      } else {
-        // The old primary is gone: it learns it is backup when it returns. The new primary decides the result.
-        sw.awaiting.remove(application);
-        if (sw.awaiting.isEmpty()) {
-          finish(pair, sw, SwitchoverResult.DONE, "", now, actions);
-        }
-      }
+    if (pair == null || pair.primary() != m || pair.inFlight == null) {
+      m.lostAt = null; // back in time: as a reconnect within the failover timeout
+    }
+    if (m.mode != Mode.MODE_UNSPECIFIED) {
+      command(m, m.mode, "heartbeats resumed: its mode, again", now, actions);
     }
     return actions;
   }
@@ -323,7 +363,8 @@ public final class RedundancyController {
     return actions;
   }
 
-  public List<Action> modeAcknowledged(String application, long session, long commandId, Mode mode, Instant now) {
+  public List<Action> modeAcknowledged(String application, long session, long commandId, Mode mode, long epoch,
+      Instant now) {
     List<Action> actions = new ArrayList<>();
     Member m = members.get(application);
     if (m == null || m.session != session || m.pendingCommand != commandId || m.mode != mode) {
@@ -331,7 +372,8 @@ public final class RedundancyController {
     }
     m.pendingCommand = 0;
     m.acknowledged = true;
-    actions.add(new Action.Log(LogEvent.MODE_ACKNOWLEDGED, "application", application, "mode", mode));
+    m.epoch = epoch;
+    actions.add(new Action.Log(LogEvent.MODE_ACKNOWLEDGED, "application", application, "mode", mode, "epoch", epoch));
     Pair pair = m.pair;
     if (pair != null && pair.inFlight != null && pair.inFlight.awaiting.remove(application)
         && pair.inFlight.awaiting.isEmpty()) {
@@ -353,9 +395,33 @@ public final class RedundancyController {
     return actions;
   }
 
-  /** Deadlines: failovers, switchover timeouts. */
+  /**
+   * Deadlines: hung applications, failovers, switchover timeouts. A tick that comes more than a
+   * heartbeat interval after the previous one means this Management Layer itself did not run
+   * (its process was paused): the heartbeats sent meanwhile are still queued, so that time does
+   * not count as anybody's silence.
+   */
   public List<Action> tick(Instant now) {
     List<Action> actions = new ArrayList<>();
+    if (lastTick != null && Duration.between(lastTick, now).compareTo(settings.heartbeatInterval()) > 0) {
+      Duration stalled = Duration.between(lastTick, now);
+      for (Member m : members.values()) {
+        if (m.alive()) {
+          Instant shifted = m.lastHeartbeat.plus(stalled);
+          m.lastHeartbeat = shifted.isAfter(now) ? now : shifted;
+        }
+      }
+    }
+    lastTick = now;
+    for (Member m : members.values()) {
+      if (m.alive() && !now.isBefore(m.lastHeartbeat.plus(settings.heartbeatTimeout()))) {
+        m.hung = true;
+        actions.add(new Action.Log(LogEvent.APPLICATION_HUNG, "application", m.name, "silent_for_ms",
+            Duration.between(m.lastHeartbeat, now).toMillis(), "mode", m.mode, "failover_in_ms",
+            m.pair != null && m.mode == Mode.PRIMARY ? settings.disconnectSwitchoverTimeout().toMillis() : "-"));
+        lose(m, now, actions);
+      }
+    }
     for (Pair pair : pairs) {
       Switchover sw = pair.inFlight;
       if (sw != null && !now.isBefore(sw.deadline)) {
@@ -363,7 +429,7 @@ public final class RedundancyController {
             + " within " + settings.switchoverTimeout().toMillis() + " ms", now, actions);
       }
       Member primary = pair.primary();
-      if (primary != null && !primary.connected && primary.lostAt != null && pair.inFlight == null
+      if (primary != null && !primary.alive() && primary.lostAt != null && pair.inFlight == null
           && !now.isBefore(primary.lostAt.plus(settings.disconnectSwitchoverTimeout()))) {
         failover(pair, primary, now, actions);
       }
@@ -373,22 +439,83 @@ public final class RedundancyController {
 
   // ---- decisions -----------------------------------------------------------------------------
 
+  private void refuse(Arrival arrival, Status status, List<Action> actions) {
+    actions.add(new Action.Log(LogEvent.APPLICATION_REFUSED, "application", arrival.application(),
+        "instance", arrival.instanceId(), "peer", orDash(arrival.peer()), "code", status.getCode(),
+        "reason", status.getDescription()));
+    actions.add(new Action.EndSession(arrival.application(), arrival.session(), status));
+  }
+
+  /** {@code m} stopped being alive (stream lost, or hung): a switchover waiting for it cannot count on it. */
+  private void lose(Member m, Instant now, List<Action> actions) {
+    m.lostAt = now;
+    Pair pair = m.pair;
+    Switchover sw = pair == null ? null : pair.inFlight;
+    if (sw != null && sw.awaiting.contains(m.name)) {
+      if (sw.to == m) {
+        finish(pair, sw, SwitchoverResult.TIMED_OUT, m.name + " was lost before acknowledging PRIMARY", now, actions);
+      } else {
+        // The old primary is gone: it learns it is backup when it returns. The new primary decides the result.
+        sw.awaiting.remove(m.name);
+        if (sw.awaiting.isEmpty()) {
+          finish(pair, sw, SwitchoverResult.DONE, "", now, actions);
+        }
+      }
+    }
+  }
+
+  /**
+   * Adopts the mode an application claims to run in when it fits: a standalone is primary; one
+   * primary per pair, unless the claim comes with a newer epoch than the peer's (the peer is the
+   * stale one, and is told to be backup).
+   */
+  private void adopt(Member m, Mode claimed, long claimedEpoch, Instant now, List<Action> actions) {
+    if (claimed != Mode.PRIMARY && claimed != Mode.BACKUP) {
+      return;
+    }
+    Member peer = m.pair == null ? null : m.pair.other(m);
+    boolean fits;
+    if (peer == null) {
+      fits = claimed == Mode.PRIMARY;
+    } else if (claimed == Mode.PRIMARY) {
+      fits = peer.mode != Mode.PRIMARY || claimedEpoch > peer.epoch;
+    } else {
+      fits = peer.mode != Mode.BACKUP;
+    }
+    if (!fits) {
+      return;
+    }
+    m.mode = claimed;
+    m.acknowledged = true;
+    m.since = now;
+    actions.add(new Action.Log(LogEvent.MODE_ASSIGNED, "application", m.name, "mode", claimed,
+        "reason", "adopted: the application already runs in it", "epoch", claimedEpoch, "delivered", "already"));
+    if (peer != null && claimed == Mode.PRIMARY && peer.mode == Mode.PRIMARY) {
+      command(peer, Mode.BACKUP, m.name + " is primary under a newer epoch (" + claimedEpoch + ")", now, actions);
+    }
+  }
+
   private void assignFirstMode(Member m, Instant now, List<Action> actions) {
     Pair pair = m.pair;
     if (pair == null) {
+      m.standaloneEpoch++;
       command(m, Mode.PRIMARY, "standalone", now, actions);
       return;
     }
     Member peer = pair.other(m);
-    if (peer.mode == Mode.PRIMARY && (peer.connected || withinGrace(peer, now))) {
+    if (peer.mode == Mode.PRIMARY && (peer.alive() || withinGrace(peer, now))) {
       command(m, Mode.BACKUP, peer.name + " is primary", now, actions);
     } else {
       if (peer.mode == Mode.PRIMARY) {
         peer.mode = Mode.BACKUP; // lost for longer than the failover timeout; told when it returns
+        peer.acknowledged = false;
         peer.since = now;
       }
+      pair.epoch++;
       command(m, Mode.PRIMARY, "first of " + pair.describe() + " to report RUNNING", now, actions);
-      if (peer.connected && peer.mode == Mode.MODE_UNSPECIFIED && peer.status == AppStatus.SERVICE_UNAVAILABLE) {
+      if (peer.connected && peer.mode == Mode.BACKUP) {
+        command(peer, Mode.BACKUP, m.name + " is primary", now, actions);
+      } else if (peer.connected && peer.mode == Mode.MODE_UNSPECIFIED && peer.status == AppStatus.SERVICE_UNAVAILABLE) {
         command(peer, Mode.BACKUP, "unavailable, and " + m.name + " is primary", now, actions);
       }
     }
@@ -398,76 +525,138 @@ public final class RedundancyController {
     return m.lostAt != null && now.isBefore(m.lostAt.plus(settings.disconnectSwitchoverTimeout()));
   }
 
+  /**
+   * A pair is formed in configuration. When both members are primary (they were standalone), the
+   * one that is alive and {@code RUNNING} stays primary (the longer-serving one if both or neither
+   * are), the other becomes backup: a member that is not alive and {@code RUNNING} is never made
+   * primary by re-forming a pair.
+   */
+  private void form(Member first, Member second, Instant now, List<Action> actions) {
+    Pair pair = new Pair(first, second);
+    pair.epoch = Math.max(epochOf(first), epochOf(second));
+    pairs.add(pair);
+    first.pair = pair;
+    second.pair = pair;
+    if (first.mode == Mode.PRIMARY && second.mode == Mode.PRIMARY) {
+      Member keep = ready(first) != ready(second) ? (ready(first) ? first : second)
+          : !second.since.isBefore(first.since) ? first : second;
+      Member demoted = pair.other(keep);
+      pair.epoch++;
+      String reason = "pair " + pair.describe() + " formed: " + keep.name + " stays primary";
+      command(keep, Mode.PRIMARY, reason, now, actions);
+      command(demoted, Mode.BACKUP, reason, now, actions);
+      pair.last = record(SwitchoverCause.PAIR_CONFIGURED, SwitchoverResult.DONE, reason, now, 0, demoted.name, keep.name);
+      noteModeChange(pair, now, actions);
+    }
+  }
+
+  /**
+   * A pair leaves the configuration: each member is standalone from now on. A backup becomes
+   * primary only if it is alive and {@code RUNNING}; otherwise it gets its mode when it reports
+   * {@code RUNNING}.
+   */
+  private void dissolve(Pair pair, Instant now, List<Action> actions) {
+    pairs.remove(pair);
+    if (pair.inFlight != null) {
+      finish(pair, pair.inFlight, SwitchoverResult.NO_SUCH_PAIR, "the pair was removed from configuration", now,
+          actions);
+    }
+    for (Member m : List.of(pair.first, pair.second)) {
+      m.pair = null;
+      m.standaloneEpoch = Math.max(m.standaloneEpoch, pair.epoch);
+      if (m.mode != Mode.BACKUP) {
+        continue;
+      }
+      if (ready(m)) {
+        m.standaloneEpoch++;
+        command(m, Mode.PRIMARY, "no longer in a redundant pair: standalone", now, actions);
+      } else {
+        m.mode = Mode.MODE_UNSPECIFIED;
+        m.acknowledged = false;
+        m.since = now;
+      }
+    }
+  }
+
+  private static boolean ready(Member m) {
+    return m.alive() && m.status == AppStatus.RUNNING;
+  }
+
   private void start(Pair pair, SwitchoverCause cause, long requestId, Instant now, List<Action> actions) {
     Member primary = pair.primary();
     String label = primary == null ? pair.describe() : primary.name;
     actions.add(new Action.Log(LogEvent.SWITCHOVER_REQUESTED, "pair", pair.describe(), "cause", cause,
         "primary", primary == null ? "-" : primary.name));
     if (pair.inFlight != null) {
-      refuse(pair, cause, requestId, SwitchoverResult.ALREADY_IN_PROGRESS,
+      refuseSwitchover(pair, cause, requestId, SwitchoverResult.ALREADY_IN_PROGRESS,
           "a switchover of " + pair.describe() + " is already in flight", now, actions, false);
       return;
     }
     if (primary == null) {
-      refuse(pair, cause, requestId, SwitchoverResult.BACKUP_NOT_READY, pair.describe() + " has no primary yet", now,
-          actions, true);
+      refuseSwitchover(pair, cause, requestId, SwitchoverResult.BACKUP_NOT_READY, pair.describe() + " has no primary yet",
+          now, actions, true);
       return;
     }
     Member backup = pair.other(primary);
-    if (!backup.connected || backup.status != AppStatus.RUNNING) {
-      String why = backup.name + (backup.connected ? " is " + backup.status : " is not connected");
+    if (!ready(backup)) {
+      String why = backup.name + (!backup.connected ? " is not connected" : backup.hung ? " is hung" : " is " + backup.status);
       if (cause == SwitchoverCause.SERVICE_UNAVAILABLE_REPORTED) {
         pair.deferred = cause;
         actions.add(new Action.Log(LogEvent.SWITCHOVER_DEFERRED, "pair", pair.describe(), "primary", label,
             "reason", why));
       }
-      refuse(pair, cause, requestId, SwitchoverResult.BACKUP_NOT_READY, why, now, actions, true);
+      refuseSwitchover(pair, cause, requestId, SwitchoverResult.BACKUP_NOT_READY, why, now, actions, true);
       return;
     }
     pair.deferred = null;
-    Switchover sw = new Switchover(++switchoverIds, cause, primary, backup, now,
+    String reason = "switchover (" + describe(cause) + ")";
+    Switchover sw = new Switchover(++switchoverIds, cause, reason, primary, backup, now,
         now.plus(settings.switchoverTimeout()), requestId);
     pair.inFlight = sw;
-    String reason = "switchover (" + describe(cause) + ")";
+    pair.epoch++;
     command(backup, Mode.PRIMARY, reason, now, actions);
     sw.awaiting.add(backup.name);
     command(primary, Mode.BACKUP, reason, now, actions);
-    if (primary.connected) {
+    if (primary.alive()) {
       sw.awaiting.add(primary.name);
     }
   }
 
   private void failover(Pair pair, Member lost, Instant now, List<Action> actions) {
     Member backup = pair.other(lost);
-    if (!backup.connected) {
-      return; // nobody to promote; the first to report RUNNING will be primary
+    if (!ready(backup)) {
+      return; // nobody to promote yet; tried again on every tick
     }
+    long lostForMs = Duration.between(lost.lostAt, now).toMillis();
+    SwitchoverCause cause = lost.hung ? SwitchoverCause.PRIMARY_HUNG : SwitchoverCause.FAILOVER;
+    String detail = lost.hung
+        ? lost.name + " hung: no heartbeat for " + Duration.between(lost.lastHeartbeat, now).toMillis() + " ms"
+        : lost.name + " lost for " + lostForMs + " ms";
     actions.add(new Action.Log(LogEvent.FAILOVER, "pair", pair.describe(), "lost", lost.name, "promoted", backup.name,
-        "lost_for_ms", Duration.between(lost.lostAt, now).toMillis()));
-    Switchover sw = new Switchover(++switchoverIds, SwitchoverCause.FAILOVER, lost, backup, now,
+        "lost_for_ms", lostForMs, "cause", detail));
+    Switchover sw = new Switchover(++switchoverIds, cause, detail, lost, backup, now,
         now.plus(settings.switchoverTimeout()), 0);
     pair.inFlight = sw;
     pair.deferred = null;
-    lost.mode = Mode.BACKUP;
-    lost.acknowledged = false;
-    lost.since = now;
-    command(backup, Mode.PRIMARY, "failover: " + lost.name + " lost", now, actions);
+    pair.epoch++;
+    command(backup, Mode.PRIMARY, "failover: " + detail, now, actions);
     sw.awaiting.add(backup.name);
+    // A hung primary still has its stream: the command waits there, so a thawed process reads
+    // that it is backup before anything else it would act on.
+    command(lost, Mode.BACKUP, "failover: " + detail, now, actions);
   }
 
-  private void refuse(Pair pair, SwitchoverCause cause, long requestId, SwitchoverResult result, String message,
-      Instant now, List<Action> actions, boolean record) {
+  private void refuseSwitchover(Pair pair, SwitchoverCause cause, long requestId, SwitchoverResult result,
+      String message, Instant now, List<Action> actions, boolean keepRecord) {
     actions.add(new Action.Log(LogEvent.SWITCHOVER_REFUSED, "pair", pair.describe(), "cause", cause, "result", result,
         "reason", message, "ms", 0));
     Member primary = pair.primary();
-    if (record) {
-      pair.last = SwitchoverRecord.newBuilder().setTime(Timestamps.fromMillis(now.toEpochMilli())).setCause(cause)
-          .setResult(result).setDurationMs(0).setFromPrimary(primary == null ? "" : primary.name)
-          .setToPrimary(primary == null ? "" : primary.name).build();
+    String name = primary == null ? "" : primary.name;
+    if (keepRecord) {
+      pair.last = record(cause, result, message, now, 0, name, name);
     }
     if (requestId != 0) {
-      actions.add(new Action.CompleteRequest(requestId,
-          reply(result, primary == null ? "" : primary.name, 0, message)));
+      actions.add(new Action.CompleteRequest(requestId, reply(result, name, 0, message)));
     }
   }
 
@@ -475,9 +664,8 @@ public final class RedundancyController {
       List<Action> actions) {
     long ms = Duration.between(sw.started, now).toMillis();
     pair.inFlight = null;
-    pair.last = SwitchoverRecord.newBuilder().setTime(Timestamps.fromMillis(sw.started.toEpochMilli()))
-        .setCause(sw.cause).setResult(result).setDurationMs(ms)
-        .setFromPrimary(sw.from.name).setToPrimary(sw.to.name).build();
+    pair.last = record(sw.cause, result, message.isEmpty() ? sw.detail : message, sw.started, ms, sw.from.name,
+        sw.to.name);
     if (result == SwitchoverResult.DONE) {
       actions.add(new Action.Log(LogEvent.SWITCHOVER_DONE, "pair", pair.describe(), "cause", sw.cause,
           "from", sw.from.name, "to", sw.to.name, "ms", ms));
@@ -491,6 +679,12 @@ public final class RedundancyController {
       actions.add(new Action.CompleteRequest(sw.requestId,
           reply(result, primary == null ? "" : primary.name, ms, message)));
     }
+  }
+
+  private static SwitchoverRecord record(SwitchoverCause cause, SwitchoverResult result, String detail, Instant time,
+      long ms, String from, String to) {
+    return SwitchoverRecord.newBuilder().setTime(Timestamps.fromMillis(time.toEpochMilli())).setCause(cause)
+        .setResult(result).setDurationMs(ms).setFromPrimary(from).setToPrimary(to).setDetail(detail).build();
   }
 
   private void noteModeChange(Pair pair, Instant now, List<Action> actions) {
@@ -507,6 +701,11 @@ public final class RedundancyController {
     }
   }
 
+  private static long epochOf(Member m) {
+    return m.pair != null ? m.pair.epoch : m.standaloneEpoch;
+  }
+
+  /** Tells {@code m} its mode under the current epoch of its pair (or of itself, standalone). */
   private void command(Member m, Mode mode, String reason, Instant now, List<Action> actions) {
     if (m.mode != mode) {
       m.since = now;
@@ -514,10 +713,11 @@ public final class RedundancyController {
     m.mode = mode;
     m.acknowledged = false;
     m.pendingCommand = ++commandIds;
+    long epoch = epochOf(m);
     actions.add(new Action.Log(LogEvent.MODE_ASSIGNED, "application", m.name, "mode", mode, "reason", reason,
-        "delivered", m.connected ? "now" : "on reconnect"));
+        "epoch", epoch, "delivered", m.connected ? "now" : "on reconnect"));
     if (m.connected) {
-      actions.add(new Action.SendMode(m.name, m.pendingCommand, mode, reason));
+      actions.add(new Action.SendMode(m.name, m.session, m.pendingCommand, mode, epoch, reason));
     }
   }
 
@@ -526,8 +726,14 @@ public final class RedundancyController {
       case SERVICE_UNAVAILABLE_REPORTED -> "SERVICE_UNAVAILABLE reported";
       case MANUAL -> "operator request";
       case FAILOVER -> "failover";
+      case PRIMARY_HUNG -> "primary hung";
+      case PAIR_CONFIGURED -> "pair configured";
       default -> cause.name();
     };
+  }
+
+  private static String orDash(String text) {
+    return text == null || text.isEmpty() ? "-" : text;
   }
 
   private String primaryName(Member m) {
@@ -549,6 +755,7 @@ public final class RedundancyController {
       PairStatus.Builder p = PairStatus.newBuilder()
           .addMembers(member(pair.first))
           .addMembers(member(pair.second))
+          .setEpoch(pair.epoch)
           .setRecentModeChanges((int) pair.modeChanges.stream().filter(t -> !t.isBefore(windowStart)).count());
       if (pair.last != null) {
         p.setLastSwitchover(pair.last);
@@ -557,7 +764,7 @@ public final class RedundancyController {
     }
     for (Member m : members.values()) {
       if (m.pair == null && m.everConnected) {
-        status.addPairs(PairStatus.newBuilder().addMembers(member(m)));
+        status.addPairs(PairStatus.newBuilder().addMembers(member(m)).setEpoch(m.standaloneEpoch));
       }
     }
     return status.build();
@@ -571,9 +778,15 @@ public final class RedundancyController {
         .setModeAcknowledged(m.acknowledged)
         .setStatus(m.status)
         .setStatusDetail(m.detail)
-        .setClientAddress(m.clientAddress);
+        .setClientAddress(m.clientAddress)
+        .setEpoch(m.epoch)
+        .setInstanceId(m.connected ? m.instanceId : "")
+        .setHung(m.hung);
     if (m.since != null) {
       b.setSince(Timestamps.fromMillis(m.since.toEpochMilli()));
+    }
+    if (m.lastHeartbeat != null) {
+      b.setLastHeartbeat(Timestamps.fromMillis(m.lastHeartbeat.toEpochMilli()));
     }
     return b.build();
   }

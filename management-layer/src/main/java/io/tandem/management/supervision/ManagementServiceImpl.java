@@ -4,8 +4,7 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tandem.common.grpc.PeerInterceptor;
-import io.tandem.common.logging.EventLog;
-import io.tandem.common.logging.LogEvent;
+import io.tandem.management.redundancy.Arrival;
 import io.tandem.management.v1.GetPairsRequest;
 import io.tandem.management.v1.ManagementServiceGrpc;
 import io.tandem.management.v1.PairsStatus;
@@ -52,21 +51,12 @@ public final class ManagementServiceImpl extends ManagementServiceGrpc.Managemen
                 .asRuntimeException());
             return;
           }
-          String app = message.getHello().getApplication();
-          SupervisionSession opened = new SupervisionSession(sessionIds.incrementAndGet(), app, out);
+          var hello = message.getHello();
+          SupervisionSession opened = new SupervisionSession(sessionIds.incrementAndGet(), hello.getApplication(), out);
           session = opened;
-          String address = message.getHello().getClientAddress();
-          var claimedMode = message.getHello().getCurrentMode();
-          loop.execute(() -> {
-            if (!loop.controller().knows(app)) {
-              EventLog.emit(LOG, LogEvent.APPLICATION_REFUSED, "application", app, "peer", peer,
-                  "reason", "not in the configuration");
-              opened.end(Status.FAILED_PRECONDITION.withDescription(
-                  "hello.application: no Application named '" + app + "' in the configuration"));
-              return;
-            }
-            loop.register(opened, address, claimedMode);
-          });
+          Arrival arrival = new Arrival(hello.getApplication(), opened.id, hello.getInstanceId(),
+              hello.getClientAddress(), peer, hello.getCurrentMode(), hello.getEpoch());
+          loop.execute(() -> loop.register(opened, arrival));
           return;
         }
         SupervisionSession current = session;
@@ -82,8 +72,9 @@ public final class ManagementServiceImpl extends ManagementServiceGrpc.Managemen
           case MODE_ACK -> {
             var ack = message.getModeAck();
             loop.submit(now -> loop.controller().modeAcknowledged(current.application, current.id, ack.getCommandId(),
-                ack.getMode(), now));
+                ack.getMode(), ack.getEpoch(), now));
           }
+          case HEARTBEAT -> loop.submit(now -> loop.controller().heartbeat(current.application, current.id, now));
           default -> loop.execute(() -> current.end(Status.INVALID_ARGUMENT
               .withDescription("a supervision stream carries one hello, then status reports and mode acknowledgements")));
         }

@@ -9,6 +9,7 @@ import io.tandem.common.bootstrap.LongLivedStreams;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.management.redundancy.Action;
+import io.tandem.management.redundancy.Arrival;
 import io.tandem.management.redundancy.RedundancyController;
 import io.tandem.management.redundancy.RedundancySettings;
 import io.tandem.management.v1.PairsStatus;
@@ -41,10 +42,12 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   private final RedundancyController controller = new RedundancyController(RedundancySettings.DEFAULTS);
   private final ScheduledExecutorService executor =
       Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("redundancy"));
-  private final Map<String, SupervisionSession> sessions = new HashMap<>();
+  /** Open supervision streams by session id (several per application while one replaces another). */
+  private final Map<Long, SupervisionSession> sessions = new HashMap<>();
   private final Map<Long, StreamObserver<SwitchoverReply>> requests = new HashMap<>();
   private final List<ServerCallStreamObserver<PairsStatus>> watchers = new ArrayList<>();
   private PairsStatus published = PairsStatus.getDefaultInstance();
+  private final Plumbing plumbing = new Plumbing();
 
   @Inject
   public RedundancyLoop(Clock clock) {
@@ -102,44 +105,65 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
     // can already be seen in the pair status.
     publish();
     for (Action action : actions) {
-      if (action instanceof Action.SendMode send) {
-        SupervisionSession session = sessions.get(send.application());
-        if (session != null) {
-          session.sendMode(send.commandId(), send.mode(), send.reason());
-        }
-      } else if (action instanceof Action.CompleteRequest done) {
-        StreamObserver<SwitchoverReply> out = requests.remove(done.requestId());
-        if (out != null) {
-          complete(() -> {
-            out.onNext(done.reply());
-            out.onCompleted();
-          });
-        }
-      } else if (action instanceof Action.Log log) {
-        log.line().emit(LOG);
+      action.dispatch(plumbing);
+    }
+  }
+
+  /** Carries out the controller's actions on the loop thread. */
+  private final class Plumbing implements Action.Handler {
+    @Override
+    public void sendMode(Action.SendMode send) {
+      SupervisionSession session = sessions.get(send.session());
+      if (session != null) {
+        session.sendMode(send.commandId(), send.mode(), send.epoch(), send.reason());
       }
+    }
+
+    @Override
+    public void sendSettings(Action.SendSettings settings) {
+      SupervisionSession session = sessions.get(settings.session());
+      if (session != null) {
+        session.sendSettings(settings.heartbeatInterval());
+      }
+    }
+
+    @Override
+    public void endSession(Action.EndSession end) {
+      SupervisionSession session = sessions.remove(end.session());
+      if (session != null) {
+        session.end(end.status());
+      }
+    }
+
+    @Override
+    public void completeRequest(Action.CompleteRequest done) {
+      StreamObserver<SwitchoverReply> out = requests.remove(done.requestId());
+      if (out != null) {
+        complete(() -> {
+          out.onNext(done.reply());
+          out.onCompleted();
+        });
+      }
+    }
+
+    @Override
+    public void log(Action.Log log) {
+      log.line().emit(LOG);
     }
   }
 
   void configure(Map<String, String> backupOf, RedundancySettings settings) {
-    controller.updateSettings(settings);
-    apply(now -> controller.configure(backupOf, now));
+    apply(now -> controller.configure(backupOf, settings, now));
   }
 
-  /** Registers a session, replacing (and ending) an older one of the same application. */
-  void register(SupervisionSession session, String clientAddress, io.tandem.management.v1.Mode claimedMode) {
-    SupervisionSession previous = sessions.put(session.application, session);
-    if (previous != null) {
-      previous.end(Status.ABORTED.withDescription("replaced by a newer session of " + session.application));
-      apply(now -> controller.disconnected(previous.application, previous.id, now));
-    }
-    apply(now -> controller.connected(session.application, session.id, clientAddress, claimedMode, now));
+  /** A new stream said hello: the controller accepts it (possibly replacing an older one) or refuses it. */
+  void register(SupervisionSession session, Arrival arrival) {
+    sessions.put(session.id, session);
+    apply(now -> controller.connected(arrival, now));
   }
 
   void unregister(SupervisionSession session) {
-    if (sessions.get(session.application) == session) {
-      sessions.remove(session.application);
-    }
+    sessions.remove(session.id);
     apply(now -> controller.disconnected(session.application, session.id, now));
   }
 

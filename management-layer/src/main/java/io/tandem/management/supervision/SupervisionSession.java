@@ -6,6 +6,8 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.tandem.management.v1.ModeCommand;
 import io.tandem.management.v1.StatusAck;
 import io.tandem.management.v1.SupervisionCommand;
+import io.tandem.management.v1.SupervisionSettings;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,9 +26,14 @@ final class SupervisionSession {
     this.out = out;
   }
 
-  void sendMode(long commandId, io.tandem.management.v1.Mode mode, String reason) {
-    send(SupervisionCommand.newBuilder()
-        .setMode(ModeCommand.newBuilder().setCommandId(commandId).setMode(mode).setReason(reason)).build());
+  void sendMode(long commandId, io.tandem.management.v1.Mode mode, long epoch, String reason) {
+    send(SupervisionCommand.newBuilder().setMode(ModeCommand.newBuilder().setCommandId(commandId).setMode(mode)
+        .setEpoch(epoch).setReason(reason)).build());
+  }
+
+  void sendSettings(Duration heartbeatInterval) {
+    send(SupervisionCommand.newBuilder().setSettings(SupervisionSettings.newBuilder()
+        .setHeartbeatIntervalMs(heartbeatInterval.toMillis())).build());
   }
 
   void acknowledgeStatus(long reportId) {

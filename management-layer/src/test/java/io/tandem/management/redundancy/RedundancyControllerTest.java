@@ -14,15 +14,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The Management Layer's decisions, with a hand-moved clock: no sockets, no sleeps. */
 class RedundancyControllerTest {
-  private static final RedundancySettings SETTINGS =
-      new RedundancySettings(Duration.ofSeconds(5), Duration.ofSeconds(3), 3, Duration.ofSeconds(60));
+  private static final RedundancySettings SETTINGS = new RedundancySettings(Duration.ofSeconds(5),
+      Duration.ofSeconds(3), 3, Duration.ofSeconds(60), Duration.ofSeconds(2));
+  private static final Map<String, String> CONFIGURED = Map.of("A", "B", "B", "", "S", "");
 
   private RedundancyController controller;
   private Instant now = Instant.parse("2026-01-01T00:00:00Z");
@@ -30,12 +33,14 @@ class RedundancyControllerTest {
   /** Every mode command ever sent, for the applications to acknowledge. */
   private final List<Action.SendMode> allSent = new ArrayList<>();
   private final Map<String, Long> sessions = new HashMap<>();
+  /** Applications whose process is frozen: connected, but they send no heartbeats. */
+  private final Set<String> frozen = new HashSet<>();
   private long nextSession;
 
   @BeforeEach
   void configurePair() {
     controller = new RedundancyController(SETTINGS);
-    record(controller.configure(Map.of("A", "B", "B", "", "S", ""), now));
+    record(controller.configure(CONFIGURED, SETTINGS, now));
   }
 
   // ---- helpers -------------------------------------------------------------------------------
@@ -46,19 +51,40 @@ class RedundancyControllerTest {
     return produced;
   }
 
+  /**
+   * Time passes as it does for real applications: every connected one that is not frozen sends a
+   * heartbeat each heartbeat interval, and the controller ticks.
+   */
   private void advance(Duration d) {
-    now = now.plus(d);
-    record(controller.tick(now));
+    Instant end = now.plus(d);
+    while (now.isBefore(end)) {
+      Duration step = SETTINGS.heartbeatInterval();
+      now = now.plus(step).isAfter(end) ? end : now.plus(step);
+      for (Map.Entry<String, Long> session : Map.copyOf(sessions).entrySet()) {
+        if (!frozen.contains(session.getKey())) {
+          record(controller.heartbeat(session.getKey(), session.getValue(), now));
+        }
+      }
+      record(controller.tick(now));
+    }
   }
 
-  private void connect(String app) {
+  private List<Action> connect(String app) {
+    return connect(app, "instance-of-" + app, Mode.MODE_UNSPECIFIED, 0);
+  }
+
+  private List<Action> connect(String app, String instance, Mode claimed, long epoch) {
     long session = ++nextSession;
-    sessions.put(app, session);
-    record(controller.connected(app, session, app + ":1", Mode.MODE_UNSPECIFIED, now));
+    List<Action> produced = record(controller.connected(
+        new Arrival(app, session, instance, app + ":1", "10.0.0.1:" + session, claimed, epoch), now));
+    if (produced.stream().noneMatch(a -> a instanceof Action.EndSession end && end.session() == session)) {
+      sessions.put(app, session);
+    }
+    return produced;
   }
 
   private void disconnect(String app) {
-    record(controller.disconnected(app, sessions.get(app), now));
+    record(controller.disconnected(app, sessions.remove(app), now));
   }
 
   private List<Action> report(String app, AppStatus status) {
@@ -70,7 +96,7 @@ class RedundancyControllerTest {
     for (Action.SendMode send : List.copyOf(allSent)) {
       if (sessions.containsKey(send.application())) {
         record(controller.modeAcknowledged(send.application(), sessions.get(send.application()), send.commandId(),
-            send.mode(), now));
+            send.mode(), send.epoch(), now));
       }
     }
   }
@@ -167,10 +193,10 @@ class RedundancyControllerTest {
         org.assertj.core.groups.Tuple.tuple("B", Mode.PRIMARY), org.assertj.core.groups.Tuple.tuple("A", Mode.BACKUP));
 
     RedundancyController other = new RedundancyController(SETTINGS);
-    other.configure(Map.of("A", "B", "B", ""), now);
-    other.connected("B", 1, "", Mode.MODE_UNSPECIFIED, now);
+    other.configure(Map.of("A", "B", "B", ""), SETTINGS, now);
+    other.connected(arrival("B", 1, Mode.MODE_UNSPECIFIED, 0), now);
     other.statusReported("B", 1, AppStatus.RUNNING, "", now);
-    other.connected("A", 2, "", Mode.MODE_UNSPECIFIED, now);
+    other.connected(arrival("A", 2, Mode.MODE_UNSPECIFIED, 0), now);
     assertThat(other.statusReported("A", 2, AppStatus.SERVICE_UNAVAILABLE, "", now))
         .filteredOn(Action.SendMode.class::isInstance).singleElement()
         .satisfies(a -> assertThat(((Action.SendMode) a).mode()).isEqualTo(Mode.BACKUP));
@@ -179,19 +205,21 @@ class RedundancyControllerTest {
   @Test
   void afterAManagementLayerRestartTheModesTheApplicationsRunInAreAdopted() {
     RedundancyController restarted = new RedundancyController(SETTINGS);
-    restarted.configure(Map.of("A", "B", "B", ""), now);
-    assertThat(restarted.connected("B", 1, "", Mode.PRIMARY, now)).noneMatch(Action.SendMode.class::isInstance);
-    assertThat(restarted.connected("A", 2, "", Mode.BACKUP, now)).noneMatch(Action.SendMode.class::isInstance);
+    restarted.configure(Map.of("A", "B", "B", ""), SETTINGS, now);
+    assertThat(restarted.connected(arrival("B", 1, Mode.PRIMARY, 7), now)).noneMatch(Action.SendMode.class::isInstance);
+    assertThat(restarted.connected(arrival("A", 2, Mode.BACKUP, 7), now)).noneMatch(Action.SendMode.class::isInstance);
     assertThat(restarted.statusReported("A", 2, AppStatus.RUNNING, "", now)).noneMatch(Action.SendMode.class::isInstance);
     assertThat(restarted.statusReported("B", 1, AppStatus.RUNNING, "", now)).noneMatch(Action.SendMode.class::isInstance);
     var members = restarted.status(now).getPairs(0).getMembersList();
     assertThat(members).extracting(MemberStatus::getApplication, MemberStatus::getMode).containsExactly(
         org.assertj.core.groups.Tuple.tuple("A", Mode.BACKUP), org.assertj.core.groups.Tuple.tuple("B", Mode.PRIMARY));
 
+    assertThat(restarted.status(now).getPairs(0).getEpoch()).as("the epoch is recovered from the hellos").isEqualTo(7);
+
     RedundancyController conflict = new RedundancyController(SETTINGS);
-    conflict.configure(Map.of("A", "B", "B", ""), now);
-    conflict.connected("A", 1, "", Mode.PRIMARY, now);
-    conflict.connected("B", 2, "", Mode.PRIMARY, now);
+    conflict.configure(Map.of("A", "B", "B", ""), SETTINGS, now);
+    conflict.connected(arrival("A", 1, Mode.PRIMARY, 3), now);
+    conflict.connected(arrival("B", 2, Mode.PRIMARY, 3), now);
     assertThat(conflict.status(now).getPairs(0).getMembersList()).extracting(MemberStatus::getMode)
         .as("the second claim of PRIMARY is not adopted").containsExactly(Mode.PRIMARY, Mode.MODE_UNSPECIFIED);
     assertThat(conflict.statusReported("B", 2, AppStatus.RUNNING, "", now))
@@ -199,10 +227,19 @@ class RedundancyControllerTest {
         .satisfies(a -> assertThat(((Action.SendMode) a).mode()).isEqualTo(Mode.BACKUP));
   }
 
+  private static Arrival arrival(String app, long session, Mode claimed, long epoch) {
+    return new Arrival(app, session, "instance-of-" + app, "", "10.0.0.1:" + session, claimed, epoch);
+  }
+
   @Test
-  void unknownApplicationsAreNotKnown() {
-    assertThat(controller.knows("A")).isTrue();
-    assertThat(controller.knows("Z")).isFalse();
+  void anApplicationNotInTheConfigurationIsRefusedByName() {
+    List<Action> produced = connect("Z");
+    assertThat(produced).filteredOn(Action.EndSession.class::isInstance).singleElement().satisfies(a -> {
+      Action.EndSession end = (Action.EndSession) a;
+      assertThat(end.status().getCode()).isEqualTo(io.grpc.Status.Code.FAILED_PRECONDITION);
+      assertThat(end.status().getDescription()).contains("no Application named 'Z'");
+    });
+    assertThat(logged(LogEvent.APPLICATION_REFUSED)).isTrue();
   }
 
   // ---- switchover on SERVICE_UNAVAILABLE -------------------------------------------------------
@@ -283,8 +320,8 @@ class RedundancyControllerTest {
     record(controller.switchoverRequested("A", 5, now));
     List<Action.SendMode> commands = takeSent();
     Action.SendMode toB = commands.get(0);
-    record(controller.modeAcknowledged("B", sessions.get("B"), toB.commandId() - 100, Mode.PRIMARY, now));
-    record(controller.modeAcknowledged("B", sessions.get("B"), toB.commandId(), Mode.BACKUP, now));
+    record(controller.modeAcknowledged("B", sessions.get("B"), toB.commandId() - 100, Mode.PRIMARY, toB.epoch(), now));
+    record(controller.modeAcknowledged("B", sessions.get("B"), toB.commandId(), Mode.BACKUP, toB.epoch(), now));
     assertThat(member("B").getModeAcknowledged()).isFalse();
     assertThat(completed(5)).isNull();
   }
@@ -367,7 +404,8 @@ class RedundancyControllerTest {
     report("A", AppStatus.SERVICE_UNAVAILABLE);
     List<Action.SendMode> commands = takeSent();
     disconnect("A");
-    record(controller.modeAcknowledged("B", sessions.get("B"), commands.get(0).commandId(), Mode.PRIMARY, now));
+    record(controller.modeAcknowledged("B", sessions.get("B"), commands.get(0).commandId(), Mode.PRIMARY,
+        commands.get(0).epoch(), now));
     assertThat(pairOf("A").getLastSwitchover().getResult()).isEqualTo(SwitchoverResult.DONE);
     assertThat(member("B").getMode()).isEqualTo(Mode.PRIMARY);
   }
@@ -376,19 +414,19 @@ class RedundancyControllerTest {
 
   @Test
   void aPairAddedAtRunTimeTakesEffect() {
-    record(controller.configure(Map.of("A", "B", "B", "", "S", "", "T", ""), now));
+    record(controller.configure(Map.of("A", "B", "B", "", "S", "", "T", ""), SETTINGS, now));
     connect("S");
     connect("T");
     report("S", AppStatus.RUNNING);
     report("T", AppStatus.RUNNING);
     assertThat(takeSent()).extracting(Action.SendMode::mode).containsOnly(Mode.PRIMARY);
 
-    record(controller.configure(Map.of("A", "B", "B", "", "S", "T", "T", ""), now));
+    record(controller.configure(Map.of("A", "B", "B", "", "S", "T", "T", ""), SETTINGS, now));
     assertThat(logged(LogEvent.PAIRS_CONFIGURED)).isTrue();
-    assertThat(takeSent()).singleElement().satisfies(s -> {
-      assertThat(s.application()).isEqualTo("T");
-      assertThat(s.mode()).isEqualTo(Mode.BACKUP);
-    });
+    assertThat(takeSent()).as("S stays primary under the pair's first epoch, T becomes its backup")
+        .extracting(Action.SendMode::application, Action.SendMode::mode, Action.SendMode::epoch)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("S", Mode.PRIMARY, 2L),
+            org.assertj.core.groups.Tuple.tuple("T", Mode.BACKUP, 2L));
     acknowledgeAll();
     record(controller.switchoverRequested("S", 8, now));
     acknowledgeAll();
@@ -410,5 +448,229 @@ class RedundancyControllerTest {
     acknowledgeAll();
     assertThat(logged(LogEvent.FLAPPING)).isTrue();
     assertThat(pairOf("A").getRecentModeChanges()).isEqualTo(4);
+  }
+
+  // ---- liveness: heartbeats, hung applications -------------------------------------------------
+
+  @Test
+  void aPrimaryWithoutHeartbeatsIsHungAndFailedOverAfterTheDisconnectTimeout() {
+    runningPairWithAPrimary();
+    frozen.add("A");
+    advance(Duration.ofMillis(1999));
+    assertThat(logged(LogEvent.APPLICATION_HUNG)).isFalse();
+    advance(Duration.ofMillis(1));
+    assertThat(logged(LogEvent.APPLICATION_HUNG)).as("silent for heartbeat-timeout").isTrue();
+    assertThat(member("A").getHung()).isTrue();
+    assertThat(member("A").getConnected()).as("its stream is still open").isTrue();
+
+    advance(Duration.ofMillis(4999));
+    assertThat(takeSent()).as("treated like a lost connection: failover only after disconnect-switchover-timeout")
+        .isEmpty();
+    advance(Duration.ofMillis(1));
+    List<Action.SendMode> commands = takeSent();
+    assertThat(commands).extracting(Action.SendMode::application, Action.SendMode::mode).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("B", Mode.PRIMARY),
+        org.assertj.core.groups.Tuple.tuple("A", Mode.BACKUP));
+    assertThat(commands.get(0).epoch()).as("a new primary, a new epoch").isGreaterThan(member("A").getEpoch());
+    acknowledgeAll();
+    var last = pairOf("A").getLastSwitchover();
+    assertThat(last.getCause()).isEqualTo(SwitchoverCause.PRIMARY_HUNG);
+    assertThat(last.getResult()).isEqualTo(SwitchoverResult.DONE);
+    assertThat(last.getDetail()).startsWith("A hung: no heartbeat for 7000 ms");
+  }
+
+  @Test
+  void aHungPrimaryWhoseBackupIsNotRunningIsNotFailedOverUntilItIs() {
+    runningPairWithAPrimary();
+    report("B", AppStatus.INITIALIZING);
+    frozen.add("A");
+    advance(Duration.ofSeconds(20));
+    assertThat(takeSent()).as("B is not RUNNING: never promoted").isEmpty();
+    report("B", AppStatus.RUNNING);
+    advance(Duration.ofMillis(600));
+    assertThat(takeSent()).extracting(Action.SendMode::application, Action.SendMode::mode)
+        .contains(org.assertj.core.groups.Tuple.tuple("B", Mode.PRIMARY));
+  }
+
+  @Test
+  void aThawedOldPrimaryIsToldBackupAtOnceWhenItsHeartbeatsResume() {
+    runningPairWithAPrimary();
+    frozen.add("A");
+    advance(Duration.ofSeconds(8));
+    acknowledgeAll(); // B acknowledges PRIMARY; A, frozen, acknowledges nothing
+    takeSent();
+    actions.clear();
+
+    frozen.remove("A");
+    record(controller.heartbeat("A", sessions.get("A"), now));
+    assertThat(logged(LogEvent.HEARTBEATS_RESUMED)).isTrue();
+    assertThat(takeSent()).singleElement().satisfies(s -> {
+      assertThat(s.application()).isEqualTo("A");
+      assertThat(s.mode()).isEqualTo(Mode.BACKUP);
+      assertThat(s.epoch()).isEqualTo(pairOf("A").getEpoch());
+    });
+    assertThat(member("A").getHung()).isFalse();
+    assertThat(member("B").getMode()).isEqualTo(Mode.PRIMARY);
+  }
+
+  @Test
+  void aPrimaryWhoseHeartbeatsResumeBeforeTheFailoverStaysPrimary() {
+    runningPairWithAPrimary();
+    frozen.add("A");
+    advance(Duration.ofSeconds(3));
+    assertThat(member("A").getHung()).isTrue();
+    frozen.remove("A");
+    advance(Duration.ofSeconds(10));
+    assertThat(member("A").getMode()).isEqualTo(Mode.PRIMARY);
+    assertThat(logged(LogEvent.FAILOVER)).isFalse();
+  }
+
+  @Test
+  void applicationsAreToldTheHeartbeatIntervalOnConnectAndWhenTheTimeoutChanges() {
+    List<Action> produced = connect("A");
+    assertThat(produced).filteredOn(Action.SendSettings.class::isInstance).singleElement()
+        .satisfies(a -> assertThat(((Action.SendSettings) a).heartbeatInterval()).isEqualTo(Duration.ofMillis(400)));
+    RedundancySettings slower = new RedundancySettings(Duration.ofSeconds(5), Duration.ofSeconds(3), 3,
+        Duration.ofSeconds(60), Duration.ofSeconds(10));
+    assertThat(record(controller.configure(CONFIGURED, slower, now))).filteredOn(Action.SendSettings.class::isInstance)
+        .singleElement().satisfies(a -> assertThat(((Action.SendSettings) a).heartbeatInterval())
+            .isEqualTo(Duration.ofSeconds(2)));
+  }
+
+  // ---- one live process per application ----------------------------------------------------------
+
+  @Test
+  void aSecondInstanceIsRefusedWhileTheFirstHeartbeatsAndAcceptedOnceItIsLost() {
+    runningPairWithAPrimary();
+    long first = sessions.get("A");
+    List<Action> refused = connect("A", "intruder", Mode.MODE_UNSPECIFIED, 0);
+    assertThat(refused).filteredOn(Action.EndSession.class::isInstance).singleElement().satisfies(a -> {
+      Action.EndSession end = (Action.EndSession) a;
+      assertThat(end.session()).isNotEqualTo(first);
+      assertThat(end.status().getCode()).isEqualTo(io.grpc.Status.Code.ALREADY_EXISTS);
+      assertThat(end.status().getDescription()).contains("instance-of-A", "client address A:1", "10.0.0.1:" + first);
+    });
+    assertThat(refused).noneMatch(Action.SendMode.class::isInstance);
+    assertThat(member("A").getInstanceId()).isEqualTo("instance-of-A");
+    assertThat(member("A").getMode()).isEqualTo(Mode.PRIMARY);
+    advance(Duration.ofSeconds(1));
+    assertThat(sessions.get("A")).as("the live instance keeps its stream").isEqualTo(first);
+
+    disconnect("A");
+    List<Action> accepted = connect("A", "successor", Mode.MODE_UNSPECIFIED, 0);
+    assertThat(accepted).noneMatch(Action.EndSession.class::isInstance);
+    assertThat(member("A").getInstanceId()).isEqualTo("successor");
+  }
+
+  @Test
+  void anotherInstanceReplacesAHungOneAndTheSameInstanceReplacesItsOwnStream() {
+    runningPairWithAPrimary();
+    long first = sessions.get("A");
+    List<Action> again = connect("A", "instance-of-A", Mode.PRIMARY, member("A").getEpoch());
+    assertThat(again).filteredOn(Action.EndSession.class::isInstance).singleElement()
+        .satisfies(a -> assertThat(((Action.EndSession) a).session()).isEqualTo(first));
+    assertThat(member("A").getMode()).as("its own reconnect changes nothing").isEqualTo(Mode.PRIMARY);
+
+    frozen.add("A");
+    advance(Duration.ofSeconds(2));
+    assertThat(member("A").getHung()).isTrue();
+    long hung = sessions.get("A");
+    List<Action> successor = connect("A", "successor", Mode.MODE_UNSPECIFIED, 0);
+    assertThat(successor).filteredOn(Action.EndSession.class::isInstance).singleElement()
+        .satisfies(a -> assertThat(((Action.EndSession) a).session()).isEqualTo(hung));
+    assertThat(member("A").getInstanceId()).isEqualTo("successor");
+    assertThat(member("A").getHung()).isFalse();
+  }
+
+  // ---- epochs ----------------------------------------------------------------------------------
+
+  @Test
+  void theEpochGrowsWhenThePrimaryChangesAndEveryCommandCarriesIt() {
+    runningPairWithAPrimary();
+    long first = pairOf("A").getEpoch();
+    assertThat(member("A").getEpoch()).isEqualTo(first);
+    assertThat(member("B").getEpoch()).isEqualTo(first);
+    record(controller.switchoverRequested("A", 1, now));
+    List<Action.SendMode> commands = takeSent();
+    assertThat(commands).extracting(Action.SendMode::epoch).containsOnly(first + 1);
+    acknowledgeAll();
+    assertThat(pairOf("A").getEpoch()).isEqualTo(first + 1);
+    assertThat(member("B").getEpoch()).isEqualTo(first + 1);
+
+    disconnect("A");
+    connect("A");
+    assertThat(takeSent()).as("a reconnect re-sends the mode under the same epoch")
+        .extracting(Action.SendMode::epoch).containsOnly(first + 1);
+  }
+
+  @Test
+  void aClaimWithANewerEpochWinsOverAnOlderPrimaryAfterARestart() {
+    RedundancyController restarted = new RedundancyController(SETTINGS);
+    restarted.configure(Map.of("A", "B", "B", ""), SETTINGS, now);
+    restarted.connected(arrival("A", 1, Mode.PRIMARY, 3), now);
+    List<Action> newer = restarted.connected(arrival("B", 2, Mode.PRIMARY, 5), now);
+    assertThat(newer).filteredOn(Action.SendMode.class::isInstance).singleElement().satisfies(a -> {
+      Action.SendMode send = (Action.SendMode) a;
+      assertThat(send.application()).isEqualTo("A");
+      assertThat(send.mode()).isEqualTo(Mode.BACKUP);
+      assertThat(send.epoch()).isEqualTo(5);
+    });
+  }
+
+  // ---- forming and re-forming pairs ------------------------------------------------------------
+
+  @Test
+  void reFormingAPairWithTheSameMembersChangesNoMode() {
+    runningPairWithAPrimary();
+    long epoch = pairOf("A").getEpoch();
+    record(controller.configure(Map.of("A", "", "B", "A", "S", ""), SETTINGS, now));
+    assertThat(takeSent()).isEmpty();
+    assertThat(member("A").getMode()).isEqualTo(Mode.PRIMARY);
+    assertThat(member("B").getMode()).isEqualTo(Mode.BACKUP);
+    assertThat(pairOf("A").getEpoch()).isEqualTo(epoch);
+    assertThat(pairOf("A").getMembers(0).getApplication()).as("B names A now").isEqualTo("B");
+  }
+
+  @Test
+  void aPairFormedAgainNeverPromotesAMemberThatIsNotConnectedAndRunning() {
+    runningPairWithAPrimary();
+    report("B", AppStatus.INITIALIZING);
+    record(controller.configure(Map.of("A", "", "B", "", "S", ""), SETTINGS, now));
+    assertThat(takeSent()).as("the backup is not RUNNING: not made a standalone primary").isEmpty();
+    assertThat(member("B").getMode()).isEqualTo(Mode.MODE_UNSPECIFIED);
+    record(controller.configure(Map.of("A", "", "B", "A", "S", ""), SETTINGS, now));
+    assertThat(member("A").getMode()).isEqualTo(Mode.PRIMARY);
+    report("B", AppStatus.RUNNING);
+    assertThat(takeSent()).extracting(Action.SendMode::application, Action.SendMode::mode)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("B", Mode.BACKUP));
+
+    record(controller.configure(Map.of("A", "", "B", "", "S", ""), SETTINGS, now));
+    disconnect("A");
+    assertThat(takeSent()).extracting(Action.SendMode::application, Action.SendMode::mode)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("B", Mode.PRIMARY));
+    connect("A"); // restarted: INITIALIZING, told it is (standalone) primary
+    takeSent();
+    record(controller.configure(Map.of("A", "B", "B", "", "S", ""), SETTINGS, now));
+    assertThat(takeSent()).as("both primary standalone: A is not RUNNING, so B stays primary")
+        .extracting(Action.SendMode::application, Action.SendMode::mode).containsExactly(
+            org.assertj.core.groups.Tuple.tuple("B", Mode.PRIMARY), org.assertj.core.groups.Tuple.tuple("A", Mode.BACKUP));
+    assertThat(pairOf("A").getRecentModeChanges()).as("a re-formed pair counts for flapping").isPositive();
+    assertThat(pairOf("A").getLastSwitchover().getCause()).isEqualTo(SwitchoverCause.PAIR_CONFIGURED);
+  }
+
+  @Test
+  void aPauseOfTheManagementLayerItselfDoesNotMakeApplicationsHung() {
+    runningPairWithAPrimary();
+    advance(Duration.ofMillis(400));
+    now = now.plus(Duration.ofSeconds(30)); // this process was paused; heartbeats wait in the sockets
+    record(controller.tick(now));
+    assertThat(logged(LogEvent.APPLICATION_HUNG)).isFalse();
+    advance(Duration.ofMillis(400));
+    assertThat(member("A").getHung()).isFalse();
+    assertThat(member("A").getMode()).isEqualTo(Mode.PRIMARY);
+
+    frozen.add("A"); // a real silence is still found
+    advance(Duration.ofSeconds(2));
+    assertThat(member("A").getHung()).isTrue();
   }
 }

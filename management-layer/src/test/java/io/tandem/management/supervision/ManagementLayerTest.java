@@ -13,6 +13,7 @@ import io.tandem.config.v1.ApplyObjectsRequest;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ConfigServiceGrpc;
 import io.tandem.config.v1.ObjectType;
+import io.tandem.config.v1.SetOptionRequest;
 import io.tandem.management.v1.AppStatus;
 import io.tandem.management.v1.GetPairsRequest;
 import io.tandem.management.v1.ManagementServiceGrpc;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.tandem.testing.FreePorts;
 import io.tandem.testing.Launch;
 import io.tandem.testing.MiniStack;
+import io.tandem.testing.PairWatch;
 import io.tandem.testing.Service;
 
 /** The Management Layer over real gRPC, following a real Config Server, with scripted applications. */
@@ -63,7 +65,7 @@ class ManagementLayerTest {
         "--port", "" + configPort, "--data-dir", dir.resolve("config-data").toString(), "--no-fsync"))).channel();
     ConfigServiceGrpc.newBlockingStub(configChannel).applyObjects(ApplyObjectsRequest.newBuilder()
         .addObjects(Applications.of("MgmtLayer", ApplicationType.MANAGEMENT_LAYER)
-            .option("management", "disconnect-switchover-timeout", "700ms")
+            .option("management", "disconnect-switchover-timeout", "10m")
             .option("management", "switchover-timeout", "2s").build())
         .addObjects(app("A", ApplicationType.STAT_SERVER, "B"))
         .addObjects(app("B", ApplicationType.STAT_SERVER, ""))
@@ -176,24 +178,70 @@ class ManagementLayerTest {
         .isEqualTo(SwitchoverResult.NO_SUCH_PAIR);
   }
 
+  /** Sets an option of the Management Layer's own Application; it applies at once. */
+  private void managementOption(String key, String value) {
+    ConfigServiceGrpc.newBlockingStub(configChannel).setOption(SetOptionRequest.newBuilder()
+        .setApplication("MgmtLayer").setSection("management").setKey(key).setValue(value).build());
+  }
+
   @Test
-  void aLostPrimaryIsFailedOverAfterTheTimeoutButNotWhenItReconnectsInTime() {
+  void aLostPrimaryThatReconnectsStaysPrimaryAndOneLostForTheTimeoutIsFailedOver() {
     FakeApplication a = connect("A");
     FakeApplication b = connect("B");
     runningPair(a, b);
 
     a.crash();
+    await().atMost(WAIT).until(() -> !member("A").getConnected());
     FakeApplication a2 = connect("A");
     a2.report(AppStatus.RUNNING);
     awaitMode(a2, Mode.PRIMARY);
-    await().during(Duration.ofMillis(1200)).atMost(WAIT).until(() -> member("A").getMode() == Mode.PRIMARY
-        && member("B").getMode() == Mode.BACKUP);
+    assertThat(member("B").getMode()).isEqualTo(Mode.BACKUP);
 
     a2.crash();
+    await().atMost(WAIT).until(() -> !member("A").getConnected());
+    assertThat(member("A").getMode()).as("within disconnect-switchover-timeout (10 min)").isEqualTo(Mode.PRIMARY);
+    managementOption("disconnect-switchover-timeout", "100ms");
     awaitMode(b, Mode.PRIMARY);
     assertThat(pair("A").getLastSwitchover().getCause()).isEqualTo(SwitchoverCause.FAILOVER);
     FakeApplication a3 = connect("A");
     await().atMost(WAIT).until(() -> a3.lastCommanded() == Mode.BACKUP);
+  }
+
+  @Test
+  void aFrozenPrimaryIsHungFailedOverAndToldBackupAsSoonAsItsHeartbeatsResume() {
+    managementOption("heartbeat-timeout", "500ms");
+    managementOption("disconnect-switchover-timeout", "100ms");
+    FakeApplication a = connect("A");
+    FakeApplication b = connect("B");
+    runningPair(a, b);
+
+    a.frozen(true);
+    await().atMost(WAIT).until(() -> member("A").getHung());
+    awaitMode(b, Mode.PRIMARY);
+    assertThat(pair("A").getLastSwitchover().getCause()).isEqualTo(SwitchoverCause.PRIMARY_HUNG);
+    assertThat(pair("A").getLastSwitchover().getDetail()).startsWith("A hung: no heartbeat for");
+    assertThat(a.ended).as("a hung application keeps its stream").isNull();
+
+    a.frozen(false);
+    awaitMode(a, Mode.BACKUP);
+    assertThat(member("A").getHung()).isFalse();
+    assertThat(a.commands).last().satisfies(c -> assertThat(c.getEpoch()).isEqualTo(pair("A").getEpoch()));
+  }
+
+  @Test
+  void aSecondInstanceIsRefusedWithAlreadyExistsWhileTheFirstIsAlive() {
+    FakeApplication a = connect("A");
+    FakeApplication b = connect("B");
+    runningPair(a, b);
+    FakeApplication duplicate = new FakeApplication(channel, "A", "intruder").connect();
+    await().atMost(WAIT).until(() -> duplicate.ended != null);
+    assertThat(duplicate.ended.getCode()).isEqualTo(Status.Code.ALREADY_EXISTS);
+    assertThat(duplicate.ended.getDescription()).contains("A is already running as instance " + a.instanceId,
+        "client address localhost:11");
+    assertThat(a.ended).as("the live instance keeps its stream").isNull();
+    assertThat(member("A").getInstanceId()).isEqualTo(a.instanceId);
+    assertThat(member("A").getMode()).isEqualTo(Mode.PRIMARY);
+    assertThat(a.commands).as("and is not told its mode again").hasSize(1);
   }
 
   @Test
@@ -242,27 +290,23 @@ class ManagementLayerTest {
   }
 
   @Test
-  void watchersSeeEveryChange() {
-    List<PairsStatus> seen = new CopyOnWriteArrayList<>();
-    ManagementServiceGrpc.newStub(channel).watchPairs(GetPairsRequest.getDefaultInstance(), new StreamObserver<>() {
-      @Override
-      public void onNext(PairsStatus status) {
-        seen.add(status);
-      }
+  void watchersSeeEveryChangeAsItHappens() {
+    try (PairWatch watch = new PairWatch(channel)) {
+      await().atMost(WAIT).until(() -> !watch.seen.isEmpty());
+      assertThat(watch.seen.get(0).hasAsOf()).isTrue();
+      FakeApplication a = connect("A");
+      await("A connected").atMost(WAIT).until(() -> seen(watch, m -> m.getConnected()
+          && m.getMode() == Mode.MODE_UNSPECIFIED));
+      a.report(AppStatus.RUNNING);
+      await("A primary, not yet acknowledged").atMost(WAIT).until(() -> seen(watch, m -> m.getMode() == Mode.PRIMARY));
+      await("A primary and acknowledged").atMost(WAIT)
+          .until(() -> seen(watch, m -> m.getMode() == Mode.PRIMARY && m.getModeAcknowledged()));
+    }
+  }
 
-      @Override
-      public void onError(Throwable t) {
-      }
-
-      @Override
-      public void onCompleted() {
-      }
-    });
-    FakeApplication a = connect("A");
-    a.report(AppStatus.RUNNING);
-    await().atMost(WAIT).until(() -> seen.stream().anyMatch(s -> s.getPairsList().stream()
-        .flatMap(p -> p.getMembersList().stream())
-        .anyMatch(m -> m.getApplication().equals("A") && m.getMode() == Mode.PRIMARY && m.getModeAcknowledged())));
-    assertThat(seen.get(0).hasAsOf()).isTrue();
+  /** Whether a status the watcher got showed member A as {@code condition} says. */
+  private static boolean seen(PairWatch watch, java.util.function.Predicate<MemberStatus> condition) {
+    return watch.seen.stream().flatMap(s -> s.getPairsList().stream()).flatMap(p -> p.getMembersList().stream())
+        .anyMatch(m -> m.getApplication().equals("A") && condition.test(m));
   }
 }

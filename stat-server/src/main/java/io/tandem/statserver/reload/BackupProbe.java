@@ -30,17 +30,14 @@ public final class BackupProbe implements AutoCloseable {
   private HostPort address;
   private ManagedChannel channel;
 
-  /** What a probe found. */
-  public record Result(boolean ready, String detail) {}
-
   /** Probes {@code target}; {@code result} gets the outcome (on the probe thread). */
-  public void probe(HostPort target, long requiredEventId, Consumer<Result> result) {
+  public void probe(HostPort target, long requiredEventId, Consumer<PeerProbe> result) {
     thread.execute(() -> result.accept(check(target, requiredEventId)));
   }
 
-  private Result check(HostPort target, long requiredEventId) {
+  private PeerProbe check(HostPort target, long requiredEventId) {
     if (target == null) {
-      return new Result(false, "the backup has no client port in its Application object");
+      return PeerProbe.notReady("the backup has no client port in its Application object");
     }
     if (!target.equals(address)) {
       Channels.close(channel, Duration.ofMillis(200));
@@ -49,18 +46,18 @@ public final class BackupProbe implements AutoCloseable {
     }
     HealthProbe.Result health = HealthProbe.check(channel, "", DEADLINE);
     if (!health.serving()) {
-      return new Result(false, target + " " + health.describe());
+      return PeerProbe.notReady(target + " " + health.describe());
     }
     try {
       ServerInfo info = StatServiceGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
           .getServerInfo(GetServerInfoRequest.getDefaultInstance());
-      if (info.getConfigState() != ConfigState.SYNCED || info.getLastEventId() < requiredEventId) {
-        return new Result(false, target + " SERVING but its configuration is at event " + info.getLastEventId()
-            + " (" + info.getConfigState() + "), not yet reloaded to " + requiredEventId);
-      }
-      return new Result(true, target + " SERVING at event " + info.getLastEventId());
+      boolean reloaded = info.getConfigState() == ConfigState.SYNCED && info.getLastEventId() >= requiredEventId;
+      String detail = reloaded ? target + " SERVING at event " + info.getLastEventId()
+          : target + " SERVING but its configuration is at event " + info.getLastEventId() + " ("
+              + info.getConfigState() + "), not yet reloaded to " + requiredEventId;
+      return new PeerProbe(reloaded, detail, info.getRole(), info.getReloadMode(), info.getEpoch());
     } catch (StatusRuntimeException e) {
-      return new Result(false, target + " server info unavailable: " + e.getStatus().getCode());
+      return PeerProbe.notReady(target + " server info unavailable: " + e.getStatus().getCode());
     }
   }
 

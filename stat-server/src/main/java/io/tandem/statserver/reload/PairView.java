@@ -1,5 +1,6 @@
 package io.tandem.statserver.reload;
 
+import io.tandem.common.config.RedundantPairs;
 import io.tandem.common.grpc.HostPort;
 import io.tandem.common.options.OptionReader;
 import io.tandem.config.v1.Application;
@@ -7,9 +8,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * This server's options and its peer, as read from the Applications in the configuration: the
- * peer is the application named in this one's {@code backup}, or the one naming this one as
- * its backup.
+ * This server's options and its peer, as read from the Applications in the configuration. The
+ * peer comes from {@link RedundantPairs}, the rule the Management Layer pairs applications by.
  */
 public final class PairView {
   private final String self;
@@ -50,13 +50,9 @@ public final class PairView {
 
   /** The other member of the pair ("" when standalone); reads no options, logs nothing. */
   public String peerOf(Map<String, Application> applications) {
-    String backup = applications.getOrDefault(self, Application.getDefaultInstance()).getBackup();
-    if (!backup.isEmpty()) {
-      return backup;
-    }
-    return applications.entrySet().stream()
-        .filter(e -> e.getValue().getBackup().equals(self))
-        .map(Map.Entry::getKey).sorted().findFirst().orElse("");
+    Map<String, String> backupOf = new HashMap<>();
+    applications.forEach((name, app) -> backupOf.put(name, app.getBackup()));
+    return RedundantPairs.of(backupOf).peerOf(self);
   }
 
   private static Map<String, Map<String, String>> sections(Application app) {

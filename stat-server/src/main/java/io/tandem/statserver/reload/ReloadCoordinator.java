@@ -2,6 +2,7 @@ package io.tandem.statserver.reload;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.tandem.common.bootstrap.FatalStop;
 import io.tandem.common.bootstrap.HealthState;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
@@ -44,6 +45,9 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
   private final ScheduledExecutorService control =
       Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("reload-control"));
   private final BackupProbe probe = new BackupProbe();
+  private final FatalStop fatalStop;
+  private final String instanceId = SupervisionClient.newInstanceId();
+  private final Plumbing plumbing = new Plumbing();
   private ManagedChannel managementChannel;
   private SupervisionClient supervision;
   private volatile HostPort peerAddress;
@@ -52,8 +56,9 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
 
   @Inject
   public ReloadCoordinator(StatServerSettings settings, Clock clock, ConfigSync sync, StatisticsEngine engine,
-      HealthState health) {
+      HealthState health, FatalStop fatalStop) {
     this.settings = settings;
+    this.fatalStop = fatalStop;
     this.clock = clock;
     this.sync = sync;
     this.engine = engine;
@@ -65,8 +70,8 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
   @Override
   public void start() {
     managementChannel = Channels.openForNonBlockingCallbacks(settings.management());
-    supervision = new SupervisionClient(managementChannel, settings.application(), "localhost:" + settings.port(),
-        new SupervisionClient.Listener() {
+    supervision = new SupervisionClient(managementChannel, settings.application(), instanceId,
+        "localhost:" + settings.port(), new SupervisionClient.Listener() {
           @Override
           public void onConnected() {
             apply(machine::managementConnected);
@@ -86,7 +91,17 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
           public void onStatusDelivered(long reportId) {
             apply(now -> machine.statusDelivered(reportId, now));
           }
-        }, machine::mode, control);
+
+          @Override
+          public void onHeartbeatInterval(Duration interval) {
+            apply(now -> machine.heartbeatInterval(interval, now));
+          }
+
+          @Override
+          public void onRefused(Status status) {
+            apply(now -> machine.supervisionRefused(status.getCode() + ": " + status.getDescription(), now));
+          }
+        }, () -> new SupervisionClient.Standing(machine.mode(), machine.epoch()), control);
     control.execute(() -> apply(machine::start));
     supervision.start();
     control.scheduleWithFixedDelay(() -> apply(machine::tick), TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
@@ -168,29 +183,64 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
     // announces can already be seen in health and GetServerInfo.
     updateReadiness();
     for (Action action : actions) {
-      carryOut(action);
+      action.dispatch(plumbing);
     }
   }
 
-  private void carryOut(Action action) {
-    if (action instanceof Action.LoadConfiguration) {
+  /** Carries out the machine's actions, on the control thread. */
+  private final class Plumbing implements Action.Handler {
+    @Override
+    public void loadConfiguration(Action.LoadConfiguration action) {
       sync.load();
-    } else if (action instanceof Action.RestoreSession) {
+    }
+
+    @Override
+    public void restoreSession(Action.RestoreSession action) {
       sync.restore();
-    } else if (action instanceof Action.CloseSession) {
+    }
+
+    @Override
+    public void closeSession(Action.CloseSession action) {
       sync.close();
-    } else if (action instanceof Action.Reload) {
+    }
+
+    @Override
+    public void reload(Action.Reload action) {
       sync.reload();
-    } else if (action instanceof Action.PollOptions) {
+    }
+
+    @Override
+    public void probeBackup(Action.ProbeBackup backup) {
+      probe.probe(peerAddress, backup.requiredEventId(), result -> submit(now -> machine.probed(result, now)));
+    }
+
+    @Override
+    public void pollOptions(Action.PollOptions action) {
       sync.pollOptions();
-    } else if (action instanceof Action.ProbeBackup backup) {
-      probe.probe(peerAddress, backup.requiredEventId(),
-          result -> submit(now -> machine.probed(result.ready(), result.detail(), now)));
-    } else if (action instanceof Action.ReportStatus report) {
+    }
+
+    @Override
+    public void reportStatus(Action.ReportStatus report) {
       supervision.report(report.reportId(), report.status(), report.detail());
-    } else if (action instanceof Action.AcknowledgeMode ack) {
+    }
+
+    @Override
+    public void acknowledgeMode(Action.AcknowledgeMode ack) {
       supervision.acknowledge(ack.command());
-    } else if (action instanceof Action.Log log) {
+    }
+
+    @Override
+    public void sendHeartbeat(Action.SendHeartbeat heartbeat) {
+      supervision.heartbeat(heartbeat.epoch());
+    }
+
+    @Override
+    public void exit(Action.Exit exit) {
+      fatalStop.stop(exit.reason());
+    }
+
+    @Override
+    public void log(Action.Log log) {
       log.line().emit(LOG);
     }
   }
@@ -213,6 +263,8 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
         .setServing(nowServing)
         .setNotServingReason(nowServing ? "" : reason)
         .setBackup(machine.options().peer())
+        .setEpoch(machine.epoch())
+        .setInstanceId(instanceId)
         .build();
   }
 }

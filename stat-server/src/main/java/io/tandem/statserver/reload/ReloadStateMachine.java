@@ -25,8 +25,13 @@ import java.util.List;
  * {@code backup-check-interval} until it answers {@code SERVING}, then reports
  * {@code SERVICE_UNAVAILABLE} (retried until delivered) so the Management Layer switches the pair
  * over. Made backup — by that switchover or for any other reason — it ends protected mode
- * (02-10087) and reloads in normal mode. Turning the option off, or reaching
- * {@code protected-mode-max-duration}, ends it the same way.
+ * (02-10087) and reloads in normal mode. Turning the option off, reaching
+ * {@code protected-mode-max-duration}, or giving way to a peer that is a protected primary too
+ * ({@link #givesWay}) ends it the same way.
+ *
+ * <p>Mode commands are fenced by epoch: one older than the last obeyed is refused (02-10104).
+ * Heartbeats to the Management Layer come from {@link #tick}, so they stop when the thread that
+ * feeds this machine stops.
  */
 public final class ReloadStateMachine {
   private final String application;
@@ -39,6 +44,11 @@ public final class ReloadStateMachine {
   private boolean backupReady;
   private Instant nextProbeAt;
   private String lastProbeFailure;
+
+  private long epoch;
+  private Duration heartbeatInterval;
+  private Instant nextHeartbeatAt = Instant.MIN;
+  private boolean peerProtectedNoted;
 
   private AppStatus status = AppStatus.INITIALIZING;
   private String statusDetail = "starting";
@@ -138,6 +148,7 @@ public final class ReloadStateMachine {
     requiredEventId = head;
     backupReady = false;
     lastProbeFailure = null;
+    peerProtectedNoted = false;
     actions.add(new Action.CloseSession());
     actions.add(new Action.Log(LogEvent.PROTECTED_MODE_STARTED, "application", application, "backup", options.peer(),
         "backup_check_interval_ms", options.backupCheckInterval().toMillis(),
@@ -146,17 +157,33 @@ public final class ReloadStateMachine {
     return actions;
   }
 
-  /** The result of a probe of the backup: ready (serving, configuration reloaded) or why not. */
-  public List<Action> probed(boolean ready, String detail, Instant now) {
+  /**
+   * The result of a probe of the backup: ready (serving, configuration reloaded) or why not. A
+   * peer that is a protected primary too is not waited for: by {@link #givesWay} exactly one of
+   * the two ends protected mode and reloads, so the pair never waits on itself.
+   */
+  public List<Action> probed(PeerProbe probe, Instant now) {
     List<Action> actions = new ArrayList<>();
     if (state != ConfigState.DELAYED || backupReady) {
       return actions;
     }
-    if (!ready) {
-      if (!detail.equals(lastProbeFailure)) {
-        lastProbeFailure = detail;
+    if (probe.peerProtectedPrimary() && mode == Mode.PRIMARY) {
+      if (givesWay(application, epoch, options.peer(), probe.peerEpoch())) {
+        actions.add(new Action.Log(LogEvent.GAVE_WAY, "application", application, "peer", options.peer(),
+            "epoch", epoch, "peer_epoch", probe.peerEpoch()));
+        endProtected("gave way to " + options.peer() + " (both primary in protected mode)", now, actions);
+      } else if (!peerProtectedNoted) {
+        peerProtectedNoted = true;
         actions.add(new Action.Log(LogEvent.BACKUP_PROBE_FAILED, "application", application, "backup", options.peer(),
-            "result", detail));
+            "result", options.peer() + " is a protected primary too (epoch " + probe.peerEpoch() + "); it gives way"));
+      }
+      return actions;
+    }
+    if (!probe.ready()) {
+      if (!probe.detail().equals(lastProbeFailure)) {
+        lastProbeFailure = probe.detail();
+        actions.add(new Action.Log(LogEvent.BACKUP_PROBE_FAILED, "application", application, "backup", options.peer(),
+            "result", probe.detail()));
       }
       return actions;
     }
@@ -168,6 +195,18 @@ public final class ReloadStateMachine {
     actions.add(new Action.Log(LogEvent.SERVICE_UNAVAILABLE_SENT, "application", application, "report", reportId,
         "management_connected", managementConnected));
     return actions;
+  }
+
+  /**
+   * The give-way rule, which both members of a pair apply the same way when both are primaries in
+   * protected mode: the one running under the older epoch gives way (it is the stale primary);
+   * under equal epochs, the one whose name sorts later gives way. Exactly one of the two does.
+   */
+  public static boolean givesWay(String self, long selfEpoch, String peer, long peerEpoch) {
+    if (selfEpoch != peerEpoch) {
+      return selfEpoch < peerEpoch;
+    }
+    return self.compareTo(peer) > 0;
   }
 
   /** The Management Layer acknowledged status report {@code id}. */
@@ -189,6 +228,24 @@ public final class ReloadStateMachine {
     return actions;
   }
 
+  /** The Management Layer asks for a heartbeat every {@code interval}. */
+  public List<Action> heartbeatInterval(Duration interval, Instant now) {
+    heartbeatInterval = interval;
+    nextHeartbeatAt = now;
+    return tick(now);
+  }
+
+  /**
+   * The Management Layer refused this process: another instance of the application is alive.
+   * This one must not run at all.
+   */
+  public List<Action> supervisionRefused(String reason, Instant now) {
+    List<Action> actions = new ArrayList<>();
+    actions.add(new Action.Log(LogEvent.SUPERVISION_REFUSED, "application", application, "reason", reason));
+    actions.add(new Action.Exit(reason));
+    return actions;
+  }
+
   public List<Action> managementLost(String cause, Instant now) {
     List<Action> actions = new ArrayList<>();
     if (managementConnected) {
@@ -196,17 +253,27 @@ public final class ReloadStateMachine {
     }
     managementConnected = false;
     delivered = false;
+    heartbeatInterval = null;
     return actions;
   }
 
-  /** The Management Layer says which mode to run in. */
+  /**
+   * The Management Layer says which mode to run in. A command under an older epoch than the last
+   * one obeyed is refused: it was sent before a newer primary was chosen.
+   */
   public List<Action> modeCommand(ModeCommand command, Instant now) {
     List<Action> actions = new ArrayList<>();
+    if (command.getEpoch() < epoch) {
+      actions.add(new Action.Log(LogEvent.STALE_MODE_COMMAND_REFUSED, "application", application,
+          "mode", command.getMode(), "epoch", command.getEpoch(), "obeyed_epoch", epoch, "reason", command.getReason()));
+      return actions;
+    }
+    epoch = command.getEpoch();
     Mode previous = mode;
     mode = command.getMode();
     if (previous != mode) {
       actions.add(new Action.Log(LogEvent.MODE_CHANGED, "application", application, "from", previous, "to", mode,
-          "reason", command.getReason()));
+          "reason", command.getReason(), "epoch", epoch));
     }
     actions.add(new Action.AcknowledgeMode(command));
     if (state == ConfigState.DELAYED && mode == Mode.BACKUP) {
@@ -248,6 +315,10 @@ public final class ReloadStateMachine {
     if (!delivered && managementConnected && !now.isBefore(nextReportAt)) {
       report(now, actions);
     }
+    if (managementConnected && heartbeatInterval != null && !now.isBefore(nextHeartbeatAt)) {
+      nextHeartbeatAt = now.plus(heartbeatInterval);
+      actions.add(new Action.SendHeartbeat(epoch));
+    }
     return actions;
   }
 
@@ -273,7 +344,8 @@ public final class ReloadStateMachine {
   private void reloadNow(String reason, Instant now, List<Action> actions) {
     state = ConfigState.RELOADING;
     actions.add(new Action.Log(LogEvent.NORMAL_RELOAD_STARTED, "application", application, "reason", reason));
-    setStatus(AppStatus.INITIALIZING, "reloading configuration", now, actions);
+    // The reason goes to the Management Layer too: a member giving way says so.
+    setStatus(AppStatus.INITIALIZING, "reloading configuration (" + reason + ")", now, actions);
     actions.add(new Action.Reload(reason));
   }
 
@@ -337,6 +409,11 @@ public final class ReloadStateMachine {
   /** The mode the Management Layer last commanded (MODE_UNSPECIFIED before any). */
   public Mode mode() {
     return mode;
+  }
+
+  /** The epoch of the last mode command obeyed (0 before any). */
+  public long epoch() {
+    return epoch;
   }
 
   public ReloadOptions options() {

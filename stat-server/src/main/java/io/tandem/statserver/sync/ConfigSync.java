@@ -226,7 +226,7 @@ public final class ConfigSync implements ManagedService {
           }
         });
       }
-    });
+    }, thread);
   }
 
   /** One watch's progress: whether it is established (its replay done). */

@@ -51,9 +51,23 @@ class ReloadStateMachineTest {
     record(machine.tick(now));
   }
 
+  private long epoch = 1;
+
   private List<Action> mode(Mode mode) {
+    return mode(mode, epoch++);
+  }
+
+  private List<Action> mode(Mode mode, long commandEpoch) {
     return record(machine.modeCommand(ModeCommand.newBuilder().setCommandId(++commandIds).setMode(mode)
-        .setReason("test").build(), now));
+        .setEpoch(commandEpoch).setReason("test").build(), now));
+  }
+
+  private static PeerProbe ready() {
+    return new PeerProbe(true, "SERVING", Role.BACKUP, ReloadMode.NORMAL, 0);
+  }
+
+  private static PeerProbe notReady(String why) {
+    return PeerProbe.notReady(why);
   }
 
   private List<Action> options(ReloadOptions options) {
@@ -223,16 +237,16 @@ class ReloadStateMachineTest {
   void theBackupIsProbedEveryIntervalUntilItServesThenServiceUnavailableIsReported() {
     primaryInProtectedMode();
     take();
-    List<Action> failed = record(machine.probed(false, "NOT_SERVING", now));
+    List<Action> failed = record(machine.probed(notReady("NOT_SERVING"), now));
     assertThat(logged(failed, LogEvent.BACKUP_PROBE_FAILED)).isTrue();
     advance(Duration.ofMillis(99));
     assertThat(has(take(), Action.ProbeBackup.class)).isFalse();
     advance(Duration.ofMillis(1));
     assertThat(has(take(), Action.ProbeBackup.class)).isTrue();
-    assertThat(logged(record(machine.probed(false, "NOT_SERVING", now)), LogEvent.BACKUP_PROBE_FAILED))
+    assertThat(logged(record(machine.probed(notReady("NOT_SERVING"), now)), LogEvent.BACKUP_PROBE_FAILED))
         .as("the same failure is logged once").isFalse();
 
-    List<Action> ready = record(machine.probed(true, "SERVING", now));
+    List<Action> ready = record(machine.probed(ready(), now));
     assertThat(logged(ready, LogEvent.BACKUP_READY)).isTrue();
     assertThat(logged(ready, LogEvent.SERVICE_UNAVAILABLE_SENT)).isTrue();
     assertThat(reports(ready)).extracting(Action.ReportStatus::status).containsExactly(AppStatus.SERVICE_UNAVAILABLE);
@@ -244,7 +258,7 @@ class ReloadStateMachineTest {
   @Test
   void serviceUnavailableIsRetriedUntilDelivered() {
     primaryInProtectedMode();
-    record(machine.probed(true, "SERVING", now));
+    record(machine.probed(ready(), now));
     long id = reports(take()).get(0).reportId();
     advance(Duration.ofMillis(100));
     assertThat(reports(take())).extracting(Action.ReportStatus::reportId, Action.ReportStatus::status)
@@ -263,7 +277,7 @@ class ReloadStateMachineTest {
   @Test
   void becomingBackupEndsProtectedModeWithANormalReload() {
     primaryInProtectedMode();
-    record(machine.probed(true, "SERVING", now));
+    record(machine.probed(ready(), now));
     take();
     List<Action> switched = mode(Mode.BACKUP);
     assertThat(switched).hasAtLeastOneElementOfType(Action.AcknowledgeMode.class);
@@ -312,5 +326,102 @@ class ReloadStateMachineTest {
     take();
     advance(Duration.ofMillis(100));
     assertThat(take()).hasAtLeastOneElementOfType(Action.PollOptions.class);
+  }
+
+  // ---- fencing, heartbeats, one instance -------------------------------------------------------
+
+  @Test
+  void aModeCommandUnderAnOlderEpochIsRefusedAndNotAcknowledged() {
+    mode(Mode.PRIMARY, 5);
+    assertThat(machine.epoch()).isEqualTo(5);
+    take();
+    List<Action> stale = mode(Mode.BACKUP, 4);
+    assertThat(logged(stale, LogEvent.STALE_MODE_COMMAND_REFUSED)).isTrue();
+    assertThat(stale).noneMatch(Action.AcknowledgeMode.class::isInstance);
+    assertThat(machine.mode()).isEqualTo(Mode.PRIMARY);
+    assertThat(machine.epoch()).isEqualTo(5);
+
+    assertThat(mode(Mode.PRIMARY, 5)).as("the same epoch again (a reconnect) is obeyed")
+        .hasAtLeastOneElementOfType(Action.AcknowledgeMode.class);
+    List<Action> newer = mode(Mode.BACKUP, 6);
+    assertThat(newer).hasAtLeastOneElementOfType(Action.AcknowledgeMode.class);
+    assertThat(machine.mode()).isEqualTo(Mode.BACKUP);
+    assertThat(machine.epoch()).isEqualTo(6);
+  }
+
+  @Test
+  void heartbeatsGoOutEveryIntervalFromTheTickWhileTheManagementLayerIsConnected() {
+    mode(Mode.PRIMARY, 3);
+    take();
+    assertThat(record(machine.heartbeatInterval(Duration.ofMillis(400), now)))
+        .filteredOn(Action.SendHeartbeat.class::isInstance).singleElement()
+        .satisfies(a -> assertThat(((Action.SendHeartbeat) a).epoch()).isEqualTo(3));
+    take();
+    advance(Duration.ofMillis(399));
+    assertThat(take()).noneMatch(Action.SendHeartbeat.class::isInstance);
+    advance(Duration.ofMillis(1));
+    assertThat(take()).hasAtLeastOneElementOfType(Action.SendHeartbeat.class);
+
+    record(machine.managementLost("UNAVAILABLE", now));
+    advance(Duration.ofSeconds(2));
+    assertThat(take()).as("no stream, no heartbeats").noneMatch(Action.SendHeartbeat.class::isInstance);
+  }
+
+  @Test
+  void refusedByTheManagementLayerItExits() {
+    List<Action> refused = record(machine.supervisionRefused("ALREADY_EXISTS: StatServer_A is already running", now));
+    assertThat(logged(refused, LogEvent.SUPERVISION_REFUSED)).isTrue();
+    assertThat(refused).filteredOn(Action.Exit.class::isInstance).singleElement()
+        .satisfies(a -> assertThat(((Action.Exit) a).reason()).contains("already running"));
+  }
+
+  // ---- two primaries in protected mode ---------------------------------------------------------
+
+  @Test
+  void theGiveWayRuleChoosesExactlyOneOfTwoPrimaries() {
+    for (long[] epochs : new long[][] {{3, 3}, {3, 4}, {9, 2}}) {
+      boolean a = ReloadStateMachine.givesWay("StatServer_A", epochs[0], "StatServer_B", epochs[1]);
+      boolean b = ReloadStateMachine.givesWay("StatServer_B", epochs[1], "StatServer_A", epochs[0]);
+      assertThat(a ^ b).as("epochs %s/%s", epochs[0], epochs[1]).isTrue();
+    }
+    assertThat(ReloadStateMachine.givesWay("StatServer_A", 3, "StatServer_B", 4)).as("the older epoch gives way").isTrue();
+    assertThat(ReloadStateMachine.givesWay("StatServer_B", 5, "StatServer_A", 5)).as("equal: the later name").isTrue();
+  }
+
+  @Test
+  void twoPrimariesInProtectedModeResolveToOneReloadWhileTheOtherKeepsServing() {
+    ReloadStateMachine a = new ReloadStateMachine("StatServer_A");
+    ReloadStateMachine b = new ReloadStateMachine("StatServer_B");
+    ReloadOptions aOptions = PROTECTING;
+    ReloadOptions bOptions = new ReloadOptions(true, true, Duration.ofMillis(100), Duration.ZERO, "StatServer_A", true);
+    for (ReloadStateMachine member : List.of(a, b)) {
+      member.managementConnected(now);
+      member.start(now);
+      member.loaded(1000, 80, now);
+      member.optionsChanged(member == a ? aOptions : bOptions, now);
+      // A split: both were told PRIMARY, A under epoch 4 (before B was promoted), B under 5.
+      member.modeCommand(ModeCommand.newBuilder().setCommandId(1).setMode(Mode.PRIMARY)
+          .setEpoch(member == a ? 4 : 5).build(), now);
+      member.connectionLost("x", now);
+      member.historyExpired(10, 40, 50, now);
+      assertThat(member.reloadMode()).isEqualTo(ReloadMode.PROTECTED);
+    }
+    PeerProbe aSeenByB = new PeerProbe(false, "SERVING but not reloaded", Role.PRIMARY, ReloadMode.PROTECTED, a.epoch());
+    PeerProbe bSeenByA = new PeerProbe(false, "SERVING but not reloaded", Role.PRIMARY, ReloadMode.PROTECTED, b.epoch());
+    List<Action> fromB = b.probed(aSeenByB, now);
+    List<Action> fromA = a.probed(bSeenByA, now);
+    assertThat(fromB).as("B, under the newer epoch, stays protected").noneMatch(Action.Reload.class::isInstance);
+    assertThat(b.reloadMode()).isEqualTo(ReloadMode.PROTECTED);
+    assertThat(b.notServingReason()).as("and keeps serving").isNull();
+    assertThat(logged(fromA, LogEvent.GAVE_WAY)).isTrue();
+    assertThat(fromA).filteredOn(Action.Reload.class::isInstance).singleElement()
+        .satisfies(r -> assertThat(((Action.Reload) r).reason()).contains("gave way to StatServer_B"));
+    assertThat(reports(fromA)).last().satisfies(r -> assertThat(r.detail()).contains("gave way to StatServer_B"));
+
+    // A reloads; B then finds it ready (serving, reloaded) and asks for the switchover as usual.
+    a.loaded(1000, 80, now);
+    assertThat(a.notServingReason()).isNull();
+    List<Action> ready = b.probed(new PeerProbe(true, "SERVING at event 50", Role.PRIMARY, ReloadMode.NORMAL, 4), now);
+    assertThat(reports(ready)).last().satisfies(r -> assertThat(r.status()).isEqualTo(AppStatus.SERVICE_UNAVAILABLE));
   }
 }

@@ -1,0 +1,114 @@
+package io.tandem.client;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.StreamObserver;
+import io.tandem.common.grpc.HostPort;
+import io.tandem.stat.v1.GetServerInfoRequest;
+import io.tandem.stat.v1.GetStatisticRequest;
+import io.tandem.stat.v1.OpenStatisticRequest;
+import io.tandem.stat.v1.Role;
+import io.tandem.stat.v1.ServerInfo;
+import io.tandem.stat.v1.StatServiceGrpc;
+import io.tandem.stat.v1.StatisticValue;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A stand-in for one Stat Server of a pair, on a real loopback port: it serves health, server
+ * info, GetStatistic (the value's statistic id names the member) and open statistics, and can be
+ * frozen — then it answers nothing and holds every call open, as a SIGSTOPped process would.
+ */
+final class FakeMember implements AutoCloseable {
+  final String name;
+  final AtomicInteger gets = new AtomicInteger();
+  final AtomicInteger opens = new AtomicInteger();
+  /** Calls it received while frozen and never answered. */
+  final List<Object> held = new CopyOnWriteArrayList<>();
+  private final Role role;
+  private final Server server;
+  private volatile boolean frozen;
+
+  FakeMember(String name, Role role) throws IOException {
+    this.name = name;
+    this.role = role;
+    this.server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+        .addService(new Stat())
+        .addService(new Health())
+        .build().start();
+  }
+
+  HostPort address() {
+    return HostPort.local(server.getPort());
+  }
+
+  void freeze(boolean value) {
+    frozen = value;
+  }
+
+  private boolean holding(Object call) {
+    if (frozen) {
+      held.add(call);
+    }
+    return frozen;
+  }
+
+  private StatisticValue value() {
+    return StatisticValue.newBuilder().setStatisticId(name).setCount(1).build();
+  }
+
+  private final class Stat extends StatServiceGrpc.StatServiceImplBase {
+    @Override
+    public void getStatistic(GetStatisticRequest request, StreamObserver<StatisticValue> out) {
+      gets.incrementAndGet();
+      if (!holding(out)) {
+        out.onNext(value());
+        out.onCompleted();
+      }
+    }
+
+    @Override
+    public void openStatistic(OpenStatisticRequest request, StreamObserver<StatisticValue> out) {
+      opens.incrementAndGet();
+      if (!holding(out)) {
+        out.onNext(value());
+      }
+    }
+
+    @Override
+    public void getServerInfo(GetServerInfoRequest request, StreamObserver<ServerInfo> out) {
+      if (!holding(out)) {
+        out.onNext(ServerInfo.newBuilder().setApplication(name).setRole(role).setServing(true).build());
+        out.onCompleted();
+      }
+    }
+  }
+
+  private final class Health extends HealthGrpc.HealthImplBase {
+    @Override
+    public void check(HealthCheckRequest request, StreamObserver<HealthCheckResponse> out) {
+      if (!holding(out)) {
+        out.onNext(HealthCheckResponse.newBuilder().setStatus(HealthCheckResponse.ServingStatus.SERVING).build());
+        out.onCompleted();
+      }
+    }
+
+    @Override
+    public void watch(HealthCheckRequest request, StreamObserver<HealthCheckResponse> out) {
+      out.onNext(HealthCheckResponse.newBuilder().setStatus(HealthCheckResponse.ServingStatus.SERVING).build());
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    server.shutdownNow();
+    server.awaitTermination(5, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,96 @@
+package io.tandem.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.tandem.config.v1.ObjectType;
+import io.tandem.stat.v1.GetStatisticRequest;
+import io.tandem.stat.v1.OpenStatisticRequest;
+import io.tandem.stat.v1.Role;
+import io.tandem.stat.v1.StatObject;
+import io.tandem.stat.v1.StatisticSpec;
+import io.tandem.stat.v1.StatisticType;
+import io.tandem.stat.v1.StatisticValue;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The warm-standby client against two stand-in members on real loopback ports, one of which
+ * freezes: calls and open statistics route around the frozen one.
+ */
+class WarmStandbyClientTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  /** Long enough that no call here fails for lack of time, however busy the machine. */
+  private static final Duration DEADLINE = Duration.ofSeconds(10);
+  private static final GetStatisticRequest GET = GetStatisticRequest.newBuilder().setSpec(StatisticSpec.newBuilder()
+      .setObject(StatObject.newBuilder().setType(ObjectType.QUEUE).setName("q"))
+      .setStatistic(StatisticType.CURRENT_WAITING_CALLS)).build();
+
+  private FakeMember primary;
+  private FakeMember backup;
+  private WarmStandbyClient client;
+
+  @BeforeEach
+  void start() throws Exception {
+    primary = new FakeMember("primary", Role.PRIMARY);
+    backup = new FakeMember("backup", Role.BACKUP);
+    client = new WarmStandbyClient(primary.address(), backup.address());
+    await("the client sees the primary").atMost(WAIT)
+        .until(() -> client.getStatistic(GET, DEADLINE).getStatisticId().equals("primary"));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    client.close();
+    primary.close();
+    backup.close();
+  }
+
+  @Test
+  void callsGoToThePrimary() {
+    for (int i = 0; i < 20; i++) {
+      assertThat(client.getStatistic(GET, DEADLINE).getStatisticId()).isEqualTo("primary");
+    }
+    assertThat(backup.gets.get()).isZero();
+  }
+
+  @Test
+  void aCallToAFrozenPrimaryIsHedgedToTheBackupWhileTheFirstAttemptIsStillWaiting() {
+    primary.freeze(true);
+    StatisticValue value = client.getStatistic(GET, DEADLINE);
+    assertThat(value.getStatisticId()).isEqualTo("backup");
+    assertThat(primary.held).as("the primary's attempt, still unanswered when the backup answered").isNotEmpty();
+  }
+
+  @Test
+  void aFrozenMemberCostsOneAttemptNotOnePerCall() {
+    primary.freeze(true);
+    int before = primary.gets.get();
+    for (int i = 0; i < 20; i++) {
+      assertThat(client.getStatistic(GET, DEADLINE).getStatisticId()).isEqualTo("backup");
+    }
+    assertThat(primary.gets.get() - before).as("GetStatistic attempts on the frozen primary").isLessThanOrEqualTo(2);
+
+    primary.freeze(false);
+    await("the thawed primary answers a liveness check and is preferred again").atMost(WAIT)
+        .until(() -> client.getStatistic(GET, DEADLINE).getStatisticId().equals("primary"));
+  }
+
+  @Test
+  void anOpenStatisticOnAMemberThatFreezesReopensOnTheOther() {
+    RecordingListener statistic = new RecordingListener();
+    StatisticSubscription subscription = client.openStatistic(OpenStatisticRequest.newBuilder()
+        .setObject(GET.getSpec().getObject()).setStatistic(GET.getSpec().getStatistic()).build(), statistic);
+    await().atMost(WAIT).until(() -> !statistic.values.isEmpty());
+    assertThat(statistic.values.get(0).getStatisticId()).isEqualTo("primary");
+
+    primary.freeze(true);
+    await("values from the backup").atMost(WAIT)
+        .until(() -> statistic.last().getStatisticId().equals("backup"));
+    assertThat(subscription.reopens()).isPositive();
+    assertThat(statistic.ended).isEmpty();
+    subscription.close();
+  }
+}

@@ -1,0 +1,92 @@
+package io.tandem.it;
+
+import io.grpc.StatusRuntimeException;
+import io.tandem.client.WarmStandbyClient;
+import io.tandem.common.grpc.HostPort;
+import io.tandem.config.v1.ObjectType;
+import io.tandem.stat.v1.GetStatisticRequest;
+import io.tandem.stat.v1.StatObject;
+import io.tandem.stat.v1.StatisticSpec;
+import io.tandem.stat.v1.StatisticType;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A routing client calling GetStatistic through a long-lived warm-standby client until stopped,
+ * with a deadline per call and a pause between calls; every call is recorded (when it started,
+ * how long it took, whether it failed).
+ */
+final class CallingClient implements AutoCloseable {
+  /** One call: started at {@code startNanos} (System.nanoTime), answered after {@code nanos}, or failed. */
+  record Call(long startNanos, long nanos, String failure) {
+    boolean failed() {
+      return failure != null;
+    }
+  }
+
+  final AtomicLong ok = new AtomicLong();
+  final AtomicLong failed = new AtomicLong();
+  final List<Call> calls = new CopyOnWriteArrayList<>();
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final ExecutorService thread = Executors.newSingleThreadExecutor();
+  private final WarmStandbyClient client;
+  private final Future<?> loop;
+
+  /** Calls back to back with a 2 s deadline. */
+  CallingClient(PairStack stack) {
+    this(stack, Duration.ofSeconds(2), Duration.ZERO);
+  }
+
+  CallingClient(PairStack stack, Duration deadline, Duration pause) {
+    client = new WarmStandbyClient(HostPort.local(stack.statPorts.get(PairStack.A)),
+        HostPort.local(stack.statPorts.get(PairStack.B)));
+    GetStatisticRequest request = GetStatisticRequest.newBuilder().setSpec(StatisticSpec.newBuilder()
+        .setObject(StatObject.newBuilder().setType(ObjectType.AGENT_GROUP).setName("group0001"))
+        .setStatistic(StatisticType.CURRENT_READY_AGENTS)).build();
+    loop = thread.submit(() -> {
+      while (running.get()) {
+        long start = System.nanoTime();
+        try {
+          client.getStatistic(request, deadline);
+          calls.add(new Call(start, System.nanoTime() - start, null));
+          ok.incrementAndGet();
+        } catch (StatusRuntimeException e) {
+          calls.add(new Call(start, System.nanoTime() - start, e.getStatus().toString()));
+          failed.incrementAndGet();
+        }
+        if (!pause.isZero()) {
+          TimeUnit.NANOSECONDS.sleep(pause.toNanos());
+        }
+      }
+      return null;
+    });
+  }
+
+  WarmStandbyClient client() {
+    return client;
+  }
+
+  List<String> failures() {
+    return calls.stream().filter(Call::failed).map(Call::failure).toList();
+  }
+
+  /** The calls that started between {@code fromNanos} and {@code toNanos}. */
+  List<Call> startedBetween(long fromNanos, long toNanos) {
+    return calls.stream().filter(c -> c.startNanos() >= fromNanos && c.startNanos() < toNanos).toList();
+  }
+
+  @Override
+  public void close() throws Exception {
+    running.set(false);
+    loop.get(10, TimeUnit.SECONDS);
+    thread.shutdown();
+    client.close();
+  }
+}

@@ -1,0 +1,214 @@
+package io.tandem.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.tandem.client.FeedPublisher;
+import io.tandem.client.RecordingListener;
+import io.tandem.client.StatisticSubscription;
+import io.tandem.config.v1.ConfigServiceGrpc;
+import io.tandem.config.v1.ExpireHistoryRequest;
+import io.tandem.config.v1.ObjectType;
+import io.tandem.management.v1.AppStatus;
+import io.tandem.management.v1.MemberStatus;
+import io.tandem.management.v1.Mode;
+import io.tandem.management.v1.SwitchoverCause;
+import io.tandem.management.v1.SwitchoverRequest;
+import io.tandem.stat.v1.CenterEvent;
+import io.tandem.stat.v1.EventBatch;
+import io.tandem.stat.v1.EventType;
+import io.tandem.stat.v1.Notification;
+import io.tandem.stat.v1.NotificationMode;
+import io.tandem.stat.v1.OpenStatisticRequest;
+import io.tandem.stat.v1.Role;
+import io.tandem.stat.v1.StatObject;
+import io.tandem.stat.v1.StatisticType;
+import io.tandem.testing.FreePorts;
+import io.tandem.testing.Launch;
+import io.tandem.testing.LinkProxy;
+import io.tandem.testing.PairWatch;
+import io.tandem.testing.Service;
+import io.tandem.testing.StackMember;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * S12–S14 and S16: what happens when a process is not alive, honest and alone — a frozen primary,
+ * a second process with the same identity, a Config Server that goes silent, two members that
+ * both believe they are primary. Every service is a real process; faults are real signals and
+ * real cut connections.
+ */
+class LivenessScenariosTest extends PairStackTest {
+  private static final Duration WAIT = PairStack.WAIT;
+  private static final StatObject QUEUE = StatObject.newBuilder().setType(ObjectType.QUEUE).setName("queue001").build();
+
+  private static EventBatch callQueued(String callId) {
+    return EventBatch.newBuilder().addEvents(CenterEvent.newBuilder().setType(EventType.CALL_QUEUED)
+        .setTimestampMs(System.currentTimeMillis()).setQueue(QUEUE.getName()).setCallId(callId)).build();
+  }
+
+  private static boolean acknowledged(MemberStatus member, Mode mode) {
+    return member.getMode() == mode && member.getModeAcknowledged();
+  }
+
+  /** When a log line was written (its ISO-8601 prefix). */
+  private static Instant loggedAt(String line) {
+    return OffsetDateTime.parse(line.substring(0, line.indexOf(' '))).toInstant();
+  }
+
+  @Test
+  void s12AFrozenPrimaryIsFailedOverAndItsClientsNeverNoticeIt() throws Exception {
+    stack = new PairStack(dir, PairStack.Setup.pair("false", "yes")).start();
+    stack.managementOption("heartbeat-timeout", "2s");
+    stack.managementOption("disconnect-switchover-timeout", "1s");
+    String primary = stack.primary();
+    String backup = stack.other(primary);
+    RecordingListener streamed = new RecordingListener();
+    AtomicLong callIds = new AtomicLong();
+    try (PairWatch modes = new PairWatch(stack.management().channel());
+         CallingClient client = new CallingClient(stack, Duration.ofMillis(200), Duration.ofMillis(5));
+         FeedPublisher feed = client.client().feed();
+         StatisticSubscription waiting = client.client().openStatistic(OpenStatisticRequest.newBuilder()
+             .setObject(QUEUE).setStatistic(StatisticType.CURRENT_WAITING_CALLS)
+             .setNotification(Notification.newBuilder().setMode(NotificationMode.IMMEDIATE)).build(),
+             streamed)) {
+      await().atMost(WAIT).until(() -> client.ok.get() > 100 && !streamed.values.isEmpty());
+
+      long frozenAt = System.nanoTime();
+      long thawedAt;
+      stack.stat(primary).pause();
+      try {
+        await("failover to " + backup).atMost(WAIT).until(() -> acknowledged(stack.member(backup), Mode.PRIMARY));
+        assertThat(stack.member(primary).getHung()).isTrue();
+        assertThat(stack.pair().getLastSwitchover().getCause()).isEqualTo(SwitchoverCause.PRIMARY_HUNG);
+        assertThat(stack.pair().getLastSwitchover().getDetail()).contains(primary + " hung: no heartbeat for");
+
+        long count = streamed.last().getCount();
+        feed.publish(callQueued("frozen-" + callIds.incrementAndGet()));
+        await("a value from " + backup + " while " + primary + " is frozen").atMost(WAIT)
+            .until(() -> streamed.last().getCount() == count + 1);
+        await("calls through the rest of the freeze").atMost(WAIT)
+            .until(() -> client.startedBetween(frozenAt + TimeUnit.SECONDS.toNanos(1), Long.MAX_VALUE).size() >= 300);
+      } finally {
+        thawedAt = System.nanoTime();
+        stack.stat(primary).resume();
+      }
+      await("the thawed " + primary + " says BACKUP itself").atMost(WAIT)
+          .until(() -> stack.info(primary).getRole() == Role.BACKUP);
+      long okAfter = client.ok.get();
+      await().atMost(WAIT).until(() -> client.ok.get() > okAfter + 100);
+
+      List<CallingClient.Call> fromSecondSecond =
+          client.startedBetween(frozenAt + TimeUnit.SECONDS.toNanos(1), thawedAt);
+      long[] nanos = fromSecondSecond.stream().mapToLong(CallingClient.Call::nanos).sorted().toArray();
+      double p99 = nanos[(int) Math.ceil(0.99 * nanos.length) - 1] / 1e6;
+      System.out.printf("S12: %d calls, %d failed; %d calls from the second second of the freeze on, p99 %.1f ms;"
+          + " statistic re-opened %d times%n", client.calls.size(), client.failed.get(), nanos.length, p99,
+          waiting.reopens());
+      assertThat(client.failures()).as("failed calls").isEmpty();
+      assertThat(p99).as("p99 (ms) of the calls from the second second of the freeze on").isLessThan(50.0);
+      assertThat(streamed.ended).as("the open statistic never ended").isEmpty();
+      assertThat(modes.twoPrimariesUnderOneEpoch()).as("two members acknowledged PRIMARY under one epoch").isEmpty();
+      assertThat(stack.info(primary).getEpoch()).isEqualTo(stack.info(backup).getEpoch());
+    }
+  }
+
+  @Test
+  void s13ASecondProcessOfTheSameApplicationExitsAndTheFirstIsUntouched() throws Exception {
+    stack = new PairStack(dir, PairStack.Setup.pair("false", "yes")).start();
+    MemberStatus before = stack.member(PairStack.A);
+    try (HealthTimeline health = stack.watchHealth()) {
+      int port = FreePorts.next();
+      StackMember duplicate = stack.stack.startNoWait(Launch.of(Service.STAT_SERVER, PairStack.A + "-duplicate", port,
+          List.of("--app", PairStack.A, "--port", "" + port, "--config-server", "localhost:" + stack.configPort,
+              "--management", "localhost:" + stack.managementPort)));
+      await("the duplicate exits").atMost(WAIT).until(() -> duplicate.exitCode().isPresent());
+      assertThat(duplicate.exitCode().getAsInt()).isEqualTo(1);
+      assertThat(duplicate.logText()).contains("ALREADY_EXISTS", "is already running as instance "
+          + before.getInstanceId()).contains(" 02-10105 ");
+
+      MemberStatus after = stack.member(PairStack.A);
+      assertThat(after.getInstanceId()).as("the same process").isEqualTo(before.getInstanceId());
+      assertThat(after.getMode()).isEqualTo(before.getMode());
+      assertThat(after.getModeAcknowledged()).isTrue();
+      assertThat(after.getConnected()).isTrue();
+      assertThat(stack.management().logLines(" 43-30002 ")).as("no stream of the first instance was lost").isEmpty();
+      assertThat(stack.management().logLines(" 43-30018 ")).as("nor replaced").isEmpty();
+      assertThat(stack.management().logLines(" 43-30007 ")).singleElement().asString()
+          .contains("code=ALREADY_EXISTS");
+      assertThat(health.everNotServing(PairStack.A)).as("the first never stopped serving").isFalse();
+    }
+  }
+
+  @Test
+  void s14ASilentConfigServerIsALostSessionThatIsRestoredWithoutAReload() throws Exception {
+    stack = new PairStack(dir, PairStack.Setup.pair("true", "yes")).start();
+    Duration progressInterval = Duration.ofMillis(200); // PairStack's confserv/progress-interval
+    try (HealthTimeline health = stack.watchHealth()) {
+      Instant frozenAt = Instant.now();
+      stack.config().pause();
+      try {
+        for (String member : List.of(PairStack.A, PairStack.B)) {
+          await(member + " notices the silence").atMost(WAIT).until(() -> !stack.logged(member, "02-10090").isEmpty());
+          String lost = stack.logged(member, "02-10090").get(0);
+          assertThat(lost).contains("no change or progress from the Config Server");
+          assertThat(Duration.between(frozenAt, loggedAt(lost)))
+              .as("%s: 02-10090 within 3 x progress-interval + 1 s", member)
+              .isLessThanOrEqualTo(progressInterval.multipliedBy(3).plusSeconds(1));
+          assertThat(stack.serving(member)).as("%s keeps serving", member).isTrue();
+        }
+      } finally {
+        stack.config().resume();
+      }
+      for (String member : List.of(PairStack.A, PairStack.B)) {
+        await(member + " restores its session").atMost(WAIT).until(() -> !stack.logged(member, "02-10088").isEmpty());
+        assertThat(stack.logged(member, "02-10084")).as("%s reloaded", member).isEmpty();
+        assertThat(health.everNotServing(member)).as("%s stopped serving", member).isFalse();
+      }
+    }
+  }
+
+  @Test
+  void s16TwoPrimariesInProtectedModeResolveWithoutTheirPairGoingDark() throws Exception {
+    stack = new PairStack(dir, PairStack.Setup.pair("true", "yes"));
+    try (LinkProxy toManagement = new LinkProxy(stack.managementPort)) {
+      stack.start(PairStack.A, toManagement.port());
+      if (!stack.primary().equals(PairStack.A)) {
+        var stub = io.tandem.management.v1.ManagementServiceGrpc.newBlockingStub(stack.management().channel());
+        stub.switchover(SwitchoverRequest.newBuilder().setApplication(PairStack.A).build());
+        stack.awaitModesAcknowledged();
+      }
+      assertThat(stack.primary()).isEqualTo(PairStack.A);
+      try (HealthTimeline health = stack.watchHealth()) {
+        // A partition between A and the Management Layer: B is promoted, A still believes it is primary.
+        toManagement.cut();
+        await("B promoted").atMost(WAIT).until(() -> acknowledged(stack.member(PairStack.B), Mode.PRIMARY));
+        assertThat(stack.info(PairStack.A).getRole()).as("A, cut off, is still primary").isEqualTo(Role.PRIMARY);
+        assertThat(stack.info(PairStack.A).getEpoch()).isLessThan(stack.info(PairStack.B).getEpoch());
+
+        ConfigServiceGrpc.newBlockingStub(stack.config().channel()).expireHistory(ExpireHistoryRequest.getDefaultInstance());
+        await("A gives way").atMost(WAIT).until(() -> !stack.logged(PairStack.A, "02-10106").isEmpty());
+        assertThat(stack.logged(PairStack.B, "02-10106")).as("exactly one gives way").isEmpty();
+        assertThat(stack.logged(PairStack.B, "02-10086")).as("B stays protected meanwhile").hasSize(1);
+        await("A reloaded").atMost(WAIT).until(() -> stack.logged(PairStack.A, "02-10085").size() == 1);
+
+        toManagement.heal();
+        await("the pair resolved").atMost(WAIT).until(() -> {
+          List<MemberStatus> members = stack.pair().getMembersList();
+          return members.stream().allMatch(m -> m.getStatus() == AppStatus.RUNNING && m.getModeAcknowledged())
+              && members.stream().filter(m -> m.getMode() == Mode.PRIMARY).count() == 1;
+        });
+        await("B reloaded after it was switched to backup").atMost(WAIT)
+            .until(() -> stack.logged(PairStack.B, "02-10085").size() == 1);
+        await().atMost(WAIT).until(() -> stack.serving(PairStack.A) && stack.serving(PairStack.B));
+        System.out.printf("S16: the pair was dark for %.1f ms%n", health.darkMillis());
+        assertThat(health.darkMillis()).as("milliseconds with neither member SERVING").isZero();
+      }
+    }
+  }
+}
