@@ -10,7 +10,7 @@ import io.tandem.common.grpc.Channels;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.stat.v1.CenterEvent;
 import io.tandem.stat.v1.EventBatch;
-import io.tandem.stat.v1.FeedSummary;
+import io.tandem.stat.v1.FeedProgress;
 import io.tandem.stat.v1.Notification;
 import io.tandem.stat.v1.NotificationMode;
 import io.tandem.stat.v1.OpenStatisticRequest;
@@ -60,7 +60,7 @@ final class FeedBench implements Callable<Integer> {
         int opened = openStatistics(channel, groups, queues, values);
         System.out.printf("%d statistics open; feeding %d events in %d batches%n", opened, events, batches.size());
         long start = System.nanoTime();
-        FeedSummary summary = feed(channel, batches).get(10, TimeUnit.MINUTES);
+        FeedProgress summary = feed(channel, batches).get(10, TimeUnit.MINUTES);
         double seconds = (System.nanoTime() - start) / 1e9;
         double perSecond = summary.getAccepted() / seconds;
         System.out.printf("applied %d events (%d for unknown objects, %d ignored) in %.2f s; %d statistic values sent%n",
@@ -162,10 +162,10 @@ final class FeedBench implements Callable<Integer> {
         .setStatistic(statistic).setNotification(notification).build();
   }
 
-  /** Sends every batch as fast as flow control allows; completes with the server's summary. */
-  private static CompletableFuture<FeedSummary> feed(ManagedChannel channel, List<EventBatch> batches) {
-    CompletableFuture<FeedSummary> summary = new CompletableFuture<>();
-    StatServiceGrpc.newStub(channel).feed(new ClientResponseObserver<EventBatch, FeedSummary>() {
+  /** Sends every batch as fast as flow control allows; completes with the server's last progress. */
+  private static CompletableFuture<FeedProgress> feed(ManagedChannel channel, List<EventBatch> batches) {
+    CompletableFuture<FeedProgress> summary = new CompletableFuture<>();
+    StatServiceGrpc.newStub(channel).feed(new ClientResponseObserver<EventBatch, FeedProgress>() {
       private int next;
 
       @Override
@@ -182,8 +182,10 @@ final class FeedBench implements Callable<Integer> {
       }
 
       @Override
-      public void onNext(FeedSummary value) {
-        summary.complete(value);
+      public void onNext(FeedProgress value) {
+        if (value.getFinal()) {
+          summary.complete(value);
+        }
       }
 
       @Override

@@ -202,9 +202,23 @@ public final class WarmStandbyClient implements AutoCloseable {
     return subscription;
   }
 
-  /** A stream of contact-center events to both members. */
+  /** A stream of contact-center events to both members, exactly once, as a new producer (a random id). */
   public FeedPublisher feed() {
-    return new FeedPublisher(members, scheduler);
+    return feed("producer-" + java.util.UUID.randomUUID().toString().substring(0, 8));
+  }
+
+  /**
+   * A stream of contact-center events to both members, exactly once, as producer {@code producerId}
+   * (members remember the last batch applied per producer id: a new publisher needs a new id), with
+   * the default buffer ({@link FeedPublisher#DEFAULT_BUFFER_BYTES}) and publish timeout.
+   */
+  public FeedPublisher feed(String producerId) {
+    return feed(producerId, FeedPublisher.DEFAULT_BUFFER_BYTES, FeedPublisher.DEFAULT_PUBLISH_TIMEOUT);
+  }
+
+  /** As {@link #feed(String)}, with {@code bufferBytes} of batches waiting for acknowledgement at most. */
+  public FeedPublisher feed(String producerId, long bufferBytes, Duration publishTimeout) {
+    return new FeedPublisher(members, scheduler, producerId, bufferBytes, publishTimeout);
   }
 
   /** Members to try, best first: serving primary, other serving, suspect, then the rest. */

@@ -8,6 +8,8 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.stat.v1.EventBatch;
+import io.tandem.stat.v1.FeedProgress;
 import io.tandem.stat.v1.GetServerInfoRequest;
 import io.tandem.stat.v1.GetStatisticRequest;
 import io.tandem.stat.v1.OpenStatisticRequest;
@@ -29,6 +31,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class FakeMember implements AutoCloseable {
   final String name;
   final AtomicInteger gets = new AtomicInteger();
+  /** The sequences of the batches it applied, in order (a re-sent one is skipped, as a Stat Server does). */
+  final List<Long> applied = new CopyOnWriteArrayList<>();
+  /** Feed streams it broke on purpose so far. */
+  final AtomicInteger brokenFeeds = new AtomicInteger();
+  /** Break the next Feed stream after this many batches (0: never). */
+  volatile int breakFeedAfter;
   final AtomicInteger opens = new AtomicInteger();
   /** Calls it received while frozen and never answered. */
   final List<Object> held = new CopyOnWriteArrayList<>();
@@ -65,6 +73,47 @@ final class FakeMember implements AutoCloseable {
   }
 
   private final class Stat extends StatServiceGrpc.StatServiceImplBase {
+    @Override
+    public StreamObserver<EventBatch> feed(StreamObserver<FeedProgress> out) {
+      return new StreamObserver<>() {
+        private int received;
+        private boolean broken;
+
+        @Override
+        public void onNext(EventBatch batch) {
+          if (broken || holding(batch)) {
+            return;
+          }
+          if (breakFeedAfter > 0 && ++received > breakFeedAfter) {
+            broken = true;
+            breakFeedAfter = 0;
+            brokenFeeds.incrementAndGet();
+            out.onError(io.grpc.Status.UNAVAILABLE.withDescription("connection cut").asRuntimeException());
+            return;
+          }
+          long last = applied.isEmpty() ? 0 : applied.get(applied.size() - 1);
+          if (batch.getSequence() > last) {
+            applied.add(batch.getSequence());
+          }
+          out.onNext(FeedProgress.newBuilder().setProducerId(batch.getProducerId())
+              .setAppliedThrough(applied.isEmpty() ? 0 : applied.get(applied.size() - 1)).build());
+        }
+
+        @Override
+        public void onError(Throwable t) {
+        }
+
+        @Override
+        public void onCompleted() {
+          if (!broken) {
+            out.onNext(FeedProgress.newBuilder().setAppliedThrough(applied.isEmpty() ? 0 : applied.get(applied.size() - 1))
+                .setFinal(true).build());
+            out.onCompleted();
+          }
+        }
+      };
+    }
+
     @Override
     public void getStatistic(GetStatisticRequest request, StreamObserver<StatisticValue> out) {
       gets.incrementAndGet();

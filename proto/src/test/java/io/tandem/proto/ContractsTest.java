@@ -60,7 +60,7 @@ class ContractsTest {
     ServiceDescriptor service = StatServiceProto.getDescriptor().findServiceByName("StatService");
     assertThat(service.getFullName()).isEqualTo("tandem.stat.v1.StatService");
     assertThat(shapes(service)).containsExactlyInAnyOrderEntriesOf(Map.of(
-        "Feed", "stream EventBatch -> FeedSummary",
+        "Feed", "stream EventBatch -> stream FeedProgress",
         "OpenStatistic", "OpenStatisticRequest -> stream StatisticValue",
         "GetStatistic", "GetStatisticRequest -> StatisticValue",
         "CloseStatistic", "CloseStatisticRequest -> CloseStatisticReply",

@@ -7,7 +7,7 @@ import io.tandem.client.WarmStandbyClient;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.stat.v1.CenterEvent;
 import io.tandem.stat.v1.EventBatch;
-import io.tandem.stat.v1.FeedSummary;
+import io.tandem.stat.v1.FeedProgress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -79,13 +79,14 @@ public final class SimulateCommand implements Callable<Integer> {
         LockSupport.parkNanos(Math.max(0, nextStep - System.nanoTime()));
       }
       double elapsed = (System.nanoTime() - start) / 1e9;
-      List<FeedSummary> summaries = feed.finish().get(60, TimeUnit.SECONDS);
-      System.out.printf("sent %d events (%.0f/s), %d calls, %d batches dropped%n", sent, sent / elapsed,
-          simulation.calls(), feed.dropped());
+      List<FeedProgress> summaries = feed.finish().get(60, TimeUnit.SECONDS);
+      System.out.printf("sent %d events (%.0f/s), %d calls, as producer %s%n", sent, sent / elapsed,
+          simulation.calls(), feed.producerId());
       for (int i = 0; i < summaries.size(); i++) {
-        FeedSummary s = summaries.get(i);
-        System.out.printf("member %d (%s): accepted %d, unknown object %d, ignored %d%n", i + 1, pair.members.get(i),
-            s.getAccepted(), s.getUnknownObject(), s.getIgnored());
+        FeedProgress s = summaries.get(i);
+        System.out.printf("member %d (%s): applied through batch %d; accepted %d, unknown object %d, ignored %d,"
+            + " re-sent batches skipped %d%n", i + 1, pair.members.get(i), s.getAppliedThrough(), s.getAccepted(),
+            s.getUnknownObject(), s.getIgnored(), s.getDuplicateBatches());
       }
       return 0;
     }

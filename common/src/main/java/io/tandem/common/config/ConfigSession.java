@@ -30,7 +30,7 @@ import java.util.function.Consumer;
  * event id. Both Tandem services that follow configuration (Management Layer, Stat Server) are
  * built on it; what to do when a watch breaks or expires is theirs to decide.
  */
-public final class ConfigSession {
+public final class ConfigSession implements ConfigSource {
   private final ManagedChannel channel;
   private final ConfigServiceGrpc.ConfigServiceBlockingStub blocking;
   private final ConfigServiceGrpc.ConfigServiceStub async;
@@ -72,6 +72,7 @@ public final class ConfigSession {
    *
    * @throws io.grpc.StatusRuntimeException if the read fails; what reached the sink is then incomplete
    */
+  @Override
   public long snapshot(Set<ObjectType> types, Consumer<ConfigObject> sink, Duration deadline) {
     reconnectNow();
     Iterator<ObjectBatch> batches = blocking.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
@@ -100,7 +101,7 @@ public final class ConfigSession {
     channel.resetConnectBackoff();
   }
 
-  /** Reads one object. */
+  @Override
   public ConfigObject get(ObjectType type, String name, Duration deadline) {
     return blocking.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
         .getObject(GetObjectRequest.newBuilder().setType(type).setName(name).build());
@@ -122,6 +123,7 @@ public final class ConfigSession {
    * {@link #SILENT_INTERVALS} intervals; if not, the watch is cancelled and reported broken
    * ({@code UNAVAILABLE}, naming the silence).
    */
+  @Override
   public Watch watch(long afterEventId, WatchListener listener, ScheduledExecutorService timer) {
     reconnectNow();
     Context.CancellableContext context = Context.current().withCancellation();

@@ -9,6 +9,7 @@ import java.util.regex.Pattern;
 /** Parsers for the kinds of options Tandem has. */
 public final class OptionParsers {
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(k|kb|kib|m|mb|mib|g|gb|gib)?", Pattern.CASE_INSENSITIVE);
 
   private OptionParsers() {}
 
@@ -89,6 +90,55 @@ public final class OptionParsers {
       @Override
       public String render(Duration value) {
         return Durations.render(value);
+      }
+    };
+  }
+
+  /**
+   * A size in bytes within {@code [min, max]}: a whole number of bytes, or with a suffix
+   * {@code k}, {@code m} or {@code g} (binary: {@code 32m} is 32 MiB; {@code KiB}, {@code MB} ... too).
+   */
+  public static OptionParser<Long> bytes(long min, long max) {
+    return new OptionParser<>() {
+      @Override
+      public Long parse(String raw) {
+        Matcher m = SIZE.matcher(raw);
+        if (!m.matches()) {
+          throw new IllegalArgumentException("not a size");
+        }
+        long value;
+        try {
+          long amount = Long.parseLong(m.group(1));
+          long unit = m.group(2) == null ? 1 : switch (Character.toLowerCase(m.group(2).charAt(0))) {
+            case 'k' -> 1024L;
+            case 'm' -> 1024L * 1024;
+            default -> 1024L * 1024 * 1024;
+          };
+          value = Math.multiplyExact(amount, unit);
+        } catch (ArithmeticException | NumberFormatException e) {
+          throw new IllegalArgumentException("too large");
+        }
+        if (value < min || value > max) {
+          throw new IllegalArgumentException("out of range");
+        }
+        return value;
+      }
+
+      @Override
+      public String describe() {
+        return render(min) + ".." + render(max) + " (plain number = bytes; suffixes k, m, g)";
+      }
+
+      @Override
+      public String render(Long value) {
+        long v = value;
+        if (v % (1024L * 1024 * 1024) == 0) {
+          return v / (1024L * 1024 * 1024) + "g";
+        }
+        if (v % (1024L * 1024) == 0) {
+          return v / (1024L * 1024) + "m";
+        }
+        return v % 1024 == 0 ? v / 1024 + "k" : Long.toString(v);
       }
     };
   }

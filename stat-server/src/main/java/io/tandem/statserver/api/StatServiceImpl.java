@@ -9,7 +9,7 @@ import io.tandem.common.bootstrap.HealthState;
 import io.tandem.stat.v1.CloseStatisticReply;
 import io.tandem.stat.v1.CloseStatisticRequest;
 import io.tandem.stat.v1.EventBatch;
-import io.tandem.stat.v1.FeedSummary;
+import io.tandem.stat.v1.FeedProgress;
 import io.tandem.stat.v1.GetServerInfoRequest;
 import io.tandem.stat.v1.GetStatisticRequest;
 import io.tandem.stat.v1.OpenStatisticRequest;
@@ -44,17 +44,20 @@ public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
   }
 
   @Override
-  public StreamObserver<EventBatch> feed(StreamObserver<FeedSummary> responseObserver) {
+  public StreamObserver<EventBatch> feed(StreamObserver<FeedProgress> responseObserver) {
     // Backpressure: a producer may have FEED_WINDOW batches on their way to the engine; more are
-    // asked for as the engine takes them, so a fast producer cannot fill this server's memory.
-    ServerCallStreamObserver<FeedSummary> out = (ServerCallStreamObserver<FeedSummary>) responseObserver;
+    // asked for as the engine takes them (and, during a reload, only while what it holds is within
+    // its budget), so a fast producer cannot fill this server's memory.
+    ServerCallStreamObserver<FeedProgress> out = (ServerCallStreamObserver<FeedProgress>) responseObserver;
     out.disableAutoRequest();
+    // The producer may go away while the engine still applies what it sent: nothing to tell then.
+    out.setOnCancelHandler(() -> { });
     out.request(FEED_WINDOW);
     FeedCounters counters = new FeedCounters();
     return new StreamObserver<>() {
       @Override
       public void onNext(EventBatch batch) {
-        engine.feed(batch, counters, () -> out.request(1));
+        engine.feed(batch, counters, () -> progress(out, counters, false), () -> out.request(1));
       }
 
       @Override
@@ -65,12 +68,21 @@ public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
       @Override
       public void onCompleted() {
         engine.afterFeed(() -> {
-          out.onNext(FeedSummary.newBuilder().setAccepted(counters.accepted())
-              .setUnknownObject(counters.unknownObject()).setIgnored(counters.ignored()).build());
-          out.onCompleted();
+          if (progress(out, counters, true)) {
+            out.onCompleted();
+          }
         });
       }
     };
+  }
+
+  /** Tells the producer how far its batches are applied (on the engine thread, the stream's only writer). */
+  private static boolean progress(ServerCallStreamObserver<FeedProgress> out, FeedCounters counters, boolean last) {
+    if (out.isCancelled()) {
+      return false;
+    }
+    out.onNext(counters.progress(last));
+    return true;
   }
 
   @Override

@@ -16,8 +16,12 @@ public final class PairView {
   private final OptionReader ownOptions;
   private final Map<String, OptionReader> peerOptions = new HashMap<>();
 
-  /** What the reload decisions and the backup probe need. */
-  public record Peer(ReloadOptions options, HostPort peerAddress) {}
+  /**
+   * What the reload decisions, the backup probe and the statistics engine need.
+   *
+   * @param reloadFeedBuffer statserver/reload-feed-buffer: bytes of events held during a reload
+   */
+  public record Peer(ReloadOptions options, HostPort peerAddress, long reloadFeedBuffer) {}
 
   public PairView(String self) {
     this.self = self;
@@ -45,7 +49,7 @@ public final class PairView {
         ownOptions.read(ReloadOptions.BACKUP_CHECK_INTERVAL, mine),
         ownOptions.read(ReloadOptions.PROTECTED_MODE_MAX_DURATION, mine),
         peer, peerAccepts);
-    return new Peer(options, address);
+    return new Peer(options, address, ownOptions.read(ReloadOptions.RELOAD_FEED_BUFFER, mine));
   }
 
   /** The other member of the pair ("" when standalone); reads no options, logs nothing. */

@@ -132,6 +132,8 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
         .setOpenStatistics(engine.openStatistics())
         .setEventsApplied(engine.eventsApplied())
         .setEventsUnknownObject(engine.eventsUnknown())
+        .addAllProducers(engine.producers())
+        .setFeedHeldBytes(engine.heldBytes())
         .build();
   }
 
@@ -166,6 +168,7 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
   @Override
   public void pairChanged(PairView.Peer peer) {
     peerAddress = peer.peerAddress();
+    engine.setReloadFeedBuffer(peer.reloadFeedBuffer());
     submit(now -> machine.optionsChanged(peer.options(), now));
   }
 

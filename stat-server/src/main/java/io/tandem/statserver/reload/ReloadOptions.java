@@ -27,6 +27,9 @@ public record ReloadOptions(boolean delayIfPrimary, boolean acceptClientsInBacku
       Duration.ofMillis(1000), OptionParsers.duration(ChronoUnit.MILLIS, Duration.ofMillis(50), Duration.ofMillis(60_000)));
   public static final Option<Duration> PROTECTED_MODE_MAX_DURATION = Option.of(SECTION, "protected-mode-max-duration",
       Duration.ZERO, OptionParsers.duration(ChronoUnit.SECONDS, Duration.ZERO, Duration.ofDays(7)));
+  /** Not a reload decision: the statistics engine's budget for events that arrive while a reload runs. */
+  public static final Option<Long> RELOAD_FEED_BUFFER = Option.of(SECTION, "reload-feed-buffer", 32L * 1024 * 1024,
+      OptionParsers.bytes(1024L * 1024, 1024L * 1024 * 1024));
 
   /** Defaults, standalone: before this server has read its Application object. */
   public static final ReloadOptions DEFAULTS = new ReloadOptions(false, true, BACKUP_CHECK_INTERVAL.defaultValue(),

@@ -34,6 +34,9 @@ import java.util.List;
  * feeds this machine stops.
  */
 public final class ReloadStateMachine {
+  static final Duration RELOAD_RETRY_FIRST = Duration.ofMillis(500);
+  static final Duration RELOAD_RETRY_MAX = Duration.ofSeconds(30);
+
   private final String application;
   private ReloadOptions options = ReloadOptions.DEFAULTS;
   private ConfigState state = ConfigState.CONFIG_STATE_UNSPECIFIED;
@@ -59,6 +62,11 @@ public final class ReloadStateMachine {
 
   private long reloadCount;
   private long lastReloadMillis;
+  /** Reloads that failed in a row; each waits longer before the next try. */
+  private int failedReloads;
+  private Instant reloadNotBefore = Instant.MIN;
+  /** A reload decided while the last failure's wait is not over: started by {@link #tick}. */
+  private String pendingReload;
 
   public ReloadStateMachine(String application) {
     this.application = application;
@@ -82,6 +90,7 @@ public final class ReloadStateMachine {
       actions.add(new Action.Log(LogEvent.CONFIG_LOADED, "application", application, "objects", objects, "ms", millis));
     } else if (state == ConfigState.RELOADING) {
       reloadCount++;
+      failedReloads = 0;
       lastReloadMillis = millis;
       actions.add(new Action.Log(LogEvent.NORMAL_RELOAD_FINISHED, "application", application, "objects", objects,
           "ms", millis));
@@ -93,13 +102,22 @@ public final class ReloadStateMachine {
     return actions;
   }
 
-  /** A reload could not finish (the Config Server went away): keep the configuration in hand, restore later. */
+  /**
+   * A reload could not finish, whatever the cause (the Config Server went away, a message too
+   * large, out of memory, a bug): keep the configuration in hand, restore the session, and do not
+   * try another reload before a wait that doubles with every failure in a row (0.5 s to 30 s).
+   */
   public List<Action> reloadFailed(String cause, Instant now) {
     List<Action> actions = new ArrayList<>();
     if (state != ConfigState.RELOADING) {
       return actions;
     }
-    actions.add(new Action.Log(LogEvent.CONFIG_RELOAD_FAILED, "application", application, "cause", cause));
+    failedReloads++;
+    Duration wait = RELOAD_RETRY_FIRST.multipliedBy(1L << Math.min(failedReloads - 1, 10));
+    wait = wait.compareTo(RELOAD_RETRY_MAX) > 0 ? RELOAD_RETRY_MAX : wait;
+    reloadNotBefore = now.plus(wait);
+    actions.add(new Action.Log(LogEvent.CONFIG_RELOAD_FAILED, "application", application, "cause", cause,
+        "failures_in_a_row", failedReloads, "next_reload_not_before_ms", wait.toMillis()));
     state = ConfigState.DISCONNECTED;
     setStatus(AppStatus.RUNNING, "configuration reload failed; serving the configuration in hand", now, actions);
     actions.add(new Action.RestoreSession());
@@ -125,6 +143,7 @@ public final class ReloadStateMachine {
       return actions;
     }
     state = ConfigState.SYNCED;
+    pendingReload = null;
     actions.add(new Action.Log(LogEvent.CONFIG_SESSION_RESTORED, "application", application, "from", fromEventId,
         "to", toEventId, "replayed", replayed));
     return actions;
@@ -299,9 +318,12 @@ public final class ReloadStateMachine {
     return actions;
   }
 
-  /** Time passes: probes, the protected-mode limit, status retries. */
+  /** Time passes: a reload waiting after a failure, probes, the protected-mode limit, status retries. */
   public List<Action> tick(Instant now) {
     List<Action> actions = new ArrayList<>();
+    if (pendingReload != null && state == ConfigState.DISCONNECTED && !now.isBefore(reloadNotBefore)) {
+      reloadNow(pendingReload, now, actions);
+    }
     if (state == ConfigState.DELAYED) {
       Duration max = options.protectedModeMaxDuration();
       if (!max.isZero() && !now.isBefore(protectedSince.plus(max))) {
@@ -342,6 +364,13 @@ public final class ReloadStateMachine {
   }
 
   private void reloadNow(String reason, Instant now, List<Action> actions) {
+    if (now.isBefore(reloadNotBefore)) {
+      // The last reload failed moments ago: keep serving what is in hand, try again after the wait.
+      state = ConfigState.DISCONNECTED;
+      pendingReload = reason;
+      return;
+    }
+    pendingReload = null;
     state = ConfigState.RELOADING;
     actions.add(new Action.Log(LogEvent.NORMAL_RELOAD_STARTED, "application", application, "reason", reason));
     // The reason goes to the Management Layer too: a member giving way says so.

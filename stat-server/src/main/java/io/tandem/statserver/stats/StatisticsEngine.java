@@ -16,6 +16,7 @@ import io.tandem.stat.v1.EventBatch;
 import io.tandem.stat.v1.GetStatisticRequest;
 import io.tandem.stat.v1.NotificationMode;
 import io.tandem.stat.v1.OpenStatisticRequest;
+import io.tandem.stat.v1.ProducerProgress;
 import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatisticSpec;
 import io.tandem.stat.v1.StatisticType;
@@ -31,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -49,13 +51,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Activity (agent states, calls waiting, totals) is kept by object name and survives
  * configuration reloads; the {@link ConfigModel} says which objects exist and which agents
- * belong to which group. While a reload is being built, events are queued and applied after
- * the new model is swapped in — none is dropped.
+ * belong to which group. While a reload is being built, events are held and applied after
+ * the new model is swapped in — none is dropped. What is held is bounded: past
+ * {@link #setReloadFeedBuffer the budget} a stream is not asked for more until the reload is
+ * over, so producers slow down instead of this server's memory growing.
+ *
+ * <p>A batch that carries a producer id and a sequence number is applied at most once: the last
+ * sequence applied per producer is remembered (across reloads), and a re-sent batch is skipped.
  */
 public final class StatisticsEngine implements ManagedService {
   private static final Logger LOG = LoggerFactory.getLogger(StatisticsEngine.class);
   private static final long TICK_MS = 100;
   private static final long UNKNOWN_LOG_EVERY_MS = 10_000;
+  /** statserver/reload-feed-buffer's default. */
+  public static final long DEFAULT_RELOAD_FEED_BUFFER = 32L * 1024 * 1024;
 
   private final Clock clock;
   private final ScheduledExecutorService thread =
@@ -65,6 +74,10 @@ public final class StatisticsEngine implements ManagedService {
   private ConfigModel model = new ConfigModel();
   private boolean reloading;
   private final List<Runnable> queuedDuringReload = new ArrayList<>();
+  /** Bytes of batches held during a reload; past {@link #reloadFeedBuffer} streams are not asked for more. */
+  private volatile long heldBytes;
+  private volatile long reloadFeedBuffer = DEFAULT_RELOAD_FEED_BUFFER;
+  private final Map<String, ProducerProgress> producers = new ConcurrentHashMap<>();
 
   private final Map<String, AgentActivity> agents = new HashMap<>();
   private final Map<String, Totals> groupTotals = new HashMap<>();
@@ -143,12 +156,19 @@ public final class StatisticsEngine implements ManagedService {
   private void resume() {
     reloading = false;
     int queued = queuedDuringReload.size();
+    long bytes = heldBytes;
     List<Runnable> work = List.copyOf(queuedDuringReload);
     queuedDuringReload.clear();
     work.forEach(Runnable::run);
+    heldBytes = 0;
     if (queued > 0) {
-      EventLog.emit(LOG, LogEvent.EVENTS_QUEUED_DURING_RELOAD, "batches", queued);
+      EventLog.emit(LOG, LogEvent.EVENTS_QUEUED_DURING_RELOAD, "batches", queued, "bytes", bytes);
     }
+  }
+
+  /** statserver/reload-feed-buffer: bytes of events held during a reload before producers are held back. */
+  public void setReloadFeedBuffer(long bytes) {
+    reloadFeedBuffer = bytes;
   }
 
   /** Incremental configuration changes, in event-id order. */
@@ -182,13 +202,31 @@ public final class StatisticsEngine implements ManagedService {
   // ---- events --------------------------------------------------------------------------------
 
   /**
-   * Applies a batch of events in order (queued during a reload); {@code taken} runs once the
-   * batch is applied or queued, so a producer can be paced by what the engine keeps up with.
+   * Applies a batch of events in order, or holds it while a reload runs. {@code applied} runs
+   * once it is applied (or skipped as a re-sent duplicate); {@code more} runs when the stream may
+   * send another batch: at once, or — a reload running and its budget spent — once the reload is
+   * over and the batch applied. That is the stream's flow control.
    */
-  public void feed(EventBatch batch, FeedCounters counters, Runnable taken) {
+  public void feed(EventBatch batch, FeedCounters counters, Runnable applied, Runnable more) {
     onEngine(() -> {
-      whenNotReloading(() -> apply(batch, counters));
-      taken.run();
+      if (!reloading) {
+        apply(batch, counters);
+        applied.run();
+        more.run();
+        return;
+      }
+      heldBytes += batch.getSerializedSize();
+      boolean withinBudget = heldBytes <= reloadFeedBuffer;
+      queuedDuringReload.add(() -> {
+        apply(batch, counters);
+        applied.run();
+        if (!withinBudget) {
+          more.run();
+        }
+      });
+      if (withinBudget) {
+        more.run();
+      }
     });
   }
 
@@ -206,6 +244,16 @@ public final class StatisticsEngine implements ManagedService {
   }
 
   private void apply(EventBatch batch, FeedCounters counters) {
+    String producer = batch.getProducerId();
+    boolean sequenced = !producer.isEmpty() && batch.getSequence() > 0;
+    if (sequenced) {
+      ProducerProgress progress = producers.get(producer);
+      if (progress != null && batch.getSequence() <= progress.getAppliedThrough()) {
+        counters.duplicateBatches.incrementAndGet();
+        counters.appliedThrough(producer, progress.getAppliedThrough());
+        return;
+      }
+    }
     Set<StatKey> touched = new HashSet<>();
     for (CenterEvent event : batch.getEventsList()) {
       Outcome outcome = apply(event, touched);
@@ -228,6 +276,13 @@ public final class StatisticsEngine implements ManagedService {
     }
     for (StatKey key : touched) {
       notifyChanged(key);
+    }
+    if (sequenced) {
+      ProducerProgress before = producers.get(producer);
+      producers.put(producer, ProducerProgress.newBuilder().setProducerId(producer)
+          .setAppliedThrough(batch.getSequence())
+          .setEvents((before == null ? 0 : before.getEvents()) + batch.getEventsCount()).build());
+      counters.appliedThrough(producer, batch.getSequence());
     }
   }
 
@@ -637,6 +692,16 @@ public final class StatisticsEngine implements ManagedService {
 
   public int openStatistics() {
     return openCount;
+  }
+
+  /** Every producer whose batches carried an id, and how far its feed came, by producer id. */
+  public List<ProducerProgress> producers() {
+    return producers.values().stream().sorted(java.util.Comparator.comparing(ProducerProgress::getProducerId)).toList();
+  }
+
+  /** Bytes of events held now because a reload runs. */
+  public long heldBytes() {
+    return heldBytes;
   }
 
   public int objects() {

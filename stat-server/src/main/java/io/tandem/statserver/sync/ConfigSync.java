@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.config.ConfigSession;
+import io.tandem.common.config.ConfigSource;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.retry.Backoff;
 import io.tandem.config.v1.Application;
@@ -27,6 +28,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,8 +52,9 @@ public final class ConfigSync implements ManagedService {
       Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("config-sync"));
   private final Backoff backoff = new Backoff(Backoff.Policy.RECONNECT);
   private final Map<String, Application> applications = new HashMap<>();
+  private final Function<ConfigSync, ConfigSource> sources;
   private ManagedChannel channel;
-  private ConfigSession session;
+  private ConfigSource session;
   private SyncListener listener;
   private ConfigSession.Watch watch;
   private long generation;
@@ -74,9 +77,20 @@ public final class ConfigSync implements ManagedService {
 
   @Inject
   public ConfigSync(StatServerSettings settings, StatisticsEngine engine) {
+    this(settings, engine, sync -> sync.openSession());
+  }
+
+  /** With its configuration read from {@code sources} (tests give it a fake Config Server). */
+  ConfigSync(StatServerSettings settings, StatisticsEngine engine, Function<ConfigSync, ConfigSource> sources) {
     this.settings = settings;
     this.engine = engine;
+    this.sources = sources;
     this.pairView = new PairView(settings.application());
+  }
+
+  private ConfigSource openSession() {
+    channel = Channels.openForNonBlockingCallbacks(settings.configServer());
+    return new ConfigSession(channel, settings.application());
   }
 
   public void setListener(SyncListener listener) {
@@ -85,8 +99,7 @@ public final class ConfigSync implements ManagedService {
 
   @Override
   public void start() {
-    channel = Channels.openForNonBlockingCallbacks(settings.configServer());
-    session = new ConfigSession(channel, settings.application());
+    session = sources.apply(this);
   }
 
   @Override
@@ -175,19 +188,27 @@ public final class ConfigSync implements ManagedService {
       listener.loaded(model.objectCount() + apps.size(), (System.nanoTime() - begin) / 1_000_000);
       watchFrom(eventId, false);
     } catch (StatusRuntimeException e) {
-      String cause = describe(e.getStatus());
-      if (initial) {
-        Duration delay = backoff.nextDelay();
-        LOG.info("configuration load failed ({}); retrying in {} ms", cause, delay.toMillis());
-        thread.schedule(() -> {
-          if (generation == myGeneration) {
-            loadSnapshot(true);
-          }
-        }, delay.toMillis(), TimeUnit.MILLISECONDS);
-      } else {
-        engine.abortReload();
-        listener.reloadFailed(cause);
-      }
+      failed(describe(e.getStatus()), initial, myGeneration);
+    } catch (RuntimeException | OutOfMemoryError e) {
+      // Not the Config Server's doing (a model that cannot be built, memory, a bug): the same way
+      // out, so the server never stays RELOADING. The model in use is untouched.
+      LOG.error("configuration {} failed", initial ? "load" : "reload", e);
+      failed(e.toString(), initial, myGeneration);
+    }
+  }
+
+  private void failed(String cause, boolean initial, long myGeneration) {
+    if (initial) {
+      Duration delay = backoff.nextDelay();
+      LOG.info("configuration load failed ({}); retrying in {} ms", cause, delay.toMillis());
+      thread.schedule(() -> {
+        if (generation == myGeneration) {
+          loadSnapshot(true);
+        }
+      }, delay.toMillis(), TimeUnit.MILLISECONDS);
+    } else {
+      engine.abortReload();
+      listener.reloadFailed(cause);
     }
   }
 

@@ -424,4 +424,36 @@ class ReloadStateMachineTest {
     List<Action> ready = b.probed(new PeerProbe(true, "SERVING at event 50", Role.PRIMARY, ReloadMode.NORMAL, 4), now);
     assertThat(reports(ready)).last().satisfies(r -> assertThat(r.status()).isEqualTo(AppStatus.SERVICE_UNAVAILABLE));
   }
+
+  // ---- failed reloads ------------------------------------------------------------------------
+
+  @Test
+  void failedReloadsAreRetriedAfterAWaitThatDoublesNotInAHotLoop() {
+    options(PROTECTING.withDelayIfPrimary(false));
+    mode(Mode.PRIMARY);
+    record(machine.connectionLost("x", now));
+    take();
+    assertThat(expired()).hasAtLeastOneElementOfType(Action.Reload.class);
+    for (long waitMs : new long[] {500, 1000, 2000}) {
+      List<Action> failed = record(machine.reloadFailed("RESOURCE_EXHAUSTED: message too large", now));
+      assertThat(logged(failed, LogEvent.CONFIG_RELOAD_FAILED)).isTrue();
+      assertThat(failed).hasAtLeastOneElementOfType(Action.RestoreSession.class);
+      assertThat(machine.notServingReason()).as("the configuration in hand is served").isNull();
+      take();
+      assertThat(expired()).as("HistoryLogExpired again at once: no reload yet").noneMatch(Action.Reload.class::isInstance);
+      advance(Duration.ofMillis(waitMs - 1));
+      assertThat(take()).noneMatch(Action.Reload.class::isInstance);
+      advance(Duration.ofMillis(1));
+      assertThat(take()).as("after %s ms", waitMs).hasAtLeastOneElementOfType(Action.Reload.class);
+    }
+    record(machine.loaded(1000, 80, now));
+    record(machine.connectionLost("x", now));
+    expired();
+    record(machine.reloadFailed("again", now));
+    take();
+    expired();
+    advance(Duration.ofMillis(500));
+    assertThat(take()).as("a reload that worked starts the waits again at 500 ms")
+        .hasAtLeastOneElementOfType(Action.Reload.class);
+  }
 }

@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -140,7 +141,7 @@ class StatisticsEngineTest {
 
   private FeedCounters feed(StatisticsEngine target, List<CenterEvent> events) {
     FeedCounters counters = new FeedCounters();
-    target.feed(EventBatch.newBuilder().addAllEvents(events).build(), counters, () -> { });
+    target.feed(EventBatch.newBuilder().addAllEvents(events).build(), counters, () -> { }, () -> { });
     target.barrier().join();
     return counters;
   }
@@ -337,7 +338,7 @@ class StatisticsEngineTest {
     String id = ready.latest().getStatisticId();
     engine.beginReload();
     FeedCounters counters = new FeedCounters();
-    engine.feed(EventBatch.newBuilder().addAllEvents(loginReady(5, "dan")).build(), counters, () -> { });
+    engine.feed(EventBatch.newBuilder().addAllEvents(loginReady(5, "dan")).build(), counters, () -> { }, () -> { });
     engine.barrier().join();
     assertThat(counters.accepted()).as("queued, not applied yet").isZero();
     engine.completeReload(model(agent("ann"), agent("dan"), group("sales", "ann", "dan"), queue("q1"))).join();
@@ -367,5 +368,57 @@ class StatisticsEngineTest {
     }
     assertThat(get(other, ObjectType.AGENT, "cid", StatisticType.CURRENT_AGENT_STATE).getAgentState())
         .isEqualTo(get(engine, ObjectType.AGENT, "cid", StatisticType.CURRENT_AGENT_STATE).getAgentState());
+  }
+
+  @Test
+  void eventsHeldDuringAReloadStayWithinTheBudgetThenTheStreamIsHeldBackUntilTheSwap() {
+    EventBatch batch = EventBatch.newBuilder().addAllEvents(loginReady(5, "dan")).build();
+    engine.setReloadFeedBuffer(3L * batch.getSerializedSize());
+    engine.beginReload();
+    FeedCounters counters = new FeedCounters();
+    AtomicInteger asked = new AtomicInteger();
+    AtomicInteger applied = new AtomicInteger();
+    for (int i = 0; i < 5; i++) {
+      engine.feed(batch, counters, applied::incrementAndGet, asked::incrementAndGet);
+    }
+    engine.barrier().join();
+    assertThat(asked.get()).as("more asked for while within the budget").isEqualTo(3);
+    assertThat(applied.get()).isZero();
+    assertThat(engine.heldBytes()).isEqualTo(5L * batch.getSerializedSize());
+
+    engine.completeReload(model(agent("ann"), agent("dan"), group("sales", "ann", "dan"), queue("q1"))).join();
+    engine.barrier().join();
+    assertThat(applied.get()).as("everything held is applied after the swap").isEqualTo(5);
+    assertThat(asked.get()).as("and the stream is asked for more again").isEqualTo(5);
+    assertThat(engine.heldBytes()).isZero();
+  }
+
+  @Test
+  void aBatchReSentByItsProducerIsAppliedOnce() {
+    Recorder ready = open(ObjectType.AGENT_GROUP, "sales", StatisticType.TOTAL_CALLS_ANSWERED,
+        mode(NotificationMode.IMMEDIATE));
+    FeedCounters counters = new FeedCounters();
+    List<EventBatch> batches = List.of(sequenced(1, login("ann")), sequenced(2, call("c1", "ann", 10, 30, 5)),
+        sequenced(2, call("c1", "ann", 10, 30, 5)), sequenced(1, login("ann")), sequenced(3, call("c2", "ann", 60, 30, 5)));
+    for (EventBatch batch : batches) {
+      engine.feed(batch, counters, () -> { }, () -> { });
+    }
+    engine.barrier().join();
+    assertThat(counters.duplicateBatches()).isEqualTo(2);
+    assertThat(counters.progress(false).getAppliedThrough()).isEqualTo(3);
+    assertThat(ready.latest().getCount()).as("two calls answered, not three").isEqualTo(2);
+    assertThat(engine.producers()).singleElement().satisfies(p -> {
+      assertThat(p.getProducerId()).isEqualTo("routing-1");
+      assertThat(p.getAppliedThrough()).isEqualTo(3);
+      assertThat(p.getEvents()).isEqualTo(2 + 4 + 4);
+    });
+  }
+
+  private static EventBatch sequenced(long sequence, List<CenterEvent> events) {
+    return EventBatch.newBuilder().addAllEvents(events).setProducerId("routing-1").setSequence(sequence).build();
+  }
+
+  private static List<CenterEvent> login(String agent) {
+    return loginReady(0, agent);
   }
 }

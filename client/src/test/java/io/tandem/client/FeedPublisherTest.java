@@ -1,0 +1,79 @@
+package io.tandem.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tandem.stat.v1.CenterEvent;
+import io.tandem.stat.v1.EventBatch;
+import io.tandem.stat.v1.EventType;
+import io.tandem.stat.v1.FeedProgress;
+import io.tandem.stat.v1.Role;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The feed to both members of a pair, against two stand-in members on real loopback ports. */
+class FeedPublisherTest {
+  private FakeMember a;
+  private FakeMember b;
+  private WarmStandbyClient client;
+
+  @BeforeEach
+  void start() throws Exception {
+    a = new FakeMember("a", Role.PRIMARY);
+    b = new FakeMember("b", Role.BACKUP);
+    client = new WarmStandbyClient(a.address(), b.address());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    client.close();
+    a.close();
+    b.close();
+  }
+
+  private static EventBatch batch(int i) {
+    return EventBatch.newBuilder().addEvents(CenterEvent.newBuilder().setType(EventType.CALL_QUEUED)
+        .setQueue("q").setCallId("call-" + i)).build();
+  }
+
+  @Test
+  void everyBatchReachesBothMembersOnceAndInOrderAcrossABrokenStream() throws Exception {
+    b.breakFeedAfter = 30;
+    try (FeedPublisher feed = client.feed("producer-under-test")) {
+      for (int i = 1; i <= 100; i++) {
+        feed.publish(batch(i));
+      }
+      List<FeedProgress> last = feed.finish().get(30, TimeUnit.SECONDS);
+      assertThat(last).allSatisfy(p -> assertThat(p.getAppliedThrough()).isEqualTo(100));
+      assertThat(feed.unacknowledgedBytes()).as("nothing left waiting").isZero();
+    }
+    List<Long> all = LongStream.rangeClosed(1, 100).boxed().toList();
+    assertThat(a.applied).isEqualTo(all);
+    assertThat(b.brokenFeeds.get()).as("b's stream was cut once").isEqualTo(1);
+    assertThat(b.applied).as("b got everything once, in order, after its stream broke").isEqualTo(all);
+  }
+
+  @Test
+  void whenAMemberAcknowledgesNothingPublishFailsClearlyOnceTheBufferIsFull() {
+    b.freeze(true);
+    long tenBatches = 0;
+    for (int i = 1; i <= 10; i++) {
+      tenBatches += batch(i).toBuilder().setProducerId("p").setSequence(i).build().getSerializedSize();
+    }
+    try (FeedPublisher feed = client.feed("p", tenBatches, Duration.ofMillis(1500))) {
+      for (int i = 1; i <= 10; i++) {
+        feed.publish(batch(i));
+      }
+      assertThatThrownBy(() -> feed.publish(batch(11)))
+          .isInstanceOf(FeedPublisher.FeedBufferFullException.class)
+          .hasMessageContaining("not yet acknowledged by [" + b.address())
+          .hasMessageContaining("nothing was published");
+      assertThat(feed.unacknowledgedBytes()).isEqualTo(tenBatches);
+    }
+  }
+}
