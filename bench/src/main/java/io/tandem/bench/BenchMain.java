@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         ThroughputBench.class,
         FeedBench.class,
         ReloadBench.class,
+        ReloadUnderFeedBench.class,
     })
 public final class BenchMain implements Runnable {
   @CommandLine.Mixin

@@ -5,10 +5,9 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.tandem.cli.config.ContactCenterGenerator;
-import io.tandem.cli.stat.ContactCenterSimulation;
+import io.tandem.cli.stat.SimulatedFeed;
 import io.tandem.common.grpc.Channels;
 import io.tandem.config.v1.ObjectType;
-import io.tandem.stat.v1.CenterEvent;
 import io.tandem.stat.v1.EventBatch;
 import io.tandem.stat.v1.FeedProgress;
 import io.tandem.stat.v1.Notification;
@@ -21,7 +20,6 @@ import io.tandem.stat.v1.StatisticValue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +50,7 @@ final class FeedBench implements Callable<Integer> {
   public Integer call() throws Exception {
     int groups = Math.max(1, agents / 100);
     int queues = 10;
-    List<EventBatch> batches = simulate(groups, queues);
+    List<EventBatch> batches = simulate(queues);
     try (BenchStack stack = BenchStack.start(false, agents, groups, queues)) {
       ManagedChannel channel = Channels.openForNonBlockingCallbacks(stack.statServers.get("Bench_A"));
       try {
@@ -74,33 +72,11 @@ final class FeedBench implements Callable<Integer> {
   }
 
   /** Events of a busy contact center, generated up front so generating them is not measured. */
-  private List<EventBatch> simulate(int groups, int queues) {
-    List<String> agentNames = new ArrayList<>();
-    for (int a = 1; a <= agents; a++) {
-      agentNames.add(ContactCenterGenerator.agentName(a));
-    }
-    List<String> queueNames = new ArrayList<>();
-    for (int q = 1; q <= queues; q++) {
-      queueNames.add(ContactCenterGenerator.queueName(q));
-    }
-    ContactCenterSimulation simulation = new ContactCenterSimulation(agentNames, queueNames, 200_000, new Random(7));
+  private List<EventBatch> simulate(int queues) {
+    SimulatedFeed feed = new SimulatedFeed(agents, queues, 200_000, batchSize, 7, System.currentTimeMillis());
     List<EventBatch> batches = new ArrayList<>();
-    EventBatch.Builder batch = EventBatch.newBuilder();
-    long now = System.currentTimeMillis();
-    int produced = 0;
-    while (produced < events) {
-      for (CenterEvent event : simulation.step(now)) {
-        batch.addEvents(event);
-        produced++;
-        if (batch.getEventsCount() == batchSize || produced == events) {
-          batches.add(batch.build());
-          batch = EventBatch.newBuilder();
-        }
-        if (produced == events) {
-          break;
-        }
-      }
-      now += 10;
+    while (feed.events() + batchSize <= events) {
+      batches.add(feed.next());
     }
     return batches;
   }

@@ -84,6 +84,23 @@ class ConfigCliTest {
   }
 
   @Test
+  void setOptionWarnsAboutAKeyTandemDoesNotKnowAndSetsItAnyway() throws Exception {
+    Path file = dir.resolve("app.yaml");
+    Files.writeString(file, "applications:\n  - {name: StatServer_A, type: STAT_SERVER, port: 2040}\n");
+    assertThat(tandem("config", "apply", file.toString()).exitCode()).isZero();
+    Cli.Result typo = tandem("config", "set-option", "StatServer_A", "statserver", "config-reload-delay-if-primay", "true");
+    assertThat(typo.exitCode()).as(typo.output()).isZero();
+    assertThat(typo.output()).contains("warning: statserver/config-reload-delay-if-primay is not an option Tandem knows"
+        + " (did you mean config-reload-delay-if-primary?)");
+    assertThat(tandem("config", "get", "Application", "StatServer_A").output()).contains("config-reload-delay-if-primay");
+
+    Cli.Result known = tandem("config", "set-option", "StatServer_A", "statserver", "backup-check-interval", "200");
+    assertThat(known.output()).doesNotContain("warning");
+    Cli.Result otherSection = tandem("config", "set-option", "StatServer_A", "my-router", "whatever", "1");
+    assertThat(otherSection.output()).as("sections Tandem does not read are the application's own").doesNotContain("warning");
+  }
+
+  @Test
   void badInputGetsAClearErrorAndChangesNothing() throws Exception {
     Path file = dir.resolve("bad.yaml");
     Files.writeString(file, "agent-groups:\n  - {name: G, members: [ghost]}\n");

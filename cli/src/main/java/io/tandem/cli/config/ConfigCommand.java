@@ -13,6 +13,7 @@ import io.tandem.config.v1.GetHistoryInfoRequest;
 import io.tandem.config.v1.GetObjectRequest;
 import io.tandem.config.v1.HistoryInfo;
 import io.tandem.config.v1.ObjectType;
+import io.tandem.common.options.OptionCatalogue;
 import io.tandem.config.v1.SetOptionRequest;
 import io.tandem.config.v1.WriteResult;
 import io.tandem.common.options.Durations;
@@ -184,6 +185,11 @@ public final class ConfigCommand {
         System.err.println("tandem: VALUE is missing (or pass --remove)");
         return 2;
       }
+      if (!remove && OptionCatalogue.knowsSection(section) && !OptionCatalogue.knows(section, key)) {
+        // A typo would leave the default in force without a word: say so, but set it all the same.
+        System.err.printf("tandem: warning: %s/%s is not an option Tandem knows%s; setting it anyway%n", section, key,
+            OptionCatalogue.closest(section, key).map(k -> " (did you mean " + k + "?)").orElse(""));
+      }
       try (Endpoint endpoint = server.open()) {
         WriteResult result = ConfigServerOption.stub(endpoint).setOption(SetOptionRequest.newBuilder()
             .setApplication(application).setSection(section).setKey(key).setValue(value).setRemove(remove).build());
@@ -274,19 +280,24 @@ public final class ConfigCommand {
     @Option(names = "--queues", defaultValue = "100", description = "Queues (default ${DEFAULT-VALUE}).")
     int queues;
 
+    @Option(names = "--full-groups", defaultValue = "0",
+        description = "Groups that each hold every agent: the largest objects (default ${DEFAULT-VALUE}).")
+    int fullGroups;
+
     @Option(names = "--out", description = "File to write (default: standard output).")
     Path out;
 
     @Override
     public Integer call() throws IOException {
-      String yaml = ConfigYaml.write(ContactCenterGenerator.generate(agents, groups, queues));
+      String yaml = ConfigYaml.write(ContactCenterGenerator.generate(agents, groups, queues, fullGroups));
       if (out == null) {
         System.out.print(yaml);
       } else {
         try (Writer writer = Files.newBufferedWriter(out)) {
           writer.write(yaml);
         }
-        System.out.printf("wrote %s: %d agents, %d groups, %d queues%n", out, agents, groups, queues);
+        System.out.printf("wrote %s: %d agents, %d groups (%d of them with every agent), %d queues%n", out, agents,
+            groups + fullGroups, fullGroups, queues);
       }
       return 0;
     }

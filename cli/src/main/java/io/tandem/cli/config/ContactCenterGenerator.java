@@ -29,6 +29,29 @@ public final class ContactCenterGenerator {
 
   /** {@code agents} agents, {@code groups} groups of about agents/groups members, {@code queues} queues. */
   public static List<ConfigObject> generate(int agents, int groups, int queues) {
+    return generate(agents, groups, queues, 0);
+  }
+
+  /**
+   * As {@link #generate(int, int, int)}, plus {@code fullGroups} groups ({@code everyone0001}, ...)
+   * that each hold every agent: the largest objects a contact center has.
+   */
+  public static List<ConfigObject> generate(int agents, int groups, int queues, int fullGroups) {
+    List<ConfigObject> objects = generateSpread(agents, groups, queues);
+    if (fullGroups > 0) {
+      AgentGroup.Builder everyone = AgentGroup.newBuilder();
+      for (int i = 1; i <= agents; i++) {
+        everyone.addMembers(agentName(i));
+      }
+      for (int g = 1; g <= fullGroups; g++) {
+        objects.add(ConfigObject.newBuilder().setType(ObjectType.AGENT_GROUP).setName(String.format("everyone%04d", g))
+            .setAgentGroup(everyone).build());
+      }
+    }
+    return objects;
+  }
+
+  private static List<ConfigObject> generateSpread(int agents, int groups, int queues) {
     if (agents < 0 || groups < 0 || queues < 0) {
       throw new IllegalArgumentException("counts must not be negative");
     }

@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 import io.tandem.cli.Endpoint;
 import io.tandem.common.grpc.HostPort;
 import io.tandem.stat.v1.GetServerInfoRequest;
+import io.tandem.stat.v1.ProducerProgress;
 import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.StatServiceGrpc;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +17,10 @@ import io.tandem.management.v1.PairStatus;
 import io.tandem.management.v1.PairsStatus;
 import io.tandem.management.v1.SwitchoverRecord;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
@@ -77,23 +82,59 @@ public final class StatusCommand implements Callable<Integer> {
     return out.toString();
   }
 
-  /** Each member's own view (GetServerInfo on its client port), next to the Management Layer's. */
+  /**
+   * Each member's own view (GetServerInfo on its client port), next to the Management Layer's, and
+   * whether the two members of a pair have applied the same feed.
+   */
   static String renderServers(PairsStatus status) {
     StringBuilder out = new StringBuilder();
     out.append(String.format("%nSTAT SERVERS (their own view)%n  %-16s %-10s %5s %-9s %-12s %10s %7s %10s  %s%n",
         "APPLICATION", "ROLE", "EPOCH", "RELOAD", "CONFIG", "LAST EVENT", "RELOADS", "LAST (ms)", "CLIENTS"));
     for (PairStatus pair : status.getPairsList()) {
+      Map<String, ServerInfo> infos = new LinkedHashMap<>();
       for (MemberStatus m : pair.getMembersList()) {
         if (m.getClientAddress().isEmpty()) {
           continue;
         }
-        out.append("  ").append(serverLine(m));
+        out.append("  ").append(serverLine(m, infos));
+      }
+      if (infos.size() == 2) {
+        out.append("  ").append(feedAgreement(List.copyOf(infos.keySet()), List.copyOf(infos.values())));
       }
     }
     return out.toString();
   }
 
-  private static String serverLine(MemberStatus member) {
+  /** Whether both members applied the same batches of every producer (a snapshot: a running feed may differ for a moment). */
+  static String feedAgreement(List<String> names, List<ServerInfo> infos) {
+    Map<String, ProducerProgress> first = byProducer(infos.get(0));
+    Map<String, ProducerProgress> second = byProducer(infos.get(1));
+    if (first.isEmpty() && second.isEmpty()) {
+      return "feed: no producer with an id yet\n";
+    }
+    List<String> differences = new ArrayList<>();
+    java.util.Set<String> producers = new java.util.TreeSet<>(first.keySet());
+    producers.addAll(second.keySet());
+    for (String producer : producers) {
+      ProducerProgress a = first.getOrDefault(producer, ProducerProgress.getDefaultInstance());
+      ProducerProgress b = second.getOrDefault(producer, ProducerProgress.getDefaultInstance());
+      if (a.getAppliedThrough() != b.getAppliedThrough() || a.getEvents() != b.getEvents()) {
+        differences.add(String.format("%s: %s through batch %d (%d events), %s through batch %d (%d events)", producer,
+            names.get(0), a.getAppliedThrough(), a.getEvents(), names.get(1), b.getAppliedThrough(), b.getEvents()));
+      }
+    }
+    return differences.isEmpty()
+        ? String.format("feed: %s and %s agree (%d producer(s))%n", names.get(0), names.get(1), producers.size())
+        : String.format("feed: %s and %s DIFFER: %s%n", names.get(0), names.get(1), String.join("; ", differences));
+  }
+
+  private static Map<String, ProducerProgress> byProducer(ServerInfo info) {
+    Map<String, ProducerProgress> producers = new LinkedHashMap<>();
+    info.getProducersList().forEach(p -> producers.put(p.getProducerId(), p));
+    return producers;
+  }
+
+  private static String serverLine(MemberStatus member, Map<String, ServerInfo> infos) {
     HostPort address;
     try {
       address = HostPort.parse(member.getClientAddress());
@@ -103,10 +144,10 @@ public final class StatusCommand implements Callable<Integer> {
     try (Endpoint endpoint = new Endpoint(address)) {
       ServerInfo info = StatServiceGrpc.newBlockingStub(endpoint.channel()).withDeadlineAfter(2, TimeUnit.SECONDS)
           .getServerInfo(GetServerInfoRequest.getDefaultInstance());
+      infos.put(member.getApplication(), info);
       return String.format("%-16s %-10s %5d %-9s %-12s %10d %7d %10d  %s%n", member.getApplication(),
           info.getRole().name().replace("ROLE_UNSPECIFIED", "-"), info.getEpoch(), info.getReloadMode(),
-          info.getConfigState(),
-          info.getLastEventId(), info.getReloadCount(), info.getLastReloadMs(),
+          info.getConfigState(), info.getLastEventId(), info.getReloadCount(), info.getLastReloadMs(),
           info.getServing() ? "SERVING" : "NOT_SERVING (" + info.getNotServingReason() + ")");
     } catch (StatusRuntimeException e) {
       return String.format("%-16s unreachable at %s (%s)%n", member.getApplication(), address, e.getStatus().getCode());

@@ -6,6 +6,7 @@ import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.tandem.common.grpc.Keepalive;
+import io.tandem.common.grpc.MessageLimits;
 import io.tandem.common.grpc.PeerInterceptor;
 import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
@@ -47,7 +48,8 @@ public final class GrpcServer implements ManagedService {
 
   @Override
   public void start() throws IOException {
-    var builder = Keepalive.onServer(Grpc.newServerBuilderForPort(requestedPort, InsecureServerCredentials.create()));
+    var builder = Keepalive.onServer(Grpc.newServerBuilderForPort(requestedPort, InsecureServerCredentials.create()))
+        .maxInboundMessageSize(MessageLimits.MAX_MESSAGE_BYTES);
     if (threading == HandlerThreading.EVENT_LOOP) {
       builder.directExecutor();
     }

@@ -6,7 +6,7 @@ import io.grpc.ManagedChannel;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-/** Channels between Tandem services (with {@link Keepalive}), and their orderly closing. */
+/** Channels between Tandem services (with {@link Keepalive} and {@link MessageLimits}), and their orderly closing. */
 public final class Channels {
   private Channels() {}
 
@@ -14,6 +14,7 @@ public final class Channels {
   public static ManagedChannel open(HostPort address) {
     return Keepalive.onChannel(
         Grpc.newChannelBuilderForAddress(address.host(), address.port(), InsecureChannelCredentials.create()))
+        .maxInboundMessageSize(MessageLimits.MAX_MESSAGE_BYTES)
         .build();
   }
 
@@ -25,6 +26,7 @@ public final class Channels {
   public static ManagedChannel openForNonBlockingCallbacks(HostPort address) {
     return Keepalive.onChannel(
         Grpc.newChannelBuilderForAddress(address.host(), address.port(), InsecureChannelCredentials.create()))
+        .maxInboundMessageSize(MessageLimits.MAX_MESSAGE_BYTES)
         .directExecutor()
         .build();
   }

@@ -17,6 +17,7 @@ public enum LogEvent {
   HEALTH_CHANGED("00-05066", Level.STD, "Health status changed"),
   OPTION_INVALID("00-05070", Level.ALR, "Option value invalid, default used"),
   OPTION_IN_EFFECT("00-05071", Level.STD, "Option value in effect"),
+  OPTION_UNKNOWN("00-05072", Level.ALR, "Unknown option key, ignored"),
   SERVICE_FATAL("00-05067", Level.ALR, "Service stopping: it cannot go on"),
 
   // ---- Config Server ----------------------------------------------------------------------

@@ -22,10 +22,35 @@ public final class OptionReader {
   private final String owner;
   private final Map<String, String> lastInvalid = new HashMap<>();
   private final Map<String, String> lastEffective = new HashMap<>();
+  /** Unknown keys already reported, as section/key: reported again only after they went away and came back. */
+  private final java.util.Set<String> reportedUnknown = new java.util.HashSet<>();
 
   /** @param owner whose options these are (an application name), for log lines */
   public OptionReader(String owner) {
     this.owner = owner;
+  }
+
+  /**
+   * Reports every key of {@code read} (the sections this service reads) that is not an option
+   * Tandem knows — a typo would otherwise leave the default in force without a word: alarm
+   * 00-05072 with the closest known key, once each time the key appears.
+   */
+  public synchronized void reportUnknown(java.util.Set<String> read, Map<String, Map<String, String>> sections) {
+    java.util.Set<String> present = new java.util.HashSet<>();
+    for (String section : read) {
+      for (String key : sections.getOrDefault(section, Map.of()).keySet()) {
+        if (OptionCatalogue.knows(section, key)) {
+          continue;
+        }
+        String name = section + "/" + key;
+        present.add(name);
+        if (reportedUnknown.add(name)) {
+          EventLog.emit(LOG, LogEvent.OPTION_UNKNOWN, "application", owner, "section", section, "key", key,
+              "closest", OptionCatalogue.closest(section, key).orElse("-"));
+        }
+      }
+    }
+    reportedUnknown.retainAll(present);
   }
 
   /** The option's value in {@code sections}, or its default when absent or invalid. */

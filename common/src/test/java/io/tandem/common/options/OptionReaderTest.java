@@ -5,16 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import io.tandem.common.testing.LogCapture;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class OptionReaderTest {
-  private static final Option<Boolean> DELAY =
-      Option.of("statserver", "config-reload-delay-if-primary", false, OptionParsers.bool());
-  private static final Option<Duration> INTERVAL = Option.of("statserver", "backup-check-interval",
-      Duration.ofMillis(1000), OptionParsers.duration(ChronoUnit.MILLIS, Duration.ofMillis(50), Duration.ofMillis(60_000)));
-  private static final Option<Long> RECORDS = Option.of("history-log", "max-records", 1000L,
-      OptionParsers.integer(1, 1_000_000));
+  private static final Option<Boolean> DELAY = OptionCatalogue.CONFIG_RELOAD_DELAY_IF_PRIMARY;
+  private static final Option<Duration> INTERVAL = OptionCatalogue.BACKUP_CHECK_INTERVAL;
+  private static final Option<Long> RECORDS = OptionCatalogue.MAX_RECORDS;
 
   private final OptionReader reader = new OptionReader("StatServer_A");
 
@@ -73,5 +72,34 @@ class OptionReaderTest {
     assertThat(parser.render(Duration.ofDays(30))).isEqualTo("30d");
     assertThatThrownBy(() -> parser.parse("1.5s")).hasMessageContaining("not a duration");
     assertThatThrownBy(() -> parser.parse("0")).hasMessageContaining("out of range");
+  }
+
+  @Test
+  void aMisspelledKeyIsReportedWithTheClosestKnownKeyEachTimeItAppears() {
+    try (LogCapture log = new LogCapture(OptionReader.class)) {
+      Map<String, Map<String, String>> typo = sections("statserver", "config-reload-delay-if-primay", "true");
+      reader.reportUnknown(Set.of("statserver"), typo);
+      assertThat(reader.read(DELAY, typo)).as("the default stays in force").isFalse();
+      assertThat(log.withId("00-05072")).singleElement().asString().contains("application=StatServer_A",
+          "section=statserver", "key=config-reload-delay-if-primay", "closest=config-reload-delay-if-primary");
+
+      reader.reportUnknown(Set.of("statserver"), typo);
+      assertThat(log.withId("00-05072")).as("reported once while it stays").hasSize(1);
+      reader.reportUnknown(Set.of("statserver"), Map.of());
+      reader.reportUnknown(Set.of("statserver"), typo);
+      assertThat(log.withId("00-05072")).as("and again when it comes back").hasSize(2);
+
+      reader.reportUnknown(Set.of("statserver"), Map.of("management", Map.of("nonsense", "1"),
+          "statserver", Map.of("backup-check-interval", "100")));
+      assertThat(log.withId("00-05072")).as("known keys and sections it does not read are not reported").hasSize(2);
+    }
+  }
+
+  @Test
+  void theClosestKnownKeyIsTheFewestEditsAway() {
+    assertThat(OptionCatalogue.closest("management", "heartbeat-timout")).hasValue("heartbeat-timeout");
+    assertThat(OptionCatalogue.closest("history-log", "max-record")).hasValue("max-records");
+    assertThat(OptionCatalogue.closest("nosuch", "x")).isEmpty();
+    assertThat(OptionCatalogue.editDistance("kitten", "sitting")).isEqualTo(3);
   }
 }

@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tandem.common.config.ObjectTypes;
+import io.tandem.common.grpc.MessageLimits;
 import io.tandem.common.grpc.PeerInterceptor;
 import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
@@ -99,9 +100,14 @@ public final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImpl
       @Override
       public void run() {
         while (!done && out.isReady() && !out.isCancelled()) {
-          int end = Math.min(objects.size(), next + batchSize);
-          ObjectBatch.Builder batch = ObjectBatch.newBuilder().addAllObjects(objects.subList(next, end));
-          next = end;
+          // A batch closes at batch_size objects or MessageLimits.BATCH_BYTES, whichever comes first.
+          ObjectBatch.Builder batch = ObjectBatch.newBuilder();
+          long bytes = 0;
+          while (next < objects.size() && batch.getObjectsCount() < batchSize
+              && (batch.getObjectsCount() == 0 || bytes + objects.get(next).getSerializedSize() <= MessageLimits.BATCH_BYTES)) {
+            bytes += objects.get(next).getSerializedSize();
+            batch.addObjects(objects.get(next++));
+          }
           batches++;
           if (next == objects.size()) {
             done = true;

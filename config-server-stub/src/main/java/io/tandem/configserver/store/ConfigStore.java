@@ -9,6 +9,7 @@ import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.config.ConfigYaml;
 import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
+import io.tandem.common.options.OptionCatalogue;
 import io.tandem.common.options.OptionReader;
 import io.tandem.config.v1.Application;
 import io.tandem.config.v1.ChangeEvent;
@@ -74,7 +75,7 @@ public final class ConfigStore implements ManagedService {
   /** Writes checkpoints off the lock, one at a time. */
   private final ExecutorService checkpointWriter =
       Executors.newSingleThreadExecutor(new DaemonThreadFactory("journal-checkpoint"));
-  private volatile Duration progressInterval = ServerOptions.PROGRESS_INTERVAL.defaultValue();
+  private volatile Duration progressInterval = OptionCatalogue.PROGRESS_INTERVAL.defaultValue();
   private Journal journal;
   private long head;
   /** The head of the checkpoint recovery started from: journal records up to it are already in. */
@@ -101,7 +102,7 @@ public final class ConfigStore implements ManagedService {
   public ConfigStore(ConfigServerSettings settings, Clock clock) {
     this.settings = settings;
     this.clock = clock;
-    this.history = new HistoryLog(clock, ServerOptions.MAX_RECORDS.defaultValue(), ServerOptions.EXPIRATION.defaultValue());
+    this.history = new HistoryLog(clock, OptionCatalogue.MAX_RECORDS.defaultValue(), OptionCatalogue.EXPIRATION.defaultValue());
     this.options = new OptionReader(settings.application());
   }
 
@@ -547,9 +548,10 @@ public final class ConfigStore implements ManagedService {
   private void applyOwnOptions(Application own) {
     Map<String, Map<String, String>> sections = new HashMap<>();
     own.getOptionsMap().forEach((name, section) -> sections.put(name, section.getValuesMap()));
-    long maxRecords = options.read(ServerOptions.MAX_RECORDS, sections);
-    Duration expiration = options.read(ServerOptions.EXPIRATION, sections);
-    progressInterval = options.read(ServerOptions.PROGRESS_INTERVAL, sections);
+    options.reportUnknown(Set.of(OptionCatalogue.HISTORY_LOG, OptionCatalogue.CONFSERV), sections);
+    long maxRecords = options.read(OptionCatalogue.MAX_RECORDS, sections);
+    Duration expiration = options.read(OptionCatalogue.EXPIRATION, sections);
+    progressInterval = options.read(OptionCatalogue.PROGRESS_INTERVAL, sections);
     if (maxRecords != history.maxRecords() || !expiration.equals(history.expiration())) {
       int purged = history.setLimits(maxRecords, expiration);
       if (purged > 0) {

@@ -1,6 +1,7 @@
 package io.tandem.configserver.store;
 
 import io.tandem.common.config.ObjectTypes;
+import io.tandem.common.grpc.MessageLimits;
 import io.tandem.config.v1.Agent;
 import io.tandem.config.v1.AgentGroup;
 import io.tandem.config.v1.Application;
@@ -57,6 +58,11 @@ final class ObjectValidator {
       throw invalid(path + "." + fieldName(actual) + ": does not match type " + type);
     }
     ConfigObject result = normalised.build();
+    if (result.getSerializedSize() > MessageLimits.MAX_OBJECT_BYTES) {
+      throw invalid(path + ": " + describe(type, object.getName()) + " is " + result.getSerializedSize()
+          + " bytes, more than the maximum of " + MessageLimits.MAX_OBJECT_BYTES + " bytes an object may have"
+          + (type == ObjectType.AGENT_GROUP ? " (split the group)" : ""));
+    }
     switch (type) {
       case APPLICATION -> checkApplication(result, path + ".application", names);
       case AGENT_GROUP -> checkGroup(result.getAgentGroup(), path + ".agent_group", names);

@@ -2,6 +2,7 @@ package io.tandem.configserver.watch;
 
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.tandem.common.grpc.MessageLimits;
 import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
 import io.tandem.config.v1.ChangeBatch;
@@ -136,7 +137,7 @@ final class WatchSession {
           sendExpired(expired);
           return;
         }
-        List<ChangeEvent> events = ((HistoryLog.Events) read).events();
+        List<ChangeEvent> events = withinBatchBytes(((HistoryLog.Events) read).events());
         if (events.isEmpty()) {
           break;
         }
@@ -178,6 +179,18 @@ final class WatchSession {
     if (!closed && (dropWith != null || (out.isReady() && history.head() > cursor))) {
       schedule();
     }
+  }
+
+  /** The first events, up to {@link MessageLimits#BATCH_BYTES} (at least one: a large one goes alone). */
+  private static List<ChangeEvent> withinBatchBytes(List<ChangeEvent> events) {
+    long bytes = 0;
+    for (int i = 0; i < events.size(); i++) {
+      bytes += events.get(i).getSerializedSize();
+      if (bytes > MessageLimits.BATCH_BYTES && i > 0) {
+        return events.subList(0, i);
+      }
+    }
+    return events;
   }
 
   private void sendExpired(HistoryLog.Expired expired) {

@@ -2,10 +2,12 @@ package io.tandem.statserver.reload;
 
 import io.tandem.common.config.RedundantPairs;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.options.OptionCatalogue;
 import io.tandem.common.options.OptionReader;
 import io.tandem.config.v1.Application;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * This server's options and its peer, as read from the Applications in the configuration. The
@@ -33,23 +35,24 @@ public final class PairView {
     Application own = applications.getOrDefault(self, Application.getDefaultInstance());
     String peer = peerOf(applications);
     Map<String, Map<String, String>> mine = sections(own);
+    ownOptions.reportUnknown(Set.of(OptionCatalogue.STATSERVER), mine);
     boolean peerAccepts = true;
     HostPort address = null;
     Application other = applications.get(peer);
     if (other != null) {
       OptionReader reader = peerOptions.computeIfAbsent(peer, OptionReader::new);
-      peerAccepts = reader.read(ReloadOptions.ACCEPT_CLIENTS_IN_BACKUP_MODE, sections(other));
+      peerAccepts = reader.read(OptionCatalogue.ACCEPT_CLIENTS_IN_BACKUP_MODE, sections(other));
       if (other.getClientPort() > 0) {
         address = new HostPort(other.getHost().isEmpty() ? "localhost" : other.getHost(), other.getClientPort());
       }
     }
     ReloadOptions options = new ReloadOptions(
-        ownOptions.read(ReloadOptions.CONFIG_RELOAD_DELAY_IF_PRIMARY, mine),
-        ownOptions.read(ReloadOptions.ACCEPT_CLIENTS_IN_BACKUP_MODE, mine),
-        ownOptions.read(ReloadOptions.BACKUP_CHECK_INTERVAL, mine),
-        ownOptions.read(ReloadOptions.PROTECTED_MODE_MAX_DURATION, mine),
+        ownOptions.read(OptionCatalogue.CONFIG_RELOAD_DELAY_IF_PRIMARY, mine),
+        ownOptions.read(OptionCatalogue.ACCEPT_CLIENTS_IN_BACKUP_MODE, mine),
+        ownOptions.read(OptionCatalogue.BACKUP_CHECK_INTERVAL, mine),
+        ownOptions.read(OptionCatalogue.PROTECTED_MODE_MAX_DURATION, mine),
         peer, peerAccepts);
-    return new Peer(options, address, ownOptions.read(ReloadOptions.RELOAD_FEED_BUFFER, mine));
+    return new Peer(options, address, ownOptions.read(OptionCatalogue.RELOAD_FEED_BUFFER, mine));
   }
 
   /** The other member of the pair ("" when standalone); reads no options, logs nothing. */

@@ -1,0 +1,27 @@
+package io.tandem.cli.pair;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tandem.stat.v1.ProducerProgress;
+import io.tandem.stat.v1.ServerInfo;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class StatusCommandTest {
+  private static ServerInfo fed(long through, long events) {
+    return ServerInfo.newBuilder().addProducers(ProducerProgress.newBuilder().setProducerId("router-1")
+        .setAppliedThrough(through).setEvents(events)).build();
+  }
+
+  @Test
+  void theFeedLineSaysWhetherBothMembersAppliedTheSameBatches() {
+    List<String> names = List.of("StatServer_A", "StatServer_B");
+    assertThat(StatusCommand.feedAgreement(names, List.of(fed(120, 60_000), fed(120, 60_000))))
+        .isEqualTo("feed: StatServer_A and StatServer_B agree (1 producer(s))\n");
+    assertThat(StatusCommand.feedAgreement(names, List.of(fed(120, 60_000), fed(118, 59_000))))
+        .isEqualTo("feed: StatServer_A and StatServer_B DIFFER: router-1: StatServer_A through batch 120 (60000 events),"
+            + " StatServer_B through batch 118 (59000 events)\n");
+    assertThat(StatusCommand.feedAgreement(names, List.of(ServerInfo.getDefaultInstance(), ServerInfo.getDefaultInstance())))
+        .isEqualTo("feed: no producer with an id yet\n");
+  }
+}

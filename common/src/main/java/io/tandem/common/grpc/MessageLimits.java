@@ -1,0 +1,19 @@
+package io.tandem.common.grpc;
+
+/**
+ * How large Tandem's gRPC messages get, in bytes. Streams of many objects (snapshots, watches)
+ * close a message at {@link #BATCH_BYTES}; one object alone may be up to {@link #MAX_OBJECT_BYTES}
+ * (the Config Server refuses larger ones), and every channel and server accepts messages up to
+ * {@link #MAX_MESSAGE_BYTES}, so whatever the Config Server accepted can always be read back —
+ * the largest message it sends is one maximal object and its framing.
+ */
+public final class MessageLimits {
+  /** A batch of objects or events is closed once it holds this much (one larger object goes alone). */
+  public static final int BATCH_BYTES = 1024 * 1024;
+  /** The largest configuration object the Config Server accepts (an AgentGroup of about 300,000 members). */
+  public static final int MAX_OBJECT_BYTES = 4 * 1024 * 1024;
+  /** What every Tandem channel and server accepts in one message. */
+  public static final int MAX_MESSAGE_BYTES = 2 * MAX_OBJECT_BYTES;
+
+  private MessageLimits() {}
+}

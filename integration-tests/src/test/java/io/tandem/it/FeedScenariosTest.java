@@ -1,0 +1,125 @@
+package io.tandem.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.tandem.cli.config.ContactCenterGenerator;
+import io.tandem.cli.stat.SimulatedFeed;
+import io.tandem.client.FeedPublisher;
+import io.tandem.client.WarmStandbyClient;
+import io.tandem.common.grpc.HostPort;
+import io.tandem.config.v1.ConfigServiceGrpc;
+import io.tandem.config.v1.ExpireHistoryRequest;
+import io.tandem.config.v1.ObjectType;
+import io.tandem.stat.v1.FeedProgress;
+import io.tandem.stat.v1.GetStatisticRequest;
+import io.tandem.stat.v1.ProducerProgress;
+import io.tandem.stat.v1.StatObject;
+import io.tandem.stat.v1.StatServiceGrpc;
+import io.tandem.stat.v1.StatisticSpec;
+import io.tandem.stat.v1.StatisticType;
+import io.tandem.testing.LinkProxy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/**
+ * S15: a producer feeds both members as fast as they take it while the pair reloads (the backup
+ * in normal mode, the primary in protected mode with a switchover), and one member's feed
+ * connection is cut in the middle. Nothing is lost or applied twice: both members end with the
+ * same figures, in 256 MB of heap each.
+ */
+class FeedScenariosTest extends PairStackTest {
+  private static final Duration WAIT = PairStack.WAIT;
+  private static final int AGENTS = 100_000;
+  private static final int GROUPS = 1000;
+  private static final int QUEUES = 3; // PairStack's configuration
+
+  @Test
+  void s15TheFeedThroughAReloadASwitchoverAndACutConnectionIsAppliedOnceByBothMembers() throws Exception {
+    stack = new PairStack(dir, PairStack.Setup.pair("true", "yes").withAgents(AGENTS, GROUPS)).start();
+    String primary = stack.primary();
+    String backup = stack.other(primary);
+    AtomicBoolean producing = new AtomicBoolean(true);
+    ExecutorService producer = Executors.newSingleThreadExecutor();
+    // B's feed goes through a link the test cuts; A's goes straight.
+    try (LinkProxy linkToB = new LinkProxy(stack.statPorts.get(PairStack.B));
+         WarmStandbyClient client = new WarmStandbyClient(HostPort.local(stack.statPorts.get(PairStack.A)),
+             HostPort.local(linkToB.port()));
+         // While B's link is cut the buffer fills and publish waits: the producer is held back, not failed.
+         FeedPublisher feed = client.feed("s15-producer", 8L * 1024 * 1024, Duration.ofMinutes(2))) {
+      SimulatedFeed events = new SimulatedFeed(AGENTS, QUEUES, 200_000, 500, 15, System.currentTimeMillis());
+      Future<Long> sent = producer.submit(() -> {
+        while (producing.get()) {
+          feed.publish(events.next());
+        }
+        return events.events();
+      });
+      await("the feed reaches both members").atMost(WAIT).until(() -> applied(PairStack.A) > 50_000
+          && applied(PairStack.B) > 50_000);
+
+      ConfigServiceGrpc.newBlockingStub(stack.config().channel()).expireHistory(ExpireHistoryRequest.getDefaultInstance());
+      await("protected mode on " + primary).atMost(WAIT).until(() -> !stack.logged(primary, "02-10086").isEmpty());
+      linkToB.cut();
+      await(backup + " reloaded").atMost(WAIT).until(() -> stack.logged(backup, "02-10085").size() == 1);
+      linkToB.heal();
+      await(primary + " reloaded after the switchover").atMost(WAIT)
+          .until(() -> stack.logged(primary, "02-10085").size() == 1);
+      await().atMost(WAIT).until(() -> stack.serving(PairStack.A) && stack.serving(PairStack.B));
+      long before = applied(PairStack.A);
+      await("the feed goes on after the reloads").atMost(WAIT).until(() -> applied(PairStack.A) > before + 50_000);
+
+      producing.set(false);
+      long total = sent.get(2, TimeUnit.MINUTES);
+      List<FeedProgress> last = feed.finish().get(5, TimeUnit.MINUTES);
+      assertThat(last).allSatisfy(p -> assertThat(p.getFinal()).isTrue());
+
+      ProducerProgress a = progress(PairStack.A);
+      ProducerProgress b = progress(PairStack.B);
+      System.out.printf("S15: %d events sent in %d batches; applied A=%d B=%d%n", total, a.getAppliedThrough(),
+          a.getEvents(), b.getEvents());
+      assertThat(a.getEvents()).as("events applied on A, each once").isEqualTo(total);
+      assertThat(b).as("B applied exactly what A did").isEqualTo(a);
+      assertThat(stack.logged(primary, "02-10103")).as("events fed during the old primary's reload were held").isNotEmpty();
+
+      for (int g = 1; g <= GROUPS; g++) {
+        assertSameOnBoth(ObjectType.AGENT_GROUP, ContactCenterGenerator.groupName(g), StatisticType.TOTAL_CALLS_ANSWERED);
+      }
+      for (int q = 1; q <= QUEUES; q++) {
+        assertSameOnBoth(ObjectType.QUEUE, ContactCenterGenerator.queueName(q), StatisticType.CURRENT_WAITING_CALLS);
+      }
+      for (String member : List.of(PairStack.A, PairStack.B)) {
+        assertThat(stack.stat(member).alive()).as("%s still runs", member).isTrue();
+        assertThat(stack.stat(member).logText()).as("%s in 256 MB of heap", member).doesNotContain("OutOfMemoryError");
+      }
+    } finally {
+      producing.set(false);
+      producer.shutdownNow();
+    }
+  }
+
+  private long applied(String member) {
+    return progress(member).getEvents();
+  }
+
+  private ProducerProgress progress(String member) {
+    return stack.info(member).getProducersList().stream().filter(p -> p.getProducerId().equals("s15-producer"))
+        .findFirst().orElse(ProducerProgress.getDefaultInstance());
+  }
+
+  private void assertSameOnBoth(ObjectType type, String name, StatisticType statistic) {
+    GetStatisticRequest request = GetStatisticRequest.newBuilder().setSpec(StatisticSpec.newBuilder()
+        .setObject(StatObject.newBuilder().setType(type).setName(name)).setStatistic(statistic)).build();
+    List<Long> values = new ArrayList<>();
+    for (String member : List.of(PairStack.A, PairStack.B)) {
+      values.add(StatServiceGrpc.newBlockingStub(stack.stat(member).channel()).getStatistic(request).getCount());
+    }
+    assertThat(values.get(1)).as("%s %s on B (A: %s)", statistic, name, values.get(0)).isEqualTo(values.get(0));
+  }
+}
