@@ -9,6 +9,7 @@ import io.tandem.common.bootstrap.LongLivedStreams;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.bootstrap.ServingWhenStarted;
 import io.tandem.configserver.api.ConfigServiceImpl;
+import io.tandem.configserver.journal.Disk;
 import io.tandem.configserver.store.ConfigStore;
 import io.tandem.configserver.watch.WatchHub;
 
@@ -23,6 +24,7 @@ public final class ConfigServerModule extends AbstractModule {
   @Override
   protected void configure() {
     bind(ConfigServerSettings.class).toInstance(settings);
+    bind(Disk.class).toInstance(Disk.LOCAL);
     bind(ConfigStore.class).in(Singleton.class);
     bind(WatchHub.class).in(Singleton.class);
     bind(ConfigServiceImpl.class).in(Singleton.class);

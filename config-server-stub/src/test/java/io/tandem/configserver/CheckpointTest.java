@@ -17,7 +17,10 @@ import io.tandem.config.v1.ObjectType;
 import io.tandem.config.v1.OptionSection;
 import io.tandem.config.v1.UpdateObjectRequest;
 import io.tandem.config.v1.WatchRequest;
+import io.tandem.common.testing.LogCapture;
 import io.tandem.configserver.journal.Checkpoint;
+import io.tandem.configserver.journal.Disk;
+import io.tandem.configserver.journal.Journal;
 import io.tandem.configserver.store.ConfigStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,12 +77,17 @@ class CheckpointTest {
     update(server, "a1", 10);
   }
 
+  /** One update of agent {@code name} from {@code version}, its first name {@code "v" + label}. */
+  private static void update(ConfigServerFixture server, String name, long version, long label) {
+    ConfigObject changed = agent(name).toBuilder().setAgent(agent(name).getAgent().toBuilder()
+        .setFirstName("v" + label)).build();
+    server.blocking.updateObject(UpdateObjectRequest.newBuilder().setObject(changed).setExpectedVersion(version).build());
+  }
+
   /** Updates a freshly created agent {@code times} times. */
   private static void update(ConfigServerFixture server, String name, int times) {
     for (int version = 1; version <= times; version++) {
-      ConfigObject changed = agent(name).toBuilder().setAgent(agent(name).getAgent().toBuilder()
-          .setFirstName("v" + version)).build();
-      server.blocking.updateObject(UpdateObjectRequest.newBuilder().setObject(changed).setExpectedVersion(version).build());
+      update(server, name, version, version);
     }
   }
 
@@ -133,7 +141,7 @@ class CheckpointTest {
       }
       before = State.of(server);
     }
-    assertThat(Checkpoint.read(data()).orElseThrow().getHeadEventId()).isPositive();
+    assertThat(Checkpoint.read(data(), Disk.LOCAL).orElseThrow().getHeadEventId()).isPositive();
     try (ConfigServerFixture server = start(1)) {
       assertThat(State.of(server)).isEqualTo(before);
       assertThat(before.objects()).filteredOn(o -> o.getName().equals("a3") || o.getName().equals("a4"))
@@ -150,7 +158,7 @@ class CheckpointTest {
       // Updates only: at event 32 the journal outgrows the objects and history, a checkpoint after the reset.
       update(server, "a2", 15);
     }
-    assertThat(Checkpoint.read(data()).orElseThrow().getHistoryLastResetEventId()).isEqualTo(reset);
+    assertThat(Checkpoint.read(data(), Disk.LOCAL).orElseThrow().getHistoryLastResetEventId()).isEqualTo(reset);
     try (ConfigServerFixture server = start(1)) {
       WatchRecorder old = new WatchRecorder();
       server.async.watch(WatchRequest.newBuilder().setAfterEventId(reset - 1).setClientName("test").build(), old);
@@ -172,7 +180,7 @@ class CheckpointTest {
       server.blocking.createObject(CreateObjectRequest.newBuilder().setObject(agent("a11")).build());
       before = State.of(server);
     }
-    assertThat(journalBytes()).as("the checkpoint emptied the journal").isZero();
+    assertThat(journalBytes()).as("the checkpoint emptied the journal").isEqualTo(Journal.EMPTY_BYTES);
     // As if the process died after the checkpoint's rename, before the journal was emptied.
     Files.copy(oldJournal, journal, StandardCopyOption.REPLACE_EXISTING);
     try (ConfigServerFixture server = start(1000)) {
@@ -199,5 +207,46 @@ class CheckpointTest {
     bytes[bytes.length / 2] ^= 0x55;
     Files.write(checkpoint, bytes);
     assertThatThrownBy(() -> start(5)).hasStackTraceContaining("checkpoint.bin: checksum mismatch");
+  }
+
+  @Test
+  void checkpointsTakenWhileTheHistoryExpiresAllRestore() throws Exception {
+    State before;
+    try (ConfigServerFixture server = start(1); LogCapture log = new LogCapture("io.tandem.configserver.store.Durability");
+         LogCapture purges = new LogCapture(ConfigStore.class)) {
+      server.blocking.createObject(CreateObjectRequest.newBuilder().setObject(ConfigObject.newBuilder()
+          .setType(ObjectType.APPLICATION).setName("confserv").setApplication(Application.newBuilder()
+              .setAppType(ApplicationType.CONFIG_SERVER)
+              .putOptions("history-log", OptionSection.newBuilder().putValues("expiration", "100ms").build())))
+          .build());
+      server.blocking.createObject(CreateObjectRequest.newBuilder().setObject(agent("a1")).build());
+      // The history log expires every second while checkpoints keep coming: each one must be a
+      // consistent cut, or the next start would refuse it.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+      for (int version = 1; (System.nanoTime() < deadline || purges.withId("21-20014").isEmpty()) && version < 100_000;
+          version++) {
+        update(server, "a1", version, version);
+      }
+      assertThat(purges.withId("21-20014")).as("the history expired meanwhile").isNotEmpty();
+      await().atMost(Duration.ofSeconds(30)).until(() -> !log.withId("21-20019").isEmpty());
+      assertThat(log.withId("21-20020")).as("no checkpoint failed").isEmpty();
+      before = State.of(server);
+    }
+    try (ConfigServerFixture server = start(1)) {
+      assertThat(State.of(server).objects()).isEqualTo(before.objects());
+      assertThat(State.of(server).head()).isEqualTo(before.head());
+    }
+  }
+
+  @Test
+  void aSecondServerOnTheSameDataDirectoryRefusesToStartNamingTheHolder() throws Exception {
+    try (ConfigServerFixture first = start(1000)) {
+      assertThatThrownBy(() -> start(1000)).hasStackTraceContaining("data directory " + data().toAbsolutePath()
+          + " is in use by another Config Server (pid " + ProcessHandle.current().pid() + " on");
+      first.blocking.createObject(CreateObjectRequest.newBuilder().setObject(agent("still-writable")).build());
+    }
+    try (ConfigServerFixture next = start(1000)) {
+      assertThat(State.of(next).objects()).extracting(ConfigObject::getName).contains("still-writable");
+    }
   }
 }

@@ -5,7 +5,9 @@ import io.tandem.common.bootstrap.RunningService;
 import io.tandem.common.bootstrap.ServiceRunner;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HostPort;
+import com.google.inject.util.Modules;
 import io.tandem.config.v1.ConfigServiceGrpc;
+import io.tandem.configserver.journal.Disk;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -25,6 +27,12 @@ public final class ConfigServerFixture implements AutoCloseable {
 
   public static ConfigServerFixture start(ConfigServerSettings settings) throws Exception {
     return new ConfigServerFixture(ServiceRunner.start("config-server", 0, new ConfigServerModule(settings)));
+  }
+
+  /** A Config Server whose journal and checkpoints go through {@code disk} (a fault-injecting one). */
+  public static ConfigServerFixture start(ConfigServerSettings settings, Disk disk) throws Exception {
+    return new ConfigServerFixture(ServiceRunner.start("config-server", 0, Modules.override(
+        new ConfigServerModule(settings)).with(binder -> binder.bind(Disk.class).toInstance(disk))));
   }
 
   public static ConfigServerFixture start(Path dataDir, Path bootstrap, boolean emptyHistory) throws Exception {

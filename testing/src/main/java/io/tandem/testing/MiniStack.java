@@ -58,6 +58,9 @@ public final class MiniStack implements AutoCloseable {
     if (previous != null && previous.alive()) {
       throw new IllegalStateException(launch.name() + " is already running; stop it first");
     }
+    if (previous != null) {
+      previous.close(); // its process is gone; its channel goes with it
+    }
     StackMember member = mode == Mode.IN_JVM ? new InJvmMember(launch).start() : new ProcessMember(launch, dir).start();
     members.put(launch.name(), member);
     return member;

@@ -36,6 +36,7 @@ public enum LogEvent {
   JOURNAL_CHECKPOINT_WRITTEN("21-20019", Level.STD, "Journal checkpoint written"),
   JOURNAL_CHECKPOINT_FAILED("21-20020", Level.ALR, "Journal checkpoint failed"),
   JOURNAL_CHECKPOINT_LOADED("21-20021", Level.STD, "Journal checkpoint loaded"),
+  STORAGE_FAILED("21-20022", Level.ALR, "A change could not be made durable: writes refused"),
 
   // ---- Management Layer ------------------------------------------------------------------
   APPLICATION_CONNECTED("43-30001", Level.STD, "Application connected"),

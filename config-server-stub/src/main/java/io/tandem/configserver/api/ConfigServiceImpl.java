@@ -35,7 +35,6 @@ import io.tandem.configserver.store.ConfigStore;
 import io.tandem.configserver.store.WriteRefusedException;
 import io.tandem.configserver.watch.WatchHub;
 import jakarta.inject.Inject;
-import java.io.UncheckedIOException;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -242,12 +241,10 @@ public final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImpl
         case NOT_FOUND -> Status.NOT_FOUND;
         case STALE_VERSION -> Status.ABORTED;
         case IN_USE -> Status.FAILED_PRECONDITION;
+        case NO_SPACE -> Status.RESOURCE_EXHAUSTED;
+        case NOT_DURABLE -> Status.UNAVAILABLE;
       };
       out.onError(status.withDescription(e.getMessage()).asRuntimeException());
-      return;
-    } catch (UncheckedIOException e) {
-      LOG.error("write failed", e);
-      out.onError(Status.INTERNAL.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
     out.onNext(result);

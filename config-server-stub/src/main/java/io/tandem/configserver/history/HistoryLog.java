@@ -110,6 +110,26 @@ public final class HistoryLog {
     lastResetId = resetId;
   }
 
+  /**
+   * The whole log in one consistent cut — a purge running on another thread cannot fall between
+   * reading the floor and reading the events — as {@link #restore} takes it back.
+   */
+  public record Snapshot(List<ChangeEvent> events, long floor, long head, long lastResetId) {
+    /**
+     * Checks that {@link #restore} would take it back.
+     *
+     * @throws IllegalStateException saying why not
+     */
+    public void verify() {
+      new HistoryLog(java.time.Clock.systemUTC(), Long.MAX_VALUE, Duration.ofDays(3650))
+          .restore(events, floor, head, lastResetId);
+    }
+  }
+
+  public synchronized Snapshot snapshot() {
+    return new Snapshot(events(), floor, head, lastResetId);
+  }
+
   /** Every event held, oldest first. */
   public synchronized List<ChangeEvent> events() {
     List<ChangeEvent> events = new ArrayList<>(size);

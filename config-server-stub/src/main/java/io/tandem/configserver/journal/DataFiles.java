@@ -3,9 +3,7 @@ package io.tandem.configserver.journal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /** Replacing a file of the data directory all at once: a crash leaves the old file or the new. */
@@ -21,8 +19,8 @@ final class DataFiles {
    * Opens {@code target}'s temporary file, empty, for reading and writing. The channel stays
    * valid across {@link #replaceWithTemporary}: it then reads and writes {@code target}.
    */
-  static FileChannel createTemporary(Path target) throws IOException {
-    return FileChannel.open(temporaryFor(target), StandardOpenOption.CREATE, StandardOpenOption.READ,
+  static FileChannel createTemporary(Disk disk, Path target) throws IOException {
+    return disk.open(temporaryFor(target), StandardOpenOption.CREATE, StandardOpenOption.READ,
         StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
   }
 
@@ -33,21 +31,13 @@ final class DataFiles {
     }
   }
 
-  /**
-   * Renames the (closed, and with {@code fsync} forced) temporary file over {@code target}; with
-   * {@code fsync} the rename itself is made durable by forcing the directory.
-   */
-  static void replaceWithTemporary(Path target, boolean fsync) throws IOException {
-    Files.move(temporaryFor(target), target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    if (fsync) {
-      try (FileChannel directory = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
-        directory.force(true);
-      }
-    }
+  /** Renames the (closed, and with {@code fsync} forced) temporary file over {@code target}. */
+  static void replaceWithTemporary(Disk disk, Path target) throws IOException {
+    disk.replace(temporaryFor(target), target);
   }
 
-  /** Deletes a temporary file a crash left behind: the file it would have replaced is still whole. */
-  static void deleteLeftTemporary(Path target) throws IOException {
-    Files.deleteIfExists(temporaryFor(target));
+  /** Deletes a temporary file a crash or a failed write left behind: the file it would have replaced is still whole. */
+  static void deleteTemporary(Disk disk, Path target) throws IOException {
+    disk.deleteIfExists(temporaryFor(target));
   }
 }

@@ -20,14 +20,12 @@ import io.tandem.config.v1.ObjectType;
 import io.tandem.config.v1.OptionSection;
 import io.tandem.configserver.ConfigServerSettings;
 import io.tandem.configserver.history.HistoryLog;
-import io.tandem.configserver.journal.Checkpoint;
-import io.tandem.configserver.journal.Journal;
+import io.tandem.configserver.journal.Disk;
 import io.tandem.configserver.journal.JournalCorruptedException;
 import io.tandem.configserver.store.WriteRefusedException.Reason;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.Reader;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,7 +41,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -72,18 +69,9 @@ public final class ConfigStore implements ManagedService {
   private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService maintenance =
       Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("history-expiration"));
-  /** Writes checkpoints off the lock, one at a time. */
-  private final ExecutorService checkpointWriter =
-      Executors.newSingleThreadExecutor(new DaemonThreadFactory("journal-checkpoint"));
+  private final Durability durability;
   private volatile Duration progressInterval = OptionCatalogue.PROGRESS_INTERVAL.defaultValue();
-  private Journal journal;
   private long head;
-  /** The head of the checkpoint recovery started from: journal records up to it are already in. */
-  private long checkpointHead;
-  /** Journal records not counted towards the next checkpoint: those kept by a failed one. */
-  private long checkpointFailedAt;
-  private boolean checkpointInFlight;
-  private boolean stopping;
 
   /** A consistent listing: the objects as of {@code eventId}. */
   public record Listing(List<ConfigObject> objects, long eventId) {}
@@ -99,9 +87,10 @@ public final class ConfigStore implements ManagedService {
       long objects) {}
 
   @Inject
-  public ConfigStore(ConfigServerSettings settings, Clock clock) {
+  public ConfigStore(ConfigServerSettings settings, Clock clock, Disk disk) {
     this.settings = settings;
     this.clock = clock;
+    this.durability = new Durability(settings, disk, lock);
     this.history = new HistoryLog(clock, OptionCatalogue.MAX_RECORDS.defaultValue(), OptionCatalogue.EXPIRATION.defaultValue());
     this.options = new OptionReader(settings.application());
   }
@@ -112,16 +101,8 @@ public final class ConfigStore implements ManagedService {
 
   @Override
   public void start() throws IOException {
-    journal = Journal.open(settings.dataDir(), settings.fsync());
     try {
-      long begin = System.nanoTime();
-      Optional<JournalCheckpoint> checkpoint = Checkpoint.read(settings.dataDir());
-      if (checkpoint.isPresent()) {
-        restore(checkpoint.get());
-        EventLog.emit(LOG, LogEvent.JOURNAL_CHECKPOINT_LOADED, "head", head, "objects", table.size(),
-            "history_records", history.records(), "ms", (System.nanoTime() - begin) / 1_000_000);
-      }
-      journal.recover(this::replay);
+      durability.open(this::restore, this::replay);
     } catch (IllegalStateException e) {
       throw new JournalCorruptedException(settings.dataDir() + ": " + e.getMessage());
     }
@@ -138,23 +119,9 @@ public final class ConfigStore implements ManagedService {
   public void stop() throws IOException, InterruptedException {
     maintenance.shutdownNow();
     synchronized (lock) {
-      stopping = true;
+      durability.stopping();
     }
-    checkpointWriter.shutdown();
-    if (!checkpointWriter.awaitTermination(1, TimeUnit.MINUTES)) {
-      EventLog.emit(LOG, LogEvent.JOURNAL_CHECKPOINT_FAILED, "head", head(), "cause",
-          "still being written when the server stopped");
-    } else {
-      synchronized (lock) {
-        if (journal != null && checkpointDue()) {
-          // Written now rather than dropped: the next start then has less to replay.
-          writeCheckpoint(captureCheckpoint());
-        }
-      }
-    }
-    if (journal != null) {
-      journal.close();
-    }
+    durability.close(this::checkpointSize, this::checkpointContent);
   }
 
   @Override
@@ -411,92 +378,43 @@ public final class ConfigStore implements ManagedService {
         .setTime(Timestamps.fromMillis(clock.millis())).build();
   }
 
-  /** Journal first, then memory. Called with the lock held. */
+  /**
+   * Journal first, then memory. Called with the lock held. A request the journal refuses (disk
+   * full, I/O error) leaves memory as it was and consumes no event id.
+   */
   private List<ChangeEvent> commit(List<ChangeEvent> events) {
+    durability.append(events);
     try {
-      journal.append(events);
-    } catch (IOException e) {
-      throw new UncheckedIOException("journal write failed, nothing was written: " + e.getMessage(), e);
+      for (ChangeEvent event : events) {
+        applyInMemory(event);
+      }
+    } catch (RuntimeException e) {
+      throw durability.memoryBehindJournal(e);
     }
-    for (ChangeEvent event : events) {
-      applyInMemory(event);
-    }
-    if (!checkpointInFlight && !stopping && checkpointDue()) {
-      startCheckpoint();
-    }
+    durability.checkpointIfDue(checkpointSize(), this::checkpointContent);
     return events;
   }
 
-  /**
-   * A checkpoint holds every object and the history log, so it is due only once the journal
-   * holds more records than that. Called with the lock held.
-   */
-  private boolean checkpointDue() {
-    long checkpointSize = table.size() + history.records();
-    return journal.records() - checkpointFailedAt > Math.max(settings.checkpointAfter(), checkpointSize);
+  /** What a checkpoint holds: every object and the history log. Called with the lock held. */
+  private long checkpointSize() {
+    return table.size() + history.records();
   }
 
-  /** The store as of now, and where in the journal "now" is. */
-  private record CheckpointCapture(JournalCheckpoint.Builder content, long journalOffset, long journalRecords,
-      long captureNanos) {}
-
-  /** Called with the lock held: copies references only, the writing happens off the lock. */
-  private CheckpointCapture captureCheckpoint() {
-    long begin = System.nanoTime();
-    JournalCheckpoint.Builder content = JournalCheckpoint.newBuilder()
+  /**
+   * The store as of now, in one consistent cut: called with the lock held (no write can come
+   * between the objects and the head), and the history log read in one call (no purge can come
+   * between its floor and its events).
+   */
+  private JournalCheckpoint checkpointContent() {
+    HistoryLog.Snapshot snapshot = history.snapshot();
+    return JournalCheckpoint.newBuilder()
         .setHeadEventId(head)
         .setMaxDbid(table.maxDbid())
         .addAllObjects(table.list(TYPES))
-        .setHistoryFloor(history.floor())
-        .setHistoryLastResetEventId(history.lastResetId())
-        .addAllHistory(history.events());
-    return new CheckpointCapture(content, journal.size(), journal.records(), System.nanoTime() - begin);
-  }
-
-  private void startCheckpoint() {
-    checkpointInFlight = true;
-    CheckpointCapture capture = captureCheckpoint();
-    checkpointWriter.execute(() -> {
-      try {
-        writeCheckpoint(capture);
-      } finally {
-        synchronized (lock) {
-          checkpointInFlight = false;
-          if (!stopping && checkpointDue()) {
-            startCheckpoint();
-          }
-        }
-      }
-    });
-  }
-
-  /**
-   * Writes the checkpoint, then drops the journal records it holds (under the lock: writers wait
-   * only for the records written meanwhile to be copied). If it fails the journal still holds
-   * every change; the next try comes after as many changes more.
-   */
-  private void writeCheckpoint(CheckpointCapture capture) {
-    long begin = System.nanoTime();
-    JournalCheckpoint checkpoint = capture.content().build();
-    try {
-      long bytes = Checkpoint.write(settings.dataDir(), checkpoint, settings.fsync());
-      long waited;
-      synchronized (lock) {
-        long dropBegin = System.nanoTime();
-        journal.dropBefore(capture.journalOffset(), capture.journalRecords());
-        checkpointFailedAt = 0;
-        waited = capture.captureNanos() + System.nanoTime() - dropBegin;
-      }
-      EventLog.emit(LOG, LogEvent.JOURNAL_CHECKPOINT_WRITTEN, "head", checkpoint.getHeadEventId(),
-          "objects", checkpoint.getObjectsCount(), "history_records", checkpoint.getHistoryCount(),
-          "journal_records_dropped", capture.journalRecords(), "bytes", bytes,
-          "ms", (System.nanoTime() - begin) / 1_000_000, "writers_waited_ms", waited / 1_000_000);
-    } catch (IOException e) {
-      synchronized (lock) {
-        checkpointFailedAt = journal.records();
-      }
-      EventLog.emit(LOG, LogEvent.JOURNAL_CHECKPOINT_FAILED, "head", checkpoint.getHeadEventId(), "cause", e.toString());
-    }
+        .setHistoryFloor(snapshot.floor())
+        .setHistoryLastResetEventId(snapshot.lastResetId())
+        .addAllHistory(snapshot.events())
+        .build();
   }
 
   private void restore(JournalCheckpoint checkpoint) {
@@ -507,7 +425,6 @@ public final class ConfigStore implements ManagedService {
     history.restore(checkpoint.getHistoryList(), checkpoint.getHistoryFloor(), checkpoint.getHeadEventId(),
         checkpoint.getHistoryLastResetEventId());
     head = checkpoint.getHeadEventId();
-    checkpointHead = head;
     ConfigObject own = table.get(ObjectType.APPLICATION, settings.application());
     if (own != null) {
       applyOwnOptions(own.getApplication());
@@ -515,9 +432,6 @@ public final class ConfigStore implements ManagedService {
   }
 
   private void replay(ChangeEvent event) {
-    if (event.getEventId() <= checkpointHead) {
-      return; // written before the checkpoint, which a crash kept from emptying the journal
-    }
     if (event.getEventId() != head + 1) {
       throw new IllegalStateException("event ids jump from " + head + " to " + event.getEventId());
     }

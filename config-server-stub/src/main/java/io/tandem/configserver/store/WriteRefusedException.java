@@ -1,6 +1,6 @@
 package io.tandem.configserver.store;
 
-/** A write the store refused; nothing was written. The message names the field or object. */
+/** A write the store refused; nothing was written. The message names the field or object, or the disk's trouble. */
 public final class WriteRefusedException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
@@ -13,7 +13,11 @@ public final class WriteRefusedException extends RuntimeException {
     /** The object changed since the client read it. ABORTED. */
     STALE_VERSION,
     /** Other objects refer to it. FAILED_PRECONDITION. */
-    IN_USE
+    IN_USE,
+    /** The disk holding the journal is full: nothing was written. RESOURCE_EXHAUSTED. */
+    NO_SPACE,
+    /** The change could not be made durable (an I/O error): nothing was written. UNAVAILABLE. */
+    NOT_DURABLE
   }
 
   private final Reason reason;

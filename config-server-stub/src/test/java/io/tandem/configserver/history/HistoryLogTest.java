@@ -163,4 +163,33 @@ class HistoryLogTest {
     assertThatThrownBy(() -> restored.restore(log.events().subList(1, 4), 0, 3, -1))
         .hasMessageContaining("history event 2 where 1 belongs");
   }
+
+  @Test
+  void aSnapshotTakenWhilePurgesRunAlwaysRestores() throws Exception {
+    HistoryLog expiring = new HistoryLog(clock, 1_000_000, Duration.ofMillis(100));
+    long id = 0;
+    for (; id < 2000; id++) {
+      expiring.append(ChangeEvent.newBuilder().setEventId(id + 1).setKind(ChangeKind.CREATED)
+          .setTime(Timestamps.fromMillis(clock.millis())).build());
+      clock.advance(Duration.ofMillis(1));
+    }
+    java.util.concurrent.atomic.AtomicBoolean purging = new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread purger = new Thread(() -> {
+      while (purging.get()) {
+        clock.advance(Duration.ofMillis(1));
+        expiring.purge();
+      }
+    });
+    purger.start();
+    try {
+      for (int i = 0; i < 2000; i++) {
+        // Each snapshot is one cut, floor and events together, whatever the purger does meanwhile.
+        expiring.snapshot().verify();
+      }
+    } finally {
+      purging.set(false);
+      purger.join();
+    }
+    assertThat(expiring.records()).as("the purges did run").isLessThan(2000);
+  }
 }

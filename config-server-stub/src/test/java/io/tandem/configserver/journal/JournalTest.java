@@ -27,8 +27,8 @@ class JournalTest {
   }
 
   private void write(long from, long to) throws IOException {
-    try (Journal journal = Journal.open(dir, true)) {
-      journal.recover(e -> { });
+    try (Journal journal = Journal.open(dir, true, Disk.LOCAL)) {
+      journal.recover(request -> { });
       for (long id = from; id <= to; id++) {
         journal.append(List.of(event(id)));
       }
@@ -37,8 +37,8 @@ class JournalTest {
 
   private List<Long> recoverIds() throws IOException {
     List<Long> ids = new ArrayList<>();
-    try (Journal journal = Journal.open(dir, true)) {
-      journal.recover(e -> ids.add(e.getEventId()));
+    try (Journal journal = Journal.open(dir, true, Disk.LOCAL)) {
+      journal.recover(request -> request.forEach(e -> ids.add(e.getEventId())));
     }
     return ids;
   }
@@ -62,8 +62,8 @@ class JournalTest {
     }
     Journal.Recovery recovery;
     List<Long> ids = new ArrayList<>();
-    try (Journal journal = Journal.open(dir, true)) {
-      recovery = journal.recover(e -> ids.add(e.getEventId()));
+    try (Journal journal = Journal.open(dir, true, Disk.LOCAL)) {
+      recovery = journal.recover(request -> request.forEach(e -> ids.add(e.getEventId())));
       journal.append(List.of(event(5)));
     }
     assertThat(ids).containsExactly(1L, 2L, 3L, 4L);
@@ -101,24 +101,27 @@ class JournalTest {
   void damageInTheMiddleIsRefusedNotGuessed() throws IOException {
     write(1, 5);
     try (RandomAccessFile raf = new RandomAccessFile(file().toFile(), "rw")) {
-      raf.seek(12);
+      raf.seek(Journal.MAGIC.length + 12);
       raf.write(0x7F);
     }
     assertThatThrownBy(this::recoverIds).isInstanceOf(JournalCorruptedException.class)
-        .hasMessageContaining("refusing to guess");
+        .hasMessageContaining("frame 1 at offset " + Journal.MAGIC.length + " is damaged (checksum mismatch)")
+        .hasMessageContaining("the 0 frames before it (0 changes) are intact")
+        .hasMessageContaining("Refusing to guess: see the README");
   }
 
   @Test
   void droppingTheRecordsACheckpointHoldsKeepsTheOnesWrittenSince() throws IOException {
-    try (Journal journal = Journal.open(dir, true)) {
-      journal.recover(e -> { });
+    try (Journal journal = Journal.open(dir, true, Disk.LOCAL)) {
+      journal.recover(request -> { });
       for (long id = 1; id <= 6; id++) {
         journal.append(List.of(event(id)));
       }
       long offset = journal.size();
       journal.append(List.of(event(7), event(8)));
-      journal.dropBefore(offset, 6);
-      assertThat(journal.records()).isEqualTo(2);
+      journal.dropBefore(offset, 6, 6);
+      assertThat(journal.frames()).isEqualTo(1);
+      assertThat(journal.events()).isEqualTo(2);
       journal.append(List.of(event(9)));
     }
     assertThat(recoverIds()).containsExactly(7L, 8L, 9L);
@@ -134,11 +137,39 @@ class JournalTest {
 
   @Test
   void droppingMoreThanTheJournalHoldsIsRefused() throws IOException {
-    try (Journal journal = Journal.open(dir, true)) {
-      journal.recover(e -> { });
+    try (Journal journal = Journal.open(dir, true, Disk.LOCAL)) {
+      journal.recover(request -> { });
       journal.append(List.of(event(1)));
-      assertThatThrownBy(() -> journal.dropBefore(journal.size() + 1, 1)).isInstanceOf(IllegalArgumentException.class);
-      assertThatThrownBy(() -> journal.dropBefore(journal.size(), 2)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> journal.dropBefore(journal.size() + 1, 1, 1)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> journal.dropBefore(journal.size(), 2, 2)).isInstanceOf(IllegalArgumentException.class);
     }
+  }
+
+  @Test
+  void aRequestIsOneFrameReplayedWholeOrNotAtAll() throws IOException {
+    try (Journal journal = Journal.open(dir, true, Disk.LOCAL)) {
+      journal.recover(request -> { });
+      journal.append(List.of(event(1)));
+      journal.append(List.of(event(2), event(3), event(4), event(5)));
+    }
+    List<List<Long>> requests = new ArrayList<>();
+    try (Journal journal = Journal.open(dir, true, Disk.LOCAL)) {
+      journal.recover(request -> requests.add(request.stream().map(ChangeEvent::getEventId).toList()));
+    }
+    assertThat(requests).containsExactly(List.of(1L), List.of(2L, 3L, 4L, 5L));
+
+    // A crash in the middle of writing the second request: none of it comes back.
+    long size = Files.size(file());
+    try (RandomAccessFile raf = new RandomAccessFile(file().toFile(), "rw")) {
+      raf.setLength(size - 10);
+    }
+    assertThat(recoverIds()).containsExactly(1L);
+  }
+
+  @Test
+  void aJournalOfAnotherFormatIsNotRead() throws IOException {
+    Files.write(file(), new byte[] {0, 0, 0, 42, 1, 2, 3, 4, 8, 1});
+    assertThatThrownBy(this::recoverIds).isInstanceOf(JournalCorruptedException.class)
+        .hasMessageContaining("does not start with TANDEMJ2");
   }
 }
