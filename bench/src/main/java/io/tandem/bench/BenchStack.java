@@ -1,10 +1,13 @@
 package io.tandem.bench;
 
+import io.grpc.ManagedChannel;
 import io.tandem.cli.Directories;
 import io.tandem.cli.config.ConfigLoader;
 import io.tandem.cli.config.ContactCenterGenerator;
 import io.tandem.common.config.Applications;
+import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.TransportSecurity;
 import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ConfigServiceGrpc;
@@ -14,6 +17,7 @@ import io.tandem.testing.MiniStack;
 import io.tandem.testing.Service;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,8 +25,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The services a benchmark needs inside its own JVM, over loopback Netty: a Config Server (with a
- * generated contact center), and as asked a Management Layer and one or two Stat Servers.
+ * The services a benchmark needs inside its own JVM, over loopback Netty and mutual TLS (or
+ * plaintext, to compare): a Config Server (with a generated contact center), and as asked a
+ * Management Layer and one or two Stat Servers.
  */
 final class BenchStack implements AutoCloseable {
   static final String CONFIG_SERVER = "config-server";
@@ -31,21 +36,22 @@ final class BenchStack implements AutoCloseable {
   private final Path dir;
   private final MiniStack stack;
   final Map<String, HostPort> statServers = new LinkedHashMap<>();
+  private final List<ManagedChannel> channels = new ArrayList<>();
   private HostPort configServer;
   private HostPort management;
 
-  private BenchStack(Path dir) {
+  private BenchStack(Path dir, MiniStack.Transport transport) {
     this.dir = dir;
-    this.stack = new MiniStack(dir, MiniStack.Mode.IN_JVM);
+    this.stack = new MiniStack(dir, MiniStack.Mode.IN_JVM, transport);
   }
 
   /**
    * A Config Server, a Management Layer and {@code statServers} (0, 1 standalone, or 2 as a pair)
    * Stat Servers, every one serving, with {@code applications} and a generated contact center.
    */
-  static BenchStack start(int statServers, List<ConfigObject> applications, int agents, int groups, int queues)
-      throws Exception {
-    BenchStack stack = new BenchStack(Files.createTempDirectory("tandem-bench"));
+  static BenchStack start(MiniStack.Transport transport, int statServers, List<ConfigObject> applications, int agents,
+      int groups, int queues) throws Exception {
+    BenchStack stack = new BenchStack(Files.createTempDirectory("tandem-bench"), transport);
     try {
       stack.startAll(statServers, applications, agents, groups, queues);
       return stack;
@@ -56,13 +62,14 @@ final class BenchStack implements AutoCloseable {
   }
 
   /** A Config Server, a Management Layer and a standalone Stat Server ({@code pair}: two, as a pair). */
-  static BenchStack start(boolean pair, int agents, int groups, int queues) throws Exception {
-    return start(pair ? 2 : 1, List.of(), agents, groups, queues);
+  static BenchStack start(MiniStack.Transport transport, boolean pair, int agents, int groups, int queues)
+      throws Exception {
+    return start(transport, pair ? 2 : 1, List.of(), agents, groups, queues);
   }
 
   /** A Config Server only, empty. */
-  static BenchStack configServerOnly() throws Exception {
-    BenchStack stack = new BenchStack(Files.createTempDirectory("tandem-bench"));
+  static BenchStack configServerOnly(MiniStack.Transport transport) throws Exception {
+    BenchStack stack = new BenchStack(Files.createTempDirectory("tandem-bench"), transport);
     try {
       stack.startConfigServer();
       return stack;
@@ -116,14 +123,30 @@ final class BenchStack implements AutoCloseable {
     return management;
   }
 
-  /** A channel to the Config Server, closed with the stack. */
-  io.grpc.ManagedChannel configChannel() {
+  /** A channel to the Config Server as the operator, closed with the stack. */
+  ManagedChannel configChannel() {
     return stack.member(CONFIG_SERVER).channel();
+  }
+
+  /** Calls as {@code identity} ("client", "operator", an application): closed with the stack. */
+  TransportSecurity security(String identity) {
+    return stack.security(identity);
+  }
+
+  /**
+   * A channel to {@code address} as {@code identity}, closed with the stack; its callbacks run
+   * on the transport threads (the benchmarks' callbacks never block; blocking stubs work as usual).
+   */
+  ManagedChannel channel(HostPort address, String identity) {
+    ManagedChannel channel = Channels.openForNonBlockingCallbacks(address, stack.security(identity));
+    channels.add(channel);
+    return channel;
   }
 
   @Override
   public void close() throws Exception {
     try {
+      channels.forEach(channel -> Channels.close(channel, Duration.ofSeconds(2)));
       stack.close();
     } finally {
       Directories.deleteRecursively(dir);

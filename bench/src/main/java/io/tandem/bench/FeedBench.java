@@ -6,7 +6,7 @@ import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.tandem.cli.config.ContactCenterGenerator;
 import io.tandem.cli.stat.SimulatedFeed;
-import io.tandem.common.grpc.Channels;
+import io.tandem.common.security.AccessRule;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.stat.v1.EventBatch;
 import io.tandem.stat.v1.FeedProgress;
@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tandem bench feed}: events into one Stat Server that has many statistics open. */
@@ -34,6 +35,9 @@ import picocli.CommandLine.Option;
         "EVENTS simulated contact-center events are fed as fast as it takes them. Measures events applied per second.",
         "Last line: feed: events_per_s=N open_stats=N"})
 final class FeedBench implements Callable<Integer> {
+  @Mixin
+  TransportOption transport;
+
   @Option(names = "--events", defaultValue = "2000000", description = "Events to feed (default ${DEFAULT-VALUE}).")
   int events;
 
@@ -51,23 +55,19 @@ final class FeedBench implements Callable<Integer> {
     int groups = Math.max(1, agents / 100);
     int queues = 10;
     List<EventBatch> batches = simulate(queues);
-    try (BenchStack stack = BenchStack.start(false, agents, groups, queues)) {
-      ManagedChannel channel = Channels.openForNonBlockingCallbacks(stack.statServers.get("Bench_A"));
-      try {
-        AtomicLong values = new AtomicLong();
-        int opened = openStatistics(channel, groups, queues, values);
-        System.out.printf("%d statistics open; feeding %d events in %d batches%n", opened, events, batches.size());
-        long start = System.nanoTime();
-        FeedProgress summary = feed(channel, batches).get(10, TimeUnit.MINUTES);
-        double seconds = (System.nanoTime() - start) / 1e9;
-        double perSecond = summary.getAccepted() / seconds;
-        System.out.printf("applied %d events (%d for unknown objects, %d ignored) in %.2f s; %d statistic values sent%n",
-            summary.getAccepted(), summary.getUnknownObject(), summary.getIgnored(), seconds, values.get());
-        System.out.printf("feed: events_per_s=%.0f open_stats=%d%n", perSecond, opened);
-        return 0;
-      } finally {
-        Channels.close(channel, Duration.ofSeconds(2));
-      }
+    try (BenchStack stack = BenchStack.start(transport.transport(), false, agents, groups, queues)) {
+      ManagedChannel channel = stack.channel(stack.statServers.get("Bench_A"), AccessRule.CLIENT);
+      AtomicLong values = new AtomicLong();
+      int opened = openStatistics(channel, groups, queues, values);
+      System.out.printf("%d statistics open; feeding %d events in %d batches%n", opened, events, batches.size());
+      long start = System.nanoTime();
+      FeedProgress summary = feed(channel, batches).get(10, TimeUnit.MINUTES);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      double perSecond = summary.getAccepted() / seconds;
+      System.out.printf("applied %d events (%d for unknown objects, %d ignored) in %.2f s; %d statistic values sent%n",
+          summary.getAccepted(), summary.getUnknownObject(), summary.getIgnored(), seconds, values.get());
+      System.out.printf("feed: events_per_s=%.0f open_stats=%d%n", perSecond, opened);
+      return 0;
     }
   }
 

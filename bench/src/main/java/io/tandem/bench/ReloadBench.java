@@ -1,6 +1,6 @@
 package io.tandem.bench;
 
-import io.tandem.cli.Endpoint;
+import io.tandem.common.security.AccessRule;
 import io.tandem.config.v1.ConfigServiceGrpc;
 import io.tandem.config.v1.ExpireHistoryRequest;
 import io.tandem.stat.v1.GetServerInfoRequest;
@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tandem bench reload}: a Stat Server's full configuration reload (normal mode). */
@@ -18,6 +19,9 @@ import picocli.CommandLine.Option;
         "the Config Server's history is emptied RUNS times and each normal-mode reload (snapshot streamed, model built",
         "beside the old one, swapped in) is timed by the Stat Server itself. Last line: reload: objects=N median_ms=N"})
 final class ReloadBench implements Callable<Integer> {
+  @Mixin
+  TransportOption transport;
+
   @Option(names = "--agents", defaultValue = "100000", description = "Agents (default ${DEFAULT-VALUE}).")
   int agents;
 
@@ -29,11 +33,9 @@ final class ReloadBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (BenchStack stack = BenchStack.start(false, agents, Math.max(1, agents / 100), 100);
-         Endpoint stat = new Endpoint(stack.statServers.get("Bench_A"));
-         Endpoint config = new Endpoint(stack.configServer())) {
-      var info = StatServiceGrpc.newBlockingStub(stat.channel());
-      var configServer = ConfigServiceGrpc.newBlockingStub(config.channel());
+    try (BenchStack stack = BenchStack.start(transport.transport(), false, agents, Math.max(1, agents / 100), 100)) {
+      var info = StatServiceGrpc.newBlockingStub(stack.channel(stack.statServers.get("Bench_A"), AccessRule.OPERATOR));
+      var configServer = ConfigServiceGrpc.newBlockingStub(stack.configChannel());
       Samples samples = new Samples();
       long objects = 0;
       for (int run = 0; run < warmup + runs; run++) {

@@ -1,10 +1,11 @@
 package io.tandem.bench;
 
-import io.tandem.cli.Endpoint;
+import io.grpc.ManagedChannel;
 import io.tandem.cli.stat.SimulatedFeed;
 import io.tandem.client.FeedPublisher;
 import io.tandem.client.WarmStandbyClient;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.AccessRule;
 import io.tandem.config.v1.ConfigServiceGrpc;
 import io.tandem.config.v1.ExpireHistoryRequest;
 import io.tandem.config.v1.SetOptionRequest;
@@ -26,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -40,6 +42,9 @@ import picocli.CommandLine.Option;
         "primary: protected mode, switchover, reload) and member B's feed connection is cut and healed.",
         "Last line: reload-under-feed: events_sent=N applied_a=N applied_b=N lost=0 heap_max_mb=N"})
 final class ReloadUnderFeedBench implements Callable<Integer> {
+  @Mixin
+  TransportOption transport;
+
   private static final String PRODUCER = "bench-producer";
 
   @Option(names = "--agents", defaultValue = "100000", description = "Agents (default ${DEFAULT-VALUE}).")
@@ -53,12 +58,13 @@ final class ReloadUnderFeedBench implements Callable<Integer> {
     HeapWatch heap = new HeapWatch();
     AtomicBoolean producing = new AtomicBoolean(true);
     ExecutorService producer = Executors.newSingleThreadExecutor();
-    try (BenchStack stack = BenchStack.start(true, agents, Math.max(1, agents / 100), 10);
+    try (BenchStack stack = BenchStack.start(transport.transport(), true, agents, Math.max(1, agents / 100), 10);
          LinkProxy linkToB = new LinkProxy(stack.statServers.get("Bench_B").port());
-         WarmStandbyClient client = new WarmStandbyClient(stack.statServers.get("Bench_A"), HostPort.local(linkToB.port()));
-         FeedPublisher feed = client.feed(PRODUCER, 16L * 1024 * 1024, Duration.ofMinutes(5));
-         Endpoint a = new Endpoint(stack.statServers.get("Bench_A"));
-         Endpoint b = new Endpoint(stack.statServers.get("Bench_B"))) {
+         WarmStandbyClient client = new WarmStandbyClient(stack.statServers.get("Bench_A"), HostPort.local(linkToB.port()),
+             stack.security(AccessRule.CLIENT));
+         FeedPublisher feed = client.feed(PRODUCER, 16L * 1024 * 1024, Duration.ofMinutes(5))) {
+      ManagedChannel a = stack.channel(stack.statServers.get("Bench_A"), AccessRule.OPERATOR);
+      ManagedChannel b = stack.channel(stack.statServers.get("Bench_B"), AccessRule.OPERATOR);
       var config = ConfigServiceGrpc.newBlockingStub(stack.configChannel());
       for (String member : List.of("Bench_A", "Bench_B")) {
         config.setOption(SetOptionRequest.newBuilder().setApplication(member).setSection("statserver")
@@ -107,12 +113,12 @@ final class ReloadUnderFeedBench implements Callable<Integer> {
     }
   }
 
-  private static ServerInfo info(Endpoint member) {
-    return StatServiceGrpc.newBlockingStub(member.channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
+  private static ServerInfo info(ManagedChannel member) {
+    return StatServiceGrpc.newBlockingStub(member).withDeadlineAfter(10, TimeUnit.SECONDS)
         .getServerInfo(GetServerInfoRequest.getDefaultInstance());
   }
 
-  private static ProducerProgress applied(Endpoint member) {
+  private static ProducerProgress applied(ManagedChannel member) {
     return info(member).getProducersList().stream().filter(p -> p.getProducerId().equals(PRODUCER)).findFirst()
         .orElse(ProducerProgress.getDefaultInstance());
   }

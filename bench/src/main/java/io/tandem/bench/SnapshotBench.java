@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tandem bench snapshot}: a full snapshot of a large configuration, streamed and decoded. */
@@ -15,6 +16,9 @@ import picocli.CommandLine.Option;
     description = {"Load AGENTS agents into a Config Server, then stream a full snapshot to a client and decode it,",
         "RUNS times. Last line: snapshot: objects=N median_ms=N"})
 final class SnapshotBench implements Callable<Integer> {
+  @Mixin
+  TransportOption transport;
+
   @Option(names = "--agents", defaultValue = "100000", description = "Agents to load (default ${DEFAULT-VALUE}).")
   int agents;
 
@@ -26,7 +30,7 @@ final class SnapshotBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (BenchStack stack = BenchStack.configServerOnly()) {
+    try (BenchStack stack = BenchStack.configServerOnly(transport.transport())) {
       ConfigServiceGrpc.ConfigServiceBlockingStub stub = ConfigServiceGrpc.newBlockingStub(stack.configChannel());
       long begin = System.nanoTime();
       ConfigLoader.apply(stub, ContactCenterGenerator.generate(agents, 0, 0));

@@ -2,6 +2,7 @@ package io.tandem.bench;
 
 import io.tandem.cli.Endpoint;
 import io.tandem.common.config.Applications;
+import io.tandem.common.security.AccessRule;
 import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.management.v1.AppStatus;
@@ -16,6 +17,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tandem bench switchover}: SERVICE_UNAVAILABLE from the primary to both new modes acknowledged. */
@@ -24,6 +26,9 @@ import picocli.CommandLine.Option;
         "the primary reports SERVICE_UNAVAILABLE, RUNS times. Measures from the report to both new modes acknowledged.",
         "Last line: switchover: median_ms=N p99_ms=N"})
 final class SwitchoverBench implements Callable<Integer> {
+  @Mixin
+  TransportOption transport;
+
   @Option(names = "--runs", defaultValue = "200", description = "Measured switchovers (default ${DEFAULT-VALUE}).")
   int runs;
 
@@ -35,12 +40,11 @@ final class SwitchoverBench implements Callable<Integer> {
     List<ConfigObject> pair = List.of(
         Applications.of("Bench_A", ApplicationType.STAT_SERVER).backup("Bench_B").build(),
         Applications.of("Bench_B", ApplicationType.STAT_SERVER).build());
-    try (BenchStack stack = BenchStack.start(0, pair, 0, 0, 0);
-         Endpoint mlEndpoint = new Endpoint(stack.management());
-         SupervisedMember a = new SupervisedMember(mlEndpoint.channel(), "Bench_A");
-         SupervisedMember b = new SupervisedMember(mlEndpoint.channel(), "Bench_B")) {
+    try (BenchStack stack = BenchStack.start(transport.transport(), 0, pair, 0, 0, 0);
+         SupervisedMember a = new SupervisedMember(stack.channel(stack.management(), "Bench_A"), "Bench_A");
+         SupervisedMember b = new SupervisedMember(stack.channel(stack.management(), "Bench_B"), "Bench_B")) {
       ManagementServiceGrpc.ManagementServiceBlockingStub management =
-          ManagementServiceGrpc.newBlockingStub(mlEndpoint.channel());
+          ManagementServiceGrpc.newBlockingStub(stack.channel(stack.management(), AccessRule.OPERATOR));
       awaitPair(management);
       a.start();
       b.start();

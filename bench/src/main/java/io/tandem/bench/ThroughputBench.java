@@ -2,6 +2,7 @@ package io.tandem.bench;
 
 import io.tandem.cli.config.ContactCenterGenerator;
 import io.tandem.client.WarmStandbyClient;
+import io.tandem.common.security.AccessRule;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.stat.v1.GetStatisticRequest;
 import io.tandem.stat.v1.StatObject;
@@ -16,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Recorder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tandem bench throughput}: GetStatistic through the warm-standby client. */
@@ -24,6 +26,9 @@ import picocli.CommandLine.Option;
         "CONCURRENCY GetStatistic calls in flight through the warm-standby client for SECONDS and measures each call.",
         "Last line: throughput: get_per_s=N p99_ms=N"})
 final class ThroughputBench implements Callable<Integer> {
+  @Mixin
+  TransportOption transport;
+
   @Option(names = "--concurrency", defaultValue = "32", description = "Calls in flight (default ${DEFAULT-VALUE}).")
   int concurrency;
 
@@ -39,8 +44,9 @@ final class ThroughputBench implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     int groups = Math.max(1, agents / 100);
-    try (BenchStack stack = BenchStack.start(true, agents, groups, 10);
-         WarmStandbyClient client = new WarmStandbyClient(stack.statServers.get("Bench_A"), stack.statServers.get("Bench_B"))) {
+    try (BenchStack stack = BenchStack.start(transport.transport(), true, agents, groups, 10);
+         WarmStandbyClient client = new WarmStandbyClient(stack.statServers.get("Bench_A"), stack.statServers.get("Bench_B"),
+             stack.security(AccessRule.CLIENT))) {
       List<GetStatisticRequest> requests = new ArrayList<>();
       for (int g = 1; g <= groups; g++) {
         requests.add(request(ObjectType.AGENT_GROUP, ContactCenterGenerator.groupName(g), StatisticType.CURRENT_READY_AGENTS));

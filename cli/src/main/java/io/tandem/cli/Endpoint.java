@@ -3,19 +3,25 @@ package io.tandem.cli;
 import io.grpc.ManagedChannel;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.AccessRule;
+import io.tandem.common.security.TlsFlags;
+import io.tandem.common.security.TransportSecurity;
 import java.time.Duration;
 
-/** A channel to one service for the length of a command. */
+/** A channel to one service for the length of a command, as the operator (or plaintext with --insecure). */
 public final class Endpoint implements AutoCloseable {
   /** Deadline of a command's unary calls: a stuck service fails the command instead of hanging it. */
   public static final Duration CALL_DEADLINE = Duration.ofSeconds(15);
 
   private final HostPort address;
+  private final TransportSecurity security;
   private final ManagedChannel channel;
 
-  public Endpoint(HostPort address) {
+  /** @throws picocli.CommandLine.ParameterException when the certificates named by {@code tls} cannot be used */
+  public Endpoint(HostPort address, TlsFlags tls) {
     this.address = address;
-    this.channel = Channels.open(address);
+    this.security = tls.forCommand(AccessRule.OPERATOR);
+    this.channel = Channels.open(address, security);
   }
 
   public ManagedChannel channel() {
@@ -29,5 +35,6 @@ public final class Endpoint implements AutoCloseable {
   @Override
   public void close() {
     Channels.close(channel, Duration.ofSeconds(2));
+    security.close();
   }
 }

@@ -3,6 +3,7 @@ package io.tandem.cli;
 import io.tandem.cli.bench.BenchCommand;
 import io.tandem.cli.config.ConfigCommand;
 import io.tandem.cli.pair.StatusCommand;
+import io.tandem.cli.pki.PkiCommand;
 import io.tandem.cli.pair.SwitchoverCommand;
 import io.tandem.cli.stack.DownCommand;
 import io.tandem.cli.stat.SimulateCommand;
@@ -25,6 +26,7 @@ import picocli.CommandLine.Command;
         StatCommand.class,
         SimulateCommand.class,
         BenchCommand.class,
+        PkiCommand.class,
     })
 public final class TandemCli implements Runnable {
   @CommandLine.Spec

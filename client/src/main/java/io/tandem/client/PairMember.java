@@ -9,6 +9,7 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.TransportSecurity;
 import io.tandem.common.retry.Backoff;
 import io.tandem.stat.v1.GetServerInfoRequest;
 import io.tandem.stat.v1.Role;
@@ -46,9 +47,10 @@ final class PairMember implements AutoCloseable {
   private volatile boolean closed;
 
   /** @param onSuspect told (on a transport thread) when the member turns suspect */
-  PairMember(HostPort address, ScheduledExecutorService scheduler, Consumer<PairMember> onSuspect) {
+  PairMember(HostPort address, TransportSecurity security, ScheduledExecutorService scheduler,
+      Consumer<PairMember> onSuspect) {
     this.address = address;
-    this.channel = Channels.openForNonBlockingCallbacks(address);
+    this.channel = Channels.openForNonBlockingCallbacks(address, security);
     this.scheduler = scheduler;
     this.onSuspect = onSuspect;
   }

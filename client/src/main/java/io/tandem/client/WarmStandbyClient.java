@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.TransportSecurity;
 import io.tandem.stat.v1.GetStatisticRequest;
 import io.tandem.stat.v1.OpenStatisticRequest;
 import io.tandem.stat.v1.StatServiceGrpc;
@@ -48,9 +49,14 @@ public final class WarmStandbyClient implements AutoCloseable {
   private final HedgeDelay hedgeDelay = new HedgeDelay();
   private final Set<StatisticSubscription> subscriptions = ConcurrentHashMap.newKeySet();
 
-  public WarmStandbyClient(HostPort first, HostPort second) {
-    this.members = List.of(new PairMember(first, scheduler, this::stalled),
-        new PairMember(second, scheduler, this::stalled));
+  /**
+   * A client of the pair whose client ports are {@code first} and {@code second}, calling with
+   * {@code security} (mutual TLS as the {@code client} identity, typically; the caller owns it
+   * and closes it after this client).
+   */
+  public WarmStandbyClient(HostPort first, HostPort second, TransportSecurity security) {
+    this.members = List.of(new PairMember(first, security, scheduler, this::stalled),
+        new PairMember(second, security, scheduler, this::stalled));
     members.forEach(PairMember::start);
   }
 

@@ -1,13 +1,14 @@
 package io.tandem.client;
 
 import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.TransportSecurity;
+import io.tandem.common.testing.TestPki;
 import io.tandem.stat.v1.EventBatch;
 import io.tandem.stat.v1.FeedProgress;
 import io.tandem.stat.v1.GetServerInfoRequest;
@@ -27,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A stand-in for one Stat Server of a pair, on a real loopback port: it serves health, server
  * info, GetStatistic (the value's statistic id names the member) and open statistics, and can be
  * frozen — then it answers nothing and holds every call open, as a SIGSTOPped process would.
+ * It serves mutual TLS with a Stat Server's certificate, as the real ones do.
  */
 final class FakeMember implements AutoCloseable {
   final String name;
@@ -42,12 +44,13 @@ final class FakeMember implements AutoCloseable {
   final List<Object> held = new CopyOnWriteArrayList<>();
   private final Role role;
   private final Server server;
+  private final TransportSecurity security = TestPki.shared().security("StatServer_A");
   private volatile boolean frozen;
 
   FakeMember(String name, Role role) throws IOException {
     this.name = name;
     this.role = role;
-    this.server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+    this.server = Grpc.newServerBuilderForPort(0, security.serverCredentials())
         .addService(new Stat())
         .addService(new Health())
         .build().start();
@@ -159,5 +162,6 @@ final class FakeMember implements AutoCloseable {
   public void close() throws InterruptedException {
     server.shutdownNow();
     server.awaitTermination(5, TimeUnit.SECONDS);
+    security.close();
   }
 }

@@ -2,6 +2,8 @@ package io.tandem.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import io.tandem.common.security.TransportSecurity;
+import io.tandem.common.testing.TestPki;
 
 import io.tandem.stat.v1.CenterEvent;
 import io.tandem.stat.v1.EventBatch;
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /** The feed to both members of a pair, against two stand-in members on real loopback ports. */
 class FeedPublisherTest {
+  private final TransportSecurity security = TestPki.shared().security("client");
   private FakeMember a;
   private FakeMember b;
   private WarmStandbyClient client;
@@ -26,12 +29,13 @@ class FeedPublisherTest {
   void start() throws Exception {
     a = new FakeMember("a", Role.PRIMARY);
     b = new FakeMember("b", Role.BACKUP);
-    client = new WarmStandbyClient(a.address(), b.address());
+    client = new WarmStandbyClient(a.address(), b.address(), security);
   }
 
   @AfterEach
   void stop() throws Exception {
     client.close();
+    security.close();
     a.close();
     b.close();
   }

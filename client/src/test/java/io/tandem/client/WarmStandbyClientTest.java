@@ -2,6 +2,8 @@ package io.tandem.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import io.tandem.common.security.TransportSecurity;
+import io.tandem.common.testing.TestPki;
 
 import io.tandem.config.v1.ObjectType;
 import io.tandem.stat.v1.GetStatisticRequest;
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * freezes: calls and open statistics route around the frozen one.
  */
 class WarmStandbyClientTest {
+  private final TransportSecurity security = TestPki.shared().security("client");
   private static final Duration WAIT = Duration.ofSeconds(30);
   /** Long enough that no call here fails for lack of time, however busy the machine. */
   private static final Duration DEADLINE = Duration.ofSeconds(10);
@@ -36,7 +39,7 @@ class WarmStandbyClientTest {
   void start() throws Exception {
     primary = new FakeMember("primary", Role.PRIMARY);
     backup = new FakeMember("backup", Role.BACKUP);
-    client = new WarmStandbyClient(primary.address(), backup.address());
+    client = new WarmStandbyClient(primary.address(), backup.address(), security);
     await("the client sees the primary").atMost(WAIT)
         .until(() -> client.getStatistic(GET, DEADLINE).getStatisticId().equals("primary"));
   }
@@ -44,6 +47,7 @@ class WarmStandbyClientTest {
   @AfterEach
   void stop() throws Exception {
     client.close();
+    security.close();
     primary.close();
     backup.close();
   }

@@ -1,9 +1,12 @@
 package io.tandem.configserver;
 
 import io.tandem.common.bootstrap.ServiceCommand;
+import io.tandem.common.security.ConnectionLimits;
+import io.tandem.common.security.TlsFlags;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -42,8 +45,32 @@ public final class ConfigServerMain implements ServiceCommand {
           + "never fewer than the objects and history records a checkpoint holds).")
   long checkpointAfter;
 
+  @Mixin
+  TlsFlags tls;
+
+  @Mixin
+  ConnectionLimits limits;
+
   @Spec
   CommandSpec spec;
+
+  @Override
+  public TlsFlags tls() {
+    return tls;
+  }
+
+  @Override
+  public ConnectionLimits limits() {
+    return limits;
+  }
+
+  @Override
+  public ConfigServerModule module() {
+    if (checkpointAfter < 1) {
+      throw new ParameterException(spec.commandLine(), "--checkpoint-after: must be at least 1, not " + checkpointAfter);
+    }
+    return new ConfigServerModule(new ConfigServerSettings(dataDir, bootstrap, emptyHistory, app, fsync, checkpointAfter));
+  }
 
   @Override
   public String service() {
@@ -53,14 +80,6 @@ public final class ConfigServerMain implements ServiceCommand {
   @Override
   public int port() {
     return port;
-  }
-
-  @Override
-  public ConfigServerModule module() {
-    if (checkpointAfter < 1) {
-      throw new ParameterException(spec.commandLine(), "--checkpoint-after: must be at least 1, not " + checkpointAfter);
-    }
-    return new ConfigServerModule(new ConfigServerSettings(dataDir, bootstrap, emptyHistory, app, fsync, checkpointAfter));
   }
 
   public static void main(String[] args) {

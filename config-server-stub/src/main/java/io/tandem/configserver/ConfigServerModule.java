@@ -8,6 +8,10 @@ import io.grpc.ServerServiceDefinition;
 import io.tandem.common.bootstrap.LongLivedStreams;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.bootstrap.ServingWhenStarted;
+import io.tandem.common.security.AccessPolicy;
+import io.tandem.common.security.AccessRule;
+import io.tandem.common.security.ConnectionQuota;
+import io.tandem.config.v1.ConfigServiceGrpc;
 import io.tandem.configserver.api.ConfigServiceImpl;
 import io.tandem.configserver.journal.Disk;
 import io.tandem.configserver.store.ConfigStore;
@@ -40,5 +44,26 @@ public final class ConfigServerModule extends AbstractModule {
   @ProvidesIntoSet
   ServerServiceDefinition configService(ConfigServiceImpl service) {
     return service.bindService();
+  }
+
+  /** Reads for the operator and the applications in the configuration; writes and maintenance for the operator. */
+  @ProvidesIntoSet
+  AccessPolicy configPolicy(ConfigStore store) {
+    AccessRule readers = AccessRule.of("operator, applications in the configuration",
+        identity -> identity.equals(AccessRule.OPERATOR) || store.isApplication(identity));
+    AccessRule operator = AccessRule.only(AccessRule.OPERATOR);
+    return AccessPolicy.forService(ConfigServiceGrpc.getServiceDescriptor())
+        .allow("GetObject", readers)
+        .allow("ListObjects", readers)
+        .allow("Watch", readers, ConnectionQuota.WATCHES)
+        .allow("GetHistoryInfo", readers)
+        .allow("CreateObject", operator)
+        .allow("UpdateObject", operator)
+        .allow("DeleteObject", operator)
+        .allow("SetOption", operator)
+        .allow("ApplyObjects", operator)
+        .allow("ExpireHistory", operator)
+        .allow("DropSessions", operator)
+        .build();
   }
 }

@@ -25,9 +25,9 @@ import java.util.concurrent.Future;
 import java.util.stream.LongStream;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
-import net.jqwik.api.constraints.IntRange;
 
 /**
  * Concurrent writers while a watcher resumes from a random point: over many random schedules
@@ -73,8 +73,8 @@ class ConcurrentWatchPropertiesTest {
     long tryNumber = TRIES.incrementAndGet();
     Map<Long, ConfigObject> acknowledged = new ConcurrentHashMap<>();
     ExecutorService pool = Executors.newFixedThreadPool(writers + 1);
+    WatchRecorder watcher = new WatchRecorder();
     try {
-      WatchRecorder watcher = new WatchRecorder();
       List<Future<?>> work = new java.util.ArrayList<>();
       for (int w = 0; w < writers; w++) {
         int writer = w;
@@ -106,6 +106,7 @@ class ConcurrentWatchPropertiesTest {
       }
       long headAfter = server.blocking.getHistoryInfo(GetHistoryInfoRequest.getDefaultInstance()).getHeadEventId();
       await().atMost(Duration.ofSeconds(20)).until(() -> watcher.lastEventId() >= headAfter || watcher.ended());
+      assertThat(watcher.error).isNull();
       assertThat(watcher.expired).isNull();
       List<Long> ids = watcher.events.stream().map(ChangeEvent::getEventId).toList();
       assertThat(ids).containsExactlyElementsOf(LongStream.rangeClosed(resumeAfter + 1, headAfter).boxed().toList());
@@ -119,6 +120,7 @@ class ConcurrentWatchPropertiesTest {
       assertThat(watcher.events.stream().filter(e -> e.getEventId() > headBefore).count())
           .isEqualTo((long) writers * writesPerWriter);
     } finally {
+      watcher.cancel();
       pool.shutdownNow();
     }
   }

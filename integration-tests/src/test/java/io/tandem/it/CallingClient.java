@@ -3,6 +3,7 @@ package io.tandem.it;
 import io.grpc.StatusRuntimeException;
 import io.tandem.client.WarmStandbyClient;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.AccessRule;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.stat.v1.GetStatisticRequest;
 import io.tandem.stat.v1.StatObject;
@@ -46,7 +47,7 @@ final class CallingClient implements AutoCloseable {
 
   CallingClient(PairStack stack, Duration deadline, Duration pause) {
     client = new WarmStandbyClient(HostPort.local(stack.statPorts.get(PairStack.A)),
-        HostPort.local(stack.statPorts.get(PairStack.B)));
+        HostPort.local(stack.statPorts.get(PairStack.B)), stack.stack.security(AccessRule.CLIENT));
     GetStatisticRequest request = GetStatisticRequest.newBuilder().setSpec(StatisticSpec.newBuilder()
         .setObject(StatObject.newBuilder().setType(ObjectType.AGENT_GROUP).setName("group0001"))
         .setStatistic(StatisticType.CURRENT_READY_AGENTS)).build();

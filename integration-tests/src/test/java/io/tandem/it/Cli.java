@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs {@code tandem} (the CLI's runnable jar) as its own process, as an operator would. */
@@ -14,11 +15,18 @@ final class Cli {
   private Cli() {}
 
   static Result run(Path workDir, String... args) throws IOException, InterruptedException {
+    return run(workDir, Map.of(), args);
+  }
+
+  /** As {@link #run(Path, String...)}, with {@code environment} added to this JVM's ({@code TANDEM_TLS_DIR}). */
+  static Result run(Path workDir, Map<String, String> environment, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(
         ProcessHandle.current().info().command().orElse("java"),
         "-Dtandem.home=" + Jars.home(), "-jar", Jars.cli().toString()));
     command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
+    ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
+    builder.environment().putAll(environment);
+    Process process = builder.start();
     process.getOutputStream().close();
     byte[] output = process.getInputStream().readAllBytes();
     if (!process.waitFor(3, TimeUnit.MINUTES)) {

@@ -1,6 +1,8 @@
 package io.tandem.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import io.tandem.common.security.TlsFlags;
+import java.util.Map;
 
 import io.tandem.testing.FreePorts;
 import io.tandem.testing.Launch;
@@ -41,7 +43,8 @@ class ConfigCliTest {
     System.arraycopy(args, 0, all, 0, args.length);
     all[args.length] = "--config-server";
     all[args.length + 1] = address;
-    return Cli.run(dir, all);
+    // The operator's certificate of the stack, found as an operator's shell finds it.
+    return Cli.run(dir, Map.of(TlsFlags.DIRECTORY_VARIABLE, stack.pkiDirectory().toString()), all);
   }
 
   @Test

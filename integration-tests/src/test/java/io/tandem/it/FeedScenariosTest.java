@@ -2,6 +2,7 @@ package io.tandem.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import io.tandem.common.security.AccessRule;
 
 import io.tandem.cli.config.ContactCenterGenerator;
 import io.tandem.cli.stat.SimulatedFeed;
@@ -51,7 +52,7 @@ class FeedScenariosTest extends PairStackTest {
     // B's feed goes through a link the test cuts; A's goes straight.
     try (LinkProxy linkToB = new LinkProxy(stack.statPorts.get(PairStack.B));
          WarmStandbyClient client = new WarmStandbyClient(HostPort.local(stack.statPorts.get(PairStack.A)),
-             HostPort.local(linkToB.port()));
+             HostPort.local(linkToB.port()), stack.stack.security(AccessRule.CLIENT));
          // While B's link is cut the buffer fills and publish waits: the producer is held back, not failed.
          FeedPublisher feed = client.feed("s15-producer", 8L * 1024 * 1024, Duration.ofMinutes(2))) {
       SimulatedFeed events = new SimulatedFeed(AGENTS, QUEUES, 200_000, 500, 15, System.currentTimeMillis());

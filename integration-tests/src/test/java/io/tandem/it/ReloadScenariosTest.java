@@ -3,10 +3,10 @@ package io.tandem.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.tandem.testing.StackMember;
 import io.tandem.management.v1.SwitchoverResult;
 import io.tandem.stat.v1.ConfigState;
 import io.tandem.stat.v1.ReloadMode;
+import io.tandem.testing.StackMember;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

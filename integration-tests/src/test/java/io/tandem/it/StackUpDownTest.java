@@ -1,6 +1,8 @@
 package io.tandem.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import io.tandem.common.security.TlsFiles;
+import io.tandem.common.security.TransportSecurity;
 
 import io.grpc.ManagedChannel;
 import io.tandem.common.grpc.Channels;
@@ -49,20 +51,32 @@ class StackUpDownTest {
       assertThat(workDir.resolve(".tandem").resolve(member + ".log")).exists();
     }
 
+    Path pki = workDir.resolve(".tandem").resolve("pki");
+    assertThat(pki.resolve("ca.crt")).as("up makes the certificates on first use").exists();
+    assertThat(pki.resolve("operator.key")).exists();
     Map<Integer, String> serviceOnPort = Map.of(
         config, "tandem.config.v1.ConfigService",
         management, "tandem.management.v1.ManagementService",
         statA, "tandem.stat.v1.StatService",
         statB, "tandem.stat.v1.StatService");
-    for (Map.Entry<Integer, String> entry : serviceOnPort.entrySet()) {
-      ManagedChannel channel = Channels.open(HostPort.local(entry.getKey()));
-      try {
-        assertThat(HealthProbe.check(channel, "", Duration.ofSeconds(2)).serving()).as("port %d", entry.getKey()).isTrue();
-        assertThat(Reflection.listServices(channel)).contains(entry.getValue(), "grpc.health.v1.Health");
-      } finally {
-        Channels.close(channel, Duration.ofSeconds(1));
+    try (TransportSecurity operator = TransportSecurity.mutualTls(TlsFiles.inDirectory(pki, "operator"));
+         TransportSecurity plaintext = TransportSecurity.plaintext()) {
+      for (Map.Entry<Integer, String> entry : serviceOnPort.entrySet()) {
+        ManagedChannel channel = Channels.open(HostPort.local(entry.getKey()), operator);
+        ManagedChannel withoutTls = Channels.open(HostPort.local(entry.getKey()), plaintext);
+        try {
+          assertThat(HealthProbe.check(channel, "", Duration.ofSeconds(2)).serving()).as("port %d", entry.getKey()).isTrue();
+          assertThat(Reflection.listServices(channel)).contains(entry.getValue(), "grpc.health.v1.Health");
+          assertThat(HealthProbe.check(withoutTls, "", Duration.ofSeconds(2)).serving())
+              .as("plaintext on port %d", entry.getKey()).isFalse();
+        } finally {
+          Channels.close(channel, Duration.ofSeconds(1));
+          Channels.close(withoutTls, Duration.ofSeconds(1));
+        }
       }
     }
+    Cli.Result plaintextHealth = Cli.run(workDir, "health", "--insecure", "localhost:" + config);
+    assertThat(plaintextHealth.exitCode()).as(plaintextHealth.output()).isEqualTo(1);
 
     Cli.Result health = Cli.run(workDir, "health", "localhost:" + statA);
     assertThat(health.exitCode()).isZero();

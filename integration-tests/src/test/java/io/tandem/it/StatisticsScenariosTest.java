@@ -2,6 +2,7 @@ package io.tandem.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import io.tandem.common.security.AccessRule;
 
 import io.tandem.client.FeedPublisher;
 import io.tandem.client.RecordingListener;
@@ -72,7 +73,7 @@ class StatisticsScenariosTest extends PairStackTest {
         .getObject(GetObjectRequest.newBuilder().setType(ObjectType.AGENT_GROUP).setName("group0001").build())
         .getAgentGroup().getMembersList();
     try (WarmStandbyClient client = new WarmStandbyClient(HostPort.local(stack.statPorts.get(PairStack.A)),
-        HostPort.local(stack.statPorts.get(PairStack.B)));
+        HostPort.local(stack.statPorts.get(PairStack.B)), stack.stack.security(AccessRule.CLIENT));
          FeedPublisher feed = client.feed()) {
       feed.publish(loginReady(members.get(0), members.get(1)));
       await().atMost(WAIT).until(() -> readyOn(PairStack.A) == 2 && readyOn(PairStack.B) == 2);

@@ -6,12 +6,16 @@ import com.google.inject.multibindings.Multibinder;
 import com.google.inject.multibindings.OptionalBinder;
 import com.google.inject.multibindings.ProvidesIntoSet;
 import io.grpc.ServerServiceDefinition;
-import io.tandem.common.bootstrap.LongLivedStreams;
 import io.tandem.common.bootstrap.HandlerThreading;
+import io.tandem.common.bootstrap.LongLivedStreams;
 import io.tandem.common.bootstrap.ManagedService;
+import io.tandem.common.security.AccessPolicy;
+import io.tandem.common.security.AccessRule;
+import io.tandem.common.security.ConnectionQuota;
 import io.tandem.management.supervision.ManagementServiceImpl;
 import io.tandem.management.supervision.PairsFromConfiguration;
 import io.tandem.management.supervision.RedundancyLoop;
+import io.tandem.management.v1.ManagementServiceGrpc;
 
 /** Wiring of the Management Layer: the redundancy loop, then the configuration it follows, then the API. */
 public final class ManagementLayerModule extends AbstractModule {
@@ -39,5 +43,22 @@ public final class ManagementLayerModule extends AbstractModule {
   @ProvidesIntoSet
   ServerServiceDefinition managementService(ManagementServiceImpl service) {
     return service.bindService();
+  }
+
+  /**
+   * Supervision from any identity here, and the stream then only for the application its
+   * certificate names (ManagementServiceImpl checks the hello); switchovers for the operator;
+   * the pairs for the operator and the applications in the configuration.
+   */
+  @ProvidesIntoSet
+  AccessPolicy managementPolicy(PairsFromConfiguration configuration) {
+    AccessRule readers = AccessRule.of("operator, applications in the configuration",
+        identity -> identity.equals(AccessRule.OPERATOR) || configuration.isApplication(identity));
+    return AccessPolicy.forService(ManagementServiceGrpc.getServiceDescriptor())
+        .allow("Supervise", AccessRule.of("the application its hello names", identity -> true), ConnectionQuota.WATCHES)
+        .allow("Switchover", AccessRule.only(AccessRule.OPERATOR))
+        .allow("GetPairs", readers)
+        .allow("WatchPairs", readers, ConnectionQuota.WATCHES)
+        .build();
   }
 }

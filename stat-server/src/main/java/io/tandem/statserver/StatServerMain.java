@@ -1,12 +1,17 @@
 package io.tandem.statserver;
 
+import io.tandem.common.bootstrap.ServerSecurity;
 import io.tandem.common.bootstrap.ServiceCommand;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.ConnectionLimits;
+import io.tandem.common.security.TlsFlags;
+import io.tandem.common.security.TransportSecurity;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code java -jar tandem-stat-server-all.jar --app StatServer_A --port 2040}. */
+/** {@code java -jar tandem-stat-server-all.jar --app StatServer_A --port 2040 --tls-ca … --tls-cert … --tls-key …}. */
 @Command(name = "stat-server", mixinStandardHelpOptions = true,
     description = "Tandem Stat Server: live contact-center statistics, normal and protected configuration reloads.")
 public final class StatServerMain implements ServiceCommand {
@@ -26,6 +31,22 @@ public final class StatServerMain implements ServiceCommand {
       description = "Management Layer address (default ${DEFAULT-VALUE}).")
   HostPort management;
 
+  @Mixin
+  TlsFlags tls;
+
+  @Mixin
+  ConnectionLimits limits;
+
+  @Override
+  public TlsFlags tls() {
+    return tls;
+  }
+
+  @Override
+  public ConnectionLimits limits() {
+    return limits;
+  }
+
   @Override
   public String service() {
     return SERVICE;
@@ -34,6 +55,19 @@ public final class StatServerMain implements ServiceCommand {
   @Override
   public int port() {
     return port;
+  }
+
+  /** A Stat Server's certificate must be its application's: it supervises and probes as that identity. */
+  @Override
+  public ServerSecurity security() {
+    ServerSecurity security = ServiceCommand.super.security();
+    TransportSecurity transport = security.transport();
+    if (!transport.isPlaintext() && !transport.identity().equals(app)) {
+      transport.close();
+      throw new CommandLine.ParameterException(new CommandLine(this), "--tls-cert " + tls.certificate()
+          + " is the certificate of '" + transport.identity() + "', not of --app " + app);
+    }
+    return security;
   }
 
   @Override

@@ -8,6 +8,10 @@ import com.google.inject.multibindings.ProvidesIntoSet;
 import io.grpc.ServerServiceDefinition;
 import io.tandem.common.bootstrap.HandlerThreading;
 import io.tandem.common.bootstrap.ManagedService;
+import io.tandem.common.security.AccessPolicy;
+import io.tandem.common.security.AccessRule;
+import io.tandem.common.security.ConnectionQuota;
+import io.tandem.stat.v1.StatServiceGrpc;
 import io.tandem.statserver.api.StatServiceImpl;
 import io.tandem.statserver.reload.ReloadCoordinator;
 import io.tandem.statserver.stats.StatisticsEngine;
@@ -43,5 +47,20 @@ public final class StatServerModule extends AbstractModule {
   @ProvidesIntoSet
   ServerServiceDefinition statService(StatServiceImpl service) {
     return service.gatedDefinition();
+  }
+
+  /** Statistics and the feed: routing clients, the operator, and the pair's own members (backup probes). */
+  @ProvidesIntoSet
+  AccessPolicy statPolicy(ReloadCoordinator coordinator) {
+    AccessRule callers = AccessRule.of("client, operator, the members of this pair",
+        identity -> identity.equals(AccessRule.CLIENT) || identity.equals(AccessRule.OPERATOR)
+            || coordinator.isPairMember(identity));
+    return AccessPolicy.forService(StatServiceGrpc.getServiceDescriptor())
+        .allow("Feed", callers, ConnectionQuota.FEEDS)
+        .allow("OpenStatistic", callers, ConnectionQuota.STATISTICS)
+        .allow("GetStatistic", callers)
+        .allow("CloseStatistic", callers)
+        .allow("GetServerInfo", callers)
+        .build();
   }
 }

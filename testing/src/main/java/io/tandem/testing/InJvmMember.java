@@ -5,7 +5,9 @@ import io.tandem.common.bootstrap.RunningService;
 import io.tandem.common.bootstrap.ServiceLauncher;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HealthProbe;
+import io.tandem.common.security.TransportSecurity;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A service of a {@link MiniStack} inside the calling JVM, started by its {@link ServiceLauncher}. */
@@ -13,15 +15,23 @@ final class InJvmMember implements StackMember {
   private static final Duration PROBE_DEADLINE = Duration.ofMillis(500);
 
   private final Launch launch;
+  private final List<String> tlsFlags;
+  private final TransportSecurity channelSecurity;
   private RunningService service;
   private ManagedChannel channel;
 
-  InJvmMember(Launch launch) {
+  /**
+   * @param tlsFlags the service's own {@code --tls-*} flags, after the launch's
+   * @param channelSecurity how {@link #channel} calls it
+   */
+  InJvmMember(Launch launch, List<String> tlsFlags, TransportSecurity channelSecurity) {
     this.launch = launch;
+    this.tlsFlags = tlsFlags;
+    this.channelSecurity = channelSecurity;
   }
 
   InJvmMember start() throws Exception {
-    service = ServiceLauncher.of(launch.service().launcherName()).start(launch.args());
+    service = ServiceLauncher.of(launch.service().launcherName()).start(launch.withArgs(tlsFlags).args());
     return this;
   }
 
@@ -38,7 +48,7 @@ final class InJvmMember implements StackMember {
   @Override
   public synchronized ManagedChannel channel() {
     if (channel == null) {
-      channel = Channels.open(address());
+      channel = Channels.open(address(), channelSecurity);
     }
     return channel;
   }

@@ -21,6 +21,16 @@ public record Launch(Service service, String name, int port, List<String> args, 
     return new Launch(service, name, port, args, DEFAULT_JVM_OPTIONS);
   }
 
+  /** The application it runs as ({@code --app}, else the service's default): the name on its certificate. */
+  public String application() {
+    int flag = args.indexOf("--app");
+    if (flag >= 0 && flag + 1 < args.size()) {
+      return args.get(flag + 1);
+    }
+    return service.defaultApplication().orElseThrow(
+        () -> new IllegalArgumentException(name + ": a " + service.launcherName() + " needs --app"));
+  }
+
   /** The same launch with another maximum heap ("-Xmx768m"). */
   public Launch heap(String maxHeapFlag) {
     List<String> options = new ArrayList<>(jvmOptions);

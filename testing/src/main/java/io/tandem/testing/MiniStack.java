@@ -1,5 +1,7 @@
 package io.tandem.testing;
 
+import io.tandem.common.security.AccessRule;
+import io.tandem.common.security.TransportSecurity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,7 +13,10 @@ import java.util.Map;
  * Any set of Tandem services on free ports, either all inside this JVM (fast, for tests of one
  * service's gRPC face and for benchmarks) or all as processes from their runnable jars (real
  * faults: SIGKILL, SIGSTOP, restarts). Members are started in the order given and stopped in
- * reverse by {@link #close}.
+ * reverse by {@link #close}. Like a real installation it runs mutual TLS: each member gets the
+ * certificate of its application ({@link Launch#application}) from certificates made in
+ * {@code DIR/pki}, and {@link #security} gives the test any identity to call as (members'
+ * {@link StackMember#channel} call as the operator).
  *
  * <pre>
  * try (MiniStack stack = new MiniStack(dir, MiniStack.Mode.IN_JVM)) {
@@ -27,14 +32,39 @@ public final class MiniStack implements AutoCloseable {
   /** Where the services run. */
   public enum Mode { IN_JVM, PROCESSES }
 
+  /** How the members' links are secured. */
+  public enum Transport { MUTUAL_TLS, PLAINTEXT }
+
   private final Path dir;
   private final Mode mode;
+  private final StackSecurity security;
   private final Map<String, StackMember> members = new LinkedHashMap<>();
 
   /** @param dir where processes write their logs ({@code NAME.log}) and tests keep their data */
   public MiniStack(Path dir, Mode mode) {
+    this(dir, mode, Transport.MUTUAL_TLS);
+  }
+
+  /** A stack whose members all run {@code transport} (plaintext: {@code --insecure}, for comparison benchmarks). */
+  public MiniStack(Path dir, Mode mode, Transport transport) {
     this.dir = dir;
     this.mode = mode;
+    this.security = new StackSecurity(transport == Transport.MUTUAL_TLS ? dir.resolve("pki") : null);
+  }
+
+  /** Calls as {@code identity} ("operator", "client", an application's name): its certificate is made if needed. */
+  public TransportSecurity security(String identity) {
+    return security.security(identity);
+  }
+
+  /** The {@code --tls-*} flags of {@code identity} (or {@code --insecure}), for a command line run by the test. */
+  public List<String> tlsFlags(String identity) {
+    return security.flags(identity);
+  }
+
+  /** Where the certificates are ({@code ca.crt}, {@code NAME.crt}, {@code NAME.key}). */
+  public Path pkiDirectory() {
+    return security.directory();
   }
 
   public Path dir() {
@@ -61,7 +91,10 @@ public final class MiniStack implements AutoCloseable {
     if (previous != null) {
       previous.close(); // its process is gone; its channel goes with it
     }
-    StackMember member = mode == Mode.IN_JVM ? new InJvmMember(launch).start() : new ProcessMember(launch, dir).start();
+    List<String> tls = security.flags(launch.application());
+    TransportSecurity operator = security.security(AccessRule.OPERATOR);
+    StackMember member = mode == Mode.IN_JVM ? new InJvmMember(launch, tls, operator).start()
+        : new ProcessMember(launch, tls, operator, dir).start();
     members.put(launch.name(), member);
     return member;
   }
@@ -131,6 +164,7 @@ public final class MiniStack implements AutoCloseable {
         }
       }
     }
+    security.close();
     if (first != null) {
       throw first;
     }

@@ -3,19 +3,25 @@ package io.tandem.testing;
 import io.grpc.ManagedChannel;
 import io.tandem.common.grpc.HealthProbe;
 import io.tandem.common.process.ServiceProcess;
+import io.tandem.common.security.TransportSecurity;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /** A service of a {@link MiniStack} running as its own process, logging to {@code DIR/NAME.log}. */
 final class ProcessMember implements StackMember {
   private final Launch launch;
   private final ServiceProcess process;
 
-  ProcessMember(Launch launch, Path dir) {
+  /**
+   * @param tlsFlags the service's own {@code --tls-*} flags, after the launch's
+   * @param channelSecurity how {@link #channel} and the health probe call it
+   */
+  ProcessMember(Launch launch, List<String> tlsFlags, TransportSecurity channelSecurity, Path dir) {
     this.launch = launch;
     this.process = new ServiceProcess(launch.name(), RunnableJars.of(launch.service()), launch.port(),
-        launch.jvmOptions(), launch.args(), dir.resolve(launch.name() + ".log"));
+        launch.jvmOptions(), launch.withArgs(tlsFlags).args(), dir.resolve(launch.name() + ".log"), channelSecurity);
   }
 
   ProcessMember start() throws IOException {

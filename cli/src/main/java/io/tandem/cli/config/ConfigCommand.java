@@ -1,5 +1,6 @@
 package io.tandem.cli.config;
 
+import io.tandem.common.security.TlsFlags;
 import com.google.protobuf.util.Timestamps;
 import io.tandem.cli.Endpoint;
 import io.tandem.common.config.ConfigYaml;
@@ -79,13 +80,16 @@ public final class ConfigCommand {
     @Mixin
     ConfigServerOption server;
 
+    @Mixin
+    TlsFlags tls;
+
     @Parameters(index = "0", paramLabel = "TYPE", converter = TypeConverter.class,
         description = "Application, Agent, AgentGroup or Queue.")
     ObjectType type;
 
     @Override
     public Integer call() {
-      try (Endpoint endpoint = server.open()) {
+      try (Endpoint endpoint = server.open(tls)) {
         List<ConfigObject> objects = new ArrayList<>();
         long consistentAt = ConfigServerOption.session(endpoint).snapshot(Set.of(type), objects::add,
             Endpoint.CALL_DEADLINE);
@@ -119,11 +123,14 @@ public final class ConfigCommand {
     ConfigServerOption server;
 
     @Mixin
+    TlsFlags tls;
+
+    @Mixin
     ObjectReference object;
 
     @Override
     public Integer call() {
-      try (Endpoint endpoint = server.open()) {
+      try (Endpoint endpoint = server.open(tls)) {
         ConfigObject found = ConfigServerOption.stub(endpoint)
             .getObject(GetObjectRequest.newBuilder().setType(object.type).setName(object.name).build());
         System.out.printf("# %s: dbid %d, version %d%n", object, found.getDbid(), found.getVersion());
@@ -139,6 +146,9 @@ public final class ConfigCommand {
     @Mixin
     ConfigServerOption server;
 
+    @Mixin
+    TlsFlags tls;
+
     @Parameters(index = "0", paramLabel = "FILE.yaml")
     Path file;
 
@@ -148,7 +158,7 @@ public final class ConfigCommand {
       try (Reader in = Files.newBufferedReader(file)) {
         objects = ConfigYaml.read(in, file.toString());
       }
-      try (Endpoint endpoint = server.open()) {
+      try (Endpoint endpoint = server.open(tls)) {
         long begin = System.nanoTime();
         ConfigLoader.Totals totals = ConfigLoader.apply(ConfigServerOption.stub(endpoint).withDeadlineAfter(
             5, java.util.concurrent.TimeUnit.MINUTES), objects);
@@ -163,6 +173,9 @@ public final class ConfigCommand {
   static final class SetOptionCommand implements Callable<Integer> {
     @Mixin
     ConfigServerOption server;
+
+    @Mixin
+    TlsFlags tls;
 
     @Parameters(index = "0", paramLabel = "APP")
     String application;
@@ -190,7 +203,7 @@ public final class ConfigCommand {
         System.err.printf("tandem: warning: %s/%s is not an option Tandem knows%s; setting it anyway%n", section, key,
             OptionCatalogue.closest(section, key).map(k -> " (did you mean " + k + "?)").orElse(""));
       }
-      try (Endpoint endpoint = server.open()) {
+      try (Endpoint endpoint = server.open(tls)) {
         WriteResult result = ConfigServerOption.stub(endpoint).setOption(SetOptionRequest.newBuilder()
             .setApplication(application).setSection(section).setKey(key).setValue(value).setRemove(remove).build());
         System.out.printf("%s [%s] %s %s; %s is at version %d, head event %d%n", application, section, key,
@@ -206,11 +219,14 @@ public final class ConfigCommand {
     ConfigServerOption server;
 
     @Mixin
+    TlsFlags tls;
+
+    @Mixin
     ObjectReference object;
 
     @Override
     public Integer call() {
-      try (Endpoint endpoint = server.open()) {
+      try (Endpoint endpoint = server.open(tls)) {
         WriteResult result = ConfigServerOption.stub(endpoint)
             .deleteObject(DeleteObjectRequest.newBuilder().setType(object.type).setName(object.name).build());
         System.out.printf("deleted %s; head event %d%n", object, result.getEventId());
@@ -225,9 +241,12 @@ public final class ConfigCommand {
     @Mixin
     ConfigServerOption server;
 
+    @Mixin
+    TlsFlags tls;
+
     @Override
     public Integer call() {
-      try (Endpoint endpoint = server.open()) {
+      try (Endpoint endpoint = server.open(tls)) {
         print(ConfigServerOption.stub(endpoint).getHistoryInfo(GetHistoryInfoRequest.getDefaultInstance()));
         return 0;
       }
@@ -240,9 +259,12 @@ public final class ConfigCommand {
     @Mixin
     ConfigServerOption server;
 
+    @Mixin
+    TlsFlags tls;
+
     @Override
     public Integer call() {
-      try (Endpoint endpoint = server.open()) {
+      try (Endpoint endpoint = server.open(tls)) {
         HistoryInfo info = ConfigServerOption.stub(endpoint).expireHistory(ExpireHistoryRequest.getDefaultInstance());
         System.out.println("history log emptied at event " + info.getHeadEventId());
         print(info);
@@ -257,9 +279,12 @@ public final class ConfigCommand {
     @Mixin
     ConfigServerOption server;
 
+    @Mixin
+    TlsFlags tls;
+
     @Override
     public Integer call() {
-      try (Endpoint endpoint = server.open()) {
+      try (Endpoint endpoint = server.open(tls)) {
         int dropped = ConfigServerOption.stub(endpoint).dropSessions(DropSessionsRequest.getDefaultInstance())
             .getSessionsDropped();
         System.out.println(dropped + " session(s) dropped");

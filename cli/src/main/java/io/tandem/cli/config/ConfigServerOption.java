@@ -3,6 +3,7 @@ package io.tandem.cli.config;
 import io.tandem.cli.Endpoint;
 import io.tandem.common.config.ConfigSession;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.TlsFlags;
 import io.tandem.config.v1.ConfigServiceGrpc;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
@@ -13,8 +14,9 @@ public final class ConfigServerOption {
       description = "Config Server address (default ${DEFAULT-VALUE}).")
   HostPort address;
 
-  public Endpoint open() {
-    return new Endpoint(address);
+  /** The channel, secured by the command's {@code --tls-*} flags. */
+  public Endpoint open(TlsFlags tls) {
+    return new Endpoint(address, tls);
   }
 
   /** Reads of whole listings (snapshots), as the services read them. */

@@ -1,5 +1,6 @@
 package io.tandem.cli.config;
 
+import io.tandem.common.security.TlsFlags;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tandem.cli.Endpoint;
@@ -26,6 +27,11 @@ final class WatchCommand implements Callable<Integer> {
   @Mixin
   ConfigServerOption server;
 
+
+  @Mixin
+
+  TlsFlags tls;
+
   @Option(names = "--after", defaultValue = "0", description = "Resume after this event id (default ${DEFAULT-VALUE}).")
   long after;
 
@@ -35,7 +41,7 @@ final class WatchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     // The deadline ends the watch; a HistoryLogExpired ends it earlier (the server completes the stream).
-    try (Endpoint endpoint = server.open()) {
+    try (Endpoint endpoint = server.open(tls)) {
       Iterator<WatchResponse> stream = ConfigServiceGrpc.newBlockingStub(endpoint.channel())
           .withDeadlineAfter(seconds, TimeUnit.SECONDS)
           .watch(WatchRequest.newBuilder().setAfterEventId(after).setClientName("tandem-cli").build());

@@ -2,6 +2,7 @@ package io.tandem.cli.pair;
 
 import io.tandem.cli.Endpoint;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.TlsFlags;
 import io.tandem.management.v1.ManagementServiceGrpc;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
@@ -12,8 +13,9 @@ public final class ManagementOption {
       description = "Management Layer address (default ${DEFAULT-VALUE}).")
   HostPort address;
 
-  public Endpoint open() {
-    return new Endpoint(address);
+  /** The channel, secured by the command's {@code --tls-*} flags. */
+  public Endpoint open(TlsFlags tls) {
+    return new Endpoint(address, tls);
   }
 
   public static ManagementServiceGrpc.ManagementServiceBlockingStub stub(Endpoint endpoint) {

@@ -1,5 +1,6 @@
 package io.tandem.cli.pair;
 
+import io.tandem.common.security.TlsFlags;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.Timestamps;
 import io.grpc.StatusRuntimeException;
@@ -36,9 +37,14 @@ public final class StatusCommand implements Callable<Integer> {
   @Mixin
   ManagementOption management;
 
+
+  @Mixin
+
+  TlsFlags tls;
+
   @Override
   public Integer call() {
-    try (Endpoint endpoint = management.open()) {
+    try (Endpoint endpoint = management.open(tls)) {
       PairsStatus status = ManagementOption.stub(endpoint).getPairs(GetPairsRequest.getDefaultInstance());
       System.out.print(render(status));
       System.out.print(renderServers(status));
@@ -86,7 +92,7 @@ public final class StatusCommand implements Callable<Integer> {
    * Each member's own view (GetServerInfo on its client port), next to the Management Layer's, and
    * whether the two members of a pair have applied the same feed.
    */
-  static String renderServers(PairsStatus status) {
+  String renderServers(PairsStatus status) {
     StringBuilder out = new StringBuilder();
     out.append(String.format("%nSTAT SERVERS (their own view)%n  %-16s %-10s %5s %-9s %-12s %10s %7s %10s  %s%n",
         "APPLICATION", "ROLE", "EPOCH", "RELOAD", "CONFIG", "LAST EVENT", "RELOADS", "LAST (ms)", "CLIENTS"));
@@ -134,14 +140,14 @@ public final class StatusCommand implements Callable<Integer> {
     return producers;
   }
 
-  private static String serverLine(MemberStatus member, Map<String, ServerInfo> infos) {
+  private String serverLine(MemberStatus member, Map<String, ServerInfo> infos) {
     HostPort address;
     try {
       address = HostPort.parse(member.getClientAddress());
     } catch (IllegalArgumentException e) {
       return String.format("%-16s (client address '%s' unusable)%n", member.getApplication(), member.getClientAddress());
     }
-    try (Endpoint endpoint = new Endpoint(address)) {
+    try (Endpoint endpoint = new Endpoint(address, tls)) {
       ServerInfo info = StatServiceGrpc.newBlockingStub(endpoint.channel()).withDeadlineAfter(2, TimeUnit.SECONDS)
           .getServerInfo(GetServerInfoRequest.getDefaultInstance());
       infos.put(member.getApplication(), info);

@@ -1,5 +1,6 @@
 package io.tandem.cli.pair;
 
+import io.tandem.common.security.TlsFlags;
 import io.tandem.cli.Endpoint;
 import io.tandem.management.v1.SwitchoverReply;
 import io.tandem.management.v1.SwitchoverRequest;
@@ -16,12 +17,15 @@ public final class SwitchoverCommand implements Callable<Integer> {
   @Mixin
   ManagementOption management;
 
+  @Mixin
+  TlsFlags tls;
+
   @Parameters(index = "0", paramLabel = "APP", description = "Either member of the pair.")
   String application;
 
   @Override
   public Integer call() {
-    try (Endpoint endpoint = management.open()) {
+    try (Endpoint endpoint = management.open(tls)) {
       SwitchoverReply reply = ManagementOption.stub(endpoint)
           .switchover(SwitchoverRequest.newBuilder().setApplication(application).build());
       if (reply.getResult() == SwitchoverResult.DONE) {

@@ -16,23 +16,26 @@ import java.util.Map;
  * ({@code cli/src/main/resources/tandem/sample-contact-center.yaml}), with each Application's
  * port set to where {@code tandem up} starts it.
  */
-final class SampleConfiguration {
+public final class SampleConfiguration {
   static final String RESOURCE = "/tandem/sample-contact-center.yaml";
 
   private SampleConfiguration() {}
 
-  /** The sample as YAML, with {@code ports} (application name to client port) applied. */
-  static String render(Map<String, Integer> ports) throws IOException {
-    List<ConfigObject> objects;
+  /** The sample's objects. */
+  public static List<ConfigObject> objects() throws IOException {
     try (InputStream in = SampleConfiguration.class.getResourceAsStream(RESOURCE)) {
       if (in == null) {
         throw new IllegalStateException(RESOURCE + " is missing from the tandem jar");
       }
       try (Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8)) {
-        objects = ConfigYaml.read(reader, RESOURCE);
+        return ConfigYaml.read(reader, RESOURCE);
       }
     }
-    List<ConfigObject> adjusted = objects.stream().map(o -> {
+  }
+
+  /** The sample as YAML, with {@code ports} (application name to client port) applied. */
+  static String render(Map<String, Integer> ports) throws IOException {
+    List<ConfigObject> adjusted = objects().stream().map(o -> {
       Integer port = o.getType() == ObjectType.APPLICATION ? ports.get(o.getName()) : null;
       return port == null ? o : o.toBuilder().setApplication(o.getApplication().toBuilder().setClientPort(port)).build();
     }).toList();

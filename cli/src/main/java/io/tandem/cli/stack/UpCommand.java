@@ -1,6 +1,11 @@
 package io.tandem.cli.stack;
 
 import io.tandem.cli.Directories;
+import io.tandem.cli.pki.PkiCommand;
+import io.tandem.common.security.AccessRule;
+import io.tandem.common.security.TlsFiles;
+import io.tandem.common.security.TransportSecurity;
+import io.tandem.pki.PkiDirectory;
 import io.tandem.common.process.ServiceProcess;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +23,8 @@ import picocli.CommandLine.Option;
 @Command(name = "up", mixinStandardHelpOptions = true,
     description = {"Start the Config Server, the Management Layer and the Stat Server pair StatServer_A/StatServer_B as",
         "separate processes with the sample configuration. Logs and pid files go to .tandem/ in the working directory.",
-        "Returns once every process is SERVING."})
+        "Every link runs mutual TLS with the certificates in .tandem/pki/, created on first use (tandem pki init);",
+        "tandem commands run here use .tandem/pki/operator.* by default. Returns once every process is SERVING."})
 public final class UpCommand implements Callable<Integer> {
   /** The JVM flags of each process unless TANDEM_JAVA_OPTS says otherwise. */
   static final String DEFAULT_JAVA_OPTS = "-Xmx256m -XX:+UseSerialGC";
@@ -39,6 +45,10 @@ public final class UpCommand implements Callable<Integer> {
       "The journal keeps the configuration (ports included) from one `up` to the next."})
   boolean fresh;
 
+  @Option(names = "--insecure", description = {"Run the stack in plaintext, without identities or authorisation (a lab, a",
+      "debugger); commands then need --insecure too."})
+  boolean insecure;
+
   @Option(names = "--timeout-s", defaultValue = "60", description = "How long to wait for each process to be SERVING (default ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
@@ -55,6 +65,15 @@ public final class UpCommand implements Callable<Integer> {
     if (fresh) {
       Directories.deleteRecursively(dataDir);
     }
+    List<String> applications = List.of("confserv", "MgmtLayer", "StatServer_A", "StatServer_B");
+    Path pki = layout.stateDir().resolve("pki");
+    if (!insecure) {
+      PkiDirectory.InitResult certificates = PkiCommand.init(pki, applications, List.of(), false);
+      if (!certificates.issued().isEmpty()) {
+        System.out.println("Certificates for " + String.join(", ", certificates.issued()) + " in "
+            + Path.of("").toAbsolutePath().relativize(pki));
+      }
+    }
     Path sample = layout.stateDir().resolve("sample-contact-center.yaml");
     Files.writeString(sample, SampleConfiguration.render(Map.of("confserv", configPort, "MgmtLayer", managementPort,
         "StatServer_A", statAPort, "StatServer_B", statBPort)));
@@ -62,22 +81,32 @@ public final class UpCommand implements Callable<Integer> {
     String management = "localhost:" + managementPort;
     List<List<StackMember>> waves = List.of(
         List.of(new StackMember("config-server", "config-server-stub", configPort,
-            List.of("--port", String.valueOf(configPort), "--data-dir", dataDir.toString(),
+            flags(pki, "confserv", "--port", String.valueOf(configPort), "--data-dir", dataDir.toString(),
                 "--bootstrap", sample.toString()))),
         List.of(new StackMember("management-layer", "management-layer", managementPort,
-            List.of("--port", String.valueOf(managementPort), "--config-server", config))),
+            flags(pki, "MgmtLayer", "--port", String.valueOf(managementPort), "--config-server", config))),
         List.of(
-            new StackMember("StatServer_A", "stat-server", statAPort, List.of("--app", "StatServer_A",
+            new StackMember("StatServer_A", "stat-server", statAPort, flags(pki, "StatServer_A", "--app", "StatServer_A",
                 "--port", String.valueOf(statAPort), "--config-server", config, "--management", management)),
-            new StackMember("StatServer_B", "stat-server", statBPort, List.of("--app", "StatServer_B",
+            new StackMember("StatServer_B", "stat-server", statBPort, flags(pki, "StatServer_B", "--app", "StatServer_B",
                 "--port", String.valueOf(statBPort), "--config-server", config, "--management", management))));
 
+    // The health probes call as the operator, as every command run here will.
+    try (TransportSecurity probes = insecure ? TransportSecurity.plaintext()
+        : TransportSecurity.mutualTls(TlsFiles.inDirectory(pki, AccessRule.OPERATOR))) {
+      return start(layout, waves, probes);
+    }
+  }
+
+  /** Starts the waves in order, each once the one before is SERVING; 1 (and the stack stopped) if one fails. */
+  private int start(StackLayout layout, List<List<StackMember>> waves, TransportSecurity probes)
+      throws IOException, InterruptedException {
     List<StackMember> started = new ArrayList<>();
     List<ServiceProcess> processes = new ArrayList<>();
     for (List<StackMember> wave : waves) {
       List<ServiceProcess> waveProcesses = new ArrayList<>();
       for (StackMember member : wave) {
-        ServiceProcess process = launch(layout, member);
+        ServiceProcess process = launch(layout, member, probes);
         started.add(member);
         processes.add(process);
         waveProcesses.add(process);
@@ -106,11 +135,25 @@ public final class UpCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static ServiceProcess launch(StackLayout layout, StackMember member) throws IOException {
+  /** A member's flags: {@code args} and its certificate (or {@code --insecure}). */
+  private List<String> flags(Path pki, String application, String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    if (insecure) {
+      all.add("--insecure");
+    } else {
+      TlsFiles files = TlsFiles.inDirectory(pki, application);
+      all.addAll(List.of("--tls-ca", files.authority().toString(), "--tls-cert", files.certificate().toString(),
+          "--tls-key", files.key().toString()));
+    }
+    return all;
+  }
+
+  private static ServiceProcess launch(StackLayout layout, StackMember member, TransportSecurity probes)
+      throws IOException {
     String opts = System.getenv().getOrDefault("TANDEM_JAVA_OPTS", DEFAULT_JAVA_OPTS);
     List<String> jvmOptions = Arrays.stream(opts.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
     ServiceProcess process = new ServiceProcess(member.name(), layout.jar(member.module()), member.port(), jvmOptions,
-        member.args(), layout.log(member.name())).start();
+        member.args(), layout.log(member.name()), probes).start();
     Files.writeString(layout.pidFile(member.name()), process.pid() + System.lineSeparator());
     return process;
   }

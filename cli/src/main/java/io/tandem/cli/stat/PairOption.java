@@ -2,6 +2,7 @@ package io.tandem.cli.stat;
 
 import io.tandem.client.WarmStandbyClient;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.TransportSecurity;
 import java.util.List;
 import picocli.CommandLine.Option;
 
@@ -11,10 +12,11 @@ public final class PairOption {
       description = "Client ports of the Stat Server pair (default ${DEFAULT-VALUE}).")
   List<HostPort> members;
 
-  public WarmStandbyClient connect() {
+  /** A client of the pair calling with {@code security} (the caller closes both, the client first). */
+  public WarmStandbyClient connect(TransportSecurity security) {
     if (members.size() != 2) {
       throw new IllegalArgumentException("--pair needs exactly two HOST:PORT addresses, got " + members.size());
     }
-    return new WarmStandbyClient(members.get(0), members.get(1));
+    return new WarmStandbyClient(members.get(0), members.get(1), security);
   }
 }

@@ -1,5 +1,8 @@
 package io.tandem.cli.stat;
 
+import io.tandem.common.security.AccessRule;
+import io.tandem.common.security.TransportSecurity;
+import io.tandem.common.security.TlsFlags;
 import io.tandem.cli.Endpoint;
 import io.tandem.cli.config.ConfigServerOption;
 import io.tandem.client.FeedPublisher;
@@ -30,6 +33,9 @@ public final class SimulateCommand implements Callable<Integer> {
   PairOption pair;
 
   @Mixin
+  TlsFlags tls;
+
+  @Mixin
   ConfigServerOption configServer;
 
   @Option(names = "--agents", defaultValue = "50", description = "Agents to simulate, the first ones of the configuration (default ${DEFAULT-VALUE}).")
@@ -48,7 +54,7 @@ public final class SimulateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     List<String> agentNames = new ArrayList<>();
     List<String> queueNames = new ArrayList<>();
-    try (Endpoint endpoint = configServer.open()) {
+    try (Endpoint endpoint = configServer.open(tls)) {
       ConfigServerOption.session(endpoint).snapshot(Set.of(ObjectType.AGENT, ObjectType.QUEUE),
           o -> (o.getType() == ObjectType.AGENT ? agentNames : queueNames).add(o.getName()), Endpoint.CALL_DEADLINE);
     }
@@ -65,7 +71,8 @@ public final class SimulateCommand implements Callable<Integer> {
     System.out.printf("simulating %d agents, %d queues, %.0f events/s for %d s (handle time about %.0f ms)%n",
         agents, queueNames.size(), rate, seconds, simulation.handleMs());
     long sent = 0;
-    try (WarmStandbyClient client = pair.connect(); FeedPublisher feed = client.feed()) {
+    try (TransportSecurity security = tls.forCommand(AccessRule.OPERATOR);
+         WarmStandbyClient client = pair.connect(security); FeedPublisher feed = client.feed()) {
       long start = System.nanoTime();
       long end = start + TimeUnit.SECONDS.toNanos(seconds);
       long nextStep = start;

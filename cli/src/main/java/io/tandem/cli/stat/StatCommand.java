@@ -1,5 +1,8 @@
 package io.tandem.cli.stat;
 
+import io.tandem.common.security.AccessRule;
+import io.tandem.common.security.TransportSecurity;
+import io.tandem.common.security.TlsFlags;
 import io.grpc.Status;
 import io.tandem.client.StatisticSubscription;
 import io.tandem.client.WarmStandbyClient;
@@ -31,6 +34,9 @@ public final class StatCommand {
     PairOption pair;
 
     @Mixin
+    TlsFlags tls;
+
+    @Mixin
     StatisticArguments statistic;
 
     @Option(names = "--deadline-ms", defaultValue = "3000", description = "Give up after (default ${DEFAULT-VALUE}).")
@@ -38,7 +44,8 @@ public final class StatCommand {
 
     @Override
     public Integer call() {
-      try (WarmStandbyClient client = pair.connect()) {
+      try (TransportSecurity security = tls.forCommand(AccessRule.OPERATOR);
+           WarmStandbyClient client = pair.connect(security)) {
         StatisticValue value = client.getStatistic(GetStatisticRequest.newBuilder().setSpec(statistic.spec()).build(),
             Duration.ofMillis(deadlineMs));
         System.out.println(StatisticArguments.render(value));
@@ -52,6 +59,9 @@ public final class StatCommand {
   static final class WatchCommand implements Callable<Integer> {
     @Mixin
     PairOption pair;
+
+    @Mixin
+    TlsFlags tls;
 
     @Mixin
     StatisticArguments statistic;
@@ -78,7 +88,8 @@ public final class StatCommand {
         return 2;
       }
       CompletableFuture<Integer> ended = new CompletableFuture<>();
-      try (WarmStandbyClient client = pair.connect();
+      try (TransportSecurity security = tls.forCommand(AccessRule.OPERATOR);
+           WarmStandbyClient client = pair.connect(security);
            StatisticSubscription subscription = client.openStatistic(OpenStatisticRequest.newBuilder()
                .setObject(statistic.object()).setStatistic(statistic.statisticType())
                .setNotification(Notification.newBuilder().setMode(notificationMode).setPeriodSeconds(periodSeconds)

@@ -1,32 +1,48 @@
 package io.tandem.common.bootstrap;
 
 import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.tandem.common.grpc.Keepalive;
 import io.tandem.common.grpc.MessageLimits;
-import io.tandem.common.grpc.PeerInterceptor;
 import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
+import io.tandem.common.security.AccessControl;
+import io.tandem.common.security.AccessPolicy;
+import io.tandem.common.security.AccessRule;
+import io.tandem.common.security.ConnectionQuota;
+import io.tandem.common.security.TransportSecurity;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The service's gRPC server: its own services plus {@code grpc.health.v1} and server reflection.
- * Always the last part the {@link Lifecycle} starts and the first it stops.
+ * The service's gRPC server: its own services plus {@code grpc.health.v1} and server reflection,
+ * behind {@link AccessControl} with each service's {@link AccessPolicy}. Always the last part
+ * the {@link Lifecycle} starts and the first it stops.
  */
 public final class GrpcServer implements ManagedService {
   private static final Logger LOG = LoggerFactory.getLogger(GrpcServer.class);
   /** In-flight calls get this long to finish on shutdown before they are cancelled. */
   private static final Duration GRACE = Duration.ofSeconds(3);
+  /**
+   * A connection lives at most this long (gRPC adds up to 10% jitter): certificates replaced or
+   * identities removed since its handshake stop counting within it.
+   */
+  public static final Duration MAX_CONNECTION_AGE = Duration.ofHours(6);
+  /** Calls still running on an aged connection get this long to end before it closes; clients reopen streams. */
+  public static final Duration MAX_CONNECTION_AGE_GRACE = Duration.ofMinutes(10);
+  /** A TLS handshake (or a plaintext preface) must be done within this. */
+  public static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
   private final String serviceName;
   private final int requestedPort;
@@ -34,11 +50,15 @@ public final class GrpcServer implements ManagedService {
   private final Set<LongLivedStreams> streamOwners;
   private final HealthState health;
   private final HandlerThreading threading;
+  private final ServerSecurity security;
+  private final Set<AccessPolicy> policies;
   private Server server;
 
-  public GrpcServer(String serviceName, int port, Set<ServerServiceDefinition> services,
-      Set<LongLivedStreams> streamOwners, HealthState health, HandlerThreading threading) {
+  public GrpcServer(String serviceName, int port, ServerSecurity security, Set<ServerServiceDefinition> services,
+      Set<AccessPolicy> policies, Set<LongLivedStreams> streamOwners, HealthState health, HandlerThreading threading) {
     this.threading = threading;
+    this.security = security;
+    this.policies = policies;
     this.serviceName = serviceName;
     this.requestedPort = port;
     this.services = services;
@@ -48,24 +68,49 @@ public final class GrpcServer implements ManagedService {
 
   @Override
   public void start() throws IOException {
-    var builder = Keepalive.onServer(Grpc.newServerBuilderForPort(requestedPort, InsecureServerCredentials.create()))
-        .maxInboundMessageSize(MessageLimits.MAX_MESSAGE_BYTES);
+    TransportSecurity transport = security.transport();
+    var builder = Keepalive.onServer(Grpc.newServerBuilderForPort(requestedPort, transport.serverCredentials()))
+        .maxInboundMessageSize(MessageLimits.MAX_MESSAGE_BYTES)
+        .maxConnectionAge(MAX_CONNECTION_AGE.toMillis(), TimeUnit.MILLISECONDS)
+        .maxConnectionAgeGrace(MAX_CONNECTION_AGE_GRACE.toMillis(), TimeUnit.MILLISECONDS)
+        .handshakeTimeout(HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     if (threading == HandlerThreading.EVENT_LOOP) {
       builder.directExecutor();
     }
+    Map<String, AccessPolicy> byService = policies.stream()
+        .collect(Collectors.toMap(AccessPolicy::service, Function.identity()));
+    List<AccessPolicy> applied = new ArrayList<>();
     List<String> names = new ArrayList<>();
     for (ServerServiceDefinition service : services) {
-      builder.addService(service);
       String name = service.getServiceDescriptor().getName();
+      AccessPolicy policy = byService.get(name);
+      if (policy == null) {
+        throw new IllegalStateException(name + " has no access policy: every service says who may call it");
+      }
+      applied.add(policy);
+      builder.addService(service);
       names.add(name);
       health.register(name);
     }
-    builder.intercept(new PeerInterceptor());
-    builder.addService(health.service());
-    builder.addService(ProtoReflectionServiceV1.newInstance());
+    ServerServiceDefinition healthService = health.service().bindService();
+    ServerServiceDefinition reflection = ProtoReflectionServiceV1.newInstance().bindService();
+    // Health is for any caller the authority vouches for (orchestrators, probes, peers);
+    // the service catalogue only for the operator.
+    applied.add(AccessPolicy.forService(healthService.getServiceDescriptor())
+        .allow("Check", AccessRule.anyAuthenticated())
+        .allow("Watch", AccessRule.anyAuthenticated(), ConnectionQuota.WATCHES)
+        .build());
+    applied.add(AccessPolicy.forService(reflection.getServiceDescriptor()).allowAll(AccessRule.only(AccessRule.OPERATOR))
+        .build());
+    builder.addService(healthService);
+    builder.addService(reflection);
+    builder.intercept(new AccessControl(transport, security.limits(), applied));
     server = builder.build().start();
     EventLog.emit(LOG, LogEvent.SERVICE_LISTENING, "service", serviceName, "port", server.getPort(),
-        "services", String.join(",", names));
+        "services", String.join(" ", names), "transport", transport.mode(), "identity", transport.identity());
+    if (transport.isPlaintext()) {
+      EventLog.emit(LOG, LogEvent.PLAINTEXT, "service", serviceName, "port", server.getPort());
+    }
   }
 
   /** The port listened on (the real one when 0 was asked for). */

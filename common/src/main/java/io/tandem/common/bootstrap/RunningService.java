@@ -1,17 +1,20 @@
 package io.tandem.common.bootstrap;
 
 import com.google.inject.Injector;
+import io.tandem.common.security.TransportSecurity;
 
 /** A started service: its port, its objects, and a way to stop it. */
 public final class RunningService implements AutoCloseable {
   private final Injector injector;
   private final Lifecycle lifecycle;
   private final GrpcServer server;
+  private final TransportSecurity security;
 
-  RunningService(Injector injector, Lifecycle lifecycle, GrpcServer server) {
+  RunningService(Injector injector, Lifecycle lifecycle, GrpcServer server, TransportSecurity security) {
     this.injector = injector;
     this.lifecycle = lifecycle;
     this.server = server;
+    this.security = security;
   }
 
   /** The port the gRPC server listens on. */
@@ -33,5 +36,6 @@ public final class RunningService implements AutoCloseable {
   @Override
   public void close() {
     lifecycle.stop();
+    security.close();
   }
 }

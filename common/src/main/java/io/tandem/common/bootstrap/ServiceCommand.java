@@ -1,6 +1,12 @@
 package io.tandem.common.bootstrap;
 
 import com.google.inject.Module;
+import io.tandem.common.security.ConnectionLimits;
+import io.tandem.common.security.TlsFlags;
+import io.tandem.common.security.TransportSecurity;
+import java.util.List;
+import java.util.function.Supplier;
+import picocli.CommandLine;
 
 /**
  * A service's {@code main}: its flags (picocli options on the implementing class) make a Guice
@@ -14,6 +20,12 @@ public interface ServiceCommand extends java.util.concurrent.Callable<Integer> {
   /** The port its flags say it listens on. */
   int port();
 
+  /** Its {@code --tls-*} / {@code --insecure} flags (a {@code @Mixin}). */
+  TlsFlags tls();
+
+  /** Its {@code --max-*-per-connection} flags (a {@code @Mixin}). */
+  ConnectionLimits limits();
+
   /**
    * The service's wiring, from its flags.
    *
@@ -21,17 +33,33 @@ public interface ServiceCommand extends java.util.concurrent.Callable<Integer> {
    */
   Module module();
 
+  /**
+   * The port's guard, from the flags.
+   *
+   * @throws CommandLine.ParameterException when the TLS files are missing or unusable, or a limit is below 1
+   */
+  default ServerSecurity security() {
+    ConnectionLimits limits;
+    try {
+      limits = limits().validated();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage(), e);
+    }
+    return new ServerSecurity(tls().forService(), limits);
+  }
+
   /** For {@code main} (picocli calls it): runs until SIGTERM; the process exit code. */
   @Override
   default Integer call() {
-    return ServiceRunner.runUntilStopped(service(), port(), module());
+    Module module = module();
+    return ServiceRunner.runUntilStopped(service(), port(), security(), module);
   }
 
   /** The {@link ServiceLauncher} of a {@link ServiceCommand}: parse its flags, start it here. */
   abstract class Launcher implements ServiceLauncher {
-    private final java.util.function.Supplier<ServiceCommand> newCommand;
+    private final Supplier<ServiceCommand> newCommand;
 
-    protected Launcher(java.util.function.Supplier<ServiceCommand> newCommand) {
+    protected Launcher(Supplier<ServiceCommand> newCommand) {
       this.newCommand = newCommand;
     }
 
@@ -41,15 +69,17 @@ public interface ServiceCommand extends java.util.concurrent.Callable<Integer> {
     }
 
     @Override
-    public RunningService start(java.util.List<String> args) throws Exception {
+    public RunningService start(List<String> args) throws Exception {
       ServiceCommand command = ServiceLauncher.parseFlags(newCommand.get(), args);
       Module module;
+      ServerSecurity security;
       try {
         module = command.module();
-      } catch (picocli.CommandLine.ParameterException e) {
+        security = command.security();
+      } catch (CommandLine.ParameterException e) {
         throw new IllegalArgumentException(e.getMessage(), e);
       }
-      return ServiceRunner.start(command.service(), command.port(), module);
+      return ServiceRunner.start(command.service(), command.port(), security, module);
     }
   }
 }

@@ -22,15 +22,24 @@ public final class ServiceRunner {
 
   private ServiceRunner() {}
 
-  /** Builds and starts the service; the caller owns the returned handle and closes it. */
-  public static RunningService start(String serviceName, int port, Module... modules) throws Exception {
+  /**
+   * Builds and starts the service; the caller owns the returned handle and closes it. The
+   * service owns {@code security} from here on: it closes it when it stops or fails to start.
+   */
+  public static RunningService start(String serviceName, int port, ServerSecurity security, Module... modules)
+      throws Exception {
     List<Module> all = new ArrayList<>(List.of(modules));
-    all.add(new ServiceModule(serviceName, port));
-    Injector injector = Guice.createInjector(Stage.PRODUCTION, all);
-    Lifecycle lifecycle = injector.getInstance(Lifecycle.class);
-    injector.getInstance(FatalStop.class).onStop(lifecycle::stop);
-    lifecycle.start();
-    return new RunningService(injector, lifecycle, injector.getInstance(GrpcServer.class));
+    all.add(new ServiceModule(serviceName, port, security));
+    try {
+      Injector injector = Guice.createInjector(Stage.PRODUCTION, all);
+      Lifecycle lifecycle = injector.getInstance(Lifecycle.class);
+      injector.getInstance(FatalStop.class).onStop(lifecycle::stop);
+      lifecycle.start();
+      return new RunningService(injector, lifecycle, injector.getInstance(GrpcServer.class), security.transport());
+    } catch (Exception | Error e) {
+      security.transport().close();
+      throw e;
+    }
   }
 
   /**
@@ -38,13 +47,13 @@ public final class ServiceRunner {
    * Ctrl-C, and returns the process exit code once it has stopped (0), failed to start (1), or
    * was stopped by a {@link FatalStop} (1, the reason on stderr).
    */
-  public static int runUntilStopped(String serviceName, int port, Module... modules) {
+  public static int runUntilStopped(String serviceName, int port, ServerSecurity security, Module... modules) {
     routeJavaUtilLogging();
     EventLog.emit(LOG, LogEvent.SERVICE_STARTING, "service", serviceName, "port", port,
         "pid", ProcessHandle.current().pid());
     RunningService service;
     try {
-      service = start(serviceName, port, modules);
+      service = start(serviceName, port, security, modules);
     } catch (Exception e) {
       LOG.error("{} did not start", serviceName, e);
       return 1;

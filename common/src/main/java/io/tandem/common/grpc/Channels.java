@@ -1,8 +1,9 @@
 package io.tandem.common.grpc;
 
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.tandem.common.security.TransportSecurity;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -10,25 +11,27 @@ import java.util.concurrent.TimeUnit;
 public final class Channels {
   private Channels() {}
 
-  /** A plaintext channel to {@code address}; its callbacks run on gRPC's pooled executor. */
-  public static ManagedChannel open(HostPort address) {
-    return Keepalive.onChannel(
-        Grpc.newChannelBuilderForAddress(address.host(), address.port(), InsecureChannelCredentials.create()))
-        .maxInboundMessageSize(MessageLimits.MAX_MESSAGE_BYTES)
-        .build();
+  /**
+   * A channel to {@code address}, secured as {@code security} says (with TLS, the server's
+   * certificate must name {@code address}'s host); its callbacks run on gRPC's pooled executor.
+   */
+  public static ManagedChannel open(HostPort address, TransportSecurity security) {
+    return builder(address, security).build();
   }
 
   /**
-   * A plaintext channel whose callbacks run on the transport's event loop: one thread hop less
-   * per call and message, for callers whose callbacks never block (they complete a future or
-   * hand the work to their own thread). Blocking stubs work on it as on any channel.
+   * A channel whose callbacks run on the transport's event loop: one thread hop less per call
+   * and message, for callers whose callbacks never block (they complete a future or hand the
+   * work to their own thread). Blocking stubs work on it as on any channel.
    */
-  public static ManagedChannel openForNonBlockingCallbacks(HostPort address) {
+  public static ManagedChannel openForNonBlockingCallbacks(HostPort address, TransportSecurity security) {
+    return builder(address, security).directExecutor().build();
+  }
+
+  private static ManagedChannelBuilder<?> builder(HostPort address, TransportSecurity security) {
     return Keepalive.onChannel(
-        Grpc.newChannelBuilderForAddress(address.host(), address.port(), InsecureChannelCredentials.create()))
-        .maxInboundMessageSize(MessageLimits.MAX_MESSAGE_BYTES)
-        .directExecutor()
-        .build();
+        Grpc.newChannelBuilderForAddress(address.host(), address.port(), security.channelCredentials()))
+        .maxInboundMessageSize(MessageLimits.MAX_MESSAGE_BYTES);
   }
 
   /** {@code shutdown} → {@code awaitTermination} → {@code shutdownNow}. */

@@ -19,6 +19,12 @@ public enum LogEvent {
   OPTION_IN_EFFECT("00-05071", Level.STD, "Option value in effect"),
   OPTION_UNKNOWN("00-05072", Level.ALR, "Unknown option key, ignored"),
   SERVICE_FATAL("00-05067", Level.ALR, "Service stopping: it cannot go on"),
+  ACCESS_DENIED("00-05073", Level.ALR, "Call refused: caller not authorised"),
+  PLAINTEXT("00-05074", Level.ALR, "Running without TLS (--insecure): callers are neither authenticated nor authorised"),
+  CONNECTION_LIMIT("00-05075", Level.STD, "Call refused: connection limit reached"),
+  EVENTS_SUPPRESSED("00-05076", Level.STD, "Log events suppressed by the rate limit"),
+  CREDENTIALS_RELOADED("00-05077", Level.STD, "TLS certificate files re-read"),
+  CREDENTIALS_UNUSABLE("00-05078", Level.ALR, "TLS certificate files changed but unusable, previous ones kept"),
 
   // ---- Config Server ----------------------------------------------------------------------
   JOURNAL_RECOVERED("21-20001", Level.STD, "Journal recovered"),

@@ -26,7 +26,8 @@ import java.util.function.Supplier;
  * backoff whenever it breaks. Status reports and heartbeats are sent as asked; whether a report
  * was delivered is told by {@link Listener#onStatusDelivered}, and re-sending what was not is the
  * caller's decision (on {@link Listener#onConnected}, typically). A refusal because another
- * instance of the application is alive ({@code ALREADY_EXISTS}) ends supervision for good:
+ * instance of the application is alive ({@code ALREADY_EXISTS}), or because this process's
+ * certificate is not the application's ({@code PERMISSION_DENIED}), ends supervision for good:
  * {@link Listener#onRefused}.
  */
 public final class SupervisionClient implements AutoCloseable {
@@ -224,7 +225,7 @@ public final class SupervisionClient implements AutoCloseable {
           return;
         }
       }
-      if (status.getCode() == Status.Code.ALREADY_EXISTS) {
+      if (status.getCode() == Status.Code.ALREADY_EXISTS || status.getCode() == Status.Code.PERMISSION_DENIED) {
         synchronized (this) {
           closed = true;
         }

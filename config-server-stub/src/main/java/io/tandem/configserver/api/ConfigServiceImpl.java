@@ -5,11 +5,13 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.tandem.common.config.Names;
 import io.tandem.common.config.ObjectTypes;
 import io.tandem.common.grpc.MessageLimits;
-import io.tandem.common.grpc.PeerInterceptor;
 import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
+import io.tandem.common.logging.RateLimitedLog;
+import io.tandem.common.security.Caller;
 import io.tandem.config.v1.ApplyObjectsRequest;
 import io.tandem.config.v1.ApplyObjectsResult;
 import io.tandem.config.v1.ClientSession;
@@ -45,6 +47,8 @@ import org.slf4j.LoggerFactory;
 /** {@code tandem.config.v1.ConfigService}: the gRPC face of the {@link ConfigStore}. */
 public final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(ConfigServiceImpl.class);
+  /** Per-request events, at most RateLimitedLog.BURST per window. */
+  private static final RateLimitedLog PER_REQUEST = new RateLimitedLog(LOG);
   static final int DEFAULT_BATCH = 500;
   static final int MAX_BATCH = 5000;
 
@@ -87,7 +91,7 @@ public final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImpl
       return;
     }
     long begin = System.nanoTime();
-    String peer = PeerInterceptor.current();
+    Caller caller = Caller.current();
     ConfigStore.Listing listing = store.list(types);
     List<ConfigObject> objects = listing.objects();
     ServerCallStreamObserver<ObjectBatch> out = (ServerCallStreamObserver<ObjectBatch>) responseObserver;
@@ -115,7 +119,7 @@ public final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImpl
           out.onNext(batch.build());
           if (done) {
             out.onCompleted();
-            EventLog.emit(LOG, LogEvent.SNAPSHOT_SERVED, "peer", peer, "types", types.isEmpty() ? "all" : types,
+            PER_REQUEST.emit(LogEvent.SNAPSHOT_SERVED, "caller", caller, "types", types.isEmpty() ? "all" : types,
                 "objects", objects.size(), "batches", batches, "event_id", listing.eventId(),
                 "ms", (System.nanoTime() - begin) / 1_000_000);
           }
@@ -133,7 +137,14 @@ public final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImpl
           "after_event_id: " + request.getAfterEventId() + " is negative").asRuntimeException());
       return;
     }
-    hub.open(request.getAfterEventId(), request.getClientName(), PeerInterceptor.current(),
+    if (!request.getClientName().isEmpty()) {
+      var problem = Names.problem(request.getClientName());
+      if (problem.isPresent()) {
+        out.onError(Status.INVALID_ARGUMENT.withDescription("client_name: " + problem.get()).asRuntimeException());
+        return;
+      }
+    }
+    hub.open(request.getAfterEventId(), request.getClientName(), Caller.current().toString(),
         (ServerCallStreamObserver<WatchResponse>) out);
   }
 
@@ -170,7 +181,7 @@ public final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImpl
     respond(out, () -> {
       long begin = System.nanoTime();
       ConfigStore.Applied applied = store.apply(request.getObjectsList());
-      EventLog.emit(LOG, LogEvent.OBJECTS_APPLIED, "peer", PeerInterceptor.current(), "created", applied.created(),
+      EventLog.emit(LOG, LogEvent.OBJECTS_APPLIED, "caller", Caller.current(), "created", applied.created(),
           "updated", applied.updated(), "unchanged", applied.unchanged(), "head", applied.headEventId(),
           "ms", (System.nanoTime() - begin) / 1_000_000);
       return ApplyObjectsResult.newBuilder().setCreated(applied.created()).setUpdated(applied.updated())
@@ -185,13 +196,13 @@ public final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImpl
 
   @Override
   public void expireHistory(ExpireHistoryRequest request, StreamObserver<HistoryInfo> out) {
-    respond(out, () -> historyInfo(store.expireHistory("operator request from " + PeerInterceptor.current())));
+    respond(out, () -> historyInfo(store.expireHistory("operator request from " + Caller.current())));
   }
 
   @Override
   public void dropSessions(DropSessionsRequest request, StreamObserver<DropSessionsResult> out) {
     respond(out, () -> DropSessionsResult.newBuilder()
-        .setSessionsDropped(hub.dropAll("sessions dropped by operator request from " + PeerInterceptor.current()))
+        .setSessionsDropped(hub.dropAll("sessions dropped by operator request from " + Caller.current()))
         .build());
   }
 
@@ -222,9 +233,7 @@ public final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImpl
   }
 
   private static void checkName(String name, String field) {
-    if (name.isBlank()) {
-      throw Status.INVALID_ARGUMENT.withDescription(field + ": must not be empty").asRuntimeException();
-    }
+    Names.check(field, name);
   }
 
   /** Runs a unary call, turning refusals into the status codes clients expect. */

@@ -7,6 +7,7 @@ import com.google.protobuf.util.Timestamps;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.config.ConfigYaml;
+import io.tandem.common.config.Names;
 import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
 import io.tandem.common.options.OptionCatalogue;
@@ -15,13 +16,13 @@ import io.tandem.config.v1.Application;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ChangeKind;
 import io.tandem.config.v1.ConfigObject;
-import io.tandem.configserver.journal.format.JournalCheckpoint;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.config.v1.OptionSection;
 import io.tandem.configserver.ConfigServerSettings;
 import io.tandem.configserver.history.HistoryLog;
 import io.tandem.configserver.journal.Disk;
 import io.tandem.configserver.journal.JournalCorruptedException;
+import io.tandem.configserver.journal.format.JournalCheckpoint;
 import io.tandem.configserver.store.WriteRefusedException.Reason;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -40,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -64,6 +66,8 @@ public final class ConfigStore implements ManagedService {
   private final Clock clock;
   private final Object lock = new Object();
   private final ObjectTable table = new ObjectTable();
+  /** The Applications' names, for access checks that must not wait for the lock. */
+  private final Set<String> applicationNames = ConcurrentHashMap.newKeySet();
   private final HistoryLog history;
   private final OptionReader options;
   private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
@@ -142,6 +146,11 @@ public final class ConfigStore implements ManagedService {
     synchronized (lock) {
       return head;
     }
+  }
+
+  /** Whether an Application of that name is in the store; without the store's lock (every call asks it). */
+  public boolean isApplication(String name) {
+    return applicationNames.contains(name);
   }
 
   public Optional<ConfigObject> get(ObjectType type, String name) {
@@ -229,12 +238,12 @@ public final class ConfigStore implements ManagedService {
 
   /** Sets or removes one option of an Application; no event when nothing changes. */
   public Written setOption(String application, String section, String key, String value, boolean remove) {
-    if (section.isBlank()) {
-      throw invalid("section: must not be empty");
-    }
-    if (key.isBlank()) {
-      throw invalid("key: must not be empty");
-    }
+    Names.problem(section).ifPresent(problem -> {
+      throw invalid("section: " + problem);
+    });
+    Names.problem(key).ifPresent(problem -> {
+      throw invalid("key: " + problem);
+    });
     List<ChangeEvent> committed;
     Written result;
     synchronized (lock) {
@@ -275,7 +284,7 @@ public final class ConfigStore implements ManagedService {
           throw invalid("objects[" + i + "].name: " + describe(o.getType(), o.getName()) + " appears twice in the request");
         }
       }
-      ObjectValidator.Names names = (type, name) -> table.contains(type, name)
+      ObjectValidator.KnownObjects names = (type, name) -> table.contains(type, name)
           || inRequest.getOrDefault(type, Set.of()).contains(name);
       List<ConfigObject> valid = new ArrayList<>(objects.size());
       for (int i = 0; i < objects.size(); i++) {
@@ -420,6 +429,9 @@ public final class ConfigStore implements ManagedService {
   private void restore(JournalCheckpoint checkpoint) {
     for (ConfigObject object : checkpoint.getObjectsList()) {
       table.put(object);
+      if (object.getType() == ObjectType.APPLICATION) {
+        applicationNames.add(object.getName());
+      }
     }
     table.noteDbid(checkpoint.getMaxDbid());
     history.restore(checkpoint.getHistoryList(), checkpoint.getHistoryFloor(), checkpoint.getHeadEventId(),
@@ -454,6 +466,13 @@ public final class ConfigStore implements ManagedService {
     }
     head = event.getEventId();
     ConfigObject object = event.getObject();
+    if (object.getType() == ObjectType.APPLICATION) {
+      if (event.getKind() == ChangeKind.DELETED) {
+        applicationNames.remove(object.getName());
+      } else if (event.getKind() != ChangeKind.HISTORY_RESET) {
+        applicationNames.add(object.getName());
+      }
+    }
     if (object.getType() == ObjectType.APPLICATION && object.getName().equals(settings.application())) {
       applyOwnOptions(event.getKind() == ChangeKind.DELETED ? Application.getDefaultInstance() : object.getApplication());
     }

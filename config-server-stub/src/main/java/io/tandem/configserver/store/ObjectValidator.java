@@ -1,5 +1,6 @@
 package io.tandem.configserver.store;
 
+import io.tandem.common.config.Names;
 import io.tandem.common.config.ObjectTypes;
 import io.tandem.common.grpc.MessageLimits;
 import io.tandem.config.v1.Agent;
@@ -21,7 +22,7 @@ import java.util.Set;
  */
 final class ObjectValidator {
   /** Whether an object of a type and name exists (in the store, or earlier in the same request). */
-  interface Names {
+  interface KnownObjects {
     boolean exists(ObjectType type, String name);
   }
 
@@ -32,15 +33,15 @@ final class ObjectValidator {
    *
    * @param path how the request names the object ("object", "objects[3]")
    */
-  static ConfigObject validate(ConfigObject object, String path, Names names) {
+  static ConfigObject validate(ConfigObject object, String path, KnownObjects names) {
     ObjectType type = object.getType();
     if (!ConfigStore.TYPES.contains(type)) {
       throw invalid(path + ".type: unknown type " + type
           + " (one of APPLICATION, AGENT, AGENT_GROUP, QUEUE)");
     }
-    if (object.getName().isBlank()) {
-      throw invalid(path + ".name: must not be empty");
-    }
+    Names.problem(object.getName()).ifPresent(problem -> {
+      throw invalid(path + ".name: " + problem);
+    });
     if (!object.getName().equals(object.getName().strip())) {
       throw invalid(path + ".name: '" + object.getName() + "' has leading or trailing spaces");
     }
@@ -71,7 +72,7 @@ final class ObjectValidator {
     return result;
   }
 
-  private static void checkApplication(ConfigObject object, String path, Names names) {
+  private static void checkApplication(ConfigObject object, String path, KnownObjects names) {
     Application app = object.getApplication();
     if (app.getAppType() == ApplicationType.APPLICATION_TYPE_UNSPECIFIED || app.getAppType() == ApplicationType.UNRECOGNIZED) {
       throw invalid(path + ".app_type: must be set (STAT_SERVER, MANAGEMENT_LAYER, CONFIG_SERVER, ROUTING_CLIENT)");
@@ -89,18 +90,18 @@ final class ObjectValidator {
       }
     }
     for (Map.Entry<String, OptionSection> section : app.getOptionsMap().entrySet()) {
-      if (section.getKey().isBlank()) {
-        throw invalid(path + ".options: a section name is empty");
-      }
+      Names.problem(section.getKey()).ifPresent(problem -> {
+        throw invalid(path + ".options: a section name " + problem);
+      });
       for (String key : section.getValue().getValuesMap().keySet()) {
-        if (key.isBlank()) {
-          throw invalid(path + ".options[" + section.getKey() + "]: an option name is empty");
-        }
+        Names.problem(key).ifPresent(problem -> {
+          throw invalid(path + ".options[" + section.getKey() + "]: an option name " + problem);
+        });
       }
     }
   }
 
-  private static void checkGroup(AgentGroup group, String path, Names names) {
+  private static void checkGroup(AgentGroup group, String path, KnownObjects names) {
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < group.getMembersCount(); i++) {
       String member = group.getMembers(i);

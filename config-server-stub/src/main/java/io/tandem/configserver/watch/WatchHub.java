@@ -7,6 +7,7 @@ import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
+import io.tandem.common.logging.RateLimitedLog;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.WatchResponse;
 import io.tandem.configserver.store.ChangeListener;
@@ -28,6 +29,8 @@ import org.slf4j.LoggerFactory;
 /** Every open Watch session: wakes them on new changes, sends progress, drops them on request. */
 public final class WatchHub implements ManagedService, LongLivedStreams, ChangeListener {
   private static final Logger LOG = LoggerFactory.getLogger(WatchHub.class);
+  /** Per-request events, at most RateLimitedLog.BURST per window. */
+  private static final RateLimitedLog PER_REQUEST = new RateLimitedLog(LOG);
   private static final long TICK_MS = 50;
 
   private final ConfigStore store;
@@ -87,7 +90,7 @@ public final class WatchHub implements ManagedService, LongLivedStreams, ChangeL
     sessions.put(id, session);
     out.setOnCancelHandler(session::cancelled);
     out.setOnReadyHandler(session::schedule);
-    EventLog.emit(LOG, LogEvent.CLIENT_CONNECTED, "client", name, "peer", peer, "session", id, "after", after);
+    PER_REQUEST.emit(LogEvent.CLIENT_CONNECTED, "client", name, "peer", peer, "session", id, "after", after);
     session.schedule();
   }
 

@@ -5,6 +5,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.tandem.common.grpc.MessageLimits;
 import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
+import io.tandem.common.logging.RateLimitedLog;
 import io.tandem.config.v1.ChangeBatch;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.HistoryLogExpired;
@@ -31,6 +32,8 @@ import org.slf4j.LoggerFactory;
  */
 final class WatchSession {
   private static final Logger LOG = LoggerFactory.getLogger(WatchSession.class);
+  /** Per-request events, at most RateLimitedLog.BURST per window. */
+  private static final RateLimitedLog PER_REQUEST = new RateLimitedLog(LOG);
   private static final int BATCH = 500;
 
   private final long id;
@@ -99,7 +102,7 @@ final class WatchSession {
     if (!closed) {
       closed = true;
       onClosed.run();
-      EventLog.emit(LOG, LogEvent.CLIENT_DISCONNECTED, "client", clientName, "peer", peer, "session", id,
+      PER_REQUEST.emit(LogEvent.CLIENT_DISCONNECTED, "client", clientName, "peer", peer, "session", id,
           "position", cursor);
     }
   }
@@ -220,7 +223,7 @@ final class WatchSession {
     } catch (RuntimeException e) {
       LOG.debug("watch session {} of {} already gone: {}", id, clientName, e.toString());
     }
-    EventLog.emit(LOG, LogEvent.CLIENT_DISCONNECTED, "client", clientName, "peer", peer, "session", id,
+    PER_REQUEST.emit(LogEvent.CLIENT_DISCONNECTED, "client", clientName, "peer", peer, "session", id,
         "position", cursor);
   }
 }

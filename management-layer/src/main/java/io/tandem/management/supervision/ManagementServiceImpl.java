@@ -3,7 +3,9 @@ package io.tandem.management.supervision;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.tandem.common.grpc.PeerInterceptor;
+import io.tandem.common.config.Names;
+import io.tandem.common.security.AccessControl;
+import io.tandem.common.security.Caller;
 import io.tandem.management.redundancy.Arrival;
 import io.tandem.management.v1.GetPairsRequest;
 import io.tandem.management.v1.ManagementServiceGrpc;
@@ -33,7 +35,7 @@ public final class ManagementServiceImpl extends ManagementServiceGrpc.Managemen
   @Override
   public StreamObserver<SupervisionMessage> supervise(StreamObserver<SupervisionCommand> responseObserver) {
     ServerCallStreamObserver<SupervisionCommand> out = (ServerCallStreamObserver<SupervisionCommand>) responseObserver;
-    String peer = PeerInterceptor.current();
+    Caller caller = Caller.current();
     return new StreamObserver<>() {
       private SupervisionSession session;
       private boolean refused;
@@ -52,10 +54,22 @@ public final class ManagementServiceImpl extends ManagementServiceGrpc.Managemen
             return;
           }
           var hello = message.getHello();
+          var problem = Names.problem(hello.getApplication());
+          if (problem.isPresent()) {
+            refused = true;
+            out.onError(Status.INVALID_ARGUMENT.withDescription("hello.application: " + problem.get()).asRuntimeException());
+            return;
+          }
+          if (!caller.is(hello.getApplication())) {
+            refused = true;
+            out.onError(AccessControl.deny(caller, "Supervise", "the hello names '" + hello.getApplication()
+                + "' but the caller's certificate is '" + caller.identity() + "'").asRuntimeException());
+            return;
+          }
           SupervisionSession opened = new SupervisionSession(sessionIds.incrementAndGet(), hello.getApplication(), out);
           session = opened;
           Arrival arrival = new Arrival(hello.getApplication(), opened.id, hello.getInstanceId(),
-              hello.getClientAddress(), peer, hello.getCurrentMode(), hello.getEpoch());
+              hello.getClientAddress(), caller.address(), hello.getCurrentMode(), hello.getEpoch());
           loop.execute(() -> loop.register(opened, arrival));
           return;
         }
@@ -106,8 +120,10 @@ public final class ManagementServiceImpl extends ManagementServiceGrpc.Managemen
 
   @Override
   public void switchover(SwitchoverRequest request, StreamObserver<SwitchoverReply> out) {
-    if (request.getApplication().isBlank()) {
-      out.onError(Status.INVALID_ARGUMENT.withDescription("application: must name a member of a pair").asRuntimeException());
+    var problem = Names.problem(request.getApplication());
+    if (problem.isPresent()) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription("application: " + problem.get()
+          + " (it must name a member of a pair)").asRuntimeException());
       return;
     }
     long requestId = requestIds.incrementAndGet();

@@ -7,6 +7,7 @@ import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.config.ConfigReflector;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.options.OptionReader;
+import io.tandem.common.security.TransportSecurity;
 import io.tandem.config.v1.Application;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;
@@ -16,6 +17,7 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -31,12 +33,17 @@ public final class PairsFromConfiguration implements ManagedService {
   private final OptionReader options;
   private final ScheduledExecutorService executor =
       Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("config-follower"));
+  private final TransportSecurity security;
+  /** The Applications in the configuration now: who may read the pairs. */
+  private volatile Set<String> applications = Set.of();
   private ManagedChannel channel;
   private ConfigReflector reflector;
 
   @Inject
-  public PairsFromConfiguration(ManagementSettings settings, RedundancyLoop loop, HealthState health) {
+  public PairsFromConfiguration(ManagementSettings settings, RedundancyLoop loop, HealthState health,
+      TransportSecurity security) {
     this.settings = settings;
+    this.security = security;
     this.loop = loop;
     this.health = health;
     this.options = new OptionReader(settings.application());
@@ -44,7 +51,7 @@ public final class PairsFromConfiguration implements ManagedService {
 
   @Override
   public void start() {
-    channel = Channels.openForNonBlockingCallbacks(settings.configServer());
+    channel = Channels.openForNonBlockingCallbacks(settings.configServer(), security);
     reflector = new ConfigReflector(channel, settings.application(), ObjectType.APPLICATION, this::update, executor);
     reflector.start();
   }
@@ -63,7 +70,13 @@ public final class PairsFromConfiguration implements ManagedService {
     return "configuration follower";
   }
 
+  /** Whether {@code name} is an Application in the configuration the pairs come from. */
+  public boolean isApplication(String name) {
+    return applications.contains(name);
+  }
+
   private void update(Map<String, ConfigObject> applications, long eventId) {
+    this.applications = Set.copyOf(applications.keySet());
     Map<String, String> backupOf = new HashMap<>();
     applications.forEach((name, app) -> backupOf.put(name, app.getApplication().getBackup()));
     ConfigObject own = applications.get(settings.application());

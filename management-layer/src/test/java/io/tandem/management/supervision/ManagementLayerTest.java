@@ -8,6 +8,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.tandem.common.config.Applications;
+import io.tandem.common.grpc.Channels;
+import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.AccessControl;
+import io.tandem.common.testing.LogCapture;
 import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ApplyObjectsRequest;
 import io.tandem.config.v1.ConfigObject;
@@ -25,20 +29,22 @@ import io.tandem.management.v1.SwitchoverCause;
 import io.tandem.management.v1.SwitchoverReply;
 import io.tandem.management.v1.SwitchoverRequest;
 import io.tandem.management.v1.SwitchoverResult;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import io.tandem.testing.FreePorts;
 import io.tandem.testing.Launch;
 import io.tandem.testing.MiniStack;
 import io.tandem.testing.PairWatch;
 import io.tandem.testing.Service;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The Management Layer over real gRPC, following a real Config Server, with scripted applications. */
 class ManagementLayerTest {
@@ -52,6 +58,8 @@ class ManagementLayerTest {
   private ManagedChannel channel;
   private ManagementServiceGrpc.ManagementServiceBlockingStub management;
   private final List<FakeApplication> apps = new ArrayList<>();
+  private final Map<String, ManagedChannel> channelsAs = new HashMap<>();
+  private HostPort managementAddress;
 
   private static ConfigObject app(String name, ApplicationType type, String backup) {
     return Applications.of(name, type).backup(backup).build();
@@ -73,17 +81,25 @@ class ManagementLayerTest {
     int port = FreePorts.next();
     channel = stack.start(Launch.of(Service.MANAGEMENT_LAYER, "management-layer", port, List.of(
         "--port", "" + port, "--config-server", "localhost:" + configPort))).channel();
+    managementAddress = HostPort.local(port);
     management = ManagementServiceGrpc.newBlockingStub(channel);
     await().atMost(WAIT).until(() -> pair("A") != null);
   }
 
   @AfterEach
   void stop() throws Exception {
+    channelsAs.values().forEach(c -> Channels.close(c, Duration.ofSeconds(1)));
     stack.close();
   }
 
+  /** A channel to the Management Layer with {@code identity}'s certificate. */
+  private ManagedChannel channelAs(String identity) {
+    return channelsAs.computeIfAbsent(identity, name -> Channels.open(managementAddress, stack.security(name)));
+  }
+
+  /** An application supervised over a connection with its own certificate. */
   private FakeApplication connect(String name) {
-    FakeApplication app = new FakeApplication(channel, name).connect();
+    FakeApplication app = new FakeApplication(channelAs(name), name).connect();
     apps.add(app);
     return app;
   }
@@ -233,7 +249,7 @@ class ManagementLayerTest {
     FakeApplication a = connect("A");
     FakeApplication b = connect("B");
     runningPair(a, b);
-    FakeApplication duplicate = new FakeApplication(channel, "A", "intruder").connect();
+    FakeApplication duplicate = new FakeApplication(channelAs("A"), "A", "intruder").connect();
     await().atMost(WAIT).until(() -> duplicate.ended != null);
     assertThat(duplicate.ended.getCode()).isEqualTo(Status.Code.ALREADY_EXISTS);
     assertThat(duplicate.ended.getDescription()).contains("A is already running as instance " + a.instanceId,
@@ -242,6 +258,32 @@ class ManagementLayerTest {
     assertThat(member("A").getInstanceId()).isEqualTo(a.instanceId);
     assertThat(member("A").getMode()).isEqualTo(Mode.PRIMARY);
     assertThat(a.commands).as("and is not told its mode again").hasSize(1);
+  }
+
+  @Test
+  void aHelloNamingAnotherApplicationThanTheCertificateIsDeniedAndTheRealMemberKeepsItsStream() {
+    FakeApplication a = connect("A");
+    FakeApplication b = connect("B");
+    runningPair(a, b);
+    try (LogCapture alarms = new LogCapture(AccessControl.class)) {
+      FakeApplication impostor = new FakeApplication(channelAs("B"), "A", "impostor").connect();
+      await().atMost(WAIT).until(() -> impostor.ended != null);
+      assertThat(impostor.ended.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      assertThat(impostor.ended.getDescription()).contains("the hello names 'A' but the caller's certificate is 'B'");
+      assertThat(alarms.withId("00-05073")).singleElement().asString().contains("identity=B", "address=127.0.0.1:");
+    }
+    assertClientCannotSwitchOver(SwitchoverRequest.newBuilder().setApplication("A").build());
+    assertThat(a.ended).as("the real member keeps its stream").isNull();
+    assertThat(member("A").getInstanceId()).isEqualTo(a.instanceId);
+    assertThat(member("A").getMode()).isEqualTo(Mode.PRIMARY);
+    assertThat(a.commands).as("and is not told its mode again").hasSize(1);
+  }
+
+  /** A switchover asked by an application instead of the operator: refused, nothing moves. */
+  private void assertClientCannotSwitchOver(SwitchoverRequest request) {
+    assertThatThrownBy(() -> ManagementServiceGrpc.newBlockingStub(channelAs("client")).switchover(request))
+        .hasMessageContaining("PERMISSION_DENIED: 'client' may not call tandem.management.v1.ManagementService/Switchover"
+            + " (allowed: operator)");
   }
 
   @Test
@@ -265,10 +307,12 @@ class ManagementLayerTest {
     assertThat(stranger.ended.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
     assertThat(stranger.ended.getDescription()).contains("no Application named 'Stranger'");
     assertThatThrownBy(() -> management.switchover(SwitchoverRequest.getDefaultInstance()))
-        .hasMessageContaining("INVALID_ARGUMENT: application: must name a member of a pair");
+        .hasMessageContaining("INVALID_ARGUMENT: application: must not be empty");
+    assertThatThrownBy(() -> management.switchover(SwitchoverRequest.newBuilder().setApplication("A\nStd 43-30011").build()))
+        .hasMessageContaining("INVALID_ARGUMENT: application: contains the control character U+000A at position 1");
 
     List<Status> ended = new CopyOnWriteArrayList<>();
-    var out = ManagementServiceGrpc.newStub(channel).supervise(new StreamObserver<>() {
+    var out = ManagementServiceGrpc.newStub(channelAs("A")).supervise(new StreamObserver<>() {
       @Override
       public void onNext(io.tandem.management.v1.SupervisionCommand command) {
       }

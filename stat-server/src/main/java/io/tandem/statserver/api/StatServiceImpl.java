@@ -6,6 +6,8 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tandem.common.bootstrap.HealthState;
+import io.tandem.common.config.Names;
+import io.tandem.common.security.Caller;
 import io.tandem.stat.v1.CloseStatisticReply;
 import io.tandem.stat.v1.CloseStatisticRequest;
 import io.tandem.stat.v1.EventBatch;
@@ -55,8 +57,21 @@ public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
     out.request(FEED_WINDOW);
     FeedCounters counters = new FeedCounters();
     return new StreamObserver<>() {
+      private boolean refused;
+
       @Override
       public void onNext(EventBatch batch) {
+        if (refused) {
+          return;
+        }
+        if (!batch.getProducerId().isEmpty()) {
+          var problem = Names.problem(batch.getProducerId());
+          if (problem.isPresent()) {
+            refused = true;
+            out.onError(Status.INVALID_ARGUMENT.withDescription("producer_id: " + problem.get()).asRuntimeException());
+            return;
+          }
+        }
         engine.feed(batch, counters, () -> progress(out, counters, false), () -> out.request(1));
       }
 
@@ -67,6 +82,9 @@ public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
 
       @Override
       public void onCompleted() {
+        if (refused) {
+          return;
+        }
         engine.afterFeed(() -> {
           if (progress(out, counters, true)) {
             out.onCompleted();
@@ -93,7 +111,10 @@ public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
       sink.cancelled();
       engine.forget(sink.statisticId());
     });
-    engine.open(request, sink);
+    if (!checkObjectName(request.getObject().getName(), "object.name", out)) {
+      return;
+    }
+    engine.open(request, Caller.current().identity(), sink);
   }
 
   @Override
@@ -102,9 +123,12 @@ public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
       out.onError(Status.INVALID_ARGUMENT.withDescription("target: give a statistic_id or a spec").asRuntimeException());
       return;
     }
+    if (request.hasSpec() && !checkObjectName(request.getSpec().getObject().getName(), "spec.object.name", out)) {
+      return;
+    }
     StatisticValue value;
     try {
-      value = engine.get(request);
+      value = engine.get(request, Caller.current().identity());
     } catch (StatisticRefusedException e) {
       out.onError(e.status().asRuntimeException());
       return;
@@ -119,12 +143,11 @@ public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
       out.onError(Status.INVALID_ARGUMENT.withDescription("statistic_id: must not be empty").asRuntimeException());
       return;
     }
-    engine.close(request.getStatisticId()).whenComplete((closed, error) -> {
+    engine.close(request.getStatisticId(), Caller.current().identity()).whenComplete((closed, error) -> {
       if (error != null) {
         out.onError(toStatus(error).asRuntimeException());
       } else if (!closed) {
-        out.onError(Status.NOT_FOUND.withDescription(
-            "statistic_id: no open statistic '" + request.getStatisticId() + "' on this server").asRuntimeException());
+        out.onError(StatisticsEngine.noSuchStatistic(request.getStatisticId()).status().asRuntimeException());
       } else {
         out.onNext(CloseStatisticReply.getDefaultInstance());
         out.onCompleted();
@@ -136,6 +159,16 @@ public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
   public void getServerInfo(GetServerInfoRequest request, StreamObserver<ServerInfo> out) {
     out.onNext(coordinator.serverInfo());
     out.onCompleted();
+  }
+
+  /** Refuses a name that could not be an object's (too long, control characters); false when refused. */
+  private static boolean checkObjectName(String name, String field, StreamObserver<?> out) {
+    if (name.isEmpty()) {
+      return true; // "no such object" is the engine's answer
+    }
+    var problem = Names.problem(name);
+    problem.ifPresent(p -> out.onError(Status.INVALID_ARGUMENT.withDescription(field + ": " + p).asRuntimeException()));
+    return problem.isEmpty();
   }
 
   private static Status toStatus(Throwable error) {

@@ -6,6 +6,7 @@ import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HealthProbe;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.TransportSecurity;
 import io.tandem.stat.v1.ConfigState;
 import io.tandem.stat.v1.GetServerInfoRequest;
 import io.tandem.stat.v1.ServerInfo;
@@ -27,8 +28,14 @@ public final class BackupProbe implements AutoCloseable {
   static final Duration DEADLINE = Duration.ofMillis(500);
 
   private final ExecutorService thread = Executors.newSingleThreadExecutor(new DaemonThreadFactory("backup-probe"));
+  private final TransportSecurity security;
   private HostPort address;
   private ManagedChannel channel;
+
+  /** A probe that calls the peer as this server's own identity (a member of the pair may ask its peer). */
+  public BackupProbe(TransportSecurity security) {
+    this.security = security;
+  }
 
   /** Probes {@code target}; {@code result} gets the outcome (on the probe thread). */
   public void probe(HostPort target, long requiredEventId, Consumer<PeerProbe> result) {
@@ -42,7 +49,7 @@ public final class BackupProbe implements AutoCloseable {
     if (!target.equals(address)) {
       Channels.close(channel, Duration.ofMillis(200));
       address = target;
-      channel = Channels.open(target);
+      channel = Channels.open(target, security);
     }
     HealthProbe.Result health = HealthProbe.check(channel, "", DEADLINE);
     if (!health.serving()) {

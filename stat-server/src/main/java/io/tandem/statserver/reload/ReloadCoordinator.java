@@ -8,6 +8,7 @@ import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.TransportSecurity;
 import io.tandem.common.supervision.SupervisionClient;
 import io.tandem.config.v1.HistoryLogExpired;
 import io.tandem.management.v1.ModeCommand;
@@ -44,20 +45,24 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
   private final ReloadStateMachine machine;
   private final ScheduledExecutorService control =
       Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("reload-control"));
-  private final BackupProbe probe = new BackupProbe();
+  private final BackupProbe probe;
   private final FatalStop fatalStop;
   private final String instanceId = SupervisionClient.newInstanceId();
   private final Plumbing plumbing = new Plumbing();
   private ManagedChannel managementChannel;
   private SupervisionClient supervision;
   private volatile HostPort peerAddress;
+  private volatile String peerName = "";
+  private final TransportSecurity security;
   private volatile ServerInfo info = ServerInfo.getDefaultInstance();
   private boolean serving;
 
   @Inject
   public ReloadCoordinator(StatServerSettings settings, Clock clock, ConfigSync sync, StatisticsEngine engine,
-      HealthState health, FatalStop fatalStop) {
+      HealthState health, FatalStop fatalStop, TransportSecurity security) {
     this.settings = settings;
+    this.security = security;
+    this.probe = new BackupProbe(security);
     this.fatalStop = fatalStop;
     this.clock = clock;
     this.sync = sync;
@@ -69,7 +74,7 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
 
   @Override
   public void start() {
-    managementChannel = Channels.openForNonBlockingCallbacks(settings.management());
+    managementChannel = Channels.openForNonBlockingCallbacks(settings.management(), security);
     supervision = new SupervisionClient(managementChannel, settings.application(), instanceId,
         "localhost:" + settings.port(), new SupervisionClient.Listener() {
           @Override
@@ -168,8 +173,14 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
   @Override
   public void pairChanged(PairView.Peer peer) {
     peerAddress = peer.peerAddress();
+    peerName = peer.options().peer();
     engine.setReloadFeedBuffer(peer.reloadFeedBuffer());
     submit(now -> machine.optionsChanged(peer.options(), now));
+  }
+
+  /** Whether {@code identity} is this server or, as the configuration says now, its peer. */
+  public boolean isPairMember(String identity) {
+    return identity.equals(settings.application()) || (!peerName.isEmpty() && identity.equals(peerName));
   }
 
   // ---- the control thread --------------------------------------------------------------------

@@ -7,6 +7,8 @@ import io.tandem.stat.v1.StatisticValue;
 /** A statistic a client opened: what, how it notifies, and where values go. */
 final class OpenStatistic {
   final String id;
+  /** The identity that opened it: only it may read or close it by id. */
+  final String owner;
   final StatKey key;
   final StatisticType type;
   final NotificationMode mode;
@@ -18,9 +20,10 @@ final class OpenStatistic {
   StatisticValue lastSent;
   long nextDueMs;
 
-  OpenStatistic(String id, StatKey key, StatisticType type, NotificationMode mode, double insensitivity, long periodMs,
-      StatisticSink sink, Totals baseline, long nowMs) {
+  OpenStatistic(String id, String owner, StatKey key, StatisticType type, NotificationMode mode, double insensitivity,
+      long periodMs, StatisticSink sink, Totals baseline, long nowMs) {
     this.id = id;
+    this.owner = owner;
     this.key = key;
     this.type = type;
     this.mode = mode;

@@ -6,6 +6,7 @@ import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.config.ObjectTypes;
 import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
+import io.tandem.common.logging.RateLimitedLog;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.stat.v1.AgentState;
@@ -23,10 +24,12 @@ import io.tandem.stat.v1.StatisticType;
 import io.tandem.stat.v1.StatisticValue;
 import io.tandem.statserver.model.ConfigModel;
 import jakarta.inject.Inject;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +64,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class StatisticsEngine implements ManagedService {
   private static final Logger LOG = LoggerFactory.getLogger(StatisticsEngine.class);
+  /** Per-request events, at most RateLimitedLog.BURST per window. */
+  private static final RateLimitedLog PER_REQUEST = new RateLimitedLog(LOG);
   private static final long TICK_MS = 100;
   private static final long UNKNOWN_LOG_EVERY_MS = 10_000;
   /** statserver/reload-feed-buffer's default. */
@@ -87,7 +92,7 @@ public final class StatisticsEngine implements ManagedService {
 
   private final Map<StatKey, List<OpenStatistic>> openByObject = new HashMap<>();
   private final Map<String, OpenStatistic> openById = new LinkedHashMap<>();
-  private long statisticIds;
+  private final SecureRandom idRandom = new SecureRandom();
 
   private final AtomicLong eventsApplied = new AtomicLong();
   private final AtomicLong eventsUnknown = new AtomicLong();
@@ -411,8 +416,11 @@ public final class StatisticsEngine implements ManagedService {
 
   // ---- statistics ----------------------------------------------------------------------------
 
-  /** Opens a statistic: its first value (or a refusal) goes to the sink at once. */
-  public void open(OpenStatisticRequest request, StatisticSink sink) {
+  /**
+   * Opens a statistic for {@code owner} (the caller's identity): its first value (or a refusal)
+   * goes to the sink at once. Its id is unguessable, and only {@code owner} may use it.
+   */
+  public void open(OpenStatisticRequest request, String owner, StatisticSink sink) {
     onEngine(() -> {
       try {
         StatKey key = check(request.getObject(), request.getStatistic());
@@ -432,14 +440,14 @@ public final class StatisticsEngine implements ManagedService {
           return; // cancelled before it was opened
         }
         long now = clock.millis();
-        OpenStatistic stat = new OpenStatistic("S-" + (++statisticIds), key, request.getStatistic(), mode,
+        OpenStatistic stat = new OpenStatistic(newStatisticId(), owner, key, request.getStatistic(), mode,
             notification.getInsensitivity(), notification.getPeriodSeconds() * 1000L, sink, totals(key).copy(), now);
         openById.put(stat.id, stat);
         openByObject.computeIfAbsent(key, k -> new ArrayList<>(1)).add(stat);
         openCount = openById.size();
         send(stat, now);
       } catch (StatisticRefusedException e) {
-        EventLog.emit(LOG, LogEvent.STATISTIC_REFUSED, "statistic", request.getStatistic(),
+        PER_REQUEST.emit(LogEvent.STATISTIC_REFUSED, "statistic", request.getStatistic(),
             "object", describe(request.getObject()), "reason", e.getMessage());
         sink.failed(e.status());
       }
@@ -452,7 +460,7 @@ public final class StatisticsEngine implements ManagedService {
    *
    * @throws StatisticRefusedException for an unknown object or statistic, or no such open statistic
    */
-  public StatisticValue get(GetStatisticRequest request) {
+  public StatisticValue get(GetStatisticRequest request, String caller) {
     state.readLock().lock();
     try {
       long now = clock.millis();
@@ -462,9 +470,8 @@ public final class StatisticsEngine implements ManagedService {
         return value(key, spec.getStatistic(), new Totals(), now).build();
       }
       OpenStatistic stat = openById.get(request.getStatisticId());
-      if (stat == null) {
-        throw new StatisticRefusedException(Status.Code.NOT_FOUND,
-            "statistic_id: no open statistic '" + request.getStatisticId() + "' on this server");
+      if (stat == null || !stat.owner.equals(caller)) {
+        throw noSuchStatistic(request.getStatisticId());
       }
       return value(stat.key, stat.type, stat.baseline, now).setStatisticId(stat.id).build();
     } finally {
@@ -472,11 +479,11 @@ public final class StatisticsEngine implements ManagedService {
     }
   }
 
-  /** Closes an open statistic; false when there is none by that id. */
-  public CompletableFuture<Boolean> close(String statisticId) {
+  /** Closes an open statistic of {@code caller}'s; false when {@code caller} has none by that id. */
+  public CompletableFuture<Boolean> close(String statisticId, String caller) {
     return CompletableFuture.supplyAsync(() -> writingResult(() -> {
       OpenStatistic stat = openById.get(statisticId);
-      if (stat == null) {
+      if (stat == null || !stat.owner.equals(caller)) {
         return false;
       }
       remove(stat);
@@ -506,11 +513,24 @@ public final class StatisticsEngine implements ManagedService {
     });
   }
 
+  /** Not there, or another identity's: the same answer, so ids reveal nothing. */
+  public static StatisticRefusedException noSuchStatistic(String statisticId) {
+    return new StatisticRefusedException(Status.Code.NOT_FOUND,
+        "statistic_id: no open statistic '" + statisticId + "' of yours on this server");
+  }
+
+  /** "S-" and 128 random bits: another connection cannot guess a statistic's id. */
+  private String newStatisticId() {
+    byte[] bits = new byte[16];
+    idRandom.nextBytes(bits);
+    return "S-" + HexFormat.of().formatHex(bits);
+  }
+
   private StatKey checkLogged(StatObject object, StatisticType type) {
     try {
       return check(object, type);
     } catch (StatisticRefusedException e) {
-      EventLog.emit(LOG, LogEvent.STATISTIC_REFUSED, "statistic", type, "object", describe(object), "reason",
+      PER_REQUEST.emit(LogEvent.STATISTIC_REFUSED, "statistic", type, "object", describe(object), "reason",
           e.getMessage());
       throw e;
     }
@@ -658,7 +678,7 @@ public final class StatisticsEngine implements ManagedService {
     long now = clock.millis();
     for (OpenStatistic stat : List.copyOf(stats)) {
       remove(stat);
-      EventLog.emit(LOG, LogEvent.STATISTIC_CLOSED, "statistic", stat.id, "type", stat.type, "reason", reason);
+      PER_REQUEST.emit(LogEvent.STATISTIC_CLOSED, "statistic", stat.id, "type", stat.type, "reason", reason);
       stat.sink.closed(value(stat.key, stat.type, stat.baseline, now).setStatisticId(stat.id).setClosedReason(reason)
           .build());
     }

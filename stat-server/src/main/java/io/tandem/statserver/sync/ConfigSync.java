@@ -9,6 +9,7 @@ import io.tandem.common.config.ConfigSession;
 import io.tandem.common.config.ConfigSource;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.retry.Backoff;
+import io.tandem.common.security.TransportSecurity;
 import io.tandem.config.v1.Application;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ChangeKind;
@@ -76,8 +77,8 @@ public final class ConfigSync implements ManagedService {
   }
 
   @Inject
-  public ConfigSync(StatServerSettings settings, StatisticsEngine engine) {
-    this(settings, engine, sync -> sync.openSession());
+  public ConfigSync(StatServerSettings settings, StatisticsEngine engine, TransportSecurity security) {
+    this(settings, engine, sync -> sync.openSession(security));
   }
 
   /** With its configuration read from {@code sources} (tests give it a fake Config Server). */
@@ -88,8 +89,8 @@ public final class ConfigSync implements ManagedService {
     this.pairView = new PairView(settings.application());
   }
 
-  private ConfigSource openSession() {
-    channel = Channels.openForNonBlockingCallbacks(settings.configServer());
+  private ConfigSource openSession(TransportSecurity security) {
+    channel = Channels.openForNonBlockingCallbacks(settings.configServer(), security);
     return new ConfigSession(channel, settings.application());
   }
 

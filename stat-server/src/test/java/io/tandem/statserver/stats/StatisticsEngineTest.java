@@ -30,14 +30,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Scripted event sequences with answers worked out by hand, for every statistic and notification mode. */
 class StatisticsEngineTest {
+  private static final String OWNER = "client";
   private static final long T0 = Instant.parse("2026-01-01T09:00:00Z").toEpochMilli();
 
   private final ManualClock clock = new ManualClock(Instant.ofEpochMilli(T0));
@@ -161,7 +162,7 @@ class StatisticsEngineTest {
 
   private StatisticValue get(StatisticsEngine target, ObjectType type, String name, StatisticType statistic) {
     return target.get(GetStatisticRequest.newBuilder().setSpec(StatisticSpec.newBuilder()
-        .setObject(StatObject.newBuilder().setType(type).setName(name)).setStatistic(statistic)).build());
+        .setObject(StatObject.newBuilder().setType(type).setName(name)).setStatistic(statistic)).build(), OWNER);
   }
 
   private StatisticValue get(ObjectType type, String name, StatisticType statistic) {
@@ -171,7 +172,7 @@ class StatisticsEngineTest {
   private Recorder open(ObjectType type, String name, StatisticType statistic, Notification notification) {
     Recorder recorder = new Recorder();
     engine.open(OpenStatisticRequest.newBuilder().setObject(StatObject.newBuilder().setType(type).setName(name))
-        .setStatistic(statistic).setNotification(notification).build(), recorder);
+        .setStatistic(statistic).setNotification(notification).build(), OWNER, recorder);
     engine.barrier().join();
     return recorder;
   }
@@ -280,10 +281,25 @@ class StatisticsEngineTest {
     feed(loginReady(0, "ann", "bob"));
     assertThat(none.values).hasSize(1);
     String id = none.latest().getStatisticId();
-    assertThat(engine.get(GetStatisticRequest.newBuilder().setStatisticId(id).build()).getCount()).isEqualTo(2);
-    assertThat(engine.close(id).join()).isTrue();
+    assertThat(engine.get(GetStatisticRequest.newBuilder().setStatisticId(id).build(), OWNER).getCount()).isEqualTo(2);
+    assertThat(engine.close(id, OWNER).join()).isTrue();
     assertThat(none.last.getClosedReason()).isEqualTo("closed by client");
-    assertThat(engine.close(id).join()).isFalse();
+    assertThat(engine.close(id, OWNER).join()).isFalse();
+  }
+
+  @Test
+  void aStatisticIsItsOwnersAloneAndItsIdIsNotGuessable() {
+    Recorder first = open(ObjectType.AGENT_GROUP, "sales", StatisticType.CURRENT_READY_AGENTS, mode(NotificationMode.NONE));
+    Recorder second = open(ObjectType.AGENT_GROUP, "sales", StatisticType.CURRENT_READY_AGENTS, mode(NotificationMode.NONE));
+    String id = first.latest().getStatisticId();
+    assertThat(id).matches("S-[0-9a-f]{32}").isNotEqualTo(second.latest().getStatisticId());
+
+    assertThatThrownBy(() -> engine.get(GetStatisticRequest.newBuilder().setStatisticId(id).build(), "stranger"))
+        .isInstanceOf(StatisticRefusedException.class)
+        .satisfies(e -> assertThat(((StatisticRefusedException) e).status().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+    assertThat(engine.close(id, "stranger").join()).as("another identity cannot close it").isFalse();
+    assertThat(first.last).as("the owner's stream is untouched").isNull();
+    assertThat(engine.close(id, OWNER).join()).isTrue();
   }
 
   @Test

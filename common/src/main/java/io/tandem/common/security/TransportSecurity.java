@@ -1,0 +1,166 @@
+package io.tandem.common.security;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.TlsServerCredentials;
+import io.grpc.util.AdvancedTlsX509KeyManager;
+import io.grpc.util.AdvancedTlsX509TrustManager;
+import io.tandem.common.concurrent.DaemonThreadFactory;
+import io.tandem.common.logging.EventLog;
+import io.tandem.common.logging.LogEvent;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How one process's links are secured: mutual TLS with one identity's {@link TlsFiles}, or
+ * plaintext when asked for explicitly ({@code --insecure}). Servers present the certificate
+ * and require a client certificate signed by the authority; channels present it too and check
+ * that the server's certificate names the host they dialled. The files are re-read when they
+ * change, so certificates are replaced without a restart (new connections use the new ones).
+ */
+public final class TransportSecurity implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TransportSecurity.class);
+  /** How often the files' modification times are compared: a rotation takes effect within this. */
+  public static final Duration REREAD_EVERY = Duration.ofSeconds(5);
+  /** The identity every caller has on a plaintext server. */
+  public static final String ANONYMOUS = "anonymous";
+
+  private final TlsFiles files;
+  private final AdvancedTlsX509KeyManager keys;
+  private final AdvancedTlsX509TrustManager trust;
+  private final ScheduledExecutorService rereader;
+  private volatile TlsCredentials current;
+  private List<FileTime> stamps;
+
+  private TransportSecurity(TlsFiles files, Duration rereadEvery) {
+    this.files = files;
+    if (files == null) {
+      this.keys = null;
+      this.trust = null;
+      this.rereader = null;
+      return;
+    }
+    this.keys = new AdvancedTlsX509KeyManager();
+    try {
+      this.trust = AdvancedTlsX509TrustManager.newBuilder()
+          .setVerification(AdvancedTlsX509TrustManager.Verification.CERTIFICATE_AND_HOST_NAME_VERIFICATION)
+          .build();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("this JVM has no X.509 trust manager: " + e.getMessage(), e);
+    }
+    this.stamps = stamps(files);
+    install(TlsCredentials.read(files));
+    this.rereader = Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("tls-files"));
+    rereader.scheduleWithFixedDelay(this::rereadIfChanged, rereadEvery.toMillis(), rereadEvery.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** Plaintext, no identities: only when the operator asked for it. */
+  public static TransportSecurity plaintext() {
+    return new TransportSecurity(null, REREAD_EVERY);
+  }
+
+  /**
+   * Mutual TLS with {@code files}, checked now.
+   *
+   * @throws InvalidCredentialsException naming the flag and file at fault
+   */
+  public static TransportSecurity mutualTls(TlsFiles files) {
+    return mutualTls(files, REREAD_EVERY);
+  }
+
+  public static TransportSecurity mutualTls(TlsFiles files, Duration rereadEvery) {
+    return new TransportSecurity(Objects.requireNonNull(files, "files"), rereadEvery);
+  }
+
+  public boolean isPlaintext() {
+    return files == null;
+  }
+
+  /** Who this process is to its peers: its certificate's identity, or {@link #ANONYMOUS} in plaintext. */
+  public String identity() {
+    return files == null ? ANONYMOUS : current.identity();
+  }
+
+  /** For a log line: "mtls" or "plaintext". */
+  public String mode() {
+    return files == null ? "plaintext" : "mtls";
+  }
+
+  public ChannelCredentials channelCredentials() {
+    if (files == null) {
+      return InsecureChannelCredentials.create();
+    }
+    return TlsChannelCredentials.newBuilder().keyManager(keys).trustManager(trust).build();
+  }
+
+  public ServerCredentials serverCredentials() {
+    if (files == null) {
+      return InsecureServerCredentials.create();
+    }
+    return TlsServerCredentials.newBuilder().keyManager(keys).trustManager(trust)
+        .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE).build();
+  }
+
+  private void install(TlsCredentials credentials) {
+    keys.updateIdentityCredentials(credentials.chain(), credentials.key());
+    try {
+      trust.updateTrustCredentials(credentials.authorities());
+    } catch (IOException | GeneralSecurityException e) {
+      throw new InvalidCredentialsException("--tls-ca " + files.authority() + ": " + e.getMessage(), e);
+    }
+    current = credentials;
+  }
+
+  private synchronized void rereadIfChanged() {
+    List<FileTime> now = stamps(files);
+    if (now.equals(stamps)) {
+      return;
+    }
+    try {
+      TlsCredentials credentials = TlsCredentials.read(files);
+      install(credentials);
+      stamps = now;
+      EventLog.emit(LOG, LogEvent.CREDENTIALS_RELOADED, "identity", credentials.identity(),
+          "certificate", files.certificate(), "not_after", credentials.notAfter());
+    } catch (InvalidCredentialsException e) {
+      // A rotation half done (certificate written, key not yet) looks like this too: the next
+      // look, after the other file is in place, installs both.
+      stamps = now;
+      EventLog.emit(LOG, LogEvent.CREDENTIALS_UNUSABLE, "reason", e.getMessage());
+    }
+  }
+
+  private static List<FileTime> stamps(TlsFiles files) {
+    return List.of(modified(files.authority()), modified(files.certificate()), modified(files.key()));
+  }
+
+  private static FileTime modified(Path file) {
+    try {
+      return Files.getLastModifiedTime(file);
+    } catch (IOException e) {
+      return FileTime.fromMillis(0);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (rereader != null) {
+      rereader.shutdownNow();
+    }
+  }
+}

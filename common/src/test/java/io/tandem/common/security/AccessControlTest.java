@@ -1,0 +1,222 @@
+package io.tandem.common.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.google.inject.AbstractModule;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.stub.StreamObserver;
+import io.grpc.util.AdvancedTlsX509KeyManager;
+import io.tandem.common.bootstrap.HealthState;
+import io.tandem.common.bootstrap.RunningService;
+import io.tandem.common.bootstrap.ServerSecurity;
+import io.tandem.common.bootstrap.ServiceRunner;
+import io.tandem.common.grpc.Channels;
+import io.tandem.common.grpc.HostPort;
+import io.tandem.common.testing.LogCapture;
+import io.tandem.common.testing.TestPki;
+import java.io.File;
+import java.math.BigInteger;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The transport's guard on a real server over loopback: who gets in (mutual TLS, the server's
+ * name checked), who may call what, how many streams a connection may hold, and certificates
+ * replaced while the server runs.
+ */
+class AccessControlTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final Duration CALL = Duration.ofSeconds(10);
+
+  @TempDir
+  Path dir;
+
+  private TestPki pki;
+  private RunningService server;
+  private final List<TransportSecurity> opened = new ArrayList<>();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    pki = TestPki.create(dir.resolve("pki"), List.of("test"), List.of("operator", "client"));
+    server = ServiceRunner.start("test", 0, new ServerSecurity(TransportSecurity.mutualTls(pki.files("test"),
+        Duration.ofMillis(200)), ConnectionLimits.of(100, 10, 2, 1)), new AbstractModule() {});
+    server.get(HealthState.class).set(true, "ready");
+  }
+
+  @AfterEach
+  void stop() {
+    channels.forEach(channel -> Channels.close(channel, Duration.ofSeconds(1)));
+    server.close();
+    opened.forEach(TransportSecurity::close);
+  }
+
+  private ManagedChannel channel(String host, TransportSecurity security) {
+    opened.add(security);
+    ManagedChannel channel = Channels.open(new HostPort(host, server.port()), security);
+    channels.add(channel);
+    return channel;
+  }
+
+  private HealthCheckResponse.ServingStatus check(ManagedChannel channel) {
+    return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(CALL.toMillis(), TimeUnit.MILLISECONDS)
+        .check(HealthCheckRequest.getDefaultInstance()).getStatus();
+  }
+
+  @Test
+  void anyCertificateFromTheAuthorityMayCheckHealth() {
+    assertThat(check(channel("localhost", pki.security("client")))).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    assertThat(check(channel("127.0.0.1", pki.security("operator")))).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+  }
+
+  @Test
+  void plaintextACertificateFromAnotherAuthorityAndAWrongServerNameGetNoAnswer() {
+    TestPki stranger = TestPki.create(dir.resolve("other-pki"), List.of(), List.of("operator"));
+    assertThatThrownBy(() -> check(channel("localhost", TransportSecurity.plaintext())))
+        .isInstanceOf(StatusRuntimeException.class)
+        .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    assertThatThrownBy(() -> check(channel("localhost", stranger.security("operator"))))
+        .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    // 127.0.0.2 is this machine too, but not a name the server's certificate gives.
+    assertThatThrownBy(() -> check(channel("127.0.0.2", pki.security("operator"))))
+        .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE))
+        .hasStackTraceContaining("127.0.0.2");
+  }
+
+  @Test
+  void theServiceCatalogueIsTheOperatorsAndARefusalIsLoggedWithTheCaller() throws Exception {
+    try (LogCapture log = new LogCapture(AccessControl.class)) {
+      assertThat(reflect(channel("localhost", pki.security("operator")))).isNull();
+      Throwable refused = reflect(channel("localhost", pki.security("client")));
+      assertThat(Status.fromThrowable(refused).getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      assertThat(Status.fromThrowable(refused).getDescription())
+          .isEqualTo("'client' may not call grpc.reflection.v1.ServerReflection/ServerReflectionInfo (allowed: operator)");
+      assertThat(log.withId("00-05073")).singleElement().asString()
+          .contains("identity=client", "address=127.0.0.1:", "call=grpc.reflection.v1.ServerReflection/ServerReflectionInfo");
+    }
+  }
+
+  /** Lists the services; the error that ended the call, or null. */
+  private static Throwable reflect(ManagedChannel channel) throws InterruptedException {
+    List<Throwable> errors = new CopyOnWriteArrayList<>();
+    List<Boolean> done = new CopyOnWriteArrayList<>();
+    StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
+        .serverReflectionInfo(new StreamObserver<>() {
+          @Override
+          public void onNext(ServerReflectionResponse response) {
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            errors.add(t);
+            done.add(true);
+          }
+
+          @Override
+          public void onCompleted() {
+            done.add(true);
+          }
+        });
+    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+    requests.onCompleted();
+    await().atMost(WAIT).until(() -> !done.isEmpty());
+    return errors.isEmpty() ? null : errors.get(0);
+  }
+
+  @Test
+  void aConnectionHoldsNoMoreStreamsThanItsLimitAndTheLimitIsNamed() {
+    ManagedChannel channel = channel("localhost", pki.security("client"));
+    List<Throwable> ended = new CopyOnWriteArrayList<>();
+    List<HealthCheckResponse> answers = new CopyOnWriteArrayList<>();
+    StreamObserver<HealthCheckResponse> watcher = new StreamObserver<>() {
+      @Override
+      public void onNext(HealthCheckResponse value) {
+        answers.add(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        ended.add(t);
+      }
+
+      @Override
+      public void onCompleted() {
+      }
+    };
+    for (int i = 0; i < 3; i++) {
+      HealthGrpc.newStub(channel).watch(HealthCheckRequest.getDefaultInstance(), watcher);
+    }
+    await().atMost(WAIT).until(() -> answers.size() == 2 && ended.size() == 1);
+    Status refused = Status.fromThrowable(ended.get(0));
+    assertThat(refused.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(refused.getDescription()).startsWith("--max-watches-per-connection: this connection already has 2");
+    assertThat(check(channel)).as("unary calls still pass").isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    assertThat(check(channel("localhost", pki.security("operator"))))
+        .as("the limit is per connection").isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+  }
+
+  @Test
+  void renewedCertificatesAreServedWithoutARestart() throws Exception {
+    BigInteger before = servedSerial();
+    try (LogCapture log = new LogCapture(TransportSecurity.class)) {
+      pki.renew(List.of("test"), List.of());
+      await().atMost(WAIT).until(() -> !servedSerial().equals(before));
+      await().atMost(WAIT).until(() -> !log.withId("00-05077").isEmpty());
+      assertThat(log.withId("00-05077").get(0)).contains("identity=test");
+    }
+    assertThat(check(channel("localhost", pki.security("client")))).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+  }
+
+  /** The serial number of the certificate the server presents to a new connection now. */
+  private BigInteger servedSerial() throws Exception {
+    AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
+    TlsFiles operator = pki.files("operator");
+    keys.updateIdentityCredentials(new File(operator.certificate().toString()), new File(operator.key().toString()));
+    List<X509Certificate> presented = new CopyOnWriteArrayList<>();
+    X509TrustManager recorder = new X509TrustManager() {
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType) {
+      }
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        presented.add(chain[0]);
+      }
+
+      @Override
+      public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+      }
+    };
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(new javax.net.ssl.KeyManager[] {keys}, new TrustManager[] {recorder}, null);
+    try (Socket socket = context.getSocketFactory().createSocket("localhost", server.port())) {
+      ((SSLSocket) socket).startHandshake();
+    }
+    return presented.get(0).getSerialNumber();
+  }
+}
