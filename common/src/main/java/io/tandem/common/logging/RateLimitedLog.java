@@ -44,7 +44,7 @@ public final class RateLimitedLog {
 
   /** Writes the event as {@link EventLog#emit} does, unless its id has had its burst in this window. */
   public void emit(LogEvent event, Object... keysAndValues) {
-    Window window = windows.computeIfAbsent(event, e -> new Window());
+    Window window = window(event);
     boolean write;
     boolean scheduleFlush = false;
     synchronized (window) {
@@ -65,6 +65,11 @@ public final class RateLimitedLog {
     } else if (scheduleFlush) {
       FLUSHER.schedule(() -> flushIfEnded(event, window), windowNanos, TimeUnit.NANOSECONDS);
     }
+  }
+
+  /** The current window of {@code event} (for tests that end windows by hand). */
+  Window window(LogEvent event) {
+    return windows.computeIfAbsent(event, e -> new Window());
   }
 
   /** Writes the suppressed count of a window that ended with no event to end it. */

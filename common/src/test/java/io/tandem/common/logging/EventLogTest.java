@@ -18,6 +18,20 @@ class EventLogTest {
   }
 
   @Test
+  void valuesThatCouldPassForTheLinesOwnStructureAreQuotedAndEscaped() {
+    assertThat(EventLog.format(LogEvent.STATISTIC_REFUSED, "object", "x\nStd 02-10093 Backup ready", "reason", "ok"))
+        .isEqualTo("Std 02-10101 Statistic request refused; object=\"x\\nStd 02-10093 Backup ready\", reason=ok")
+        .doesNotContain("\n");
+    assertThat(EventLog.format(LogEvent.STATISTIC_REFUSED, "object", "a, reason=forged", "quote", "say \"hi\"\\"))
+        .isEqualTo("Std 02-10101 Statistic request refused; object=\"a, reason=forged\", quote=\"say \\\"hi\\\"\\\\\"");
+    assertThat(EventLog.format(LogEvent.STATISTIC_REFUSED, "bidi", "abc\u202Edef", "empty", ""))
+        .isEqualTo("Std 02-10101 Statistic request refused; bidi=\"abc\\u202edef\", empty=\"\"");
+    assertThat(EventLog.format(LogEvent.STATISTIC_REFUSED, "reason", "switched to backup", "at", "127.0.0.1:5000"))
+        .as("plain words and addresses stay as they are")
+        .isEqualTo("Std 02-10101 Statistic request refused; reason=switched to backup, at=127.0.0.1:5000");
+  }
+
+  @Test
   void idsAreUniqueAndWellFormed() {
     Set<String> ids = new HashSet<>();
     for (LogEvent event : LogEvent.values()) {
