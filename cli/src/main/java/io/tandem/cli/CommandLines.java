@@ -1,6 +1,7 @@
 package io.tandem.cli;
 
 import ch.qos.logback.classic.Level;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,8 +37,19 @@ public final class CommandLines {
 
   private static String describe(Exception e) {
     if (e instanceof StatusRuntimeException sre) {
-      String description = sre.getStatus().getDescription();
-      return sre.getStatus().getCode() + (description == null ? "" : ": " + description);
+      Status status = sre.getStatus();
+      String description = status.getDescription() == null ? "" : ": " + status.getDescription().lines().findFirst().orElse("");
+      if (status.getCode() != Status.Code.UNAVAILABLE) {
+        return status.getCode() + description;
+      }
+      // The transport's own words say why (refused, a certificate not trusted, a name not matching).
+      Throwable cause = status.getCause();
+      while (cause != null && cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      return status.getCode() + description + (cause == null || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")")
+          + "; is the service running? A plaintext stack needs --insecure, another installation its certificates"
+          + " (TANDEM_TLS_DIR or --tls-*)";
     }
     return e.getMessage() == null ? e.toString() : e.getMessage();
   }

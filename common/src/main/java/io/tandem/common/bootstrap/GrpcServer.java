@@ -104,7 +104,9 @@ public final class GrpcServer implements ManagedService {
         .build());
     builder.addService(healthService);
     builder.addService(reflection);
-    builder.intercept(new AccessControl(transport, security.limits(), applied));
+    AccessControl accessControl = new AccessControl(transport, security.limits(), applied);
+    builder.intercept(accessControl);
+    builder.addTransportFilter(accessControl.transportFilter());
     server = builder.build().start();
     EventLog.emit(LOG, LogEvent.SERVICE_LISTENING, "service", serviceName, "port", server.getPort(),
         "services", String.join(" ", names), "transport", transport.mode(), "identity", transport.identity());

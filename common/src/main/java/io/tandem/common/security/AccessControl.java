@@ -1,5 +1,6 @@
 package io.tandem.common.security;
 
+import io.grpc.Attributes;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.ForwardingServerCall;
@@ -9,6 +10,7 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.ServerTransportFilter;
 import io.grpc.Status;
 import io.tandem.common.logging.LogEvent;
 import io.tandem.common.logging.RateLimitedLog;
@@ -19,8 +21,9 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
@@ -36,13 +39,12 @@ import org.slf4j.LoggerFactory;
 public final class AccessControl implements ServerInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger(AccessControl.class);
   private static final RateLimitedLog REFUSALS = new RateLimitedLog(LOG);
-  /** Where an SSL session keeps its peer's identity once read: certificates are parsed once per connection. */
-  private static final String IDENTITY_VALUE = "io.tandem.identity";
+  /** A connection's caller and counters, in its transport's attributes. */
+  private static final Attributes.Key<Connection> CONNECTION = Attributes.Key.create("tandem-connection");
 
   private final TransportSecurity security;
   private final ConnectionLimits limits;
   private final Map<String, AccessPolicy.Entry> rules = new HashMap<>();
-  private final ConcurrentHashMap<SocketAddress, Connection> connections = new ConcurrentHashMap<>();
 
   public AccessControl(TransportSecurity security, ConnectionLimits limits, Collection<AccessPolicy> policies) {
     this.security = security;
@@ -62,20 +64,31 @@ public final class AccessControl implements ServerInterceptor {
     return Status.PERMISSION_DENIED.withDescription(reason);
   }
 
+  /**
+   * Gives each connection its {@link Connection} when it is ready (after the TLS handshake):
+   * calls then find their caller and counters in the transport's attributes, with no lookup
+   * and no lock on the way of every call.
+   */
+  public ServerTransportFilter transportFilter() {
+    return new ServerTransportFilter() {
+      @Override
+      public Attributes transportReady(Attributes attributes) {
+        return attributes.toBuilder().set(CONNECTION, new Connection(caller(attributes))).build();
+      }
+    };
+  }
+
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     String method = call.getMethodDescriptor().getFullMethodName();
-    SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-    String address = remote == null ? "unknown" : remote.toString().replaceFirst("^.*/", "");
-    Caller caller;
-    if (security.isPlaintext()) {
-      caller = new Caller(TransportSecurity.ANONYMOUS, address, false);
-    } else {
-      Optional<String> identity = identity(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
-      if (identity.isEmpty()) {
-        return refuse(call, Status.UNAUTHENTICATED.withDescription("no client certificate"));
-      }
-      caller = new Caller(identity.get(), address, true);
+    Connection connection = call.getAttributes().get(CONNECTION);
+    if (connection == null) {
+      // Only a transport this filter never saw (none in practice): counted on its own.
+      connection = new Connection(caller(call.getAttributes()));
+    }
+    Caller caller = connection.caller;
+    if (caller == null) {
+      return refuse(call, Status.UNAUTHENTICATED.withDescription("no client certificate naming an identity"));
     }
     AccessPolicy.Entry entry = rules.get(method);
     if (entry == null) {
@@ -85,18 +98,14 @@ public final class AccessControl implements ServerInterceptor {
       return refuse(call, deny(caller, method, "'" + caller.identity() + "' may not call " + method
           + " (allowed: " + entry.rule().describe() + ")"));
     }
-    Optional<String> exceeded = acquire(remote, entry.quota());
-    if (exceeded.isPresent()) {
-      REFUSALS.emit(LogEvent.CONNECTION_LIMIT, "identity", caller.identity(), "address", address, "call", method,
-          "limit", exceeded.get());
-      return refuse(call, Status.RESOURCE_EXHAUSTED.withDescription(exceeded.get()));
+    ConnectionQuota quota = entry.quota().orElse(null);
+    String exceeded = connection.acquire(quota, limits);
+    if (exceeded != null) {
+      REFUSALS.emit(LogEvent.CONNECTION_LIMIT, "identity", caller.identity(), "address", caller.address(), "call", method,
+          "limit", exceeded);
+      return refuse(call, Status.RESOURCE_EXHAUSTED.withDescription(exceeded));
     }
-    AtomicBoolean released = new AtomicBoolean();
-    Runnable release = () -> {
-      if (released.compareAndSet(false, true)) {
-        release(remote, entry.quota());
-      }
-    };
+    Release release = new Release(connection, quota);
     ServerCall<Q, R> counted = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
       @Override
       public void close(Status status, Metadata trailers) {
@@ -126,61 +135,84 @@ public final class AccessControl implements ServerInterceptor {
     };
   }
 
-  /** Calls in progress on one connection, by quota. */
-  private static final class Connection {
-    int calls;
-    final int[] quotas = new int[ConnectionQuota.values().length];
+  /** Who is on the other end of a connection; null when TLS gave no identity. */
+  private Caller caller(Attributes attributes) {
+    SocketAddress remote = attributes.get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+    String address = remote == null ? "unknown" : remote.toString().replaceFirst("^.*/", "");
+    if (security.isPlaintext()) {
+      return new Caller(TransportSecurity.ANONYMOUS, address, false);
+    }
+    return identity(attributes.get(Grpc.TRANSPORT_ATTR_SSL_SESSION))
+        .map(identity -> new Caller(identity, address, true)).orElse(null);
+  }
 
-    boolean idle() {
-      return calls == 0;
+  /** One connection: its caller, and its calls in progress in all and by quota. */
+  private static final class Connection {
+    final Caller caller;
+    final AtomicInteger calls = new AtomicInteger();
+    final AtomicIntegerArray quotas = new AtomicIntegerArray(ConnectionQuota.values().length);
+
+    Connection(Caller caller) {
+      this.caller = caller;
+    }
+
+    /** Counts one more call; the refusal naming the flag when a cap is reached, else null. */
+    String acquire(ConnectionQuota quota, ConnectionLimits limits) {
+      int now = calls.incrementAndGet();
+      if (now > limits.calls()) {
+        calls.decrementAndGet();
+        return ConnectionLimits.callsFlag() + ": this connection already has " + (now - 1)
+            + " calls in progress, the most one connection may have";
+      }
+      if (quota != null) {
+        int open = quotas.incrementAndGet(quota.ordinal());
+        if (open > limits.cap(quota)) {
+          quotas.decrementAndGet(quota.ordinal());
+          calls.decrementAndGet();
+          return ConnectionLimits.flag(quota) + ": this connection already has " + (open - 1) + " "
+              + quota.name().toLowerCase() + " streams open, the most one connection may have";
+        }
+      }
+      return null;
+    }
+
+    void release(ConnectionQuota quota) {
+      calls.decrementAndGet();
+      if (quota != null) {
+        quotas.decrementAndGet(quota.ordinal());
+      }
     }
   }
 
-  private Optional<String> acquire(SocketAddress remote, Optional<ConnectionQuota> quota) {
-    String[] exceeded = new String[1];
-    connections.compute(remote, (key, connection) -> {
-      Connection counts = connection == null ? new Connection() : connection;
-      if (counts.calls >= limits.calls()) {
-        exceeded[0] = ConnectionLimits.callsFlag() + ": this connection already has " + counts.calls
-            + " calls in progress, the most one connection may have";
-      } else if (quota.isPresent() && counts.quotas[quota.get().ordinal()] >= limits.cap(quota.get())) {
-        exceeded[0] = ConnectionLimits.flag(quota.get()) + ": this connection already has "
-            + counts.quotas[quota.get().ordinal()] + " " + quota.get().name().toLowerCase() + " streams open, the most"
-            + " one connection may have";
-      } else {
-        counts.calls++;
-        quota.ifPresent(q -> counts.quotas[q.ordinal()]++);
-      }
-      return counts.idle() ? null : counts;
-    });
-    return Optional.ofNullable(exceeded[0]);
-  }
+  /** Gives a call's place back once, whichever end closes it first. */
+  private static final class Release extends AtomicBoolean implements Runnable {
+    private final Connection connection;
+    private final ConnectionQuota quota;
 
-  private void release(SocketAddress remote, Optional<ConnectionQuota> quota) {
-    connections.computeIfPresent(remote, (key, counts) -> {
-      counts.calls--;
-      quota.ifPresent(q -> counts.quotas[q.ordinal()]--);
-      return counts.idle() ? null : counts;
-    });
+    Release(Connection connection, ConnectionQuota quota) {
+      this.connection = connection;
+      this.quota = quota;
+    }
+
+    @Override
+    public void run() {
+      if (compareAndSet(false, true)) {
+        connection.release(quota);
+      }
+    }
   }
 
   private static Optional<String> identity(SSLSession session) {
     if (session == null) {
       return Optional.empty();
     }
-    Object known = session.getValue(IDENTITY_VALUE);
-    if (known instanceof String identity) {
-      return Optional.of(identity);
-    }
     try {
       Certificate[] chain = session.getPeerCertificates();
       if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
         return Optional.empty();
       }
-      Optional<String> identity = Identities.of(leaf);
-      identity.ifPresent(name -> session.putValue(IDENTITY_VALUE, name));
-      return identity;
-    } catch (SSLPeerUnverifiedException e) {
+      return Identities.of(leaf);
+    } catch (SSLPeerUnverifiedException | IllegalArgumentException e) {
       return Optional.empty();
     }
   }
