@@ -72,13 +72,14 @@ class ConfigCliTest {
     Cli.Result get = tandem("config", "get", "Application", "StatServer_A");
     assertThat(get.output()).contains("config-reload-delay-if-primary: 'true'").contains("version 2");
 
-    Cli.Result replay = tandem("config", "watch", "--after", "3", "--seconds", "2");
+    // Waits for the progress line that follows the replay, not for a wall-clock budget (at most 5 minutes).
+    Cli.Result replay = tandem("config", "watch", "--after", "3", "--until-progress", "--seconds", "300");
     assertThat(replay.exitCode()).isZero();
     assertThat(replay.output()).contains("event 4 CREATED", "event 6 UPDATED Application StatServer_A", "progress: head 6");
 
     Cli.Result expire = tandem("config", "expire-history");
     assertThat(expire.output()).contains("history log emptied at event 7");
-    Cli.Result expired = tandem("config", "watch", "--after", "3", "--seconds", "2");
+    Cli.Result expired = tandem("config", "watch", "--after", "3", "--until-progress", "--seconds", "300");
     assertThat(expired.exitCode()).isEqualTo(3);
     assertThat(expired.output()).contains("HistoryLogExpired: after 3 cannot be restored");
 

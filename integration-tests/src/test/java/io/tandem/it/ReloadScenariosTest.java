@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The reload scenarios of design §7 with every service a real process. History loss is made the
+ * The reload scenarios (docs/architecture.md, *Scenarios*) with every service a real process. History loss is made the
  * way it happens: the Config Server restarts with its history log emptied.
  */
 class ReloadScenariosTest extends PairStackTest {

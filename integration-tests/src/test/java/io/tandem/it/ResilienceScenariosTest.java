@@ -20,7 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Design §7 S6, S7, S8, S11: protected mode and session restore when other parts fail too. */
+/** Scenarios S6, S7, S8, S11 (docs/architecture.md, *Scenarios*): protected mode and session restore when other parts fail too. */
 class ResilienceScenariosTest extends PairStackTest {
   private static final Duration WAIT = PairStack.WAIT;
 

@@ -1,10 +1,10 @@
 package io.tandem.cli.config;
 
-import io.tandem.common.security.TlsFlags;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tandem.cli.Endpoint;
 import io.tandem.common.config.ObjectTypes;
+import io.tandem.common.security.TlsFlags;
 import io.tandem.config.v1.ChangeBatch;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ConfigServiceGrpc;
@@ -27,16 +27,18 @@ final class WatchCommand implements Callable<Integer> {
   @Mixin
   ConfigServerOption server;
 
-
   @Mixin
-
   TlsFlags tls;
 
   @Option(names = "--after", defaultValue = "0", description = "Resume after this event id (default ${DEFAULT-VALUE}).")
   long after;
 
-  @Option(names = "--seconds", defaultValue = "5", description = "How long to watch (default ${DEFAULT-VALUE}).")
+  @Option(names = "--seconds", defaultValue = "5", description = "How long to watch at most (default ${DEFAULT-VALUE}).")
   long seconds;
+
+  @Option(names = "--until-progress", description = "Stop at the first progress notification: once the missed changes"
+      + " have been replayed and the session is live.")
+  boolean untilProgress;
 
   @Override
   public Integer call() {
@@ -49,7 +51,12 @@ final class WatchCommand implements Callable<Integer> {
         WatchResponse response = stream.next();
         switch (response.getPayloadCase()) {
           case CHANGES -> print(response.getChanges());
-          case PROGRESS -> System.out.println("progress: head " + response.getProgress().getHeadEventId());
+          case PROGRESS -> {
+            System.out.println("progress: head " + response.getProgress().getHeadEventId());
+            if (untilProgress) {
+              return 0;
+            }
+          }
           case HISTORY_LOG_EXPIRED -> {
             var expired = response.getHistoryLogExpired();
             System.out.printf("HistoryLogExpired: after %d cannot be restored (%s); oldest retained %d, head %d%n",

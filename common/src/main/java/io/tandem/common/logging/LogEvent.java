@@ -25,6 +25,7 @@ public enum LogEvent {
   EVENTS_SUPPRESSED("00-05076", Level.STD, "Log events suppressed by the rate limit"),
   CREDENTIALS_RELOADED("00-05077", Level.STD, "TLS certificate files re-read"),
   CREDENTIALS_UNUSABLE("00-05078", Level.ALR, "TLS certificate files changed but unusable, previous ones kept"),
+  EXECUTOR_STOP_FORCED("00-05079", Level.ALR, "A thread did not stop within its grace period: interrupted"),
 
   // ---- Config Server ----------------------------------------------------------------------
   JOURNAL_RECOVERED("21-20001", Level.STD, "Journal recovered"),
@@ -61,6 +62,7 @@ public enum LogEvent {
   APPLICATION_HUNG("43-30016", Level.ALR, "Application hung: no heartbeat"),
   HEARTBEATS_RESUMED("43-30017", Level.STD, "Heartbeats resumed"),
   SESSION_REPLACED("43-30018", Level.STD, "Supervision stream replaced"),
+  MODE_WITHHELD("43-30019", Level.STD, "Mode withheld: the peer may still be primary"),
 
   // ---- Stat Server -----------------------------------------------------------------------
   NORMAL_RELOAD_STARTED("02-10084", Level.STD, "Normal mode of configuration reload started"),

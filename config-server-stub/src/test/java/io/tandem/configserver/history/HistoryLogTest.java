@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.util.Timestamps;
-import io.tandem.common.testing.ManualClock;
+import io.tandem.common.time.ManualClock;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ChangeKind;
 import java.time.Duration;

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -50,15 +51,38 @@ import java.util.TreeMap;
  * </ul>
  */
 public final class RedundancyController {
+  /**
+   * A deliberately broken rule, for the simulator's mutants ({@code simulation/README.md}): a
+   * run with one of these must end in a violated invariant. The Management Layer never sets one.
+   */
+  public enum Flaw {
+    /** Never take a silent application for hung. */
+    NO_HUNG_DETECTION
+  }
+
+  private final Set<Flaw> flaws;
   private RedundancySettings settings;
   private final Map<String, Member> members = new TreeMap<>();
   private final List<Pair> pairs = new ArrayList<>();
   private long commandIds;
+  /**
+   * The least epoch this controller issues: its start time in milliseconds. A restarted Management
+   * Layer knows only the epochs its members claim; one it has not heard from (dead, or frozen and
+   * still believing it is primary) may hold a higher one, so counting on from the claims could
+   * issue that epoch again. Starting from the clock never does.
+   */
+  private long epochFloor;
   private long switchoverIds;
   private Instant lastTick;
 
   public RedundancyController(RedundancySettings settings) {
+    this(settings, EnumSet.noneOf(Flaw.class));
+  }
+
+  /** A controller with deliberately broken rules: the simulator's mutants only. */
+  public RedundancyController(RedundancySettings settings, Set<Flaw> flaws) {
     this.settings = settings;
+    this.flaws = flaws.isEmpty() ? EnumSet.noneOf(Flaw.class) : EnumSet.copyOf(flaws);
   }
 
   // ---- state -------------------------------------------------------------------------------
@@ -79,11 +103,15 @@ public final class RedundancyController {
     long pendingCommand;
     /** The epoch of the mode it last acknowledged (or claimed in its hello). */
     long epoch;
+    /** The epoch of the last mode it was told or was adopted in (it may not have acknowledged it yet). */
+    long commandedEpoch;
     Instant since;
     /** When it stopped being alive (stream lost, or hung); null while alive. */
     Instant lostAt;
     Instant lastHeartbeat;
     boolean hung;
+    /** Reported RUNNING with no mode while its peer, unheard of, may still be primary. */
+    boolean waitingForPeer;
     Pair pair;
     /** The epoch of a standalone member (a pair keeps its own). */
     long standaloneEpoch;
@@ -166,6 +194,9 @@ public final class RedundancyController {
    */
   public List<Action> configure(Map<String, String> backupOf, RedundancySettings newSettings, Instant now) {
     List<Action> actions = new ArrayList<>();
+    if (epochFloor == 0) {
+      epochFloor = now.toEpochMilli();
+    }
     Duration interval = settings.heartbeatInterval();
     settings = newSettings;
     if (!interval.equals(settings.heartbeatInterval())) {
@@ -178,7 +209,14 @@ public final class RedundancyController {
     for (Member m : members.values()) {
       m.configured = backupOf.containsKey(m.name);
     }
-    backupOf.keySet().forEach(name -> members.computeIfAbsent(name, Member::new).configured = true);
+    // A member not heard from since this Management Layer started may still run as primary under
+    // an epoch this one does not know: it counts as lost since now, so its peer waits out the
+    // failover timeout before it is made primary in its place.
+    backupOf.keySet().forEach(name -> members.computeIfAbsent(name, n -> {
+      Member m = new Member(n);
+      m.lostAt = now;
+      return m;
+    }).configured = true);
 
     List<RedundantPairs.Pair> wanted = RedundantPairs.of(backupOf).pairs();
     boolean changed = false;
@@ -269,6 +307,12 @@ public final class RedundancyController {
     } else {
       adopt(m, arrival.claimedMode(), arrival.claimedEpoch(), now, actions);
     }
+    Member peer = m.pair == null ? null : m.pair.other(m);
+    if (peer != null && peer.waitingForPeer && peer.mode == Mode.MODE_UNSPECIFIED && ready(peer)) {
+      // The member it waited for has said which mode it runs in: the wait is over.
+      peer.waitingForPeer = false;
+      assignFirstMode(peer, now, actions);
+    }
     return actions;
   }
 
@@ -312,6 +356,11 @@ public final class RedundancyController {
     if (m.mode != Mode.MODE_UNSPECIFIED) {
       command(m, m.mode, "heartbeats resumed: its mode, again", now, actions);
     }
+    if (pair != null && pair.deferred != null && pair.primary() != null && pair.other(pair.primary()) == m
+        && ready(m)) {
+      // The backup a deferred switchover waited for is back, RUNNING as it reported before it went silent.
+      start(pair, pair.deferred, 0, now, actions);
+    }
     return actions;
   }
 
@@ -346,6 +395,12 @@ public final class RedundancyController {
       case SERVICE_UNAVAILABLE -> {
         if (pair != null && pair.primary() == m && pair.inFlight == null) {
           start(pair, SwitchoverCause.SERVICE_UNAVAILABLE_REPORTED, 0, now, actions);
+        } else if (pair != null && pair.primary() == m) {
+          // The new primary of a switchover still in flight already asks for the next one: it
+          // starts when this one ends, or the primary would wait for ever (its report was delivered).
+          pair.deferred = SwitchoverCause.SERVICE_UNAVAILABLE_REPORTED;
+          actions.add(new Action.Log(LogEvent.SWITCHOVER_DEFERRED, "pair", pair.describe(), "primary", m.name,
+              "reason", "a switchover of " + pair.describe() + " is in flight"));
         } else if (m.mode == Mode.MODE_UNSPECIFIED) {
           if (pair == null) {
             assignFirstMode(m, now, actions);
@@ -414,7 +469,8 @@ public final class RedundancyController {
     }
     lastTick = now;
     for (Member m : members.values()) {
-      if (m.alive() && !now.isBefore(m.lastHeartbeat.plus(settings.heartbeatTimeout()))) {
+      if (m.alive() && !now.isBefore(m.lastHeartbeat.plus(settings.heartbeatTimeout()))
+          && !flaws.contains(Flaw.NO_HUNG_DETECTION)) {
         m.hung = true;
         actions.add(new Action.Log(LogEvent.APPLICATION_HUNG, "application", m.name, "silent_for_ms",
             Duration.between(m.lastHeartbeat, now).toMillis(), "mode", m.mode, "failover_in_ms",
@@ -432,6 +488,8 @@ public final class RedundancyController {
       if (primary != null && !primary.alive() && primary.lostAt != null && pair.inFlight == null
           && !now.isBefore(primary.lostAt.plus(settings.disconnectSwitchoverTimeout()))) {
         failover(pair, primary, now, actions);
+      } else if (primary == null && pair.inFlight == null) {
+        chooseFirstPrimary(pair, now, actions);
       }
     }
     return actions;
@@ -478,7 +536,8 @@ public final class RedundancyController {
     if (peer == null) {
       fits = claimed == Mode.PRIMARY;
     } else if (claimed == Mode.PRIMARY) {
-      fits = peer.mode != Mode.PRIMARY || claimedEpoch > peer.epoch;
+      // Against the epoch the peer was made primary under, acknowledged or not yet.
+      fits = peer.mode != Mode.PRIMARY || claimedEpoch > Math.max(peer.epoch, peer.commandedEpoch);
     } else {
       fits = peer.mode != Mode.BACKUP;
     }
@@ -487,6 +546,7 @@ public final class RedundancyController {
     }
     m.mode = claimed;
     m.acknowledged = true;
+    m.commandedEpoch = claimedEpoch;
     m.since = now;
     actions.add(new Action.Log(LogEvent.MODE_ASSIGNED, "application", m.name, "mode", claimed,
         "reason", "adopted: the application already runs in it", "epoch", claimedEpoch, "delivered", "already"));
@@ -498,20 +558,27 @@ public final class RedundancyController {
   private void assignFirstMode(Member m, Instant now, List<Action> actions) {
     Pair pair = m.pair;
     if (pair == null) {
-      m.standaloneEpoch++;
+      m.standaloneEpoch = nextEpoch(m.standaloneEpoch);
       command(m, Mode.PRIMARY, "standalone", now, actions);
       return;
     }
     Member peer = pair.other(m);
     if (peer.mode == Mode.PRIMARY && (peer.alive() || withinGrace(peer, now))) {
       command(m, Mode.BACKUP, peer.name + " is primary", now, actions);
+    } else if (peer.mode == Mode.MODE_UNSPECIFIED && !peer.connected && withinGrace(peer, now)) {
+      // Its mode is unknown and it may be primary still: wait for it to say (tick decides when the wait ends).
+      if (!m.waitingForPeer) {
+        m.waitingForPeer = true;
+        actions.add(new Action.Log(LogEvent.MODE_WITHHELD, "application", m.name, "peer", peer.name,
+            "wait_ms", Duration.between(now, peer.lostAt.plus(settings.disconnectSwitchoverTimeout())).toMillis()));
+      }
     } else {
       if (peer.mode == Mode.PRIMARY) {
         peer.mode = Mode.BACKUP; // lost for longer than the failover timeout; told when it returns
         peer.acknowledged = false;
         peer.since = now;
       }
-      pair.epoch++;
+      pair.epoch = nextEpoch(pair.epoch);
       command(m, Mode.PRIMARY, "first of " + pair.describe() + " to report RUNNING", now, actions);
       if (peer.connected && peer.mode == Mode.BACKUP) {
         command(peer, Mode.BACKUP, m.name + " is primary", now, actions);
@@ -519,6 +586,37 @@ public final class RedundancyController {
         command(peer, Mode.BACKUP, "unavailable, and " + m.name + " is primary", now, actions);
       }
     }
+  }
+
+  /**
+   * A pair without a primary (after a restart of this Management Layer, or while a member waits
+   * for its unheard-of peer): a member alive and {@code RUNNING} becomes primary once its peer
+   * cannot be primary — it said hello without being one, or has been silent for the failover
+   * timeout.
+   */
+  private void chooseFirstPrimary(Pair pair, Instant now, List<Action> actions) {
+    for (Member m : List.of(pair.first, pair.second)) {
+      Member peer = pair.other(m);
+      boolean peerMayBePrimary = peer.mode == Mode.PRIMARY || (!peer.connected && withinGrace(peer, now));
+      if (!ready(m) || m.mode == Mode.PRIMARY || peerMayBePrimary) {
+        continue;
+      }
+      m.waitingForPeer = false;
+      if (m.mode == Mode.MODE_UNSPECIFIED) {
+        assignFirstMode(m, now, actions);
+      } else {
+        pair.epoch = nextEpoch(pair.epoch);
+        command(m, Mode.PRIMARY, "the pair has no primary and " + peer.name + (peer.connected ? " is " + peer.status
+            : " has been silent for " + settings.disconnectSwitchoverTimeout().toMillis() + " ms"), now, actions);
+        noteModeChange(pair, now, actions);
+      }
+      return;
+    }
+  }
+
+  /** The epoch after {@code current}: never one a previous Management Layer could have issued. */
+  private long nextEpoch(long current) {
+    return Math.max(current + 1, epochFloor);
   }
 
   private boolean withinGrace(Member m, Instant now) {
@@ -541,7 +639,7 @@ public final class RedundancyController {
       Member keep = ready(first) != ready(second) ? (ready(first) ? first : second)
           : !second.since.isBefore(first.since) ? first : second;
       Member demoted = pair.other(keep);
-      pair.epoch++;
+      pair.epoch = nextEpoch(pair.epoch);
       String reason = "pair " + pair.describe() + " formed: " + keep.name + " stays primary";
       command(keep, Mode.PRIMARY, reason, now, actions);
       command(demoted, Mode.BACKUP, reason, now, actions);
@@ -568,7 +666,7 @@ public final class RedundancyController {
         continue;
       }
       if (ready(m)) {
-        m.standaloneEpoch++;
+        m.standaloneEpoch = nextEpoch(m.standaloneEpoch);
         command(m, Mode.PRIMARY, "no longer in a redundant pair: standalone", now, actions);
       } else {
         m.mode = Mode.MODE_UNSPECIFIED;
@@ -613,7 +711,7 @@ public final class RedundancyController {
     Switchover sw = new Switchover(++switchoverIds, cause, reason, primary, backup, now,
         now.plus(settings.switchoverTimeout()), requestId);
     pair.inFlight = sw;
-    pair.epoch++;
+    pair.epoch = nextEpoch(pair.epoch);
     command(backup, Mode.PRIMARY, reason, now, actions);
     sw.awaiting.add(backup.name);
     command(primary, Mode.BACKUP, reason, now, actions);
@@ -638,7 +736,7 @@ public final class RedundancyController {
         now.plus(settings.switchoverTimeout()), 0);
     pair.inFlight = sw;
     pair.deferred = null;
-    pair.epoch++;
+    pair.epoch = nextEpoch(pair.epoch);
     command(backup, Mode.PRIMARY, "failover: " + detail, now, actions);
     sw.awaiting.add(backup.name);
     // A hung primary still has its stream: the command waits there, so a thawed process reads
@@ -679,6 +777,10 @@ public final class RedundancyController {
       actions.add(new Action.CompleteRequest(sw.requestId,
           reply(result, primary == null ? "" : primary.name, ms, message)));
     }
+    Member primary = pair.primary();
+    if (pair.deferred != null && primary != null && primary.status == AppStatus.SERVICE_UNAVAILABLE) {
+      start(pair, pair.deferred, 0, now, actions);
+    }
   }
 
   private static SwitchoverRecord record(SwitchoverCause cause, SwitchoverResult result, String detail, Instant time,
@@ -714,6 +816,7 @@ public final class RedundancyController {
     m.acknowledged = false;
     m.pendingCommand = ++commandIds;
     long epoch = epochOf(m);
+    m.commandedEpoch = epoch;
     actions.add(new Action.Log(LogEvent.MODE_ASSIGNED, "application", m.name, "mode", mode, "reason", reason,
         "epoch", epoch, "delivered", m.connected ? "now" : "on reconnect"));
     if (m.connected) {

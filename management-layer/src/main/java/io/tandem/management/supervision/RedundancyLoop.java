@@ -8,6 +8,7 @@ import io.grpc.stub.StreamObserver;
 import io.tandem.common.bootstrap.LongLivedStreams;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
+import io.tandem.common.concurrent.ExecutorStop;
 import io.tandem.management.redundancy.Action;
 import io.tandem.management.redundancy.Arrival;
 import io.tandem.management.redundancy.RedundancyController;
@@ -16,13 +17,14 @@ import io.tandem.management.v1.PairsStatus;
 import io.tandem.management.v1.SwitchoverReply;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -62,8 +64,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   @Override
   public void stop() throws InterruptedException {
     endStreams();
-    executor.shutdown();
-    executor.awaitTermination(2, TimeUnit.SECONDS);
+    ExecutorStop.stop(executor, "redundancy", Duration.ofSeconds(2));
   }
 
   @Override

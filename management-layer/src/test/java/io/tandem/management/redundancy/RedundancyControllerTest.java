@@ -203,6 +203,91 @@ class RedundancyControllerTest {
   }
 
   @Test
+  void aMemberWhosePeerHasNotSaidHelloGetsNoModeWhileThePeerMayStillBePrimary() {
+    connect("A");
+    report("A", AppStatus.RUNNING);
+    assertThat(takeSent()).as("B, unheard of since this Management Layer started, may run as primary").isEmpty();
+    assertThat(logged(LogEvent.MODE_WITHHELD)).isTrue();
+    connect("B", "instance-of-B", Mode.PRIMARY, 7);
+    assertThat(takeSent()).as("B says it is primary: A is its backup, under B's epoch")
+        .extracting(Action.SendMode::application, Action.SendMode::mode, Action.SendMode::epoch)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("A", Mode.BACKUP, 7L));
+  }
+
+  @Test
+  void aMemberWhosePeerStaysSilentBecomesPrimaryOnceTheFailoverTimeoutHasPassed() {
+    connect("A");
+    report("A", AppStatus.RUNNING);
+    advance(SETTINGS.disconnectSwitchoverTimeout().minusMillis(100));
+    assertThat(takeSent()).isEmpty();
+    advance(Duration.ofMillis(200));
+    assertThat(takeSent()).extracting(Action.SendMode::application, Action.SendMode::mode)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("A", Mode.PRIMARY));
+  }
+
+  @Test
+  void aRestartedManagementLayerNeverIssuesAnEpochAnEarlierOneIssued() {
+    runningPairWithAPrimary();
+    long before = pairOf("A").getEpoch();
+    // Restarted a moment later; neither member has said hello yet, and A comes back as a new process.
+    now = now.plusSeconds(1);
+    controller = new RedundancyController(SETTINGS);
+    sessions.clear();
+    record(controller.configure(CONFIGURED, SETTINGS, now));
+    connect("A");
+    connect("B");
+    report("A", AppStatus.RUNNING);
+    assertThat(takeSent()).filteredOn(send -> send.mode() == Mode.PRIMARY).singleElement()
+        .satisfies(send -> assertThat(send.epoch()).isGreaterThan(before));
+  }
+
+  @Test
+  void aServiceUnavailableReportedWhileASwitchoverIsInFlightStartsTheNextOneWhenItEnds() {
+    runningPairWithAPrimary();
+    report("A", AppStatus.SERVICE_UNAVAILABLE);
+    assertThat(takeSent()).extracting(Action.SendMode::application, Action.SendMode::mode).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("B", Mode.PRIMARY), org.assertj.core.groups.Tuple.tuple("A", Mode.BACKUP));
+    // B's own session expired meanwhile: as the new primary it protects the pair and asks at once.
+    report("B", AppStatus.SERVICE_UNAVAILABLE);
+    acknowledgeAll();
+    assertThat(logged(LogEvent.SWITCHOVER_DONE)).isTrue();
+    report("A", AppStatus.RUNNING);
+    assertThat(takeSent()).as("B's request was kept, not dropped").extracting(Action.SendMode::application,
+        Action.SendMode::mode).containsExactly(org.assertj.core.groups.Tuple.tuple("A", Mode.PRIMARY),
+            org.assertj.core.groups.Tuple.tuple("B", Mode.BACKUP));
+  }
+
+  @Test
+  void aSwitchoverDeferredForAHungBackupStartsWhenItsHeartbeatsResume() {
+    runningPairWithAPrimary();
+    frozen.add("B");
+    advance(SETTINGS.heartbeatTimeout().plusMillis(500));
+    assertThat(member("B").getHung()).isTrue();
+    report("A", AppStatus.SERVICE_UNAVAILABLE);
+    assertThat(takeSent()).isEmpty();
+    assertThat(logged(LogEvent.SWITCHOVER_DEFERRED)).isTrue();
+    frozen.remove("B");
+    advance(SETTINGS.heartbeatInterval());
+    assertThat(takeSent()).extracting(Action.SendMode::application, Action.SendMode::mode)
+        .contains(org.assertj.core.groups.Tuple.tuple("B", Mode.PRIMARY), org.assertj.core.groups.Tuple.tuple("A", Mode.BACKUP));
+  }
+
+  @Test
+  void aPrimaryClaimUnderAnOlderEpochThanThePeerWasJustMadePrimaryUnderIsNotAdopted() {
+    connect("B");
+    connect("A", "instance-of-A", Mode.MODE_UNSPECIFIED, 0);
+    report("B", AppStatus.RUNNING);
+    long bEpoch = takeSent().get(0).epoch();
+    disconnect("A");
+    // B has not acknowledged yet when an old A, cut off meanwhile, says it is primary under an older epoch.
+    connect("A", "instance-of-A", Mode.PRIMARY, bEpoch - 1);
+    assertThat(takeSent()).as("B stays primary").noneMatch(send -> send.application().equals("B"));
+    report("A", AppStatus.RUNNING);
+    assertThat(takeSent()).extracting(Action.SendMode::application, Action.SendMode::mode, Action.SendMode::epoch)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("A", Mode.BACKUP, bEpoch));
+  }
+
+  @Test
   void afterAManagementLayerRestartTheModesTheApplicationsRunInAreAdopted() {
     RedundancyController restarted = new RedundancyController(SETTINGS);
     restarted.configure(Map.of("A", "B", "B", ""), SETTINGS, now);
@@ -423,10 +508,13 @@ class RedundancyControllerTest {
 
     record(controller.configure(Map.of("A", "B", "B", "", "S", "T", "T", ""), SETTINGS, now));
     assertThat(logged(LogEvent.PAIRS_CONFIGURED)).isTrue();
-    assertThat(takeSent()).as("S stays primary under the pair's first epoch, T becomes its backup")
-        .extracting(Action.SendMode::application, Action.SendMode::mode, Action.SendMode::epoch)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple("S", Mode.PRIMARY, 2L),
-            org.assertj.core.groups.Tuple.tuple("T", Mode.BACKUP, 2L));
+    List<Action.SendMode> paired = takeSent();
+    assertThat(paired).as("S stays primary under the pair's first epoch, T becomes its backup")
+        .extracting(Action.SendMode::application, Action.SendMode::mode)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("S", Mode.PRIMARY),
+            org.assertj.core.groups.Tuple.tuple("T", Mode.BACKUP));
+    assertThat(paired.get(0).epoch()).isEqualTo(paired.get(1).epoch())
+        .isGreaterThan(member("S").getEpoch()).isGreaterThan(member("T").getEpoch());
     acknowledgeAll();
     record(controller.switchoverRequested("S", 8, now));
     acknowledgeAll();

@@ -341,6 +341,8 @@ class ManagementLayerTest {
       FakeApplication a = connect("A");
       await("A connected").atMost(WAIT).until(() -> seen(watch, m -> m.getConnected()
           && m.getMode() == Mode.MODE_UNSPECIFIED));
+      // Its peer says hello too: a member whose peer has not been heard from waits (43-30019).
+      connect("B");
       a.report(AppStatus.RUNNING);
       await("A primary, not yet acknowledged").atMost(WAIT).until(() -> seen(watch, m -> m.getMode() == Mode.PRIMARY));
       await("A primary and acknowledged").atMost(WAIT)

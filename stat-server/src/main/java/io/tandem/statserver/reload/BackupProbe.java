@@ -7,7 +7,6 @@ import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HealthProbe;
 import io.tandem.common.grpc.HostPort;
 import io.tandem.common.security.TransportSecurity;
-import io.tandem.stat.v1.ConfigState;
 import io.tandem.stat.v1.GetServerInfoRequest;
 import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.StatServiceGrpc;
@@ -18,11 +17,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Asks the backup's client port whether it is ready to take over: its {@code grpc.health.v1}
- * status is {@code SERVING} and its configuration has been reloaded (its last applied event is
- * at least the one the Config Server was at when this server's session expired — a backup
- * still serving its old configuration is not ready, it is about to reload). Short deadlines,
- * on a thread of its own, so a hung peer never stalls the reload logic.
+ * Asks the backup's client port how it stands: its {@code grpc.health.v1} status and its server
+ * info (configuration state, last applied event, role, epoch); {@link PeerProbe#readyFor} decides
+ * whether that makes it ready to take over. Short deadlines, on a thread of its own, so a hung
+ * peer never stalls the reload logic.
  */
 public final class BackupProbe implements AutoCloseable {
   static final Duration DEADLINE = Duration.ofMillis(500);
@@ -38,11 +36,11 @@ public final class BackupProbe implements AutoCloseable {
   }
 
   /** Probes {@code target}; {@code result} gets the outcome (on the probe thread). */
-  public void probe(HostPort target, long requiredEventId, Consumer<PeerProbe> result) {
-    thread.execute(() -> result.accept(check(target, requiredEventId)));
+  public void probe(HostPort target, Consumer<PeerProbe> result) {
+    thread.execute(() -> result.accept(check(target)));
   }
 
-  private PeerProbe check(HostPort target, long requiredEventId) {
+  private PeerProbe check(HostPort target) {
     if (target == null) {
       return PeerProbe.notReady("the backup has no client port in its Application object");
     }
@@ -58,11 +56,7 @@ public final class BackupProbe implements AutoCloseable {
     try {
       ServerInfo info = StatServiceGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
           .getServerInfo(GetServerInfoRequest.getDefaultInstance());
-      boolean reloaded = info.getConfigState() == ConfigState.SYNCED && info.getLastEventId() >= requiredEventId;
-      String detail = reloaded ? target + " SERVING at event " + info.getLastEventId()
-          : target + " SERVING but its configuration is at event " + info.getLastEventId() + " ("
-              + info.getConfigState() + "), not yet reloaded to " + requiredEventId;
-      return new PeerProbe(reloaded, detail, info.getRole(), info.getReloadMode(), info.getEpoch());
+      return PeerProbe.serving(target.toString(), info);
     } catch (StatusRuntimeException e) {
       return PeerProbe.notReady(target + " server info unavailable: " + e.getStatus().getCode());
     }

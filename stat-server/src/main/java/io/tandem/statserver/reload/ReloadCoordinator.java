@@ -6,6 +6,7 @@ import io.tandem.common.bootstrap.FatalStop;
 import io.tandem.common.bootstrap.HealthState;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
+import io.tandem.common.concurrent.ExecutorStop;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HostPort;
 import io.tandem.common.security.TransportSecurity;
@@ -118,8 +119,7 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
       apply(machine::stopping);
       supervision.close();
     });
-    control.shutdown();
-    control.awaitTermination(2, TimeUnit.SECONDS);
+    ExecutorStop.stop(control, "reload-control", Duration.ofSeconds(2));
     probe.close();
     Channels.close(managementChannel, Duration.ofSeconds(1));
   }
@@ -225,7 +225,7 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
 
     @Override
     public void probeBackup(Action.ProbeBackup backup) {
-      probe.probe(peerAddress, backup.requiredEventId(), result -> submit(now -> machine.probed(result, now)));
+      probe.probe(peerAddress, result -> submit(now -> machine.probed(result, now)));
     }
 
     @Override

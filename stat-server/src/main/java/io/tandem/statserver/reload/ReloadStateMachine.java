@@ -10,10 +10,12 @@ import io.tandem.stat.v1.Role;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /**
- * The Stat Server's configuration-reload decisions (design §4.3), as a pure state machine:
+ * The Stat Server's configuration-reload decisions (docs/architecture.md, *Reload protocol*), as a pure state machine:
  * inputs are events with the time, outputs are {@link Action}s. Not thread-safe: one thread
  * feeds it.
  *
@@ -25,9 +27,10 @@ import java.util.List;
  * {@code backup-check-interval} until it answers {@code SERVING}, then reports
  * {@code SERVICE_UNAVAILABLE} (retried until delivered) so the Management Layer switches the pair
  * over. Made backup — by that switchover or for any other reason — it ends protected mode
- * (02-10087) and reloads in normal mode. Turning the option off, reaching
+ * (02-10087) and reloads in normal mode. Options that no longer allow protected mode (the option
+ * turned off, the backup refusing clients in backup mode, no backup), reaching
  * {@code protected-mode-max-duration}, or giving way to a peer that is a protected primary too
- * ({@link #givesWay}) ends it the same way.
+ * ({@link #givesWay}) end it the same way.
  *
  * <p>Mode commands are fenced by epoch: one older than the last obeyed is refused (02-10104).
  * Heartbeats to the Management Layer come from {@link #tick}, so they stop when the thread that
@@ -37,7 +40,28 @@ public final class ReloadStateMachine {
   static final Duration RELOAD_RETRY_FIRST = Duration.ofMillis(500);
   static final Duration RELOAD_RETRY_MAX = Duration.ofSeconds(30);
 
+  /**
+   * A deliberately broken rule, for the simulator's mutants ({@code simulation/README.md}): a
+   * run with one of these must end in a violated invariant, or the simulator could not tell the
+   * rule matters. Servers never set one.
+   */
+  public enum Flaw {
+    /** Take a serving backup as ready whatever its configuration. */
+    SKIP_FRESHNESS_CHECK,
+    /** Enter protected mode although the backup does not accept clients in backup mode. */
+    IGNORE_PEER_ACCEPT_CLIENTS,
+    /** Stay in protected mode when made backup. */
+    KEEP_PROTECTED_ON_BACKUP,
+    /** A primary reloads at once although protected mode applies. */
+    PRIMARY_RELOADS_AT_ONCE,
+    /** Never give way to a peer that is a protected primary too. */
+    NEVER_GIVE_WAY,
+    /** After a failed reload, wait for nothing: no session restore, no retry. */
+    FORGET_RELOAD_RETRY
+  }
+
   private final String application;
+  private final Set<Flaw> flaws;
   private ReloadOptions options = ReloadOptions.DEFAULTS;
   private ConfigState state = ConfigState.CONFIG_STATE_UNSPECIFIED;
   private Mode mode = Mode.MODE_UNSPECIFIED;
@@ -67,9 +91,23 @@ public final class ReloadStateMachine {
   private Instant reloadNotBefore = Instant.MIN;
   /** A reload decided while the last failure's wait is not over: started by {@link #tick}. */
   private String pendingReload;
+  /**
+   * Whether the pending reload is decided again when it is due: a member whose mode changed while
+   * it waited (made primary by a switchover) may now have to protect the pair instead. A reload
+   * after giving way or after protected-mode-max-duration is not: protected mode must not start over.
+   */
+  private boolean pendingMayProtect;
+  /** The Config Server's head when the session last expired: what a reload must reach. */
+  private long expiredHead;
 
   public ReloadStateMachine(String application) {
+    this(application, EnumSet.noneOf(Flaw.class));
+  }
+
+  /** A machine with deliberately broken rules: the simulator's mutants only. */
+  public ReloadStateMachine(String application, Set<Flaw> flaws) {
     this.application = application;
+    this.flaws = flaws.isEmpty() ? EnumSet.noneOf(Flaw.class) : EnumSet.copyOf(flaws);
   }
 
   // ---- inputs --------------------------------------------------------------------------------
@@ -120,6 +158,9 @@ public final class ReloadStateMachine {
         "failures_in_a_row", failedReloads, "next_reload_not_before_ms", wait.toMillis()));
     state = ConfigState.DISCONNECTED;
     setStatus(AppStatus.RUNNING, "configuration reload failed; serving the configuration in hand", now, actions);
+    if (flaws.contains(Flaw.FORGET_RELOAD_RETRY)) {
+      return actions;
+    }
     actions.add(new Action.RestoreSession());
     return actions;
   }
@@ -157,14 +198,20 @@ public final class ReloadStateMachine {
     }
     actions.add(new Action.Log(LogEvent.HISTORY_EXPIRED_RECEIVED, "application", application, "after", requestedAfter,
         "oldest_retained", oldestRetained, "head", head));
+    expiredHead = head;
     String normalBecause = normalModeReason();
     if (normalBecause != null) {
-      reloadNow(normalBecause, now, actions);
+      reloadNow(normalBecause, true, now, actions);
       return actions;
     }
+    enterProtected(now, actions);
+    return actions;
+  }
+
+  private void enterProtected(Instant now, List<Action> actions) {
     state = ConfigState.DELAYED;
     protectedSince = now;
-    requiredEventId = head;
+    requiredEventId = expiredHead;
     backupReady = false;
     lastProbeFailure = null;
     peerProtectedNoted = false;
@@ -173,7 +220,6 @@ public final class ReloadStateMachine {
         "backup_check_interval_ms", options.backupCheckInterval().toMillis(),
         "max_duration_s", options.protectedModeMaxDuration().toSeconds()));
     probe(now, actions);
-    return actions;
   }
 
   /**
@@ -183,14 +229,17 @@ public final class ReloadStateMachine {
    */
   public List<Action> probed(PeerProbe probe, Instant now) {
     List<Action> actions = new ArrayList<>();
-    if (state != ConfigState.DELAYED || backupReady) {
+    if (state != ConfigState.DELAYED) {
       return actions;
     }
+    // Checked even once the backup was found ready: while this server waits for the switchover,
+    // the peer may have been made primary (this server cut off from the Management Layer) and
+    // entered protected mode itself; then one of the two must give way, or both wait for ever.
     if (probe.peerProtectedPrimary() && mode == Mode.PRIMARY) {
-      if (givesWay(application, epoch, options.peer(), probe.peerEpoch())) {
+      if (!flaws.contains(Flaw.NEVER_GIVE_WAY) && givesWay(application, epoch, options.peer(), probe.peerEpoch())) {
         actions.add(new Action.Log(LogEvent.GAVE_WAY, "application", application, "peer", options.peer(),
             "epoch", epoch, "peer_epoch", probe.peerEpoch()));
-        endProtected("gave way to " + options.peer() + " (both primary in protected mode)", now, actions);
+        endProtected("gave way to " + options.peer() + " (both primary in protected mode)", false, now, actions);
       } else if (!peerProtectedNoted) {
         peerProtectedNoted = true;
         actions.add(new Action.Log(LogEvent.BACKUP_PROBE_FAILED, "application", application, "backup", options.peer(),
@@ -198,11 +247,16 @@ public final class ReloadStateMachine {
       }
       return actions;
     }
-    if (!probe.ready()) {
-      if (!probe.detail().equals(lastProbeFailure)) {
-        lastProbeFailure = probe.detail();
+    if (backupReady) {
+      return actions;
+    }
+    boolean ready = flaws.contains(Flaw.SKIP_FRESHNESS_CHECK) ? probe.serving() : probe.readyFor(requiredEventId);
+    if (!ready) {
+      String detail = probe.describe(requiredEventId);
+      if (!detail.equals(lastProbeFailure)) {
+        lastProbeFailure = detail;
         actions.add(new Action.Log(LogEvent.BACKUP_PROBE_FAILED, "application", application, "backup", options.peer(),
-            "result", probe.detail()));
+            "result", detail));
       }
       return actions;
     }
@@ -295,8 +349,8 @@ public final class ReloadStateMachine {
           "reason", command.getReason(), "epoch", epoch));
     }
     actions.add(new Action.AcknowledgeMode(command));
-    if (state == ConfigState.DELAYED && mode == Mode.BACKUP) {
-      endProtected("switched to backup", now, actions);
+    if (state == ConfigState.DELAYED && mode == Mode.BACKUP && !flaws.contains(Flaw.KEEP_PROTECTED_ON_BACKUP)) {
+      endProtected("switched to backup", true, now, actions);
     }
     return actions;
   }
@@ -305,8 +359,14 @@ public final class ReloadStateMachine {
   public List<Action> optionsChanged(ReloadOptions newOptions, Instant now) {
     List<Action> actions = new ArrayList<>();
     options = newOptions;
-    if (state == ConfigState.DELAYED && !options.delayIfPrimary()) {
-      endProtected("option config-reload-delay-if-primary turned off", now, actions);
+    String normalBecause = normalModeReason();
+    if (state == ConfigState.DELAYED && normalBecause != null
+        && !(mode == Mode.BACKUP && flaws.contains(Flaw.KEEP_PROTECTED_ON_BACKUP))) {
+      // Whatever made protected mode possible is gone (the option turned off, the backup refusing
+      // clients in backup mode, the pair dissolved): waiting on would wait for a backup that
+      // cannot take over.
+      endProtected(options.delayIfPrimary() ? "no longer possible: " + normalBecause
+          : "option config-reload-delay-if-primary turned off", true, now, actions);
     }
     return actions;
   }
@@ -322,14 +382,20 @@ public final class ReloadStateMachine {
   public List<Action> tick(Instant now) {
     List<Action> actions = new ArrayList<>();
     if (pendingReload != null && state == ConfigState.DISCONNECTED && !now.isBefore(reloadNotBefore)) {
-      reloadNow(pendingReload, now, actions);
+      if (pendingMayProtect && normalModeReason() == null) {
+        // Made primary while the reload waited: protect the pair instead of going dark.
+        pendingReload = null;
+        enterProtected(now, actions);
+      } else {
+        reloadNow(pendingReload, pendingMayProtect, now, actions);
+      }
     }
     if (state == ConfigState.DELAYED) {
       Duration max = options.protectedModeMaxDuration();
       if (!max.isZero() && !now.isBefore(protectedSince.plus(max))) {
         actions.add(new Action.Log(LogEvent.PROTECTED_MODE_LIMIT, "application", application, "max_duration_s",
             max.toSeconds()));
-        endProtected("protected-mode-max-duration reached", now, actions);
+        endProtected("protected-mode-max-duration reached", false, now, actions);
       } else if (!now.isBefore(nextProbeAt)) {
         probe(now, actions);
       }
@@ -354,20 +420,21 @@ public final class ReloadStateMachine {
     if (mode != Mode.PRIMARY) {
       return mode == Mode.BACKUP ? "backup" : "no mode assigned yet";
     }
-    if (!options.delayIfPrimary()) {
+    if (!options.delayIfPrimary() || flaws.contains(Flaw.PRIMARY_RELOADS_AT_ONCE)) {
       return "config-reload-delay-if-primary = false";
     }
-    if (!options.peerAcceptsClients()) {
+    if (!options.peerAcceptsClients() && !flaws.contains(Flaw.IGNORE_PEER_ACCEPT_CLIENTS)) {
       return "backup " + options.peer() + " has accept-clients-in-backup-mode = no";
     }
     return null;
   }
 
-  private void reloadNow(String reason, Instant now, List<Action> actions) {
+  private void reloadNow(String reason, boolean mayProtect, Instant now, List<Action> actions) {
     if (now.isBefore(reloadNotBefore)) {
       // The last reload failed moments ago: keep serving what is in hand, try again after the wait.
       state = ConfigState.DISCONNECTED;
       pendingReload = reason;
+      pendingMayProtect = mayProtect;
       return;
     }
     pendingReload = null;
@@ -378,20 +445,18 @@ public final class ReloadStateMachine {
     actions.add(new Action.Reload(reason));
   }
 
-  private void endProtected(String reason, Instant now, List<Action> actions) {
+  private void endProtected(String reason, boolean mayProtectAgain, Instant now, List<Action> actions) {
     actions.add(new Action.Log(LogEvent.PROTECTED_MODE_ENDED, "application", application, "reason", reason,
         "after_ms", Duration.between(protectedSince, now).toMillis()));
     protectedSince = null;
     backupReady = false;
-    reloadNow("after protected mode: " + reason, now, actions);
+    reloadNow("after protected mode: " + reason, mayProtectAgain, now, actions);
   }
 
   private void probe(Instant now, List<Action> actions) {
     nextProbeAt = now.plus(options.backupCheckInterval());
     actions.add(new Action.PollOptions());
-    if (!backupReady) {
-      actions.add(new Action.ProbeBackup(requiredEventId));
-    }
+    actions.add(new Action.ProbeBackup(requiredEventId));
   }
 
   private void setStatus(AppStatus newStatus, String detail, Instant now, List<Action> actions) {

@@ -3,6 +3,7 @@ package io.tandem.statserver.stats;
 import io.grpc.Status;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
+import io.tandem.common.concurrent.ExecutorStop;
 import io.tandem.common.config.ObjectTypes;
 import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
@@ -26,6 +27,7 @@ import io.tandem.statserver.model.ConfigModel;
 import jakarta.inject.Inject;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -114,8 +116,7 @@ public final class StatisticsEngine implements ManagedService {
 
   @Override
   public void stop() throws InterruptedException {
-    thread.shutdown();
-    thread.awaitTermination(2, TimeUnit.SECONDS);
+    ExecutorStop.stop(thread, "statistics", Duration.ofSeconds(2));
   }
 
   @Override

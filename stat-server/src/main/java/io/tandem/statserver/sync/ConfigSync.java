@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
+import io.tandem.common.concurrent.ExecutorStop;
 import io.tandem.common.config.ConfigSession;
 import io.tandem.common.config.ConfigSource;
 import io.tandem.common.grpc.Channels;
@@ -106,8 +107,7 @@ public final class ConfigSync implements ManagedService {
   @Override
   public void stop() throws InterruptedException {
     thread.execute(this::cancelWatch);
-    thread.shutdown();
-    thread.awaitTermination(2, TimeUnit.SECONDS);
+    ExecutorStop.stop(thread, "config-sync", Duration.ofSeconds(2));
     Channels.close(channel, Duration.ofSeconds(1));
   }
 

@@ -16,7 +16,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Every transition of design §4.3, with a hand-moved clock: no sockets, no sleeps. */
+/** Every transition of the reload protocol (docs/architecture.md), with a hand-moved clock: no sockets, no sleeps. */
 class ReloadStateMachineTest {
   private static final ReloadOptions PROTECTING = new ReloadOptions(true, true, Duration.ofMillis(100), Duration.ZERO,
       "StatServer_B", true);
@@ -63,7 +63,7 @@ class ReloadStateMachineTest {
   }
 
   private static PeerProbe ready() {
-    return new PeerProbe(true, "SERVING", Role.BACKUP, ReloadMode.NORMAL, 0);
+    return new PeerProbe(true, "SERVING", ConfigState.SYNCED, Long.MAX_VALUE, Role.BACKUP, ReloadMode.NORMAL, 0);
   }
 
   private static PeerProbe notReady(String why) {
@@ -211,6 +211,23 @@ class ReloadStateMachineTest {
   }
 
   @Test
+  void aReloadWaitingAfterAFailureProtectsThePairIfTheServerWasMadePrimaryMeanwhile() {
+    options(PROTECTING);
+    mode(Mode.BACKUP);
+    expired();
+    record(machine.reloadFailed("UNAVAILABLE", now));
+    List<Action> again = expired();
+    assertThat(has(again, Action.Reload.class)).as("the retry waits").isFalse();
+    mode(Mode.PRIMARY);
+    take();
+    advance(ReloadStateMachine.RELOAD_RETRY_FIRST);
+    List<Action> due = take();
+    assertThat(has(due, Action.Reload.class)).as("a primary would take the pair dark").isFalse();
+    assertThat(logged(due, LogEvent.PROTECTED_MODE_STARTED)).isTrue();
+    assertThat(machine.reloadMode()).isEqualTo(ReloadMode.PROTECTED);
+  }
+
+  @Test
   void aBackupThatRefusesClientsDoesNotServe() {
     options(new ReloadOptions(true, false, Duration.ofMillis(100), Duration.ZERO, "StatServer_A", true));
     mode(Mode.BACKUP);
@@ -234,6 +251,24 @@ class ReloadStateMachineTest {
   }
 
   @Test
+  void aServingBackupIsReadyOnlyOnceReloadedToTheHeadTheSessionExpiredAt() {
+    primaryInProtectedMode();
+    take();
+    List<Action> stale = record(machine.probed(new PeerProbe(true, "B SERVING", ConfigState.DISCONNECTED, 60,
+        Role.BACKUP, ReloadMode.NORMAL, 1), now));
+    assertThat(reports(stale)).as("serving its old configuration: about to reload itself").isEmpty();
+    assertThat(stale).anySatisfy(a -> assertThat(a).isEqualTo(new Action.Log(LogEvent.BACKUP_PROBE_FAILED,
+        "application", "StatServer_A", "backup", "StatServer_B",
+        "result", "B SERVING but its configuration is at event 60 (DISCONNECTED), not yet reloaded to 50")));
+    List<Action> behind = record(machine.probed(new PeerProbe(true, "B SERVING", ConfigState.SYNCED, 49,
+        Role.BACKUP, ReloadMode.NORMAL, 1), now));
+    assertThat(reports(behind)).isEmpty();
+    List<Action> fresh = record(machine.probed(new PeerProbe(true, "B SERVING", ConfigState.SYNCED, 50,
+        Role.BACKUP, ReloadMode.NORMAL, 1), now));
+    assertThat(reports(fresh)).extracting(Action.ReportStatus::status).containsExactly(AppStatus.SERVICE_UNAVAILABLE);
+  }
+
+  @Test
   void theBackupIsProbedEveryIntervalUntilItServesThenServiceUnavailableIsReported() {
     primaryInProtectedMode();
     take();
@@ -252,7 +287,22 @@ class ReloadStateMachineTest {
     assertThat(reports(ready)).extracting(Action.ReportStatus::status).containsExactly(AppStatus.SERVICE_UNAVAILABLE);
     assertThat(machine.notServingReason()).as("still serving while waiting for the switchover").isNull();
     advance(Duration.ofMillis(100));
-    assertThat(has(take(), Action.ProbeBackup.class)).as("no more probes once the backup is ready").isFalse();
+    assertThat(has(take(), Action.ProbeBackup.class)).as("probes go on while the switchover is awaited").isTrue();
+    assertThat(record(machine.probed(ready(), now))).as("a backup found ready is reported once").isEmpty();
+  }
+
+  @Test
+  void aPrimaryAwaitingItsSwitchoverGivesWayToAPeerThatWasMadeAProtectedPrimaryMeanwhile() {
+    primaryInProtectedMode();
+    record(machine.probed(ready(), now));
+    take();
+    // Cut off from the Management Layer, this server never heard it was made backup; its peer was
+    // made primary under a newer epoch, and its own session expired too.
+    List<Action> peerProtected = record(machine.probed(new PeerProbe(true, "B SERVING", ConfigState.DELAYED, 60,
+        Role.PRIMARY, ReloadMode.PROTECTED, machine.epoch() + 1), now));
+    assertThat(logged(peerProtected, LogEvent.GAVE_WAY)).isTrue();
+    assertThat(peerProtected).filteredOn(Action.Reload.class::isInstance).singleElement()
+        .satisfies(r -> assertThat(((Action.Reload) r).reason()).contains("gave way to StatServer_B"));
   }
 
   @Test
@@ -303,6 +353,16 @@ class ReloadStateMachineTest {
     List<Action> off = options(PROTECTING.withDelayIfPrimary(false));
     assertThat(logged(off, LogEvent.PROTECTED_MODE_ENDED)).isTrue();
     assertNormalReload(off, "after protected mode: option config-reload-delay-if-primary turned off");
+  }
+
+  @Test
+  void protectedModeEndsWhenTheBackupStopsAcceptingClientsInBackupMode() {
+    primaryInProtectedMode();
+    take();
+    List<Action> refusing = options(new ReloadOptions(true, true, Duration.ofMillis(100), Duration.ZERO,
+        "StatServer_B", false));
+    assertNormalReload(refusing,
+        "after protected mode: no longer possible: backup StatServer_B has accept-clients-in-backup-mode = no");
   }
 
   @Test
@@ -406,8 +466,10 @@ class ReloadStateMachineTest {
       member.historyExpired(10, 40, 50, now);
       assertThat(member.reloadMode()).isEqualTo(ReloadMode.PROTECTED);
     }
-    PeerProbe aSeenByB = new PeerProbe(false, "SERVING but not reloaded", Role.PRIMARY, ReloadMode.PROTECTED, a.epoch());
-    PeerProbe bSeenByA = new PeerProbe(false, "SERVING but not reloaded", Role.PRIMARY, ReloadMode.PROTECTED, b.epoch());
+    PeerProbe aSeenByB = new PeerProbe(true, "SERVING", ConfigState.DELAYED, 10, Role.PRIMARY, ReloadMode.PROTECTED,
+        a.epoch());
+    PeerProbe bSeenByA = new PeerProbe(true, "SERVING", ConfigState.DELAYED, 10, Role.PRIMARY, ReloadMode.PROTECTED,
+        b.epoch());
     List<Action> fromB = b.probed(aSeenByB, now);
     List<Action> fromA = a.probed(bSeenByA, now);
     assertThat(fromB).as("B, under the newer epoch, stays protected").noneMatch(Action.Reload.class::isInstance);
@@ -421,7 +483,8 @@ class ReloadStateMachineTest {
     // A reloads; B then finds it ready (serving, reloaded) and asks for the switchover as usual.
     a.loaded(1000, 80, now);
     assertThat(a.notServingReason()).isNull();
-    List<Action> ready = b.probed(new PeerProbe(true, "SERVING at event 50", Role.PRIMARY, ReloadMode.NORMAL, 4), now);
+    List<Action> ready = b.probed(new PeerProbe(true, "SERVING", ConfigState.SYNCED, 50, Role.PRIMARY,
+        ReloadMode.NORMAL, 4), now);
     assertThat(reports(ready)).last().satisfies(r -> assertThat(r.status()).isEqualTo(AppStatus.SERVICE_UNAVAILABLE));
   }
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.Status;
-import io.tandem.common.testing.ManualClock;
+import io.tandem.common.time.ManualClock;
 import io.tandem.config.v1.Agent;
 import io.tandem.config.v1.AgentGroup;
 import io.tandem.config.v1.ChangeEvent;

@@ -1,4 +1,4 @@
-package io.tandem.common.testing;
+package io.tandem.common.time;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock that moves only when a test says so. */
+/** A clock that moves only when told: tests with a hand-moved clock, and the simulation's virtual time. */
 public final class ManualClock extends Clock {
   private Instant now;
 

@@ -1,0 +1,35 @@
+package io.tandem.simulation;
+
+/** The properties every step of every run must keep, by the names failing runs print. */
+enum Invariant {
+  /** Never two members acknowledging PRIMARY under the same epoch. */
+  ONE_PRIMARY_PER_EPOCH("one-primary-per-epoch"),
+  /** A process never obeys an epoch older than one it obeyed. */
+  EPOCHS_NEVER_GO_BACK("epochs-never-go-back"),
+  /**
+   * The pair is never dark (no member serving) for longer than a failover takes while a member
+   * could serve: no primary the Management Layer can reach is in charge (it crashed, froze or was
+   * cut off), and a member is up with a configuration the Management Layer can reach. (A primary
+   * reloading in normal mode is in charge: the pair is dark then by configuration.)
+   */
+  NEVER_DARK_WHILE_ONE_COULD_SERVE("never-dark-while-one-could-serve"),
+  /**
+   * A reload protected mode covers never leaves the pair dark, unless a fault struck since that
+   * cover began: the reload of a member that handed over from protected mode (it found its backup
+   * ready and was switched to backup), and any reload of a primary whose options call for
+   * protected mode.
+   */
+  PROTECTED_RELOAD_NEVER_DARK("protected-reload-never-dark"),
+  /** A member in protected mode always has a way out: two protected primaries never wait on each other. */
+  PROTECTED_MODE_HAS_A_WAY_OUT("protected-mode-has-a-way-out"),
+  /** A member applies every change once, in order: none skipped, none twice. */
+  CHANGES_APPLIED_EXACTLY_ONCE("changes-applied-exactly-once"),
+  /** Once faults stop, every member reloads to the Config Server's head, with one primary serving. */
+  RELOADS_TO_HEAD("reloads-to-head");
+
+  final String id;
+
+  Invariant(String id) {
+    this.id = id;
+  }
+}

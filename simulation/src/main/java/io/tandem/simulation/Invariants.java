@@ -1,0 +1,111 @@
+package io.tandem.simulation;
+
+import io.tandem.management.v1.Mode;
+import io.tandem.stat.v1.ConfigState;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Checks the invariants after every step; remembers the first violation. Some are checked where
+ * the event happens (an acknowledgement, an applied change), the others here from the state of
+ * the world.
+ */
+final class Invariants {
+  /** A violated invariant: which, when, at which step, and what was seen. */
+  record Violation(Invariant invariant, long atMs, long step, String detail) {
+    String describe() {
+      return invariant.id + " violated at " + atMs + " ms (step " + step + "): " + detail;
+    }
+  }
+
+  private final World world;
+  private Violation violation;
+  private final Map<Long, String> primaryByEpoch = new HashMap<>();
+  private final Map<String, Long> capableSince = new HashMap<>();
+  private long darkSince = -1;
+  private long bothProtectedSince = -1;
+
+  Invariants(World world) {
+    this.world = world;
+  }
+
+  Violation violation() {
+    return violation;
+  }
+
+  void violate(Invariant invariant, String detail) {
+    if (violation == null) {
+      violation = new Violation(invariant, world.now(), world.steps(), detail);
+      world.trace.note(world.now(), "INVARIANT", violation.describe());
+    }
+  }
+
+  void primaryAcknowledged(String application, String process, long epoch) {
+    String before = primaryByEpoch.putIfAbsent(epoch, application);
+    if (before != null && !before.equals(application)) {
+      violate(Invariant.ONE_PRIMARY_PER_EPOCH, process + " acknowledged PRIMARY under epoch " + epoch
+          + ", which " + before + " acknowledged PRIMARY under before");
+    }
+  }
+
+  /** The state invariants, after a step. */
+  void check() {
+    long now = world.now();
+    boolean anyServing = false;
+    // A primary the Management Layer can reach is in charge, even while it reloads in normal mode
+    // (dark by configuration); only without one must the backup take over.
+    boolean primaryInCharge = world.statServers().stream().anyMatch(s -> s.isUp() && s.machine().mode() == Mode.PRIMARY
+        && !world.network.isCut(s, world.management));
+    for (StatServerNode member : world.statServers()) {
+      anyServing |= member.serving();
+      boolean capable = !primaryInCharge && member.isUp() && member.hasConfiguration()
+          && world.management.readySince() >= 0 && !world.network.isCut(member, world.management);
+      if (!capable) {
+        capableSince.remove(member.name);
+      } else {
+        capableSince.putIfAbsent(member.name, now);
+      }
+    }
+    if (anyServing) {
+      darkSince = -1;
+    } else {
+      darkSince = darkSince < 0 ? now : darkSince;
+      long bound = world.parameters.failoverBound().toMillis();
+      for (StatServerNode member : world.statServers()) {
+        Long since = capableSince.get(member.name);
+        if (since != null && now - Math.max(Math.max(darkSince, since), world.management.readySince()) > bound) {
+          violate(Invariant.NEVER_DARK_WHILE_ONE_COULD_SERVE, "no member has served for " + (now - darkSince)
+              + " ms, while " + member.name + " (" + member.machine().configState() + ", " + member.machine().mode()
+              + ") could, and the Management Layer has seen it for longer than a failover takes (" + bound + " ms)");
+        }
+        long handover = member.handoverReloadOf();
+        if (handover >= 0 && world.lastFaultAt() < handover) {
+          violate(Invariant.PROTECTED_RELOAD_NEVER_DARK, member.name + " reloads under the cover of protected mode"
+              + " (since " + handover + " ms), no fault struck since, and no member serves");
+        }
+      }
+    }
+    checkWayOut(now);
+  }
+
+  private void checkWayOut(long now) {
+    StatServerNode a = world.statServer(World.A);
+    StatServerNode b = world.statServer(World.B);
+    boolean waiting = protectedPrimary(a) && protectedPrimary(b) && !world.network.isCut(a, b);
+    if (!waiting) {
+      bothProtectedSince = -1;
+      return;
+    }
+    bothProtectedSince = bothProtectedSince < 0 ? now : bothProtectedSince;
+    long bound = 3 * world.parameters.backupCheckIntervalMs() + 3_000;
+    if (now - bothProtectedSince > bound) {
+      violate(Invariant.PROTECTED_MODE_HAS_A_WAY_OUT, "both members are primaries in protected mode, each waiting"
+          + " for the other, for " + (now - bothProtectedSince) + " ms");
+    }
+  }
+
+  private static boolean protectedPrimary(StatServerNode member) {
+    return member.isUp() && member.machine().configState() == ConfigState.DELAYED
+        && member.machine().mode() == Mode.PRIMARY;
+  }
+}

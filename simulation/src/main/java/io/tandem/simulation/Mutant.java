@@ -1,0 +1,74 @@
+package io.tandem.simulation;
+
+import io.tandem.management.redundancy.RedundancyController;
+import io.tandem.statserver.reload.ReloadStateMachine;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * One deliberately broken rule. A mutant the invariants do not catch within the seed budget means
+ * the simulator cannot tell whether that rule holds: a gap in the faults or the invariants.
+ */
+enum Mutant {
+  NONE("none", "the rules as they ship"),
+  SKIP_FRESHNESS_CHECK("skip-freshness-check",
+      "a protected primary takes a serving backup as ready without checking it reloaded",
+      ReloadStateMachine.Flaw.SKIP_FRESHNESS_CHECK),
+  IGNORE_ACCEPT_CLIENTS("ignore-accept-clients-in-backup-mode",
+      "a primary enters protected mode although its backup refuses clients in backup mode",
+      ReloadStateMachine.Flaw.IGNORE_PEER_ACCEPT_CLIENTS),
+  KEEP_PROTECTED_ON_BACKUP("keep-protected-on-backup",
+      "a protected primary made backup stays in protected mode", ReloadStateMachine.Flaw.KEEP_PROTECTED_ON_BACKUP),
+  NEVER_GIVE_WAY("never-give-way", "two protected primaries both wait for the other",
+      ReloadStateMachine.Flaw.NEVER_GIVE_WAY),
+  FORGET_RELOAD_RETRY("forget-reload-retry", "a failed reload is never tried again",
+      ReloadStateMachine.Flaw.FORGET_RELOAD_RETRY),
+  RESTORE_FROM_PURGED_POSITION("restore-from-purged-position",
+      "the Config Server restores a session whose position was purged, from what is left"),
+  NO_HUNG_DETECTION("no-hung-detection", "the Management Layer never takes a silent member for hung",
+      RedundancyController.Flaw.NO_HUNG_DETECTION),
+  PRIMARY_RELOADS_AT_ONCE("primary-reloads-at-once",
+      "a primary reloads in normal mode although protected mode applies",
+      ReloadStateMachine.Flaw.PRIMARY_RELOADS_AT_ONCE);
+
+  final String id;
+  final String description;
+  private final Enum<?> flaw;
+
+  Mutant(String id, String description) {
+    this(id, description, null);
+  }
+
+  Mutant(String id, String description, Enum<?> flaw) {
+    this.id = id;
+    this.description = description;
+    this.flaw = flaw;
+  }
+
+  Set<ReloadStateMachine.Flaw> statServerFlaws() {
+    return flaw instanceof ReloadStateMachine.Flaw f ? EnumSet.of(f) : EnumSet.noneOf(ReloadStateMachine.Flaw.class);
+  }
+
+  Set<RedundancyController.Flaw> managementFlaws() {
+    return flaw instanceof RedundancyController.Flaw f ? EnumSet.of(f) : EnumSet.noneOf(RedundancyController.Flaw.class);
+  }
+
+  static Mutant byId(String id) {
+    for (Mutant mutant : values()) {
+      if (mutant.id.equals(id)) {
+        return mutant;
+      }
+    }
+    throw new IllegalArgumentException("--mutant: no mutant named '" + id + "'; known: " + known());
+  }
+
+  static String known() {
+    StringBuilder names = new StringBuilder();
+    for (Mutant mutant : values()) {
+      if (mutant != NONE) {
+        names.append(names.length() == 0 ? "" : ", ").append(mutant.id);
+      }
+    }
+    return names.toString();
+  }
+}
