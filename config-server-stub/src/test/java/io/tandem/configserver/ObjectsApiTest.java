@@ -101,10 +101,15 @@ class ObjectsApiTest {
   }
 
   @Test
-  void dbidsAreNeverReused() {
+  void dbidsAreNeverReusedAcrossDeletesAndRestarts() throws Exception {
     long first = create(agent("a1")).getObject().getDbid();
     server.blocking.deleteObject(DeleteObjectRequest.newBuilder().setType(ObjectType.AGENT).setName("a1").build());
-    assertThat(create(agent("a1")).getObject().getDbid()).isGreaterThan(first);
+    long second = create(agent("a1")).getObject().getDbid();
+    assertThat(second).isGreaterThan(first);
+    server.blocking.deleteObject(DeleteObjectRequest.newBuilder().setType(ObjectType.AGENT).setName("a1").build());
+    server.close();
+    server = ConfigServerFixture.start(dataDir);
+    assertThat(create(agent("a1")).getObject().getDbid()).as("after a restart from the journal").isGreaterThan(second);
   }
 
   @Test

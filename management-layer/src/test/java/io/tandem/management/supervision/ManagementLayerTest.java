@@ -187,7 +187,9 @@ class ManagementLayerTest {
     SwitchoverReply reply = management.switchover(SwitchoverRequest.newBuilder().setApplication("B").build());
     assertThat(reply.getResult()).isEqualTo(SwitchoverResult.DONE);
     assertThat(reply.getPrimary()).isEqualTo("B");
-    assertThat(reply.getDurationMs()).isGreaterThanOrEqualTo(0);
+    assertThat(reply.getDurationMs()).as("the reply's duration is the switchover's, as the pair's record has it")
+        .isEqualTo(pair("A").getLastSwitchover().getDurationMs());
+    assertThat(pair("A").getLastSwitchover().getCause()).isEqualTo(SwitchoverCause.MANUAL);
     assertThat(b.mode).isEqualTo(Mode.PRIMARY);
     await().atMost(WAIT).until(() -> a.mode == Mode.BACKUP);
     assertThat(management.switchover(SwitchoverRequest.newBuilder().setApplication("MgmtLayer").build()).getResult())
@@ -334,7 +336,7 @@ class ManagementLayerTest {
   }
 
   @Test
-  void watchersSeeEveryChangeAsItHappens() {
+  void watchersSeeAConnectionThenTheModeAssignedThenItsAcknowledgement() {
     try (PairWatch watch = new PairWatch(channel)) {
       await().atMost(WAIT).until(() -> !watch.seen.isEmpty());
       assertThat(watch.seen.get(0).hasAsOf()).isTrue();

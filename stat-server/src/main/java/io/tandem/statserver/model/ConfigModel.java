@@ -12,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The configuration statistics are computed on: which agents, groups (and their members) and
@@ -19,14 +20,16 @@ import java.util.Set;
  * by applying changes. Not thread-safe: the statistics engine owns the model in use.
  */
 public final class ConfigModel {
-  private final Map<String, Long> agents = new HashMap<>();
-  private final Map<String, List<String>> groups = new HashMap<>();
+  // What contains() reads is concurrent: the statistics engine changes the model on its thread
+  // while GetStatistic handlers check objects exist on theirs.
+  private final Map<String, Long> agents = new ConcurrentHashMap<>();
+  private final Map<String, List<String>> groups = new ConcurrentHashMap<>();
   /**
    * Immutable lists, replaced on change: most agents are in one group, and a one-element list
    * costs a fraction of a set, which matters with 100,000 agents built anew on every reload.
    */
   private final Map<String, List<String>> groupsOfAgent = new HashMap<>();
-  private final Map<String, String> queues = new HashMap<>();
+  private final Map<String, String> queues = new ConcurrentHashMap<>();
   private long eventId;
 
   /** What a change did to the model, for the statistics that depend on it. */
@@ -99,6 +102,7 @@ public final class ConfigModel {
     }
   }
 
+  /** Whether the object exists; safe from any thread. */
   public boolean contains(ObjectType type, String name) {
     return switch (type) {
       case AGENT -> agents.containsKey(name);

@@ -15,8 +15,11 @@ final class OpenStatistic {
   final double insensitivity;
   final long periodMs;
   final StatisticSink sink;
-  /** Totals when opened or last reset: totals and averages count from here. */
-  Totals baseline;
+  /**
+   * Totals when opened or last reset: totals and averages count from here. Read by callers'
+   * threads too: replaced (never changed in place) on the engine thread.
+   */
+  volatile Totals baseline;
   StatisticValue lastSent;
   long nextDueMs;
 

@@ -10,9 +10,6 @@ import io.tandem.common.logging.LogEvent;
 import io.tandem.common.logging.RateLimitedLog;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ObjectType;
-import io.tandem.stat.v1.AgentState;
-import io.tandem.stat.v1.AgentStateValue;
-import io.tandem.stat.v1.AverageValue;
 import io.tandem.stat.v1.CenterEvent;
 import io.tandem.stat.v1.EventBatch;
 import io.tandem.stat.v1.GetStatisticRequest;
@@ -42,7 +39,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,11 +46,14 @@ import org.slf4j.LoggerFactory;
  * The statistics: contact-center events in, values of open statistics out, on one thread that
  * owns all the state (so none of it needs locks and every statistic sees events in order).
  *
- * <p>Everything that changes the state runs on that thread and holds the write side of a
- * read/write lock; {@link #get} reads under the read side from the caller's thread, so a query
- * costs no thread hop.
+ * <p>Everything that changes the state runs on that thread, which publishes an immutable
+ * {@link Reading} of every object it changed; {@link #get} renders from those on the caller's
+ * thread with no lock, so a query costs no thread hop and never waits, not even while a reload
+ * is swapped in or a slow stream holds the engine thread.
  *
- * <p>Activity (agent states, calls waiting, totals) is kept by object name and survives
+ * <p>What the events mean is {@link Activity}'s (pure); how a value is rendered is
+ * {@link StatisticValues}'s (pure); this class is the thread around them, the open statistics and
+ * their notifications, and the feed's flow control. Activity is kept by object name and survives
  * configuration reloads; the {@link ConfigModel} says which objects exist and which agents
  * belong to which group. While a reload is being built, events are held and applied after
  * the new model is swapped in — none is dropped. What is held is bounded: past
@@ -76,9 +75,9 @@ public final class StatisticsEngine implements ManagedService {
   private final Clock clock;
   private final ScheduledExecutorService thread =
       Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("statistics"));
-  private final ReentrantReadWriteLock state = new ReentrantReadWriteLock();
-
-  private ConfigModel model = new ConfigModel();
+  private volatile ConfigModel model = new ConfigModel();
+  /** The published view {@link #get} reads: replaced whole on a reload, one entry at a time otherwise. */
+  private volatile Map<StatKey, Reading> readings = new ConcurrentHashMap<>();
   private boolean reloading;
   private final List<Runnable> queuedDuringReload = new ArrayList<>();
   /** Bytes of batches held during a reload; past {@link #reloadFeedBuffer} streams are not asked for more. */
@@ -86,14 +85,11 @@ public final class StatisticsEngine implements ManagedService {
   private volatile long reloadFeedBuffer = DEFAULT_RELOAD_FEED_BUFFER;
   private final Map<String, ProducerProgress> producers = new ConcurrentHashMap<>();
 
-  private final Map<String, AgentActivity> agents = new HashMap<>();
-  private final Map<String, Totals> groupTotals = new HashMap<>();
-  private final Map<String, Integer> readyByGroup = new HashMap<>();
-  private final Map<String, Set<String>> waitingByQueue = new HashMap<>();
-  private final Map<String, String> queueOfCall = new HashMap<>();
+  private final Activity activity = new Activity();
 
   private final Map<StatKey, List<OpenStatistic>> openByObject = new HashMap<>();
-  private final Map<String, OpenStatistic> openById = new LinkedHashMap<>();
+  /** Concurrent: {@link #get} looks statistics up by id on callers' threads. */
+  private final Map<String, OpenStatistic> openById = new ConcurrentHashMap<>();
   private final SecureRandom idRandom = new SecureRandom();
 
   private final AtomicLong eventsApplied = new AtomicLong();
@@ -111,7 +107,7 @@ public final class StatisticsEngine implements ManagedService {
 
   @Override
   public void start() {
-    thread.scheduleWithFixedDelay(() -> writing(this::tick), TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+    thread.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -133,16 +129,11 @@ public final class StatisticsEngine implements ManagedService {
 
   /** Swaps {@code newModel} in (first load or reload), then applies what was queued meanwhile. */
   public CompletableFuture<Void> completeReload(ConfigModel newModel) {
-    return CompletableFuture.runAsync(() -> writing(() -> {
+    return CompletableFuture.runAsync(() -> {
       model = newModel;
       objectCount = model.objectCount();
-      agents.keySet().removeIf(name -> !model.contains(ObjectType.AGENT, name));
-      groupTotals.keySet().removeIf(name -> !model.contains(ObjectType.AGENT_GROUP, name));
-      waitingByQueue.keySet().removeIf(name -> !model.contains(ObjectType.QUEUE, name));
-      readyByGroup.clear();
-      for (String group : model.groupNames()) {
-        readyByGroup.put(group, countReady(group));
-      }
+      activity.reconcile(model);
+      republishAll();
       for (StatKey key : List.copyOf(openByObject.keySet())) {
         if (!model.contains(key.type(), key.name())) {
           closeObject(key, "deleted from configuration (found missing on reload)");
@@ -151,7 +142,7 @@ public final class StatisticsEngine implements ManagedService {
         }
       }
       resume();
-    }), thread);
+    }, thread);
   }
 
   /** The reload did not happen: the queued events are applied to the model in use. */
@@ -187,17 +178,11 @@ public final class StatisticsEngine implements ManagedService {
         }
         StatKey key = new StatKey(change.type(), change.name());
         if (change.deleted()) {
-          if (change.type() == ObjectType.AGENT) {
-            agents.remove(change.name());
-          } else if (change.type() == ObjectType.QUEUE) {
-            waitingByQueue.remove(change.name());
-          } else {
-            groupTotals.remove(change.name());
-            readyByGroup.remove(change.name());
-          }
+          readings.remove(key);
+          activity.forget(key);
           closeObject(key, "deleted from configuration");
         } else if (change.type() == ObjectType.AGENT_GROUP) {
-          readyByGroup.put(change.name(), countReady(change.name()));
+          activity.recount(change.name(), model);
           notifyChanged(key);
         }
       }
@@ -262,7 +247,7 @@ public final class StatisticsEngine implements ManagedService {
     }
     Set<StatKey> touched = new HashSet<>();
     for (CenterEvent event : batch.getEventsList()) {
-      Outcome outcome = apply(event, touched);
+      Activity.Outcome outcome = activity.apply(event, model, touched);
       switch (outcome) {
         case APPLIED -> {
           counters.accepted.incrementAndGet();
@@ -292,129 +277,6 @@ public final class StatisticsEngine implements ManagedService {
     }
   }
 
-  private enum Outcome { APPLIED, UNKNOWN_OBJECT, IGNORED }
-
-  private Outcome apply(CenterEvent e, Set<StatKey> touched) {
-    long at = e.getTimestampMs();
-    switch (e.getType()) {
-      case AGENT_LOGIN, AGENT_LOGOUT, AGENT_READY, AGENT_NOT_READY, CALL_RELEASED, AFTER_CALL_WORK_ENDED -> {
-        if (!model.contains(ObjectType.AGENT, e.getAgent())) {
-          return Outcome.UNKNOWN_OBJECT;
-        }
-      }
-      case CALL_QUEUED, CALL_ABANDONED -> {
-        if (!model.contains(ObjectType.QUEUE, e.getQueue())) {
-          return Outcome.UNKNOWN_OBJECT;
-        }
-      }
-      case CALL_ANSWERED -> {
-        if (!model.contains(ObjectType.AGENT, e.getAgent())) {
-          return Outcome.UNKNOWN_OBJECT;
-        }
-      }
-      default -> {
-        return Outcome.IGNORED;
-      }
-    }
-    AgentActivity agent = e.getAgent().isEmpty() ? null : agents.computeIfAbsent(e.getAgent(), k -> new AgentActivity());
-    switch (e.getType()) {
-      case AGENT_LOGIN, AGENT_NOT_READY -> changeState(e.getAgent(), agent, AgentState.NOT_READY, at, touched);
-      case AGENT_READY -> changeState(e.getAgent(), agent, AgentState.READY, at, touched);
-      case AGENT_LOGOUT -> changeState(e.getAgent(), agent, AgentState.LOGGED_OUT, at, touched);
-      case CALL_QUEUED -> {
-        if (!waitingByQueue.computeIfAbsent(e.getQueue(), k -> new HashSet<>()).add(e.getCallId())) {
-          return Outcome.IGNORED;
-        }
-        queueOfCall.put(e.getCallId(), e.getQueue());
-        touched.add(new StatKey(ObjectType.QUEUE, e.getQueue()));
-      }
-      case CALL_ABANDONED -> {
-        if (!leaveQueue(e.getCallId(), touched)) {
-          return Outcome.IGNORED;
-        }
-      }
-      case CALL_ANSWERED -> {
-        leaveQueue(e.getCallId(), touched);
-        if (agent.state == AgentState.TALKING || agent.state == AgentState.LOGGED_OUT) {
-          return Outcome.IGNORED;
-        }
-        agent.callId = e.getCallId();
-        agent.talkStartedMs = at;
-        agent.totals.answered++;
-        for (String group : model.groupsOf(e.getAgent())) {
-          groupTotals.computeIfAbsent(group, k -> new Totals()).answered++;
-          touched.add(new StatKey(ObjectType.AGENT_GROUP, group));
-        }
-        changeState(e.getAgent(), agent, AgentState.TALKING, at, touched);
-      }
-      case CALL_RELEASED -> {
-        if (agent.state != AgentState.TALKING) {
-          return Outcome.IGNORED;
-        }
-        agent.talkMs = Math.max(0, at - agent.talkStartedMs);
-        agent.afterCallWorkStartedMs = at;
-        agent.callId = null;
-        changeState(e.getAgent(), agent, AgentState.AFTER_CALL_WORK, at, touched);
-      }
-      case AFTER_CALL_WORK_ENDED -> {
-        if (agent.state != AgentState.AFTER_CALL_WORK) {
-          return Outcome.IGNORED;
-        }
-        long handle = agent.talkMs + Math.max(0, at - agent.afterCallWorkStartedMs);
-        agent.totals.handled++;
-        agent.totals.handleMs += handle;
-        for (String group : model.groupsOf(e.getAgent())) {
-          Totals totals = groupTotals.computeIfAbsent(group, k -> new Totals());
-          totals.handled++;
-          totals.handleMs += handle;
-          touched.add(new StatKey(ObjectType.AGENT_GROUP, group));
-        }
-        changeState(e.getAgent(), agent, AgentState.READY, at, touched);
-      }
-      default -> {
-        return Outcome.IGNORED;
-      }
-    }
-    return Outcome.APPLIED;
-  }
-
-  private boolean leaveQueue(String callId, Set<StatKey> touched) {
-    String queue = queueOfCall.remove(callId);
-    if (queue == null) {
-      return false;
-    }
-    Set<String> waiting = waitingByQueue.get(queue);
-    if (waiting != null) {
-      waiting.remove(callId);
-    }
-    touched.add(new StatKey(ObjectType.QUEUE, queue));
-    return true;
-  }
-
-  private void changeState(String name, AgentActivity agent, AgentState state, long at, Set<StatKey> touched) {
-    boolean wasReady = agent.state == AgentState.READY;
-    boolean isReady = state == AgentState.READY;
-    agent.enter(state, at);
-    touched.add(new StatKey(ObjectType.AGENT, name));
-    if (wasReady != isReady) {
-      for (String group : model.groupsOf(name)) {
-        readyByGroup.merge(group, isReady ? 1 : -1, Integer::sum);
-        touched.add(new StatKey(ObjectType.AGENT_GROUP, group));
-      }
-    }
-  }
-
-  private int countReady(String group) {
-    int ready = 0;
-    for (String member : model.members(group)) {
-      AgentActivity activity = agents.get(member);
-      if (activity != null && activity.state == AgentState.READY) {
-        ready++;
-      }
-    }
-    return ready;
-  }
-
   // ---- statistics ----------------------------------------------------------------------------
 
   /**
@@ -442,7 +304,7 @@ public final class StatisticsEngine implements ManagedService {
         }
         long now = clock.millis();
         OpenStatistic stat = new OpenStatistic(newStatisticId(), owner, key, request.getStatistic(), mode,
-            notification.getInsensitivity(), notification.getPeriodSeconds() * 1000L, sink, totals(key).copy(), now);
+            notification.getInsensitivity(), notification.getPeriodSeconds() * 1000L, sink, activity.totals(key).copy(), now);
         openById.put(stat.id, stat);
         openByObject.computeIfAbsent(key, k -> new ArrayList<>(1)).add(stat);
         openCount = openById.size();
@@ -462,27 +324,28 @@ public final class StatisticsEngine implements ManagedService {
    * @throws StatisticRefusedException for an unknown object or statistic, or no such open statistic
    */
   public StatisticValue get(GetStatisticRequest request, String caller) {
-    state.readLock().lock();
-    try {
-      long now = clock.millis();
-      if (request.hasSpec()) {
-        StatisticSpec spec = request.getSpec();
-        StatKey key = checkLogged(spec.getObject(), spec.getStatistic());
-        return value(key, spec.getStatistic(), new Totals(), now).build();
-      }
-      OpenStatistic stat = openById.get(request.getStatisticId());
-      if (stat == null || !stat.owner.equals(caller)) {
-        throw noSuchStatistic(request.getStatisticId());
-      }
-      return value(stat.key, stat.type, stat.baseline, now).setStatisticId(stat.id).build();
-    } finally {
-      state.readLock().unlock();
+    long now = clock.millis();
+    if (request.hasSpec()) {
+      StatisticSpec spec = request.getSpec();
+      StatKey key = checkLogged(spec.getObject(), spec.getStatistic());
+      return StatisticValues.render(key, spec.getStatistic(), new Totals(), published(key), now).build();
     }
+    OpenStatistic stat = openById.get(request.getStatisticId());
+    if (stat == null || !stat.owner.equals(caller)) {
+      throw noSuchStatistic(request.getStatisticId());
+    }
+    return StatisticValues.render(stat.key, stat.type, stat.baseline, published(stat.key), now)
+        .setStatisticId(stat.id).build();
+  }
+
+  /** The reading last published for {@code key}: what callers' threads read. */
+  private Reading published(StatKey key) {
+    return readings.getOrDefault(key, Reading.NONE);
   }
 
   /** Closes an open statistic of {@code caller}'s; false when {@code caller} has none by that id. */
   public CompletableFuture<Boolean> close(String statisticId, String caller) {
-    return CompletableFuture.supplyAsync(() -> writingResult(() -> {
+    return CompletableFuture.supplyAsync(() -> {
       OpenStatistic stat = openById.get(statisticId);
       if (stat == null || !stat.owner.equals(caller)) {
         return false;
@@ -491,7 +354,7 @@ public final class StatisticsEngine implements ManagedService {
       stat.sink.closed(value(stat.key, stat.type, stat.baseline, clock.millis()).setStatisticId(stat.id)
           .setClosedReason("closed by client").build());
       return true;
-    }), thread);
+    }, thread);
   }
 
   /** A client went away: forget its statistic without sending anything. */
@@ -576,45 +439,25 @@ public final class StatisticsEngine implements ManagedService {
     return ObjectTypes.displayName(object.getType()) + " '" + object.getName() + "'";
   }
 
-  private Totals totals(StatKey key) {
-    if (key.type() == ObjectType.AGENT) {
-      AgentActivity agent = agents.get(key.name());
-      return agent == null ? new Totals() : agent.totals;
-    }
-    if (key.type() == ObjectType.AGENT_GROUP) {
-      return groupTotals.getOrDefault(key.name(), new Totals());
-    }
-    return new Totals();
-  }
-
+  /** A value from the live state, on the engine thread. */
   private StatisticValue.Builder value(StatKey key, StatisticType type, Totals baseline, long now) {
-    StatisticValue.Builder value = StatisticValue.newBuilder()
-        .setObject(StatObject.newBuilder().setType(key.type()).setName(key.name()))
-        .setStatistic(type)
-        .setComputedAtMs(now);
-    switch (type) {
-      case CURRENT_AGENT_STATE -> {
-        AgentActivity agent = agents.get(key.name());
-        AgentState state = agent == null ? AgentState.LOGGED_OUT : agent.state;
-        long since = agent == null ? 0 : agent.sinceMs;
-        value.setAgentState(AgentStateValue.newBuilder().setState(state).setSinceMs(since)
-            .setDurationMs(since == 0 ? 0 : Math.max(0, now - since)));
-      }
-      case CURRENT_READY_AGENTS -> value.setCount(readyByGroup.getOrDefault(key.name(), 0));
-      case CURRENT_WAITING_CALLS -> value.setCount(waitingByQueue.getOrDefault(key.name(), Set.of()).size());
-      case TOTAL_CALLS_ANSWERED -> value.setCount(totals(key).answered - baseline.answered);
-      case AVERAGE_HANDLE_TIME -> {
-        Totals now_ = totals(key);
-        long calls = now_.handled - baseline.handled;
-        long handleMs = now_.handleMs - baseline.handleMs;
-        value.setAverage(AverageValue.newBuilder().setCalls(calls).setAverageMs(calls == 0 ? 0 : (double) handleMs / calls));
-      }
-      default -> { }
-    }
-    return value;
+    return StatisticValues.render(key, type, baseline, activity.readingOf(key), now);
   }
 
+  /** Publishes a fresh view of every object with activity: after a reload, which may change any of them. */
+  private void republishAll() {
+    Map<StatKey, Reading> all = new ConcurrentHashMap<>();
+    activity.keys().forEach(key -> publishInto(all, key));
+    readings = all;
+  }
+
+  private void publishInto(Map<StatKey, Reading> view, StatKey key) {
+    view.put(key, activity.readingOf(key));
+  }
+
+  /** {@code key} changed: publish its reading, and send it to the statistics that want every change. */
   private void notifyChanged(StatKey key) {
+    publishInto(readings, key);
     List<OpenStatistic> stats = openByObject.get(key);
     if (stats == null) {
       return;
@@ -656,7 +499,7 @@ public final class StatisticsEngine implements ManagedService {
       if (stat.periodic() && now >= stat.nextDueMs) {
         send(stat, now);
         if (stat.mode == NotificationMode.RESET) {
-          stat.baseline = totals(stat.key).copy();
+          stat.baseline = activity.totals(stat.key).copy();
         }
         stat.nextDueMs = now + stat.periodMs;
       }
@@ -734,26 +577,8 @@ public final class StatisticsEngine implements ManagedService {
     return CompletableFuture.runAsync(() -> { }, thread);
   }
 
-  /** Runs {@code work} on the engine thread, holding the write lock. */
+  /** Runs {@code work} on the engine thread. */
   private void onEngine(Runnable work) {
-    thread.execute(() -> writing(work));
-  }
-
-  private void writing(Runnable work) {
-    state.writeLock().lock();
-    try {
-      work.run();
-    } finally {
-      state.writeLock().unlock();
-    }
-  }
-
-  private <T> T writingResult(java.util.function.Supplier<T> work) {
-    state.writeLock().lock();
-    try {
-      return work.get();
-    } finally {
-      state.writeLock().unlock();
-    }
+    thread.execute(work);
   }
 }

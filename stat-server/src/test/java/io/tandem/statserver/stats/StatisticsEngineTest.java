@@ -30,7 +30,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,7 +48,7 @@ class StatisticsEngineTest {
   private final List<StatisticsEngine> engines = new ArrayList<>();
 
   /** A sink that records what the engine sends. */
-  static final class Recorder implements StatisticSink {
+  static class Recorder implements StatisticSink {
     final List<StatisticValue> values = new CopyOnWriteArrayList<>();
     volatile StatisticValue last;
     volatile Status failure;
@@ -432,6 +434,40 @@ class StatisticsEngineTest {
 
   private static EventBatch sequenced(long sequence, List<CenterEvent> events) {
     return EventBatch.newBuilder().addAllEvents(events).setProducerId("routing-1").setSequence(sequence).build();
+  }
+
+  @Test
+  void aReadNeverWaitsForTheEngineThreadAndSeesWhatItLastPublished() throws Exception {
+    // A stream whose sink blocks holds the engine thread, as a slow client would.
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch engineHeld = new CountDownLatch(1);
+    engine.open(OpenStatisticRequest.newBuilder().setObject(StatObject.newBuilder().setType(ObjectType.AGENT_GROUP)
+        .setName("sales")).setStatistic(StatisticType.CURRENT_READY_AGENTS).build(), OWNER, new Recorder() {
+          private int offers;
+
+          @Override
+          public void offer(StatisticValue value) {
+            if (++offers == 2) {
+              engineHeld.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+          }
+        });
+    engine.feed(EventBatch.newBuilder().addAllEvents(loginReady(5, "ann", "bob")).build(), new FeedCounters(),
+        () -> { }, () -> { });
+    engineHeld.await();
+    try {
+      CompletableFuture<StatisticValue> read = CompletableFuture.supplyAsync(
+          () -> get(ObjectType.AGENT_GROUP, "sales", StatisticType.CURRENT_READY_AGENTS));
+      await("a read while the engine thread is held").atMost(Duration.ofSeconds(30)).until(read::isDone);
+      assertThat(read.get().getCount()).as("the batch's change was published before the sink was called").isEqualTo(2);
+    } finally {
+      release.countDown();
+    }
   }
 
   private static List<CenterEvent> login(String agent) {
