@@ -1,18 +1,17 @@
 package io.tandem.statserver.stats;
 
+import static io.tandem.statserver.stats.ConfigObjects.agent;
+import static io.tandem.statserver.stats.ConfigObjects.group;
+import static io.tandem.statserver.stats.ConfigObjects.model;
+import static io.tandem.statserver.stats.ConfigObjects.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tandem.config.v1.Agent;
-import io.tandem.config.v1.AgentGroup;
-import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;
-import io.tandem.config.v1.Queue;
 import io.tandem.stat.v1.AgentState;
 import io.tandem.stat.v1.CenterEvent;
 import io.tandem.stat.v1.EventType;
 import io.tandem.statserver.model.ConfigModel;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -22,26 +21,9 @@ class ActivityTest {
   private final ConfigModel model = model(agent("ann"), agent("bob"), group("sales", "ann", "bob"), queue("q1"));
   private final Set<StatKey> touched = new HashSet<>();
 
-  private static ConfigModel model(ConfigObject... objects) {
-    ConfigModel model = new ConfigModel();
-    for (ConfigObject o : objects) {
-      model.put(o);
-    }
-    return model;
-  }
 
-  private static ConfigObject agent(String name) {
-    return ConfigObject.newBuilder().setType(ObjectType.AGENT).setName(name).setAgent(Agent.getDefaultInstance()).build();
-  }
 
-  private static ConfigObject group(String name, String... members) {
-    return ConfigObject.newBuilder().setType(ObjectType.AGENT_GROUP).setName(name)
-        .setAgentGroup(AgentGroup.newBuilder().addAllMembers(List.of(members))).build();
-  }
 
-  private static ConfigObject queue(String name) {
-    return ConfigObject.newBuilder().setType(ObjectType.QUEUE).setName(name).setQueue(Queue.newBuilder().setDn("1")).build();
-  }
 
   private Activity.Outcome on(EventType type, long at, String agent, String queue, String call) {
     return activity.apply(CenterEvent.newBuilder().setType(type).setTimestampMs(at).setAgent(agent).setQueue(queue)

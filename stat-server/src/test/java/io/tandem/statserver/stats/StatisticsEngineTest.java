@@ -1,5 +1,9 @@
 package io.tandem.statserver.stats;
 
+import static io.tandem.statserver.stats.ConfigObjects.agent;
+import static io.tandem.statserver.stats.ConfigObjects.group;
+import static io.tandem.statserver.stats.ConfigObjects.model;
+import static io.tandem.statserver.stats.ConfigObjects.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -10,7 +14,6 @@ import io.tandem.config.v1.Agent;
 import io.tandem.config.v1.AgentGroup;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ChangeKind;
-import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.config.v1.Queue;
 import io.tandem.stat.v1.AgentState;
@@ -78,26 +81,9 @@ class StatisticsEngineTest {
     }
   }
 
-  private static ConfigObject agent(String name) {
-    return ConfigObject.newBuilder().setType(ObjectType.AGENT).setName(name).setAgent(Agent.getDefaultInstance()).build();
-  }
 
-  private static ConfigObject group(String name, String... members) {
-    return ConfigObject.newBuilder().setType(ObjectType.AGENT_GROUP).setName(name)
-        .setAgentGroup(AgentGroup.newBuilder().addAllMembers(List.of(members))).build();
-  }
 
-  private static ConfigObject queue(String name) {
-    return ConfigObject.newBuilder().setType(ObjectType.QUEUE).setName(name).setQueue(Queue.newBuilder().setDn("1")).build();
-  }
 
-  private static ConfigModel model(ConfigObject... objects) {
-    ConfigModel model = new ConfigModel();
-    for (ConfigObject o : objects) {
-      model.put(o);
-    }
-    return model;
-  }
 
   private static ConfigModel contactCenter() {
     return model(agent("ann"), agent("bob"), agent("cid"), agent("dan"), group("sales", "ann", "bob", "cid"),
