@@ -213,7 +213,7 @@ class CheckpointTest {
   void checkpointsTakenWhileTheHistoryExpiresAllRestore() throws Exception {
     State before;
     try (ConfigServerFixture server = start(1); LogCapture log = new LogCapture("io.tandem.configserver.store.Durability");
-         LogCapture purges = new LogCapture(ConfigStore.class)) {
+         LogCapture purges = new LogCapture("io.tandem.configserver.store.StoreContents")) {
       server.blocking.createObject(CreateObjectRequest.newBuilder().setObject(ConfigObject.newBuilder()
           .setType(ObjectType.APPLICATION).setName("confserv").setApplication(Application.newBuilder()
               .setAppType(ApplicationType.CONFIG_SERVER)

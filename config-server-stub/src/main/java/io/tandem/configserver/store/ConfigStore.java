@@ -10,8 +10,6 @@ import io.tandem.common.config.ConfigYaml;
 import io.tandem.common.config.Names;
 import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
-import io.tandem.common.options.OptionCatalogue;
-import io.tandem.common.options.OptionReader;
 import io.tandem.config.v1.Application;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ChangeKind;
@@ -22,7 +20,6 @@ import io.tandem.configserver.ConfigServerSettings;
 import io.tandem.configserver.history.HistoryLog;
 import io.tandem.configserver.journal.Disk;
 import io.tandem.configserver.journal.JournalCorruptedException;
-import io.tandem.configserver.journal.format.JournalCheckpoint;
 import io.tandem.configserver.store.WriteRefusedException.Reason;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -41,7 +38,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -50,7 +46,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The configuration database: objects, the event sequence, the history log and the journal.
+ * The configuration database's facade: it owns the lock, validates every write, and hands it to
+ * {@link Durability} (the journal and checkpoints on disk) and then to {@link StoreContents}
+ * (the objects, head and history log in memory, also what recovery puts back).
  *
  * <p>Every write is validated, given the next event id, written to the journal, and only then
  * applied in memory and acknowledged; listeners hear of it after the lock is released. Reads
@@ -65,17 +63,13 @@ public final class ConfigStore implements ManagedService {
   private final ConfigServerSettings settings;
   private final Clock clock;
   private final Object lock = new Object();
-  private final ObjectTable table = new ObjectTable();
-  /** The Applications' names, for access checks that must not wait for the lock. */
-  private final Set<String> applicationNames = ConcurrentHashMap.newKeySet();
+  private final StoreContents contents;
+  private final ObjectTable table;
   private final HistoryLog history;
-  private final OptionReader options;
   private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService maintenance =
       Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("history-expiration"));
   private final Durability durability;
-  private volatile Duration progressInterval = OptionCatalogue.PROGRESS_INTERVAL.defaultValue();
-  private long head;
 
   /** A consistent listing: the objects as of {@code eventId}. */
   public record Listing(List<ConfigObject> objects, long eventId) {}
@@ -95,8 +89,9 @@ public final class ConfigStore implements ManagedService {
     this.settings = settings;
     this.clock = clock;
     this.durability = new Durability(settings, disk, lock);
-    this.history = new HistoryLog(clock, OptionCatalogue.MAX_RECORDS.defaultValue(), OptionCatalogue.EXPIRATION.defaultValue());
-    this.options = new OptionReader(settings.application());
+    this.contents = new StoreContents(settings.application(), clock);
+    this.table = contents.table();
+    this.history = contents.history();
   }
 
   public void addListener(ChangeListener listener) {
@@ -106,17 +101,17 @@ public final class ConfigStore implements ManagedService {
   @Override
   public void start() throws IOException {
     try {
-      durability.open(this::restore, this::replay);
+      durability.open(contents::restore, contents::replay);
     } catch (IllegalStateException e) {
       throw new JournalCorruptedException(settings.dataDir() + ": " + e.getMessage());
     }
-    if (head == 0 && settings.bootstrap() != null) {
+    if (contents.head() == 0 && settings.bootstrap() != null) {
       loadBootstrap();
     }
     if (settings.emptyHistory()) {
       expireHistory("started with --empty-history");
     }
-    maintenance.scheduleWithFixedDelay(this::purgeExpired, 1, 1, TimeUnit.SECONDS);
+    maintenance.scheduleWithFixedDelay(contents::purgeExpired, 1, 1, TimeUnit.SECONDS);
   }
 
   @Override
@@ -125,7 +120,7 @@ public final class ConfigStore implements ManagedService {
     synchronized (lock) {
       durability.stopping();
     }
-    durability.close(this::checkpointSize, this::checkpointContent);
+    durability.close(contents::checkpointSize, contents::checkpointContent);
   }
 
   @Override
@@ -139,18 +134,18 @@ public final class ConfigStore implements ManagedService {
 
   /** Option confserv/progress-interval in force. */
   public Duration progressInterval() {
-    return progressInterval;
+    return contents.progressInterval();
   }
 
   public long head() {
     synchronized (lock) {
-      return head;
+      return contents.head();
     }
   }
 
   /** Whether an Application of that name is in the store; without the store's lock (every call asks it). */
   public boolean isApplication(String name) {
-    return applicationNames.contains(name);
+    return contents.isApplication(name);
   }
 
   public Optional<ConfigObject> get(ObjectType type, String name) {
@@ -163,13 +158,13 @@ public final class ConfigStore implements ManagedService {
   public Listing list(Set<ObjectType> types) {
     Set<ObjectType> wanted = types.isEmpty() ? TYPES : types;
     synchronized (lock) {
-      return new Listing(table.list(wanted), head);
+      return new Listing(table.list(wanted), contents.head());
     }
   }
 
   public HistoryFigures figures() {
     synchronized (lock) {
-      return new HistoryFigures(history.oldestRetained(), head, history.records(), history.maxRecords(),
+      return new HistoryFigures(history.oldestRetained(), contents.head(), history.records(), history.maxRecords(),
           history.expiration(), table.size());
     }
   }
@@ -186,8 +181,8 @@ public final class ConfigStore implements ManagedService {
       }
       checkBackupsUnique(List.of(valid), i -> "object");
       ConfigObject stored = valid.toBuilder().setDbid(table.maxDbid() + 1).setVersion(1).build();
-      committed = commit(List.of(event(ChangeKind.CREATED, stored, head + 1)));
-      result = new Written(stored, head);
+      committed = commit(List.of(event(ChangeKind.CREATED, stored, contents.head() + 1)));
+      result = new Written(stored, contents.head());
     }
     notifyListeners(committed);
     return result;
@@ -205,8 +200,8 @@ public final class ConfigStore implements ManagedService {
       checkVersion(existing, expectedVersion);
       checkBackupsUnique(List.of(valid), i -> "object");
       ConfigObject stored = valid.toBuilder().setDbid(existing.getDbid()).setVersion(existing.getVersion() + 1).build();
-      committed = commit(List.of(event(ChangeKind.UPDATED, stored, head + 1)));
-      result = new Written(stored, head);
+      committed = commit(List.of(event(ChangeKind.UPDATED, stored, contents.head() + 1)));
+      result = new Written(stored, contents.head());
     }
     notifyListeners(committed);
     return result;
@@ -229,8 +224,8 @@ public final class ConfigStore implements ManagedService {
         throw new WriteRefusedException(Reason.IN_USE,
             describe(type, name) + " is still referred to by " + String.join(", ", referrers));
       }
-      committed = commit(List.of(event(ChangeKind.DELETED, existing, head + 1)));
-      result = new Written(existing, head);
+      committed = commit(List.of(event(ChangeKind.DELETED, existing, contents.head() + 1)));
+      result = new Written(existing, contents.head());
     }
     notifyListeners(committed);
     return result;
@@ -253,7 +248,7 @@ public final class ConfigStore implements ManagedService {
           app.getOptionsOrDefault(section, OptionSection.getDefaultInstance()).getValuesMap());
       boolean changed = remove ? values.remove(key) != null : !value.equals(values.put(key, value));
       if (!changed) {
-        return new Written(existing, head);
+        return new Written(existing, contents.head());
       }
       Application.Builder updated = app.toBuilder();
       if (values.isEmpty()) {
@@ -262,8 +257,8 @@ public final class ConfigStore implements ManagedService {
         updated.putOptions(section, OptionSection.newBuilder().putAllValues(values).build());
       }
       ConfigObject stored = existing.toBuilder().setApplication(updated).setVersion(existing.getVersion() + 1).build();
-      committed = commit(List.of(event(ChangeKind.UPDATED, stored, head + 1)));
-      result = new Written(stored, head);
+      committed = commit(List.of(event(ChangeKind.UPDATED, stored, contents.head() + 1)));
+      result = new Written(stored, contents.head());
     }
     notifyListeners(committed);
     return result;
@@ -301,19 +296,19 @@ public final class ConfigStore implements ManagedService {
         ConfigObject existing = table.get(o.getType(), o.getName());
         if (existing == null) {
           events.add(event(ChangeKind.CREATED, o.toBuilder().setDbid(nextDbid++).setVersion(1).build(),
-              head + events.size() + 1));
+              contents.head() + events.size() + 1));
           created++;
         } else {
           ConfigObject same = o.toBuilder().setDbid(existing.getDbid()).setVersion(existing.getVersion()).build();
           if (!same.equals(existing)) {
             events.add(event(ChangeKind.UPDATED, same.toBuilder().setVersion(existing.getVersion() + 1).build(),
-                head + events.size() + 1));
+                contents.head() + events.size() + 1));
             updated++;
           }
         }
       }
       committed = events.isEmpty() ? List.of() : commit(events);
-      result = new Applied(created, updated, valid.size() - created - updated, head);
+      result = new Applied(created, updated, valid.size() - created - updated, contents.head());
     }
     notifyListeners(committed);
     return result;
@@ -327,9 +322,9 @@ public final class ConfigStore implements ManagedService {
     List<ChangeEvent> committed;
     synchronized (lock) {
       int dropped = history.records();
-      committed = commit(List.of(ChangeEvent.newBuilder().setEventId(head + 1).setKind(ChangeKind.HISTORY_RESET)
+      committed = commit(List.of(ChangeEvent.newBuilder().setEventId(contents.head() + 1).setKind(ChangeKind.HISTORY_RESET)
           .setTime(Timestamps.fromMillis(clock.millis())).build()));
-      EventLog.emit(LOG, LogEvent.HISTORY_RESET, "reason", reason, "at_event", head, "records_dropped", dropped);
+      EventLog.emit(LOG, LogEvent.HISTORY_RESET, "reason", reason, "at_event", contents.head(), "records_dropped", dropped);
     }
     notifyListeners(committed);
     return figures();
@@ -395,111 +390,13 @@ public final class ConfigStore implements ManagedService {
     durability.append(events);
     try {
       for (ChangeEvent event : events) {
-        applyInMemory(event);
+        contents.apply(event);
       }
     } catch (RuntimeException e) {
       throw durability.memoryBehindJournal(e);
     }
-    durability.checkpointIfDue(checkpointSize(), this::checkpointContent);
+    durability.checkpointIfDue(contents.checkpointSize(), contents::checkpointContent);
     return events;
-  }
-
-  /** What a checkpoint holds: every object and the history log. Called with the lock held. */
-  private long checkpointSize() {
-    return table.size() + history.records();
-  }
-
-  /**
-   * The store as of now, in one consistent cut: called with the lock held (no write can come
-   * between the objects and the head), and the history log read in one call (no purge can come
-   * between its floor and its events).
-   */
-  private JournalCheckpoint checkpointContent() {
-    HistoryLog.Snapshot snapshot = history.snapshot();
-    return JournalCheckpoint.newBuilder()
-        .setHeadEventId(head)
-        .setMaxDbid(table.maxDbid())
-        .addAllObjects(table.list(TYPES))
-        .setHistoryFloor(snapshot.floor())
-        .setHistoryLastResetEventId(snapshot.lastResetId())
-        .addAllHistory(snapshot.events())
-        .build();
-  }
-
-  private void restore(JournalCheckpoint checkpoint) {
-    for (ConfigObject object : checkpoint.getObjectsList()) {
-      table.put(object);
-      if (object.getType() == ObjectType.APPLICATION) {
-        applicationNames.add(object.getName());
-      }
-    }
-    table.noteDbid(checkpoint.getMaxDbid());
-    history.restore(checkpoint.getHistoryList(), checkpoint.getHistoryFloor(), checkpoint.getHeadEventId(),
-        checkpoint.getHistoryLastResetEventId());
-    head = checkpoint.getHeadEventId();
-    ConfigObject own = table.get(ObjectType.APPLICATION, settings.application());
-    if (own != null) {
-      applyOwnOptions(own.getApplication());
-    }
-  }
-
-  private void replay(ChangeEvent event) {
-    if (event.getEventId() != head + 1) {
-      throw new IllegalStateException("event ids jump from " + head + " to " + event.getEventId());
-    }
-    applyInMemory(event);
-  }
-
-  private void applyInMemory(ChangeEvent event) {
-    switch (event.getKind()) {
-      case CREATED, UPDATED -> {
-        table.put(event.getObject());
-        history.append(event);
-      }
-      case DELETED -> {
-        table.remove(event.getObject());
-        table.noteDbid(event.getObject().getDbid());
-        history.append(event);
-      }
-      case HISTORY_RESET -> history.reset(event.getEventId());
-      default -> throw new IllegalStateException("event " + event.getEventId() + " has no kind");
-    }
-    head = event.getEventId();
-    ConfigObject object = event.getObject();
-    if (object.getType() == ObjectType.APPLICATION) {
-      if (event.getKind() == ChangeKind.DELETED) {
-        applicationNames.remove(object.getName());
-      } else if (event.getKind() != ChangeKind.HISTORY_RESET) {
-        applicationNames.add(object.getName());
-      }
-    }
-    if (object.getType() == ObjectType.APPLICATION && object.getName().equals(settings.application())) {
-      applyOwnOptions(event.getKind() == ChangeKind.DELETED ? Application.getDefaultInstance() : object.getApplication());
-    }
-  }
-
-  private void applyOwnOptions(Application own) {
-    Map<String, Map<String, String>> sections = new HashMap<>();
-    own.getOptionsMap().forEach((name, section) -> sections.put(name, section.getValuesMap()));
-    options.reportUnknown(Set.of(OptionCatalogue.HISTORY_LOG, OptionCatalogue.CONFSERV), sections);
-    long maxRecords = options.read(OptionCatalogue.MAX_RECORDS, sections);
-    Duration expiration = options.read(OptionCatalogue.EXPIRATION, sections);
-    progressInterval = options.read(OptionCatalogue.PROGRESS_INTERVAL, sections);
-    if (maxRecords != history.maxRecords() || !expiration.equals(history.expiration())) {
-      int purged = history.setLimits(maxRecords, expiration);
-      if (purged > 0) {
-        EventLog.emit(LOG, LogEvent.HISTORY_PURGED, "records", purged, "reason", "history-log options changed",
-            "oldest_retained", history.oldestRetained());
-      }
-    }
-  }
-
-  private void purgeExpired() {
-    int purged = history.purge();
-    if (purged > 0) {
-      EventLog.emit(LOG, LogEvent.HISTORY_PURGED, "records", purged, "reason", "expiration",
-          "oldest_retained", history.oldestRetained());
-    }
   }
 
   private void loadBootstrap() throws IOException {
