@@ -40,4 +40,19 @@ final class OpenStatistic {
   boolean periodic() {
     return mode == NotificationMode.PERIODICAL || mode == NotificationMode.RESET;
   }
+
+  /** The notification policy of an IMMEDIATE statistic: whether {@code value} differs enough from the last one sent. */
+  boolean changedEnough(StatisticValue.Builder value) {
+    StatisticValue last = lastSent;
+    if (last == null) {
+      return true;
+    }
+    return switch (value.getValueCase()) {
+      case AGENT_STATE -> value.getAgentState().getState() != last.getAgentState().getState();
+      case COUNT -> Math.abs(value.getCount() - last.getCount()) >= Math.max(insensitivity, Double.MIN_VALUE);
+      case AVERAGE -> value.getAverage().getCalls() != last.getAverage().getCalls()
+          && Math.abs(value.getAverage().getAverageMs() - last.getAverage().getAverageMs()) >= insensitivity;
+      default -> false;
+    };
+  }
 }

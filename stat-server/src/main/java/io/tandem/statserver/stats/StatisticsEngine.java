@@ -466,7 +466,7 @@ public final class StatisticsEngine implements ManagedService {
     for (OpenStatistic stat : stats) {
       if (stat.mode == NotificationMode.IMMEDIATE) {
         StatisticValue.Builder value = value(stat.key, stat.type, stat.baseline, now);
-        if (changedEnough(stat, value)) {
+        if (stat.changedEnough(value)) {
           stat.lastSent = value.setStatisticId(stat.id).build();
           stat.sink.offer(stat.lastSent);
         }
@@ -474,19 +474,6 @@ public final class StatisticsEngine implements ManagedService {
     }
   }
 
-  private static boolean changedEnough(OpenStatistic stat, StatisticValue.Builder value) {
-    StatisticValue last = stat.lastSent;
-    if (last == null) {
-      return true;
-    }
-    return switch (value.getValueCase()) {
-      case AGENT_STATE -> value.getAgentState().getState() != last.getAgentState().getState();
-      case COUNT -> Math.abs(value.getCount() - last.getCount()) >= Math.max(stat.insensitivity, Double.MIN_VALUE);
-      case AVERAGE -> value.getAverage().getCalls() != last.getAverage().getCalls()
-          && Math.abs(value.getAverage().getAverageMs() - last.getAverage().getAverageMs()) >= stat.insensitivity;
-      default -> false;
-    };
-  }
 
   private void send(OpenStatistic stat, long now) {
     stat.lastSent = value(stat.key, stat.type, stat.baseline, now).setStatisticId(stat.id).build();
