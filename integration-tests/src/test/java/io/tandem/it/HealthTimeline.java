@@ -6,7 +6,11 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
+import io.tandem.stat.v1.ServerInfo;
+import io.tandem.stat.v1.ServingChange;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,7 +22,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Watches {@code grpc.health.v1} on both client ports of a pair (server-pushed Watch streams)
  * and records every change, so a test can tell whether, and for how long, neither member was
- * SERVING. A broken watch counts as NOT_SERVING from the moment it broke.
+ * SERVING. A broken watch counts as NOT_SERVING from the moment it broke. The same measure by
+ * the servers' own clocks is {@link #darkMillisByServers}: scenarios whose members stay up check
+ * both.
  */
 final class HealthTimeline implements AutoCloseable {
   record Change(long nanos, String member, boolean serving) {}
@@ -99,6 +105,47 @@ final class HealthTimeline implements AutoCloseable {
       dark += System.nanoTime() - darkSince;
     }
     return dark / 1_000_000.0;
+  }
+
+  /**
+   * Milliseconds during which no member was serving, by the servers' own clocks (each one's
+   * {@code serving_changes} in GetServerInfo), from when all were first serving together until
+   * now. No arrival order is involved, so a short dark span can be neither invented nor missed;
+   * for members that stay up (a process that died reports nothing).
+   */
+  static double darkMillisByServers(List<ServerInfo> members) {
+    record Timed(long atMs, int member, boolean serving) {}
+    List<Timed> all = new ArrayList<>();
+    for (int m = 0; m < members.size(); m++) {
+      for (ServingChange change : members.get(m).getServingChangesList()) {
+        all.add(new Timed(change.getAtMs(), m, change.getServing()));
+      }
+    }
+    // At the same millisecond, one member starting and the other stopping is no dark span.
+    all.sort(Comparator.comparingLong(Timed::atMs).thenComparing(t -> !t.serving()));
+    Boolean[] serving = new Boolean[members.size()];
+    long start = -1;
+    long darkSince = -1;
+    long dark = 0;
+    for (Timed change : all) {
+      serving[change.member()] = change.serving();
+      boolean allServing = Arrays.stream(serving).allMatch(Boolean.TRUE::equals);
+      boolean anyServing = Arrays.stream(serving).anyMatch(Boolean.TRUE::equals);
+      if (start < 0) {
+        start = allServing ? change.atMs() : -1;
+        continue;
+      }
+      if (!anyServing && darkSince < 0) {
+        darkSince = change.atMs();
+      } else if (anyServing && darkSince >= 0) {
+        dark += change.atMs() - darkSince;
+        darkSince = -1;
+      }
+    }
+    if (darkSince >= 0) {
+      dark += System.currentTimeMillis() - darkSince;
+    }
+    return dark;
   }
 
   @Override

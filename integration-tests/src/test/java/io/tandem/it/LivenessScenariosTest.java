@@ -206,8 +206,10 @@ class LivenessScenariosTest extends PairStackTest {
         await("B reloaded after it was switched to backup").atMost(WAIT)
             .until(() -> stack.logged(PairStack.B, "02-10085").size() == 1);
         await().atMost(WAIT).until(() -> stack.serving(PairStack.A) && stack.serving(PairStack.B));
-        System.out.printf("S16: the pair was dark for %.1f ms%n", health.darkMillis());
+        System.out.printf("S16: the pair was dark for %.1f ms (by the servers' own clocks: %.0f ms)%n",
+            health.darkMillis(), stack.darkMillisByServers());
         assertThat(health.darkMillis()).as("milliseconds with neither member SERVING").isZero();
+        assertThat(stack.darkMillisByServers()).as("the same, by the servers' clocks").isZero();
       }
     }
   }

@@ -196,6 +196,11 @@ final class PairStack implements AutoCloseable {
     return stat(member).health().serving();
   }
 
+  /** How long neither member served, by their own clocks (see {@link HealthTimeline#darkMillisByServers}). */
+  double darkMillisByServers() {
+    return HealthTimeline.darkMillisByServers(List.of(info(A), info(B)));
+  }
+
   ServerInfo info(String member) {
     return StatServiceGrpc.newBlockingStub(stat(member).channel()).getServerInfo(GetServerInfoRequest.getDefaultInstance());
   }

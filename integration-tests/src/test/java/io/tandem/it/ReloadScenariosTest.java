@@ -58,8 +58,10 @@ class ReloadScenariosTest extends PairStackTest {
       }
       await().atMost(WAIT).until(() -> stack.stats().stream().allMatch(s -> s.health().serving()));
       double dark = health.darkMillis();
-      System.out.printf("S2: the pair was dark for %.1f ms%n", dark);
+      double byServers = stack.darkMillisByServers();
+      System.out.printf("S2: the pair was dark for %.1f ms (by the servers' own clocks: %.0f ms)%n", dark, byServers);
       assertThat(dark).as("milliseconds with neither member SERVING").isPositive();
+      assertThat(byServers).as("the same, by the servers' clocks").isPositive();
     }
   }
 
@@ -86,9 +88,10 @@ class ReloadScenariosTest extends PairStackTest {
       long okBefore = client.ok.get();
       await().atMost(WAIT).until(() -> client.ok.get() > okBefore + 100);
 
-      System.out.printf("S3: %d calls, %d failed; the pair was dark for %.1f ms%n", client.ok.get(), client.failed.get(),
-          health.darkMillis());
+      System.out.printf("S3: %d calls, %d failed; the pair was dark for %.1f ms (by the servers' own clocks: %.0f ms)%n",
+          client.ok.get(), client.failed.get(), health.darkMillis(), stack.darkMillisByServers());
       assertThat(health.darkMillis()).as("milliseconds with neither member SERVING").isZero();
+      assertThat(stack.darkMillisByServers()).as("the same, by the servers' clocks").isZero();
       assertThat(client.failed.get()).as("failed calls: %s", client.failures()).isZero();
       assertThat(stack.info(primary).getReloadMode()).isEqualTo(ReloadMode.NORMAL);
       assertThat(stack.info(primary).getReloadCount()).isEqualTo(1);

@@ -14,12 +14,15 @@ import io.tandem.common.supervision.SupervisionClient;
 import io.tandem.config.v1.HistoryLogExpired;
 import io.tandem.management.v1.ModeCommand;
 import io.tandem.stat.v1.ServerInfo;
+import io.tandem.stat.v1.ServingChange;
 import io.tandem.statserver.StatServerSettings;
 import io.tandem.statserver.stats.StatisticsEngine;
 import io.tandem.statserver.sync.ConfigSync;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -37,6 +40,7 @@ import org.slf4j.LoggerFactory;
 public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncListener {
   private static final Logger LOG = LoggerFactory.getLogger(ReloadCoordinator.class);
   private static final long TICK_MS = 25;
+  private static final int SERVING_CHANGES_KEPT = 64;
 
   private final StatServerSettings settings;
   private final Clock clock;
@@ -57,6 +61,8 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
   private final TransportSecurity security;
   private volatile ServerInfo info = ServerInfo.getDefaultInstance();
   private boolean serving;
+  /** The latest changes of {@link #serving}, for GetServerInfo; on the control thread. */
+  private final Deque<ServingChange> servingChanges = new ArrayDeque<>();
 
   @Inject
   public ReloadCoordinator(StatServerSettings settings, Clock clock, ConfigSync sync, StatisticsEngine engine,
@@ -263,6 +269,13 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
     String reason = machine.notServingReason();
     boolean nowServing = reason == null;
     health.set(nowServing, nowServing ? "accepting clients as " + machine.role() : reason);
+    if (nowServing != serving || servingChanges.isEmpty()) {
+      if (servingChanges.size() == SERVING_CHANGES_KEPT) {
+        servingChanges.removeFirst();
+      }
+      servingChanges.addLast(ServingChange.newBuilder().setAtMs(clock.millis()).setServing(nowServing)
+          .setReason(nowServing ? "" : reason).build());
+    }
     if (serving && !nowServing) {
       engine.failAll(Status.UNAVAILABLE.withDescription(reason));
     }
@@ -279,6 +292,7 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
         .setBackup(machine.options().peer())
         .setEpoch(machine.epoch())
         .setInstanceId(instanceId)
+        .addAllServingChanges(servingChanges)
         .build();
   }
 }
