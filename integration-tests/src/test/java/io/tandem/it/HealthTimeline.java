@@ -12,8 +12,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -77,34 +75,12 @@ final class HealthTimeline implements AutoCloseable {
 
   /**
    * Milliseconds during which no member was SERVING, counted from when all members were first
-   * seen SERVING together until now.
+   * seen SERVING together until now, in the order the changes arrived here.
    */
   double darkMillis() {
-    Map<String, Boolean> state = new TreeMap<>();
-    long start = -1;
-    long darkSince = -1;
-    long dark = 0;
-    for (Change change : List.copyOf(changes)) {
-      state.put(change.member(), change.serving());
-      boolean allSeen = state.size() == members.size();
-      boolean anyServing = state.values().stream().anyMatch(Boolean::booleanValue);
-      if (start < 0) {
-        if (allSeen && state.values().stream().allMatch(Boolean::booleanValue)) {
-          start = change.nanos();
-        }
-        continue;
-      }
-      if (!anyServing && darkSince < 0) {
-        darkSince = change.nanos();
-      } else if (anyServing && darkSince >= 0) {
-        dark += change.nanos() - darkSince;
-        darkSince = -1;
-      }
-    }
-    if (darkSince >= 0) {
-      dark += System.nanoTime() - darkSince;
-    }
-    return dark / 1_000_000.0;
+    List<Change> seen = List.copyOf(changes);
+    return dark(seen.stream().map(c -> new Timed(c.nanos(), members.indexOf(c.member()), c.serving())).toList(),
+        members.size(), System.nanoTime()) / 1_000_000.0;
   }
 
   /**
@@ -114,7 +90,6 @@ final class HealthTimeline implements AutoCloseable {
    * for members that stay up (a process that died reports nothing).
    */
   static double darkMillisByServers(List<ServerInfo> members) {
-    record Timed(long atMs, int member, boolean serving) {}
     List<Timed> all = new ArrayList<>();
     for (int m = 0; m < members.size(); m++) {
       for (ServingChange change : members.get(m).getServingChangesList()) {
@@ -122,30 +97,34 @@ final class HealthTimeline implements AutoCloseable {
       }
     }
     // At the same millisecond, one member starting and the other stopping is no dark span.
-    all.sort(Comparator.comparingLong(Timed::atMs).thenComparing(t -> !t.serving()));
-    Boolean[] serving = new Boolean[members.size()];
-    long start = -1;
+    all.sort(Comparator.comparingLong(Timed::at).thenComparing(t -> !t.serving()));
+    return dark(all, members.size(), System.currentTimeMillis());
+  }
+
+  /** One member's change, at a time in some unit. */
+  private record Timed(long at, int member, boolean serving) {}
+
+  /** How long (in the changes' unit) no member served, from when all first served together until {@code now}. */
+  private static long dark(List<Timed> changes, int members, long now) {
+    Boolean[] serving = new Boolean[members];
+    boolean started = false;
     long darkSince = -1;
     long dark = 0;
-    for (Timed change : all) {
+    for (Timed change : changes) {
       serving[change.member()] = change.serving();
-      boolean allServing = Arrays.stream(serving).allMatch(Boolean.TRUE::equals);
       boolean anyServing = Arrays.stream(serving).anyMatch(Boolean.TRUE::equals);
-      if (start < 0) {
-        start = allServing ? change.atMs() : -1;
+      if (!started) {
+        started = Arrays.stream(serving).allMatch(Boolean.TRUE::equals);
         continue;
       }
       if (!anyServing && darkSince < 0) {
-        darkSince = change.atMs();
+        darkSince = change.at();
       } else if (anyServing && darkSince >= 0) {
-        dark += change.atMs() - darkSince;
+        dark += change.at() - darkSince;
         darkSince = -1;
       }
     }
-    if (darkSince >= 0) {
-      dark += System.currentTimeMillis() - darkSince;
-    }
-    return dark;
+    return darkSince >= 0 ? dark + now - darkSince : dark;
   }
 
   @Override
