@@ -1,12 +1,10 @@
 package io.tandem.configserver;
 
 import io.tandem.common.bootstrap.ServiceCommand;
-import io.tandem.common.security.ConnectionLimits;
-import io.tandem.common.security.TlsFlags;
+import io.tandem.common.bootstrap.ServiceMain;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -15,7 +13,7 @@ import picocli.CommandLine.Spec;
 /** {@code java -jar tandem-config-server-stub-all.jar --port 2020 --data-dir DIR}. */
 @Command(name = "config-server", mixinStandardHelpOptions = true,
     description = "Tandem Configuration Server stand-in: configuration objects, history log, session restore.")
-public final class ConfigServerMain implements ServiceCommand {
+public final class ConfigServerMain extends ServiceMain {
   static final String SERVICE = "config-server";
 
   @Option(names = "--port", defaultValue = "2020", description = "Port to listen on (default ${DEFAULT-VALUE}).")
@@ -45,24 +43,8 @@ public final class ConfigServerMain implements ServiceCommand {
           + "never fewer than the objects and history records a checkpoint holds).")
   long checkpointAfter;
 
-  @Mixin
-  TlsFlags tls;
-
-  @Mixin
-  ConnectionLimits limits;
-
   @Spec
   CommandSpec spec;
-
-  @Override
-  public TlsFlags tls() {
-    return tls;
-  }
-
-  @Override
-  public ConnectionLimits limits() {
-    return limits;
-  }
 
   @Override
   public ConfigServerModule module() {

@@ -1,18 +1,16 @@
 package io.tandem.management;
 
 import io.tandem.common.bootstrap.ServiceCommand;
+import io.tandem.common.bootstrap.ServiceMain;
 import io.tandem.common.grpc.HostPort;
-import io.tandem.common.security.ConnectionLimits;
-import io.tandem.common.security.TlsFlags;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code java -jar tandem-management-layer-all.jar --port 2030 --config-server HOST:PORT}. */
 @Command(name = "management-layer", mixinStandardHelpOptions = true,
     description = "Tandem Management Layer stand-in: supervision, primary/backup modes, switchover, failover.")
-public final class ManagementLayerMain implements ServiceCommand {
+public final class ManagementLayerMain extends ServiceMain {
   static final String SERVICE = "management-layer";
 
   @Option(names = "--port", defaultValue = "2030", description = "Port to listen on (default ${DEFAULT-VALUE}).")
@@ -25,22 +23,6 @@ public final class ManagementLayerMain implements ServiceCommand {
   @Option(names = "--app", defaultValue = "MgmtLayer",
       description = "Name of this Management Layer's Application object (default ${DEFAULT-VALUE}).")
   String app;
-
-  @Mixin
-  TlsFlags tls;
-
-  @Mixin
-  ConnectionLimits limits;
-
-  @Override
-  public TlsFlags tls() {
-    return tls;
-  }
-
-  @Override
-  public ConnectionLimits limits() {
-    return limits;
-  }
 
   @Override
   public String service() {

@@ -2,19 +2,17 @@ package io.tandem.statserver;
 
 import io.tandem.common.bootstrap.ServerSecurity;
 import io.tandem.common.bootstrap.ServiceCommand;
+import io.tandem.common.bootstrap.ServiceMain;
 import io.tandem.common.grpc.HostPort;
-import io.tandem.common.security.ConnectionLimits;
-import io.tandem.common.security.TlsFlags;
 import io.tandem.common.security.TransportSecurity;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code java -jar tandem-stat-server-all.jar --app StatServer_A --port 2040 --tls-ca … --tls-cert … --tls-key …}. */
 @Command(name = "stat-server", mixinStandardHelpOptions = true,
     description = "Tandem Stat Server: live contact-center statistics, normal and protected configuration reloads.")
-public final class StatServerMain implements ServiceCommand {
+public final class StatServerMain extends ServiceMain {
   static final String SERVICE = "stat-server";
 
   @Option(names = "--app", required = true, description = "Name of this Stat Server's Application object.")
@@ -31,22 +29,6 @@ public final class StatServerMain implements ServiceCommand {
       description = "Management Layer address (default ${DEFAULT-VALUE}).")
   HostPort management;
 
-  @Mixin
-  TlsFlags tls;
-
-  @Mixin
-  ConnectionLimits limits;
-
-  @Override
-  public TlsFlags tls() {
-    return tls;
-  }
-
-  @Override
-  public ConnectionLimits limits() {
-    return limits;
-  }
-
   @Override
   public String service() {
     return SERVICE;
@@ -60,7 +42,7 @@ public final class StatServerMain implements ServiceCommand {
   /** A Stat Server's certificate must be its application's: it supervises and probes as that identity. */
   @Override
   public ServerSecurity security() {
-    ServerSecurity security = ServiceCommand.super.security();
+    ServerSecurity security = super.security();
     TransportSecurity transport = security.transport();
     if (!transport.isPlaintext() && !transport.identity().equals(app)) {
       transport.close();

@@ -1,0 +1,27 @@
+package io.tandem.common.bootstrap;
+
+import io.tandem.common.security.ConnectionLimits;
+import io.tandem.common.security.TlsFlags;
+import picocli.CommandLine.Mixin;
+
+/**
+ * The flags every service takes alike — {@code --tls-*} / {@code --insecure} and the
+ * {@code --max-*-per-connection} limits — for a service's {@code main} to extend.
+ */
+public abstract class ServiceMain implements ServiceCommand {
+  @Mixin
+  protected TlsFlags tls;
+
+  @Mixin
+  protected ConnectionLimits limits;
+
+  @Override
+  public final TlsFlags tls() {
+    return tls;
+  }
+
+  @Override
+  public final ConnectionLimits limits() {
+    return limits;
+  }
+}
