@@ -23,7 +23,6 @@ final class Network {
   private final List<Stream> streams = new ArrayList<>();
   private final Set<String> cuts = new HashSet<>();
   private final Set<String> slow = new HashSet<>();
-  private long streamIds;
 
   Network(World world) {
     this.world = world;
@@ -50,7 +49,7 @@ final class Network {
    * a partition after the connect timeout.
    */
   Stream open(Node client, Node server, Function<Stream, Stream.End> accept) {
-    Stream stream = new Stream(++streamIds, client, server);
+    Stream stream = new Stream(client, server);
     if (!server.isRunning() || !client.isRunning()) {
       stream.closed = true;
       world.after(delay(server, client), client, () -> stream.clientEnd.ended("UNAVAILABLE: connection refused"));

@@ -99,10 +99,6 @@ final class StatServerNode extends Node {
     return machine != null && machine.configState() == ConfigState.RELOADING ? handoverReloadOf : -1;
   }
 
-  boolean refused() {
-    return refused;
-  }
-
   /** The objects in hand, applications included, as the Config Server keeps them. */
   Map<String, ConfigObject> objectsInHand() {
     return model;

@@ -17,7 +17,6 @@ final class Stream {
     void ended(String why);
   }
 
-  final long id;
   final Node client;
   final Node server;
   final long clientIncarnation;
@@ -31,8 +30,7 @@ final class Stream {
   final List<Message> heldForServer = new ArrayList<>();
   final List<Message> heldForClient = new ArrayList<>();
 
-  Stream(long id, Node client, Node server) {
-    this.id = id;
+  Stream(Node client, Node server) {
     this.client = client;
     this.server = server;
     this.clientIncarnation = client.incarnation();
