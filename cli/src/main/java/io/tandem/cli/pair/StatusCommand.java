@@ -64,10 +64,10 @@ public final class StatusCommand implements Callable<Integer> {
       } else {
         out.append(String.format("STANDALONE %s (epoch %d)%n", pair.getMembers(0).getApplication(), pair.getEpoch()));
       }
-      out.append(String.format("  %-16s %-8s %-4s %5s %-20s %-9s %-12s %s%n", "APPLICATION", "MODE", "ACK", "EPOCH",
+      out.append(String.format("  %-16s %-8s %-4s %13s %-20s %-9s %-12s %s%n", "APPLICATION", "MODE", "ACK", "EPOCH",
           "STATUS", "CONNECTED", "SINCE", "CLIENT PORT"));
       for (MemberStatus m : pair.getMembersList()) {
-        out.append(String.format("  %-16s %-8s %-4s %5d %-20s %-9s %-12s %s%n", m.getApplication(), mode(m.getMode()),
+        out.append(String.format("  %-16s %-8s %-4s %13d %-20s %-9s %-12s %s%n", m.getApplication(), mode(m.getMode()),
             m.getMode() == Mode.MODE_UNSPECIFIED ? "-" : m.getModeAcknowledged() ? "yes" : "no", m.getEpoch(),
             m.getStatus().name().replace("APP_STATUS_UNSPECIFIED", "-"),
             m.getHung() ? "HUNG" : m.getConnected() ? "yes" : "no", time(m.getSince()),
@@ -94,7 +94,7 @@ public final class StatusCommand implements Callable<Integer> {
    */
   String renderServers(PairsStatus status) {
     StringBuilder out = new StringBuilder();
-    out.append(String.format("%nSTAT SERVERS (their own view)%n  %-16s %-10s %5s %-9s %-12s %10s %7s %10s  %s%n",
+    out.append(String.format("%nSTAT SERVERS (their own view)%n  %-16s %-10s %13s %-9s %-12s %10s %7s %10s  %s%n",
         "APPLICATION", "ROLE", "EPOCH", "RELOAD", "CONFIG", "LAST EVENT", "RELOADS", "LAST (ms)", "CLIENTS"));
     for (PairStatus pair : status.getPairsList()) {
       Map<String, ServerInfo> infos = new LinkedHashMap<>();
@@ -151,7 +151,7 @@ public final class StatusCommand implements Callable<Integer> {
       ServerInfo info = StatServiceGrpc.newBlockingStub(endpoint.channel()).withDeadlineAfter(2, TimeUnit.SECONDS)
           .getServerInfo(GetServerInfoRequest.getDefaultInstance());
       infos.put(member.getApplication(), info);
-      return String.format("%-16s %-10s %5d %-9s %-12s %10d %7d %10d  %s%n", member.getApplication(),
+      return String.format("%-16s %-10s %13d %-9s %-12s %10d %7d %10d  %s%n", member.getApplication(),
           info.getRole().name().replace("ROLE_UNSPECIFIED", "-"), info.getEpoch(), info.getReloadMode(),
           info.getConfigState(), info.getLastEventId(), info.getReloadCount(), info.getLastReloadMs(),
           info.getServing() ? "SERVING" : "NOT_SERVING (" + info.getNotServingReason() + ")");
