@@ -1,5 +1,6 @@
 package io.tandem.client;
 
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -45,6 +46,8 @@ final class PairMember implements AutoCloseable {
   private volatile boolean suspect;
   private volatile Role role = Role.ROLE_UNSPECIFIED;
   private volatile boolean closed;
+  /** The health watch's context: cancelled on close, or the channel's orderly shutdown would wait for it. */
+  private final Context.CancellableContext watches = Context.current().withCancellation();
 
   /** @param onSuspect told (on a transport thread) when the member turns suspect */
   PairMember(HostPort address, TransportSecurity security, ScheduledExecutorService scheduler,
@@ -106,30 +109,31 @@ final class PairMember implements AutoCloseable {
       return;
     }
     channel.resetConnectBackoff();
-    HealthGrpc.newStub(channel).watch(HealthCheckRequest.newBuilder().setService("").build(), new StreamObserver<>() {
-      @Override
-      public void onNext(HealthCheckResponse response) {
-        backoff.reset();
-        answered();
-        serving = response.getStatus() == HealthCheckResponse.ServingStatus.SERVING;
-      }
+    watches.run(() -> HealthGrpc.newStub(channel).watch(HealthCheckRequest.newBuilder().setService("").build(),
+        new StreamObserver<>() {
+          @Override
+          public void onNext(HealthCheckResponse response) {
+            backoff.reset();
+            answered();
+            serving = response.getStatus() == HealthCheckResponse.ServingStatus.SERVING;
+          }
 
-      @Override
-      public void onError(Throwable t) {
-        serving = false;
-        if (!closed && Status.fromThrowable(t).getCode() != Status.Code.CANCELLED) {
-          scheduler.schedule(PairMember.this::watchHealth, backoff.nextDelay().toMillis(), TimeUnit.MILLISECONDS);
-        }
-      }
+          @Override
+          public void onError(Throwable t) {
+            serving = false;
+            if (!closed && Status.fromThrowable(t).getCode() != Status.Code.CANCELLED) {
+              scheduler.schedule(PairMember.this::watchHealth, backoff.nextDelay().toMillis(), TimeUnit.MILLISECONDS);
+            }
+          }
 
-      @Override
-      public void onCompleted() {
-        serving = false;
-        if (!closed) {
-          scheduler.schedule(PairMember.this::watchHealth, backoff.nextDelay().toMillis(), TimeUnit.MILLISECONDS);
-        }
-      }
-    });
+          @Override
+          public void onCompleted() {
+            serving = false;
+            if (!closed) {
+              scheduler.schedule(PairMember.this::watchHealth, backoff.nextDelay().toMillis(), TimeUnit.MILLISECONDS);
+            }
+          }
+        }));
   }
 
   /** One Check at a time: answered, the member is alive; unanswered past its deadline, suspect. */
@@ -179,6 +183,7 @@ final class PairMember implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    watches.cancel(null);
     Channels.close(channel, Duration.ofSeconds(1));
   }
 

@@ -14,14 +14,20 @@ import org.slf4j.LoggerFactory;
  * The service's {@code grpc.health.v1} status: one switch for the whole server ({@code ""}) and
  * every service name registered on it. Starts {@code NOT_SERVING} — grpc-java's
  * {@link HealthStatusManager} would start the server entry at {@code SERVING}.
+ *
+ * <p>Writers are serialised; readers ({@link #serving}, {@link #reason}: a readiness check on
+ * every client call, on the transport's event loop) read one published snapshot and never wait
+ * for a writer, which may be busy telling every health watcher.
  */
 public final class HealthState {
   private static final Logger LOG = LoggerFactory.getLogger(HealthState.class);
 
   private final HealthStatusManager manager = new HealthStatusManager();
   private final Set<String> serviceNames = new LinkedHashSet<>();
-  private boolean serving;
-  private String reason = "starting";
+  /** Whether it serves and why, published whole so a reader never sees one without the other. */
+  private record Readiness(boolean serving, String reason) {}
+
+  private volatile Readiness current = new Readiness(false, "starting");
   private boolean terminal;
 
   public HealthState() {
@@ -40,12 +46,12 @@ public final class HealthState {
 
   /** Sets {@code SERVING} or {@code NOT_SERVING}; {@code reason} says why (logged on change). */
   public synchronized void set(boolean nowServing, String why) {
-    if (terminal || (nowServing == serving && why.equals(reason))) {
+    Readiness before = current;
+    if (terminal || (nowServing == before.serving() && why.equals(before.reason()))) {
       return;
     }
-    boolean changed = nowServing != serving;
-    serving = nowServing;
-    reason = why;
+    boolean changed = nowServing != before.serving();
+    current = new Readiness(nowServing, why);
     if (changed) {
       EventLog.emit(LOG, LogEvent.HEALTH_CHANGED, "status", status(), "reason", why);
     }
@@ -55,26 +61,26 @@ public final class HealthState {
     }
   }
 
-  public synchronized boolean serving() {
-    return serving;
+  /** Whether the service accepts clients now. Lock-free. */
+  public boolean serving() {
+    return current.serving();
   }
 
-  /** Why the service is (not) serving. */
-  public synchronized String reason() {
-    return reason;
+  /** Why the service is (not) serving. Lock-free. */
+  public String reason() {
+    return current.reason();
   }
 
   /** Shutting down: everything {@code NOT_SERVING} for good. */
   public synchronized void terminate() {
     if (!terminal) {
       terminal = true;
-      serving = false;
-      reason = "shutting down";
+      current = new Readiness(false, "shutting down");
       manager.enterTerminalState();
     }
   }
 
   private ServingStatus status() {
-    return serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    return current.serving() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
   }
 }

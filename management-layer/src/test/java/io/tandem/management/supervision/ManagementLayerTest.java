@@ -88,6 +88,8 @@ class ManagementLayerTest {
 
   @AfterEach
   void stop() throws Exception {
+    // The applications go away first: a channel with a stream still open waits out its grace.
+    apps.forEach(FakeApplication::crash);
     channelsAs.values().forEach(c -> Channels.close(c, Duration.ofSeconds(1)));
     stack.close();
   }

@@ -4,14 +4,28 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.tandem.stat.v1.StatisticValue;
 import io.tandem.statserver.stats.StatisticSink;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * An open statistic's stream. Sends only while the transport is ready; a slow client gets the
  * latest value when it can take one, not a backlog (older values are superseded).
+ *
+ * <p>Two threads want to write to the stream: the engine thread with new values and the
+ * transport's event loop when the stream becomes ready again. Neither waits for the other and
+ * no lock is taken (the event loop must never block): whoever finds the sink idle drains it, and
+ * a thread that arrives meanwhile only leaves its value and counts itself in, so the one
+ * draining goes round once more ({@link #wip}). One writer at a time, as gRPC requires.
  */
 final class StreamSink implements StatisticSink {
   private final ServerCallStreamObserver<StatisticValue> out;
-  private StatisticValue pending;
+  /** The latest value not sent yet. */
+  private final AtomicReference<StatisticValue> pending = new AtomicReference<>();
+  /** How the stream ends, once it must: a last value or a status. */
+  private final AtomicReference<Object> ending = new AtomicReference<>();
+  /** Drain requests not yet served; the thread that moves it from 0 drains until it is back at 0. */
+  private final AtomicInteger wip = new AtomicInteger();
+  /** Only the draining thread touches these. */
   private long sequence;
   private boolean done;
   private volatile String statisticId = "";
@@ -38,37 +52,52 @@ final class StreamSink implements StatisticSink {
   }
 
   @Override
-  public synchronized void offer(StatisticValue value) {
-    if (done) {
-      return;
-    }
+  public void offer(StatisticValue value) {
     statisticId = value.getStatisticId();
-    pending = value;
+    pending.set(value);
     drain();
   }
 
   @Override
-  public synchronized void closed(StatisticValue last) {
-    if (done) {
-      return;
-    }
-    done = true;
-    out.onNext(last.toBuilder().setSequence(++sequence).build());
-    out.onCompleted();
+  public void closed(StatisticValue last) {
+    ending.compareAndSet(null, last);
+    drain();
   }
 
   @Override
-  public synchronized void failed(Status status) {
-    if (!done) {
-      done = true;
-      out.onError(status.asRuntimeException());
-    }
+  public void failed(Status status) {
+    ending.compareAndSet(null, status);
+    drain();
   }
 
-  private synchronized void drain() {
-    if (pending != null && !done && out.isReady()) {
-      out.onNext(pending.toBuilder().setSequence(++sequence).build());
-      pending = null;
+  private void drain() {
+    if (wip.getAndIncrement() != 0) {
+      return; // the thread draining now goes round once more for this request
+    }
+    int missed = 1;
+    do {
+      writeWhatIsDue();
+      missed = wip.addAndGet(-missed);
+    } while (missed != 0);
+  }
+
+  private void writeWhatIsDue() {
+    if (done) {
+      return;
+    }
+    Object end = ending.get();
+    if (end instanceof StatisticValue last) {
+      done = true;
+      out.onNext(last.toBuilder().setSequence(++sequence).build());
+      out.onCompleted();
+    } else if (end instanceof Status status) {
+      done = true;
+      out.onError(status.asRuntimeException());
+    } else if (out.isReady()) {
+      StatisticValue value = pending.getAndSet(null);
+      if (value != null) {
+        out.onNext(value.toBuilder().setSequence(++sequence).build());
+      }
     }
   }
 }

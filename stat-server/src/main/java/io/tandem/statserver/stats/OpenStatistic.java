@@ -23,15 +23,15 @@ final class OpenStatistic {
   StatisticValue lastSent;
   long nextDueMs;
 
-  OpenStatistic(String id, String owner, StatKey key, StatisticType type, NotificationMode mode, double insensitivity,
-      long periodMs, StatisticSink sink, Totals baseline, long nowMs) {
+  OpenStatistic(String id, String owner, StatKey key, StatisticType type, StatisticRequests.Notifying notifying,
+      StatisticSink sink, Totals baseline, long nowMs) {
     this.id = id;
     this.owner = owner;
     this.key = key;
     this.type = type;
-    this.mode = mode;
-    this.insensitivity = insensitivity;
-    this.periodMs = periodMs;
+    this.mode = notifying.mode();
+    this.insensitivity = notifying.insensitivity();
+    this.periodMs = notifying.periodMs();
     this.sink = sink;
     this.baseline = baseline;
     this.nextDueMs = nowMs + periodMs;
