@@ -12,6 +12,7 @@ import io.tandem.common.security.AccessPolicy;
 import io.tandem.common.security.AccessRule;
 import io.tandem.common.security.ConnectionQuota;
 import io.tandem.stat.v1.StatServiceGrpc;
+import io.tandem.statserver.api.ServerInfoSource;
 import io.tandem.statserver.api.StatServiceImpl;
 import io.tandem.statserver.reload.ReloadCoordinator;
 import io.tandem.statserver.stats.StatisticsEngine;
@@ -34,6 +35,7 @@ public final class StatServerModule extends AbstractModule {
     bind(StatisticsEngine.class).in(Singleton.class);
     bind(ConfigSync.class).in(Singleton.class);
     bind(ReloadCoordinator.class).in(Singleton.class);
+    bind(ServerInfoSource.class).to(ReloadCoordinator.class);
     bind(StatServiceImpl.class).in(Singleton.class);
 
     // Every handler hands its work to the service's own threads: run them on the event loop.

@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.grpc.testing.StreamRecorder;
 import io.tandem.common.concurrent.DaemonThreadFactory;
+import io.tandem.common.testing.InProcessGrpc;
 import io.tandem.management.v1.AppStatus;
 import io.tandem.management.v1.ManagementServiceGrpc;
 import io.tandem.management.v1.Mode;
@@ -39,23 +37,21 @@ class SupervisionClientTest {
   private final List<String> heard = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService executor =
       Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("supervision-test"));
-  private Server server;
+  private InProcessGrpc grpc;
   private ManagedChannel channel;
   private SupervisionClient client;
 
   @BeforeEach
   void start() throws Exception {
-    String name = InProcessServerBuilder.generateName();
-    server = InProcessServerBuilder.forName(name).directExecutor()
-        .addService(new ManagementServiceGrpc.ManagementServiceImplBase() {
-          @Override
-          public StreamObserver<SupervisionMessage> supervise(StreamObserver<SupervisionCommand> back) {
-            StreamRecorder<SupervisionMessage> received = StreamRecorder.create();
-            streams.add(new Stream(received, back));
-            return received;
-          }
-        }).build().start();
-    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    grpc = InProcessGrpc.serve(new ManagementServiceGrpc.ManagementServiceImplBase() {
+      @Override
+      public StreamObserver<SupervisionMessage> supervise(StreamObserver<SupervisionCommand> back) {
+        StreamRecorder<SupervisionMessage> received = StreamRecorder.create();
+        streams.add(new Stream(received, back));
+        return received;
+      }
+    });
+    channel = grpc.channel();
     client = new SupervisionClient(channel, "StatServer_A", "instance-1", "localhost:2040",
         new SupervisionClient.Listener() {
           @Override
@@ -93,11 +89,10 @@ class SupervisionClientTest {
   }
 
   @AfterEach
-  void stop() {
+  void stop() throws InterruptedException {
     client.close();
     executor.shutdownNow();
-    channel.shutdownNow();
-    server.shutdownNow();
+    grpc.close();
   }
 
   @Test

@@ -18,25 +18,28 @@ import io.tandem.stat.v1.OpenStatisticRequest;
 import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.StatServiceGrpc;
 import io.tandem.stat.v1.StatisticValue;
-import io.tandem.statserver.reload.ReloadCoordinator;
 import io.tandem.statserver.stats.FeedCounters;
 import io.tandem.statserver.stats.StatisticRefusedException;
 import io.tandem.statserver.stats.StatisticsEngine;
 import jakarta.inject.Inject;
 import java.util.concurrent.CompletionException;
 
-/** {@code tandem.stat.v1.StatService} on the client port. */
+/**
+ * {@code tandem.stat.v1.StatService} on the client port. Its handlers run on the transport's
+ * event loop, so none of them waits for anything: statistics are read from the engine's published
+ * view, everything else is handed to the engine's thread, and server info is a published snapshot.
+ */
 public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
   static final int FEED_WINDOW = 8;
 
   private final StatisticsEngine engine;
-  private final ReloadCoordinator coordinator;
+  private final ServerInfoSource serverInfo;
   private final HealthState health;
 
   @Inject
-  public StatServiceImpl(StatisticsEngine engine, ReloadCoordinator coordinator, HealthState health) {
+  public StatServiceImpl(StatisticsEngine engine, ServerInfoSource serverInfo, HealthState health) {
     this.engine = engine;
-    this.coordinator = coordinator;
+    this.serverInfo = serverInfo;
     this.health = health;
   }
 
@@ -157,7 +160,7 @@ public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
 
   @Override
   public void getServerInfo(GetServerInfoRequest request, StreamObserver<ServerInfo> out) {
-    out.onNext(coordinator.serverInfo());
+    out.onNext(serverInfo.serverInfo());
     out.onCompleted();
   }
 

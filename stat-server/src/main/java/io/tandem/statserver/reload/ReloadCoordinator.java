@@ -15,6 +15,7 @@ import io.tandem.config.v1.HistoryLogExpired;
 import io.tandem.management.v1.ModeCommand;
 import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.ServingChange;
+import io.tandem.statserver.api.ServerInfoSource;
 import io.tandem.statserver.StatServerSettings;
 import io.tandem.statserver.stats.StatisticsEngine;
 import io.tandem.statserver.sync.ConfigSync;
@@ -37,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * After every input it sets the client port's health from the machine, and ends open statistic
  * streams when the server stops accepting clients, so their clients move to the other member.
  */
-public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncListener {
+public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncListener, ServerInfoSource {
   private static final Logger LOG = LoggerFactory.getLogger(ReloadCoordinator.class);
   private static final long TICK_MS = 25;
   private static final int SERVING_CHANGES_KEPT = 64;
@@ -136,6 +137,7 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
   }
 
   /** What GetServerInfo answers. */
+  @Override
   public ServerInfo serverInfo() {
     return info.toBuilder()
         .setLastEventId(sync.lastApplied())

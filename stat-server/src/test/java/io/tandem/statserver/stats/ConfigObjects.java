@@ -9,23 +9,23 @@ import io.tandem.statserver.model.ConfigModel;
 import java.util.List;
 
 /** Configuration objects and models for the statistics tests. */
-final class ConfigObjects {
+public final class ConfigObjects {
   private ConfigObjects() {}
 
-  static ConfigObject agent(String name) {
+  public static ConfigObject agent(String name) {
     return ConfigObject.newBuilder().setType(ObjectType.AGENT).setName(name).setAgent(Agent.getDefaultInstance()).build();
   }
 
-  static ConfigObject group(String name, String... members) {
+  public static ConfigObject group(String name, String... members) {
     return ConfigObject.newBuilder().setType(ObjectType.AGENT_GROUP).setName(name)
         .setAgentGroup(AgentGroup.newBuilder().addAllMembers(List.of(members))).build();
   }
 
-  static ConfigObject queue(String name) {
+  public static ConfigObject queue(String name) {
     return ConfigObject.newBuilder().setType(ObjectType.QUEUE).setName(name).setQueue(Queue.newBuilder().setDn("1")).build();
   }
 
-  static ConfigModel model(ConfigObject... objects) {
+  public static ConfigModel model(ConfigObject... objects) {
     ConfigModel model = new ConfigModel();
     for (ConfigObject o : objects) {
       model.put(o);

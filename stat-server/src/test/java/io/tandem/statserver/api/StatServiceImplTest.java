@@ -1,0 +1,227 @@
+package io.tandem.statserver.api;
+
+import static io.tandem.statserver.stats.ConfigObjects.agent;
+import static io.tandem.statserver.stats.ConfigObjects.model;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.grpc.testing.StreamRecorder;
+import io.tandem.common.bootstrap.HealthState;
+import io.tandem.common.testing.InProcessGrpc;
+import io.tandem.config.v1.ObjectType;
+import io.tandem.stat.v1.CenterEvent;
+import io.tandem.stat.v1.CloseStatisticRequest;
+import io.tandem.stat.v1.EventBatch;
+import io.tandem.stat.v1.EventType;
+import io.tandem.stat.v1.FeedProgress;
+import io.tandem.stat.v1.GetServerInfoRequest;
+import io.tandem.stat.v1.GetStatisticRequest;
+import io.tandem.stat.v1.OpenStatisticRequest;
+import io.tandem.stat.v1.ServerInfo;
+import io.tandem.stat.v1.StatObject;
+import io.tandem.stat.v1.StatServiceGrpc;
+import io.tandem.stat.v1.StatisticSpec;
+import io.tandem.stat.v1.StatisticType;
+import io.tandem.stat.v1.StatisticValue;
+import io.tandem.statserver.stats.StatisticsEngine;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The client port's gRPC layer in process: the status codes and messages a caller gets, the
+ * readiness gate, and handlers that never wait — not for the engine thread, not for a writer
+ * of the health state. Handlers run on the calling thread here (direct executors), as they run on
+ * the event loop in the server, so a handler that waited would hold up the test's call.
+ */
+class StatServiceImplTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final ServerInfo INFO = ServerInfo.newBuilder().setApplication("StatServer_A").build();
+
+  private final StatisticsEngine engine = new StatisticsEngine(Clock.systemUTC());
+  private final HealthState health = new HealthState();
+  private InProcessGrpc grpc;
+  private StatServiceGrpc.StatServiceBlockingStub blocking;
+  private StatServiceGrpc.StatServiceStub async;
+
+  @BeforeEach
+  void start() throws Exception {
+    engine.start();
+    engine.completeReload(model(agent("ann"))).join();
+    health.set(true, "accepting clients as PRIMARY");
+    grpc = InProcessGrpc.serve(new StatServiceImpl(engine, () -> INFO, health).gatedDefinition());
+    blocking = StatServiceGrpc.newBlockingStub(grpc.channel()).withDeadlineAfter(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    async = StatServiceGrpc.newStub(grpc.channel());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    grpc.close();
+    engine.stop();
+  }
+
+  private static StatObject agentNamed(String name) {
+    return StatObject.newBuilder().setType(ObjectType.AGENT).setName(name).build();
+  }
+
+  private static GetStatisticRequest get(StatObject object, StatisticType type) {
+    return GetStatisticRequest.newBuilder().setSpec(StatisticSpec.newBuilder().setObject(object).setStatistic(type))
+        .build();
+  }
+
+  private static void refused(Runnable call, Status.Code code, String description) {
+    assertThatThrownBy(call::run).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+      assertThat(e.getStatus().getCode()).isEqualTo(code);
+      assertThat(e.getStatus().getDescription()).isEqualTo(description);
+    });
+  }
+
+  @Test
+  void getStatisticRefusalsNameTheField() {
+    assertThat(blocking.getStatistic(get(agentNamed("ann"), StatisticType.CURRENT_AGENT_STATE)).getObject().getName())
+        .isEqualTo("ann");
+    refused(() -> blocking.getStatistic(GetStatisticRequest.getDefaultInstance()), Status.Code.INVALID_ARGUMENT,
+        "target: give a statistic_id or a spec");
+    refused(() -> blocking.getStatistic(get(agentNamed("a\nStd 02-10086"), StatisticType.CURRENT_AGENT_STATE)),
+        Status.Code.INVALID_ARGUMENT, "spec.object.name: contains the control character U+000A at position 1");
+    refused(() -> blocking.getStatistic(get(agentNamed("zed"), StatisticType.CURRENT_AGENT_STATE)),
+        Status.Code.NOT_FOUND, "object: no Agent 'zed' in the configuration");
+    refused(() -> blocking.getStatistic(get(agentNamed("ann"), StatisticType.CURRENT_READY_AGENTS)),
+        Status.Code.INVALID_ARGUMENT, "statistic: CURRENT_READY_AGENTS does not apply to Agent (AgentGroup only)");
+    refused(() -> blocking.getStatistic(GetStatisticRequest.newBuilder().setStatisticId("S-nope").build()),
+        Status.Code.NOT_FOUND, "statistic_id: no open statistic 'S-nope' of yours on this server");
+  }
+
+  @Test
+  void openAndCloseRefusalsNameTheFieldAndAGoodOneOpensThenCloses() throws Exception {
+    StreamRecorder<StatisticValue> badName = StreamRecorder.create();
+    async.openStatistic(OpenStatisticRequest.newBuilder().setObject(agentNamed("a\u0007")).build(), badName);
+    assertThat(badName.awaitCompletion((int) WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(Status.fromThrowable(badName.getError()).getDescription())
+        .isEqualTo("object.name: contains the control character U+0007 at position 1");
+
+    StreamRecorder<StatisticValue> unknown = StreamRecorder.create();
+    async.openStatistic(OpenStatisticRequest.newBuilder().setObject(agentNamed("zed"))
+        .setStatistic(StatisticType.CURRENT_AGENT_STATE).build(), unknown);
+    assertThat(unknown.awaitCompletion((int) WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(Status.fromThrowable(unknown.getError()).getCode()).isEqualTo(Status.Code.NOT_FOUND);
+
+    refused(() -> blocking.closeStatistic(CloseStatisticRequest.getDefaultInstance()), Status.Code.INVALID_ARGUMENT,
+        "statistic_id: must not be empty");
+    refused(() -> blocking.closeStatistic(CloseStatisticRequest.newBuilder().setStatisticId("S-nope").build()),
+        Status.Code.NOT_FOUND, "statistic_id: no open statistic 'S-nope' of yours on this server");
+
+    StreamRecorder<StatisticValue> open = StreamRecorder.create();
+    async.openStatistic(OpenStatisticRequest.newBuilder().setObject(agentNamed("ann"))
+        .setStatistic(StatisticType.CURRENT_AGENT_STATE).build(), open);
+    await().atMost(WAIT).until(() -> !open.getValues().isEmpty());
+    String id = open.getValues().get(0).getStatisticId();
+    blocking.closeStatistic(CloseStatisticRequest.newBuilder().setStatisticId(id).build());
+    assertThat(open.awaitCompletion((int) WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(open.getError()).isNull();
+    assertThat(open.getValues()).last().satisfies(v -> assertThat(v.getClosedReason()).isEqualTo("closed by client"));
+    assertThat(open.getValues()).extracting(StatisticValue::getSequence).containsExactly(1L, 2L);
+  }
+
+  @Test
+  void aFeedIsAcknowledgedAndABadProducerIdIsRefusedByName() throws Exception {
+    StreamRecorder<FeedProgress> good = StreamRecorder.create();
+    StreamObserver<EventBatch> feed = async.feed(good);
+    feed.onNext(EventBatch.newBuilder().setProducerId("p").setSequence(1)
+        .addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_LOGIN).setAgent("ann"))
+        .addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_LOGIN).setAgent("zed")).build());
+    feed.onCompleted();
+    assertThat(good.awaitCompletion((int) WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    FeedProgress last = good.getValues().get(good.getValues().size() - 1);
+    assertThat(last.getFinal()).isTrue();
+    assertThat(last.getAppliedThrough()).isEqualTo(1);
+    assertThat(last.getAccepted()).isEqualTo(1);
+    assertThat(last.getUnknownObject()).isEqualTo(1);
+
+    StreamRecorder<FeedProgress> bad = StreamRecorder.create();
+    async.feed(bad).onNext(EventBatch.newBuilder().setProducerId("p\r").setSequence(1).build());
+    assertThat(bad.awaitCompletion((int) WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(Status.fromThrowable(bad.getError()).getDescription())
+        .isEqualTo("producer_id: contains the control character U+000D at position 1");
+  }
+
+  @Test
+  void whileNotServingClientCallsFailFastWithTheReasonAndTheFeedAndServerInfoPass() throws Exception {
+    health.set(false, "reloading configuration");
+    String why = "not accepting clients: reloading configuration";
+    refused(() -> blocking.getStatistic(get(agentNamed("ann"), StatisticType.CURRENT_AGENT_STATE)),
+        Status.Code.UNAVAILABLE, why);
+    refused(() -> blocking.closeStatistic(CloseStatisticRequest.newBuilder().setStatisticId("S-1").build()),
+        Status.Code.UNAVAILABLE, why);
+    StreamRecorder<StatisticValue> open = StreamRecorder.create();
+    async.openStatistic(OpenStatisticRequest.newBuilder().setObject(agentNamed("ann")).build(), open);
+    assertThat(open.awaitCompletion((int) WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(Status.fromThrowable(open.getError()).getDescription()).isEqualTo(why);
+
+    assertThat(blocking.getServerInfo(GetServerInfoRequest.getDefaultInstance())).isEqualTo(INFO);
+    StreamRecorder<FeedProgress> fed = StreamRecorder.create();
+    StreamObserver<EventBatch> feed = async.feed(fed);
+    feed.onNext(EventBatch.newBuilder().addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_LOGIN)
+        .setAgent("ann")).build());
+    feed.onCompleted();
+    assertThat(fed.awaitCompletion((int) WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(fed.getError()).isNull();
+  }
+
+  @Test
+  void noHandlerWaitsWhileTheEngineThreadIsBusyAndTheHealthStateIsBeingWritten() throws Exception {
+    engine.feed(EventBatch.newBuilder().addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_LOGIN)
+        .setAgent("ann")).build(), new io.tandem.statserver.stats.FeedCounters(), () -> { }, () -> { });
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch engineHeld = new CountDownLatch(1);
+    engine.afterFeed(() -> {
+      engineHeld.countDown();
+      awaitQuietly(release);
+    });
+    CountDownLatch healthHeld = new CountDownLatch(1);
+    Thread writer = new Thread(() -> {
+      synchronized (health) { // as the reload thread holds it while telling every health watcher
+        healthHeld.countDown();
+        awaitQuietly(release);
+      }
+    }, "health-writer");
+    writer.start();
+    StreamRecorder<StatisticValue> opened = StreamRecorder.create();
+    try {
+      assertThat(engineHeld.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+      assertThat(healthHeld.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+      // On a thread of its own, so that a handler that waits fails the test instead of hanging it.
+      CompletableFuture<Void> calls = CompletableFuture.runAsync(() -> {
+        assertThat(blocking.getStatistic(get(agentNamed("ann"), StatisticType.CURRENT_AGENT_STATE)).getAgentState()
+            .getState().name()).as("read from what the engine last published").isEqualTo("NOT_READY");
+        assertThat(blocking.getServerInfo(GetServerInfoRequest.getDefaultInstance())).isEqualTo(INFO);
+        async.openStatistic(OpenStatisticRequest.newBuilder().setObject(agentNamed("ann"))
+            .setStatistic(StatisticType.CURRENT_AGENT_STATE).build(), opened);
+        async.feed(StreamRecorder.create()).onNext(EventBatch.getDefaultInstance());
+      });
+      calls.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(opened.getValues()).as("its first value waits for the engine thread, the handler does not").isEmpty();
+    } finally {
+      release.countDown();
+      writer.join();
+    }
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
