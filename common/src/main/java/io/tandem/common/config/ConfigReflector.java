@@ -1,6 +1,5 @@
 package io.tandem.common.config;
 
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tandem.common.retry.Backoff;
@@ -24,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * on a broken watch resume from the last event seen (with backoff); relist only when the
  * history has expired. The shape of Kubernetes' reflector. For followers that can afford to
  * relist at any moment; the Stat Server, whose reloads are decided, drives
- * {@link ConfigSession} itself.
+ * its {@link ConfigSource} itself.
  */
 public final class ConfigReflector implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ConfigReflector.class);
@@ -35,7 +34,7 @@ public final class ConfigReflector implements AutoCloseable {
     void onUpdate(Map<String, ConfigObject> objectsByName, long eventId);
   }
 
-  private final ConfigSession session;
+  private final ConfigSource session;
   private final ObjectType type;
   private final Listener listener;
   private final ScheduledExecutorService executor;
@@ -46,11 +45,11 @@ public final class ConfigReflector implements AutoCloseable {
   private boolean closed;
 
   /**
+   * @param source the Config Server ({@link ConfigSession}; tests give a fake one)
    * @param executor runs the reflector's work and its listener calls, one at a time
    */
-  public ConfigReflector(ManagedChannel channel, String clientName, ObjectType type, Listener listener,
-      ScheduledExecutorService executor) {
-    this.session = new ConfigSession(channel, clientName);
+  public ConfigReflector(ConfigSource source, ObjectType type, Listener listener, ScheduledExecutorService executor) {
+    this.session = source;
     this.type = type;
     this.listener = listener;
     this.executor = executor;

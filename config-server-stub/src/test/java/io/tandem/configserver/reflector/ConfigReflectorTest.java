@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.config.Applications;
 import io.tandem.common.config.ConfigReflector;
+import io.tandem.common.config.ConfigSession;
 import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.CreateObjectRequest;
 import io.tandem.config.v1.DeleteObjectRequest;
@@ -42,7 +43,7 @@ class ConfigReflectorTest {
     server = ConfigServerFixture.start(dataDir);
     create("StatServer_A");
     create("StatServer_B");
-    reflector = new ConfigReflector(server.channel, "reflector-test", ObjectType.APPLICATION,
+    reflector = new ConfigReflector(new ConfigSession(server.channel, "reflector-test"), ObjectType.APPLICATION,
         (objects, eventId) -> mirror.set(Map.copyOf(objects)), executor);
     reflector.start();
     awaitMirror(Set.of("StatServer_A", "StatServer_B"));

@@ -5,6 +5,7 @@ import io.tandem.common.bootstrap.HealthState;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.config.ConfigReflector;
+import io.tandem.common.config.ConfigSession;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.options.OptionReader;
 import io.tandem.common.security.TransportSecurity;
@@ -52,7 +53,8 @@ public final class PairsFromConfiguration implements ManagedService {
   @Override
   public void start() {
     channel = Channels.openForNonBlockingCallbacks(settings.configServer(), security);
-    reflector = new ConfigReflector(channel, settings.application(), ObjectType.APPLICATION, this::update, executor);
+    reflector = new ConfigReflector(new ConfigSession(channel, settings.application()), ObjectType.APPLICATION,
+        this::update, executor);
     reflector.start();
   }
 

@@ -3,12 +3,13 @@ package io.tandem.statserver.sync;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.grpc.Status;
 import io.tandem.common.config.Applications;
-import io.tandem.common.config.ConfigSession;
-import io.tandem.common.config.ConfigSource;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.testing.FakeConfigSource;
 import io.tandem.config.v1.Agent;
 import io.tandem.config.v1.ApplicationType;
+import io.tandem.config.v1.ChangeKind;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.HistoryLogExpired;
 import io.tandem.config.v1.ObjectType;
@@ -22,54 +23,23 @@ import io.tandem.statserver.stats.StatisticsEngine;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The Stat Server's configuration session against a fake Config Server: what it tells the reload logic. */
+/**
+ * The Stat Server's configuration session against a scripted Config Server: what it tells the
+ * reload logic when watches restore, break, expire or deliver after they were given up, and
+ * when snapshots fail.
+ */
 class ConfigSyncTest {
-  private static final Duration WAIT = Duration.ofSeconds(10);
-
-  /** A Config Server that serves a fixed snapshot, or fails it the way the test says. */
-  private static final class FakeSource implements ConfigSource {
-    final List<Long> watchedFrom = new CopyOnWriteArrayList<>();
-    volatile Throwable snapshotFailure;
-    volatile long eventId = 7;
-
-    @Override
-    public long snapshot(Set<ObjectType> types, Consumer<ConfigObject> sink, Duration deadline) {
-      if (snapshotFailure instanceof RuntimeException runtime) {
-        throw runtime;
-      }
-      if (snapshotFailure instanceof Error error) {
-        throw error;
-      }
-      sink.accept(Applications.of("StatServer_A", ApplicationType.STAT_SERVER).port(2040).build());
-      sink.accept(ConfigObject.newBuilder().setType(ObjectType.AGENT).setName("ann").setAgent(Agent.getDefaultInstance())
-          .build());
-      return eventId;
-    }
-
-    @Override
-    public ConfigObject get(ObjectType type, String name, Duration deadline) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public ConfigSession.Watch watch(long afterEventId, ConfigSession.WatchListener listener,
-        ScheduledExecutorService timer) {
-      watchedFrom.add(afterEventId);
-      return () -> { };
-    }
-  }
+  private static final Duration WAIT = Duration.ofSeconds(30);
 
   /** What the reload logic was told, in order. */
   private static final class Told implements ConfigSync.SyncListener {
     final List<String> calls = new CopyOnWriteArrayList<>();
+    final List<PairView.Peer> peers = new CopyOnWriteArrayList<>();
 
     @Override
     public void loaded(long objects, long millis) {
@@ -88,26 +58,43 @@ class ConfigSyncTest {
 
     @Override
     public void sessionRestored(long fromEventId, long toEventId, long replayed) {
-      calls.add("sessionRestored");
+      calls.add("sessionRestored " + fromEventId + ".." + toEventId + " replayed " + replayed);
     }
 
     @Override
     public void historyExpired(HistoryLogExpired expired) {
-      calls.add("historyExpired");
+      calls.add("historyExpired after " + expired.getRequestedAfterEventId());
     }
 
     @Override
     public void pairChanged(PairView.Peer peer) {
+      peers.add(peer);
+    }
+
+    boolean heard(String call) {
+      return calls.contains(call);
     }
   }
 
-  private final FakeSource source = new FakeSource();
+  private final FakeConfigSource source = new FakeConfigSource();
   private final Told told = new Told();
   private StatisticsEngine engine;
   private ConfigSync sync;
 
+  private static ConfigObject agent(String name) {
+    return ConfigObject.newBuilder().setType(ObjectType.AGENT).setName(name).setAgent(Agent.getDefaultInstance()).build();
+  }
+
+  private static ConfigObject statServerA(String backupCheckInterval) {
+    return Applications.of("StatServer_A", ApplicationType.STAT_SERVER).port(2040).backup("StatServer_B")
+        .option("statserver", "backup-check-interval", backupCheckInterval).build();
+  }
+
   @BeforeEach
   void start() throws Exception {
+    source.put(statServerA("1000")).put(Applications.of("StatServer_B", ApplicationType.STAT_SERVER).port(2041).build())
+        .put(agent("ann"));
+    source.setHead(7);
     engine = new StatisticsEngine(Clock.systemUTC());
     engine.start();
     sync = new ConfigSync(new StatServerSettings("StatServer_A", 2040, HostPort.local(2020), HostPort.local(2030)),
@@ -115,8 +102,10 @@ class ConfigSyncTest {
     sync.setListener(told);
     sync.start();
     sync.load();
-    await().atMost(WAIT).until(() -> told.calls.contains("loaded 2"));
-    assertThat(source.watchedFrom).containsExactly(7L);
+    await().atMost(WAIT).until(() -> told.heard("loaded 3"));
+    await().atMost(WAIT).until(() -> source.watches().size() == 1);
+    assertThat(source.lastWatch().after).isEqualTo(7);
+    assertThat(told.peers).last().satisfies(p -> assertThat(p.peerAddress()).isEqualTo(HostPort.local(2041)));
   }
 
   @AfterEach
@@ -125,9 +114,112 @@ class ConfigSyncTest {
     engine.stop();
   }
 
+  private void awaitWatches(int count) {
+    await().atMost(WAIT).until(() -> source.watches().size() == count);
+  }
+
+  @Test
+  void aBrokenWatchIsReportedOnceAndARestoreReplaysWhatWasMissed() {
+    source.lastWatch().progress();
+    source.lastWatch().broken(Status.UNAVAILABLE.withDescription("connection reset"));
+    await().atMost(WAIT).until(() -> told.heard("connectionLost UNAVAILABLE: connection reset"));
+
+    source.change(ChangeKind.CREATED, agent("bob"));
+    source.change(ChangeKind.CREATED, agent("cid"));
+    sync.restore();
+    awaitWatches(2);
+    FakeConfigSource.FakeWatch restoring = source.lastWatch();
+    assertThat(restoring.after).isEqualTo(7);
+    restoring.changes(List.of(source.change(ChangeKind.UPDATED, agent("bob"))), true);
+    restoring.progress();
+    await().atMost(WAIT).until(() -> told.heard("sessionRestored 7..10 replayed 1"));
+    assertThat(sync.lastApplied()).isEqualTo(10);
+    assertThat(told.calls).filteredOn(c -> c.startsWith("connectionLost")).hasSize(1);
+  }
+
+  @Test
+  void whileRestoringABrokenAttemptIsRetriedWithoutTellingTheReloadLogicAgain() {
+    source.lastWatch().progress();
+    source.lastWatch().broken(Status.UNAVAILABLE.withDescription("gone"));
+    await().atMost(WAIT).until(() -> told.heard("connectionLost UNAVAILABLE: gone"));
+    sync.restore();
+    awaitWatches(2);
+    source.lastWatch().broken(Status.UNAVAILABLE.withDescription("still gone"));
+    awaitWatches(3);
+    source.lastWatch().broken(Status.UNAVAILABLE.withDescription("still gone"));
+    awaitWatches(4);
+    assertThat(source.lastWatch().after).isEqualTo(7);
+    source.lastWatch().progress();
+    await().atMost(WAIT).until(() -> told.heard("sessionRestored 7..7 replayed 0"));
+    assertThat(told.calls).filteredOn(c -> c.startsWith("connectionLost")).as("told once, when it broke").hasSize(1);
+  }
+
+  @Test
+  void anExpiredHistoryIsToldAndNothingIsWatchedUntilTheReloadLogicDecides() {
+    source.lastWatch().expire();
+    await().atMost(WAIT).until(() -> told.heard("historyExpired after 7"));
+    assertThat(source.watches()).hasSize(1);
+    assertThat(source.snapshots()).as("no reload until it is asked for").isEqualTo(1);
+
+    source.change(ChangeKind.CREATED, agent("bob"));
+    sync.reload();
+    await().atMost(WAIT).until(() -> told.heard("loaded 4"));
+    awaitWatches(2);
+    assertThat(source.lastWatch().after).isEqualTo(8);
+  }
+
+  @Test
+  void whatAClosedWatchStillDeliversIsDropped() throws Exception {
+    FakeConfigSource.FakeWatch old = source.lastWatch();
+    old.progress();
+    sync.close();
+    await().atMost(WAIT).until(old::cancelled);
+    old.changes(List.of(source.change(ChangeKind.DELETED, agent("ann"))), false);
+    old.broken(Status.CANCELLED);
+    engine.barrier().join();
+    sync.restore(); // runs after what the old watch delivered: the sync thread takes work in order
+    awaitWatches(2);
+    assertThat(source.lastWatch().after).as("the dropped change was not applied").isEqualTo(7);
+    assertThat(engine.objects()).isEqualTo(1);
+    assertThat(told.calls).noneMatch(c -> c.startsWith("connectionLost"));
+  }
+
+  @Test
+  void theFirstLoadIsRetriedUntilTheConfigServerAnswers() throws Exception {
+    ConfigSync second = new ConfigSync(new StatServerSettings("StatServer_A", 2040, HostPort.local(2020),
+        HostPort.local(2030)), engine, s -> source);
+    Told secondTold = new Told();
+    second.setListener(secondTold);
+    second.start();
+    source.failNextSnapshot(Status.UNAVAILABLE.withDescription("starting").asRuntimeException())
+        .failNextSnapshot(Status.DEADLINE_EXCEEDED.asRuntimeException());
+    int before = source.snapshots();
+    try {
+      second.load();
+      await().atMost(WAIT).until(() -> secondTold.heard("loaded 3"));
+      assertThat(source.snapshots() - before).isEqualTo(3);
+      assertThat(secondTold.calls).containsExactly("loaded 3");
+    } finally {
+      second.stop();
+    }
+  }
+
+  @Test
+  void changedApplicationsInTheWatchAndAnOptionsPollTellTheNewOptions() {
+    source.lastWatch().changes(List.of(source.change(ChangeKind.UPDATED, statServerA("250"))), false);
+    await().atMost(WAIT).until(() -> told.peers.get(told.peers.size() - 1).options().backupCheckInterval()
+        .equals(Duration.ofMillis(250)));
+
+    sync.close();
+    source.change(ChangeKind.UPDATED, statServerA("400")); // while the session is closed (protected mode)
+    sync.pollOptions();
+    await().atMost(WAIT).until(() -> told.peers.get(told.peers.size() - 1).options().backupCheckInterval()
+        .equals(Duration.ofMillis(400)));
+  }
+
   @Test
   void aReloadThatFailsWithSomethingOtherThanAGrpcStatusReturnsToRestoring() {
-    source.snapshotFailure = new IllegalStateException("a bug in the model");
+    source.failNextSnapshot(new IllegalStateException("a bug in the model"));
     sync.reload();
     await().atMost(WAIT).until(() -> told.calls.stream().anyMatch(c -> c.startsWith("reloadFailed")));
     assertThat(told.calls).last().asString().isEqualTo("reloadFailed java.lang.IllegalStateException: a bug in the model");
@@ -142,13 +234,12 @@ class ConfigSyncTest {
 
   @Test
   void aReloadThatRunsOutOfMemoryReturnsToRestoringToo() {
-    source.snapshotFailure = new OutOfMemoryError("Java heap space");
+    source.failNextSnapshot(new OutOfMemoryError("Java heap space"));
     sync.reload();
     await().atMost(WAIT).until(() -> told.calls.stream().anyMatch(c -> c.startsWith("reloadFailed")));
     assertThat(told.calls).last().asString().contains("OutOfMemoryError: Java heap space");
 
-    source.snapshotFailure = null;
-    source.eventId = 9;
+    source.setHead(9);
     sync.reload();
     await("the next reload works").atMost(WAIT).until(() -> sync.lastApplied() == 9);
   }
