@@ -9,6 +9,8 @@ import io.grpc.stub.StreamObserver;
 import io.tandem.common.grpc.HostPort;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.common.testing.TestPki;
+import io.tandem.stat.v1.CloseStatisticReply;
+import io.tandem.stat.v1.CloseStatisticRequest;
 import io.tandem.stat.v1.EventBatch;
 import io.tandem.stat.v1.FeedProgress;
 import io.tandem.stat.v1.GetServerInfoRequest;
@@ -40,6 +42,12 @@ final class FakeMember implements AutoCloseable {
   /** Break the next Feed stream after this many batches (0: never). */
   volatile int breakFeedAfter;
   final AtomicInteger opens = new AtomicInteger();
+  /** Open statistic streams, the latest last: a test ends them or sends more on them. */
+  final List<StreamObserver<StatisticValue>> openStreams = new CopyOnWriteArrayList<>();
+  /** The statistic ids CloseStatistic was called with. */
+  final List<String> closed = new CopyOnWriteArrayList<>();
+  /** When set, OpenStatistic is refused with it. */
+  volatile io.grpc.Status refuseOpens;
   /** Calls it received while frozen and never answered. */
   final List<Object> held = new CopyOnWriteArrayList<>();
   private final Role role;
@@ -71,7 +79,8 @@ final class FakeMember implements AutoCloseable {
     return frozen;
   }
 
-  private StatisticValue value() {
+  /** The value it answers with: the statistic id names the member. */
+  StatisticValue value() {
     return StatisticValue.newBuilder().setStatisticId(name).setCount(1).build();
   }
 
@@ -129,9 +138,22 @@ final class FakeMember implements AutoCloseable {
     @Override
     public void openStatistic(OpenStatisticRequest request, StreamObserver<StatisticValue> out) {
       opens.incrementAndGet();
-      if (!holding(out)) {
-        out.onNext(value());
+      if (holding(out)) {
+        return;
       }
+      if (refuseOpens != null) {
+        out.onError(refuseOpens.asRuntimeException());
+        return;
+      }
+      openStreams.add(out);
+      out.onNext(value());
+    }
+
+    @Override
+    public void closeStatistic(CloseStatisticRequest request, StreamObserver<CloseStatisticReply> out) {
+      closed.add(request.getStatisticId());
+      out.onNext(CloseStatisticReply.getDefaultInstance());
+      out.onCompleted();
     }
 
     @Override

@@ -1,0 +1,112 @@
+package io.tandem.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.Status;
+import io.tandem.common.security.TransportSecurity;
+import io.tandem.common.testing.TestPki;
+import io.tandem.config.v1.ObjectType;
+import io.tandem.stat.v1.Notification;
+import io.tandem.stat.v1.NotificationMode;
+import io.tandem.stat.v1.OpenStatisticRequest;
+import io.tandem.stat.v1.Role;
+import io.tandem.stat.v1.StatObject;
+import io.tandem.stat.v1.StatisticType;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** An open statistic that follows the pair: when it moves, and when it ends for good. */
+class StatisticSubscriptionTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final OpenStatisticRequest OPEN = OpenStatisticRequest.newBuilder()
+      .setObject(StatObject.newBuilder().setType(ObjectType.QUEUE).setName("q"))
+      .setStatistic(StatisticType.CURRENT_WAITING_CALLS).build();
+
+  private final TransportSecurity security = TestPki.shared().security("client");
+  private FakeMember primary;
+  private FakeMember backup;
+  private WarmStandbyClient client;
+  private final RecordingListener listener = new RecordingListener();
+
+  @BeforeEach
+  void start() throws Exception {
+    primary = new FakeMember("primary", Role.PRIMARY);
+    backup = new FakeMember("backup", Role.BACKUP);
+    client = new WarmStandbyClient(primary.address(), backup.address(), security);
+    await("the client knows the primary").atMost(WAIT).until(() -> client.candidates().get(0).address
+        .equals(primary.address()) && client.candidates().get(0).primary());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    client.close();
+    security.close();
+    primary.close();
+    backup.close();
+  }
+
+  private StatisticSubscription openOnPrimary(OpenStatisticRequest request) {
+    StatisticSubscription subscription = client.openStatistic(request, listener);
+    await().atMost(WAIT).until(() -> !listener.values.isEmpty());
+    assertThat(listener.last().getStatisticId()).isEqualTo("primary");
+    return subscription;
+  }
+
+  @Test
+  void aStreamEndedByItsMemberIsOpenedAgainAtOnceOnTheOther() {
+    StatisticSubscription subscription = openOnPrimary(OPEN);
+    primary.openStreams.get(0).onError(Status.UNAVAILABLE
+        .withDescription("not accepting clients: reloading configuration").asRuntimeException());
+    await("values from the backup").atMost(WAIT).until(() -> listener.last().getStatisticId().equals("backup"));
+    assertThat(subscription.reopens()).isEqualTo(1);
+    assertThat(listener.ended).as("the caller is not told: the statistic goes on").isEmpty();
+    subscription.close();
+  }
+
+  @Test
+  void aLastValueWithAClosedReasonEndsTheSubscriptionForGood() {
+    StatisticSubscription subscription = openOnPrimary(OPEN);
+    var stream = primary.openStreams.get(0);
+    stream.onNext(primary.value().toBuilder().setClosedReason("Queue 'q' deleted from configuration").build());
+    stream.onCompleted();
+    await().atMost(WAIT).until(() -> !listener.ended.isEmpty());
+    assertThat(listener.ended).containsExactly("Queue 'q' deleted from configuration");
+    assertThat(subscription.reopens()).isZero();
+    assertThat(primary.opens.get() + backup.opens.get()).as("not opened again").isEqualTo(1);
+  }
+
+  @Test
+  void aRefusedRequestEndsTheSubscriptionWithTheRefusal() {
+    primary.refuseOpens = Status.NOT_FOUND.withDescription("object: no Queue 'q' in the configuration");
+    StatisticSubscription subscription = client.openStatistic(OPEN, listener);
+    await().atMost(WAIT).until(() -> !listener.ended.isEmpty());
+    assertThat(listener.ended).singleElement().asString().contains("NOT_FOUND", "no Queue 'q' in the configuration");
+    assertThat(subscription.reopens()).isZero();
+    assertThat(backup.opens.get()).as("a refusal is not worth another member").isZero();
+  }
+
+  @Test
+  void closingItClosesTheStatisticOnTheMemberThatHasIt() {
+    StatisticSubscription subscription = openOnPrimary(OPEN);
+    subscription.close();
+    assertThat(primary.closed).containsExactly("primary");
+    assertThat(backup.closed).isEmpty();
+    var stream = (io.grpc.stub.ServerCallStreamObserver<?>) primary.openStreams.get(0);
+    await("its stream is cancelled").atMost(WAIT).until(stream::isCancelled);
+    assertThat(listener.ended).as("closing is the caller's own doing: nothing to tell it").isEmpty();
+  }
+
+  @Test
+  void aPeriodicStatisticSilentForTwoPeriodsAndASecondMovesToTheOtherMember() {
+    StatisticSubscription subscription = openOnPrimary(OPEN.toBuilder().setNotification(Notification.newBuilder()
+        .setMode(NotificationMode.PERIODICAL).setPeriodSeconds(1)).build());
+    // The primary still answers everything else; it just never sends this statistic another value.
+    await("reopened on the backup").atMost(WAIT).until(() -> listener.last().getStatisticId().equals("backup"));
+    assertThat(subscription.reopens()).isEqualTo(1);
+    assertThat(listener.ended).isEmpty();
+    subscription.close();
+  }
+}
