@@ -18,7 +18,8 @@ public final class FatalStop {
   private volatile String reason;
   private volatile Runnable stopper = () -> { };
 
-  FatalStop(String serviceName) {
+  /** A service's; its runner says what stops it ({@link #onStop}), until then stopping only records the reason. */
+  public FatalStop(String serviceName) {
     this.serviceName = serviceName;
   }
 

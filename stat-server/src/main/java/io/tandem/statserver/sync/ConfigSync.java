@@ -83,7 +83,7 @@ public final class ConfigSync implements ManagedService {
   }
 
   /** With its configuration read from {@code sources} (tests give it a fake Config Server). */
-  ConfigSync(StatServerSettings settings, StatisticsEngine engine, Function<ConfigSync, ConfigSource> sources) {
+  public ConfigSync(StatServerSettings settings, StatisticsEngine engine, Function<ConfigSync, ConfigSource> sources) {
     this.settings = settings;
     this.engine = engine;
     this.sources = sources;

@@ -1,0 +1,197 @@
+package io.tandem.statserver.reload;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.grpc.testing.StreamRecorder;
+import io.tandem.common.bootstrap.FatalStop;
+import io.tandem.common.bootstrap.HealthState;
+import io.tandem.common.config.Applications;
+import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.TransportSecurity;
+import io.tandem.common.testing.FakeConfigSource;
+import io.tandem.config.v1.Agent;
+import io.tandem.config.v1.ApplicationType;
+import io.tandem.config.v1.ConfigObject;
+import io.tandem.config.v1.ObjectType;
+import io.tandem.management.v1.AppStatus;
+import io.tandem.management.v1.ManagementServiceGrpc;
+import io.tandem.management.v1.Mode;
+import io.tandem.management.v1.ModeCommand;
+import io.tandem.management.v1.StatusAck;
+import io.tandem.management.v1.SupervisionCommand;
+import io.tandem.management.v1.SupervisionMessage;
+import io.tandem.stat.v1.ConfigState;
+import io.tandem.stat.v1.OpenStatisticRequest;
+import io.tandem.stat.v1.Role;
+import io.tandem.stat.v1.ServerInfo;
+import io.tandem.stat.v1.StatObject;
+import io.tandem.stat.v1.StatisticType;
+import io.tandem.stat.v1.StatisticValue;
+import io.tandem.statserver.StatServerSettings;
+import io.tandem.statserver.stats.StatisticSink;
+import io.tandem.statserver.stats.StatisticsEngine;
+import io.tandem.statserver.sync.ConfigSync;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The reload logic's thread shell between a scripted Config Server session and a stand-in
+ * Management Layer on a loopback port: what it reports, what it publishes (health, server info)
+ * after each decision, and what it does to open statistics and to the process.
+ */
+class ReloadCoordinatorTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  /** The Management Layer's side of one Supervise stream. */
+  private record Stream(StreamRecorder<SupervisionMessage> received, StreamObserver<SupervisionCommand> back) {}
+
+  private final List<Stream> streams = new CopyOnWriteArrayList<>();
+  private final FakeConfigSource source = new FakeConfigSource();
+  private final StatisticsEngine engine = new StatisticsEngine(Clock.systemUTC());
+  private final HealthState health = new HealthState();
+  private final FatalStop fatalStop = new FatalStop("stat-server");
+  private final TransportSecurity security = TransportSecurity.plaintext();
+  private Server management;
+  private ConfigSync sync;
+  private ReloadCoordinator coordinator;
+
+  @BeforeEach
+  void start() throws Exception {
+    management = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+        .addService(new ManagementServiceGrpc.ManagementServiceImplBase() {
+          @Override
+          public StreamObserver<SupervisionMessage> supervise(StreamObserver<SupervisionCommand> back) {
+            StreamRecorder<SupervisionMessage> received = StreamRecorder.create();
+            streams.add(new Stream(received, back));
+            return received;
+          }
+        }).build().start();
+    source.put(Applications.of("StatServer_A", ApplicationType.STAT_SERVER).port(2040).backup("StatServer_B").build())
+        .put(Applications.of("StatServer_B", ApplicationType.STAT_SERVER).port(2041).build())
+        .put(ConfigObject.newBuilder().setType(ObjectType.AGENT).setName("ann").setAgent(Agent.getDefaultInstance())
+            .build());
+    source.setHead(3);
+    StatServerSettings settings = new StatServerSettings("StatServer_A", 2040, HostPort.local(2020),
+        HostPort.local(management.getPort()));
+    sync = new ConfigSync(settings, engine, s -> source);
+    coordinator = new ReloadCoordinator(settings, Clock.systemUTC(), sync, engine, health, fatalStop, security);
+    engine.start();
+    sync.start();
+    coordinator.start();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    coordinator.stop();
+    sync.stop();
+    engine.stop();
+    management.shutdownNow();
+    management.awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  private Stream stream() {
+    await().atMost(WAIT).until(() -> !streams.isEmpty());
+    return streams.get(streams.size() - 1);
+  }
+
+  private List<SupervisionMessage> received() {
+    return stream().received().getValues();
+  }
+
+  /** Acknowledges every status report so far, as the Management Layer does once it acted on one. */
+  private void acknowledgeReports() {
+    received().stream().filter(SupervisionMessage::hasStatus).forEach(m -> stream().back().onNext(SupervisionCommand
+        .newBuilder().setStatusAck(StatusAck.newBuilder().setReportId(m.getStatus().getReportId())).build()));
+  }
+
+  private void awaitReport(AppStatus status) {
+    await(status + " reported").atMost(WAIT).until(() -> received().stream()
+        .anyMatch(m -> m.hasStatus() && m.getStatus().getStatus() == status));
+  }
+
+  private void makePrimary(long epoch) {
+    stream().back().onNext(SupervisionCommand.newBuilder().setMode(ModeCommand.newBuilder().setCommandId(1)
+        .setMode(Mode.PRIMARY).setEpoch(epoch)).build());
+    await("serving as primary").atMost(WAIT).until(health::serving);
+  }
+
+  @Test
+  void aLoadedMemberReportsRunningAndServesOnlyOnceItIsMadePrimary() {
+    SupervisionMessage hello = received().get(0);
+    assertThat(hello.getHello().getApplication()).isEqualTo("StatServer_A");
+    awaitReport(AppStatus.RUNNING);
+    acknowledgeReports();
+    assertThat(health.serving()).as("a pair member serves once it has a mode").isFalse();
+    assertThat(health.reason()).isEqualTo("waiting for a mode from the Management Layer");
+
+    makePrimary(41);
+    ServerInfo info = coordinator.serverInfo();
+    assertThat(info.getRole()).isEqualTo(Role.PRIMARY);
+    assertThat(info.getEpoch()).isEqualTo(41);
+    assertThat(info.getConfigState()).isEqualTo(ConfigState.SYNCED);
+    assertThat(info.getBackup()).isEqualTo("StatServer_B");
+    assertThat(info.getObjects()).isEqualTo(1);
+    assertThat(info.getServingChangesList()).last().satisfies(change -> assertThat(change.getServing()).isTrue());
+    await("the mode acknowledged under its epoch").atMost(WAIT).until(() -> received().stream()
+        .anyMatch(m -> m.hasModeAck() && m.getModeAck().getMode() == Mode.PRIMARY && m.getModeAck().getEpoch() == 41));
+  }
+
+  @Test
+  void aMemberThatStopsAcceptingClientsEndsItsOpenStatisticsSoTheirClientsMove() {
+    awaitReport(AppStatus.RUNNING);
+    makePrimary(7);
+    AtomicReference<Status> ended = new AtomicReference<>();
+    engine.open(OpenStatisticRequest.newBuilder().setObject(StatObject.newBuilder().setType(ObjectType.AGENT)
+        .setName("ann")).setStatistic(StatisticType.CURRENT_AGENT_STATE).build(), "client", new StatisticSink() {
+          @Override
+          public void offer(StatisticValue value) {
+          }
+
+          @Override
+          public void closed(StatisticValue last) {
+          }
+
+          @Override
+          public void failed(Status status) {
+            ended.set(status);
+          }
+
+          @Override
+          public boolean abandoned() {
+            return false;
+          }
+        });
+    await().atMost(WAIT).until(() -> engine.openStatistics() == 1);
+
+    source.lastWatch().expire(); // config-reload-delay-if-primary is off: a normal reload, not serving meanwhile
+    await().atMost(WAIT).until(() -> ended.get() != null);
+    assertThat(ended.get().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(ended.get().getDescription()).isEqualTo("reloading configuration");
+    await("reloaded and serving again").atMost(WAIT).until(() -> health.serving()
+        && coordinator.serverInfo().getReloadCount() == 1);
+    assertThat(coordinator.serverInfo().getServingChangesList()).extracting(c -> c.getServing())
+        .containsSubsequence(true, false, true);
+  }
+
+  @Test
+  void aMemberRefusedByTheManagementLayerStopsItsProcessWithTheReason() {
+    stream().back().onError(Status.ALREADY_EXISTS
+        .withDescription("StatServer_A is already running as instance abc-1 (client address localhost:2040)")
+        .asRuntimeException());
+    await().atMost(WAIT).until(() -> fatalStop.reason().isPresent());
+    assertThat(fatalStop.reason().get()).contains("ALREADY_EXISTS", "already running as instance abc-1");
+  }
+}
