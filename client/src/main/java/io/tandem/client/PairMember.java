@@ -16,6 +16,7 @@ import io.tandem.stat.v1.GetServerInfoRequest;
 import io.tandem.stat.v1.Role;
 import io.tandem.stat.v1.StatServiceGrpc;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -46,6 +47,8 @@ final class PairMember implements AutoCloseable {
   private volatile boolean suspect;
   private volatile Role role = Role.ROLE_UNSPECIFIED;
   private volatile boolean closed;
+  /** Completed the first time the member says it serves. */
+  final CompletableFuture<Void> servedOnce = new CompletableFuture<>();
   /** The health watch's context: cancelled on close, or the channel's orderly shutdown would wait for it. */
   private final Context.CancellableContext watches = Context.current().withCancellation();
 
@@ -116,6 +119,9 @@ final class PairMember implements AutoCloseable {
             backoff.reset();
             answered();
             serving = response.getStatus() == HealthCheckResponse.ServingStatus.SERVING;
+            if (serving) {
+              servedOnce.complete(null);
+            }
           }
 
           @Override

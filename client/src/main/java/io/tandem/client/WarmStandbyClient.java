@@ -61,6 +61,25 @@ public final class WarmStandbyClient implements AutoCloseable {
   }
 
   /**
+   * Waits until a member serves — its connection is up (TLS handshake done) and its health says
+   * {@code SERVING} — as a routing client does before it takes calls, so that its first calls do
+   * not pay for connecting.
+   *
+   * @return false if no member served within {@code timeout}
+   */
+  public boolean awaitServing(Duration timeout) throws InterruptedException {
+    try {
+      CompletableFuture.anyOf(members.stream().map(m -> m.servedOnce).toArray(CompletableFuture[]::new))
+          .get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (java.util.concurrent.TimeoutException e) {
+      return false;
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  /**
    * The current value of a statistic (by object and type), from whichever member serves.
    *
    * @throws StatusRuntimeException NOT_FOUND / INVALID_ARGUMENT at once; UNAVAILABLE or

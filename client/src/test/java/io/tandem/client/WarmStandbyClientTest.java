@@ -13,6 +13,8 @@ import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatisticSpec;
 import io.tandem.stat.v1.StatisticType;
 import io.tandem.stat.v1.StatisticValue;
+import io.tandem.common.grpc.HostPort;
+import java.net.ServerSocket;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,6 +52,17 @@ class WarmStandbyClientTest {
     security.close();
     primary.close();
     backup.close();
+  }
+
+  @Test
+  void awaitServingReturnsOnceAMemberServesAndFalseWhileNoneAnswers() throws Exception {
+    assertThat(client.awaitServing(WAIT)).isTrue();
+    // Two ports that take connections and never answer them.
+    try (ServerSocket first = new ServerSocket(0); ServerSocket second = new ServerSocket(0);
+         WarmStandbyClient silent = new WarmStandbyClient(HostPort.local(first.getLocalPort()),
+             HostPort.local(second.getLocalPort()), security)) {
+      assertThat(silent.awaitServing(Duration.ofMillis(300))).isFalse();
+    }
   }
 
   @Test

@@ -51,6 +51,16 @@ final class CallingClient implements AutoCloseable {
     GetStatisticRequest request = GetStatisticRequest.newBuilder().setSpec(StatisticSpec.newBuilder()
         .setObject(StatObject.newBuilder().setType(ObjectType.AGENT_GROUP).setName("group0001"))
         .setStatistic(StatisticType.CURRENT_READY_AGENTS)).build();
+    // Connected first, as a routing client is before it takes calls: the deadline is about the
+    // scenario's faults, not about a TLS handshake on a busy machine.
+    try {
+      if (!client.awaitServing(PairStack.WAIT)) {
+        throw new IllegalStateException("no member of the pair served within " + PairStack.WAIT);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
     loop = thread.submit(() -> {
       while (running.get()) {
         long start = System.nanoTime();
