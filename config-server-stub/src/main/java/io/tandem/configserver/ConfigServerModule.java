@@ -33,6 +33,7 @@ public final class ConfigServerModule extends AbstractModule {
     bind(WatchHub.class).in(Singleton.class);
     bind(ConfigServiceImpl.class).in(Singleton.class);
     bind(ServingWhenStarted.class).in(Singleton.class);
+    bind(ConfigServerMetrics.class).asEagerSingleton();
 
     Multibinder<ManagedService> parts = Multibinder.newSetBinder(binder(), ManagedService.class);
     parts.addBinding().to(ConfigStore.class);

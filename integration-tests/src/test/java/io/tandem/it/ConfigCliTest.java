@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tandem.common.security.TlsFlags;
 import java.util.Map;
 
-import io.tandem.testing.FreePorts;
+import io.tandem.common.process.FreePorts;
 import io.tandem.testing.Launch;
 import io.tandem.testing.MiniStack;
 import io.tandem.testing.Service;

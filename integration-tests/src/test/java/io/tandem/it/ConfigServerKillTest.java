@@ -16,7 +16,7 @@ import io.tandem.config.v1.ObjectType;
 import io.tandem.config.v1.OptionSection;
 import io.tandem.config.v1.UpdateObjectRequest;
 import io.tandem.config.v1.WriteResult;
-import io.tandem.testing.FreePorts;
+import io.tandem.common.process.FreePorts;
 import io.tandem.testing.Launch;
 import io.tandem.testing.MiniStack;
 import io.tandem.testing.Service;

@@ -23,7 +23,7 @@ import io.tandem.config.v1.ObjectType;
 import io.tandem.stat.v1.GetServerInfoRequest;
 import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.StatServiceGrpc;
-import io.tandem.testing.FreePorts;
+import io.tandem.common.process.FreePorts;
 import io.tandem.testing.Launch;
 import io.tandem.testing.MiniStack;
 import io.tandem.testing.Service;

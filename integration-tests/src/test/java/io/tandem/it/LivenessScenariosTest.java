@@ -23,7 +23,7 @@ import io.tandem.stat.v1.OpenStatisticRequest;
 import io.tandem.stat.v1.Role;
 import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatisticType;
-import io.tandem.testing.FreePorts;
+import io.tandem.common.process.FreePorts;
 import io.tandem.testing.Launch;
 import io.tandem.testing.LinkProxy;
 import io.tandem.testing.PairWatch;

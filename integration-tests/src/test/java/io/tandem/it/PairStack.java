@@ -17,7 +17,7 @@ import io.tandem.management.v1.PairStatus;
 import io.tandem.stat.v1.GetServerInfoRequest;
 import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.StatServiceGrpc;
-import io.tandem.testing.FreePorts;
+import io.tandem.common.process.FreePorts;
 import io.tandem.testing.Launch;
 import io.tandem.testing.MiniStack;
 import io.tandem.testing.Service;
@@ -67,7 +67,10 @@ final class PairStack implements AutoCloseable {
   final int configPort = FreePorts.next();
   final int managementPort = FreePorts.next();
   final Map<String, Integer> statPorts = new LinkedHashMap<>();
+  /** Every service's metrics port, by member name. */
+  final Map<String, Integer> metricsPorts = new LinkedHashMap<>();
   final Setup setup;
+  private boolean fsync;
 
   PairStack(Path dir, Setup setup) throws IOException {
     this.dir = dir;
@@ -77,6 +80,10 @@ final class PairStack implements AutoCloseable {
     if (setup.pair()) {
       statPorts.put(B, FreePorts.next());
     }
+    for (String member : List.of(CONFIG_SERVER, MANAGEMENT)) {
+      metricsPorts.put(member, FreePorts.next());
+    }
+    statPorts.keySet().forEach(member -> metricsPorts.put(member, FreePorts.next()));
     Files.writeString(dir.resolve("bootstrap.yaml"), ConfigYaml.write(configuration()));
   }
 
@@ -102,6 +109,12 @@ final class PairStack implements AutoCloseable {
         .option("statserver", "backup-check-interval", "100").build();
   }
 
+  /** The Config Server forces its journal to disk, as in production (the scenarios run without it). */
+  PairStack withFsync() {
+    fsync = true;
+    return this;
+  }
+
   /** Starts everything and waits until the pair has its modes and serves. */
   PairStack start() throws Exception {
     return start("", managementPort);
@@ -125,7 +138,8 @@ final class PairStack implements AutoCloseable {
 
   void startManagementLayer() throws Exception {
     stack.start(Launch.of(Service.MANAGEMENT_LAYER, MANAGEMENT, managementPort,
-        List.of("--port", "" + managementPort, "--config-server", "localhost:" + configPort)));
+        List.of("--port", "" + managementPort, "--config-server", "localhost:" + configPort,
+            "--metrics-port", "" + metricsPorts.get(MANAGEMENT))));
   }
 
   /** Starts a Stat Server; it serves once it has its configuration and a mode. */
@@ -137,7 +151,8 @@ final class PairStack implements AutoCloseable {
   StackMember startStatServerNoWait(String name, int management) throws Exception {
     int port = statPorts.get(name);
     return stack.startNoWait(Launch.of(Service.STAT_SERVER, name, port, List.of("--app", name, "--port", "" + port,
-        "--config-server", "localhost:" + configPort, "--management", "localhost:" + management)));
+        "--config-server", "localhost:" + configPort, "--management", "localhost:" + management,
+        "--metrics-port", "" + metricsPorts.get(name))));
   }
 
   /** Starts everything, {@code name} reaching the Management Layer at {@code management}; waits as {@link #start}. */
@@ -154,7 +169,8 @@ final class PairStack implements AutoCloseable {
 
   void startConfigServer(boolean emptyHistory) throws Exception {
     List<String> args = new ArrayList<>(List.of("--port", "" + configPort, "--data-dir",
-        dir.resolve("config-data").toString(), "--bootstrap", dir.resolve("bootstrap.yaml").toString(), "--no-fsync"));
+        dir.resolve("config-data").toString(), "--bootstrap", dir.resolve("bootstrap.yaml").toString(),
+        "--metrics-port", "" + metricsPorts.get(CONFIG_SERVER), fsync ? "--fsync" : "--no-fsync"));
     if (emptyHistory) {
       args.add("--empty-history");
     }

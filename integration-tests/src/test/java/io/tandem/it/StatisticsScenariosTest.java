@@ -30,7 +30,7 @@ import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatServiceGrpc;
 import io.tandem.stat.v1.StatisticSpec;
 import io.tandem.stat.v1.StatisticType;
-import io.tandem.testing.FreePorts;
+import io.tandem.common.process.FreePorts;
 import io.tandem.testing.Launch;
 import io.tandem.testing.Service;
 import io.tandem.testing.StackMember;

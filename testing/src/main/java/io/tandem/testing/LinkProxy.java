@@ -1,5 +1,6 @@
 package io.tandem.testing;
 
+import io.tandem.common.process.FreePorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,5 +1,6 @@
 package io.tandem.testing;
 
+import io.tandem.common.process.FreePorts;
 import io.tandem.common.security.AccessRule;
 import io.tandem.common.security.TransportSecurity;
 import java.nio.file.Path;

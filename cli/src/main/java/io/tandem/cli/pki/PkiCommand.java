@@ -38,7 +38,7 @@ public final class PkiCommand implements Runnable {
   public static PkiDirectory.InitResult init(Path directory, List<String> applications, List<String> hosts, boolean renew)
       throws IOException {
     return new PkiDirectory(directory, Clock.systemUTC())
-        .init(applications, List.of(AccessRule.OPERATOR, AccessRule.CLIENT), hosts, renew);
+        .init(applications, List.of(AccessRule.OPERATOR, AccessRule.CLIENT, AccessRule.MONITOR), hosts, renew);
   }
 
   /** {@code tandem pki init DIR}. */

@@ -2,5 +2,5 @@ package io.tandem.cli.stack;
 
 import java.util.List;
 
-/** One process of the local stack: its name, module (whose jar it runs), port and flags. */
-record StackMember(String name, String module, int port, List<String> args) {}
+/** One process of the local stack: its name, module (whose jar it runs), port, metrics port (0: none) and flags. */
+record StackMember(String name, String module, int port, int metricsPort, List<String> args) {}

@@ -41,6 +41,22 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--stat-b-port", defaultValue = "2041", description = "StatServer_B client port (default ${DEFAULT-VALUE}).")
   int statBPort;
 
+  @Option(names = "--config-metrics-port", defaultValue = "9020",
+      description = "Config Server metrics port, Prometheus text at /metrics (default ${DEFAULT-VALUE}; 0: none).")
+  int configMetricsPort;
+
+  @Option(names = "--management-metrics-port", defaultValue = "9030",
+      description = "Management Layer metrics port (default ${DEFAULT-VALUE}; 0: none).")
+  int managementMetricsPort;
+
+  @Option(names = "--stat-a-metrics-port", defaultValue = "9040",
+      description = "StatServer_A metrics port (default ${DEFAULT-VALUE}; 0: none).")
+  int statAMetricsPort;
+
+  @Option(names = "--stat-b-metrics-port", defaultValue = "9041",
+      description = "StatServer_B metrics port (default ${DEFAULT-VALUE}; 0: none).")
+  int statBMetricsPort;
+
   @Option(names = "--fresh", description = {"Delete the Config Server's journal first: start again from the sample configuration.",
       "The journal keeps the configuration (ports included) from one `up` to the next."})
   boolean fresh;
@@ -80,16 +96,15 @@ public final class UpCommand implements Callable<Integer> {
     String config = "localhost:" + configPort;
     String management = "localhost:" + managementPort;
     List<List<StackMember>> waves = List.of(
-        List.of(new StackMember("config-server", "config-server-stub", configPort,
-            flags(pki, "confserv", "--port", String.valueOf(configPort), "--data-dir", dataDir.toString(),
-                "--bootstrap", sample.toString()))),
-        List.of(new StackMember("management-layer", "management-layer", managementPort,
-            flags(pki, "MgmtLayer", "--port", String.valueOf(managementPort), "--config-server", config))),
+        List.of(member("config-server", "config-server-stub", configPort, configMetricsPort, pki, "confserv",
+            "--data-dir", dataDir.toString(), "--bootstrap", sample.toString())),
+        List.of(member("management-layer", "management-layer", managementPort, managementMetricsPort, pki, "MgmtLayer",
+            "--config-server", config)),
         List.of(
-            new StackMember("StatServer_A", "stat-server", statAPort, flags(pki, "StatServer_A", "--app", "StatServer_A",
-                "--port", String.valueOf(statAPort), "--config-server", config, "--management", management)),
-            new StackMember("StatServer_B", "stat-server", statBPort, flags(pki, "StatServer_B", "--app", "StatServer_B",
-                "--port", String.valueOf(statBPort), "--config-server", config, "--management", management))));
+            member("StatServer_A", "stat-server", statAPort, statAMetricsPort, pki, "StatServer_A",
+                "--app", "StatServer_A", "--config-server", config, "--management", management),
+            member("StatServer_B", "stat-server", statBPort, statBMetricsPort, pki, "StatServer_B",
+                "--app", "StatServer_B", "--config-server", config, "--management", management)));
 
     // The health probes call as the operator, as every command run here will.
     try (TransportSecurity probes = insecure ? TransportSecurity.plaintext()
@@ -125,19 +140,29 @@ public final class UpCommand implements Callable<Integer> {
       }
     }
     processes.forEach(ServiceProcess::detach);
-    System.out.printf("%-17s %-16s %-8s %s%n", "SERVICE", "LISTENS ON", "PID", "LOG");
+    System.out.printf("%-17s %-16s %-16s %-8s %s%n", "SERVICE", "LISTENS ON", "METRICS", "PID", "LOG");
     for (int i = 0; i < started.size(); i++) {
       StackMember member = started.get(i);
-      System.out.printf("%-17s %-16s %-8d %s%n", member.name(), "localhost:" + member.port(),
-          processes.get(i).pid(), Path.of("").toAbsolutePath().relativize(layout.log(member.name())));
+      System.out.printf("%-17s %-16s %-16s %-8d %s%n", member.name(), "localhost:" + member.port(),
+          member.metricsPort() == 0 ? "-" : "localhost:" + member.metricsPort(), processes.get(i).pid(),
+          Path.of("").toAbsolutePath().relativize(layout.log(member.name())));
     }
     System.out.println("Stack is up. Stop it with: bin/tandem down");
     return 0;
   }
 
+  /** A member listening on {@code port} (and {@code metricsPort}) as {@code application}, with {@code args} besides. */
+  private StackMember member(String name, String module, int port, int metricsPort, Path pki, String application,
+      String... args) {
+    List<String> all = new ArrayList<>(List.of("--port", String.valueOf(port), "--metrics-port",
+        String.valueOf(metricsPort)));
+    all.addAll(List.of(args));
+    return new StackMember(name, module, port, metricsPort, flags(pki, application, all));
+  }
+
   /** A member's flags: {@code args} and its certificate (or {@code --insecure}). */
-  private List<String> flags(Path pki, String application, String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
+  private List<String> flags(Path pki, String application, List<String> args) {
+    List<String> all = new ArrayList<>(args);
     if (insecure) {
       all.add("--insecure");
     } else {

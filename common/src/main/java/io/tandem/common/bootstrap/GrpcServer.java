@@ -7,6 +7,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.tandem.common.grpc.Keepalive;
 import io.tandem.common.grpc.MessageLimits;
 import io.tandem.common.logging.EventLog;
+import io.tandem.common.metrics.GrpcServerMetrics;
 import io.tandem.common.logging.LogEvent;
 import io.tandem.common.security.AccessControl;
 import io.tandem.common.security.AccessPolicy;
@@ -52,11 +53,14 @@ public final class GrpcServer implements ManagedService {
   private final HandlerThreading threading;
   private final ServerSecurity security;
   private final Set<AccessPolicy> policies;
+  private final GrpcServerMetrics metrics;
   private Server server;
 
   public GrpcServer(String serviceName, int port, ServerSecurity security, Set<ServerServiceDefinition> services,
-      Set<AccessPolicy> policies, Set<LongLivedStreams> streamOwners, HealthState health, HandlerThreading threading) {
+      Set<AccessPolicy> policies, Set<LongLivedStreams> streamOwners, HealthState health, HandlerThreading threading,
+      GrpcServerMetrics metrics) {
     this.threading = threading;
+    this.metrics = metrics;
     this.security = security;
     this.policies = policies;
     this.serviceName = serviceName;
@@ -89,6 +93,7 @@ public final class GrpcServer implements ManagedService {
       }
       applied.add(policy);
       builder.addService(service);
+      metrics.initialize(service);
       names.add(name);
       health.register(name);
     }
@@ -104,8 +109,12 @@ public final class GrpcServer implements ManagedService {
         .build());
     builder.addService(healthService);
     builder.addService(reflection);
+    metrics.initialize(healthService);
+    metrics.initialize(reflection);
     AccessControl accessControl = new AccessControl(transport, security.limits(), applied);
     builder.intercept(accessControl);
+    // Added last, so it runs first: refused calls are counted too.
+    builder.intercept(metrics);
     builder.addTransportFilter(accessControl.transportFilter());
     server = builder.build().start();
     EventLog.emit(LOG, LogEvent.SERVICE_LISTENING, "service", serviceName, "port", server.getPort(),

@@ -1,6 +1,7 @@
 package io.tandem.common.bootstrap;
 
 import com.google.inject.Module;
+import io.tandem.common.metrics.MetricsFlags;
 import io.tandem.common.security.ConnectionLimits;
 import io.tandem.common.security.TlsFlags;
 import io.tandem.common.security.TransportSecurity;
@@ -25,6 +26,22 @@ public interface ServiceCommand extends java.util.concurrent.Callable<Integer> {
 
   /** Its {@code --max-*-per-connection} flags (a {@code @Mixin}). */
   ConnectionLimits limits();
+
+  /** Its {@code --metrics-port} flag (a {@code @Mixin}). */
+  MetricsFlags metrics();
+
+  /**
+   * The metrics port, checked.
+   *
+   * @throws CommandLine.ParameterException naming the flag when it is not a port
+   */
+  default int metricsPort() {
+    try {
+      return metrics().validated();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage(), e);
+    }
+  }
 
   /**
    * The service's wiring, from its flags.
@@ -52,7 +69,7 @@ public interface ServiceCommand extends java.util.concurrent.Callable<Integer> {
   @Override
   default Integer call() {
     Module module = module();
-    return ServiceRunner.runUntilStopped(service(), port(), security(), module);
+    return ServiceRunner.runUntilStopped(service(), port(), metricsPort(), security(), module);
   }
 
   /** The {@link ServiceLauncher} of a {@link ServiceCommand}: parse its flags, start it here. */
@@ -73,13 +90,15 @@ public interface ServiceCommand extends java.util.concurrent.Callable<Integer> {
       ServiceCommand command = ServiceLauncher.parseFlags(newCommand.get(), args);
       Module module;
       ServerSecurity security;
+      int metricsPort;
       try {
         module = command.module();
+        metricsPort = command.metricsPort();
         security = command.security();
       } catch (CommandLine.ParameterException e) {
         throw new IllegalArgumentException(e.getMessage(), e);
       }
-      return ServiceRunner.start(command.service(), command.port(), security, module);
+      return ServiceRunner.start(command.service(), command.port(), metricsPort, security, module);
     }
   }
 }

@@ -1,12 +1,13 @@
 package io.tandem.common.bootstrap;
 
+import io.tandem.common.metrics.MetricsFlags;
 import io.tandem.common.security.ConnectionLimits;
 import io.tandem.common.security.TlsFlags;
 import picocli.CommandLine.Mixin;
 
 /**
  * The flags every service takes alike — {@code --tls-*} / {@code --insecure} and the
- * {@code --max-*-per-connection} limits — for a service's {@code main} to extend.
+ * {@code --max-*-per-connection} limits, {@code --metrics-port} — for a service's {@code main} to extend.
  */
 public abstract class ServiceMain implements ServiceCommand {
   @Mixin
@@ -14,6 +15,9 @@ public abstract class ServiceMain implements ServiceCommand {
 
   @Mixin
   protected ConnectionLimits limits;
+
+  @Mixin
+  protected MetricsFlags metrics;
 
   @Override
   public final TlsFlags tls() {
@@ -23,5 +27,10 @@ public abstract class ServiceMain implements ServiceCommand {
   @Override
   public final ConnectionLimits limits() {
     return limits;
+  }
+
+  @Override
+  public final MetricsFlags metrics() {
+    return metrics;
   }
 }

@@ -1,6 +1,11 @@
 package io.tandem.common.bootstrap;
 
 import com.google.inject.AbstractModule;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tandem.common.metrics.GrpcServerMetrics;
+import io.tandem.common.metrics.MetricsEndpoint;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.Multibinder;
@@ -24,11 +29,13 @@ import java.util.Set;
 final class ServiceModule extends AbstractModule {
   private final String serviceName;
   private final int port;
+  private final int metricsPort;
   private final ServerSecurity security;
 
-  ServiceModule(String serviceName, int port, ServerSecurity security) {
+  ServiceModule(String serviceName, int port, int metricsPort, ServerSecurity security) {
     this.serviceName = serviceName;
     this.port = port;
+    this.metricsPort = metricsPort;
     this.security = security;
   }
 
@@ -58,18 +65,43 @@ final class ServiceModule extends AbstractModule {
     return new FatalStop(serviceName);
   }
 
+  /**
+   * The service's metrics: its own registry, not the process-wide default, since tests and
+   * benchmarks run several services in one JVM. Every service has the JVM's figures and
+   * {@code tandem_serving}; its own module registers the rest.
+   */
   @Provides
   @Singleton
-  GrpcServer grpcServer(Set<ServerServiceDefinition> services, Set<AccessPolicy> policies,
-      Set<LongLivedStreams> streamOwners, HealthState health, HandlerThreading threading) {
-    return new GrpcServer(serviceName, port, security, services, policies, streamOwners, health, threading);
+  PrometheusRegistry metrics(HealthState health) {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    JvmMetrics.builder().register(registry);
+    GaugeWithCallback.builder().name("tandem_serving")
+        .help("1 while the service's port accepts clients (its grpc.health.v1 status is SERVING), else 0.")
+        .callback(gauge -> gauge.call(health.serving() ? 1 : 0)).register(registry);
+    return registry;
   }
 
   @Provides
   @Singleton
-  Lifecycle lifecycle(Set<ManagedService> parts, GrpcServer server) {
+  GrpcServer grpcServer(Set<ServerServiceDefinition> services, Set<AccessPolicy> policies,
+      Set<LongLivedStreams> streamOwners, HealthState health, HandlerThreading threading, PrometheusRegistry metrics) {
+    return new GrpcServer(serviceName, port, security, services, policies, streamOwners, health, threading,
+        new GrpcServerMetrics(metrics));
+  }
+
+  @Provides
+  @Singleton
+  MetricsEndpoint metricsEndpoint(PrometheusRegistry metrics) {
+    return new MetricsEndpoint(serviceName, metricsPort, security.transport(), metrics);
+  }
+
+  /** The service's parts in binding order, then its gRPC port, then its metrics port (stopped in reverse). */
+  @Provides
+  @Singleton
+  Lifecycle lifecycle(Set<ManagedService> parts, GrpcServer server, MetricsEndpoint metrics) {
     List<ManagedService> ordered = new ArrayList<>(parts);
     ordered.add(server);
+    ordered.add(metrics);
     return new Lifecycle(serviceName, ordered);
   }
 }

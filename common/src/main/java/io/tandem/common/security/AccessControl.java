@@ -15,8 +15,6 @@ import io.grpc.Status;
 import io.tandem.common.logging.LogEvent;
 import io.tandem.common.logging.RateLimitedLog;
 import java.net.SocketAddress;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,8 +22,6 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -142,7 +138,7 @@ public final class AccessControl implements ServerInterceptor {
     if (security.isPlaintext()) {
       return new Caller(TransportSecurity.ANONYMOUS, address, false);
     }
-    return identity(attributes.get(Grpc.TRANSPORT_ATTR_SSL_SESSION))
+    return Identities.of(attributes.get(Grpc.TRANSPORT_ATTR_SSL_SESSION))
         .map(identity -> new Caller(identity, address, true)).orElse(null);
   }
 
@@ -199,21 +195,6 @@ public final class AccessControl implements ServerInterceptor {
       if (compareAndSet(false, true)) {
         connection.release(quota);
       }
-    }
-  }
-
-  private static Optional<String> identity(SSLSession session) {
-    if (session == null) {
-      return Optional.empty();
-    }
-    try {
-      Certificate[] chain = session.getPeerCertificates();
-      if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
-        return Optional.empty();
-      }
-      return Identities.of(leaf);
-    } catch (SSLPeerUnverifiedException | IllegalArgumentException e) {
-      return Optional.empty();
     }
   }
 

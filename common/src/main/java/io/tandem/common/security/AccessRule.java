@@ -10,6 +10,8 @@ public interface AccessRule {
   String OPERATOR = "operator";
   /** The identity of routing clients and producers. */
   String CLIENT = "client";
+  /** The identity of a metrics scraper (Prometheus). */
+  String MONITOR = "monitor";
 
   boolean allows(String identity);
 

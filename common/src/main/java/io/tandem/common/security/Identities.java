@@ -1,7 +1,10 @@
 package io.tandem.common.security;
 
 import java.security.cert.CertificateParsingException;
+import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -19,6 +22,22 @@ public final class Identities {
   private static final int DNS_NAME = 2;
 
   private Identities() {}
+
+  /** The identity a TLS peer's certificate proves; empty without a session or a certificate. */
+  public static Optional<String> of(SSLSession session) {
+    if (session == null) {
+      return Optional.empty();
+    }
+    try {
+      Certificate[] chain = session.getPeerCertificates();
+      if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
+        return Optional.empty();
+      }
+      return of(leaf);
+    } catch (SSLPeerUnverifiedException | IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
 
   public static Optional<String> of(X509Certificate certificate) {
     try {

@@ -22,6 +22,9 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -114,6 +117,25 @@ public final class TransportSecurity implements AutoCloseable {
     }
     return TlsServerCredentials.newBuilder().keyManager(keys).trustManager(trust)
         .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE).build();
+  }
+
+  /**
+   * The same identity and authority for TLS that is not gRPC's (the metrics port, and whoever
+   * scrapes it): the key and trust managers are the ones gRPC uses, so a rotation reaches it too.
+   *
+   * @throws IllegalStateException in plaintext
+   */
+  public SSLContext sslContext() {
+    if (files == null) {
+      throw new IllegalStateException("plaintext: no TLS context");
+    }
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(new KeyManager[] {keys}, new TrustManager[] {trust}, null);
+      return context;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("this JVM has no TLS: " + e.getMessage(), e);
+    }
   }
 
   private void install(TlsCredentials credentials) {

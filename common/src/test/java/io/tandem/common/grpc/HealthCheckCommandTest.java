@@ -6,10 +6,10 @@ import com.google.inject.AbstractModule;
 import io.tandem.common.bootstrap.HealthState;
 import io.tandem.common.bootstrap.RunningService;
 import io.tandem.common.bootstrap.ServiceRunner;
+import io.tandem.common.process.FreePorts;
 import io.tandem.common.testing.TestPki;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,11 +71,7 @@ class HealthCheckCommandTest {
 
   @Test
   void anUnreachableServerIsUnhealthy() throws Exception {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      closedPort = socket.getLocalPort();
-    }
-    assertThat(run("localhost:" + closedPort, "--timeout-ms", "500")).isEqualTo(1);
+    assertThat(run("localhost:" + FreePorts.next(), "--timeout-ms", "500")).isEqualTo(1);
   }
 
   @Test

@@ -19,7 +19,7 @@ public final class TestPki {
   /** The services of the shared set: the sample configuration's applications and a generic "test". */
   public static final List<String> SHARED_SERVICES = List.of("confserv", "MgmtLayer", "StatServer_A", "StatServer_B", "test");
   /** The clients of the shared set. */
-  public static final List<String> SHARED_CLIENTS = List.of("operator", "client");
+  public static final List<String> SHARED_CLIENTS = List.of("operator", "client", "monitor");
   private static TestPki shared;
 
   private final PkiDirectory pki;

@@ -15,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,8 @@ public final class Journal implements Closeable {
   private final Path file;
   private final Disk disk;
   private final boolean fsync;
+  /** Told how long each append's fsync took (ns). */
+  private final LongConsumer forced;
   private FileChannel channel;
   private long size;
   private long frames;
@@ -60,7 +63,9 @@ public final class Journal implements Closeable {
   /** What {@link #recover} found. */
   public record Recovery(long frames, long events, long tornBytesDropped, long millis) {}
 
-  private Journal(Path dataDir, Path file, Disk disk, FileChannel channel, boolean fsync) throws IOException {
+  private Journal(Path dataDir, Path file, Disk disk, FileChannel channel, boolean fsync, LongConsumer forced)
+      throws IOException {
+    this.forced = forced;
     this.dataDir = dataDir;
     this.file = file;
     this.disk = disk;
@@ -71,6 +76,11 @@ public final class Journal implements Closeable {
 
   /** Opens (creating if needed) the journal in {@code dataDir}. */
   public static Journal open(Path dataDir, boolean fsync, Disk disk) throws IOException {
+    return open(dataDir, fsync, disk, nanos -> { });
+  }
+
+  /** As {@link #open(Path, boolean, Disk)}; {@code forced} is told how long each append's fsync took (ns). */
+  public static Journal open(Path dataDir, boolean fsync, Disk disk, LongConsumer forced) throws IOException {
     Files.createDirectories(dataDir);
     Path file = dataDir.resolve(FILE_NAME);
     DataFiles.deleteTemporary(disk, file);
@@ -87,7 +97,7 @@ public final class Journal implements Closeable {
       } else {
         checkMagic(channel, file);
       }
-      return new Journal(dataDir, file, disk, channel, fsync);
+      return new Journal(dataDir, file, disk, channel, fsync, forced);
     } catch (IOException | RuntimeException e) {
       channel.close();
       throw e;
@@ -200,7 +210,9 @@ public final class Journal implements Closeable {
         position += channel.write(buffer, position);
       }
       if (fsync) {
+        long begin = System.nanoTime();
         channel.force(false);
+        forced.accept(System.nanoTime() - begin);
       }
       size = position;
       frames++;

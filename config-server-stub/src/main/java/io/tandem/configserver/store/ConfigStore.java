@@ -42,6 +42,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,6 +93,11 @@ public final class ConfigStore implements ManagedService {
     this.contents = new StoreContents(settings.application(), clock);
     this.table = contents.table();
     this.history = contents.history();
+  }
+
+  /** {@code forced} is told how long each journal append's fsync took (ns); set before {@link #start}. */
+  public void onJournalForce(LongConsumer forced) {
+    durability.onJournalForce(forced);
   }
 
   public void addListener(ChangeListener listener) {

@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,11 +62,17 @@ final class Durability implements AutoCloseable {
   /** Why writes are refused until a restart (memory and journal may disagree), or null. */
   private String broken;
   private long lastAlarmNanos;
+  private LongConsumer journalForced = nanos -> { };
   private long alarmsSuppressed;
 
   /** The store as of one moment, captured under the store lock. */
   record Capture(JournalCheckpoint checkpoint, long journalOffset, long journalFrames, long journalEvents,
       long captureNanos) {}
+
+  /** {@code forced} is told how long each journal append's fsync took (ns); set before {@link #open}. */
+  void onJournalForce(LongConsumer forced) {
+    this.journalForced = forced;
+  }
 
   Durability(ConfigServerSettings settings, Disk disk, Object storeLock) {
     this.settings = settings;
@@ -82,7 +89,7 @@ final class Durability implements AutoCloseable {
    */
   void open(Consumer<JournalCheckpoint> restore, Consumer<ChangeEvent> replay) throws IOException {
     directoryLock = DataDirectoryLock.acquire(settings.dataDir());
-    journal = Journal.open(settings.dataDir(), settings.fsync(), disk);
+    journal = Journal.open(settings.dataDir(), settings.fsync(), disk, journalForced);
     long begin = System.nanoTime();
     Optional<JournalCheckpoint> checkpoint = Checkpoint.read(settings.dataDir(), disk);
     if (checkpoint.isPresent()) {

@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tandem.common.bootstrap.LongLivedStreams;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.concurrent.ExecutorStop;
@@ -51,9 +52,12 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   private PairsStatus published = PairsStatus.getDefaultInstance();
   private final Plumbing plumbing = new Plumbing();
 
+  private final RedundancyMetrics metrics;
+
   @Inject
-  public RedundancyLoop(Clock clock) {
+  public RedundancyLoop(Clock clock, PrometheusRegistry registry) {
     this.clock = clock;
+    this.metrics = new RedundancyMetrics(registry);
   }
 
   @Override
@@ -191,6 +195,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
       return;
     }
     published = status;
+    metrics.observe(status);
     PairsStatus stamped = currentStatus();
     for (ServerCallStreamObserver<PairsStatus> watcher : List.copyOf(watchers)) {
       if (watcher.isCancelled()) {

@@ -29,7 +29,7 @@ import io.tandem.management.v1.SwitchoverCause;
 import io.tandem.management.v1.SwitchoverReply;
 import io.tandem.management.v1.SwitchoverRequest;
 import io.tandem.management.v1.SwitchoverResult;
-import io.tandem.testing.FreePorts;
+import io.tandem.common.process.FreePorts;
 import io.tandem.testing.Launch;
 import io.tandem.testing.MiniStack;
 import io.tandem.testing.PairWatch;

@@ -2,6 +2,7 @@ package io.tandem.statserver.reload;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tandem.common.bootstrap.FatalStop;
 import io.tandem.common.bootstrap.HealthState;
 import io.tandem.common.bootstrap.ManagedService;
@@ -65,9 +66,12 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
   /** The latest changes of {@link #serving}, for GetServerInfo; on the control thread. */
   private final Deque<ServingChange> servingChanges = new ArrayDeque<>();
 
+  private final StatServerMetrics metrics;
+
   @Inject
   public ReloadCoordinator(StatServerSettings settings, Clock clock, ConfigSync sync, StatisticsEngine engine,
-      HealthState health, FatalStop fatalStop, TransportSecurity security) {
+      HealthState health, FatalStop fatalStop, TransportSecurity security, PrometheusRegistry registry) {
+    this.metrics = new StatServerMetrics(registry, engine, sync);
     this.settings = settings;
     this.security = security;
     this.probe = new BackupProbe(security);
@@ -204,6 +208,7 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
     // Published before the actions are carried out, so whatever a log line or a status report
     // announces can already be seen in health and GetServerInfo.
     updateReadiness();
+    metrics.observe(machine);
     for (Action action : actions) {
       action.dispatch(plumbing);
     }

@@ -518,6 +518,11 @@ public final class ReloadStateMachine {
     return reloadCount;
   }
 
+  /** In protected mode, whether the last probe found the backup ready to take over. */
+  public boolean backupReady() {
+    return state == ConfigState.DELAYED && backupReady;
+  }
+
   public long lastReloadMillis() {
     return lastReloadMillis;
   }

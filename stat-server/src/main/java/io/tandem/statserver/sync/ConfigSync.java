@@ -60,7 +60,9 @@ public final class ConfigSync implements ManagedService {
   private SyncListener listener;
   private ConfigSession.Watch watch;
   private long generation;
-  private long lastApplied;
+  private volatile long lastApplied;
+  /** The newest head the Config Server told (snapshot, progress, expiry): how far this server could be. */
+  private volatile long knownHead;
 
   /** What the session tells the reload logic. Called on the sync thread. */
   public interface SyncListener {
@@ -119,6 +121,15 @@ public final class ConfigSync implements ManagedService {
   /** The last configuration event applied. */
   public long lastApplied() {
     return lastApplied;
+  }
+
+  /** Changes the Config Server has and this server has not applied, as far as it knows. */
+  public long lag() {
+    return Math.max(0, knownHead - lastApplied);
+  }
+
+  private void heardHead(long head) {
+    knownHead = Math.max(knownHead, head);
   }
 
   // ---- what the reload logic asks for -------------------------------------------------------
@@ -180,6 +191,7 @@ public final class ConfigSync implements ManagedService {
         }
       }, SNAPSHOT_DEADLINE);
       model.setEventId(eventId);
+      heardHead(eventId);
       engine.completeReload(model).join();
       applications.clear();
       applications.putAll(apps);
@@ -232,6 +244,7 @@ public final class ConfigSync implements ManagedService {
       public void onExpired(HistoryLogExpired expired) {
         onThread(() -> {
           watch = null;
+          heardHead(expired.getHeadEventId());
           listener.historyExpired(expired);
         });
       }
@@ -279,6 +292,7 @@ public final class ConfigSync implements ManagedService {
       }
       lastApplied = event.getEventId();
     }
+    heardHead(lastApplied);
     if (!state.established) {
       state.replayed += events.size();
     }
@@ -288,6 +302,7 @@ public final class ConfigSync implements ManagedService {
   }
 
   private void progress(long head, WatchState state) {
+    heardHead(head);
     lastApplied = Math.max(lastApplied, head);
     if (!state.established) {
       state.established = true;

@@ -9,14 +9,17 @@ import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.grpc.testing.StreamRecorder;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tandem.common.bootstrap.FatalStop;
 import io.tandem.common.bootstrap.HealthState;
 import io.tandem.common.config.Applications;
 import io.tandem.common.grpc.HostPort;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.common.testing.FakeConfigSource;
+import io.tandem.common.testing.PrometheusText;
 import io.tandem.config.v1.Agent;
 import io.tandem.config.v1.ApplicationType;
+import io.tandem.config.v1.ChangeKind;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.management.v1.AppStatus;
@@ -64,6 +67,7 @@ class ReloadCoordinatorTest {
   private final HealthState health = new HealthState();
   private final FatalStop fatalStop = new FatalStop("stat-server");
   private final TransportSecurity security = TransportSecurity.plaintext();
+  private final PrometheusRegistry metrics = new PrometheusRegistry();
   private Server management;
   private ConfigSync sync;
   private ReloadCoordinator coordinator;
@@ -87,7 +91,8 @@ class ReloadCoordinatorTest {
     StatServerSettings settings = new StatServerSettings("StatServer_A", 2040, HostPort.local(2020),
         HostPort.local(management.getPort()));
     sync = new ConfigSync(settings, engine, s -> source);
-    coordinator = new ReloadCoordinator(settings, Clock.systemUTC(), sync, engine, health, fatalStop, security);
+    coordinator = new ReloadCoordinator(settings, Clock.systemUTC(), sync, engine, health, fatalStop, security,
+        metrics);
     engine.start();
     sync.start();
     coordinator.start();
@@ -147,6 +152,13 @@ class ReloadCoordinatorTest {
     assertThat(info.getServingChangesList()).last().satisfies(change -> assertThat(change.getServing()).isTrue());
     await("the mode acknowledged under its epoch").atMost(WAIT).until(() -> received().stream()
         .anyMatch(m -> m.hasModeAck() && m.getModeAck().getMode() == Mode.PRIMARY && m.getModeAck().getEpoch() == 41));
+
+    PrometheusText scraped = PrometheusText.of(metrics);
+    assertThat(scraped.value("tandem_primary")).hasValue(1);
+    assertThat(scraped.value("tandem_protected_mode_active")).hasValue(0);
+    assertThat(scraped.value("tandem_config_lag_events")).hasValue(0);
+    assertThat(scraped.value("tandem_reloads_total", "mode", "normal", "result", "done"))
+        .as("the first load is not a reload").hasValue(0);
   }
 
   @Test
@@ -184,6 +196,38 @@ class ReloadCoordinatorTest {
         && coordinator.serverInfo().getReloadCount() == 1);
     assertThat(coordinator.serverInfo().getServingChangesList()).extracting(c -> c.getServing())
         .containsSubsequence(true, false, true);
+
+    PrometheusText scraped = PrometheusText.of(metrics);
+    assertThat(scraped.value("tandem_reloads_total", "mode", "normal", "result", "done")).hasValue(1);
+    assertThat(scraped.value("tandem_reloads_total", "mode", "protected", "result", "done")).hasValue(0);
+    assertThat(scraped.value("tandem_reload_duration_seconds_count", "mode", "normal")).hasValue(1);
+    assertThat(scraped.value("tandem_open_statistics")).as("the statistic ended with the reload").hasValue(0);
+  }
+
+  @Test
+  void aProtectedReloadIsCountedAsProtectedAndItsStateIsWatchable() {
+    awaitReport(AppStatus.RUNNING);
+    makePrimary(9);
+    source.lastWatch().changes(List.of(source.change(ChangeKind.UPDATED,
+        Applications.of("StatServer_A", ApplicationType.STAT_SERVER).port(2040).backup("StatServer_B")
+            .option("statserver", "config-reload-delay-if-primary", "true").build())), false);
+    await("the option read").atMost(WAIT).until(() -> coordinator.serverInfo().getBackup().equals("StatServer_B")
+        && source.head() == 4 && sync.lastApplied() == 4);
+    source.lastWatch().expire();
+    await("protected mode").atMost(WAIT).until(() -> PrometheusText.of(metrics)
+        .value("tandem_protected_mode_active").orElse(0) == 1);
+    assertThat(health.serving()).as("a protected primary keeps serving").isTrue();
+    assertThat(PrometheusText.of(metrics).value("tandem_backup_ready")).as("no backup answers here").hasValue(0);
+
+    // The Management Layer makes it backup (as after the switchover): it reloads.
+    stream().back().onNext(SupervisionCommand.newBuilder().setMode(ModeCommand.newBuilder().setCommandId(2)
+        .setMode(Mode.BACKUP).setEpoch(10)).build());
+    await("reloaded").atMost(WAIT).until(() -> coordinator.serverInfo().getReloadCount() == 1);
+    PrometheusText scraped = PrometheusText.of(metrics);
+    assertThat(scraped.value("tandem_reloads_total", "mode", "protected", "result", "done")).hasValue(1);
+    assertThat(scraped.value("tandem_reloads_total", "mode", "normal", "result", "done")).hasValue(0);
+    assertThat(scraped.value("tandem_protected_mode_active")).hasValue(0);
+    assertThat(scraped.value("tandem_primary")).hasValue(0);
   }
 
   @Test

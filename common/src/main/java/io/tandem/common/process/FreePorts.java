@@ -1,4 +1,4 @@
-package io.tandem.testing;
+package io.tandem.common.process;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

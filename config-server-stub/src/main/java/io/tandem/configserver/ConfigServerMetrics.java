@@ -1,0 +1,37 @@
+package io.tandem.configserver;
+
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
+import io.tandem.configserver.store.ConfigStore;
+import io.tandem.configserver.watch.WatchHub;
+import jakarta.inject.Inject;
+
+/**
+ * What an operator watches of the Config Server: the head and the history log (how far back a
+ * client can still resume), the watchers, and how long the journal's fsyncs take (every write
+ * waits for one before it is acknowledged).
+ */
+public final class ConfigServerMetrics {
+  @Inject
+  public ConfigServerMetrics(PrometheusRegistry registry, ConfigStore store, WatchHub watches) {
+    GaugeWithCallback.builder().name("tandem_config_head_event_id")
+        .help("The id of the last change the Config Server accepted.")
+        .callback(gauge -> gauge.call(store.head())).register(registry);
+    GaugeWithCallback.builder().name("tandem_history_log_records")
+        .help("Changes held in the history log: what a client can resume across without a reload.")
+        .callback(gauge -> gauge.call(store.history().records())).register(registry);
+    GaugeWithCallback.builder().name("tandem_history_log_oldest_retained_event_id")
+        .help("The oldest change the history log still holds; a client behind it must reload.")
+        .callback(gauge -> gauge.call(store.history().oldestRetained())).register(registry);
+    GaugeWithCallback.builder().name("tandem_config_watchers")
+        .help("Watch streams (configuration sessions) open now.")
+        .callback(gauge -> gauge.call(watches.sessions().size())).register(registry);
+    Histogram fsync = Histogram.builder().name("tandem_journal_fsync_seconds").unit(Unit.SECONDS)
+        .help("How long forcing one request's journal frame to disk took; every write waits for it.")
+        .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1)
+        .classicOnly().register(registry);
+    store.onJournalForce(nanos -> fsync.observe(nanos / 1e9));
+  }
+}
