@@ -6,6 +6,7 @@ import com.google.inject.multibindings.Multibinder;
 import com.google.inject.multibindings.OptionalBinder;
 import com.google.inject.multibindings.ProvidesIntoSet;
 import io.grpc.ServerServiceDefinition;
+import io.tandem.common.bootstrap.Link;
 import io.tandem.common.bootstrap.HandlerThreading;
 import io.tandem.common.bootstrap.LongLivedStreams;
 import io.tandem.common.bootstrap.ManagedService;
@@ -50,6 +51,12 @@ public final class ManagementLayerModule extends AbstractModule {
    * certificate names (ManagementServiceImpl checks the hello); switchovers for the operator;
    * the pairs for the operator and the applications in the configuration.
    */
+  /** What the status file reports it cut off from. */
+  @ProvidesIntoSet
+  Link configServerLink(PairsFromConfiguration configuration) {
+    return configuration.configServerLink();
+  }
+
   @ProvidesIntoSet
   AccessPolicy managementPolicy(PairsFromConfiguration configuration) {
     AccessRule readers = AccessRule.of("operator, applications in the configuration",

@@ -1,10 +1,13 @@
 package io.tandem.pki;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.CertificateParsingException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -91,17 +94,47 @@ public final class PkiDirectory {
     List<String> issued = new ArrayList<>();
     List<String> kept = new ArrayList<>();
     for (String name : all) {
-      // A new authority invalidates whatever certificates were there before it.
-      if (!created && !renew && Files.exists(certificate(name)) && Files.exists(key(name))) {
+      CertificateRole role = services.contains(name) ? CertificateRole.SERVICE : CertificateRole.CLIENT;
+      // A new authority invalidates whatever certificates were there before it; a service's
+      // certificate that does not name a host asked for now (containers' names, say) is replaced.
+      if (!created && !renew && Files.exists(certificate(name)) && Files.exists(key(name))
+          && (role == CertificateRole.CLIENT || names(certificate(name)).containsAll(normalised(hosts)))) {
         kept.add(name);
         continue;
       }
-      CertificateRole role = services.contains(name) ? CertificateRole.SERVICE : CertificateRole.CLIENT;
       authority.issue(name, role, role == CertificateRole.SERVICE ? hosts : List.of(), CERTIFICATE_VALIDITY)
           .write(certificate(name), key(name));
       issued.add(name);
     }
     return new InitResult(created, issued, kept);
+  }
+
+  /** The DNS names and addresses {@code certificate} names (addresses as {@link #normalised}). */
+  private static Set<String> names(Path certificate) throws IOException {
+    try {
+      Collection<List<?>> alternatives = PemFiles.readCertificate(certificate).getSubjectAlternativeNames();
+      List<String> names = new ArrayList<>();
+      if (alternatives != null) {
+        alternatives.forEach(name -> names.add(String.valueOf(name.get(1))));
+      }
+      return normalised(names);
+    } catch (CertificateParsingException e) {
+      throw new IOException(certificate + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Host names as they are, IP address literals in one spelling ("::1" and "0:0:0:0:0:0:0:1" alike). */
+  private static Set<String> normalised(Collection<String> hosts) {
+    Set<String> names = new LinkedHashSet<>();
+    for (String host : hosts) {
+      boolean literal = host.contains(":") || host.matches("[0-9.]+");
+      try {
+        names.add(literal ? InetAddress.getByName(host).getHostAddress() : host);
+      } catch (UnknownHostException e) {
+        names.add(host);
+      }
+    }
+    return names;
   }
 
   private void createPrivateDirectory() throws IOException {

@@ -51,6 +51,23 @@ class PkiDirectoryTest {
   }
 
   @Test
+  void aServiceCertificateThatDoesNotNameAHostAskedForIsReplacedAndOneThatNamesMoreIsKept() throws Exception {
+    PkiDirectory pki = new PkiDirectory(dir, Clock.systemUTC());
+    pki.init(List.of("StatServer_A"), List.of("operator"), List.of(), false);
+
+    PkiDirectory.InitResult containers = pki.init(List.of("StatServer_A"), List.of("operator"),
+        List.of("statserver-a", "config-server"), false);
+    assertThat(containers.issued()).containsExactly("StatServer_A");
+    assertThat(containers.kept()).containsExactly("operator");
+    X509Certificate server = Credentials.read(pki.certificate("StatServer_A"), pki.key("StatServer_A")).certificate();
+    assertThat(server.getSubjectAlternativeNames().stream().map(name -> (Object) name.get(1)).toList())
+        .contains("localhost", "statserver-a", "config-server");
+
+    assertThat(pki.init(List.of("StatServer_A"), List.of(), List.of(), false).kept())
+        .as("naming more than asked for is fine").containsExactly("StatServer_A");
+  }
+
+  @Test
   void keepsWhatExistsAndRenewsOnRequestFromTheSameAuthority() throws Exception {
     PkiDirectory pki = new PkiDirectory(dir, Clock.systemUTC());
     pki.init(List.of("StatServer_A"), List.of("client"), List.of(), false);

@@ -7,6 +7,7 @@ import com.google.inject.multibindings.OptionalBinder;
 import com.google.inject.multibindings.ProvidesIntoSet;
 import io.grpc.ServerServiceDefinition;
 import io.tandem.common.bootstrap.HandlerThreading;
+import io.tandem.common.bootstrap.Link;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.security.AccessPolicy;
 import io.tandem.common.security.AccessRule;
@@ -49,6 +50,16 @@ public final class StatServerModule extends AbstractModule {
   @ProvidesIntoSet
   ServerServiceDefinition statService(StatServiceImpl service) {
     return service.gatedDefinition();
+  }
+
+  @ProvidesIntoSet
+  Link configServerLink(ReloadCoordinator coordinator) {
+    return coordinator.configServerLink();
+  }
+
+  @ProvidesIntoSet
+  Link managementLink(ReloadCoordinator coordinator) {
+    return coordinator.managementLink();
   }
 
   /** Statistics and the feed: routing clients, the operator, and the pair's own members (backup probes). */

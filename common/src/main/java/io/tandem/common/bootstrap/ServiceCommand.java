@@ -30,14 +30,17 @@ public interface ServiceCommand extends java.util.concurrent.Callable<Integer> {
   /** Its {@code --metrics-port} flag (a {@code @Mixin}). */
   MetricsFlags metrics();
 
+  /** Its {@code --status-file} flag (a {@code @Mixin}). */
+  StatusFileFlags statusFile();
+
   /**
-   * The metrics port, checked.
+   * Its metrics port and status file, checked.
    *
-   * @throws CommandLine.ParameterException naming the flag when it is not a port
+   * @throws CommandLine.ParameterException naming the flag when the port is not a port
    */
-  default int metricsPort() {
+  default Observability observability() {
     try {
-      return metrics().validated();
+      return new Observability(metrics().validated(), statusFile().file());
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage(), e);
     }
@@ -69,7 +72,7 @@ public interface ServiceCommand extends java.util.concurrent.Callable<Integer> {
   @Override
   default Integer call() {
     Module module = module();
-    return ServiceRunner.runUntilStopped(service(), port(), metricsPort(), security(), module);
+    return ServiceRunner.runUntilStopped(service(), port(), observability(), security(), module);
   }
 
   /** The {@link ServiceLauncher} of a {@link ServiceCommand}: parse its flags, start it here. */
@@ -90,15 +93,15 @@ public interface ServiceCommand extends java.util.concurrent.Callable<Integer> {
       ServiceCommand command = ServiceLauncher.parseFlags(newCommand.get(), args);
       Module module;
       ServerSecurity security;
-      int metricsPort;
+      Observability observability;
       try {
         module = command.module();
-        metricsPort = command.metricsPort();
+        observability = command.observability();
         security = command.security();
       } catch (CommandLine.ParameterException e) {
         throw new IllegalArgumentException(e.getMessage(), e);
       }
-      return ServiceRunner.start(command.service(), command.port(), metricsPort, security, module);
+      return ServiceRunner.start(command.service(), command.port(), observability, security, module);
     }
   }
 }

@@ -7,7 +7,7 @@ import picocli.CommandLine.Mixin;
 
 /**
  * The flags every service takes alike — {@code --tls-*} / {@code --insecure} and the
- * {@code --max-*-per-connection} limits, {@code --metrics-port} — for a service's {@code main} to extend.
+ * {@code --max-*-per-connection} limits, {@code --metrics-port}, {@code --status-file} — for a service's {@code main} to extend.
  */
 public abstract class ServiceMain implements ServiceCommand {
   @Mixin
@@ -18,6 +18,9 @@ public abstract class ServiceMain implements ServiceCommand {
 
   @Mixin
   protected MetricsFlags metrics;
+
+  @Mixin
+  protected StatusFileFlags statusFile;
 
   @Override
   public final TlsFlags tls() {
@@ -32,5 +35,10 @@ public abstract class ServiceMain implements ServiceCommand {
   @Override
   public final MetricsFlags metrics() {
     return metrics;
+  }
+
+  @Override
+  public final StatusFileFlags statusFile() {
+    return statusFile;
   }
 }

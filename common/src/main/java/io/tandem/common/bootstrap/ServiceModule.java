@@ -29,13 +29,13 @@ import java.util.Set;
 final class ServiceModule extends AbstractModule {
   private final String serviceName;
   private final int port;
-  private final int metricsPort;
+  private final Observability observability;
   private final ServerSecurity security;
 
-  ServiceModule(String serviceName, int port, int metricsPort, ServerSecurity security) {
+  ServiceModule(String serviceName, int port, Observability observability, ServerSecurity security) {
     this.serviceName = serviceName;
     this.port = port;
-    this.metricsPort = metricsPort;
+    this.observability = observability;
     this.security = security;
   }
 
@@ -50,6 +50,7 @@ final class ServiceModule extends AbstractModule {
     Multibinder.newSetBinder(binder(), ManagedService.class);
     Multibinder.newSetBinder(binder(), ServerServiceDefinition.class);
     Multibinder.newSetBinder(binder(), LongLivedStreams.class);
+    Multibinder.newSetBinder(binder(), Link.class);
     OptionalBinder.newOptionalBinder(binder(), HandlerThreading.class).setDefault().toInstance(HandlerThreading.POOLED);
   }
 
@@ -92,16 +93,23 @@ final class ServiceModule extends AbstractModule {
   @Provides
   @Singleton
   MetricsEndpoint metricsEndpoint(PrometheusRegistry metrics) {
-    return new MetricsEndpoint(serviceName, metricsPort, security.transport(), metrics);
+    return new MetricsEndpoint(serviceName, observability.metricsPort(), security.transport(), metrics);
   }
 
-  /** The service's parts in binding order, then its gRPC port, then its metrics port (stopped in reverse). */
   @Provides
   @Singleton
-  Lifecycle lifecycle(Set<ManagedService> parts, GrpcServer server, MetricsEndpoint metrics) {
+  StatusFile statusFile(HealthState health, Set<Link> links, Clock clock) {
+    return new StatusFile(observability.statusFile(), health, links, clock);
+  }
+
+  /** The service's parts in binding order, then its gRPC port, its metrics port and its status file (stopped in reverse). */
+  @Provides
+  @Singleton
+  Lifecycle lifecycle(Set<ManagedService> parts, GrpcServer server, MetricsEndpoint metrics, StatusFile status) {
     List<ManagedService> ordered = new ArrayList<>(parts);
     ordered.add(server);
     ordered.add(metrics);
+    ordered.add(status);
     return new Lifecycle(serviceName, ordered);
   }
 }

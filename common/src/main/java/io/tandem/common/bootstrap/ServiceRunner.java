@@ -28,14 +28,14 @@ public final class ServiceRunner {
    */
   public static RunningService start(String serviceName, int port, ServerSecurity security, Module... modules)
       throws Exception {
-    return start(serviceName, port, 0, security, modules);
+    return start(serviceName, port, Observability.NONE, security, modules);
   }
 
-  /** As {@link #start(String, int, ServerSecurity, Module...)}, with metrics on {@code metricsPort} (0: none). */
-  public static RunningService start(String serviceName, int port, int metricsPort, ServerSecurity security,
-      Module... modules) throws Exception {
+  /** As {@link #start(String, int, ServerSecurity, Module...)}, watchable as {@code observability} says. */
+  public static RunningService start(String serviceName, int port, Observability observability,
+      ServerSecurity security, Module... modules) throws Exception {
     List<Module> all = new ArrayList<>(List.of(modules));
-    all.add(new ServiceModule(serviceName, port, metricsPort, security));
+    all.add(new ServiceModule(serviceName, port, observability, security));
     try {
       Injector injector = Guice.createInjector(Stage.PRODUCTION, all);
       Lifecycle lifecycle = injector.getInstance(Lifecycle.class);
@@ -53,14 +53,14 @@ public final class ServiceRunner {
    * Ctrl-C, and returns the process exit code once it has stopped (0), failed to start (1), or
    * was stopped by a {@link FatalStop} (1, the reason on stderr).
    */
-  public static int runUntilStopped(String serviceName, int port, int metricsPort, ServerSecurity security,
-      Module... modules) {
+  public static int runUntilStopped(String serviceName, int port, Observability observability,
+      ServerSecurity security, Module... modules) {
     routeJavaUtilLogging();
     EventLog.emit(LOG, LogEvent.SERVICE_STARTING, "service", serviceName, "port", port,
         "pid", ProcessHandle.current().pid());
     RunningService service;
     try {
-      service = start(serviceName, port, metricsPort, security, modules);
+      service = start(serviceName, port, observability, security, modules);
     } catch (Exception e) {
       LOG.error("{} did not start", serviceName, e);
       return 1;

@@ -9,9 +9,11 @@ import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.HistoryLogExpired;
 import io.tandem.config.v1.ObjectType;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +45,8 @@ public final class ConfigReflector implements AutoCloseable {
   private long eventId = -1;
   private ConfigSession.Watch watch;
   private boolean closed;
+  /** Since when the Config Server has not answered (down until the first listing); null while it does. */
+  private volatile Instant downSince = Instant.now();
 
   /**
    * @param source the Config Server ({@link ConfigSession}; tests give a fake one)
@@ -53,6 +57,11 @@ public final class ConfigReflector implements AutoCloseable {
     this.type = type;
     this.listener = listener;
     this.executor = executor;
+  }
+
+  /** Since when the Config Server has not answered (its watch broken, a listing failing); empty while it does. */
+  public Optional<Instant> downSince() {
+    return Optional.ofNullable(downSince);
   }
 
   public void start() {
@@ -77,6 +86,7 @@ public final class ConfigReflector implements AutoCloseable {
       if (eventId < 0) {
         Map<String, ConfigObject> listed = new HashMap<>();
         eventId = session.snapshot(Set.of(type), o -> listed.put(o.getName(), o), SNAPSHOT_DEADLINE);
+        downSince = null;
         objects.clear();
         objects.putAll(listed);
         listener.onUpdate(Map.copyOf(objects), eventId);
@@ -90,7 +100,10 @@ public final class ConfigReflector implements AutoCloseable {
 
         @Override
         public void onProgress(long head) {
-          executor.execute(backoff::reset);
+          executor.execute(() -> {
+            downSince = null;
+            backoff.reset();
+          });
         }
 
         @Override
@@ -135,6 +148,9 @@ public final class ConfigReflector implements AutoCloseable {
   private void retry(Status status) {
     if (closed) {
       return;
+    }
+    if (downSince == null) {
+      downSince = Instant.now();
     }
     Duration delay = backoff.nextDelay();
     LOG.info("configuration watch unavailable ({}: {}); retrying in {} ms", status.getCode(), status.getDescription(),

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.inject.AbstractModule;
 import io.grpc.ManagedChannel;
+import io.tandem.common.bootstrap.Observability;
 import io.tandem.common.bootstrap.RunningService;
 import io.tandem.common.bootstrap.ServerSecurity;
 import io.tandem.common.bootstrap.ServiceRunner;
@@ -47,7 +48,7 @@ class MetricsEndpointTest {
   @Test
   void aMonitorReadsEveryServicesFamiliesOverMutualTls() throws Exception {
     int metricsPort = FreePorts.next();
-    try (RunningService service = ServiceRunner.start("test", 0, metricsPort, pki.server("test"), new AbstractModule() {});
+    try (RunningService service = ServiceRunner.start("test", 0, Observability.metricsOn(metricsPort), pki.server("test"), new AbstractModule() {});
          TransportSecurity monitor = pki.security("monitor")) {
       ManagedChannel channel = Channels.open(HostPort.local(service.port()), monitor);
       try {
@@ -73,7 +74,7 @@ class MetricsEndpointTest {
   @Test
   void anotherIdentityIsRefusedWithItsNameAndACallerWithoutACertificateGetsNoAnswer() throws Exception {
     int metricsPort = FreePorts.next();
-    try (RunningService service = ServiceRunner.start("test", 0, metricsPort, pki.server("test"), new AbstractModule() {});
+    try (RunningService service = ServiceRunner.start("test", 0, Observability.metricsOn(metricsPort), pki.server("test"), new AbstractModule() {});
          TransportSecurity client = pki.security("client");
          LogCapture alarms = new LogCapture(AccessControl.class)) {
       HttpResponse<String> refused = get(as(client), "https://localhost:" + metricsPort + "/metrics");
@@ -96,13 +97,13 @@ class MetricsEndpointTest {
   @Test
   void plaintextOnlyWithInsecureAndNoPortAtAllOnZero() throws Exception {
     int metricsPort = FreePorts.next();
-    try (RunningService service = ServiceRunner.start("test", 0, metricsPort,
+    try (RunningService service = ServiceRunner.start("test", 0, Observability.metricsOn(metricsPort),
         new ServerSecurity(TransportSecurity.plaintext(), ConnectionLimits.defaults()), new AbstractModule() {})) {
       HttpResponse<String> response = get(HttpClient.newHttpClient(), "http://localhost:" + metricsPort + "/metrics");
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(new PrometheusText(response.body()).value("tandem_serving")).isPresent();
     }
-    try (RunningService service = ServiceRunner.start("test", 0, 0, pki.server("test"), new AbstractModule() {})) {
+    try (RunningService service = ServiceRunner.start("test", 0, Observability.NONE, pki.server("test"), new AbstractModule() {})) {
       assertThat(service.get(MetricsEndpoint.class).port()).isZero();
     }
   }

@@ -2,6 +2,7 @@ package io.tandem.management.supervision;
 
 import io.grpc.ManagedChannel;
 import io.tandem.common.bootstrap.HealthState;
+import io.tandem.common.bootstrap.Link;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.config.ConfigReflector;
@@ -16,8 +17,10 @@ import io.tandem.management.ManagementSettings;
 import io.tandem.management.redundancy.RedundancySettings;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,7 +41,8 @@ public final class PairsFromConfiguration implements ManagedService {
   /** The Applications in the configuration now: who may read the pairs. */
   private volatile Set<String> applications = Set.of();
   private ManagedChannel channel;
-  private ConfigReflector reflector;
+  private volatile ConfigReflector reflector;
+  private final Instant started = Instant.now();
 
   @Inject
   public PairsFromConfiguration(ManagementSettings settings, RedundancyLoop loop, HealthState health,
@@ -70,6 +74,21 @@ public final class PairsFromConfiguration implements ManagedService {
   @Override
   public String name() {
     return "configuration follower";
+  }
+
+  /** The link to the Config Server the pairs come from, for the status file. */
+  public Link configServerLink() {
+    return new Link() {
+      @Override
+      public String name() {
+        return "config-server";
+      }
+
+      @Override
+      public Optional<Instant> downSince() {
+        return reflector == null ? Optional.of(started) : reflector.downSince();
+      }
+    };
   }
 
   /** Whether {@code name} is an Application in the configuration the pairs come from. */

@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tandem.common.bootstrap.FatalStop;
 import io.tandem.common.bootstrap.HealthState;
+import io.tandem.common.bootstrap.Link;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.concurrent.ExecutorStop;
@@ -14,6 +15,7 @@ import io.tandem.common.security.TransportSecurity;
 import io.tandem.common.supervision.SupervisionClient;
 import io.tandem.config.v1.HistoryLogExpired;
 import io.tandem.management.v1.ModeCommand;
+import io.tandem.stat.v1.ConfigState;
 import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.ServingChange;
 import io.tandem.statserver.api.ServerInfoSource;
@@ -23,13 +25,16 @@ import io.tandem.statserver.sync.ConfigSync;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +72,10 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
   private final Deque<ServingChange> servingChanges = new ArrayDeque<>();
 
   private final StatServerMetrics metrics;
+  /** Since when the configuration session has been lost (or not yet loaded); null while it is up. */
+  private volatile Instant configDownSince;
+  /** Since when the supervision stream has been broken (or not yet opened); null while it is open. */
+  private volatile Instant managementDownSince;
 
   @Inject
   public ReloadCoordinator(StatServerSettings settings, Clock clock, ConfigSync sync, StatisticsEngine engine,
@@ -86,16 +95,21 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
 
   @Override
   public void start() {
+    managementDownSince = clock.instant();
     managementChannel = Channels.openForNonBlockingCallbacks(settings.management(), security);
     supervision = new SupervisionClient(managementChannel, settings.application(), instanceId,
         "localhost:" + settings.port(), new SupervisionClient.Listener() {
           @Override
           public void onConnected() {
+            managementDownSince = null;
             apply(machine::managementConnected);
           }
 
           @Override
           public void onDisconnected(Status status) {
+            if (managementDownSince == null) {
+              managementDownSince = clock.instant();
+            }
             apply(now -> machine.managementLost(status.getCode() + ": " + status.getDescription(), now));
           }
 
@@ -190,6 +204,30 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
     submit(now -> machine.optionsChanged(peer.options(), now));
   }
 
+  /** The configuration session, as the status file reports it: down while lost, and until the first load. */
+  public Link configServerLink() {
+    return link("config-server", () -> configDownSince);
+  }
+
+  /** The supervision stream, as the status file reports it. */
+  public Link managementLink() {
+    return link("management-layer", () -> managementDownSince);
+  }
+
+  private static Link link(String name, Supplier<Instant> downSince) {
+    return new Link() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public Optional<Instant> downSince() {
+        return Optional.ofNullable(downSince.get());
+      }
+    };
+  }
+
   /** Whether {@code identity} is this server or, as the configuration says now, its peer. */
   public boolean isPairMember(String identity) {
     return identity.equals(settings.application()) || (!peerName.isEmpty() && identity.equals(peerName));
@@ -197,18 +235,26 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
 
   // ---- the control thread --------------------------------------------------------------------
 
-  private void submit(Function<java.time.Instant, List<Action>> input) {
+  private void submit(Function<Instant, List<Action>> input) {
     if (!control.isShutdown()) {
       control.execute(() -> apply(input));
     }
   }
 
-  private void apply(Function<java.time.Instant, List<Action>> input) {
+  private void apply(Function<Instant, List<Action>> input) {
     List<Action> actions = input.apply(clock.instant());
     // Published before the actions are carried out, so whatever a log line or a status report
     // announces can already be seen in health and GetServerInfo.
     updateReadiness();
     metrics.observe(machine);
+    ConfigState state = machine.configState();
+    if (state == ConfigState.LOADING || state == ConfigState.DISCONNECTED) {
+      if (configDownSince == null) {
+        configDownSince = clock.instant();
+      }
+    } else {
+      configDownSince = null;
+    }
     for (Action action : actions) {
       action.dispatch(plumbing);
     }

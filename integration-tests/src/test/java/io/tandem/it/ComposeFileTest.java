@@ -1,0 +1,173 @@
+package io.tandem.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import io.tandem.cli.TandemCli;
+import io.tandem.cli.stack.SampleConfiguration;
+import io.tandem.common.bootstrap.ServiceLauncher;
+import io.tandem.common.config.ConfigYaml;
+import io.tandem.config.v1.ConfigObject;
+import io.tandem.config.v1.ObjectType;
+import io.tandem.configserver.ConfigServerMain;
+import io.tandem.management.ManagementLayerMain;
+import io.tandem.statserver.StatServerMain;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import picocli.CommandLine;
+
+/**
+ * {@code docker-compose.yml} checked offline, as {@code docker-compose config} would and further:
+ * every image's build context holds its module's runnable jar and nothing else under the classic
+ * builder's {@code .dockerignore} rules (run after the jars are built, so the module folders hold
+ * their real {@code target/}); every service's command is flags its own {@code main} accepts;
+ * services reach each other by compose name, the configuration names those hosts and the
+ * certificates do too; every port a service listens on is published; the health check reads the
+ * status file the service writes.
+ */
+class ComposeFileTest {
+  private static final Path HOME = Jars.home();
+  /** Compose service to the module its image is built from, and the main that reads its command. */
+  private static final Map<String, String> MODULES = Map.of("pki", "cli", "config-server", "config-server-stub",
+      "management-layer", "management-layer", "statserver-a", "stat-server", "statserver-b", "stat-server");
+  private static final Map<String, Supplier<Object>> MAINS = Map.of("cli", TandemCli::new,
+      "config-server-stub", ConfigServerMain::new, "management-layer", ManagementLayerMain::new,
+      "stat-server", StatServerMain::new);
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> compose() throws Exception {
+    try (Reader reader = Files.newBufferedReader(HOME.resolve("docker-compose.yml"))) {
+      return (Map<String, Object>) new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Map<String, Object>> services() throws Exception {
+    return (Map<String, Map<String, Object>>) compose().get("services");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<String> command(Map<String, Object> service) {
+    return (List<String>) service.get("command");
+  }
+
+  private static String flag(List<String> command, String flag) {
+    int at = command.indexOf(flag);
+    return at < 0 ? null : command.get(at + 1);
+  }
+
+  @Test
+  void everyImageIsBuiltFromItsModuleFolderAndItsContextHoldsOnlyItsJar() throws Exception {
+    for (var entry : services().entrySet()) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> build = (Map<String, Object>) entry.getValue().get("build");
+      String module = MODULES.get(entry.getKey());
+      assertThat(build).as(entry.getKey() + " build").isNotNull();
+      Path context = HOME.resolve((String) build.get("context")).normalize();
+      assertThat(context).as(entry.getKey() + " context").isEqualTo(HOME.resolve(module));
+      assertThat(context.resolve((String) build.get("dockerfile")).normalize()).isRegularFile();
+      @SuppressWarnings("unchecked")
+      Map<String, String> args = (Map<String, String>) build.get("args");
+      assertThat(args.get("MODULE")).isEqualTo(module);
+
+      List<String> sent = DockerContext.of(context).filesSent(context);
+      assertThat(sent).as(module + "'s build context").singleElement().asString()
+          .matches("target/tandem-" + module + "-[^/]+-all\\.jar");
+      assertThat(Files.list(context.resolve("target")).count()).as("there was more to leave out").isGreaterThan(1);
+    }
+  }
+
+  @Test
+  void theRulesAreTheClassicBuildersAWildcardFolderInAnExceptionLetsNothingThrough() {
+    Path context = HOME;
+    assertThat(new DockerContext(List.of("*", "!*/target/tandem-*-all.jar")).filesSent(context)).isEmpty();
+    assertThat(new DockerContext(List.of("*", "!stat-server/target/tandem-stat-server-*-all.jar")).filesSent(context))
+        .singleElement().asString().startsWith("stat-server/target/tandem-stat-server-");
+    assertThat(new DockerContext(List.of("**/*.jar", "!stat-server/**")).excluded("cli/target/x.jar")).isTrue();
+    assertThat(new DockerContext(List.of("**/*.jar", "!stat-server/**")).excluded("stat-server/target/x.jar")).isFalse();
+  }
+
+  @Test
+  void everyServicesCommandIsFlagsItsOwnMainAccepts() throws Exception {
+    for (var entry : services().entrySet()) {
+      Object main = MAINS.get(MODULES.get(entry.getKey())).get();
+      List<String> command = command(entry.getValue());
+      assertThatCode(() -> {
+        if (main instanceof TandemCli) {
+          new CommandLine(main).parseArgs(command.toArray(String[]::new));
+        } else {
+          ServiceLauncher.parseFlags(main, command);
+        }
+      }).as(entry.getKey() + " " + command).doesNotThrowAnyException();
+    }
+  }
+
+  @Test
+  void servicesFindEachOtherByNameAndTheConfigurationAndCertificatesNameTheSameHosts() throws Exception {
+    Map<String, Map<String, Object>> services = services();
+    for (var entry : services.entrySet()) {
+      assertThat(entry.getValue()).as(entry.getKey() + " has its own network").doesNotContainKey("network_mode");
+      List<String> command = command(entry.getValue());
+      for (String link : new String[] {"--config-server", "--management"}) {
+        String address = flag(command, link);
+        if (address != null) {
+          assertThat(services).as(entry.getKey() + " " + link + " " + address)
+              .containsKey(address.substring(0, address.indexOf(':')));
+        }
+      }
+    }
+
+    List<ConfigObject> compose;
+    Path file = HOME.resolve("docker/compose-contact-center.yaml");
+    try (Reader reader = Files.newBufferedReader(file)) {
+      compose = ConfigYaml.read(reader, file.toString());
+    }
+    Map<String, String> hostOf = Map.of("confserv", "config-server", "MgmtLayer", "management-layer",
+        "StatServer_A", "statserver-a", "StatServer_B", "statserver-b");
+    List<ConfigObject> expected = new ArrayList<>();
+    for (ConfigObject object : SampleConfiguration.objects()) {
+      expected.add(object.getType() != ObjectType.APPLICATION ? object : object.toBuilder()
+          .setApplication(object.getApplication().toBuilder().setHost(hostOf.get(object.getName()))).build());
+    }
+    assertThat(compose).as("the sample with each Application's host its compose service").isEqualTo(expected);
+
+    List<String> pki = command(services.get("pki"));
+    List<String> certificateHosts = new ArrayList<>();
+    for (int i = 0; i < pki.size(); i++) {
+      if (pki.get(i).equals("--host")) {
+        certificateHosts.add(pki.get(i + 1));
+      }
+    }
+    assertThat(certificateHosts).containsExactlyInAnyOrderElementsOf(hostOf.values());
+  }
+
+  @Test
+  void everyPortIsPublishedAndTheHealthCheckReadsTheStatusFileTheServiceWrites() throws Exception {
+    for (var entry : services().entrySet()) {
+      if (entry.getKey().equals("pki")) {
+        continue;
+      }
+      List<String> command = command(entry.getValue());
+      @SuppressWarnings("unchecked")
+      List<String> ports = (List<String>) entry.getValue().get("ports");
+      for (String flag : new String[] {"--port", "--metrics-port"}) {
+        String port = flag(command, flag);
+        assertThat(ports).as(entry.getKey() + " publishes " + flag).contains(port + ":" + port);
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, Object> health = (Map<String, Object>) entry.getValue().get("healthcheck");
+      assertThat(String.join(" ", (List<String>) health.get("test"))).as(entry.getKey() + " health check")
+          .contains("f=" + flag(command, "--status-file") + ";", "healthy=yes").doesNotContain("java");
+      assertThat(entry.getValue().get("restart")).isEqualTo("unless-stopped");
+    }
+  }
+}
