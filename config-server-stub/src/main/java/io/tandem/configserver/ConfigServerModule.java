@@ -44,7 +44,7 @@ public final class ConfigServerModule extends AbstractModule {
 
   @ProvidesIntoSet
   ServerServiceDefinition configService(ConfigServiceImpl service) {
-    return service.bindService();
+    return service.definition();
   }
 
   /** Reads for the operator and the applications in the configuration; writes and maintenance for the operator. */

@@ -1,16 +1,18 @@
 package io.tandem.common.config;
 
-import io.grpc.ManagedChannel;
+import io.grpc.CallOptions;
 import io.grpc.Context;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import io.tandem.common.grpc.MessageLimits;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ConfigServiceGrpc;
 import io.tandem.config.v1.GetObjectRequest;
 import io.tandem.config.v1.HistoryLogExpired;
 import io.tandem.config.v1.ListObjectsRequest;
-import io.tandem.config.v1.ObjectBatch;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.config.v1.WatchRequest;
 import io.tandem.config.v1.WatchResponse;
@@ -66,31 +68,17 @@ public final class ConfigSession implements ConfigSource {
     void cancel();
   }
 
-  /**
-   * Reads every object of {@code types} (all when empty) into {@code sink}, batch by batch, and
-   * returns the event id the snapshot is consistent at.
-   *
-   * @throws io.grpc.StatusRuntimeException if the read fails; what reached the sink is then incomplete
-   */
   @Override
-  public long snapshot(Set<ObjectType> types, Consumer<ConfigObject> sink, Duration deadline) {
+  public void snapshotBatches(Set<ObjectType> types, Consumer<byte[]> batches, Duration deadline) {
     reconnectNow();
-    Iterator<ObjectBatch> batches = blocking.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
-        .listObjects(ListObjectsRequest.newBuilder().addAllTypes(types).build());
-    long received = 0;
-    while (batches.hasNext()) {
-      ObjectBatch batch = batches.next();
-      batch.getObjectsList().forEach(sink);
-      received += batch.getObjectsCount();
-      if (batch.getLast()) {
-        if (batch.getTotalObjects() != received) {
-          throw Status.INTERNAL.withDescription("snapshot announced " + batch.getTotalObjects() + " objects, "
-              + received + " arrived").asRuntimeException();
-        }
-        return batch.getConsistentAtEventId();
-      }
+    Iterator<byte[]> stream = ClientCalls.blockingServerStreamingCall(channel, EncodedListObjects.METHOD,
+        CallOptions.DEFAULT.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS),
+        // As many objects per message as the server allows (a message still closes at 1 MiB):
+        // each message costs a hand-over between threads, and a reload's wait is made of them.
+        ListObjectsRequest.newBuilder().addAllTypes(types).setBatchSize(MessageLimits.MAX_SNAPSHOT_BATCH).build());
+    while (stream.hasNext()) {
+      batches.accept(stream.next());
     }
-    throw Status.UNAVAILABLE.withDescription("snapshot stream ended without its last batch").asRuntimeException();
   }
 
   /**

@@ -10,6 +10,8 @@ package io.tandem.common.grpc;
 public final class MessageLimits {
   /** A batch of objects or events is closed once it holds this much (one larger object goes alone). */
   public static final int BATCH_BYTES = 1024 * 1024;
+  /** The most objects a snapshot message may hold (ListObjects' {@code batch_size}). */
+  public static final int MAX_SNAPSHOT_BATCH = 5000;
   /** The largest configuration object the Config Server accepts (an AgentGroup of about 300,000 members). */
   public static final int MAX_OBJECT_BYTES = 4 * 1024 * 1024;
   /** What every Tandem channel and server accepts in one message. */

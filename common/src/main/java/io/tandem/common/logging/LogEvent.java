@@ -79,6 +79,7 @@ public enum LogEvent {
   SERVICE_UNAVAILABLE_SENT("02-10094", Level.STD, "SERVICE_UNAVAILABLE sent to Management Layer"),
   STATUS_DELIVERED("02-10095", Level.STD, "Status delivered to Management Layer"),
   MODE_CHANGED("02-10096", Level.STD, "Mode changed"),
+  CONFIG_SNAPSHOT_READ("02-10107", Level.STD, "Configuration snapshot read and swapped in"),
   PROTECTED_MODE_LIMIT("02-10097", Level.ALR, "Protected mode lasted protected-mode-max-duration, reloading anyway"),
   CONFIG_RELOAD_FAILED("02-10098", Level.ALR, "Configuration reload failed"),
   MANAGEMENT_CONNECTION_LOST("02-10099", Level.STD, "Connection to Management Layer lost"),

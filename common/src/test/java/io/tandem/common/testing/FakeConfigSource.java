@@ -7,9 +7,9 @@ import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ChangeKind;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.HistoryLogExpired;
+import io.tandem.config.v1.ObjectBatch;
 import io.tandem.config.v1.ObjectType;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -123,8 +123,11 @@ public final class FakeConfigSource implements ConfigSource {
     return watches.get(watches.size() - 1);
   }
 
+  /** Objects per batch of its snapshots: small, so a snapshot of a few objects is several batches. */
+  private static final int BATCH = 2;
+
   @Override
-  public long snapshot(Set<ObjectType> types, Consumer<ConfigObject> sink, Duration deadline) {
+  public void snapshotBatches(Set<ObjectType> types, Consumer<byte[]> batches, Duration deadline) {
     snapshots.incrementAndGet();
     Throwable failure = snapshotFailures.poll();
     if (failure instanceof RuntimeException runtime) {
@@ -136,11 +139,17 @@ public final class FakeConfigSource implements ConfigSource {
     List<ConfigObject> copy;
     long at;
     synchronized (this) {
-      copy = new ArrayList<>(objects.values());
+      copy = objects.values().stream().filter(o -> types.isEmpty() || types.contains(o.getType())).toList();
       at = head;
     }
-    copy.stream().filter(o -> types.isEmpty() || types.contains(o.getType())).forEach(sink);
-    return at;
+    for (int from = 0; from == 0 || from < copy.size(); from += BATCH) {
+      ObjectBatch.Builder batch = ObjectBatch.newBuilder().addAllObjects(copy.subList(from, Math.min(copy.size(),
+          from + BATCH)));
+      if (from + BATCH >= copy.size()) {
+        batch.setLast(true).setConsistentAtEventId(at).setTotalObjects(copy.size());
+      }
+      batches.accept(batch.build().toByteArray());
+    }
   }
 
   @Override

@@ -1,10 +1,15 @@
 package io.tandem.configserver.api;
 
 import com.google.protobuf.util.Timestamps;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.tandem.common.config.EncodedListObjects;
 import io.tandem.common.config.Names;
 import io.tandem.common.config.ObjectTypes;
 import io.tandem.common.grpc.MessageLimits;
@@ -26,7 +31,6 @@ import io.tandem.config.v1.GetHistoryInfoRequest;
 import io.tandem.config.v1.GetObjectRequest;
 import io.tandem.config.v1.HistoryInfo;
 import io.tandem.config.v1.ListObjectsRequest;
-import io.tandem.config.v1.ObjectBatch;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.config.v1.SetOptionRequest;
 import io.tandem.config.v1.UpdateObjectRequest;
@@ -50,7 +54,7 @@ public final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImpl
   /** Per-request events, at most RateLimitedLog.BURST per window. */
   private static final RateLimitedLog PER_REQUEST = new RateLimitedLog(LOG);
   static final int DEFAULT_BATCH = 500;
-  static final int MAX_BATCH = 5000;
+  static final int MAX_BATCH = MessageLimits.MAX_SNAPSHOT_BATCH;
 
   private final ConfigStore store;
   private final WatchHub hub;
@@ -72,8 +76,26 @@ public final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImpl
     });
   }
 
-  @Override
-  public void listObjects(ListObjectsRequest request, StreamObserver<ObjectBatch> responseObserver) {
+  /** The service to bind: the generated one, with ListObjects answering in kept encodings. */
+  public ServerServiceDefinition definition() {
+    ServerServiceDefinition generated = super.bindService();
+    ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(ConfigServiceGrpc.SERVICE_NAME)
+        .setSchemaDescriptor(generated.getServiceDescriptor().getSchemaDescriptor());
+    for (ServerMethodDefinition<?, ?> method : generated.getMethods()) {
+      descriptor.addMethod(method.getMethodDescriptor().getFullMethodName()
+          .equals(EncodedListObjects.METHOD.getFullMethodName()) ? EncodedListObjects.METHOD : method.getMethodDescriptor());
+    }
+    ServerServiceDefinition.Builder service = ServerServiceDefinition.builder(descriptor.build());
+    for (ServerMethodDefinition<?, ?> method : generated.getMethods()) {
+      if (!method.getMethodDescriptor().getFullMethodName().equals(EncodedListObjects.METHOD.getFullMethodName())) {
+        service.addMethod(method);
+      }
+    }
+    return service.addMethod(EncodedListObjects.METHOD, ServerCalls.asyncServerStreamingCall(this::listObjectsEncoded))
+        .build();
+  }
+
+  private void listObjectsEncoded(ListObjectsRequest request, StreamObserver<byte[]> responseObserver) {
     Set<ObjectType> types = EnumSet.noneOf(ObjectType.class);
     int batchSize;
     try {
@@ -92,35 +114,24 @@ public final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImpl
     }
     long begin = System.nanoTime();
     Caller caller = Caller.current();
-    ConfigStore.Listing listing = store.list(types);
-    List<ConfigObject> objects = listing.objects();
-    ServerCallStreamObserver<ObjectBatch> out = (ServerCallStreamObserver<ObjectBatch>) responseObserver;
+    ConfigStore.EncodedListing listing = store.listEncoded(types);
+    SnapshotBatches batches = new SnapshotBatches(listing.objects(), listing.eventId(), batchSize,
+        MessageLimits.BATCH_BYTES);
+    ServerCallStreamObserver<byte[]> out = (ServerCallStreamObserver<byte[]>) responseObserver;
     Runnable sender = new Runnable() {
-      private int next;
-      private int batches;
+      private int sent;
       private boolean done;
 
       @Override
       public void run() {
         while (!done && out.isReady() && !out.isCancelled()) {
-          // A batch closes at batch_size objects or MessageLimits.BATCH_BYTES, whichever comes first.
-          ObjectBatch.Builder batch = ObjectBatch.newBuilder();
-          long bytes = 0;
-          while (next < objects.size() && batch.getObjectsCount() < batchSize
-              && (batch.getObjectsCount() == 0 || bytes + objects.get(next).getSerializedSize() <= MessageLimits.BATCH_BYTES)) {
-            bytes += objects.get(next).getSerializedSize();
-            batch.addObjects(objects.get(next++));
-          }
-          batches++;
-          if (next == objects.size()) {
+          out.onNext(batches.next());
+          sent++;
+          if (!batches.hasNext()) {
             done = true;
-            batch.setLast(true).setConsistentAtEventId(listing.eventId()).setTotalObjects(objects.size());
-          }
-          out.onNext(batch.build());
-          if (done) {
             out.onCompleted();
             PER_REQUEST.emit(LogEvent.SNAPSHOT_SERVED, "caller", caller, "types", types.isEmpty() ? "all" : types,
-                "objects", objects.size(), "batches", batches, "event_id", listing.eventId(),
+                "objects", listing.objects().size(), "batches", sent, "event_id", listing.eventId(),
                 "ms", (System.nanoTime() - begin) / 1_000_000);
           }
         }

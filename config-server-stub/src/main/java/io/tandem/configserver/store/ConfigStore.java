@@ -75,6 +75,9 @@ public final class ConfigStore implements ManagedService {
   /** A consistent listing: the objects as of {@code eventId}. */
   public record Listing(List<ConfigObject> objects, long eventId) {}
 
+  /** A listing for a snapshot: the objects with their encodings, consistent at {@code eventId}. */
+  public record EncodedListing(List<StoredObject> objects, long eventId) {}
+
   /** The outcome of a single-object write. */
   public record Written(ConfigObject object, long eventId) {}
 
@@ -165,6 +168,14 @@ public final class ConfigStore implements ManagedService {
     Set<ObjectType> wanted = types.isEmpty() ? TYPES : types;
     synchronized (lock) {
       return new Listing(table.list(wanted), contents.head());
+    }
+  }
+
+  /** As {@link #list}, each object with its encoding (made once, kept with it). */
+  public EncodedListing listEncoded(Set<ObjectType> types) {
+    Set<ObjectType> wanted = types.isEmpty() ? TYPES : types;
+    synchronized (lock) {
+      return new EncodedListing(table.listStored(wanted), contents.head());
     }
   }
 

@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * the {@link ConfigStore} owns it under its lock.
  */
 final class ObjectTable {
-  private final Map<ObjectType, TreeMap<Long, ConfigObject>> byDbid = new EnumMap<>(ObjectType.class);
+  private final Map<ObjectType, TreeMap<Long, StoredObject>> byDbid = new EnumMap<>(ObjectType.class);
   private final Map<ObjectType, Map<String, Long>> byName = new EnumMap<>(ObjectType.class);
   private final Map<String, Set<String>> groupsOfAgent = new HashMap<>();
   private final Map<String, Set<String>> applicationsBackedUpBy = new HashMap<>();
@@ -33,7 +33,8 @@ final class ObjectTable {
   ConfigObject get(ObjectType type, String name) {
     Map<String, Long> names = byName.get(type);
     Long dbid = names == null ? null : names.get(name);
-    return dbid == null ? null : byDbid.get(type).get(dbid);
+    StoredObject stored = dbid == null ? null : byDbid.get(type).get(dbid);
+    return stored == null ? null : stored.object();
   }
 
   boolean contains(ObjectType type, String name) {
@@ -47,7 +48,7 @@ final class ObjectTable {
     if (previous != null) {
       unindex(previous);
     }
-    byDbid.get(object.getType()).put(object.getDbid(), object);
+    byDbid.get(object.getType()).put(object.getDbid(), new StoredObject(object));
     byName.get(object.getType()).put(object.getName(), object.getDbid());
     index(object);
     maxDbid = Math.max(maxDbid, object.getDbid());
@@ -79,11 +80,16 @@ final class ObjectTable {
 
   /** Objects of {@code types} in type order, then dbid order. */
   List<ConfigObject> list(Set<ObjectType> types) {
+    return listStored(types).stream().map(StoredObject::object).toList();
+  }
+
+  /** As {@link #list}, with their encodings. */
+  List<StoredObject> listStored(Set<ObjectType> types) {
     int total = 0;
     for (ObjectType type : types) {
       total += byDbid.get(type).size();
     }
-    List<ConfigObject> out = new ArrayList<>(total);
+    List<StoredObject> out = new ArrayList<>(total);
     for (ObjectType type : ConfigStore.TYPES) {
       if (types.contains(type)) {
         out.addAll(byDbid.get(type).values());
@@ -94,7 +100,7 @@ final class ObjectTable {
 
   int size() {
     int total = 0;
-    for (TreeMap<Long, ConfigObject> objects : byDbid.values()) {
+    for (TreeMap<Long, StoredObject> objects : byDbid.values()) {
       total += objects.size();
     }
     return total;

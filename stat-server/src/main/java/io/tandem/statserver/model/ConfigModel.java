@@ -22,15 +22,40 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ConfigModel {
   // What contains() reads is concurrent: the statistics engine changes the model on its thread
   // while GetStatistic handlers check objects exist on theirs.
-  private final Map<String, Long> agents = new ConcurrentHashMap<>();
-  private final Map<String, List<String>> groups = new ConcurrentHashMap<>();
+  private final Set<String> agents;
+  private final Map<String, List<String>> groups;
   /**
    * Immutable lists, replaced on change: most agents are in one group, and a one-element list
    * costs a fraction of a set, which matters with 100,000 agents built anew on every reload.
    */
-  private final Map<String, List<String>> groupsOfAgent = new HashMap<>();
-  private final Map<String, String> queues = new ConcurrentHashMap<>();
+  private final Map<String, List<String>> groupsOfAgent;
+  private final Set<String> queues;
   private long eventId;
+
+  /** How many objects of each kind a model holds: a reload builds its model sized like the one in use. */
+  public record Sizes(int agents, int groups, int queues) {
+    public static final Sizes SMALL = new Sizes(16, 16, 16);
+  }
+
+  public ConfigModel() {
+    this(Sizes.SMALL);
+  }
+
+  /**
+   * A model for about {@code expected} objects: its maps are made that large at once, rather
+   * than grown and rehashed step by step while 100,000 agents arrive.
+   */
+  public ConfigModel(Sizes expected) {
+    agents = ConcurrentHashMap.newKeySet(expected.agents());
+    groups = new ConcurrentHashMap<>(expected.groups());
+    groupsOfAgent = new HashMap<>(expected.agents() * 4 / 3 + 1);
+    queues = ConcurrentHashMap.newKeySet(expected.queues());
+  }
+
+  /** How many objects of each kind it holds now. */
+  public Sizes sizes() {
+    return new Sizes(agents.size(), groups.size(), queues.size());
+  }
 
   /** What a change did to the model, for the statistics that depend on it. */
   public record Change(ObjectType type, String name, boolean deleted, Set<String> membersTouched) {
@@ -42,11 +67,24 @@ public final class ConfigModel {
   /** Adds (or replaces) an object while building; Applications are not part of the model. */
   public void put(ConfigObject object) {
     switch (object.getType()) {
-      case AGENT -> agents.put(object.getName(), object.getDbid());
-      case AGENT_GROUP -> setMembers(object.getName(), object.getAgentGroup().getMembersList());
-      case QUEUE -> queues.put(object.getName(), object.getQueue().getDn());
+      case AGENT -> putAgent(object.getName());
+      case AGENT_GROUP -> putGroup(object.getName(), object.getAgentGroup().getMembersList());
+      case QUEUE -> putQueue(object.getName());
       default -> { }
     }
+  }
+
+  public void putAgent(String name) {
+    agents.add(name);
+  }
+
+  /** A group and its members ({@code members} is copied). */
+  public void putGroup(String name, List<String> members) {
+    setMembers(name, members);
+  }
+
+  public void putQueue(String name) {
+    queues.add(name);
   }
 
   /** Applies one change; says which object changed and which agents' group membership moved. */
@@ -59,7 +97,7 @@ public final class ConfigModel {
         if (deleted) {
           agents.remove(object.getName());
         } else {
-          agents.put(object.getName(), object.getDbid());
+          agents.add(object.getName());
         }
         return new Change(ObjectType.AGENT, object.getName(), deleted, Set.of());
       }
@@ -77,7 +115,7 @@ public final class ConfigModel {
         if (deleted) {
           queues.remove(object.getName());
         } else {
-          queues.put(object.getName(), object.getQueue().getDn());
+          queues.add(object.getName());
         }
         return new Change(ObjectType.QUEUE, object.getName(), deleted, Set.of());
       }
@@ -105,9 +143,9 @@ public final class ConfigModel {
   /** Whether the object exists; safe from any thread. */
   public boolean contains(ObjectType type, String name) {
     return switch (type) {
-      case AGENT -> agents.containsKey(name);
+      case AGENT -> agents.contains(name);
       case AGENT_GROUP -> groups.containsKey(name);
-      case QUEUE -> queues.containsKey(name);
+      case QUEUE -> queues.contains(name);
       default -> false;
     };
   }

@@ -9,6 +9,8 @@ import io.tandem.common.concurrent.ExecutorStop;
 import io.tandem.common.config.ConfigSession;
 import io.tandem.common.config.ConfigSource;
 import io.tandem.common.grpc.Channels;
+import io.tandem.common.logging.EventLog;
+import io.tandem.common.logging.LogEvent;
 import io.tandem.common.retry.Backoff;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.config.v1.Application;
@@ -22,6 +24,7 @@ import io.tandem.statserver.model.ConfigModel;
 import io.tandem.statserver.reload.PairView;
 import io.tandem.statserver.stats.StatisticsEngine;
 import jakarta.inject.Inject;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -61,6 +64,7 @@ public final class ConfigSync implements ManagedService {
   private ConfigSession.Watch watch;
   private long generation;
   private volatile long lastApplied;
+  private ConfigModel.Sizes lastSizes = ConfigModel.Sizes.SMALL;
   /** The newest head the Config Server told (snapshot, progress, expiry): how far this server could be. */
   private volatile long knownHead;
 
@@ -180,19 +184,33 @@ public final class ConfigSync implements ManagedService {
       engine.beginReload();
     }
     long begin = System.nanoTime();
-    ConfigModel model = new ConfigModel();
+    // Sized like the last one: a reload brings about as many objects as the model in use.
+    ConfigModel model = new ConfigModel(lastSizes);
     Map<String, Application> apps = new HashMap<>();
     try {
-      long eventId = session.snapshot(Set.of(), object -> {
-        if (object.getType() == ObjectType.APPLICATION) {
-          apps.put(object.getName(), object.getApplication());
-        } else {
-          model.put(object);
+      ModelSnapshot snapshot = new ModelSnapshot(model, apps);
+      long[] firstBatchAt = new long[1];
+      int[] batches = new int[1];
+      session.snapshotBatches(Set.of(), batch -> {
+        if (batches[0]++ == 0) {
+          firstBatchAt[0] = System.nanoTime();
+        }
+        try {
+          snapshot.read(batch);
+        } catch (IOException e) {
+          throw Status.INTERNAL.withDescription("snapshot batch unreadable: " + e.getMessage()).asRuntimeException();
         }
       }, SNAPSHOT_DEADLINE);
+      long eventId = snapshot.consistentAt();
       model.setEventId(eventId);
       heardHead(eventId);
+      long read = System.nanoTime();
       engine.completeReload(model).join();
+      long swapped = System.nanoTime();
+      EventLog.emit(LOG, LogEvent.CONFIG_SNAPSHOT_READ, "application", settings.application(), "objects",
+          model.objectCount() + apps.size(), "batches", batches[0], "first_batch_ms", (firstBatchAt[0] - begin) / 1_000_000,
+          "stream_ms", (read - firstBatchAt[0]) / 1_000_000, "swap_ms", (swapped - read) / 1_000_000);
+      lastSizes = model.sizes();
       applications.clear();
       applications.putAll(apps);
       lastApplied = eventId;
