@@ -20,9 +20,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * by applying changes. Not thread-safe: the statistics engine owns the model in use.
  */
 public final class ConfigModel {
-  // What contains() reads is concurrent: the statistics engine changes the model on its thread
-  // while GetStatistic handlers check objects exist on theirs.
-  private final Set<String> agents;
+  // Everything is concurrent: the statistics engine changes the model on its thread while
+  // GetStatistic handlers check objects exist on theirs, and a reload reads the model in use
+  // from the configuration thread to share what did not change.
+  /** Each agent's name mapped to itself: a rebuild finds the instance the model in use holds. */
+  private final Map<String, String> agents;
   private final Map<String, List<String>> groups;
   /**
    * Immutable lists, replaced on change: most agents are in one group, and a one-element list
@@ -31,6 +33,15 @@ public final class ConfigModel {
   private final Map<String, List<String>> groupsOfAgent;
   private final Set<String> queues;
   private long eventId;
+  /**
+   * While a snapshot fills this model: the model in use, whose names and lists it takes where
+   * they are equal, so a reload allocates little more than its maps' entries (a young
+   * collection in mid-reload then copies a few megabytes, not the whole configuration again).
+   */
+  private ConfigModel basis;
+  /** While building from a basis: the groups in the order they came, and whether each was as in the basis. */
+  private List<String> groupsInOrder;
+  private boolean groupsAsInBasis;
 
   /** How many objects of each kind a model holds: a reload builds its model sized like the one in use. */
   public record Sizes(int agents, int groups, int queues) {
@@ -46,10 +57,43 @@ public final class ConfigModel {
    * than grown and rehashed step by step while 100,000 agents arrive.
    */
   public ConfigModel(Sizes expected) {
-    agents = ConcurrentHashMap.newKeySet(expected.agents());
+    agents = new ConcurrentHashMap<>(expected.agents());
     groups = new ConcurrentHashMap<>(expected.groups());
-    groupsOfAgent = new HashMap<>(expected.agents() * 4 / 3 + 1);
+    groupsOfAgent = new ConcurrentHashMap<>(expected.agents());
     queues = ConcurrentHashMap.newKeySet(expected.queues());
+  }
+
+  /**
+   * An empty model to fill from a snapshot, sized like {@code inUse} and sharing its unchanged
+   * names and lists; {@link #finishBuilding} lets {@code inUse} go.
+   */
+  public static ConfigModel rebuiltFrom(ConfigModel inUse) {
+    ConfigModel model = new ConfigModel(inUse.sizes());
+    model.basis = inUse;
+    model.groupsInOrder = new ArrayList<>(inUse.groups.size());
+    model.groupsAsInBasis = true;
+    return model;
+  }
+
+  /**
+   * Ends a {@link #rebuiltFrom} build: each agent's groups are filled in, and the model no
+   * longer refers to the one it replaces. When every group came as the model in use has it (a
+   * reload after a lost session, mostly), so did every agent's list of groups, and those are
+   * taken as they are.
+   */
+  public void finishBuilding() {
+    if (basis == null) {
+      return;
+    }
+    if (groupsAsInBasis && groups.size() == basis.groups.size()) {
+      groupsOfAgent.putAll(basis.groupsOfAgent);
+    } else {
+      for (String group : groupsInOrder) {
+        join(group, groups.get(group));
+      }
+    }
+    basis = null;
+    groupsInOrder = null;
   }
 
   /** How many objects of each kind it holds now. */
@@ -75,12 +119,22 @@ public final class ConfigModel {
   }
 
   public void putAgent(String name) {
-    agents.add(name);
+    String kept = basis == null ? null : basis.agents.get(name);
+    String agent = kept == null ? name : kept;
+    agents.put(agent, agent);
   }
 
   /** A group and its members ({@code members} is copied). */
   public void putGroup(String name, List<String> members) {
-    setMembers(name, members);
+    if (basis == null) {
+      setMembers(name, canonical(members));
+      return;
+    }
+    List<String> kept = basis.groups.get(name);
+    boolean same = kept != null && kept.equals(members);
+    groupsAsInBasis &= same;
+    groups.put(name, same ? kept : canonical(members));
+    groupsInOrder.add(name);
   }
 
   public void putQueue(String name) {
@@ -97,7 +151,7 @@ public final class ConfigModel {
         if (deleted) {
           agents.remove(object.getName());
         } else {
-          agents.add(object.getName());
+          agents.put(object.getName(), object.getName());
         }
         return new Change(ObjectType.AGENT, object.getName(), deleted, Set.of());
       }
@@ -107,7 +161,7 @@ public final class ConfigModel {
           setMembers(object.getName(), null);
         } else {
           touched.addAll(object.getAgentGroup().getMembersList());
-          setMembers(object.getName(), object.getAgentGroup().getMembersList());
+          setMembers(object.getName(), canonical(object.getAgentGroup().getMembersList()));
         }
         return new Change(ObjectType.AGENT_GROUP, object.getName(), deleted, touched);
       }
@@ -133,9 +187,19 @@ public final class ConfigModel {
       }
     }
     if (members != null) {
-      groups.put(group, List.copyOf(members));
-      for (String agent : members) {
-        groupsOfAgent.merge(agent, List.of(group), ConfigModel::with);
+      groups.put(group, members);
+      join(group, members);
+    }
+  }
+
+  /** Adds {@code group} to each member's groups, taking the basis' list where it is the same. */
+  private void join(String group, List<String> members) {
+    for (String agent : members) {
+      List<String> current = groupsOfAgent.get(agent);
+      List<String> joined = current == null ? List.of(group) : with(current, group);
+      if (joined != current) {
+        List<String> kept = basis == null ? null : basis.groupsOfAgent.get(agent);
+        groupsOfAgent.put(agent, kept != null && kept.equals(joined) ? kept : joined);
       }
     }
   }
@@ -143,7 +207,7 @@ public final class ConfigModel {
   /** Whether the object exists; safe from any thread. */
   public boolean contains(ObjectType type, String name) {
     return switch (type) {
-      case AGENT -> agents.contains(name);
+      case AGENT -> agents.containsKey(name);
       case AGENT_GROUP -> groups.containsKey(name);
       case QUEUE -> queues.contains(name);
       default -> false;
@@ -164,14 +228,22 @@ public final class ConfigModel {
     return groupsOfAgent.getOrDefault(agent, List.of());
   }
 
-  private static List<String> with(List<String> groups, List<String> added) {
-    String group = added.get(0);
+  private static List<String> with(List<String> groups, String group) {
     if (groups.contains(group)) {
       return groups;
     }
     String[] more = groups.toArray(new String[groups.size() + 1]);
     more[groups.size()] = group;
     return List.of(more);
+  }
+
+  /** An immutable copy naming each agent by the instance this model holds, where it holds one. */
+  private List<String> canonical(List<String> members) {
+    String[] names = new String[members.size()];
+    for (int i = 0; i < names.length; i++) {
+      names[i] = agents.getOrDefault(members.get(i), members.get(i));
+    }
+    return List.of(names);
   }
 
   /** The list without {@code group}; null (the mapping goes) when nothing is left. */

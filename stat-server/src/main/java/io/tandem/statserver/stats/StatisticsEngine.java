@@ -108,6 +108,14 @@ public final class StatisticsEngine implements ManagedService {
 
   // ---- configuration -----------------------------------------------------------------------------
 
+  /**
+   * The model statistics are computed on now. Only for reading from another thread what its
+   * concurrent maps hold (a reload sharing unchanged names); the engine alone changes it.
+   */
+  public ConfigModel modelInUse() {
+    return model;
+  }
+
   /** Events from now on are held until {@link #completeReload} or {@link #abortReload}. */
   public void beginReload() {
     onEngine(hold::begin);

@@ -64,7 +64,6 @@ public final class ConfigSync implements ManagedService {
   private ConfigSession.Watch watch;
   private long generation;
   private volatile long lastApplied;
-  private ConfigModel.Sizes lastSizes = ConfigModel.Sizes.SMALL;
   /** The newest head the Config Server told (snapshot, progress, expiry): how far this server could be. */
   private volatile long knownHead;
 
@@ -184,8 +183,9 @@ public final class ConfigSync implements ManagedService {
       engine.beginReload();
     }
     long begin = System.nanoTime();
-    // Sized like the last one: a reload brings about as many objects as the model in use.
-    ConfigModel model = new ConfigModel(lastSizes);
+    // Sized like the model in use and sharing its unchanged parts: a reload brings about the
+    // same objects again.
+    ConfigModel model = ConfigModel.rebuiltFrom(engine.modelInUse());
     Map<String, Application> apps = new HashMap<>();
     try {
       ModelSnapshot snapshot = new ModelSnapshot(model, apps);
@@ -203,6 +203,7 @@ public final class ConfigSync implements ManagedService {
       }, SNAPSHOT_DEADLINE);
       long eventId = snapshot.consistentAt();
       model.setEventId(eventId);
+      model.finishBuilding();
       heardHead(eventId);
       long read = System.nanoTime();
       engine.completeReload(model).join();
@@ -210,7 +211,6 @@ public final class ConfigSync implements ManagedService {
       EventLog.emit(LOG, LogEvent.CONFIG_SNAPSHOT_READ, "application", settings.application(), "objects",
           model.objectCount() + apps.size(), "batches", batches[0], "first_batch_ms", (firstBatchAt[0] - begin) / 1_000_000,
           "stream_ms", (read - firstBatchAt[0]) / 1_000_000, "swap_ms", (swapped - read) / 1_000_000);
-      lastSizes = model.sizes();
       applications.clear();
       applications.putAll(apps);
       lastApplied = eventId;

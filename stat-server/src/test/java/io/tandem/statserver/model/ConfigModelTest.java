@@ -40,4 +40,66 @@ class ConfigModelTest {
     assertThat(model.groupsOf("ann")).isEmpty();
     assertThat(model.members("Support")).isEmpty();
   }
+
+  @Test
+  void aRebuiltModelSharesWhatDidNotChangeAndFollowsWhatDid() {
+    model.putAgent("ann");
+    model.putAgent("bob");
+    model.putGroup("Sales", List.of("ann", "bob"));
+    model.putGroup("Support", List.of("bob"));
+
+    ConfigModel rebuilt = ConfigModel.rebuiltFrom(model);
+    rebuilt.putAgent(new String("ann"));
+    rebuilt.putAgent(new String("bob"));
+    rebuilt.putAgent("cid");
+    rebuilt.putGroup("Sales", List.of(new String("ann"), new String("bob")));
+    rebuilt.putGroup("Support", List.of("bob", "cid"));
+    rebuilt.finishBuilding();
+
+    assertThat(rebuilt.members("Sales")).isSameAs(model.members("Sales"));
+    assertThat(rebuilt.groupsOf("ann")).isSameAs(model.groupsOf("ann"));
+    assertThat(rebuilt.members("Support").get(0)).isSameAs(model.members("Sales").get(1));
+    assertThat(rebuilt.members("Support")).containsExactly("bob", "cid");
+    assertThat(rebuilt.groupsOf("bob")).containsExactly("Sales", "Support");
+    assertThat(rebuilt.groupsOf("cid")).containsExactly("Support");
+    assertThat(model.members("Support")).containsExactly("bob");
+    assertThat(model.groupsOf("cid")).isEmpty();
+    assertThat(rebuilt.sizes()).isEqualTo(new ConfigModel.Sizes(3, 2, 0));
+  }
+
+  @Test
+  void aRebuiltModelDropsWhatTheSnapshotNoLongerHas() {
+    model.putAgent("ann");
+    model.putGroup("Sales", List.of("ann"));
+
+    ConfigModel rebuilt = ConfigModel.rebuiltFrom(model);
+    rebuilt.putAgent("bob");
+    rebuilt.putGroup("Sales", List.of("bob"));
+    rebuilt.finishBuilding();
+
+    assertThat(rebuilt.contains(ObjectType.AGENT, "ann")).isFalse();
+    assertThat(rebuilt.groupsOf("ann")).isEmpty();
+    assertThat(rebuilt.groupsOf("bob")).containsExactly("Sales");
+  }
+
+  @Test
+  void aModelRebuiltFromTheSameConfigurationKeepsEveryAgentsGroups() {
+    model.putAgent("ann");
+    model.putAgent("bob");
+    model.putGroup("Sales", List.of("ann", "bob"));
+    model.putGroup("Support", List.of("ann"));
+    change(ChangeKind.UPDATED, group("Nights", "bob"));
+
+    ConfigModel rebuilt = ConfigModel.rebuiltFrom(model);
+    rebuilt.putAgent("ann");
+    rebuilt.putAgent("bob");
+    rebuilt.putGroup("Sales", List.of("ann", "bob"));
+    rebuilt.putGroup("Support", List.of("ann"));
+    rebuilt.putGroup("Nights", List.of("bob"));
+    rebuilt.finishBuilding();
+
+    assertThat(rebuilt.groupsOf("ann")).containsExactly("Sales", "Support");
+    assertThat(rebuilt.groupsOf("bob")).containsExactly("Sales", "Nights").isSameAs(model.groupsOf("bob"));
+    assertThat(rebuilt.members("Nights")).containsExactly("bob");
+  }
 }
