@@ -103,9 +103,10 @@ class ConfigReflectorTest {
 
   @Test
   void aListingThatFailsIsRetriedUntilTheConfigServerAnswers() {
-    source.lastWatch().expire();
+    // Armed before the expiry: the reflector lists again on its own thread as soon as it hears it.
     source.failNextSnapshot(Status.UNAVAILABLE.withDescription("down").asRuntimeException())
         .failNextSnapshot(Status.UNAVAILABLE.withDescription("still down").asRuntimeException());
+    source.lastWatch().expire();
     awaitWatches(2);
     assertThat(source.snapshots()).isEqualTo(4);
     awaitMirror(Set.of("A", "B"), 5);
