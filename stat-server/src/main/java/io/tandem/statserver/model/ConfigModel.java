@@ -56,7 +56,7 @@ public final class ConfigModel {
    * A model for about {@code expected} objects: its maps are made that large at once, rather
    * than grown and rehashed step by step while 100,000 agents arrive.
    */
-  public ConfigModel(Sizes expected) {
+  private ConfigModel(Sizes expected) {
     agents = new ConcurrentHashMap<>(expected.agents());
     groups = new ConcurrentHashMap<>(expected.groups());
     groupsOfAgent = new ConcurrentHashMap<>(expected.agents());
