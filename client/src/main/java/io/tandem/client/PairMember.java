@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -43,6 +44,9 @@ final class PairMember implements AutoCloseable {
   private final Consumer<PairMember> onSuspect;
   private final Backoff backoff = new Backoff(Backoff.Policy.RECONNECT);
   private final AtomicBoolean livenessInFlight = new AtomicBoolean();
+  private final LongAdder firstChoice = new LongAdder();
+  private final LongAdder hedges = new LongAdder();
+  private final LongAdder unanswered = new LongAdder();
   private volatile boolean serving;
   private volatile boolean suspect;
   private volatile Role role = Role.ROLE_UNSPECIFIED;
@@ -100,6 +104,20 @@ final class PairMember implements AutoCloseable {
     }
     suspect = true;
     onSuspect.accept(this);
+  }
+
+  /** A GetStatistic attempt was sent to it, as the call's first choice or as a hedge. */
+  void attempted(boolean hedge) {
+    (hedge ? hedges : firstChoice).increment();
+  }
+
+  /** A GetStatistic attempt on it hit its deadline. */
+  void leftUnanswered() {
+    unanswered.increment();
+  }
+
+  MemberCalls calls() {
+    return new MemberCalls(address, firstChoice.sum(), hedges.sum(), unanswered.sum());
   }
 
   /** The member answered something: it is not frozen. */

@@ -147,11 +147,12 @@ public final class WarmStandbyClient implements AutoCloseable {
         scheduler.schedule(this::next, wait, TimeUnit.NANOSECONDS);
         return;
       }
-      attempt(round.get(index++), remaining);
+      attempt(round.get(index++), remaining, false);
     }
 
-    private void attempt(PairMember member, long remaining) {
+    private void attempt(PairMember member, long remaining, boolean hedge) {
       outstanding++;
+      member.attempted(hedge);
       long started = System.nanoTime();
       inFlight.put(member, started);
       long hedgeAfter = hedgeDelay.nanos();
@@ -196,7 +197,7 @@ public final class WarmStandbyClient implements AutoCloseable {
     /** No answer yet: the next member of the round is asked too, if it serves. */
     private synchronized void hedge() {
       if (!result.isDone() && index < round.size() && round.get(index).serving()) {
-        attempt(round.get(index++), end - System.nanoTime());
+        attempt(round.get(index++), end - System.nanoTime(), true);
       }
     }
 
@@ -210,6 +211,7 @@ public final class WarmStandbyClient implements AutoCloseable {
       if (status.getCode() == Status.Code.UNAVAILABLE) {
         member.markNotServing();
       } else if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+        member.leftUnanswered();
         member.markSuspect();
       }
       last = status.asRuntimeException();
@@ -217,6 +219,11 @@ public final class WarmStandbyClient implements AutoCloseable {
         next();
       }
     }
+  }
+
+  /** How GetStatistic attempts went to each member so far, in the order the members were given. */
+  public List<MemberCalls> callsByMember() {
+    return members.stream().map(PairMember::calls).toList();
   }
 
   /** Opens a statistic on the member that serves; it follows the pair from then on. */

@@ -89,6 +89,15 @@ class WarmStandbyClientTest {
       assertThat(client.getStatistic(GET, DEADLINE).getStatisticId()).isEqualTo("backup");
     }
     assertThat(primary.gets.get() - before).as("GetStatistic attempts on the frozen primary").isLessThanOrEqualTo(2);
+    await("the client counts what each member received").atMost(WAIT).until(() -> {
+      MemberCalls p = client.callsByMember().get(0);
+      MemberCalls b = client.callsByMember().get(1);
+      return p.firstChoice() + p.hedges() == primary.gets.get() && b.firstChoice() + b.hedges() == backup.gets.get();
+    });
+    await("the frozen primary's attempts end unanswered").atMost(WAIT)
+        .until(() -> client.callsByMember().get(0).unanswered() >= 1);
+    assertThat(client.callsByMember().get(1).unanswered()).as("the backup answered everything").isZero();
+    assertThat(client.callsByMember().get(0).member()).isEqualTo(primary.address());
 
     primary.freeze(false);
     await("the thawed primary answers a liveness check and is preferred again").atMost(WAIT)
