@@ -23,14 +23,12 @@ public final class ConfigModel {
   // Everything is concurrent: the statistics engine changes the model on its thread while
   // GetStatistic handlers check objects exist on theirs, and a reload reads the model in use
   // from the configuration thread to share what did not change.
-  /** Each agent's name mapped to itself: a rebuild finds the instance the model in use holds. */
-  private final Map<String, String> agents;
-  private final Map<String, List<String>> groups;
   /**
-   * Immutable lists, replaced on change: most agents are in one group, and a one-element list
-   * costs a fraction of a set, which matters with 100,000 agents built anew on every reload.
+   * Each agent by name, with the groups it is in: one entry an agent, so a rebuild takes the model
+   * in use's entry with one lookup and one insert, and an unchanged agent costs nothing more.
    */
-  private final Map<String, List<String>> groupsOfAgent;
+  private final Map<String, Agent> agents;
+  private final Map<String, List<String>> groups;
   private final Set<String> queues;
   private long eventId;
   /**
@@ -42,6 +40,25 @@ public final class ConfigModel {
   /** While building from a basis: the groups in the order they came, and whether each was as in the basis. */
   private List<String> groupsInOrder;
   private boolean groupsAsInBasis;
+
+  /**
+   * An agent and the groups it is a member of, in the order it joined them. Immutable, replaced
+   * on change, so models can share it: most agents are in one group, and a one-element list costs
+   * a fraction of a set, which matters with 100,000 agents on every reload. Only Agents are
+   * members of groups: the Config Server refuses a member that is not one, and the deletion of an
+   * Agent a group still names.
+   */
+  private record Agent(String name, List<String> groups) {
+    Agent joined(String group) {
+      List<String> more = with(groups, group);
+      return more == groups ? this : new Agent(name, more);
+    }
+
+    Agent left(String group) {
+      List<String> rest = without(groups, group);
+      return rest == groups ? this : new Agent(name, rest);
+    }
+  }
 
   /** How many objects of each kind a model holds: a reload builds its model sized like the one in use. */
   public record Sizes(int agents, int groups, int queues) {
@@ -59,7 +76,6 @@ public final class ConfigModel {
   private ConfigModel(Sizes expected) {
     agents = new ConcurrentHashMap<>(expected.agents());
     groups = new ConcurrentHashMap<>(expected.groups());
-    groupsOfAgent = new ConcurrentHashMap<>(expected.agents());
     queues = ConcurrentHashMap.newKeySet(expected.queues());
   }
 
@@ -76,21 +92,27 @@ public final class ConfigModel {
   }
 
   /**
-   * Ends a {@link #rebuiltFrom} build: each agent's groups are filled in, and the model no
-   * longer refers to the one it replaces. When every group came as the model in use has it (a
-   * reload after a lost session, mostly), so did every agent's list of groups, and those are
-   * taken as they are.
+   * Ends a {@link #rebuiltFrom} build: each agent's groups are settled, and the model no longer
+   * refers to the one it replaces. Agents came with their groups in the model in use; when every
+   * group came as the model in use has it (a reload after a lost session, mostly), those are right
+   * as they are. Otherwise each agent's groups are joined anew in the order the groups came, and an
+   * agent whose list comes out as before keeps its entry.
    */
   public void finishBuilding() {
     if (basis == null) {
       return;
     }
-    if (groupsAsInBasis && groups.size() == basis.groups.size()) {
-      groupsOfAgent.putAll(basis.groupsOfAgent);
-    } else {
+    if (!groupsAsInBasis || groups.size() != basis.groups.size()) {
+      Map<String, List<String>> joined = new HashMap<>();
       for (String group : groupsInOrder) {
-        join(group, groups.get(group));
+        for (String agent : groups.get(group)) {
+          joined.merge(agent, List.of(group), (of, one) -> with(of, group));
+        }
       }
+      agents.replaceAll((name, agent) -> {
+        List<String> of = joined.getOrDefault(name, List.of());
+        return agent.groups().equals(of) ? agent : new Agent(agent.name(), of);
+      });
     }
     basis = null;
     groupsInOrder = null;
@@ -118,10 +140,11 @@ public final class ConfigModel {
     }
   }
 
+  /** Adds an agent (in no group yet; while building from a basis, in the groups it has there). */
   public void putAgent(String name) {
-    String kept = basis == null ? null : basis.agents.get(name);
-    String agent = kept == null ? name : kept;
-    agents.put(agent, agent);
+    Agent kept = basis == null ? null : basis.agents.get(name);
+    Agent agent = kept == null ? new Agent(name, List.of()) : kept;
+    agents.put(agent.name(), agent);
   }
 
   /** A group and its members ({@code members} is copied). */
@@ -151,7 +174,7 @@ public final class ConfigModel {
         if (deleted) {
           agents.remove(object.getName());
         } else {
-          agents.put(object.getName(), object.getName());
+          agents.computeIfAbsent(object.getName(), name -> new Agent(name, List.of()));
         }
         return new Change(ObjectType.AGENT, object.getName(), deleted, Set.of());
       }
@@ -183,7 +206,7 @@ public final class ConfigModel {
     List<String> previous = groups.remove(group);
     if (previous != null) {
       for (String agent : previous) {
-        groupsOfAgent.computeIfPresent(agent, (k, of) -> without(of, group));
+        agents.computeIfPresent(agent, (name, of) -> of.left(group));
       }
     }
     if (members != null) {
@@ -192,15 +215,9 @@ public final class ConfigModel {
     }
   }
 
-  /** Adds {@code group} to each member's groups, taking the basis' list where it is the same. */
   private void join(String group, List<String> members) {
     for (String agent : members) {
-      List<String> current = groupsOfAgent.get(agent);
-      List<String> joined = current == null ? List.of(group) : with(current, group);
-      if (joined != current) {
-        List<String> kept = basis == null ? null : basis.groupsOfAgent.get(agent);
-        groupsOfAgent.put(agent, kept != null && kept.equals(joined) ? kept : joined);
-      }
+      agents.computeIfPresent(agent, (name, of) -> of.joined(group));
     }
   }
 
@@ -225,7 +242,8 @@ public final class ConfigModel {
 
   /** The groups {@code agent} is a member of, in the order it joined them. */
   public List<String> groupsOf(String agent) {
-    return groupsOfAgent.getOrDefault(agent, List.of());
+    Agent of = agents.get(agent);
+    return of == null ? List.of() : of.groups();
   }
 
   private static List<String> with(List<String> groups, String group) {
@@ -241,18 +259,17 @@ public final class ConfigModel {
   private List<String> canonical(List<String> members) {
     String[] names = new String[members.size()];
     for (int i = 0; i < names.length; i++) {
-      names[i] = agents.getOrDefault(members.get(i), members.get(i));
+      Agent agent = agents.get(members.get(i));
+      names[i] = agent == null ? members.get(i) : agent.name();
     }
     return List.of(names);
   }
 
-  /** The list without {@code group}; null (the mapping goes) when nothing is left. */
   private static List<String> without(List<String> groups, String group) {
     if (!groups.contains(group)) {
       return groups;
     }
-    List<String> rest = groups.stream().filter(g -> !g.equals(group)).toList();
-    return rest.isEmpty() ? null : rest;
+    return groups.stream().filter(g -> !g.equals(group)).toList();
   }
 
   public Collection<String> groupNames() {

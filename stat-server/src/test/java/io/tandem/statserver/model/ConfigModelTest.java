@@ -24,6 +24,8 @@ class ConfigModelTest {
 
   @Test
   void anAgentsGroupsFollowMembershipChangesInTheOrderItJoined() {
+    // Members are Agents, as the Config Server has them (it refuses any other member).
+    List.of("ann", "bob", "cid").forEach(model::putAgent);
     model.put(group("Sales", "ann", "bob"));
     model.put(group("Support", "ann"));
     model.put(group("Nights", "ann", "ann"));
