@@ -49,11 +49,13 @@ class FeedScenariosTest extends PairStackTest {
     String backup = stack.other(primary);
     AtomicBoolean producing = new AtomicBoolean(true);
     ExecutorService producer = Executors.newSingleThreadExecutor();
-    // B's feed goes through a link the test cuts; A's goes straight.
-    try (LinkProxy linkToB = new LinkProxy(stack.statPorts.get(PairStack.B));
-         WarmStandbyClient client = new WarmStandbyClient(HostPort.local(stack.statPorts.get(PairStack.A)),
-             HostPort.local(linkToB.port()), stack.stack.security(AccessRule.CLIENT));
-         // While B's link is cut the buffer fills and publish waits: the producer is held back, not failed.
+    // The backup's feed goes through a link the test cuts while the backup reloads; the primary's
+    // goes straight, so events reach it all through its own reload after the switchover (a feed
+    // cut and healed comes back after its reconnect backoff, which may outlast a reload).
+    try (LinkProxy linkToBackup = new LinkProxy(stack.statPorts.get(backup));
+         WarmStandbyClient client = new WarmStandbyClient(HostPort.local(stack.statPorts.get(primary)),
+             HostPort.local(linkToBackup.port()), stack.stack.security(AccessRule.CLIENT));
+         // While the backup's link is cut the buffer fills and publish waits: the producer is held back, not failed.
          FeedPublisher feed = client.feed("s15-producer", 8L * 1024 * 1024, Duration.ofMinutes(2))) {
       SimulatedFeed events = new SimulatedFeed(AGENTS, QUEUES, 200_000, 500, 15, System.currentTimeMillis());
       Future<Long> sent = producer.submit(() -> {
@@ -67,9 +69,9 @@ class FeedScenariosTest extends PairStackTest {
 
       ConfigServiceGrpc.newBlockingStub(stack.config().channel()).expireHistory(ExpireHistoryRequest.getDefaultInstance());
       await("protected mode on " + primary).atMost(WAIT).until(() -> !stack.logged(primary, "02-10086").isEmpty());
-      linkToB.cut();
+      linkToBackup.cut();
       await(backup + " reloaded").atMost(WAIT).until(() -> stack.logged(backup, "02-10085").size() == 1);
-      linkToB.heal();
+      linkToBackup.heal();
       await(primary + " reloaded after the switchover").atMost(WAIT)
           .until(() -> stack.logged(primary, "02-10085").size() == 1);
       await().atMost(WAIT).until(() -> stack.serving(PairStack.A) && stack.serving(PairStack.B));
