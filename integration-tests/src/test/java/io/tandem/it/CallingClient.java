@@ -1,6 +1,7 @@
 package io.tandem.it;
 
 import io.grpc.StatusRuntimeException;
+import io.tandem.client.MemberCalls;
 import io.tandem.client.WarmStandbyClient;
 import io.tandem.common.grpc.HostPort;
 import io.tandem.common.security.AccessRule;
@@ -38,6 +39,7 @@ final class CallingClient implements AutoCloseable {
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final ExecutorService thread = Executors.newSingleThreadExecutor();
   private final WarmStandbyClient client;
+  private final PairStack stack;
   private final Future<?> loop;
 
   /** Calls back to back with a 2 s deadline. */
@@ -46,6 +48,7 @@ final class CallingClient implements AutoCloseable {
   }
 
   CallingClient(PairStack stack, Duration deadline, Duration pause) {
+    this.stack = stack;
     client = new WarmStandbyClient(HostPort.local(stack.statPorts.get(PairStack.A)),
         HostPort.local(stack.statPorts.get(PairStack.B)), stack.stack.security(AccessRule.CLIENT));
     GetStatisticRequest request = GetStatisticRequest.newBuilder().setSpec(StatisticSpec.newBuilder()
@@ -82,6 +85,13 @@ final class CallingClient implements AutoCloseable {
 
   WarmStandbyClient client() {
     return client;
+  }
+
+  /** How the client's attempts went to {@code member} (an application of the pair) so far. */
+  MemberCalls callsTo(String member) {
+    HostPort address = HostPort.local(stack.statPorts.get(member));
+    return client.callsByMember().stream().filter(calls -> calls.member().equals(address)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("the client does not call " + member));
   }
 
   List<String> failures() {
