@@ -7,6 +7,7 @@ import io.tandem.cli.TandemCli;
 import io.tandem.cli.stack.SampleConfiguration;
 import io.tandem.common.bootstrap.ServiceLauncher;
 import io.tandem.common.config.ConfigYaml;
+import io.tandem.common.process.ServiceProcess;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.configserver.ConfigServerMain;
@@ -32,7 +33,7 @@ import picocli.CommandLine;
  * their real {@code target/}); every service's command is flags its own {@code main} accepts;
  * services reach each other by compose name, the configuration names those hosts and the
  * certificates do too; every port a service listens on is published; the health check reads the
- * status file the service writes.
+ * status file the service writes; the images give each JVM the flags {@code tandem up} gives it.
  */
 class ComposeFileTest {
   private static final Path HOME = Jars.home();
@@ -169,5 +170,14 @@ class ComposeFileTest {
           .contains("f=" + flag(command, "--status-file") + ";", "healthy=yes").doesNotContain("java");
       assertThat(entry.getValue().get("restart")).isEqualTo("unless-stopped");
     }
+  }
+
+  @Test
+  void theImagesStartEveryServiceWithTheJvmFlagsTandemUpGivesItsProcesses() throws Exception {
+    String javaOpts = Files.readAllLines(HOME.resolve("docker/Dockerfile")).stream()
+        .filter(line -> line.startsWith("ENV JAVA_OPTS=")).findFirst().orElseThrow()
+        .replaceFirst("^ENV JAVA_OPTS=\"", "").replaceFirst("\"$", "");
+    assertThat(List.of(javaOpts.split(" "))).as("the Dockerfile's JAVA_OPTS")
+        .containsSubsequence(ServiceProcess.DEFAULT_JVM_OPTIONS);
   }
 }

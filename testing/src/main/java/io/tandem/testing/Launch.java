@@ -1,24 +1,22 @@
 package io.tandem.testing;
 
+import io.tandem.common.process.ServiceProcess;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * How to start one service of a {@link MiniStack}: which service, under what name (its log file
  * and how the test refers to it), on which port, with which flags (the same in-JVM and as a
- * process) and, as a process, which JVM flags.
+ * process) and, as a process, which JVM flags (by default those {@code tandem up} gives its processes).
  */
 public record Launch(Service service, String name, int port, List<String> args, List<String> jvmOptions) {
-  /** Processes get a small heap and the serial collector, as {@code tandem up} runs them. */
-  public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC");
-
   public Launch {
     args = List.copyOf(args);
     jvmOptions = List.copyOf(jvmOptions);
   }
 
   public static Launch of(Service service, String name, int port, List<String> args) {
-    return new Launch(service, name, port, args, DEFAULT_JVM_OPTIONS);
+    return new Launch(service, name, port, args, ServiceProcess.DEFAULT_JVM_OPTIONS);
   }
 
   /** The application it runs as ({@code --app}, else the service's default): the name on its certificate. */

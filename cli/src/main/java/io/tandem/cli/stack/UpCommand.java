@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
         "tandem commands run here use .tandem/pki/operator.* by default. Returns once every process is SERVING."})
 public final class UpCommand implements Callable<Integer> {
   /** The JVM flags of each process unless TANDEM_JAVA_OPTS says otherwise. */
-  static final String DEFAULT_JAVA_OPTS = "-Xmx256m -XX:+UseSerialGC";
+  static final String DEFAULT_JAVA_OPTS = String.join(" ", ServiceProcess.DEFAULT_JVM_OPTIONS);
 
   @Option(names = "--config-port", defaultValue = "2020", description = "Config Server port (default ${DEFAULT-VALUE}).")
   int configPort;

@@ -20,6 +20,18 @@ import java.util.concurrent.TimeUnit;
  * tests start real processes with it.
  */
 public final class ServiceProcess implements AutoCloseable {
+  /**
+   * The JVM flags a service process gets unless told otherwise ({@code tandem up}, the tests' processes;
+   * the images' {@code JAVA_OPTS} say the same): a small heap and the serial collector, for four JVMs
+   * sharing two cores (README, *GC and heap*). The metaspace size is the class-metadata level at
+   * which the JVM first collects: left at its 21 MB default, a Stat Server crosses it during its first
+   * reload (it holds about 35 MB once it has reloaded) and the serial collector then runs a full
+   * collection of the whole heap, two models included, in the middle of the reload: 290-340 ms of
+   * a pair's dark time.
+   */
+  public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC",
+      "-XX:MetaspaceSize=64m");
+
   private static final Duration POLL = Duration.ofMillis(100);
   private static final Duration PROBE_DEADLINE = Duration.ofMillis(500);
 
