@@ -26,8 +26,8 @@ public final class ServiceProcess implements AutoCloseable {
    * sharing two cores (README, *GC and heap*). The metaspace size is the class-metadata level at
    * which the JVM first collects: left at its 21 MB default, a Stat Server crosses it during its first
    * reload (it holds about 35 MB once it has reloaded) and the serial collector then runs a full
-   * collection of the whole heap, two models included, in the middle of the reload: 290-340 ms of
-   * a pair's dark time.
+   * collection of the whole heap, two models included, in the middle of the reload (pauses of
+   * 290-340 ms in the GC logs of S2, where that reload is dark time).
    */
   public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC",
       "-XX:MetaspaceSize=64m");
