@@ -17,12 +17,15 @@ import io.tandem.config.v1.GetHistoryInfoRequest;
 import io.tandem.config.v1.GetObjectRequest;
 import io.tandem.config.v1.ListObjectsRequest;
 import io.tandem.config.v1.ObjectType;
+import io.tandem.config.v1.OptionSection;
 import io.tandem.config.v1.SetOptionRequest;
 import io.tandem.config.v1.UpdateObjectRequest;
 import io.tandem.config.v1.WriteResult;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,8 +67,8 @@ class ObjectsApiTest {
     return all;
   }
 
-  /** The call fails with {@code code}, a message containing {@code message}, and writes nothing. */
-  private void refused(ThrowingCallable call, Status.Code code, String message) {
+  /** The call fails with {@code code}, a message containing every part of {@code message}, and writes nothing. */
+  private void refused(ThrowingCallable call, Status.Code code, String... message) {
     long before = head();
     assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
       assertThat(e.getStatus().getCode()).isEqualTo(code);
@@ -170,6 +173,32 @@ class ObjectsApiTest {
         Status.Code.NOT_FOUND, "no Application 'nope'");
     refused(() -> server.blocking.setOption(SetOptionRequest.newBuilder().setApplication("S_A").setSection("").setKey("k").build()),
         Status.Code.INVALID_ARGUMENT, "section: must not be empty");
+  }
+
+  @Test
+  void setOptionRefusesValuesOverTheirLimitAndApplicationsPastTheObjectLimit() {
+    create(statServer("S_A", 2040, ""));
+    String fiveMegabytes = "x".repeat(5_000_000);
+    for (int call = 0; call < 2; call++) {
+      String key = "big-" + call;
+      refused(() -> server.blocking.setOption(SetOptionRequest.newBuilder().setApplication("S_A").setSection("statserver")
+          .setKey(key).setValue(fiveMegabytes).build()), Status.Code.INVALID_ARGUMENT,
+          "value: the value of option statserver/" + key + " is 5000000 bytes long, more than the maximum of 65536 bytes"
+              + " an option value may have");
+    }
+
+    String atTheLimit = "v".repeat(65_536);
+    ConfigObject.Builder full = statServer("S_B", 2041, "").toBuilder();
+    Map<String, String> values = new HashMap<>();
+    for (int i = 0; i < 63; i++) {
+      values.put("key-" + i, atTheLimit);
+    }
+    full.getApplicationBuilder().putOptions("statserver", OptionSection.newBuilder().putAllValues(values).build());
+    create(full.build());
+    refused(() -> server.blocking.setOption(SetOptionRequest.newBuilder().setApplication("S_B").setSection("statserver")
+        .setKey("one-more").setValue(atTheLimit).build()), Status.Code.INVALID_ARGUMENT,
+        "option statserver/one-more: Application 'S_B' is ", "bytes, more than the maximum of 4194304 bytes an object may have");
+    assertThat(get(ObjectType.APPLICATION, "S_A").getApplication().getOptionsMap()).isEmpty();
   }
 
   @Test

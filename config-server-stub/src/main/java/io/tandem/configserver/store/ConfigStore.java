@@ -42,6 +42,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -192,11 +193,10 @@ public final class ConfigStore implements ManagedService {
     List<ChangeEvent> committed;
     Written result;
     synchronized (lock) {
-      ConfigObject valid = ObjectValidator.validate(object, "object", table::contains);
+      ConfigObject valid = validated(List.of(object), i -> "object", table::contains).get(0);
       if (table.contains(valid.getType(), valid.getName())) {
         throw invalid("object.name: " + describe(valid.getType(), valid.getName()) + " already exists");
       }
-      checkBackupsUnique(List.of(valid), i -> "object");
       ConfigObject stored = valid.toBuilder().setDbid(table.maxDbid() + 1).setVersion(1).build();
       committed = commit(List.of(event(ChangeKind.CREATED, stored, contents.head() + 1)));
       result = new Written(stored, contents.head());
@@ -212,10 +212,9 @@ public final class ConfigStore implements ManagedService {
       if (expectedVersion <= 0) {
         throw invalid("expected_version: must be set to the version the update is based on");
       }
-      ConfigObject valid = ObjectValidator.validate(object, "object", table::contains);
+      ConfigObject valid = validated(List.of(object), i -> "object", table::contains).get(0);
       ConfigObject existing = existing(valid.getType(), valid.getName());
       checkVersion(existing, expectedVersion);
-      checkBackupsUnique(List.of(valid), i -> "object");
       ConfigObject stored = valid.toBuilder().setDbid(existing.getDbid()).setVersion(existing.getVersion() + 1).build();
       committed = commit(List.of(event(ChangeKind.UPDATED, stored, contents.head() + 1)));
       result = new Written(stored, contents.head());
@@ -256,6 +255,11 @@ public final class ConfigStore implements ManagedService {
     Names.problem(key).ifPresent(problem -> {
       throw invalid("key: " + problem);
     });
+    if (!remove) {
+      ObjectValidator.optionValueProblem(value).ifPresent(problem -> {
+        throw invalid("value: the value of option " + section + "/" + key + " " + problem);
+      });
+    }
     List<ChangeEvent> committed;
     Written result;
     synchronized (lock) {
@@ -273,7 +277,9 @@ public final class ConfigStore implements ManagedService {
       } else {
         updated.putOptions(section, OptionSection.newBuilder().putAllValues(values).build());
       }
-      ConfigObject stored = existing.toBuilder().setApplication(updated).setVersion(existing.getVersion() + 1).build();
+      ConfigObject valid = validated(List.of(existing.toBuilder().setApplication(updated).build()),
+          i -> "option " + section + "/" + key, table::contains).get(0);
+      ConfigObject stored = valid.toBuilder().setVersion(existing.getVersion() + 1).build();
       committed = commit(List.of(event(ChangeKind.UPDATED, stored, contents.head() + 1)));
       result = new Written(stored, contents.head());
     }
@@ -298,11 +304,7 @@ public final class ConfigStore implements ManagedService {
       }
       ObjectValidator.KnownObjects names = (type, name) -> table.contains(type, name)
           || inRequest.getOrDefault(type, Set.of()).contains(name);
-      List<ConfigObject> valid = new ArrayList<>(objects.size());
-      for (int i = 0; i < objects.size(); i++) {
-        valid.add(ObjectValidator.validate(objects.get(i), "objects[" + i + "]", names));
-      }
-      checkBackupsUnique(valid, i -> "objects[" + i + "]");
+      List<ConfigObject> valid = new ArrayList<>(validated(objects, i -> "objects[" + i + "]", names));
       valid.sort(Comparator.comparing(ConfigObject::getType)
           .thenComparing(o -> o.getType() == ObjectType.APPLICATION && !o.getApplication().getBackup().isEmpty()));
       List<ChangeEvent> events = new ArrayList<>();
@@ -350,11 +352,29 @@ public final class ConfigStore implements ManagedService {
   // ---- internals ---------------------------------------------------------------------------
 
   /**
+   * The one check every write goes through — create, update, apply, set-option and the bootstrap
+   * file — so that each is held to the same rules and limits: each object's own (including its
+   * size, which every watch and snapshot must be able to carry), then the rules between
+   * applications. Returns the objects normalised, in order. Called with the lock held.
+   *
+   * @param path how the request names the {@code i}th object
+   */
+  private List<ConfigObject> validated(List<ConfigObject> written, IntFunction<String> path,
+      ObjectValidator.KnownObjects names) {
+    List<ConfigObject> valid = new ArrayList<>(written.size());
+    for (int i = 0; i < written.size(); i++) {
+      valid.add(ObjectValidator.validate(written.get(i), path.apply(i), names));
+    }
+    checkBackupsUnique(valid, path);
+    return valid;
+  }
+
+  /**
    * An application is the backup of at most one application (so the Management Layer and the
    * Stat Servers can never disagree on who pairs with whom): refuses {@code written} if, with them
    * in place of the stored versions, two applications would name the same backup.
    */
-  private void checkBackupsUnique(List<ConfigObject> written, java.util.function.IntFunction<String> path) {
+  private void checkBackupsUnique(List<ConfigObject> written, IntFunction<String> path) {
     Map<String, String> backupOf = new HashMap<>();
     for (ConfigObject app : table.list(Set.of(ObjectType.APPLICATION))) {
       backupOf.put(app.getName(), app.getApplication().getBackup());
