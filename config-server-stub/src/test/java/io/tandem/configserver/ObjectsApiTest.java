@@ -257,4 +257,19 @@ class ObjectsApiTest {
     server.blocking.updateObject(UpdateObjectRequest.newBuilder().setExpectedVersion(b.getVersion())
         .setObject(statServer("B", 2041, "C")).build());
   }
+
+  @Test
+  void aNewApplicationCannotTakeAMemberOutOfItsPair() {
+    server.blocking.applyObjects(ApplyObjectsRequest.newBuilder()
+        .addObjects(statServer("S_A", 2040, "S_B")).addObjects(statServer("S_B", 2041, "")).build());
+    refused(() -> create(statServer("R", 2042, "S_A")), Status.Code.INVALID_ARGUMENT,
+        "object.application.backup: Application 'S_A' already has 'S_B' as its backup; an application is in at most"
+            + " one pair");
+    create(statServer("T", 2043, ""));
+    ConfigObject b = get(ObjectType.APPLICATION, "S_B");
+    refused(() -> server.blocking.updateObject(UpdateObjectRequest.newBuilder().setExpectedVersion(b.getVersion())
+        .setObject(statServer("S_B", 2041, "T")).build()), Status.Code.INVALID_ARGUMENT,
+        "object.application.backup: Application 'S_B' is already the backup of 'S_A', so it cannot also have 'T' as its"
+            + " backup");
+  }
 }

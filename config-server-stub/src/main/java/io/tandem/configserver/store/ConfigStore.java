@@ -354,8 +354,8 @@ public final class ConfigStore implements ManagedService {
   /**
    * The one check every write goes through — create, update, apply, set-option and the bootstrap
    * file — so that each is held to the same rules and limits: each object's own (including its
-   * size, which every watch and snapshot must be able to carry), then the rules between
-   * applications. Returns the objects normalised, in order. Called with the lock held.
+   * size, which every watch and snapshot must be able to carry), then the pairs applications
+   * form. Returns the objects normalised, in order. Called with the lock held.
    *
    * @param path how the request names the {@code i}th object
    */
@@ -365,38 +365,8 @@ public final class ConfigStore implements ManagedService {
     for (int i = 0; i < written.size(); i++) {
       valid.add(ObjectValidator.validate(written.get(i), path.apply(i), names));
     }
-    checkBackupsUnique(valid, path);
+    PairingRule.check(table.list(Set.of(ObjectType.APPLICATION)), valid, path);
     return valid;
-  }
-
-  /**
-   * An application is the backup of at most one application (so the Management Layer and the
-   * Stat Servers can never disagree on who pairs with whom): refuses {@code written} if, with them
-   * in place of the stored versions, two applications would name the same backup.
-   */
-  private void checkBackupsUnique(List<ConfigObject> written, IntFunction<String> path) {
-    Map<String, String> backupOf = new HashMap<>();
-    for (ConfigObject app : table.list(Set.of(ObjectType.APPLICATION))) {
-      backupOf.put(app.getName(), app.getApplication().getBackup());
-    }
-    for (ConfigObject o : written) {
-      if (o.getType() == ObjectType.APPLICATION) {
-        backupOf.put(o.getName(), o.getApplication().getBackup());
-      }
-    }
-    for (int i = 0; i < written.size(); i++) {
-      ConfigObject o = written.get(i);
-      String backup = o.getType() == ObjectType.APPLICATION ? o.getApplication().getBackup() : "";
-      if (backup.isEmpty()) {
-        continue;
-      }
-      for (Map.Entry<String, String> other : new java.util.TreeMap<>(backupOf).entrySet()) {
-        if (!other.getKey().equals(o.getName()) && other.getValue().equals(backup)) {
-          throw invalid(path.apply(i) + ".application.backup: Application '" + backup + "' is already the backup of '"
-              + other.getKey() + "'; an application is the backup of at most one application");
-        }
-      }
-    }
   }
 
   private ConfigObject existing(ObjectType type, String name) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tandem.common.config.Applications;
+import io.tandem.common.config.RedundantPairs;
 import io.tandem.common.grpc.MessageLimits;
 import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ConfigObject;
@@ -16,6 +17,7 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -99,6 +101,59 @@ class WriteValidationTest {
     refused(() -> store.setOption("S_A", "statserver", "one-more", value, false), "option statserver/one-more",
         "Application 'S_A'", "more than the maximum of " + MessageLimits.MAX_OBJECT_BYTES + " bytes an object may have");
     assertThat(restart().get(ObjectType.APPLICATION, "S_A")).as("after a restart from the journal").contains(full);
+  }
+
+  private static ConfigObject paired(String name, String backup) {
+    return Applications.of(name, ApplicationType.STAT_SERVER).port(2040).backup(backup).build();
+  }
+
+  /** The pairs the Management Layer and the Stat Servers make of what the store holds. */
+  private List<RedundantPairs.Pair> pairs() {
+    Map<String, String> backupOf = new LinkedHashMap<>();
+    store.list(Set.of(ObjectType.APPLICATION)).objects()
+        .forEach(app -> backupOf.put(app.getName(), app.getApplication().getBackup()));
+    return RedundantPairs.of(backupOf).pairs();
+  }
+
+  @Test
+  void noWriteTakesAnApplicationOutOfItsPair() throws Exception {
+    start(null);
+    store.apply(List.of(paired("S_A", "S_B"), paired("S_B", ""), paired("Lone", "")));
+    String rule = "an application is in at most one pair";
+
+    // A new application naming a member as its backup (its name sorts first: it would win the member).
+    refused(() -> store.create(paired("R", "S_A")), "object.application.backup: Application 'S_A' already has 'S_B'"
+        + " as its backup", rule);
+    refused(() -> store.apply(List.of(paired("R", "S_A"))), "objects[0].application.backup: Application 'S_A'", rule);
+    refused(() -> store.create(paired("R", "S_B")), "object.application.backup: Application 'S_B' is already the"
+        + " backup of 'S_A'", rule);
+    // A member re-pointed at another application, or another one pointed at a member.
+    long version = store.get(ObjectType.APPLICATION, "S_B").orElseThrow().getVersion();
+    refused(() -> store.update(paired("S_B", "Lone"), version), "object.application.backup: Application 'S_B' is"
+        + " already the backup of 'S_A'", rule);
+    long lone = store.get(ObjectType.APPLICATION, "Lone").orElseThrow().getVersion();
+    refused(() -> store.update(paired("Lone", "S_A"), lone), "object.application.backup: Application 'S_A'", rule);
+    assertThat(pairs()).containsExactly(new RedundantPairs.Pair("S_A", "S_B"));
+
+    // Moving a pair in one request is not taking a member from it.
+    store.apply(List.of(paired("S_A", ""), paired("Lone", "S_B")));
+    assertThat(pairs()).containsExactly(new RedundantPairs.Pair("Lone", "S_B"));
+    // Naming each other is one pair.
+    store.update(paired("S_B", "Lone"), store.get(ObjectType.APPLICATION, "S_B").orElseThrow().getVersion());
+    assertThat(pairs()).containsExactly(new RedundantPairs.Pair("Lone", "S_B"));
+  }
+
+  @Test
+  void aBootstrapFileWithAChainOfBackupsStopsTheStart() throws Exception {
+    Path bootstrap = dir.resolve("bootstrap.yaml");
+    Files.writeString(bootstrap, """
+        applications:
+          - {name: R, type: STAT_SERVER, backup: S_A}
+          - {name: S_A, type: STAT_SERVER, backup: S_B}
+          - {name: S_B, type: STAT_SERVER}
+        """);
+    assertThatThrownBy(() -> start(bootstrap)).isInstanceOfSatisfying(WriteRefusedException.class, e -> assertThat(
+        e.getMessage()).contains("objects[0].application.backup: Application 'S_A' already has 'S_B' as its backup"));
   }
 
   @Test
