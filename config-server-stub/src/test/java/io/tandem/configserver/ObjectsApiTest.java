@@ -226,6 +226,12 @@ class ObjectsApiTest {
   }
 
   @Test
+  void applyObjectsWithNoObjectsIsRefused() {
+    refused(() -> server.blocking.applyObjects(ApplyObjectsRequest.getDefaultInstance()), Status.Code.INVALID_ARGUMENT,
+        "objects: no objects to apply");
+  }
+
+  @Test
   void badRequestsNameTheField() {
     refused(() -> get(ObjectType.OBJECT_TYPE_UNSPECIFIED, "x"), Status.Code.INVALID_ARGUMENT, "type: unknown type");
     refused(() -> get(ObjectType.AGENT, " "), Status.Code.INVALID_ARGUMENT, "name: must not be empty");

@@ -292,6 +292,9 @@ public final class ConfigStore implements ManagedService {
    * same request; objects are written referenced-first so no change ever names a missing object.
    */
   public Applied apply(List<ConfigObject> objects) {
+    if (objects.isEmpty()) {
+      throw invalid("objects: no objects to apply");
+    }
     List<ChangeEvent> committed;
     Applied result;
     synchronized (lock) {
@@ -410,7 +413,7 @@ public final class ConfigStore implements ManagedService {
     long begin = System.nanoTime();
     List<ConfigObject> objects;
     try (Reader in = Files.newBufferedReader(settings.bootstrap())) {
-      objects = ConfigYaml.read(in, settings.bootstrap().toString());
+      objects = ConfigYaml.readToApply(in, settings.bootstrap().toString());
     }
     Applied applied = apply(objects);
     EventLog.emit(LOG, LogEvent.BOOTSTRAP_LOADED, "file", settings.bootstrap(), "objects", applied.created(),
