@@ -57,4 +57,11 @@ class BootstrapTest {
     assertThatThrownBy(() -> ConfigServerFixture.start(dir.resolve("data"), bootstrap, false))
         .hasMessageContaining("objects[0].agent_group.members[0]: no Agent named 'ghost'");
   }
+
+  @Test
+  void aBootstrapFileWithoutObjectsStopsTheStartNamingTheFile() throws Exception {
+    Path bootstrap = yaml("# the configuration comes later\n");
+    assertThatThrownBy(() -> ConfigServerFixture.start(dir.resolve("data"), bootstrap, false))
+        .hasStackTraceContaining(bootstrap + ": no objects to apply");
+  }
 }

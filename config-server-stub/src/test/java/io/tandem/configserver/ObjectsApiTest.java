@@ -17,12 +17,15 @@ import io.tandem.config.v1.GetHistoryInfoRequest;
 import io.tandem.config.v1.GetObjectRequest;
 import io.tandem.config.v1.ListObjectsRequest;
 import io.tandem.config.v1.ObjectType;
+import io.tandem.config.v1.OptionSection;
 import io.tandem.config.v1.SetOptionRequest;
 import io.tandem.config.v1.UpdateObjectRequest;
 import io.tandem.config.v1.WriteResult;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,8 +67,8 @@ class ObjectsApiTest {
     return all;
   }
 
-  /** The call fails with {@code code}, a message containing {@code message}, and writes nothing. */
-  private void refused(ThrowingCallable call, Status.Code code, String message) {
+  /** The call fails with {@code code}, a message containing every part of {@code message}, and writes nothing. */
+  private void refused(ThrowingCallable call, Status.Code code, String... message) {
     long before = head();
     assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
       assertThat(e.getStatus().getCode()).isEqualTo(code);
@@ -173,6 +176,32 @@ class ObjectsApiTest {
   }
 
   @Test
+  void setOptionRefusesValuesOverTheirLimitAndApplicationsPastTheObjectLimit() {
+    create(statServer("S_A", 2040, ""));
+    String fiveMegabytes = "x".repeat(5_000_000);
+    for (int call = 0; call < 2; call++) {
+      String key = "big-" + call;
+      refused(() -> server.blocking.setOption(SetOptionRequest.newBuilder().setApplication("S_A").setSection("statserver")
+          .setKey(key).setValue(fiveMegabytes).build()), Status.Code.INVALID_ARGUMENT,
+          "value: the value of option statserver/" + key + " is 5000000 bytes long, more than the maximum of 65536 bytes"
+              + " an option value may have");
+    }
+
+    String atTheLimit = "v".repeat(65_536);
+    ConfigObject.Builder full = statServer("S_B", 2041, "").toBuilder();
+    Map<String, String> values = new HashMap<>();
+    for (int i = 0; i < 63; i++) {
+      values.put("key-" + i, atTheLimit);
+    }
+    full.getApplicationBuilder().putOptions("statserver", OptionSection.newBuilder().putAllValues(values).build());
+    create(full.build());
+    refused(() -> server.blocking.setOption(SetOptionRequest.newBuilder().setApplication("S_B").setSection("statserver")
+        .setKey("one-more").setValue(atTheLimit).build()), Status.Code.INVALID_ARGUMENT,
+        "option statserver/one-more: Application 'S_B' is ", "bytes, more than the maximum of 4194304 bytes an object may have");
+    assertThat(get(ObjectType.APPLICATION, "S_A").getApplication().getOptionsMap()).isEmpty();
+  }
+
+  @Test
   void applyIsAllOrNothingAndResolvesReferencesWithinTheRequest() {
     var result = server.blocking.applyObjects(ApplyObjectsRequest.newBuilder()
         .addObjects(statServer("S_A", 2040, "S_B"))
@@ -194,6 +223,12 @@ class ObjectsApiTest {
         .addObjects(agent("a4")).addObjects(agent("a4")).build()),
         Status.Code.INVALID_ARGUMENT, "objects[1].name: Agent 'a4' appears twice in the request");
     assertThat(list(ObjectType.AGENT)).extracting(ConfigObject::getName).containsExactly("a1", "a2");
+  }
+
+  @Test
+  void applyObjectsWithNoObjectsIsRefused() {
+    refused(() -> server.blocking.applyObjects(ApplyObjectsRequest.getDefaultInstance()), Status.Code.INVALID_ARGUMENT,
+        "objects: no objects to apply");
   }
 
   @Test
@@ -227,5 +262,20 @@ class ObjectsApiTest {
     ConfigObject b = get(ObjectType.APPLICATION, "B");
     server.blocking.updateObject(UpdateObjectRequest.newBuilder().setExpectedVersion(b.getVersion())
         .setObject(statServer("B", 2041, "C")).build());
+  }
+
+  @Test
+  void aNewApplicationCannotTakeAMemberOutOfItsPair() {
+    server.blocking.applyObjects(ApplyObjectsRequest.newBuilder()
+        .addObjects(statServer("S_A", 2040, "S_B")).addObjects(statServer("S_B", 2041, "")).build());
+    refused(() -> create(statServer("R", 2042, "S_A")), Status.Code.INVALID_ARGUMENT,
+        "object.application.backup: Application 'S_A' already has 'S_B' as its backup; an application is in at most"
+            + " one pair");
+    create(statServer("T", 2043, ""));
+    ConfigObject b = get(ObjectType.APPLICATION, "S_B");
+    refused(() -> server.blocking.updateObject(UpdateObjectRequest.newBuilder().setExpectedVersion(b.getVersion())
+        .setObject(statServer("S_B", 2041, "T")).build()), Status.Code.INVALID_ARGUMENT,
+        "object.application.backup: Application 'S_B' is already the backup of 'S_A', so it cannot also have 'T' as its"
+            + " backup");
   }
 }

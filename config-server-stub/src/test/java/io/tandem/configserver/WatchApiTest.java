@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.Status;
+import io.tandem.common.logging.RateLimitedLog;
+import io.tandem.common.testing.LogCapture;
 import io.tandem.config.v1.Application;
 import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ChangeEvent;
@@ -25,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -221,5 +224,27 @@ class WatchApiTest {
     }
     assertThat(server.blocking.listObjects(ListObjectsRequest.newBuilder().addTypes(ObjectType.AGENT).build()))
         .toIterable().flatExtracting(ObjectBatch::getObjectsList).hasSize(3);
+  }
+
+  @Test
+  void restoredSessionsAndHistoryLogExpiredAreRateLimitedLikeOtherPerRequestEvents() {
+    createAgents(1, 2);
+    int clients = RateLimitedLog.BURST + 10;
+    try (LogCapture log = new LogCapture("io.tandem.configserver.watch.WatchSession")) {
+      // In rounds of 5 + 5: a connection may hold 16 watches at once.
+      for (int round = 0; round < clients / 5; round++) {
+        List<WatchRecorder> restoring = IntStream.range(0, 5).mapToObj(i -> watch(1)).toList();
+        List<WatchRecorder> expiring = IntStream.range(0, 5).mapToObj(i -> watch(1000)).toList();
+        await().atMost(Duration.ofSeconds(30)).until(() -> restoring.stream().allMatch(w -> !w.progress.isEmpty())
+            && expiring.stream().allMatch(WatchRecorder::ended));
+        assertThat(expiring).allSatisfy(w -> assertThat(w.expired).isNotNull());
+        restoring.forEach(WatchRecorder::cancel);
+        await().atMost(Duration.ofSeconds(30)).until(() -> info().getClientsCount() == 0);
+      }
+      assertThat(log.withId("21-20012")).as("sessions restored, %d clients", clients)
+          .hasSizeLessThanOrEqualTo(RateLimitedLog.BURST);
+      assertThat(log.withId("21-20013")).as("HistoryLogExpired sent, %d clients", clients)
+          .hasSizeLessThanOrEqualTo(RateLimitedLog.BURST);
+    }
   }
 }

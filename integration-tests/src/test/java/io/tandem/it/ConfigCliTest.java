@@ -124,6 +124,19 @@ class ConfigCliTest {
   }
 
   @Test
+  void applyingAFileWithoutObjectsFailsAndSaysSo() throws Exception {
+    for (String content : List.of("", "# nothing yet\n", "agents: []\n")) {
+      Path file = dir.resolve("empty.yaml");
+      Files.writeString(file, content);
+      Cli.Result apply = tandem("config", "apply", file.toString());
+      assertThat(apply.exitCode()).as("'%s': %s", content, apply.output()).isEqualTo(1);
+      assertThat(apply.output()).as("'%s'", content).contains(file + ": no objects to apply")
+          .doesNotContain("head event");
+    }
+    assertThat(tandem("config", "history").output()).contains("head event             0");
+  }
+
+  @Test
   void theSnapshotBenchmarkEndsWithItsSummaryLine() throws Exception {
     Cli.Result bench = Cli.run(dir, "bench", "snapshot", "--agents", "3000", "--runs", "3", "--warmup", "1");
     assertThat(bench.exitCode()).as(bench.output()).isZero();

@@ -156,7 +156,7 @@ public final class ConfigCommand {
     public Integer call() throws IOException {
       List<ConfigObject> objects;
       try (Reader in = Files.newBufferedReader(file)) {
-        objects = ConfigYaml.read(in, file.toString());
+        objects = ConfigYaml.readToApply(in, file.toString());
       }
       try (Endpoint endpoint = server.open(tls)) {
         long begin = System.nanoTime();

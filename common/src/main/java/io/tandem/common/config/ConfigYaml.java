@@ -92,6 +92,19 @@ public final class ConfigYaml {
     return objects;
   }
 
+  /**
+   * As {@link #read}, for a file to apply (the bootstrap file, {@code tandem config apply}): one
+   * without any object is a mistake — the wrong file, or one cut short — and is refused, naming it.
+   */
+  public static List<ConfigObject> readToApply(Reader in, String source) {
+    List<ConfigObject> objects = read(in, source);
+    if (objects.isEmpty()) {
+      throw new ConfigYamlException(source + ": no objects to apply (it has no " + APPLICATIONS + ", " + AGENTS + ", "
+          + AGENT_GROUPS + " or " + QUEUES + ")");
+    }
+    return objects;
+  }
+
   /** Renders objects as a configuration file {@link #read} reads back. */
   public static String write(List<ConfigObject> objects) {
     Map<String, List<Map<String, Object>>> sections = new LinkedHashMap<>();

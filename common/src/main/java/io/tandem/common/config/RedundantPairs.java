@@ -13,9 +13,11 @@ import java.util.TreeMap;
  *
  * <p>{@code A.backup = B} pairs A with B when B exists and is not A. An application is in at most
  * one pair: going through the applications in name order, a pair whose member is already paired
- * is skipped. The Config Server refuses a second application naming the same backup, so what is
- * left to decide is mutual naming ({@code A.backup = B} and {@code B.backup = A}: one pair, A
- * first) and chains ({@code A.backup = B}, {@code B.backup = C}: A/B, and C is standalone).
+ * is skipped. The Config Server keeps every application in at most one pair (no second
+ * application naming the same backup, no chains), so what is left to decide is mutual naming
+ * ({@code A.backup = B} and {@code B.backup = A}: one pair, A first), and chains a configuration
+ * written before that rule may hold ({@code A.backup = B}, {@code B.backup = C}: A/B, and C is
+ * standalone).
  */
 public final class RedundantPairs {
   /** A pair: {@code first} names {@code second} as its backup. */

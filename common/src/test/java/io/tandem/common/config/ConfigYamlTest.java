@@ -79,4 +79,13 @@ class ConfigYamlTest {
   void anEmptyFileHasNoObjects() {
     assertThat(read("")).isEmpty();
   }
+
+  @Test
+  void aFileToApplyMustHoldObjects() {
+    for (String empty : List.of("", "# later\n", "agents: []\nqueues: []\n")) {
+      assertThatThrownBy(() -> ConfigYaml.readToApply(new StringReader(empty), "test.yaml"))
+          .hasMessage("test.yaml: no objects to apply (it has no applications, agents, agent-groups or queues)");
+    }
+    assertThat(ConfigYaml.readToApply(new StringReader("agents: [{name: a}]\n"), "test.yaml")).hasSize(1);
+  }
 }

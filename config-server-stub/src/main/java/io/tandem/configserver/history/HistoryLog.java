@@ -18,19 +18,25 @@ import java.util.function.LongSupplier;
  *
  * <p>The limits are about clients that <em>resume</em>. Connected clients still receiving
  * changes pin what they have not been sent yet (see {@link #setLiveFloor}), so a single write
- * larger than {@code max-records} does not cut them off; only past {@link #LIVE_CAP} events, or
- * that many times {@code max-records}, is a lagging connected client given up on.
- * Thread-safe.
+ * larger than {@code max-records} does not cut them off; only once the log holds more than
+ * {@link #LIVE_CAP_BYTES} of encoded events, or {@link #LIVE_CAP} events (10 x
+ * {@code max-records} if more), is a lagging connected client given up on. The bytes bound what
+ * large objects cost (a pinned 4 MiB object per change), the count what each event costs beside
+ * its encoding. Thread-safe.
  */
 public final class HistoryLog {
   /** Events kept at most for connected clients that lag behind (or 10 x max-records if more). */
   public static final long LIVE_CAP = 200_000;
+  /** Encoded bytes of events kept at most for connected clients that lag behind: 64 MiB. */
+  public static final long LIVE_CAP_BYTES = 64L << 20;
 
   private final Clock clock;
   private LongSupplier liveFloor = () -> Long.MAX_VALUE;
   private ChangeEvent[] ring = new ChangeEvent[64];
   private int start;
   private int size;
+  /** Encoded bytes of the events held. */
+  private long bytes;
   private long floor;
   private long head;
   private long lastResetId = -1;
@@ -70,6 +76,7 @@ public final class HistoryLog {
     }
     ring[(start + size) % ring.length] = event;
     size++;
+    bytes += event.getSerializedSize();
     head = event.getEventId();
     purge();
   }
@@ -104,6 +111,7 @@ public final class HistoryLog {
         grow();
       }
       ring[size++] = events.get(i);
+      bytes += events.get(i).getSerializedSize();
     }
     floor = restoredFloor;
     head = restoredHead;
@@ -183,9 +191,10 @@ public final class HistoryLog {
     }
     long pinnedAfter = liveFloor.getAsLong();
     long cap = Math.max(LIVE_CAP, 10 * maxRecords);
-    while (size > 0 && (size > cap || (ring[start].getEventId() <= pinnedAfter
-        && (size > maxRecords || Timestamps.toMillis(ring[start].getTime()) < cutoff)))) {
+    while (size > 0 && (size > maxRecords || Timestamps.toMillis(ring[start].getTime()) < cutoff)
+        && (ring[start].getEventId() <= pinnedAfter || size > cap || bytes > LIVE_CAP_BYTES)) {
       floor = ring[start].getEventId();
+      bytes -= ring[start].getSerializedSize();
       ring[start] = null;
       start = (start + 1) % ring.length;
       size--;
@@ -224,6 +233,7 @@ public final class HistoryLog {
     ring = new ChangeEvent[64];
     start = 0;
     size = 0;
+    bytes = 0;
   }
 
   private void grow() {

@@ -42,6 +42,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -192,11 +193,10 @@ public final class ConfigStore implements ManagedService {
     List<ChangeEvent> committed;
     Written result;
     synchronized (lock) {
-      ConfigObject valid = ObjectValidator.validate(object, "object", table::contains);
+      ConfigObject valid = validated(List.of(object), i -> "object", table::contains).get(0);
       if (table.contains(valid.getType(), valid.getName())) {
         throw invalid("object.name: " + describe(valid.getType(), valid.getName()) + " already exists");
       }
-      checkBackupsUnique(List.of(valid), i -> "object");
       ConfigObject stored = valid.toBuilder().setDbid(table.maxDbid() + 1).setVersion(1).build();
       committed = commit(List.of(event(ChangeKind.CREATED, stored, contents.head() + 1)));
       result = new Written(stored, contents.head());
@@ -212,10 +212,9 @@ public final class ConfigStore implements ManagedService {
       if (expectedVersion <= 0) {
         throw invalid("expected_version: must be set to the version the update is based on");
       }
-      ConfigObject valid = ObjectValidator.validate(object, "object", table::contains);
+      ConfigObject valid = validated(List.of(object), i -> "object", table::contains).get(0);
       ConfigObject existing = existing(valid.getType(), valid.getName());
       checkVersion(existing, expectedVersion);
-      checkBackupsUnique(List.of(valid), i -> "object");
       ConfigObject stored = valid.toBuilder().setDbid(existing.getDbid()).setVersion(existing.getVersion() + 1).build();
       committed = commit(List.of(event(ChangeKind.UPDATED, stored, contents.head() + 1)));
       result = new Written(stored, contents.head());
@@ -256,6 +255,11 @@ public final class ConfigStore implements ManagedService {
     Names.problem(key).ifPresent(problem -> {
       throw invalid("key: " + problem);
     });
+    if (!remove) {
+      ObjectValidator.optionValueProblem(value).ifPresent(problem -> {
+        throw invalid("value: the value of option " + section + "/" + key + " " + problem);
+      });
+    }
     List<ChangeEvent> committed;
     Written result;
     synchronized (lock) {
@@ -273,7 +277,9 @@ public final class ConfigStore implements ManagedService {
       } else {
         updated.putOptions(section, OptionSection.newBuilder().putAllValues(values).build());
       }
-      ConfigObject stored = existing.toBuilder().setApplication(updated).setVersion(existing.getVersion() + 1).build();
+      ConfigObject valid = validated(List.of(existing.toBuilder().setApplication(updated).build()),
+          i -> "option " + section + "/" + key, table::contains).get(0);
+      ConfigObject stored = valid.toBuilder().setVersion(existing.getVersion() + 1).build();
       committed = commit(List.of(event(ChangeKind.UPDATED, stored, contents.head() + 1)));
       result = new Written(stored, contents.head());
     }
@@ -286,6 +292,9 @@ public final class ConfigStore implements ManagedService {
    * same request; objects are written referenced-first so no change ever names a missing object.
    */
   public Applied apply(List<ConfigObject> objects) {
+    if (objects.isEmpty()) {
+      throw invalid("objects: no objects to apply");
+    }
     List<ChangeEvent> committed;
     Applied result;
     synchronized (lock) {
@@ -298,11 +307,7 @@ public final class ConfigStore implements ManagedService {
       }
       ObjectValidator.KnownObjects names = (type, name) -> table.contains(type, name)
           || inRequest.getOrDefault(type, Set.of()).contains(name);
-      List<ConfigObject> valid = new ArrayList<>(objects.size());
-      for (int i = 0; i < objects.size(); i++) {
-        valid.add(ObjectValidator.validate(objects.get(i), "objects[" + i + "]", names));
-      }
-      checkBackupsUnique(valid, i -> "objects[" + i + "]");
+      List<ConfigObject> valid = new ArrayList<>(validated(objects, i -> "objects[" + i + "]", names));
       valid.sort(Comparator.comparing(ConfigObject::getType)
           .thenComparing(o -> o.getType() == ObjectType.APPLICATION && !o.getApplication().getBackup().isEmpty()));
       List<ChangeEvent> events = new ArrayList<>();
@@ -350,33 +355,21 @@ public final class ConfigStore implements ManagedService {
   // ---- internals ---------------------------------------------------------------------------
 
   /**
-   * An application is the backup of at most one application (so the Management Layer and the
-   * Stat Servers can never disagree on who pairs with whom): refuses {@code written} if, with them
-   * in place of the stored versions, two applications would name the same backup.
+   * The one check every write goes through — create, update, apply, set-option and the bootstrap
+   * file — so that each is held to the same rules and limits: each object's own (including its
+   * size, which every watch and snapshot must be able to carry), then the pairs applications
+   * form. Returns the objects normalised, in order. Called with the lock held.
+   *
+   * @param path how the request names the {@code i}th object
    */
-  private void checkBackupsUnique(List<ConfigObject> written, java.util.function.IntFunction<String> path) {
-    Map<String, String> backupOf = new HashMap<>();
-    for (ConfigObject app : table.list(Set.of(ObjectType.APPLICATION))) {
-      backupOf.put(app.getName(), app.getApplication().getBackup());
-    }
-    for (ConfigObject o : written) {
-      if (o.getType() == ObjectType.APPLICATION) {
-        backupOf.put(o.getName(), o.getApplication().getBackup());
-      }
-    }
+  private List<ConfigObject> validated(List<ConfigObject> written, IntFunction<String> path,
+      ObjectValidator.KnownObjects names) {
+    List<ConfigObject> valid = new ArrayList<>(written.size());
     for (int i = 0; i < written.size(); i++) {
-      ConfigObject o = written.get(i);
-      String backup = o.getType() == ObjectType.APPLICATION ? o.getApplication().getBackup() : "";
-      if (backup.isEmpty()) {
-        continue;
-      }
-      for (Map.Entry<String, String> other : new java.util.TreeMap<>(backupOf).entrySet()) {
-        if (!other.getKey().equals(o.getName()) && other.getValue().equals(backup)) {
-          throw invalid(path.apply(i) + ".application.backup: Application '" + backup + "' is already the backup of '"
-              + other.getKey() + "'; an application is the backup of at most one application");
-        }
-      }
+      valid.add(ObjectValidator.validate(written.get(i), path.apply(i), names));
     }
+    PairingRule.check(table.list(Set.of(ObjectType.APPLICATION)), valid, path);
+    return valid;
   }
 
   private ConfigObject existing(ObjectType type, String name) {
@@ -420,7 +413,7 @@ public final class ConfigStore implements ManagedService {
     long begin = System.nanoTime();
     List<ConfigObject> objects;
     try (Reader in = Files.newBufferedReader(settings.bootstrap())) {
-      objects = ConfigYaml.read(in, settings.bootstrap().toString());
+      objects = ConfigYaml.readToApply(in, settings.bootstrap().toString());
     }
     Applied applied = apply(objects);
     EventLog.emit(LOG, LogEvent.BOOTSTRAP_LOADED, "file", settings.bootstrap(), "objects", applied.created(),

@@ -12,8 +12,10 @@ import io.tandem.config.v1.ObjectType;
 import io.tandem.config.v1.OptionSection;
 import io.tandem.config.v1.Queue;
 import io.tandem.configserver.store.WriteRefusedException.Reason;
+import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -21,6 +23,9 @@ import java.util.Set;
  * names the field ({@code object.agent_group.members[2]: no Agent named 'x'}).
  */
 final class ObjectValidator {
+  /** The longest option value the Config Server accepts, in bytes (UTF-8). */
+  static final int MAX_OPTION_VALUE_BYTES = 64 * 1024;
+
   /** Whether an object of a type and name exists (in the store, or earlier in the same request). */
   interface KnownObjects {
     boolean exists(ObjectType type, String name);
@@ -59,6 +64,9 @@ final class ObjectValidator {
       throw invalid(path + "." + fieldName(actual) + ": does not match type " + type);
     }
     ConfigObject result = normalised.build();
+    if (type == ObjectType.APPLICATION) {
+      checkOptions(result.getApplication(), path + ".application");
+    }
     if (result.getSerializedSize() > MessageLimits.MAX_OBJECT_BYTES) {
       throw invalid(path + ": " + describe(type, object.getName()) + " is " + result.getSerializedSize()
           + " bytes, more than the maximum of " + MessageLimits.MAX_OBJECT_BYTES + " bytes an object may have"
@@ -89,16 +97,34 @@ final class ObjectValidator {
         throw invalid(path + ".backup: no Application named '" + backup + "'");
       }
     }
+  }
+
+  /** Checked before the object's size, so that one value too long is named as such. */
+  private static void checkOptions(Application app, String path) {
     for (Map.Entry<String, OptionSection> section : app.getOptionsMap().entrySet()) {
       Names.problem(section.getKey()).ifPresent(problem -> {
         throw invalid(path + ".options: a section name " + problem);
       });
-      for (String key : section.getValue().getValuesMap().keySet()) {
-        Names.problem(key).ifPresent(problem -> {
+      for (Map.Entry<String, String> option : section.getValue().getValuesMap().entrySet()) {
+        Names.problem(option.getKey()).ifPresent(problem -> {
           throw invalid(path + ".options[" + section.getKey() + "]: an option name " + problem);
+        });
+        optionValueProblem(option.getValue()).ifPresent(problem -> {
+          throw invalid(path + ".options[" + section.getKey() + "][" + option.getKey() + "]: the value " + problem);
         });
       }
     }
+  }
+
+  /** Why {@code value} cannot be an option's value ("is N bytes long, more than ..."), or empty when it can. */
+  static Optional<String> optionValueProblem(String value) {
+    // A char is at most 3 bytes in UTF-8 (a surrogate pair 4 for 2 chars): short values need no encoding.
+    if (value.length() <= MAX_OPTION_VALUE_BYTES / 3) {
+      return Optional.empty();
+    }
+    int bytes = value.getBytes(StandardCharsets.UTF_8).length;
+    return bytes <= MAX_OPTION_VALUE_BYTES ? Optional.empty() : Optional.of("is " + bytes
+        + " bytes long, more than the maximum of " + MAX_OPTION_VALUE_BYTES + " bytes an option value may have");
   }
 
   private static void checkGroup(AgentGroup group, String path, KnownObjects names) {

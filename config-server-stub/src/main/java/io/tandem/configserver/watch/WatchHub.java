@@ -32,10 +32,14 @@ public final class WatchHub implements ManagedService, LongLivedStreams, ChangeL
   /** Per-request events, at most RateLimitedLog.BURST per window. */
   private static final RateLimitedLog PER_REQUEST = new RateLimitedLog(LOG);
   private static final long TICK_MS = 50;
+  private static final String SHUTTING_DOWN = "server shutting down";
 
   private final ConfigStore store;
   private final Clock clock;
   private final Map<Long, WatchSession> sessions = new ConcurrentHashMap<>();
+  /** Guards {@link #stopping} and every session's admission, so none is let in after the sessions are ended. */
+  private final Object admission = new Object();
+  private boolean stopping;
   private final AtomicLong ids = new AtomicLong();
   // Sending is cheap and non-blocking (flow-controlled), so two threads serve any number of sessions.
   private final ExecutorService senders = Executors.newFixedThreadPool(2, new DaemonThreadFactory("watch-sender"));
@@ -81,13 +85,24 @@ public final class WatchHub implements ManagedService, LongLivedStreams, ChangeL
     return "watch sessions";
   }
 
-  /** Opens a session resuming after {@code after}. */
+  /**
+   * Opens a session resuming after {@code after}; once the server is stopping, refuses it with
+   * UNAVAILABLE: a client that reconnects while its sessions are being ended (its connection still
+   * takes calls until the server's GOAWAY reaches it) must not be restored against a server on
+   * its way out, nor hold the stop up.
+   */
   public void open(long after, String clientName, String peer, ServerCallStreamObserver<WatchResponse> out) {
     long id = ids.incrementAndGet();
     String name = clientName.isBlank() ? "(anonymous)" : clientName;
     WatchSession session = new WatchSession(id, name, peer, clock.instant(), after, out, store.history(), senders,
         () -> sessions.remove(id), store::progressInterval);
-    sessions.put(id, session);
+    synchronized (admission) {
+      if (stopping) {
+        out.onError(Status.UNAVAILABLE.withDescription(SHUTTING_DOWN).asRuntimeException());
+        return;
+      }
+      sessions.put(id, session);
+    }
     out.setOnCancelHandler(session::cancelled);
     out.setOnReadyHandler(session::schedule);
     PER_REQUEST.emit(LogEvent.CLIENT_CONNECTED, "client", name, "peer", peer, "session", id, "after", after);
@@ -107,10 +122,14 @@ public final class WatchHub implements ManagedService, LongLivedStreams, ChangeL
     return dropped.size();
   }
 
+  /** Stops admitting sessions, then ends every one with UNAVAILABLE. */
   @Override
   public void endStreams() {
+    synchronized (admission) {
+      stopping = true;
+    }
     if (!sessions.isEmpty()) {
-      dropAll("server shutting down");
+      dropAll(SHUTTING_DOWN);
     }
   }
 

@@ -3,7 +3,6 @@ package io.tandem.configserver.watch;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.tandem.common.grpc.MessageLimits;
-import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
 import io.tandem.common.logging.RateLimitedLog;
 import io.tandem.config.v1.ChangeBatch;
@@ -159,7 +158,7 @@ final class WatchSession {
       }
       if (!restoredLogged && cursor >= replayUntil) {
         restoredLogged = true;
-        EventLog.emit(LOG, LogEvent.SESSION_RESTORED_FOR_CLIENT, "client", clientName, "session", id,
+        PER_REQUEST.emit(LogEvent.SESSION_RESTORED_FOR_CLIENT, "client", clientName, "session", id,
             "from", requestedAfter, "to", cursor, "replayed", replayed);
         progressDue = true; // marks the end of the replay: the client is caught up
       }
@@ -197,7 +196,7 @@ final class WatchSession {
   }
 
   private void sendExpired(HistoryLog.Expired expired) {
-    EventLog.emit(LOG, LogEvent.HISTORY_EXPIRED_SENT, "client", clientName, "peer", peer, "session", id,
+    PER_REQUEST.emit(LogEvent.HISTORY_EXPIRED_SENT, "client", clientName, "peer", peer, "session", id,
         "after", cursor, "oldest_retained", expired.oldestRetained(), "head", expired.head(),
         "reason", expired.reason());
     HistoryLogExpired message = HistoryLogExpired.newBuilder()

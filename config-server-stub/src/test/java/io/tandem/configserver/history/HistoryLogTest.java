@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.util.Timestamps;
 import io.tandem.common.time.ManualClock;
+import io.tandem.config.v1.Agent;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ChangeKind;
+import io.tandem.config.v1.ConfigObject;
+import io.tandem.config.v1.ObjectType;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -81,6 +84,23 @@ class HistoryLogTest {
     slowest.set(12);
     assertThat(log.purge()).isEqualTo(5);
     assertThat(log.records()).isEqualTo(5);
+  }
+
+  @Test
+  void whatConnectedClientsPinIsCappedInBytes() {
+    log.setLiveFloor(() -> 0); // a watcher that reads nothing
+    // Every event carries the same 1 MiB string: this test's heap holds it once.
+    String mebibyte = "x".repeat(1 << 20);
+    int mebibytes = (int) (HistoryLog.LIVE_CAP_BYTES >> 20);
+    for (long id = 1; id <= mebibytes + 10; id++) {
+      log.append(ChangeEvent.newBuilder().setEventId(id).setKind(ChangeKind.CREATED)
+          .setTime(Timestamps.fromMillis(clock.millis()))
+          .setObject(ConfigObject.newBuilder().setType(ObjectType.AGENT).setName("a" + id)
+              .setAgent(Agent.newBuilder().setEmployeeId(mebibyte))).build());
+    }
+    assertThat(log.records()).as("events of 1 MiB held for a watcher that reads nothing")
+        .isLessThan(mebibytes).isGreaterThanOrEqualTo(5);
+    assertThat(expired(log.read(0, 10)).reason()).contains("purged");
   }
 
   @Test

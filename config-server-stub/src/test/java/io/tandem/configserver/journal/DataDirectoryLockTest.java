@@ -1,0 +1,69 @@
+package io.tandem.configserver.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The data directory's lock holds against other processes, and against other attempts in the same JVM. */
+class DataDirectoryLockTest {
+  @TempDir
+  Path dir;
+
+  /** Takes the lock of {@code args[0]} in a process of its own: exit 0 when it got it, 3 when refused. */
+  public static final class OtherProcess {
+    public static void main(String[] args) throws IOException {
+      try (DataDirectoryLock lock = DataDirectoryLock.acquire(Path.of(args[0]))) {
+        System.exit(0);
+      } catch (IOException refused) {
+        System.out.println(refused.getMessage());
+        System.exit(3);
+      }
+    }
+  }
+
+  private record Attempt(int exitCode, String output) {}
+
+  private Attempt fromAnotherProcess() throws Exception {
+    Process process = new ProcessBuilder(List.of(ProcessHandle.current().info().command().orElse("java"),
+        "-cp", System.getProperty("java.class.path"), OtherProcess.class.getName(), dir.toString()))
+        .redirectErrorStream(true).start();
+    process.getOutputStream().close();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(2, TimeUnit.MINUTES)).as("the other process ended").isTrue();
+    return new Attempt(process.exitValue(), output);
+  }
+
+  @Test
+  void anotherProcessIsRefusedNamingTheHolder() throws Exception {
+    try (DataDirectoryLock lock = DataDirectoryLock.acquire(dir)) {
+      Attempt other = fromAnotherProcess();
+      assertThat(other.exitCode()).as(other.output()).isEqualTo(3);
+      assertThat(other.output()).contains("is in use by another Config Server (pid " + ProcessHandle.current().pid());
+    }
+    assertThat(fromAnotherProcess().exitCode()).as("released when closed").isZero();
+  }
+
+  @Test
+  void aRefusedSecondAttemptInTheSameJvmKeepsTheFirstOnesLock() throws Exception {
+    // Not even the test reads the lock file while it is held: closing any channel of it would release the lock.
+    String holder = "(pid " + ProcessHandle.current().pid() + " on ";
+    try (DataDirectoryLock first = DataDirectoryLock.acquire(dir)) {
+      assertThatThrownBy(() -> DataDirectoryLock.acquire(dir)).isInstanceOf(IOException.class)
+          .hasMessageContaining("is in use by another Config Server " + holder);
+      assertThatThrownBy(() -> DataDirectoryLock.acquire(dir.resolve("..").resolve(dir.getFileName())))
+          .as("the same directory by another path").hasMessageContaining("is in use by another Config Server " + holder);
+
+      Attempt other = fromAnotherProcess();
+      assertThat(other.exitCode()).as("another process after the refused attempts: " + other.output()).isEqualTo(3);
+      assertThat(other.output()).contains("is in use by another Config Server " + holder);
+    }
+    assertThat(DataDirectoryLock.acquire(dir)).as("released when closed").satisfies(DataDirectoryLock::close);
+  }
+}
