@@ -132,6 +132,48 @@ class LivenessScenariosTest extends PairStackTest {
     }
   }
 
+  /**
+   * S12 at the smallest heartbeat timeout the option accepts, a few of the Management Layer's
+   * ticks long. Judged by what the Management Layer decided — the frozen primary found hung by
+   * its heartbeats, the failover's cause — not by how long it took on a busy machine: without hang
+   * detection the failover still comes, but only once keepalive drops the frozen member's
+   * connection, as "lost", tens of seconds later.
+   */
+  @Test
+  void s12AFrozenPrimaryIsFoundHungAtTheSmallestHeartbeatTimeout() throws Exception {
+    stack = new PairStack(dir, PairStack.Setup.pair("false", "yes"))
+        .withManagementOption("heartbeat-timeout", "200ms").start();
+    String primary = stack.primary();
+    String backup = stack.other(primary);
+    Instant frozenAt = Instant.now();
+    stack.stat(primary).pause();
+    String failover;
+    try {
+      await("a failover of " + primary).atMost(WAIT).until(() -> failoverOf(primary, frozenAt) != null);
+      failover = failoverOf(primary, frozenAt);
+      await(backup + " acknowledges PRIMARY").atMost(WAIT)
+          .until(() -> acknowledged(stack.member(backup), Mode.PRIMARY));
+    } finally {
+      stack.stat(primary).resume();
+    }
+    List<String> hung = stack.management().logLines(" 43-30016 ").stream()
+        .filter(line -> line.contains("application=" + primary) && !loggedAt(line).isBefore(frozenAt)).toList();
+    System.out.printf("S12 at heartbeat-timeout 200ms: %s%n  %s%n", hung.isEmpty() ? "never found hung" : hung.get(0),
+        failover);
+    assertThat(failover).as("the failover's cause").contains("cause=" + primary + " hung: no heartbeat for");
+    assertThat(hung).as("%s found hung (43-30016) after the freeze", primary).isNotEmpty();
+    assertThat(stack.pair().getLastSwitchover().getCause()).isEqualTo(SwitchoverCause.PRIMARY_HUNG);
+    await("the thawed " + primary + " says BACKUP itself").atMost(WAIT)
+        .until(() -> stack.info(primary).getRole() == Role.BACKUP);
+  }
+
+  /** The Management Layer's first failover (43-30014) of {@code lost} logged at or after {@code since}. */
+  private String failoverOf(String lost, Instant since) {
+    return stack.management().logLines(" 43-30014 ").stream()
+        .filter(line -> line.contains("lost=" + lost + ",") && !loggedAt(line).isBefore(since)).findFirst()
+        .orElse(null);
+  }
+
   @Test
   void s13ASecondProcessOfTheSameApplicationExitsAndTheFirstIsUntouched() throws Exception {
     stack = new PairStack(dir, PairStack.Setup.pair("false", "yes")).start();

@@ -51,6 +51,9 @@ import java.util.TreeMap;
  * </ul>
  */
 public final class RedundancyController {
+  /** How often the controller expects a {@link #tick}. */
+  public static final Duration TICK_PERIOD = Duration.ofMillis(50);
+
   /**
    * A deliberately broken rule, for the simulator's mutants ({@code simulation/README.md}): a
    * run with one of these must end in a violated invariant. The Management Layer never sets one.
@@ -451,15 +454,16 @@ public final class RedundancyController {
   }
 
   /**
-   * Deadlines: hung applications, failovers, switchover timeouts. A tick that comes more than a
-   * heartbeat interval after the previous one means this Management Layer itself did not run
-   * (its process was paused): the heartbeats sent meanwhile are still queued, so that time does
-   * not count as anybody's silence.
+   * Deadlines: hung applications, failovers, switchover timeouts; to be called every
+   * {@link #TICK_PERIOD}. The time by which a tick comes later than that is time this Management
+   * Layer itself did not run (its process was paused, or starved): the heartbeats sent meanwhile
+   * are still queued, so that time does not count as anybody's silence. The period itself does:
+   * a heartbeat timeout is only a few tick periods long at its smallest.
    */
   public List<Action> tick(Instant now) {
     List<Action> actions = new ArrayList<>();
-    if (lastTick != null && Duration.between(lastTick, now).compareTo(settings.heartbeatInterval()) > 0) {
-      Duration stalled = Duration.between(lastTick, now);
+    Duration stalled = lastTick == null ? Duration.ZERO : Duration.between(lastTick, now).minus(TICK_PERIOD);
+    if (stalled.compareTo(Duration.ZERO) > 0) {
       for (Member m : members.values()) {
         if (m.alive()) {
           Instant shifted = m.lastHeartbeat.plus(stalled);

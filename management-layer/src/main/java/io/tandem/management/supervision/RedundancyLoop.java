@@ -39,7 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   private static final Logger LOG = LoggerFactory.getLogger(RedundancyLoop.class);
-  private static final long TICK_MS = 50;
 
   private final Clock clock;
   private final RedundancyController controller = new RedundancyController(RedundancySettings.DEFAULTS);
@@ -62,7 +61,8 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
 
   @Override
   public void start() {
-    executor.scheduleWithFixedDelay(() -> apply(controller::tick), TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+    long tickMs = RedundancyController.TICK_PERIOD.toMillis();
+    executor.scheduleWithFixedDelay(() -> apply(controller::tick), tickMs, tickMs, TimeUnit.MILLISECONDS);
   }
 
   @Override
