@@ -358,6 +358,9 @@ public final class RedundancyController {
     }
     if (m.mode != Mode.MODE_UNSPECIFIED) {
       command(m, m.mode, "heartbeats resumed: its mode, again", now, actions);
+    } else {
+      // Its status came before it went silent; while it was hung its peer may have become primary.
+      giveAModeForItsStatus(m, now, actions);
     }
     if (pair != null && pair.deferred != null && pair.primary() != null && pair.other(pair.primary()) == m
         && ready(m)) {
@@ -381,11 +384,9 @@ public final class RedundancyController {
           "detail", detail.isEmpty() ? "-" : detail));
     }
     Pair pair = m.pair;
+    giveAModeForItsStatus(m, now, actions);
     switch (status) {
       case RUNNING -> {
-        if (m.mode == Mode.MODE_UNSPECIFIED) {
-          assignFirstMode(m, now, actions);
-        }
         if (pair != null && pair.deferred != null) {
           Member primary = pair.primary();
           if (primary == m) {
@@ -404,12 +405,6 @@ public final class RedundancyController {
           pair.deferred = SwitchoverCause.SERVICE_UNAVAILABLE_REPORTED;
           actions.add(new Action.Log(LogEvent.SWITCHOVER_DEFERRED, "pair", pair.describe(), "primary", m.name,
               "reason", "a switchover of " + pair.describe() + " is in flight"));
-        } else if (m.mode == Mode.MODE_UNSPECIFIED) {
-          if (pair == null) {
-            assignFirstMode(m, now, actions);
-          } else if (pair.other(m).mode == Mode.PRIMARY) {
-            command(m, Mode.BACKUP, "unavailable, and " + pair.other(m).name + " is primary", now, actions);
-          }
         }
       }
       default -> {
@@ -556,6 +551,21 @@ public final class RedundancyController {
         "reason", "adopted: the application already runs in it", "epoch", claimedEpoch, "delivered", "already"));
     if (peer != null && claimed == Mode.PRIMARY && peer.mode == Mode.PRIMARY) {
       command(peer, Mode.BACKUP, m.name + " is primary under a newer epoch (" + claimedEpoch + ")", now, actions);
+    }
+  }
+
+  /**
+   * A member that has no mode yet gets one when its status calls for it: {@code RUNNING}, or
+   * {@code SERVICE_UNAVAILABLE} standalone or beside a primary.
+   */
+  private void giveAModeForItsStatus(Member m, Instant now, List<Action> actions) {
+    if (m.mode != Mode.MODE_UNSPECIFIED) {
+      return;
+    }
+    if (m.status == AppStatus.RUNNING || (m.status == AppStatus.SERVICE_UNAVAILABLE && m.pair == null)) {
+      assignFirstMode(m, now, actions);
+    } else if (m.status == AppStatus.SERVICE_UNAVAILABLE && m.pair.other(m).mode == Mode.PRIMARY) {
+      command(m, Mode.BACKUP, "unavailable, and " + m.pair.other(m).name + " is primary", now, actions);
     }
   }
 

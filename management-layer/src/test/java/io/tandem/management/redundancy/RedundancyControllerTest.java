@@ -606,6 +606,25 @@ class RedundancyControllerTest {
   }
 
   @Test
+  void aMemberHungBeforeItGotAModeIsMadeBackupWhenItsHeartbeatsResume() {
+    connect("B");
+    report("B", AppStatus.RUNNING); // A not heard of yet: B's mode is withheld
+    frozen.add("B");
+    advance(Duration.ofSeconds(3));
+    assertThat(member("B").getHung()).isTrue();
+    connect("A");
+    report("A", AppStatus.RUNNING);
+    assertThat(member("A").getMode()).as("B is hung: A is first to report RUNNING").isEqualTo(Mode.PRIMARY);
+    takeSent();
+
+    frozen.remove("B");
+    advance(Duration.ofSeconds(1));
+    assertThat(takeSent()).as("B, RUNNING before it froze, learns it is A's backup")
+        .extracting(Action.SendMode::application, Action.SendMode::mode)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("B", Mode.BACKUP));
+  }
+
+  @Test
   void aPrimaryWhoseHeartbeatsResumeBeforeTheFailoverStaysPrimary() {
     runningPairWithAPrimary();
     frozen.add("A");
