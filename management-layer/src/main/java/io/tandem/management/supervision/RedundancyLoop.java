@@ -20,7 +20,6 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +46,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   /** Open supervision streams by session id (several per application while one replaces another). */
   private final Map<Long, SupervisionSession> sessions = new HashMap<>();
   private final Map<Long, StreamObserver<SwitchoverReply>> requests = new HashMap<>();
-  private final List<ServerCallStreamObserver<PairsStatus>> watchers = new ArrayList<>();
+  private final PairWatchers watchers = new PairWatchers();
   private PairsStatus published = PairsStatus.getDefaultInstance();
   private final Plumbing plumbing = new Plumbing();
 
@@ -81,8 +80,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
     execute(() -> {
       sessions.values().forEach(s -> s.end(Status.UNAVAILABLE.withDescription("Management Layer shutting down")));
       sessions.clear();
-      watchers.forEach(w -> complete(w::onCompleted));
-      watchers.clear();
+      watchers.endAll();
     });
   }
 
@@ -176,13 +174,17 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
     requests.put(requestId, out);
   }
 
-  void addWatcher(ServerCallStreamObserver<PairsStatus> watcher) {
-    watchers.add(watcher);
-    complete(() -> watcher.onNext(currentStatus()));
+  void addWatcher(ServerCallStreamObserver<PairsStatus> watcher, String peer) {
+    watchers.add(watcher, peer, currentStatus());
   }
 
   void removeWatcher(ServerCallStreamObserver<PairsStatus> watcher) {
     watchers.remove(watcher);
+  }
+
+  /** A watcher's transport can take more. */
+  void watcherReady(ServerCallStreamObserver<PairsStatus> watcher) {
+    watchers.ready(watcher);
   }
 
   PairsStatus currentStatus() {
@@ -196,14 +198,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
     }
     published = status;
     metrics.observe(status);
-    PairsStatus stamped = currentStatus();
-    for (ServerCallStreamObserver<PairsStatus> watcher : List.copyOf(watchers)) {
-      if (watcher.isCancelled()) {
-        watchers.remove(watcher);
-      } else {
-        complete(() -> watcher.onNext(stamped));
-      }
-    }
+    watchers.publish(currentStatus());
   }
 
   /** Writes to a call that may have been cancelled meanwhile; a cancelled caller no longer cares. */
