@@ -261,14 +261,15 @@ public final class RedundancyController {
     Member m = members.get(app);
     if (m == null || !m.configured) {
       refuse(arrival, Status.FAILED_PRECONDITION.withDescription(
-          "hello.application: no Application named '" + app + "' in the configuration"), actions);
+          "hello.application: no Application named '" + app + "' in the configuration"), Duration.ZERO, actions);
       return actions;
     }
     if (m.connected) {
       if (!arrival.instanceId().equals(m.instanceId) && !m.hung) {
         refuse(arrival, Status.ALREADY_EXISTS.withDescription("hello.instance_id: " + app + " is already running as "
             + "instance " + m.instanceId + " (client address " + orDash(m.clientAddress) + ", connected from "
-            + orDash(m.peer) + ") and is alive; stop that process first, or wait until it is lost or hung"), actions);
+            + orDash(m.peer) + ") and is alive; stop that process first, or wait until it is lost or hung"),
+            settings.duplicateRetryWindow(), actions);
         return actions;
       }
       String why = arrival.instanceId().equals(m.instanceId) ? "replaced by a newer stream of the same instance"
@@ -496,11 +497,11 @@ public final class RedundancyController {
 
   // ---- decisions -----------------------------------------------------------------------------
 
-  private void refuse(Arrival arrival, Status status, List<Action> actions) {
+  private void refuse(Arrival arrival, Status status, Duration retryFor, List<Action> actions) {
     actions.add(new Action.Log(LogEvent.APPLICATION_REFUSED, "application", arrival.application(),
         "instance", arrival.instanceId(), "peer", orDash(arrival.peer()), "code", status.getCode(),
         "reason", status.getDescription()));
-    actions.add(new Action.EndSession(arrival.application(), arrival.session(), status));
+    actions.add(new Action.EndSession(arrival.application(), arrival.session(), status, retryFor));
   }
 
   /** {@code m} stopped being alive (stream lost, or hung): a switchover waiting for it cannot count on it. */

@@ -134,7 +134,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
     public void endSession(Action.EndSession end) {
       SupervisionSession session = sessions.remove(end.session());
       if (session != null) {
-        session.end(end.status());
+        session.end(end.status(), end.retryFor());
       }
     }
 

@@ -660,6 +660,8 @@ class RedundancyControllerTest {
       assertThat(end.session()).isNotEqualTo(first);
       assertThat(end.status().getCode()).isEqualTo(io.grpc.Status.Code.ALREADY_EXISTS);
       assertThat(end.status().getDescription()).contains("instance-of-A", "client address A:1", "10.0.0.1:" + first);
+      assertThat(end.retryFor()).as("it may ask again while A could still be found hung or lost")
+          .isEqualTo(SETTINGS.heartbeatTimeout().plus(Duration.ofSeconds(15)));
     });
     assertThat(refused).noneMatch(Action.SendMode.class::isInstance);
     assertThat(member("A").getInstanceId()).isEqualTo("instance-of-A");
