@@ -10,6 +10,8 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.concurrent.ExecutorStop;
+import io.tandem.common.logging.LogEvent;
+import io.tandem.common.logging.RateLimitedLog;
 import io.tandem.management.redundancy.Action;
 import io.tandem.management.redundancy.Arrival;
 import io.tandem.management.redundancy.RedundancyController;
@@ -20,9 +22,11 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +42,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   private static final Logger LOG = LoggerFactory.getLogger(RedundancyLoop.class);
+  /** Events a caller causes once per request: a hello refused. */
+  private static final Set<LogEvent> PER_REQUEST = EnumSet.of(LogEvent.APPLICATION_REFUSED);
 
   private final Clock clock;
   private final RedundancyController controller = new RedundancyController(RedundancySettings.DEFAULTS);
@@ -49,6 +55,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   private final PairWatchers watchers = new PairWatchers();
   private PairsStatus published = PairsStatus.getDefaultInstance();
   private final Plumbing plumbing = new Plumbing();
+  private final RateLimitedLog perRequest = new RateLimitedLog(LOG);
 
   private final RedundancyMetrics metrics;
 
@@ -151,7 +158,11 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
 
     @Override
     public void log(Action.Log log) {
-      log.line().emit(LOG);
+      if (PER_REQUEST.contains(log.event())) {
+        perRequest.emit(log.event(), log.line().details().toArray());
+      } else {
+        log.line().emit(LOG);
+      }
     }
   }
 

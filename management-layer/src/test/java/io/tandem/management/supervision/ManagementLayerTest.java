@@ -14,6 +14,7 @@ import io.tandem.common.config.Applications;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HostPort;
 import io.tandem.common.security.AccessControl;
+import io.tandem.common.logging.RateLimitedLog;
 import io.tandem.common.testing.LogCapture;
 import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ApplyObjectsRequest;
@@ -338,6 +339,21 @@ class ManagementLayerTest {
     await().atMost(WAIT).until(() -> !ended.isEmpty());
     assertThat(ended.get(0).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(ended.get(0).getDescription()).contains("must be a hello");
+  }
+
+  @Test
+  void refusedHellosAreLoggedAtMostABurstPerWindow() {
+    int refusals = 50;
+    try (LogCapture log = new LogCapture(RedundancyLoop.class)) {
+      for (int i = 0; i < refusals; i++) {
+        FakeApplication stranger = new FakeApplication(channelAs("Stranger"), "Stranger").connect();
+        await().pollInterval(Duration.ofMillis(5)).atMost(WAIT).until(() -> stranger.ended != null);
+        assertThat(stranger.ended.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+      }
+      // Within one window: a burst. Should the refusals straddle two windows, two bursts.
+      assertThat(log.withId("43-30007")).as("43-30007 lines for %d refusals", refusals)
+          .hasSizeBetween(RateLimitedLog.BURST, 2 * RateLimitedLog.BURST);
+    }
   }
 
   @Test
