@@ -77,6 +77,8 @@ public final class RedundancyController {
   private long epochFloor;
   private long switchoverIds;
   private Instant lastTick;
+  /** Mode changes since this controller started, by pair ("first/second"); never reset. */
+  private final Map<String, Long> modeChangesByPair = new TreeMap<>();
 
   public RedundancyController(RedundancySettings settings) {
     this(settings, EnumSet.noneOf(Flaw.class));
@@ -702,12 +704,12 @@ public final class RedundancyController {
         "primary", primary == null ? "-" : primary.name));
     if (pair.inFlight != null) {
       refuseSwitchover(pair, cause, requestId, SwitchoverResult.ALREADY_IN_PROGRESS,
-          "a switchover of " + pair.describe() + " is already in flight", now, actions, false);
+          "a switchover of " + pair.describe() + " is already in flight", now, actions);
       return;
     }
     if (primary == null) {
       refuseSwitchover(pair, cause, requestId, SwitchoverResult.BACKUP_NOT_READY, pair.describe() + " has no primary yet",
-          now, actions, true);
+          now, actions);
       return;
     }
     Member backup = pair.other(primary);
@@ -718,7 +720,7 @@ public final class RedundancyController {
         actions.add(new Action.Log(LogEvent.SWITCHOVER_DEFERRED, "pair", pair.describe(), "primary", label,
             "reason", why));
       }
-      refuseSwitchover(pair, cause, requestId, SwitchoverResult.BACKUP_NOT_READY, why, now, actions, true);
+      refuseSwitchover(pair, cause, requestId, SwitchoverResult.BACKUP_NOT_READY, why, now, actions);
       return;
     }
     pair.deferred = null;
@@ -760,14 +762,12 @@ public final class RedundancyController {
   }
 
   private void refuseSwitchover(Pair pair, SwitchoverCause cause, long requestId, SwitchoverResult result,
-      String message, Instant now, List<Action> actions, boolean keepRecord) {
+      String message, Instant now, List<Action> actions) {
     actions.add(new Action.Log(LogEvent.SWITCHOVER_REFUSED, "pair", pair.describe(), "cause", cause, "result", result,
         "reason", message, "ms", 0));
     Member primary = pair.primary();
     String name = primary == null ? "" : primary.name;
-    if (keepRecord) {
-      pair.last = record(cause, result, message, now, 0, name, name);
-    }
+    pair.last = record(cause, result, message, now, 0, name, name);
     if (requestId != 0) {
       actions.add(new Action.CompleteRequest(requestId, reply(result, name, 0, message)));
     }
@@ -804,7 +804,13 @@ public final class RedundancyController {
         .setResult(result).setDurationMs(ms).setFromPrimary(from).setToPrimary(to).setDetail(detail).build();
   }
 
+  /**
+   * A mode change of {@code pair}: its primary changed hands (a switchover or failover done, a
+   * pair formed that made one of two primaries backup, a primary chosen for a pair that had none).
+   * What the flapping alarm and {@link #modeChangesByPair} count.
+   */
   private void noteModeChange(Pair pair, Instant now, List<Action> actions) {
+    modeChangesByPair.merge(pair.describe(), 1L, Long::sum);
     pair.modeChanges.addLast(now);
     Instant windowStart = now.minus(settings.flappingWindow());
     while (!pair.modeChanges.isEmpty() && pair.modeChanges.peekFirst().isBefore(windowStart)) {
@@ -864,6 +870,14 @@ public final class RedundancyController {
   }
 
   // ---- status ------------------------------------------------------------------------------
+
+  /**
+   * Mode changes since this controller started, by pair ("first/second"), as the flapping alarm
+   * counts them: not a member's first mode, nor an epoch a member's hello brings.
+   */
+  public Map<String, Long> modeChangesByPair() {
+    return java.util.Collections.unmodifiableMap(modeChangesByPair);
+  }
 
   /** Every pair, then every standalone application that has connected, without {@code as_of}. */
   public PairsStatus status(Instant now) {

@@ -208,7 +208,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
       return;
     }
     published = status;
-    metrics.observe(status);
+    metrics.observe(status, controller.modeChangesByPair());
     watchers.publish(currentStatus());
   }
 

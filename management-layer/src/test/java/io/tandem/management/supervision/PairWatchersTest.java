@@ -4,68 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.util.Timestamps;
 import io.grpc.Status;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.tandem.management.v1.AppStatus;
 import io.tandem.management.v1.MemberStatus;
 import io.tandem.management.v1.PairStatus;
 import io.tandem.management.v1.PairsStatus;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** What waits for each watcher of the pairs, with transports that take what a test lets them. */
 class PairWatchersTest {
   private final PairWatchers watchers = new PairWatchers();
-
-  /** A watch's server side whose transport is ready while {@link #ready} says so. */
-  private static final class Transport extends ServerCallStreamObserver<PairsStatus> {
-    boolean ready = true;
-    final List<PairsStatus> sent = new ArrayList<>();
-    Status ended;
-
-    @Override
-    public boolean isReady() {
-      return ready && ended == null;
-    }
-
-    @Override
-    public void onNext(PairsStatus value) {
-      sent.add(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      ended = Status.fromThrowable(t);
-    }
-
-    @Override
-    public void onCompleted() {
-      ended = Status.OK;
-    }
-
-    @Override
-    public boolean isCancelled() {
-      return false;
-    }
-
-    @Override
-    public void setOnCancelHandler(Runnable onCancelHandler) {}
-
-    @Override
-    public void setCompression(String compression) {}
-
-    @Override
-    public void setOnReadyHandler(Runnable onReadyHandler) {}
-
-    @Override
-    public void request(int count) {}
-
-    @Override
-    public void setMessageCompression(boolean enable) {}
-
-    @Override
-    public void disableAutoInboundFlowControl() {}
-  }
 
   private static PairsStatus status(AppStatus status, long heartbeatMs) {
     return PairsStatus.newBuilder().setAsOf(Timestamps.fromMillis(heartbeatMs)).addPairs(PairStatus.newBuilder()
@@ -75,7 +22,7 @@ class PairWatchersTest {
 
   @Test
   void aStatusThatChangedOnlyHeartbeatTimesIsNotSent() {
-    Transport watcher = new Transport();
+    RecordingServerStream<PairsStatus> watcher = new RecordingServerStream<PairsStatus>();
     watchers.add(watcher, "10.0.0.1:1", status(AppStatus.RUNNING, 0));
     watchers.publish(status(AppStatus.RUNNING, 0));
     for (long ms = 100; ms <= 1_000; ms += 100) {
@@ -89,7 +36,7 @@ class PairWatchersTest {
 
   @Test
   void aWatcherThatCannotTakeMoreGetsEveryChangeInOrderOnceItCan() {
-    Transport watcher = new Transport();
+    RecordingServerStream<PairsStatus> watcher = new RecordingServerStream<PairsStatus>();
     watcher.ready = false;
     watchers.add(watcher, "10.0.0.1:1", status(AppStatus.INITIALIZING, 0));
     watchers.publish(status(AppStatus.RUNNING, 1));
@@ -106,9 +53,9 @@ class PairWatchersTest {
 
   @Test
   void aWatcherThatNeverReadsHoldsAtMostTheLimitAndIsDroppedWithTheReason() {
-    Transport stuck = new Transport();
+    RecordingServerStream<PairsStatus> stuck = new RecordingServerStream<PairsStatus>();
     stuck.ready = false;
-    Transport reading = new Transport();
+    RecordingServerStream<PairsStatus> reading = new RecordingServerStream<PairsStatus>();
     watchers.add(stuck, "10.0.0.1:1", status(AppStatus.INITIALIZING, 0));
     watchers.add(reading, "10.0.0.2:2", status(AppStatus.INITIALIZING, 0));
     int most = 0;
