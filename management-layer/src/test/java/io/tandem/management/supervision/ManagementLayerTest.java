@@ -9,6 +9,8 @@ import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.Timestamps;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.tandem.common.config.Applications;
 import io.tandem.common.grpc.Channels;
@@ -412,11 +414,11 @@ class ManagementLayerTest {
 
     List<PairsStatus> received = new CopyOnWriteArrayList<>();
     List<Status> ended = new CopyOnWriteArrayList<>();
-    List<io.grpc.stub.ClientCallStreamObserver<GetPairsRequest>> call = new CopyOnWriteArrayList<>();
+    List<ClientCallStreamObserver<GetPairsRequest>> call = new CopyOnWriteArrayList<>();
     ManagementServiceGrpc.newStub(channel).watchPairs(GetPairsRequest.getDefaultInstance(),
-        new io.grpc.stub.ClientResponseObserver<GetPairsRequest, PairsStatus>() {
+        new ClientResponseObserver<GetPairsRequest, PairsStatus>() {
           @Override
-          public void beforeStart(io.grpc.stub.ClientCallStreamObserver<GetPairsRequest> requestStream) {
+          public void beforeStart(ClientCallStreamObserver<GetPairsRequest> requestStream) {
             requestStream.disableAutoRequestWithInitial(0); // it never reads
             call.add(requestStream);
           }
@@ -437,7 +439,7 @@ class ManagementLayerTest {
           }
         });
     long changes = 0;
-    try (LogCapture log = new LogCapture("io.tandem.management.supervision.PairWatchers")) {
+    try (LogCapture log = new LogCapture(PairWatchers.class)) {
       long deadline = System.nanoTime() + WAIT.multipliedBy(3).toNanos();
       while (log.withId("43-30020").isEmpty() && System.nanoTime() < deadline) {
         for (int i = 0; i < 200; i++, changes++) {
