@@ -132,6 +132,48 @@ class LivenessScenariosTest extends PairStackTest {
     }
   }
 
+  /**
+   * S12 at the smallest heartbeat timeout the option accepts, a few of the Management Layer's
+   * ticks long. Judged by what the Management Layer decided — the frozen primary found hung by
+   * its heartbeats, the failover's cause — not by how long it took on a busy machine: without hang
+   * detection the failover still comes, but only once keepalive drops the frozen member's
+   * connection, as "lost", tens of seconds later.
+   */
+  @Test
+  void s12AFrozenPrimaryIsFoundHungAtTheSmallestHeartbeatTimeout() throws Exception {
+    stack = new PairStack(dir, PairStack.Setup.pair("false", "yes"))
+        .withManagementOption("heartbeat-timeout", "200ms").start();
+    String primary = stack.primary();
+    String backup = stack.other(primary);
+    Instant frozenAt = Instant.now();
+    stack.stat(primary).pause();
+    String failover;
+    try {
+      await("a failover of " + primary).atMost(WAIT).until(() -> failoverOf(primary, frozenAt) != null);
+      failover = failoverOf(primary, frozenAt);
+      await(backup + " acknowledges PRIMARY").atMost(WAIT)
+          .until(() -> acknowledged(stack.member(backup), Mode.PRIMARY));
+    } finally {
+      stack.stat(primary).resume();
+    }
+    List<String> hung = stack.management().logLines(" 43-30016 ").stream()
+        .filter(line -> line.contains("application=" + primary) && !loggedAt(line).isBefore(frozenAt)).toList();
+    System.out.printf("S12 at heartbeat-timeout 200ms: %s%n  %s%n", hung.isEmpty() ? "never found hung" : hung.get(0),
+        failover);
+    assertThat(failover).as("the failover's cause").contains("cause=" + primary + " hung: no heartbeat for");
+    assertThat(hung).as("%s found hung (43-30016) after the freeze", primary).isNotEmpty();
+    assertThat(stack.pair().getLastSwitchover().getCause()).isEqualTo(SwitchoverCause.PRIMARY_HUNG);
+    await("the thawed " + primary + " says BACKUP itself").atMost(WAIT)
+        .until(() -> stack.info(primary).getRole() == Role.BACKUP);
+  }
+
+  /** The Management Layer's first failover (43-30014) of {@code lost} logged at or after {@code since}. */
+  private String failoverOf(String lost, Instant since) {
+    return stack.management().logLines(" 43-30014 ").stream()
+        .filter(line -> line.contains("lost=" + lost + ",") && !loggedAt(line).isBefore(since)).findFirst()
+        .orElse(null);
+  }
+
   @Test
   void s13ASecondProcessOfTheSameApplicationExitsAndTheFirstIsUntouched() throws Exception {
     stack = new PairStack(dir, PairStack.Setup.pair("false", "yes")).start();
@@ -143,8 +185,9 @@ class LivenessScenariosTest extends PairStackTest {
               "--management", "localhost:" + stack.managementPort)));
       await("the duplicate exits").atMost(WAIT).until(() -> duplicate.exitCode().isPresent());
       assertThat(duplicate.exitCode().getAsInt()).isEqualTo(1);
-      assertThat(duplicate.logText()).contains("ALREADY_EXISTS", "is already running as instance "
-          + before.getInstanceId()).contains(" 02-10105 ");
+      assertThat(duplicate.logLines(" 02-10105 ")).as("why it exits").singleElement().asString()
+          .contains("ALREADY_EXISTS", "is already running as instance " + before.getInstanceId(),
+              "still refused after asking for", "the other instance is alive");
 
       MemberStatus after = stack.member(PairStack.A);
       assertThat(after.getInstanceId()).as("the same process").isEqualTo(before.getInstanceId());
@@ -153,10 +196,54 @@ class LivenessScenariosTest extends PairStackTest {
       assertThat(after.getConnected()).isTrue();
       assertThat(stack.management().logLines(" 43-30002 ")).as("no stream of the first instance was lost").isEmpty();
       assertThat(stack.management().logLines(" 43-30018 ")).as("nor replaced").isEmpty();
-      assertThat(stack.management().logLines(" 43-30007 ")).singleElement().asString()
-          .contains("code=ALREADY_EXISTS");
+      assertThat(stack.management().logLines(" 43-30007 ")).as("it asked again before it gave up").hasSizeGreaterThan(1)
+          .allMatch(line -> line.contains("code=ALREADY_EXISTS"));
       assertThat(health.everNotServing(PairStack.A)).as("the first never stopped serving").isFalse();
     }
+  }
+
+  /**
+   * A member restarted while its old process still looks alive to the Management Layer: frozen,
+   * its connection open (as a half-open one would be). The new process is refused as a duplicate at
+   * first, keeps asking, and takes over once the old one is found lost or hung — it does not exit.
+   */
+  @Test
+  void s13ARestartedMemberWhoseOldProcessStillLooksAliveTakesOverOnceThatOneIsFound() throws Exception {
+    stack = new PairStack(dir, PairStack.Setup.pair("false", "yes"))
+        .withManagementOption("heartbeat-timeout", "20s").start();
+    String backup = stack.other(stack.primary());
+    MemberStatus before = stack.member(backup);
+    StackMember old = stack.stat(backup);
+    long frozenAt = System.nanoTime();
+    old.pause();
+    try {
+      int port = FreePorts.next();
+      StackMember restarted = stack.stack.startNoWait(Launch.of(Service.STAT_SERVER, backup + "-restarted", port,
+          List.of("--app", backup, "--port", "" + port, "--config-server", "localhost:" + stack.configPort,
+              "--management", "localhost:" + stack.managementPort)));
+      await("the restarted " + backup + " refused while the old process looks alive").atMost(WAIT)
+          .until(() -> !refusedAsDuplicate(backup).isEmpty() || restarted.exitCode().isPresent());
+      await("the restarted " + backup + " accepted, or gone").atMost(WAIT).until(() -> restarted.exitCode().isPresent()
+          || (stack.member(backup).getConnected() && !stack.member(backup).getInstanceId().equals(before.getInstanceId())));
+      System.out.printf("S13, restarted while the old process is frozen: taken %d ms after the freeze, after %d "
+          + "refusals%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - frozenAt), refusedAsDuplicate(backup).size());
+      assertThat(restarted.exitCode()).as("the restarted process gave up; its log:%n%s",
+          restarted.logText().lines().filter(l -> l.contains(" 02-10")).toList()).isEmpty();
+      assertThat(refusedAsDuplicate(backup)).as("it was refused first, while the old process looked alive")
+          .isNotEmpty();
+      // Found by keepalive (its transport answers no ping) or by its silence, whichever comes first.
+      assertThat(stack.management().logLines(" 43-300")).as("the old process found lost or hung").anyMatch(line ->
+          line.contains("application=" + backup) && (line.contains(" 43-30002 ") || line.contains(" 43-30016 ")));
+      await(backup + " backup again").atMost(WAIT).until(() -> acknowledged(stack.member(backup), Mode.BACKUP));
+    } finally {
+      old.kill();
+    }
+  }
+
+  /** The Management Layer's refusals (43-30007) of {@code application} as a duplicate. */
+  private List<String> refusedAsDuplicate(String application) {
+    return stack.management().logLines(" 43-30007 ").stream()
+        .filter(line -> line.contains("application=" + application) && line.contains("code=ALREADY_EXISTS")).toList();
   }
 
   @Test

@@ -71,6 +71,7 @@ final class PairStack implements AutoCloseable {
   final Map<String, Integer> metricsPorts = new LinkedHashMap<>();
   final Setup setup;
   private boolean fsync;
+  private final Map<String, String> managementOptions = new LinkedHashMap<>();
 
   PairStack(Path dir, Setup setup) throws IOException {
     this.dir = dir;
@@ -91,9 +92,11 @@ final class PairStack implements AutoCloseable {
     List<ConfigObject> objects = new ArrayList<>();
     objects.add(Applications.of("confserv", ApplicationType.CONFIG_SERVER).port(configPort)
         .option("confserv", "progress-interval", "200").build());
-    objects.add(Applications.of("MgmtLayer", ApplicationType.MANAGEMENT_LAYER).port(managementPort)
-        .option("management", "disconnect-switchover-timeout", "2s")
-        .option("management", "switchover-timeout", "5s").build());
+    Applications management = Applications.of("MgmtLayer", ApplicationType.MANAGEMENT_LAYER)
+        .port(managementPort).option("management", "disconnect-switchover-timeout", "2s")
+        .option("management", "switchover-timeout", "5s");
+    managementOptions.forEach((key, value) -> management.option("management", key, value));
+    objects.add(management.build());
     objects.add(statServerApp(A, setup.pair() ? B : "", setup.delayA(), setup.acceptA()));
     if (setup.pair()) {
       objects.add(statServerApp(B, "", setup.delayB(), setup.acceptB()));
@@ -107,6 +110,13 @@ final class PairStack implements AutoCloseable {
         .option("statserver", "config-reload-delay-if-primary", delay)
         .option("statserver", "accept-clients-in-backup-mode", accept)
         .option("statserver", "backup-check-interval", "100").build();
+  }
+
+  /** The Management Layer starts with {@code key} (section {@code management}) set to {@code value}. */
+  PairStack withManagementOption(String key, String value) throws IOException {
+    managementOptions.put(key, value);
+    Files.writeString(dir.resolve("bootstrap.yaml"), ConfigYaml.write(configuration()));
+    return this;
   }
 
   /** The Config Server forces its journal to disk, as in production (the scenarios run without it). */

@@ -12,19 +12,23 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
  * The Management Layer: the real {@link RedundancyController}, fed as {@code RedundancyLoop}
  * feeds it — the pairs from the Config Server's Applications (followed live), one supervision
- * session per stream, status acknowledged after the controller has it, a tick every 50 ms. A
+ * session per stream, status acknowledged after the controller has it, a tick 50 ms after the previous one's work. A
  * restart starts a new controller that knows nothing.
  */
 final class ManagementNode extends Node {
-  static final long TICK_MS = 50;
+  private static final long TICK_MS = RedundancyController.TICK_PERIOD.toMillis();
+  private static final int TICK_WORK_MAX_MS = 2;
   private static final long FOLLOW_RETRY_MS = 500;
 
+  /** How long each tick's work takes: drawn apart from the world's other choices. */
+  private final Random tickWork;
   private RedundancyController controller;
   private final Map<Long, Session> sessions = new HashMap<>();
   private long sessionIds;
@@ -36,6 +40,7 @@ final class ManagementNode extends Node {
 
   ManagementNode(World world) {
     super(World.MANAGEMENT, world);
+    tickWork = new Random(world.seed * 0x9E3779B97F4A7C15L + 2);
   }
 
   long readySince() {
@@ -55,9 +60,10 @@ final class ManagementNode extends Node {
     world.after(TICK_MS, this, this::tick);
   }
 
+  /** The loop ticks with a fixed delay: the next tick comes a period after this one's work, 0–2 ms. */
   private void tick() {
     apply(controller::tick);
-    world.after(TICK_MS, this, this::tick);
+    world.after(TICK_MS + tickWork.nextInt(TICK_WORK_MAX_MS + 1), this, this::tick);
   }
 
   private void apply(Function<Instant, List<Action>> input) {

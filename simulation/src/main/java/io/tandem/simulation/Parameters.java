@@ -1,5 +1,6 @@
 package io.tandem.simulation;
 
+import io.tandem.common.options.OptionCatalogue;
 import io.tandem.management.redundancy.RedundancySettings;
 import java.time.Duration;
 import java.util.Random;
@@ -25,12 +26,14 @@ record Parameters(boolean delayIfPrimary, boolean acceptClientsA, boolean accept
     long protectedModeMaxDurationS, RedundancySettings management, long historyMaxRecords, long minDelayMs,
     long maxDelayMs, long minReloadMs, long maxReloadMs, long writeEveryMs) {
 
+  private static final long HEARTBEAT_TIMEOUT_SPREAD_MS = 3_800;
+
   static Parameters draw(Random random) {
     RedundancySettings management = new RedundancySettings(
         Duration.ofMillis(500 + random.nextInt(4_500)),
         Duration.ofMillis(1_000 + random.nextInt(4_000)),
         5, Duration.ofSeconds(60),
-        Duration.ofMillis(1_000 + random.nextInt(3_000)));
+        heartbeatTimeout(random));
     long minDelay = 1 + random.nextInt(5);
     long minReload = 50 + random.nextInt(200);
     return new Parameters(
@@ -46,6 +49,17 @@ record Parameters(boolean delayIfPrimary, boolean acceptClientsA, boolean accept
         minReload,
         minReload + random.nextInt(1_500),
         100 + random.nextInt(900));
+  }
+
+  /**
+   * {@code heartbeat-timeout} from the smallest the option accepts up to about 4 s, drawn towards
+   * the small end (one run in nine below 250 ms), where a few ticks of the Management Layer make
+   * the whole timeout.
+   */
+  static Duration heartbeatTimeout(Random random) {
+    long spread = HEARTBEAT_TIMEOUT_SPREAD_MS;
+    long r = random.nextInt((int) spread);
+    return OptionCatalogue.HEARTBEAT_TIMEOUT_MIN.plusMillis(r * r / spread);
   }
 
   /** The longest a failover may take once the Management Layer can see everything it needs. */

@@ -56,6 +56,9 @@ final class StatServerNode extends Node {
   private Stream supervision;
   private int supervisionFailures;
   private boolean refused;
+  /** Consecutive ALREADY_EXISTS refusals, and when the first of them came. */
+  private int duplicateRefusals;
+  private long refusedSince;
 
   private boolean probing;
   private long lastEpoch;
@@ -122,6 +125,7 @@ final class StatServerNode extends Node {
     supervision = null;
     supervisionFailures = 0;
     refused = false;
+    duplicateRefusals = 0;
     probing = false;
     lastEpoch = 0;
     protectedSince = -1;
@@ -465,6 +469,7 @@ final class StatServerNode extends Node {
     stream.clientEnd = new Stream.End() {
       @Override
       public void receive(Message message) {
+        duplicateRefusals = 0; // taken: whatever it says
         if (message instanceof Message.Command command) {
           supervisionFailures = 0;
           ModeCommand mode = command.command();
@@ -488,6 +493,17 @@ final class StatServerNode extends Node {
         if (supervision == stream) {
           supervision = null;
         }
+        if (why.startsWith("ALREADY_EXISTS")) {
+          // Asked again for as long as the refusal says: the other instance may only look alive.
+          if (duplicateRefusals++ == 0) {
+            refusedSince = world.now();
+          }
+          if (world.now() - refusedSince < world.parameters.management().duplicateRetryWindow().toMillis()) {
+            apply(now -> machine.managementLost(why, now));
+            world.after(refusedBackoff(duplicateRefusals), StatServerNode.this, StatServerNode.this::connectSupervision);
+            return;
+          }
+        }
         if (why.startsWith("ALREADY_EXISTS") || why.startsWith("PERMISSION_DENIED")) {
           refused = true;
           apply(now -> machine.supervisionRefused(why, now));
@@ -505,6 +521,12 @@ final class StatServerNode extends Node {
     if (supervision != null) {
       world.network.send(supervision, this, message);
     }
+  }
+
+  /** Asking again after ALREADY_EXISTS: 250 ms doubling to 2 s, 20 % jitter. */
+  private long refusedBackoff(int refusals) {
+    long base = Math.min(2_000, 250L << Math.min(refusals - 1, 10));
+    return (long) (base * (0.8 + 0.4 * world.random.nextDouble()));
   }
 
   /** The reconnect backoff of the server's clients: 50 ms doubling to 500 ms, 20 % jitter. */

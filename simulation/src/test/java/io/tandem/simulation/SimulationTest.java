@@ -2,8 +2,11 @@ package io.tandem.simulation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tandem.common.options.OptionCatalogue;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -73,6 +76,36 @@ class SimulationTest {
     assertThat(outcome.trace()).anyMatch(line -> line.contains("43-30019") && line.contains("application=StatServer_A"));
     assertThat(outcome.trace()).anyMatch(line -> line.contains("application=StatServer_B, mode=PRIMARY")
         && line.contains("adopted"));
+  }
+
+  /**
+   * At a heartbeat timeout below 250 ms the Management Layer took every tick's own 50 ms for a
+   * pause of its own and moved every member's last heartbeat to the tick: a frozen backup was never
+   * found hung, and an operator's switchover made it primary, dark for as long as it stayed frozen.
+   * Fixed: only the time beyond the tick period counts as a pause.
+   */
+  @Test
+  void seed257AFrozenBackupIsFoundHungAtTheSmallestHeartbeatTimeouts() {
+    assertThat(Parameters.draw(new Random(257)).management().heartbeatTimeout())
+        .isLessThan(Duration.ofMillis(250));
+    World.Outcome outcome = simulator.run(257, Mutant.NONE, Set.of(0, 1), true);
+    assertThat(outcome.violation()).isNull();
+    assertThat(outcome.trace()).anyMatch(line -> line.contains("43-30016") && line.contains("application=StatServer_B"));
+    assertThat(outcome.trace()).anyMatch(line -> line.contains("BACKUP_NOT_READY StatServer_B is hung"));
+  }
+
+  @Test
+  void heartbeatTimeoutsAreDrawnDownToTheSmallestTheOptionAccepts() {
+    List<Duration> drawn = new ArrayList<>();
+    for (long seed = 1; seed <= SEEDS; seed++) {
+      drawn.add(Parameters.draw(new Random(seed)).management().heartbeatTimeout());
+    }
+    assertThat(drawn).as("values the option accepts")
+        .allSatisfy(d -> OptionCatalogue.HEARTBEAT_TIMEOUT.parse(d.toMillis() + "ms"));
+    assertThat(drawn.stream().min(Duration::compareTo).orElseThrow())
+        .isLessThan(OptionCatalogue.HEARTBEAT_TIMEOUT_MIN.plusMillis(5));
+    assertThat(drawn).filteredOn(d -> d.compareTo(Duration.ofMillis(250)) < 0).as("runs below 250 ms")
+        .hasSizeGreaterThan((int) (SEEDS / 20));
   }
 
   /**

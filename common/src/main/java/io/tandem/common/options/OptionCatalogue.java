@@ -44,8 +44,10 @@ public final class OptionCatalogue {
       OptionParsers.integer(1, 1000));
   public static final Option<Duration> FLAPPING_WINDOW = Option.of(MANAGEMENT, "flapping-window",
       Duration.ofSeconds(60), OptionParsers.duration(ChronoUnit.SECONDS, Duration.ofSeconds(1), Duration.ofDays(1)));
+  /** The smallest {@code heartbeat-timeout} accepted: four of the Management Layer's 50 ms ticks. */
+  public static final Duration HEARTBEAT_TIMEOUT_MIN = Duration.ofMillis(200);
   public static final Option<Duration> HEARTBEAT_TIMEOUT = Option.of(MANAGEMENT, "heartbeat-timeout",
-      Duration.ofSeconds(10), OptionParsers.duration(ChronoUnit.SECONDS, Duration.ofMillis(200), Duration.ofMinutes(10)));
+      Duration.ofSeconds(10), OptionParsers.duration(ChronoUnit.SECONDS, HEARTBEAT_TIMEOUT_MIN, Duration.ofMinutes(10)));
 
   // ---- Config Server (history-log, confserv) -------------------------------------------------
   /** Most events a resuming client may need; older ones are purged. */

@@ -25,12 +25,16 @@ import java.util.function.Supplier;
  * An application's side of supervision: one stream to the Management Layer, re-opened with
  * backoff whenever it breaks. Status reports and heartbeats are sent as asked; whether a report
  * was delivered is told by {@link Listener#onStatusDelivered}, and re-sending what was not is the
- * caller's decision (on {@link Listener#onConnected}, typically). A refusal because another
- * instance of the application is alive ({@code ALREADY_EXISTS}), or because this process's
- * certificate is not the application's ({@code PERMISSION_DENIED}), ends supervision for good:
- * {@link Listener#onRefused}.
+ * caller's decision (on {@link Listener#onConnected}, typically). A refusal because this
+ * process's certificate is not the application's ({@code PERMISSION_DENIED}) ends supervision for
+ * good: {@link Listener#onRefused}. So does one because another instance of the application is
+ * alive ({@code ALREADY_EXISTS}) once it has lasted as long as the refusal says to keep asking
+ * ({@link DuplicateRefusal}): until then the other instance may only look alive (frozen, or
+ * behind a half-open connection), so the client asks again, more slowly than after a break.
  */
 public final class SupervisionClient implements AutoCloseable {
+  private static final Backoff.Policy REFUSED = new Backoff.Policy(Duration.ofMillis(250), Duration.ofSeconds(2), 2.0, 0.2);
+
   /** What the application runs as now: told in every hello, so a restarted Management Layer can adopt it. */
   public record Standing(Mode mode, long epoch) {}
 
@@ -51,7 +55,7 @@ public final class SupervisionClient implements AutoCloseable {
     /** Send a heartbeat every {@code interval} from now on ({@link #heartbeat}). */
     void onHeartbeatInterval(Duration interval);
 
-    /** Another instance of this application is alive: this one must not run. No reconnect follows. */
+    /** Another instance of this application is alive (or this process may not be it): it must not run. No reconnect follows. */
     void onRefused(Status status);
   }
 
@@ -65,6 +69,11 @@ public final class SupervisionClient implements AutoCloseable {
   private long heartbeats;
   private final ScheduledExecutorService executor;
   private final Backoff backoff = new Backoff(Backoff.Policy.RECONNECT);
+  /** Asking again after {@code ALREADY_EXISTS}: the other instance is found hung or lost in seconds, not milliseconds. */
+  private final Backoff refusedBackoff = new Backoff(REFUSED);
+  /** When the current run of {@code ALREADY_EXISTS} refusals began (System.nanoTime); executor thread only. */
+  private long refusedSince;
+  private boolean refusing;
   private ClientCallStreamObserver<SupervisionMessage> out;
   private boolean closed;
 
@@ -167,28 +176,31 @@ public final class SupervisionClient implements AutoCloseable {
       public void onNext(SupervisionCommand command) {
         if (command.hasMode()) {
           executor.execute(() -> {
-            backoff.reset();
+            accepted();
             listener.onModeCommand(command.getMode());
           });
         } else if (command.hasStatusAck()) {
           executor.execute(() -> {
-            backoff.reset();
+            accepted();
             listener.onStatusDelivered(command.getStatusAck().getReportId());
           });
         } else if (command.hasSettings()) {
           Duration interval = Duration.ofMillis(command.getSettings().getHeartbeatIntervalMs());
-          executor.execute(() -> listener.onHeartbeatInterval(interval));
+          executor.execute(() -> {
+            accepted();
+            listener.onHeartbeatInterval(interval);
+          });
         }
       }
 
       @Override
       public void onError(Throwable t) {
-        broken(stream.get(), Status.fromThrowable(t));
+        broken(stream.get(), Status.fromThrowable(t), DuplicateRefusal.retryFor(Status.trailersFromThrowable(t)));
       }
 
       @Override
       public void onCompleted() {
-        broken(stream.get(), Status.UNAVAILABLE.withDescription("the Management Layer ended the stream"));
+        broken(stream.get(), Status.UNAVAILABLE.withDescription("the Management Layer ended the stream"), Duration.ZERO);
       }
     });
     ClientCallStreamObserver<SupervisionMessage> opened = stream.get();
@@ -209,8 +221,18 @@ public final class SupervisionClient implements AutoCloseable {
     listener.onConnected();
   }
 
-  /** A stream ended (on a gRPC thread): forget it and reconnect later, on the executor, in order. */
-  private void broken(ClientCallStreamObserver<SupervisionMessage> stream, Status status) {
+  /** The Management Layer took this process's hello (it sent something on the stream): executor thread. */
+  private void accepted() {
+    backoff.reset();
+    refusedBackoff.reset();
+    refusing = false;
+  }
+
+  /**
+   * A stream ended (on a gRPC thread): forget it and reconnect later, on the executor, in order.
+   * {@code retryFor}: how long a duplicate's refusal says to keep asking.
+   */
+  private void broken(ClientCallStreamObserver<SupervisionMessage> stream, Status status, Duration retryFor) {
     synchronized (this) {
       if (closed) {
         return;
@@ -225,15 +247,42 @@ public final class SupervisionClient implements AutoCloseable {
           return;
         }
       }
-      if (status.getCode() == Status.Code.ALREADY_EXISTS || status.getCode() == Status.Code.PERMISSION_DENIED) {
-        synchronized (this) {
-          closed = true;
+      if (status.getCode() == Status.Code.ALREADY_EXISTS) {
+        long now = System.nanoTime();
+        if (!refusing) {
+          refusing = true;
+          refusedSince = now;
         }
-        listener.onRefused(status);
+        Duration refusedFor = Duration.ofNanos(now - refusedSince);
+        if (refusedFor.compareTo(retryFor) >= 0) {
+          refused(retryFor.isZero() ? status : withMore(status, "still refused after asking for "
+              + refusedFor.toMillis() + " ms, as long as the Management Layer takes to find an instance that only "
+              + "looks alive hung or lost: the other instance is alive"));
+          return;
+        }
+        listener.onDisconnected(withMore(status, "asking again for up to "
+            + retryFor.minus(refusedFor).toMillis() + " ms more: the other instance may only look alive"));
+        executor.schedule(this::connect, refusedBackoff.nextDelay().toMillis(), TimeUnit.MILLISECONDS);
+        return;
+      }
+      if (status.getCode() == Status.Code.PERMISSION_DENIED) {
+        refused(status);
         return;
       }
       listener.onDisconnected(status);
       executor.schedule(this::connect, backoff.nextDelay().toMillis(), TimeUnit.MILLISECONDS);
     });
+  }
+
+  /** Supervision ends for good: executor thread. */
+  private void refused(Status status) {
+    synchronized (this) {
+      closed = true;
+    }
+    listener.onRefused(status);
+  }
+
+  private static Status withMore(Status status, String more) {
+    return status.withDescription(status.getDescription() == null ? more : status.getDescription() + "; " + more);
   }
 }

@@ -31,10 +31,14 @@ class SupervisionClientTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   /** One Supervise stream as the fake Management Layer saw it: what came in, and the way back. */
-  private record Stream(StreamRecorder<SupervisionMessage> received, StreamObserver<SupervisionCommand> back) {}
+  private record Stream(StreamRecorder<SupervisionMessage> received, StreamObserver<SupervisionCommand> back,
+      boolean refusedAsDuplicate) {}
 
   private final List<Stream> streams = new CopyOnWriteArrayList<>();
   private final List<String> heard = new CopyOnWriteArrayList<>();
+  private final List<Status> refusals = new CopyOnWriteArrayList<>();
+  /** While set, the fake Management Layer refuses every new stream as a duplicate, saying to ask for this long. */
+  private volatile Duration refuseAsDuplicateFor;
   private final ScheduledExecutorService executor =
       Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("supervision-test"));
   private InProcessGrpc grpc;
@@ -47,7 +51,12 @@ class SupervisionClientTest {
       @Override
       public StreamObserver<SupervisionMessage> supervise(StreamObserver<SupervisionCommand> back) {
         StreamRecorder<SupervisionMessage> received = StreamRecorder.create();
-        streams.add(new Stream(received, back));
+        Duration retryFor = refuseAsDuplicateFor;
+        streams.add(new Stream(received, back, retryFor != null));
+        if (retryFor != null) {
+          back.onError(Status.ALREADY_EXISTS.withDescription("StatServer_A is already running")
+              .asRuntimeException(DuplicateRefusal.trailers(retryFor)));
+        }
         return received;
       }
     });
@@ -82,6 +91,7 @@ class SupervisionClientTest {
           @Override
           public void onRefused(Status status) {
             heard.add("refused " + status.getCode());
+            refusals.add(status);
           }
         }, () -> new SupervisionClient.Standing(Mode.PRIMARY, 7), executor);
     client.start();
@@ -145,5 +155,38 @@ class SupervisionClientTest {
     // No reconnect follows: a barrier on the client's executor passes with one stream only.
     await().atMost(WAIT).until(() -> executor.submit(() -> true).get());
     assertThat(streams).hasSize(1);
+  }
+
+  @Test
+  void aDuplicateRefusedWhileTheOtherInstanceOnlyLooksAliveAsksAgainAndIsAcceptedOnceItIsFound() {
+    refuseAsDuplicateFor = Duration.ofSeconds(30);
+    streams.get(0).back().onError(Status.ALREADY_EXISTS.withDescription("StatServer_A is already running")
+        .asRuntimeException(DuplicateRefusal.trailers(Duration.ofSeconds(30))));
+    await("asked again").atMost(WAIT).until(() -> streams.size() >= 3);
+    refuseAsDuplicateFor = null; // the other instance was found hung: the next hello is taken
+    await().atMost(WAIT).until(() -> streams.stream().skip(1)
+        .anyMatch(s -> !s.refusedAsDuplicate() && !s.received().getValues().isEmpty()));
+    Stream accepted = streams.stream().skip(1).filter(s -> !s.refusedAsDuplicate()).findFirst().orElseThrow();
+    accepted.back().onNext(SupervisionCommand.newBuilder()
+        .setSettings(SupervisionSettings.newBuilder().setHeartbeatIntervalMs(400)).build());
+    await().atMost(WAIT).until(() -> heard.contains("heartbeat every 400"));
+    assertThat(heard).contains("disconnected ALREADY_EXISTS").doesNotContain("refused ALREADY_EXISTS");
+    assertThat(client.heartbeat(1)).as("supervised").isTrue();
+  }
+
+  @Test
+  void aDuplicateStillRefusedWhenTheWindowItCarriesHasPassedEndsSupervisionSayingWhy() {
+    refuseAsDuplicateFor = Duration.ofSeconds(1);
+    streams.get(0).back().onError(Status.ALREADY_EXISTS.withDescription("StatServer_A is already running")
+        .asRuntimeException(DuplicateRefusal.trailers(Duration.ofSeconds(1))));
+    await().atMost(WAIT).until(() -> heard.contains("refused ALREADY_EXISTS"));
+    assertThat(streams.size()).as("hellos before giving up").isGreaterThan(1);
+    assertThat(heard).contains("disconnected ALREADY_EXISTS");
+    assertThat(refusals).singleElement().satisfies(status -> assertThat(status.getDescription())
+        .startsWith("StatServer_A is already running; still refused after asking for ")
+        .endsWith("the other instance is alive"));
+    int hellos = streams.size();
+    await().atMost(WAIT).until(() -> executor.submit(() -> true).get());
+    assertThat(streams).as("no hello after the final refusal").hasSize(hellos);
   }
 }

@@ -46,8 +46,15 @@ public sealed interface Action {
     }
   }
 
-  /** End supervision stream {@code session} with {@code status} (a refusal, or a stream replaced by a newer one). */
-  record EndSession(String application, long session, Status status) implements Action {
+  /**
+   * End supervision stream {@code session} with {@code status} (a refusal, or a stream replaced by
+   * a newer one); a refused duplicate is told to keep asking for {@code retryFor} (zero: final).
+   */
+  record EndSession(String application, long session, Status status, Duration retryFor) implements Action {
+    public EndSession(String application, long session, Status status) {
+      this(application, session, status, Duration.ZERO);
+    }
+
     @Override
     public void dispatch(Handler handler) {
       handler.endSession(this);

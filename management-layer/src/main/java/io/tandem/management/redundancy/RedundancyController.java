@@ -51,6 +51,9 @@ import java.util.TreeMap;
  * </ul>
  */
 public final class RedundancyController {
+  /** How often the controller expects a {@link #tick}. */
+  public static final Duration TICK_PERIOD = Duration.ofMillis(50);
+
   /**
    * A deliberately broken rule, for the simulator's mutants ({@code simulation/README.md}): a
    * run with one of these must end in a violated invariant. The Management Layer never sets one.
@@ -74,6 +77,8 @@ public final class RedundancyController {
   private long epochFloor;
   private long switchoverIds;
   private Instant lastTick;
+  /** Mode changes since this controller started, by pair ("first/second"); never reset. */
+  private final Map<String, Long> modeChangesByPair = new TreeMap<>();
 
   public RedundancyController(RedundancySettings settings) {
     this(settings, EnumSet.noneOf(Flaw.class));
@@ -258,14 +263,15 @@ public final class RedundancyController {
     Member m = members.get(app);
     if (m == null || !m.configured) {
       refuse(arrival, Status.FAILED_PRECONDITION.withDescription(
-          "hello.application: no Application named '" + app + "' in the configuration"), actions);
+          "hello.application: no Application named '" + app + "' in the configuration"), Duration.ZERO, actions);
       return actions;
     }
     if (m.connected) {
       if (!arrival.instanceId().equals(m.instanceId) && !m.hung) {
         refuse(arrival, Status.ALREADY_EXISTS.withDescription("hello.instance_id: " + app + " is already running as "
             + "instance " + m.instanceId + " (client address " + orDash(m.clientAddress) + ", connected from "
-            + orDash(m.peer) + ") and is alive; stop that process first, or wait until it is lost or hung"), actions);
+            + orDash(m.peer) + ") and is alive; stop that process first, or wait until it is lost or hung"),
+            settings.duplicateRetryWindow(), actions);
         return actions;
       }
       String why = arrival.instanceId().equals(m.instanceId) ? "replaced by a newer stream of the same instance"
@@ -355,6 +361,9 @@ public final class RedundancyController {
     }
     if (m.mode != Mode.MODE_UNSPECIFIED) {
       command(m, m.mode, "heartbeats resumed: its mode, again", now, actions);
+    } else {
+      // Its status came before it went silent; while it was hung its peer may have become primary.
+      giveAModeForItsStatus(m, now, actions);
     }
     if (pair != null && pair.deferred != null && pair.primary() != null && pair.other(pair.primary()) == m
         && ready(m)) {
@@ -378,11 +387,9 @@ public final class RedundancyController {
           "detail", detail.isEmpty() ? "-" : detail));
     }
     Pair pair = m.pair;
+    giveAModeForItsStatus(m, now, actions);
     switch (status) {
       case RUNNING -> {
-        if (m.mode == Mode.MODE_UNSPECIFIED) {
-          assignFirstMode(m, now, actions);
-        }
         if (pair != null && pair.deferred != null) {
           Member primary = pair.primary();
           if (primary == m) {
@@ -401,12 +408,6 @@ public final class RedundancyController {
           pair.deferred = SwitchoverCause.SERVICE_UNAVAILABLE_REPORTED;
           actions.add(new Action.Log(LogEvent.SWITCHOVER_DEFERRED, "pair", pair.describe(), "primary", m.name,
               "reason", "a switchover of " + pair.describe() + " is in flight"));
-        } else if (m.mode == Mode.MODE_UNSPECIFIED) {
-          if (pair == null) {
-            assignFirstMode(m, now, actions);
-          } else if (pair.other(m).mode == Mode.PRIMARY) {
-            command(m, Mode.BACKUP, "unavailable, and " + pair.other(m).name + " is primary", now, actions);
-          }
         }
       }
       default -> {
@@ -451,15 +452,16 @@ public final class RedundancyController {
   }
 
   /**
-   * Deadlines: hung applications, failovers, switchover timeouts. A tick that comes more than a
-   * heartbeat interval after the previous one means this Management Layer itself did not run
-   * (its process was paused): the heartbeats sent meanwhile are still queued, so that time does
-   * not count as anybody's silence.
+   * Deadlines: hung applications, failovers, switchover timeouts; to be called every
+   * {@link #TICK_PERIOD}. The time by which a tick comes later than that is time this Management
+   * Layer itself did not run (its process was paused, or starved): the heartbeats sent meanwhile
+   * are still queued, so that time does not count as anybody's silence. The period itself does:
+   * a heartbeat timeout is only a few tick periods long at its smallest.
    */
   public List<Action> tick(Instant now) {
     List<Action> actions = new ArrayList<>();
-    if (lastTick != null && Duration.between(lastTick, now).compareTo(settings.heartbeatInterval()) > 0) {
-      Duration stalled = Duration.between(lastTick, now);
+    Duration stalled = lastTick == null ? Duration.ZERO : Duration.between(lastTick, now).minus(TICK_PERIOD);
+    if (stalled.compareTo(Duration.ZERO) > 0) {
       for (Member m : members.values()) {
         if (m.alive()) {
           Instant shifted = m.lastHeartbeat.plus(stalled);
@@ -497,11 +499,11 @@ public final class RedundancyController {
 
   // ---- decisions -----------------------------------------------------------------------------
 
-  private void refuse(Arrival arrival, Status status, List<Action> actions) {
+  private void refuse(Arrival arrival, Status status, Duration retryFor, List<Action> actions) {
     actions.add(new Action.Log(LogEvent.APPLICATION_REFUSED, "application", arrival.application(),
         "instance", arrival.instanceId(), "peer", orDash(arrival.peer()), "code", status.getCode(),
         "reason", status.getDescription()));
-    actions.add(new Action.EndSession(arrival.application(), arrival.session(), status));
+    actions.add(new Action.EndSession(arrival.application(), arrival.session(), status, retryFor));
   }
 
   /** {@code m} stopped being alive (stream lost, or hung): a switchover waiting for it cannot count on it. */
@@ -552,6 +554,21 @@ public final class RedundancyController {
         "reason", "adopted: the application already runs in it", "epoch", claimedEpoch, "delivered", "already"));
     if (peer != null && claimed == Mode.PRIMARY && peer.mode == Mode.PRIMARY) {
       command(peer, Mode.BACKUP, m.name + " is primary under a newer epoch (" + claimedEpoch + ")", now, actions);
+    }
+  }
+
+  /**
+   * A member that has no mode yet gets one when its status calls for it: {@code RUNNING}, or
+   * {@code SERVICE_UNAVAILABLE} standalone or beside a primary.
+   */
+  private void giveAModeForItsStatus(Member m, Instant now, List<Action> actions) {
+    if (m.mode != Mode.MODE_UNSPECIFIED) {
+      return;
+    }
+    if (m.status == AppStatus.RUNNING || (m.status == AppStatus.SERVICE_UNAVAILABLE && m.pair == null)) {
+      assignFirstMode(m, now, actions);
+    } else if (m.status == AppStatus.SERVICE_UNAVAILABLE && m.pair.other(m).mode == Mode.PRIMARY) {
+      command(m, Mode.BACKUP, "unavailable, and " + m.pair.other(m).name + " is primary", now, actions);
     }
   }
 
@@ -687,12 +704,12 @@ public final class RedundancyController {
         "primary", primary == null ? "-" : primary.name));
     if (pair.inFlight != null) {
       refuseSwitchover(pair, cause, requestId, SwitchoverResult.ALREADY_IN_PROGRESS,
-          "a switchover of " + pair.describe() + " is already in flight", now, actions, false);
+          "a switchover of " + pair.describe() + " is already in flight", now, actions);
       return;
     }
     if (primary == null) {
       refuseSwitchover(pair, cause, requestId, SwitchoverResult.BACKUP_NOT_READY, pair.describe() + " has no primary yet",
-          now, actions, true);
+          now, actions);
       return;
     }
     Member backup = pair.other(primary);
@@ -703,7 +720,7 @@ public final class RedundancyController {
         actions.add(new Action.Log(LogEvent.SWITCHOVER_DEFERRED, "pair", pair.describe(), "primary", label,
             "reason", why));
       }
-      refuseSwitchover(pair, cause, requestId, SwitchoverResult.BACKUP_NOT_READY, why, now, actions, true);
+      refuseSwitchover(pair, cause, requestId, SwitchoverResult.BACKUP_NOT_READY, why, now, actions);
       return;
     }
     pair.deferred = null;
@@ -745,14 +762,12 @@ public final class RedundancyController {
   }
 
   private void refuseSwitchover(Pair pair, SwitchoverCause cause, long requestId, SwitchoverResult result,
-      String message, Instant now, List<Action> actions, boolean keepRecord) {
+      String message, Instant now, List<Action> actions) {
     actions.add(new Action.Log(LogEvent.SWITCHOVER_REFUSED, "pair", pair.describe(), "cause", cause, "result", result,
         "reason", message, "ms", 0));
     Member primary = pair.primary();
     String name = primary == null ? "" : primary.name;
-    if (keepRecord) {
-      pair.last = record(cause, result, message, now, 0, name, name);
-    }
+    pair.last = record(cause, result, message, now, 0, name, name);
     if (requestId != 0) {
       actions.add(new Action.CompleteRequest(requestId, reply(result, name, 0, message)));
     }
@@ -789,7 +804,13 @@ public final class RedundancyController {
         .setResult(result).setDurationMs(ms).setFromPrimary(from).setToPrimary(to).setDetail(detail).build();
   }
 
+  /**
+   * A mode change of {@code pair}: its primary changed hands (a switchover or failover done, a
+   * pair formed that made one of two primaries backup, a primary chosen for a pair that had none).
+   * What the flapping alarm and {@link #modeChangesByPair} count.
+   */
   private void noteModeChange(Pair pair, Instant now, List<Action> actions) {
+    modeChangesByPair.merge(pair.describe(), 1L, Long::sum);
     pair.modeChanges.addLast(now);
     Instant windowStart = now.minus(settings.flappingWindow());
     while (!pair.modeChanges.isEmpty() && pair.modeChanges.peekFirst().isBefore(windowStart)) {
@@ -849,6 +870,14 @@ public final class RedundancyController {
   }
 
   // ---- status ------------------------------------------------------------------------------
+
+  /**
+   * Mode changes since this controller started, by pair ("first/second"), as the flapping alarm
+   * counts them: not a member's first mode, nor an epoch a member's hello brings.
+   */
+  public Map<String, Long> modeChangesByPair() {
+    return java.util.Collections.unmodifiableMap(modeChangesByPair);
+  }
 
   /** Every pair, then every standalone application that has connected, without {@code as_of}. */
   public PairsStatus status(Instant now) {

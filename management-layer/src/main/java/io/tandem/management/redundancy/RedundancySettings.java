@@ -1,5 +1,6 @@
 package io.tandem.management.redundancy;
 
+import io.tandem.common.grpc.Keepalive;
 import io.tandem.common.options.OptionCatalogue;
 import io.tandem.common.options.OptionReader;
 import java.time.Duration;
@@ -31,6 +32,15 @@ public record RedundancySettings(Duration disconnectSwitchoverTimeout, Duration 
     return new RedundancySettings(reader.read(OptionCatalogue.DISCONNECT_SWITCHOVER_TIMEOUT, sections),
         reader.read(OptionCatalogue.SWITCHOVER_TIMEOUT, sections), reader.read(OptionCatalogue.FLAPPING_THRESHOLD, sections),
         reader.read(OptionCatalogue.FLAPPING_WINDOW, sections), reader.read(OptionCatalogue.HEARTBEAT_TIMEOUT, sections));
+  }
+
+  /**
+   * How long an application refused because another instance of it looks alive keeps asking:
+   * within this an instance that only looks alive — a frozen process, or one behind a half-open
+   * connection — is found hung (heartbeat-timeout) or lost (keepalive), and the new one accepted.
+   */
+  public Duration duplicateRetryWindow() {
+    return heartbeatTimeout.plus(Keepalive.TIME).plus(Keepalive.TIMEOUT);
   }
 
   /** How often applications are asked to send heartbeats: a fifth of the timeout, within 40 ms..2 s. */

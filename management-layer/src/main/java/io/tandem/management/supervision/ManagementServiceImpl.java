@@ -144,7 +144,9 @@ public final class ManagementServiceImpl extends ManagementServiceGrpc.Managemen
   @Override
   public void watchPairs(GetPairsRequest request, StreamObserver<PairsStatus> responseObserver) {
     ServerCallStreamObserver<PairsStatus> out = (ServerCallStreamObserver<PairsStatus>) responseObserver;
+    String peer = Caller.current().address();
     out.setOnCancelHandler(() -> loop.execute(() -> loop.removeWatcher(out)));
-    loop.execute(() -> loop.addWatcher(out));
+    out.setOnReadyHandler(() -> loop.execute(() -> loop.watcherReady(out)));
+    loop.execute(() -> loop.addWatcher(out, peer));
   }
 }

@@ -10,6 +10,8 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.concurrent.ExecutorStop;
+import io.tandem.common.logging.LogEvent;
+import io.tandem.common.logging.RateLimitedLog;
 import io.tandem.management.redundancy.Action;
 import io.tandem.management.redundancy.Arrival;
 import io.tandem.management.redundancy.RedundancyController;
@@ -20,10 +22,11 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +42,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   private static final Logger LOG = LoggerFactory.getLogger(RedundancyLoop.class);
-  private static final long TICK_MS = 50;
+  /** Events a caller causes once per request: a hello refused. */
+  private static final Set<LogEvent> PER_REQUEST = EnumSet.of(LogEvent.APPLICATION_REFUSED);
 
   private final Clock clock;
   private final RedundancyController controller = new RedundancyController(RedundancySettings.DEFAULTS);
@@ -48,9 +52,10 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   /** Open supervision streams by session id (several per application while one replaces another). */
   private final Map<Long, SupervisionSession> sessions = new HashMap<>();
   private final Map<Long, StreamObserver<SwitchoverReply>> requests = new HashMap<>();
-  private final List<ServerCallStreamObserver<PairsStatus>> watchers = new ArrayList<>();
+  private final PairWatchers watchers = new PairWatchers();
   private PairsStatus published = PairsStatus.getDefaultInstance();
   private final Plumbing plumbing = new Plumbing();
+  private final RateLimitedLog perRequest = new RateLimitedLog(LOG);
 
   private final RedundancyMetrics metrics;
 
@@ -62,7 +67,8 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
 
   @Override
   public void start() {
-    executor.scheduleWithFixedDelay(() -> apply(controller::tick), TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+    long tickMs = RedundancyController.TICK_PERIOD.toMillis();
+    executor.scheduleWithFixedDelay(() -> apply(controller::tick), tickMs, tickMs, TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -81,8 +87,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
     execute(() -> {
       sessions.values().forEach(s -> s.end(Status.UNAVAILABLE.withDescription("Management Layer shutting down")));
       sessions.clear();
-      watchers.forEach(w -> complete(w::onCompleted));
-      watchers.clear();
+      watchers.endAll();
     });
   }
 
@@ -136,7 +141,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
     public void endSession(Action.EndSession end) {
       SupervisionSession session = sessions.remove(end.session());
       if (session != null) {
-        session.end(end.status());
+        session.end(end.status(), end.retryFor());
       }
     }
 
@@ -153,7 +158,11 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
 
     @Override
     public void log(Action.Log log) {
-      log.line().emit(LOG);
+      if (PER_REQUEST.contains(log.event())) {
+        perRequest.emit(log.event(), log.line().details().toArray());
+      } else {
+        log.line().emit(LOG);
+      }
     }
   }
 
@@ -176,13 +185,17 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
     requests.put(requestId, out);
   }
 
-  void addWatcher(ServerCallStreamObserver<PairsStatus> watcher) {
-    watchers.add(watcher);
-    complete(() -> watcher.onNext(currentStatus()));
+  void addWatcher(ServerCallStreamObserver<PairsStatus> watcher, String peer) {
+    watchers.add(watcher, peer, currentStatus());
   }
 
   void removeWatcher(ServerCallStreamObserver<PairsStatus> watcher) {
     watchers.remove(watcher);
+  }
+
+  /** A watcher's transport can take more. */
+  void watcherReady(ServerCallStreamObserver<PairsStatus> watcher) {
+    watchers.ready(watcher);
   }
 
   PairsStatus currentStatus() {
@@ -195,15 +208,8 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
       return;
     }
     published = status;
-    metrics.observe(status);
-    PairsStatus stamped = currentStatus();
-    for (ServerCallStreamObserver<PairsStatus> watcher : List.copyOf(watchers)) {
-      if (watcher.isCancelled()) {
-        watchers.remove(watcher);
-      } else {
-        complete(() -> watcher.onNext(stamped));
-      }
-    }
+    metrics.observe(status, controller.modeChangesByPair());
+    watchers.publish(currentStatus());
   }
 
   /** Writes to a call that may have been cancelled meanwhile; a cancelled caller no longer cares. */

@@ -19,15 +19,17 @@ import java.util.stream.Stream;
 /**
  * What an operator watches of the Management Layer, derived from the pair status it publishes
  * after every decision: switchovers by cause and result (each recorded as a pair's last
- * switchover), how long they took, every change of a pair's primary (its epoch grew), and who is
- * connected or hung. Label values are enum names and the configured pairs' names, so bounded.
- * Called on the loop thread; scrapes read the gauges' published figures.
+ * switchover), how long they took, the pairs' mode changes (as the controller counts them for the
+ * flapping alarm), and who is connected or hung. Label values are enum names and the configured
+ * pairs' names, so bounded. Called on the loop thread; scrapes read the gauges' published figures.
  */
 final class RedundancyMetrics {
   private final Counter switchovers;
   private final Histogram switchoverDuration;
   private final Counter modeChanges;
   private final Map<String, PairStatus> lastSeen = new HashMap<>();
+  /** Mode changes counted so far, by pair. */
+  private final Map<String, Long> modeChangesCounted = new HashMap<>();
   private volatile PairsStatus published = PairsStatus.getDefaultInstance();
 
   RedundancyMetrics(PrometheusRegistry registry) {
@@ -44,7 +46,8 @@ final class RedundancyMetrics {
         .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
         .classicOnly().labelNames("result").register(registry);
     modeChanges = Counter.builder().name("tandem_pair_mode_changes_total")
-        .help("Changes of a pair's primary (first assignment, switchover, failover, pair formed): its epoch grew.")
+        .help("Mode changes of a pair, as flapping-threshold counts them: a switchover or failover done, a pair "
+            + "formed that made one of two primaries backup, a primary chosen for a pair that had none.")
         .labelNames("pair").register(registry);
     GaugeWithCallback.builder().name("tandem_applications_connected")
         .help("Supervised applications whose supervision stream is open.")
@@ -58,8 +61,8 @@ final class RedundancyMetrics {
     return published.getPairsList().stream().flatMap(p -> p.getMembersList().stream());
   }
 
-  /** The pair status just published. */
-  void observe(PairsStatus status) {
+  /** The pair status just published, and the controller's mode changes by pair so far. */
+  void observe(PairsStatus status, Map<String, Long> modeChangesByPair) {
     published = status;
     for (PairStatus pair : status.getPairsList()) {
       if (pair.getMembersCount() < 2) {
@@ -67,10 +70,10 @@ final class RedundancyMetrics {
       }
       String name = pair.getMembersList().stream().map(MemberStatus::getApplication).collect(Collectors.joining("/"));
       PairStatus before = lastSeen.put(name, pair);
-      modeChanges.labelValues(name);
-      if (before != null && pair.getEpoch() > before.getEpoch()) {
-        modeChanges.labelValues(name).inc();
-      }
+      long changes = modeChangesByPair.getOrDefault(name, 0L);
+      long counted = modeChangesCounted.getOrDefault(name, 0L);
+      modeChanges.labelValues(name).inc(Math.max(0, changes - counted));
+      modeChangesCounted.put(name, Math.max(changes, counted));
       SwitchoverRecord last = pair.getLastSwitchover();
       if (pair.hasLastSwitchover() && (before == null || !last.equals(before.getLastSwitchover()))) {
         switchovers.labelValues(last.getCause().name(), last.getResult().name()).inc();

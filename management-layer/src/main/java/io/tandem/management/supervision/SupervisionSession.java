@@ -3,6 +3,7 @@ package io.tandem.management.supervision;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.tandem.common.supervision.DuplicateRefusal;
 import io.tandem.management.v1.ModeCommand;
 import io.tandem.management.v1.StatusAck;
 import io.tandem.management.v1.SupervisionCommand;
@@ -42,13 +43,19 @@ final class SupervisionSession {
 
   /** Ends the stream from this side. */
   void end(Status status) {
+    end(status, Duration.ZERO);
+  }
+
+  /** Ends the stream from this side; a refused duplicate is told to keep asking for {@code retryFor}. */
+  void end(Status status, Duration retryFor) {
     if (!ended) {
       ended = true;
       try {
         if (status.isOk()) {
           out.onCompleted();
         } else {
-          out.onError(status.asRuntimeException());
+          out.onError(retryFor.isZero() ? status.asRuntimeException()
+              : status.asRuntimeException(DuplicateRefusal.trailers(retryFor)));
         }
       } catch (StatusRuntimeException | IllegalStateException e) {
         LOG.debug("session {} of {} already closed: {}", id, application, e.toString());

@@ -28,7 +28,8 @@ class RedundancyControllerTest {
   private static final Map<String, String> CONFIGURED = Map.of("A", "B", "B", "", "S", "");
 
   private RedundancyController controller;
-  private Instant now = Instant.parse("2026-01-01T00:00:00Z");
+  private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+  private Instant now = START;
   private final List<Action> actions = new ArrayList<>();
   /** Every mode command ever sent, for the applications to acknowledge. */
   private final List<Action.SendMode> allSent = new ArrayList<>();
@@ -52,17 +53,20 @@ class RedundancyControllerTest {
   }
 
   /**
-   * Time passes as it does for real applications: every connected one that is not frozen sends a
-   * heartbeat each heartbeat interval, and the controller ticks.
+   * Time passes as it does for real applications and the Management Layer: every connected
+   * application that is not frozen sends a heartbeat each heartbeat interval (counted from the
+   * test's start), and the controller ticks every tick period.
    */
   private void advance(Duration d) {
     Instant end = now.plus(d);
     while (now.isBefore(end)) {
-      Duration step = SETTINGS.heartbeatInterval();
+      Duration step = RedundancyController.TICK_PERIOD;
       now = now.plus(step).isAfter(end) ? end : now.plus(step);
-      for (Map.Entry<String, Long> session : Map.copyOf(sessions).entrySet()) {
-        if (!frozen.contains(session.getKey())) {
-          record(controller.heartbeat(session.getKey(), session.getValue(), now));
+      if (Duration.between(START, now).toMillis() % SETTINGS.heartbeatInterval().toMillis() == 0) {
+        for (Map.Entry<String, Long> session : Map.copyOf(sessions).entrySet()) {
+          if (!frozen.contains(session.getKey())) {
+            record(controller.heartbeat(session.getKey(), session.getValue(), now));
+          }
         }
       }
       record(controller.tick(now));
@@ -602,6 +606,25 @@ class RedundancyControllerTest {
   }
 
   @Test
+  void aMemberHungBeforeItGotAModeIsMadeBackupWhenItsHeartbeatsResume() {
+    connect("B");
+    report("B", AppStatus.RUNNING); // A not heard of yet: B's mode is withheld
+    frozen.add("B");
+    advance(Duration.ofSeconds(3));
+    assertThat(member("B").getHung()).isTrue();
+    connect("A");
+    report("A", AppStatus.RUNNING);
+    assertThat(member("A").getMode()).as("B is hung: A is first to report RUNNING").isEqualTo(Mode.PRIMARY);
+    takeSent();
+
+    frozen.remove("B");
+    advance(Duration.ofSeconds(1));
+    assertThat(takeSent()).as("B, RUNNING before it froze, learns it is A's backup")
+        .extracting(Action.SendMode::application, Action.SendMode::mode)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("B", Mode.BACKUP));
+  }
+
+  @Test
   void aPrimaryWhoseHeartbeatsResumeBeforeTheFailoverStaysPrimary() {
     runningPairWithAPrimary();
     frozen.add("A");
@@ -637,6 +660,8 @@ class RedundancyControllerTest {
       assertThat(end.session()).isNotEqualTo(first);
       assertThat(end.status().getCode()).isEqualTo(io.grpc.Status.Code.ALREADY_EXISTS);
       assertThat(end.status().getDescription()).contains("instance-of-A", "client address A:1", "10.0.0.1:" + first);
+      assertThat(end.retryFor()).as("it may ask again while A could still be found hung or lost")
+          .isEqualTo(SETTINGS.heartbeatTimeout().plus(Duration.ofSeconds(15)));
     });
     assertThat(refused).noneMatch(Action.SendMode.class::isInstance);
     assertThat(member("A").getInstanceId()).isEqualTo("instance-of-A");

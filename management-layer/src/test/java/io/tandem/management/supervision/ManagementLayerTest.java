@@ -4,13 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.Durations;
+import com.google.protobuf.util.Timestamps;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.tandem.common.config.Applications;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HostPort;
 import io.tandem.common.security.AccessControl;
+import io.tandem.common.logging.RateLimitedLog;
 import io.tandem.common.testing.LogCapture;
 import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ApplyObjectsRequest;
@@ -338,6 +344,21 @@ class ManagementLayerTest {
   }
 
   @Test
+  void refusedHellosAreLoggedAtMostABurstPerWindow() {
+    int refusals = 50;
+    try (LogCapture log = new LogCapture(RedundancyLoop.class)) {
+      for (int i = 0; i < refusals; i++) {
+        FakeApplication stranger = new FakeApplication(channelAs("Stranger"), "Stranger").connect();
+        await().pollInterval(Duration.ofMillis(5)).atMost(WAIT).until(() -> stranger.ended != null);
+        assertThat(stranger.ended.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+      }
+      // Within one window: a burst. Should the refusals straddle two windows, two bursts.
+      assertThat(log.withId("43-30007")).as("43-30007 lines for %d refusals", refusals)
+          .hasSizeBetween(RateLimitedLog.BURST, 2 * RateLimitedLog.BURST);
+    }
+  }
+
+  @Test
   void watchersSeeAConnectionThenTheModeAssignedThenItsAcknowledgement() {
     try (PairWatch watch = new PairWatch(channel)) {
       await().atMost(WAIT).until(() -> !watch.seen.isEmpty());
@@ -352,6 +373,89 @@ class ManagementLayerTest {
       await("A primary and acknowledged").atMost(WAIT)
           .until(() -> seen(watch, m -> m.getMode() == Mode.PRIMARY && m.getModeAcknowledged()));
     }
+  }
+
+  @Test
+  void aWatcherIsSentNothingWhileOnlyHeartbeatsArrive() {
+    managementOption("heartbeat-timeout", "1s"); // a heartbeat every 200 ms
+    FakeApplication a = connect("A");
+    FakeApplication b = connect("B");
+    runningPair(a, b);
+    try (PairWatch watch = new PairWatch(channel)) {
+      await().atMost(WAIT).until(() -> !watch.seen.isEmpty());
+      Timestamp from = member("A").getLastHeartbeat();
+      await("A heartbeats for a second").atMost(WAIT).until(() ->
+          Durations.toMillis(Timestamps.between(from, member("A").getLastHeartbeat())) >= 1_000);
+      List<PairsStatus> seen = List.copyOf(watch.seen);
+      List<PairsStatus> heartbeatsOnly = new ArrayList<>();
+      for (int i = 1; i < seen.size(); i++) {
+        if (PairWatchers.withoutHeartbeats(seen.get(i)).equals(PairWatchers.withoutHeartbeats(seen.get(i - 1)))) {
+          heartbeatsOnly.add(seen.get(i));
+        }
+      }
+      assertThat(heartbeatsOnly).as("statuses sent to the watcher that changed nothing but heartbeat times, of %d",
+          seen.size()).isEmpty();
+    }
+  }
+
+  @Test
+  void aWatcherThatNeverReadsIsDroppedWithAReasonAndWhatWaitsForItStaysBounded() {
+    // Fifty more pairs make every status a few kilobytes: the transport's window fills sooner.
+    ApplyObjectsRequest.Builder more = ApplyObjectsRequest.newBuilder();
+    for (int i = 0; i < 50; i++) {
+      more.addObjects(app("Pair" + i + "_X", ApplicationType.STAT_SERVER, "Pair" + i + "_Y"))
+          .addObjects(app("Pair" + i + "_Y", ApplicationType.STAT_SERVER, ""));
+    }
+    ConfigServiceGrpc.newBlockingStub(configChannel).applyObjects(more.build());
+    await().atMost(WAIT).until(() -> pair("Pair49_X") != null);
+    FakeApplication a = connect("A");
+    FakeApplication b = connect("B");
+    runningPair(a, b);
+
+    List<PairsStatus> received = new CopyOnWriteArrayList<>();
+    List<Status> ended = new CopyOnWriteArrayList<>();
+    List<ClientCallStreamObserver<GetPairsRequest>> call = new CopyOnWriteArrayList<>();
+    ManagementServiceGrpc.newStub(channel).watchPairs(GetPairsRequest.getDefaultInstance(),
+        new ClientResponseObserver<GetPairsRequest, PairsStatus>() {
+          @Override
+          public void beforeStart(ClientCallStreamObserver<GetPairsRequest> requestStream) {
+            requestStream.disableAutoRequestWithInitial(0); // it never reads
+            call.add(requestStream);
+          }
+
+          @Override
+          public void onNext(PairsStatus status) {
+            received.add(status);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            ended.add(Status.fromThrowable(t));
+          }
+
+          @Override
+          public void onCompleted() {
+            ended.add(Status.OK);
+          }
+        });
+    long changes = 0;
+    try (LogCapture log = new LogCapture(PairWatchers.class)) {
+      long deadline = System.nanoTime() + WAIT.multipliedBy(3).toNanos();
+      while (log.withId("43-30020").isEmpty() && System.nanoTime() < deadline) {
+        for (int i = 0; i < 200; i++, changes++) {
+          b.report(changes % 2 == 0 ? AppStatus.INITIALIZING : AppStatus.RUNNING);
+        }
+        long sent = changes;
+        await().atMost(WAIT).until(() -> b.statusAcks.size() >= sent); // each one taken in and published
+      }
+      assertThat(log.withId("43-30020")).as("the watcher dropped, after %d changes", changes).singleElement()
+          .asString().contains("waiting=" + PairWatchers.MAX_WAITING);
+    }
+    call.get(0).request(Integer.MAX_VALUE); // now it reads what is left
+    await().atMost(WAIT).until(() -> !ended.isEmpty());
+    assertThat(ended.get(0).getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(ended.get(0).getDescription()).contains("did not read");
+    assertThat(received).as("statuses kept for it, of %d changes", changes).hasSizeLessThan((int) changes);
   }
 
   /** Whether a status the watcher got showed member A as {@code condition} says. */
