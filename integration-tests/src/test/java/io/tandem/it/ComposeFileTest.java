@@ -43,6 +43,9 @@ class ComposeFileTest {
   private static final Map<String, Supplier<Object>> MAINS = Map.of("cli", TandemCli::new,
       "config-server-stub", ConfigServerMain::new, "management-layer", ManagementLayerMain::new,
       "stat-server", StatServerMain::new);
+  /** Each Application of the configuration to the compose service that runs it (and names its host). */
+  private static final Map<String, String> HOST_OF = Map.of("confserv", "config-server", "MgmtLayer", "management-layer",
+      "StatServer_A", "statserver-a", "StatServer_B", "statserver-b");
 
   @SuppressWarnings("unchecked")
   private static Map<String, Object> compose() throws Exception {
@@ -132,12 +135,10 @@ class ComposeFileTest {
     try (Reader reader = Files.newBufferedReader(file)) {
       compose = ConfigYaml.read(reader, file.toString());
     }
-    Map<String, String> hostOf = Map.of("confserv", "config-server", "MgmtLayer", "management-layer",
-        "StatServer_A", "statserver-a", "StatServer_B", "statserver-b");
     List<ConfigObject> expected = new ArrayList<>();
     for (ConfigObject object : SampleConfiguration.objects()) {
       expected.add(object.getType() != ObjectType.APPLICATION ? object : object.toBuilder()
-          .setApplication(object.getApplication().toBuilder().setHost(hostOf.get(object.getName()))).build());
+          .setApplication(object.getApplication().toBuilder().setHost(HOST_OF.get(object.getName()))).build());
     }
     assertThat(compose).as("the sample with each Application's host its compose service").isEqualTo(expected);
 
@@ -148,7 +149,57 @@ class ComposeFileTest {
         certificateHosts.add(pki.get(i + 1));
       }
     }
-    assertThat(certificateHosts).containsExactlyInAnyOrderElementsOf(hostOf.values());
+    assertThat(certificateHosts).containsExactlyInAnyOrderElementsOf(HOST_OF.values());
+  }
+
+  /** A service's bind mounts of files from the installation's certificate directory: container path to host file. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Path> certificateMounts(String name, Map<String, Object> service) {
+    Path pki = HOME.resolve(".tandem/pki");
+    Map<String, Path> mounts = new java.util.TreeMap<>();
+    for (Object volume : (List<Object>) service.getOrDefault("volumes", List.of())) {
+      assertThat(volume).as(name + " volume (short syntax: the same in compose v1 and v2)").isInstanceOf(String.class);
+      String[] parts = ((String) volume).split(":");
+      if (!parts[0].startsWith(".")) {
+        continue;
+      }
+      Path source = HOME.resolve(parts[0]).normalize();
+      if (source.startsWith(pki)) {
+        assertThat(parts).as(name + " mounts " + volume + " read-only").hasSize(3);
+        assertThat(parts[2]).as(name + " mounts " + volume + " read-only").isEqualTo("ro");
+        mounts.put(parts[1], source);
+      }
+    }
+    assertThat(service).as(name + ": certificates are bind mounts, not secrets").doesNotContainKey("secrets");
+    return mounts;
+  }
+
+  @Test
+  void eachServiceContainerHoldsTheAuthorityCertificateAndItsOwnKeyPairOnly() throws Exception {
+    Path pki = HOME.resolve(".tandem/pki");
+    for (var entry : services().entrySet()) {
+      if (entry.getKey().equals("pki")) {
+        continue;
+      }
+      List<String> command = command(entry.getValue());
+      Map<String, Path> mounts = certificateMounts(entry.getKey(), entry.getValue());
+      String certificate = flag(command, "--tls-cert");
+      String identity = Path.of(certificate).getFileName().toString().replaceFirst("\\.crt$", "");
+      assertThat(HOST_OF).as(entry.getKey() + " presents its own application's certificate")
+          .containsEntry(identity, entry.getKey());
+      assertThat(mounts).as(entry.getKey() + " mounts from .tandem/pki exactly ca.crt, " + identity + ".crt and "
+          + identity + ".key, file by file, at the paths its --tls-* flags name (not the directory, which holds"
+          + " every private key and ca.key)").isEqualTo(Map.of(
+              flag(command, "--tls-ca"), pki.resolve("ca.crt"),
+              certificate, pki.resolve(identity + ".crt"),
+              flag(command, "--tls-key"), pki.resolve(identity + ".key")));
+    }
+    Map<String, Path> job = new java.util.TreeMap<>();
+    for (Object volume : (List<?>) services().get("pki").get("volumes")) {
+      String[] parts = ((String) volume).split(":");
+      job.put(parts[1], HOME.resolve(parts[0]).normalize());
+    }
+    assertThat(job).as("the one-shot pki job writes the directory (it needs ca.key)").containsEntry("/pki", pki);
   }
 
   @Test
