@@ -7,6 +7,7 @@ import io.tandem.cli.config.ContactCenterGenerator;
 import io.tandem.common.config.Applications;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ConfigObject;
@@ -134,11 +135,13 @@ final class BenchStack implements AutoCloseable {
   }
 
   /**
-   * A channel to {@code address} as {@code identity}, closed with the stack; its callbacks run
-   * on the transport threads (the benchmarks' callbacks never block; blocking stubs work as usual).
+   * A channel to {@code server} at {@code address} as {@code identity}, closed with the stack; its
+   * callbacks run on the transport threads (the benchmarks' callbacks never block; blocking stubs
+   * work as usual).
    */
-  ManagedChannel channel(HostPort address, String identity) {
-    ManagedChannel channel = Channels.openForNonBlockingCallbacks(address, stack.security(identity));
+  ManagedChannel channel(HostPort address, String server, String identity) {
+    ManagedChannel channel = Channels.openForNonBlockingCallbacks(address, ServerIdentity.of(server),
+        stack.security(identity));
     channels.add(channel);
     return channel;
   }

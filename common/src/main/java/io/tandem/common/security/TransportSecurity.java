@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * How one process's links are secured: mutual TLS with one identity's {@link TlsFiles}, or
  * plaintext when asked for explicitly ({@code --insecure}). Servers present the certificate
  * and require a client certificate signed by the authority; channels present it too and check
- * that the server's certificate names the host they dialled. The files are re-read when they
+ * that the server's certificate names the host they dialled and is the identity they expect. The files are re-read when they
  * change, so certificates are replaced without a restart (new connections use the new ones).
  */
 public final class TransportSecurity implements AutoCloseable {
@@ -104,11 +104,15 @@ public final class TransportSecurity implements AutoCloseable {
     return files == null ? "plaintext" : "mtls";
   }
 
-  public ChannelCredentials channelCredentials() {
+  /**
+   * A channel's credentials: this identity's certificate, and the server's checked against the
+   * authority, the host dialled and {@code server} (plaintext: none of it).
+   */
+  public ChannelCredentials channelCredentials(ServerIdentity server) {
     if (files == null) {
       return InsecureChannelCredentials.create();
     }
-    return TlsChannelCredentials.newBuilder().keyManager(keys).trustManager(trust).build();
+    return TlsChannelCredentials.newBuilder().keyManager(keys).trustManager(new ServerIdentityCheck(trust, server)).build();
   }
 
   public ServerCredentials serverCredentials() {

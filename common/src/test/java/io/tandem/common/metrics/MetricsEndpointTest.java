@@ -15,6 +15,7 @@ import io.tandem.common.grpc.HostPort;
 import io.tandem.common.process.FreePorts;
 import io.tandem.common.security.AccessControl;
 import io.tandem.common.security.ConnectionLimits;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.common.testing.LogCapture;
 import io.tandem.common.testing.PrometheusText;
@@ -50,7 +51,7 @@ class MetricsEndpointTest {
     int metricsPort = FreePorts.next();
     try (RunningService service = ServiceRunner.start("test", 0, Observability.metricsOn(metricsPort), pki.server("test"), new AbstractModule() {});
          TransportSecurity monitor = pki.security("monitor")) {
-      ManagedChannel channel = Channels.open(HostPort.local(service.port()), monitor);
+      ManagedChannel channel = Channels.open(HostPort.local(service.port()), ServerIdentity.of("test"), monitor);
       try {
         HealthProbe.check(channel, "", WAIT);
       } finally {

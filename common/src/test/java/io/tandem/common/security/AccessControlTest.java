@@ -76,8 +76,12 @@ class AccessControlTest {
   }
 
   private ManagedChannel channel(String host, TransportSecurity security) {
+    return channel(host, ServerIdentity.of("test"), security);
+  }
+
+  private ManagedChannel channel(String host, ServerIdentity expected, TransportSecurity security) {
     opened.add(security);
-    ManagedChannel channel = Channels.open(new HostPort(host, server.port()), security);
+    ManagedChannel channel = Channels.open(new HostPort(host, server.port()), expected, security);
     channels.add(channel);
     return channel;
   }
@@ -105,6 +109,20 @@ class AccessControlTest {
     assertThatThrownBy(() -> check(channel("127.0.0.2", pki.security("operator"))))
         .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE))
         .hasStackTraceContaining("127.0.0.2");
+  }
+
+  @Test
+  void aServerPresentingAnotherApplicationsCertificateIsRefusedNamingTheExpectedAndPresentedIdentities() {
+    try (LogCapture log = new LogCapture(ServerIdentityCheck.class)) {
+      assertThatThrownBy(() -> check(channel("localhost", ServerIdentity.of("confserv"), pki.security("operator"))))
+          .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE))
+          .hasStackTraceContaining("the server at localhost:" + server.port()
+              + " presented the certificate of 'test', not of 'confserv' as expected");
+      assertThat(log.withId("00-05081")).singleElement().asString()
+          .contains("address=localhost:" + server.port(), "expected=confserv", "presented=test");
+    }
+    assertThat(check(channel("localhost", ServerIdentity.anyFromTheAuthority(), pki.security("operator"))))
+        .as("a caller that knows only the address").isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
   }
 
   @Test
