@@ -27,7 +27,9 @@ import io.tandem.common.testing.TestPki;
 import java.io.File;
 import java.math.BigInteger;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -205,12 +207,51 @@ class AccessControlTest {
       await().atMost(WAIT).until(() -> !servedSerial().equals(before));
       await().atMost(WAIT).until(() -> !log.withId("00-05077").isEmpty());
       assertThat(log.withId("00-05077").get(0)).contains("identity=test");
+      assertThat(log.withId("00-05078")).as("a renewal (key written, then certificate) raises no alarm").isEmpty();
     }
     assertThat(check(channel("localhost", pki.security("client")))).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
   }
 
+  @Test
+  void aKeyThatDoesNotPairWithTheCertificateIsRefusedAndTheOldPairKeptServing() throws Exception {
+    X509Certificate before = served();
+    try (LogCapture log = new LogCapture(TransportSecurity.class)) {
+      // Another P-256 key: the same algorithm as the certificate's, not its pair.
+      Files.copy(pki.files("client").key(), pki.files("test").key(), StandardCopyOption.REPLACE_EXISTING);
+      await().atMost(WAIT).until(() -> !log.withId("00-05078").isEmpty() || !log.withId("00-05077").isEmpty());
+      assertThat(log.withId("00-05077")).as("the mismatched pair installed").isEmpty();
+      assertThat(log.withId("00-05078")).singleElement().asString()
+          .contains("--tls-key " + pki.files("test").key(), "does not pair with the certificate");
+    }
+    assertThat(check(channel("localhost", pki.security("client")))).as("a new connection")
+        .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    assertThat(served().getSerialNumber()).isEqualTo(before.getSerialNumber());
+  }
+
+  @Test
+  void aRenewedCertificateOfAnotherIdentityIsRefusedAndTheRunningOneKept() throws Exception {
+    X509Certificate before = served();
+    pki.renew(List.of("other"), List.of());
+    try (LogCapture log = new LogCapture(TransportSecurity.class)) {
+      Files.copy(pki.files("other").key(), pki.files("test").key(), StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(pki.files("other").certificate(), pki.files("test").certificate(), StandardCopyOption.REPLACE_EXISTING);
+      await().atMost(WAIT).until(() -> log.withId("00-05078").stream().anyMatch(line -> line.contains("'other'"))
+          || !log.withId("00-05077").isEmpty());
+      assertThat(log.withId("00-05077")).as("another identity installed").isEmpty();
+      assertThat(log.withId("00-05078")).last().asString()
+          .contains("--tls-cert " + pki.files("test").certificate(), "the certificate of 'other', not of 'test'");
+    }
+    assertThat(Identities.of(served())).as("the identity the server presents").contains("test");
+    assertThat(served().getSerialNumber()).isEqualTo(before.getSerialNumber());
+  }
+
   /** The serial number of the certificate the server presents to a new connection now. */
   private BigInteger servedSerial() throws Exception {
+    return served().getSerialNumber();
+  }
+
+  /** The certificate the server presents to a new connection now. */
+  private X509Certificate served() throws Exception {
     AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
     TlsFiles operator = pki.files("operator");
     keys.updateIdentityCredentials(new File(operator.certificate().toString()), new File(operator.key().toString()));
@@ -235,6 +276,6 @@ class AccessControlTest {
     try (Socket socket = context.getSocketFactory().createSocket("localhost", server.port())) {
       ((SSLSocket) socket).startHandshake();
     }
-    return presented.get(0).getSerialNumber();
+    return presented.get(0);
   }
 }
