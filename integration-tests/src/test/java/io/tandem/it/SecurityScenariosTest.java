@@ -32,6 +32,7 @@ import io.tandem.management.v1.PairStatus;
 import io.tandem.management.v1.SupervisionCommand;
 import io.tandem.management.v1.SupervisionMessage;
 import io.tandem.management.v1.SwitchoverRequest;
+import io.tandem.common.testing.ForeignCaller;
 import io.tandem.pki.PkiDirectory;
 import io.tandem.testing.Launch;
 import io.tandem.testing.Service;
@@ -111,6 +112,13 @@ class SecurityScenariosTest {
     return stack.statPorts.entrySet().stream().filter(e -> e.getValue() == port).findFirst().orElseThrow().getKey();
   }
 
+  /** A channel to {@code port} as an outsider that trusts the stack's authority. */
+  private ManagedChannel open(int port, ForeignCaller caller) {
+    ManagedChannel channel = io.grpc.Grpc.newChannelBuilderForAddress("localhost", port, caller.channelCredentials()).build();
+    channels.add(channel);
+    return channel;
+  }
+
   private List<Integer> ports() {
     List<Integer> ports = new ArrayList<>(List.of(stack.configPort, stack.managementPort));
     ports.addAll(stack.statPorts.values());
@@ -130,12 +138,18 @@ class SecurityScenariosTest {
     TransportSecurity plaintext = TransportSecurity.plaintext();
     new PkiDirectory(dir.resolve("another-ca"), Clock.systemUTC())
         .init(List.of(), List.of(AccessRule.OPERATOR), List.of(), false);
-    TransportSecurity stranger = TransportSecurity.mutualTls(
+    // The outsider trusts the stack's authority, so only the service it calls can turn it away.
+    Path stackAuthority = TlsFiles.inDirectory(stack.stack.pkiDirectory(), AccessRule.OPERATOR).authority();
+    ForeignCaller stranger = ForeignCaller.trusting(stackAuthority,
         TlsFiles.inDirectory(dir.resolve("another-ca"), AccessRule.OPERATOR));
-    opened.addAll(List.of(plaintext, stranger));
+    ForeignCaller control = ForeignCaller.trusting(stackAuthority,
+        TlsFiles.inDirectory(stack.stack.pkiDirectory(), AccessRule.OPERATOR));
+    opened.add(plaintext);
     for (int port : ports()) {
       assertThat(HealthProbe.check(open(port, plaintext), "", Duration.ofSeconds(10)).serving())
           .as("plaintext on %d", port).isFalse();
+      assertThat(HealthProbe.check(open(port, control), "", Duration.ofSeconds(10)).serving())
+          .as("the outsider's way of calling, with the stack's own operator certificate, on %d", port).isTrue();
       assertThat(HealthProbe.check(open(port, stranger), "", Duration.ofSeconds(10)).serving())
           .as("another authority's operator on %d", port).isFalse();
       assertThat(HealthProbe.check(as(AccessRule.CLIENT, port), "", Duration.ofSeconds(10)).serving())

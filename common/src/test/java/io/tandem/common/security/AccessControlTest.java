@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.inject.AbstractModule;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -22,6 +23,7 @@ import io.tandem.common.bootstrap.ServerSecurity;
 import io.tandem.common.bootstrap.ServiceRunner;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.testing.ForeignCaller;
 import io.tandem.common.testing.LogCapture;
 import io.tandem.common.testing.TestPki;
 import java.io.File;
@@ -99,13 +101,26 @@ class AccessControlTest {
     assertThat(check(channel("127.0.0.1", pki.security("operator")))).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
   }
 
+  /** A channel as an outsider that trusts this installation's authority and presents {@code caller}'s certificate. */
+  private ManagedChannel channel(ForeignCaller caller) {
+    ManagedChannel channel = Grpc.newChannelBuilderForAddress("localhost", server.port(), caller.channelCredentials()).build();
+    channels.add(channel);
+    return channel;
+  }
+
   @Test
   void plaintextACertificateFromAnotherAuthorityAndAWrongServerNameGetNoAnswer() {
     TestPki stranger = TestPki.create(dir.resolve("other-pki"), List.of(), List.of("operator"));
     assertThatThrownBy(() -> check(channel("localhost", TransportSecurity.plaintext())))
         .isInstanceOf(StatusRuntimeException.class)
         .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
-    assertThatThrownBy(() -> check(channel("localhost", stranger.security("operator"))))
+    // The outsider trusts this installation's authority, so only the server can turn it away.
+    assertThat(check(channel(ForeignCaller.trusting(pki.files("operator").authority(), pki.files("operator")))))
+        .as("the outsider's way of calling, with the installation's own operator certificate")
+        .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    assertThatThrownBy(() -> check(channel(ForeignCaller.trusting(pki.files("operator").authority(),
+        stranger.files("operator")))))
+        .as("an operator certificate from another authority")
         .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
     // 127.0.0.2 is this machine too, but not a name the server's certificate gives.
     assertThatThrownBy(() -> check(channel("127.0.0.2", pki.security("operator"))))
