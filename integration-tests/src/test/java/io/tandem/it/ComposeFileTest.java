@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 import io.tandem.cli.TandemCli;
+import io.tandem.cli.pki.PkiCommand;
 import io.tandem.cli.stack.SampleConfiguration;
 import io.tandem.common.bootstrap.ServiceLauncher;
 import io.tandem.common.config.ConfigYaml;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -142,14 +144,9 @@ class ComposeFileTest {
     }
     assertThat(compose).as("the sample with each Application's host its compose service").isEqualTo(expected);
 
-    List<String> pki = command(services.get("pki"));
-    List<String> certificateHosts = new ArrayList<>();
-    for (int i = 0; i < pki.size(); i++) {
-      if (pki.get(i).equals("--host")) {
-        certificateHosts.add(pki.get(i + 1));
-      }
-    }
-    assertThat(certificateHosts).containsExactlyInAnyOrderElementsOf(HOST_OF.values());
+    assertThat(command(services.get("pki"))).as("the pki job names the compose hosts").contains("--compose")
+        .doesNotContain("--host");
+    assertThat(PkiCommand.COMPOSE_HOSTS).as("the hosts --compose names").containsExactlyInAnyOrderElementsOf(HOST_OF.values());
   }
 
   /** A service's bind mounts of files from the installation's certificate directory: container path to host file. */
@@ -200,6 +197,40 @@ class ComposeFileTest {
       job.put(parts[1], HOME.resolve(parts[0]).normalize());
     }
     assertThat(job).as("the one-shot pki job writes the directory (it needs ca.key)").containsEntry("/pki", pki);
+  }
+
+  /** Every file of {@code directory} by name, its contents in Base64. */
+  private static Map<String, String> contents(Path directory) throws Exception {
+    Map<String, String> files = new java.util.TreeMap<>();
+    try (var listing = Files.list(directory)) {
+      for (Path file : listing.toList()) {
+        files.put(file.getFileName().toString(), java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(file)));
+      }
+    }
+    return files;
+  }
+
+  @Test
+  void afterPkiInitWithComposeTheComposeJobFindsNothingToReplace(@TempDir Path dir) throws Exception {
+    Path pki = dir.resolve("pki");
+    assertThat(new CommandLine(new TandemCli()).execute("pki", "init", pki.toString(), "--compose")).isZero();
+    Map<String, String> before = contents(pki);
+
+    // The job's command as it runs in its container, each mounted path replaced by the file on this side.
+    Map<String, Object> job = services().get("pki");
+    Map<String, String> mounted = new java.util.HashMap<>();
+    for (Object volume : (List<?>) job.get("volumes")) {
+      String[] parts = ((String) volume).split(":");
+      mounted.put(parts[1], HOME.resolve(parts[0]).normalize().startsWith(HOME.resolve(".tandem/pki"))
+          ? pki.toString() : HOME.resolve(parts[0]).normalize().toString());
+    }
+    String[] command = command(job).stream().map(arg -> mounted.getOrDefault(arg, arg)).toArray(String[]::new);
+    assertThat(new CommandLine(new TandemCli()).execute(command)).isZero();
+
+    Map<String, String> after = contents(pki);
+    assertThat(after.keySet()).isEqualTo(before.keySet());
+    assertThat(before.keySet().stream().filter(file -> !before.get(file).equals(after.get(file))).toList())
+        .as("files the compose job replaced after `tandem pki init DIR --compose`").isEmpty();
   }
 
   @Test
