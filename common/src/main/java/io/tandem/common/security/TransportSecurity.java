@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * How one process's links are secured: mutual TLS with one identity's {@link TlsFiles}, or
  * plaintext when asked for explicitly ({@code --insecure}). Servers present the certificate
  * and require a client certificate signed by the authority; channels present it too and check
- * that the server's certificate names the host they dialled and is the identity they expect. The files are re-read when they
- * change, so certificates are replaced without a restart (new connections use the new ones).
+ * that the server's certificate names the host they dialled and is the identity they expect.
+ * The files are re-read when they change, so certificates are replaced without a restart (new
+ * connections use the new ones).
  */
 public final class TransportSecurity implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TransportSecurity.class);
