@@ -7,6 +7,8 @@ import io.tandem.cli.config.ContactCenterGenerator;
 import io.tandem.common.config.Applications;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.client.WarmStandbyClient;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ConfigObject;
@@ -134,13 +136,30 @@ final class BenchStack implements AutoCloseable {
   }
 
   /**
-   * A channel to {@code address} as {@code identity}, closed with the stack; its callbacks run
-   * on the transport threads (the benchmarks' callbacks never block; blocking stubs work as usual).
+   * A channel to {@code server} at {@code address} as {@code identity}, closed with the stack; its
+   * callbacks run on the transport threads (the benchmarks' callbacks never block; blocking stubs
+   * work as usual).
    */
-  ManagedChannel channel(HostPort address, String identity) {
-    ManagedChannel channel = Channels.openForNonBlockingCallbacks(address, stack.security(identity));
+  private ManagedChannel channel(HostPort address, String server, String identity) {
+    ManagedChannel channel = Channels.openForNonBlockingCallbacks(address, ServerIdentity.of(server),
+        stack.security(identity));
     channels.add(channel);
     return channel;
+  }
+
+  /** A channel to Stat Server {@code name} as {@code identity}, as {@link #channel}. */
+  ManagedChannel toStatServer(String name, String identity) {
+    return channel(statServers.get(name), name, identity);
+  }
+
+  /** A channel to the Management Layer as {@code identity}, as {@link #channel}. */
+  ManagedChannel toManagement(String identity) {
+    return channel(management, ServerIdentity.MANAGEMENT_LAYER, identity);
+  }
+
+  /** Stat Server {@code name} as a warm-standby client finds it. */
+  WarmStandbyClient.Member clientPort(String name) {
+    return new WarmStandbyClient.Member(name, statServers.get(name));
   }
 
   @Override

@@ -56,7 +56,7 @@ final class FeedBench implements Callable<Integer> {
     int queues = 10;
     List<EventBatch> batches = simulate(queues);
     try (BenchStack stack = BenchStack.start(transport.transport(), false, agents, groups, queues)) {
-      ManagedChannel channel = stack.channel(stack.statServers.get("Bench_A"), AccessRule.CLIENT);
+      ManagedChannel channel = stack.toStatServer("Bench_A", AccessRule.CLIENT);
       AtomicLong values = new AtomicLong();
       int opened = openStatistics(channel, groups, queues, values);
       System.out.printf("%d statistics open; feeding %d events in %d batches%n", opened, events, batches.size());

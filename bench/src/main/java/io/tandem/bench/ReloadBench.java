@@ -34,7 +34,7 @@ final class ReloadBench implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     try (BenchStack stack = BenchStack.start(transport.transport(), false, agents, Math.max(1, agents / 100), 100)) {
-      var info = StatServiceGrpc.newBlockingStub(stack.channel(stack.statServers.get("Bench_A"), AccessRule.OPERATOR));
+      var info = StatServiceGrpc.newBlockingStub(stack.toStatServer("Bench_A", AccessRule.OPERATOR));
       var configServer = ConfigServiceGrpc.newBlockingStub(stack.configChannel());
       Samples samples = new Samples();
       long objects = 0;

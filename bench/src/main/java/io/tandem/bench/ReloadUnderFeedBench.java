@@ -60,11 +60,12 @@ final class ReloadUnderFeedBench implements Callable<Integer> {
     ExecutorService producer = Executors.newSingleThreadExecutor();
     try (BenchStack stack = BenchStack.start(transport.transport(), true, agents, Math.max(1, agents / 100), 10);
          LinkProxy linkToB = new LinkProxy(stack.statServers.get("Bench_B").port());
-         WarmStandbyClient client = new WarmStandbyClient(stack.statServers.get("Bench_A"), HostPort.local(linkToB.port()),
+         WarmStandbyClient client = new WarmStandbyClient(stack.clientPort("Bench_A"),
+             new WarmStandbyClient.Member("Bench_B", HostPort.local(linkToB.port())),
              stack.security(AccessRule.CLIENT));
          FeedPublisher feed = client.feed(PRODUCER, 16L * 1024 * 1024, Duration.ofMinutes(5))) {
-      ManagedChannel a = stack.channel(stack.statServers.get("Bench_A"), AccessRule.OPERATOR);
-      ManagedChannel b = stack.channel(stack.statServers.get("Bench_B"), AccessRule.OPERATOR);
+      ManagedChannel a = stack.toStatServer("Bench_A", AccessRule.OPERATOR);
+      ManagedChannel b = stack.toStatServer("Bench_B", AccessRule.OPERATOR);
       var config = ConfigServiceGrpc.newBlockingStub(stack.configChannel());
       for (String member : List.of("Bench_A", "Bench_B")) {
         config.setOption(SetOptionRequest.newBuilder().setApplication(member).setSection("statserver")

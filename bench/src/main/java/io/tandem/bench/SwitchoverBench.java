@@ -41,10 +41,10 @@ final class SwitchoverBench implements Callable<Integer> {
         Applications.of("Bench_A", ApplicationType.STAT_SERVER).backup("Bench_B").build(),
         Applications.of("Bench_B", ApplicationType.STAT_SERVER).build());
     try (BenchStack stack = BenchStack.start(transport.transport(), 0, pair, 0, 0, 0);
-         SupervisedMember a = new SupervisedMember(stack.channel(stack.management(), "Bench_A"), "Bench_A");
-         SupervisedMember b = new SupervisedMember(stack.channel(stack.management(), "Bench_B"), "Bench_B")) {
+         SupervisedMember a = new SupervisedMember(stack.toManagement("Bench_A"), "Bench_A");
+         SupervisedMember b = new SupervisedMember(stack.toManagement("Bench_B"), "Bench_B")) {
       ManagementServiceGrpc.ManagementServiceBlockingStub management =
-          ManagementServiceGrpc.newBlockingStub(stack.channel(stack.management(), AccessRule.OPERATOR));
+          ManagementServiceGrpc.newBlockingStub(stack.toManagement(AccessRule.OPERATOR));
       awaitPair(management);
       a.start();
       b.start();

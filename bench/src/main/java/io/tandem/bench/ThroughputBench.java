@@ -45,7 +45,7 @@ final class ThroughputBench implements Callable<Integer> {
   public Integer call() throws Exception {
     int groups = Math.max(1, agents / 100);
     try (BenchStack stack = BenchStack.start(transport.transport(), true, agents, groups, 10);
-         WarmStandbyClient client = new WarmStandbyClient(stack.statServers.get("Bench_A"), stack.statServers.get("Bench_B"),
+         WarmStandbyClient client = new WarmStandbyClient(stack.clientPort("Bench_A"), stack.clientPort("Bench_B"),
              stack.security(AccessRule.CLIENT))) {
       List<GetStatisticRequest> requests = new ArrayList<>();
       for (int g = 1; g <= groups; g++) {

@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HostPort;
 import io.tandem.common.security.AccessRule;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TlsFlags;
 import io.tandem.common.security.TransportSecurity;
 import java.time.Duration;
@@ -17,11 +18,16 @@ public final class Endpoint implements AutoCloseable {
   private final TransportSecurity security;
   private final ManagedChannel channel;
 
-  /** @throws picocli.CommandLine.ParameterException when the certificates named by {@code tls} cannot be used */
-  public Endpoint(HostPort address, TlsFlags tls) {
+  /**
+   * A channel to {@code server} at {@code address}: a service presenting another application's
+   * certificate there is refused.
+   *
+   * @throws picocli.CommandLine.ParameterException when the certificates named by {@code tls} cannot be used
+   */
+  public Endpoint(HostPort address, ServerIdentity server, TlsFlags tls) {
     this.address = address;
     this.security = tls.forCommand(AccessRule.OPERATOR);
-    this.channel = Channels.open(address, security);
+    this.channel = Channels.open(address, server, security);
   }
 
   public ManagedChannel channel() {

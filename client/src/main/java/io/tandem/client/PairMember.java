@@ -10,6 +10,7 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.common.retry.Backoff;
 import io.tandem.stat.v1.GetServerInfoRequest;
@@ -57,10 +58,10 @@ final class PairMember implements AutoCloseable {
   private final Context.CancellableContext watches = Context.current().withCancellation();
 
   /** @param onSuspect told (on a transport thread) when the member turns suspect */
-  PairMember(HostPort address, TransportSecurity security, ScheduledExecutorService scheduler,
+  PairMember(WarmStandbyClient.Member member, TransportSecurity security, ScheduledExecutorService scheduler,
       Consumer<PairMember> onSuspect) {
-    this.address = address;
-    this.channel = Channels.openForNonBlockingCallbacks(address, security);
+    this.address = member.address();
+    this.channel = Channels.openForNonBlockingCallbacks(address, ServerIdentity.of(member.application()), security);
     this.scheduler = scheduler;
     this.onSuspect = onSuspect;
   }

@@ -50,11 +50,24 @@ public final class WarmStandbyClient implements AutoCloseable {
   private final Set<StatisticSubscription> subscriptions = ConcurrentHashMap.newKeySet();
 
   /**
-   * A client of the pair whose client ports are {@code first} and {@code second}, calling with
-   * {@code security} (mutual TLS as the {@code client} identity, typically; the caller owns it
-   * and closes it after this client).
+   * One member of the pair: its application's name, which its certificate must prove, and its
+   * client port.
    */
-  public WarmStandbyClient(HostPort first, HostPort second, TransportSecurity security) {
+  public record Member(String application, HostPort address) {
+    public Member {
+      if (application == null || application.isBlank()) {
+        throw new IllegalArgumentException("a pair member needs its application's name");
+      }
+      java.util.Objects.requireNonNull(address, "address");
+    }
+  }
+
+  /**
+   * A client of the pair {@code first} and {@code second}, calling with {@code security} (mutual
+   * TLS as the {@code client} identity, typically; the caller owns it and closes it after this
+   * client). A member whose certificate is not its application's is never called.
+   */
+  public WarmStandbyClient(Member first, Member second, TransportSecurity security) {
     this.members = List.of(new PairMember(first, security, scheduler, this::stalled),
         new PairMember(second, security, scheduler, this::stalled));
     members.forEach(PairMember::start);

@@ -52,7 +52,9 @@ final class FakeMember implements AutoCloseable {
   final List<Object> held = new CopyOnWriteArrayList<>();
   private final Role role;
   private final Server server;
-  private final TransportSecurity security = TestPki.shared().security("StatServer_A");
+  /** The application whose certificate every stand-in presents. */
+  static final String APPLICATION = "StatServer_A";
+  private final TransportSecurity security = TestPki.shared().security(APPLICATION);
   private volatile boolean frozen;
 
   FakeMember(String name, Role role) throws IOException {
@@ -66,6 +68,11 @@ final class FakeMember implements AutoCloseable {
 
   HostPort address() {
     return HostPort.local(server.getPort());
+  }
+
+  /** Where the client finds it, and the application it proves to be. */
+  WarmStandbyClient.Member member() {
+    return new WarmStandbyClient.Member(APPLICATION, address());
   }
 
   void freeze(boolean value) {

@@ -29,7 +29,7 @@ class FeedPublisherTest {
   void start() throws Exception {
     a = new FakeMember("a", Role.PRIMARY);
     b = new FakeMember("b", Role.BACKUP);
-    client = new WarmStandbyClient(a.address(), b.address(), security);
+    client = new WarmStandbyClient(a.member(), b.member(), security);
   }
 
   @AfterEach

@@ -35,7 +35,7 @@ class StatisticSubscriptionTest {
   void start() throws Exception {
     primary = new FakeMember("primary", Role.PRIMARY);
     backup = new FakeMember("backup", Role.BACKUP);
-    client = new WarmStandbyClient(primary.address(), backup.address(), security);
+    client = new WarmStandbyClient(primary.member(), backup.member(), security);
     await("the client knows the primary").atMost(WAIT).until(() -> client.candidates().get(0).address
         .equals(primary.address()) && client.candidates().get(0).primary());
   }

@@ -41,7 +41,7 @@ class WarmStandbyClientTest {
   void start() throws Exception {
     primary = new FakeMember("primary", Role.PRIMARY);
     backup = new FakeMember("backup", Role.BACKUP);
-    client = new WarmStandbyClient(primary.address(), backup.address(), security);
+    client = new WarmStandbyClient(primary.member(), backup.member(), security);
     await("the client sees the primary").atMost(WAIT)
         .until(() -> client.getStatistic(GET, DEADLINE).getStatisticId().equals("primary"));
   }
@@ -59,9 +59,23 @@ class WarmStandbyClientTest {
     assertThat(client.awaitServing(WAIT)).isTrue();
     // Two ports that take connections and never answer them.
     try (ServerSocket first = new ServerSocket(0); ServerSocket second = new ServerSocket(0);
-         WarmStandbyClient silent = new WarmStandbyClient(HostPort.local(first.getLocalPort()),
-             HostPort.local(second.getLocalPort()), security)) {
+         WarmStandbyClient silent = new WarmStandbyClient(
+             new WarmStandbyClient.Member(FakeMember.APPLICATION, HostPort.local(first.getLocalPort())),
+             new WarmStandbyClient.Member(FakeMember.APPLICATION, HostPort.local(second.getLocalPort())), security)) {
       assertThat(silent.awaitServing(Duration.ofMillis(300))).isFalse();
+    }
+  }
+
+  @Test
+  void aMemberPresentingAnotherApplicationsCertificateIsNeverCalled() throws Exception {
+    // The stand-in says it is primary at StatServer_B's address, with StatServer_A's certificate.
+    try (FakeMember impostor = new FakeMember("impostor", Role.PRIMARY);
+         WarmStandbyClient pair = new WarmStandbyClient(backup.member(),
+             new WarmStandbyClient.Member("StatServer_B", impostor.address()), security)) {
+      for (int i = 0; i < 20; i++) {
+        assertThat(pair.getStatistic(GET, DEADLINE).getStatisticId()).isEqualTo("backup");
+      }
+      assertThat(impostor.gets).as("calls the impostor got").hasValue(0);
     }
   }
 

@@ -6,6 +6,7 @@ import io.tandem.common.bootstrap.RunningService;
 import io.tandem.common.bootstrap.ServiceRunner;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.common.testing.TestPki;
 import io.tandem.config.v1.ConfigServiceGrpc;
@@ -23,7 +24,7 @@ public final class ConfigServerFixture implements AutoCloseable {
 
   private ConfigServerFixture(RunningService service) {
     this.service = service;
-    this.channel = Channels.open(HostPort.local(service.port()), operator);
+    this.channel = Channels.open(HostPort.local(service.port()), ServerIdentity.of("confserv"), operator);
     this.blocking = ConfigServiceGrpc.newBlockingStub(channel);
     this.async = ConfigServiceGrpc.newStub(channel);
   }

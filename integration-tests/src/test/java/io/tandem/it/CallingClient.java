@@ -49,8 +49,8 @@ final class CallingClient implements AutoCloseable {
 
   CallingClient(PairStack stack, Duration deadline, Duration pause) {
     this.stack = stack;
-    client = new WarmStandbyClient(HostPort.local(stack.statPorts.get(PairStack.A)),
-        HostPort.local(stack.statPorts.get(PairStack.B)), stack.stack.security(AccessRule.CLIENT));
+    client = new WarmStandbyClient(stack.clientPort(PairStack.A), stack.clientPort(PairStack.B),
+        stack.stack.security(AccessRule.CLIENT));
     GetStatisticRequest request = GetStatisticRequest.newBuilder().setSpec(StatisticSpec.newBuilder()
         .setObject(StatObject.newBuilder().setType(ObjectType.AGENT_GROUP).setName("group0001"))
         .setStatistic(StatisticType.CURRENT_READY_AGENTS)).build();

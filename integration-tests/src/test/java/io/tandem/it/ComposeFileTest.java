@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 import io.tandem.cli.TandemCli;
+import io.tandem.cli.pki.PkiCommand;
 import io.tandem.cli.stack.SampleConfiguration;
 import io.tandem.common.bootstrap.ServiceLauncher;
 import io.tandem.common.config.ConfigYaml;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -43,6 +45,9 @@ class ComposeFileTest {
   private static final Map<String, Supplier<Object>> MAINS = Map.of("cli", TandemCli::new,
       "config-server-stub", ConfigServerMain::new, "management-layer", ManagementLayerMain::new,
       "stat-server", StatServerMain::new);
+  /** Each Application of the configuration to the compose service that runs it (and names its host). */
+  private static final Map<String, String> HOST_OF = Map.of("confserv", "config-server", "MgmtLayer", "management-layer",
+      "StatServer_A", "statserver-a", "StatServer_B", "statserver-b");
 
   @SuppressWarnings("unchecked")
   private static Map<String, Object> compose() throws Exception {
@@ -132,23 +137,100 @@ class ComposeFileTest {
     try (Reader reader = Files.newBufferedReader(file)) {
       compose = ConfigYaml.read(reader, file.toString());
     }
-    Map<String, String> hostOf = Map.of("confserv", "config-server", "MgmtLayer", "management-layer",
-        "StatServer_A", "statserver-a", "StatServer_B", "statserver-b");
     List<ConfigObject> expected = new ArrayList<>();
     for (ConfigObject object : SampleConfiguration.objects()) {
       expected.add(object.getType() != ObjectType.APPLICATION ? object : object.toBuilder()
-          .setApplication(object.getApplication().toBuilder().setHost(hostOf.get(object.getName()))).build());
+          .setApplication(object.getApplication().toBuilder().setHost(HOST_OF.get(object.getName()))).build());
     }
     assertThat(compose).as("the sample with each Application's host its compose service").isEqualTo(expected);
 
-    List<String> pki = command(services.get("pki"));
-    List<String> certificateHosts = new ArrayList<>();
-    for (int i = 0; i < pki.size(); i++) {
-      if (pki.get(i).equals("--host")) {
-        certificateHosts.add(pki.get(i + 1));
+    assertThat(command(services.get("pki"))).as("the pki job names the compose hosts").contains("--compose")
+        .doesNotContain("--host");
+    assertThat(PkiCommand.COMPOSE_HOSTS).as("the hosts --compose names").containsExactlyInAnyOrderElementsOf(HOST_OF.values());
+  }
+
+  /** A service's bind mounts of files from the installation's certificate directory: container path to host file. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Path> certificateMounts(String name, Map<String, Object> service) {
+    Path pki = HOME.resolve(".tandem/pki");
+    Map<String, Path> mounts = new java.util.TreeMap<>();
+    for (Object volume : (List<Object>) service.getOrDefault("volumes", List.of())) {
+      assertThat(volume).as(name + " volume (short syntax: the same in compose v1 and v2)").isInstanceOf(String.class);
+      String[] parts = ((String) volume).split(":");
+      if (!parts[0].startsWith(".")) {
+        continue;
+      }
+      Path source = HOME.resolve(parts[0]).normalize();
+      if (source.startsWith(pki)) {
+        assertThat(parts).as(name + " mounts " + volume + " read-only").hasSize(3);
+        assertThat(parts[2]).as(name + " mounts " + volume + " read-only").isEqualTo("ro");
+        mounts.put(parts[1], source);
       }
     }
-    assertThat(certificateHosts).containsExactlyInAnyOrderElementsOf(hostOf.values());
+    assertThat(service).as(name + ": certificates are bind mounts, not secrets").doesNotContainKey("secrets");
+    return mounts;
+  }
+
+  @Test
+  void eachServiceContainerHoldsTheAuthorityCertificateAndItsOwnKeyPairOnly() throws Exception {
+    Path pki = HOME.resolve(".tandem/pki");
+    for (var entry : services().entrySet()) {
+      if (entry.getKey().equals("pki")) {
+        continue;
+      }
+      List<String> command = command(entry.getValue());
+      Map<String, Path> mounts = certificateMounts(entry.getKey(), entry.getValue());
+      String certificate = flag(command, "--tls-cert");
+      String identity = Path.of(certificate).getFileName().toString().replaceFirst("\\.crt$", "");
+      assertThat(HOST_OF).as(entry.getKey() + " presents its own application's certificate")
+          .containsEntry(identity, entry.getKey());
+      assertThat(mounts).as(entry.getKey() + " mounts from .tandem/pki exactly ca.crt, " + identity + ".crt and "
+          + identity + ".key, file by file, at the paths its --tls-* flags name (not the directory, which holds"
+          + " every private key and ca.key)").isEqualTo(Map.of(
+              flag(command, "--tls-ca"), pki.resolve("ca.crt"),
+              certificate, pki.resolve(identity + ".crt"),
+              flag(command, "--tls-key"), pki.resolve(identity + ".key")));
+    }
+    Map<String, Path> job = new java.util.TreeMap<>();
+    for (Object volume : (List<?>) services().get("pki").get("volumes")) {
+      String[] parts = ((String) volume).split(":");
+      job.put(parts[1], HOME.resolve(parts[0]).normalize());
+    }
+    assertThat(job).as("the one-shot pki job writes the directory (it needs ca.key)").containsEntry("/pki", pki);
+  }
+
+  /** Every file of {@code directory} by name, its contents in Base64. */
+  private static Map<String, String> contents(Path directory) throws Exception {
+    Map<String, String> files = new java.util.TreeMap<>();
+    try (var listing = Files.list(directory)) {
+      for (Path file : listing.toList()) {
+        files.put(file.getFileName().toString(), java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(file)));
+      }
+    }
+    return files;
+  }
+
+  @Test
+  void afterPkiInitWithComposeTheComposeJobFindsNothingToReplace(@TempDir Path dir) throws Exception {
+    Path pki = dir.resolve("pki");
+    assertThat(new CommandLine(new TandemCli()).execute("pki", "init", pki.toString(), "--compose")).isZero();
+    Map<String, String> before = contents(pki);
+
+    // The job's command as it runs in its container, each mounted path replaced by the file on this side.
+    Map<String, Object> job = services().get("pki");
+    Map<String, String> mounted = new java.util.HashMap<>();
+    for (Object volume : (List<?>) job.get("volumes")) {
+      String[] parts = ((String) volume).split(":");
+      mounted.put(parts[1], HOME.resolve(parts[0]).normalize().startsWith(HOME.resolve(".tandem/pki"))
+          ? pki.toString() : HOME.resolve(parts[0]).normalize().toString());
+    }
+    String[] command = command(job).stream().map(arg -> mounted.getOrDefault(arg, arg)).toArray(String[]::new);
+    assertThat(new CommandLine(new TandemCli()).execute(command)).isZero();
+
+    Map<String, String> after = contents(pki);
+    assertThat(after.keySet()).isEqualTo(before.keySet());
+    assertThat(before.keySet().stream().filter(file -> !before.get(file).equals(after.get(file))).toList())
+        .as("files the compose job replaced after `tandem pki init DIR --compose`").isEmpty();
   }
 
   @Test

@@ -53,8 +53,9 @@ class FeedScenariosTest extends PairStackTest {
     // goes straight, so events reach it all through its own reload after the switchover (a feed
     // cut and healed comes back after its reconnect backoff, which may outlast a reload).
     try (LinkProxy linkToBackup = new LinkProxy(stack.statPorts.get(backup));
-         WarmStandbyClient client = new WarmStandbyClient(HostPort.local(stack.statPorts.get(primary)),
-             HostPort.local(linkToBackup.port()), stack.stack.security(AccessRule.CLIENT));
+         WarmStandbyClient client = new WarmStandbyClient(stack.clientPort(primary),
+             new WarmStandbyClient.Member(backup, HostPort.local(linkToBackup.port())),
+             stack.stack.security(AccessRule.CLIENT));
          // While the backup's link is cut the buffer fills and publish waits: the producer is held back, not failed.
          FeedPublisher feed = client.feed("s15-producer", 8L * 1024 * 1024, Duration.ofMinutes(2))) {
       SimulatedFeed events = new SimulatedFeed(AGENTS, QUEUES, 200_000, 500, 15, System.currentTimeMillis());

@@ -3,7 +3,9 @@ package io.tandem.it;
 import static org.awaitility.Awaitility.await;
 
 import io.tandem.cli.config.ContactCenterGenerator;
+import io.tandem.client.WarmStandbyClient;
 import io.tandem.common.config.Applications;
+import io.tandem.common.grpc.HostPort;
 import io.tandem.common.config.ConfigYaml;
 import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ConfigObject;
@@ -140,6 +142,11 @@ final class PairStack implements AutoCloseable {
 
   StackMember stat(String name) {
     return stack.member(name);
+  }
+
+  /** Stat Server {@code name} as a warm-standby client finds it: its application and client port. */
+  WarmStandbyClient.Member clientPort(String name) {
+    return new WarmStandbyClient.Member(name, HostPort.local(statPorts.get(name)));
   }
 
   List<StackMember> stats() {

@@ -12,6 +12,7 @@ import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HealthProbe;
 import io.tandem.common.grpc.HostPort;
 import io.tandem.common.security.AccessRule;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TlsFiles;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.config.v1.ApplyObjectsRequest;
@@ -31,7 +32,11 @@ import io.tandem.management.v1.PairStatus;
 import io.tandem.management.v1.SupervisionCommand;
 import io.tandem.management.v1.SupervisionMessage;
 import io.tandem.management.v1.SwitchoverRequest;
+import io.tandem.common.testing.ForeignCaller;
 import io.tandem.pki.PkiDirectory;
+import io.tandem.testing.Launch;
+import io.tandem.testing.Service;
+import io.tandem.testing.StackMember;
 import io.tandem.stat.v1.CloseStatisticRequest;
 import io.tandem.stat.v1.GetStatisticRequest;
 import io.tandem.stat.v1.OpenStatisticRequest;
@@ -66,6 +71,7 @@ class SecurityScenariosTest {
   private static PairStack stack;
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final List<TransportSecurity> opened = new ArrayList<>();
+  private final List<Impostor> impostors = new ArrayList<>();
 
   @BeforeAll
   static void start() throws Exception {
@@ -81,6 +87,7 @@ class SecurityScenariosTest {
   void closeChannels() {
     channels.forEach(channel -> Channels.close(channel, Duration.ofSeconds(1)));
     opened.forEach(TransportSecurity::close);
+    impostors.forEach(Impostor::close);
   }
 
   /** A channel to {@code port} as {@code identity}, with the stack's certificates. */
@@ -89,7 +96,25 @@ class SecurityScenariosTest {
   }
 
   private ManagedChannel open(int port, TransportSecurity security) {
-    ManagedChannel channel = Channels.open(HostPort.local(port), security);
+    ManagedChannel channel = Channels.open(HostPort.local(port), ServerIdentity.of(applicationOn(port)), security);
+    channels.add(channel);
+    return channel;
+  }
+
+  /** The application whose certificate the stack's service on {@code port} presents. */
+  private static String applicationOn(int port) {
+    if (port == stack.configPort) {
+      return ServerIdentity.CONFIG_SERVER;
+    }
+    if (port == stack.managementPort) {
+      return ServerIdentity.MANAGEMENT_LAYER;
+    }
+    return stack.statPorts.entrySet().stream().filter(e -> e.getValue() == port).findFirst().orElseThrow().getKey();
+  }
+
+  /** A channel to {@code port} as an outsider that trusts the stack's authority. */
+  private ManagedChannel open(int port, ForeignCaller caller) {
+    ManagedChannel channel = io.grpc.Grpc.newChannelBuilderForAddress("localhost", port, caller.channelCredentials()).build();
     channels.add(channel);
     return channel;
   }
@@ -113,17 +138,95 @@ class SecurityScenariosTest {
     TransportSecurity plaintext = TransportSecurity.plaintext();
     new PkiDirectory(dir.resolve("another-ca"), Clock.systemUTC())
         .init(List.of(), List.of(AccessRule.OPERATOR), List.of(), false);
-    TransportSecurity stranger = TransportSecurity.mutualTls(
+    // The outsider trusts the stack's authority, so only the service it calls can turn it away.
+    Path stackAuthority = TlsFiles.inDirectory(stack.stack.pkiDirectory(), AccessRule.OPERATOR).authority();
+    ForeignCaller stranger = ForeignCaller.trusting(stackAuthority,
         TlsFiles.inDirectory(dir.resolve("another-ca"), AccessRule.OPERATOR));
-    opened.addAll(List.of(plaintext, stranger));
+    ForeignCaller control = ForeignCaller.trusting(stackAuthority,
+        TlsFiles.inDirectory(stack.stack.pkiDirectory(), AccessRule.OPERATOR));
+    opened.add(plaintext);
     for (int port : ports()) {
       assertThat(HealthProbe.check(open(port, plaintext), "", Duration.ofSeconds(10)).serving())
           .as("plaintext on %d", port).isFalse();
+      assertThat(HealthProbe.check(open(port, control), "", Duration.ofSeconds(10)).serving())
+          .as("the outsider's way of calling, with the stack's own operator certificate, on %d", port).isTrue();
       assertThat(HealthProbe.check(open(port, stranger), "", Duration.ofSeconds(10)).serving())
           .as("another authority's operator on %d", port).isFalse();
       assertThat(HealthProbe.check(as(AccessRule.CLIENT, port), "", Duration.ofSeconds(10)).serving())
           .as("the stack's own client on %d", port).isTrue();
     }
+  }
+
+  /**
+   * A server with {@code identity}'s certificate from the stack's own authority (so it names
+   * localhost like every service certificate) that answers nothing and records every call it gets.
+   */
+  private Impostor impostor(String identity) throws Exception {
+    Impostor impostor = new Impostor(stack.stack.security(identity));
+    impostors.add(impostor);
+    return impostor;
+  }
+
+  /** A gRPC server on a free port that takes any call, records its method and refuses it. */
+  private static final class Impostor implements AutoCloseable {
+    final List<String> calls = new CopyOnWriteArrayList<>();
+    final io.grpc.Server server;
+
+    Impostor(TransportSecurity security) throws java.io.IOException {
+      server = io.grpc.Grpc.newServerBuilderForPort(0, security.serverCredentials())
+          .fallbackHandlerRegistry(new io.grpc.HandlerRegistry() {
+            @Override
+            public io.grpc.ServerMethodDefinition<?, ?> lookupMethod(String method, String authority) {
+              calls.add(method);
+              return null;
+            }
+          }).build().start();
+    }
+
+    int port() {
+      return server.getPort();
+    }
+
+    @Override
+    public void close() {
+      server.shutdownNow();
+    }
+  }
+
+  @Test
+  void anotherApplicationsCertificateAtTheConfigServersOrManagementLayersAddressIsRefusedByTheServicesCallingIt()
+      throws Exception {
+    Impostor configServer = impostor(PairStack.B);
+    Impostor management = impostor(PairStack.B);
+    int statPort = io.tandem.common.process.FreePorts.next();
+    StackMember stat = stack.stack.startNoWait(Launch.of(Service.STAT_SERVER, "StatServer_C", statPort,
+        List.of("--app", "StatServer_C", "--port", "" + statPort, "--config-server", "localhost:" + configServer.port(),
+            "--management", "localhost:" + management.port())));
+    int managementPort = io.tandem.common.process.FreePorts.next();
+    StackMember managementLayer = stack.stack.startNoWait(Launch.of(Service.MANAGEMENT_LAYER, "management-layer-2",
+        managementPort, List.of("--port", "" + managementPort, "--config-server", "localhost:" + configServer.port())));
+
+    try (stat; managementLayer) {
+      await("each link refused (00-05081) or its call reached the impostor").atMost(WAIT).until(() ->
+          !configServer.calls.isEmpty() || !management.calls.isEmpty()
+              || stat.logLines(" 00-05081 ").size() >= 2 && !managementLayer.logLines(" 00-05081 ").isEmpty());
+      assertThat(configServer.calls).as("calls that reached the impostor at the Config Server's address").isEmpty();
+      assertThat(management.calls).as("calls that reached the impostor at the Management Layer's address").isEmpty();
+      assertThat(stat.logLines(" 00-05081 ")).anySatisfy(line -> assertThat(line)
+          .contains("address=localhost:" + configServer.port(), "expected=confserv", "presented=" + PairStack.B));
+      assertThat(stat.logLines(" 00-05081 ")).anySatisfy(line -> assertThat(line)
+          .contains("address=localhost:" + management.port(), "expected=MgmtLayer", "presented=" + PairStack.B));
+      assertThat(managementLayer.logLines(" 00-05081 ")).anySatisfy(line -> assertThat(line)
+          .contains("address=localhost:" + configServer.port(), "expected=confserv", "presented=" + PairStack.B));
+    }
+
+    stack.stack.security(AccessRule.OPERATOR);
+    Cli.Result status = Cli.run(dir, java.util.Map.of("TANDEM_TLS_DIR", stack.stack.pkiDirectory().toString()),
+        "status", "--management", "localhost:" + management.port());
+    assertThat(status.exitCode()).as(status.output()).isEqualTo(1);
+    assertThat(status.output()).contains("the server at localhost:" + management.port() + " presented the certificate of '"
+        + PairStack.B + "', not of 'MgmtLayer' as expected");
+    assertThat(management.calls).as("calls the command made to the impostor").isEmpty();
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.tandem.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import io.tandem.common.security.TlsFiles;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
 
 import io.grpc.ManagedChannel;
@@ -59,11 +60,14 @@ class StackUpDownTest {
         management, "tandem.management.v1.ManagementService",
         statA, "tandem.stat.v1.StatService",
         statB, "tandem.stat.v1.StatService");
+    Map<Integer, String> applicationOn = Map.of(config, ServerIdentity.CONFIG_SERVER,
+        management, ServerIdentity.MANAGEMENT_LAYER, statA, "StatServer_A", statB, "StatServer_B");
     try (TransportSecurity operator = TransportSecurity.mutualTls(TlsFiles.inDirectory(pki, "operator"));
          TransportSecurity plaintext = TransportSecurity.plaintext()) {
       for (Map.Entry<Integer, String> entry : serviceOnPort.entrySet()) {
-        ManagedChannel channel = Channels.open(HostPort.local(entry.getKey()), operator);
-        ManagedChannel withoutTls = Channels.open(HostPort.local(entry.getKey()), plaintext);
+        ServerIdentity server = ServerIdentity.of(applicationOn.get(entry.getKey()));
+        ManagedChannel channel = Channels.open(HostPort.local(entry.getKey()), server, operator);
+        ManagedChannel withoutTls = Channels.open(HostPort.local(entry.getKey()), server, plaintext);
         try {
           assertThat(HealthProbe.check(channel, "", Duration.ofSeconds(2)).serving()).as("port %d", entry.getKey()).isTrue();
           assertThat(Reflection.listServices(channel)).contains(entry.getValue(), "grpc.health.v1.Health");

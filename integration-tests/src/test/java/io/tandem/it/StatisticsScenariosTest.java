@@ -72,8 +72,8 @@ class StatisticsScenariosTest extends PairStackTest {
     List<String> members = ConfigServiceGrpc.newBlockingStub(stack.config().channel())
         .getObject(GetObjectRequest.newBuilder().setType(ObjectType.AGENT_GROUP).setName("group0001").build())
         .getAgentGroup().getMembersList();
-    try (WarmStandbyClient client = new WarmStandbyClient(HostPort.local(stack.statPorts.get(PairStack.A)),
-        HostPort.local(stack.statPorts.get(PairStack.B)), stack.stack.security(AccessRule.CLIENT));
+    try (WarmStandbyClient client = new WarmStandbyClient(stack.clientPort(PairStack.A), stack.clientPort(PairStack.B),
+        stack.stack.security(AccessRule.CLIENT));
          FeedPublisher feed = client.feed()) {
       feed.publish(loginReady(members.get(0), members.get(1)));
       await().atMost(WAIT).until(() -> readyOn(PairStack.A) == 2 && readyOn(PairStack.B) == 2);

@@ -3,6 +3,7 @@ package io.tandem.management;
 import io.tandem.common.bootstrap.ServiceCommand;
 import io.tandem.common.bootstrap.ServiceMain;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.ServerIdentity;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,6 +21,10 @@ public final class ManagementLayerMain extends ServiceMain {
       description = "Configuration Server address (default ${DEFAULT-VALUE}).")
   HostPort configServer;
 
+  @Option(names = "--config-server-identity", paramLabel = "NAME", defaultValue = ServerIdentity.CONFIG_SERVER,
+      description = "The application whose certificate the Config Server must present (default ${DEFAULT-VALUE}).")
+  String configServerIdentity;
+
   @Option(names = "--app", defaultValue = "MgmtLayer",
       description = "Name of this Management Layer's Application object (default ${DEFAULT-VALUE}).")
   String app;
@@ -36,7 +41,7 @@ public final class ManagementLayerMain extends ServiceMain {
 
   @Override
   public ManagementLayerModule module() {
-    return new ManagementLayerModule(new ManagementSettings(configServer, app));
+    return new ManagementLayerModule(new ManagementSettings(configServer, app, ServerIdentity.of(configServerIdentity)));
   }
 
   public static void main(String[] args) {

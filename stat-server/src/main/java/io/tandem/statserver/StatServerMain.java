@@ -4,6 +4,7 @@ import io.tandem.common.bootstrap.ServerSecurity;
 import io.tandem.common.bootstrap.ServiceCommand;
 import io.tandem.common.bootstrap.ServiceMain;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,6 +29,14 @@ public final class StatServerMain extends ServiceMain {
   @Option(names = "--management", defaultValue = "localhost:2030", converter = HostPort.Converter.class,
       description = "Management Layer address (default ${DEFAULT-VALUE}).")
   HostPort management;
+
+  @Option(names = "--config-server-identity", paramLabel = "NAME", defaultValue = ServerIdentity.CONFIG_SERVER,
+      description = "The application whose certificate the Config Server must present (default ${DEFAULT-VALUE}).")
+  String configServerIdentity;
+
+  @Option(names = "--management-identity", paramLabel = "NAME", defaultValue = ServerIdentity.MANAGEMENT_LAYER,
+      description = "The application whose certificate the Management Layer must present (default ${DEFAULT-VALUE}).")
+  String managementIdentity;
 
   @Override
   public String service() {
@@ -54,7 +63,8 @@ public final class StatServerMain extends ServiceMain {
 
   @Override
   public StatServerModule module() {
-    return new StatServerModule(new StatServerSettings(app, port, configServer, management));
+    return new StatServerModule(new StatServerSettings(app, port, configServer, management,
+        ServerIdentity.of(configServerIdentity), ServerIdentity.of(managementIdentity)));
   }
 
   public static void main(String[] args) {

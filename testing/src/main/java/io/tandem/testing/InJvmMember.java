@@ -5,6 +5,7 @@ import io.tandem.common.bootstrap.RunningService;
 import io.tandem.common.bootstrap.ServiceLauncher;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HealthProbe;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
 import java.time.Duration;
 import java.util.List;
@@ -48,7 +49,7 @@ final class InJvmMember implements StackMember {
   @Override
   public synchronized ManagedChannel channel() {
     if (channel == null) {
-      channel = Channels.open(address(), channelSecurity);
+      channel = Channels.open(address(), ServerIdentity.of(launch.application()), channelSecurity);
     }
     return channel;
   }

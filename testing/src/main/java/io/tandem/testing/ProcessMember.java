@@ -3,6 +3,7 @@ package io.tandem.testing;
 import io.grpc.ManagedChannel;
 import io.tandem.common.grpc.HealthProbe;
 import io.tandem.common.process.ServiceProcess;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,7 +22,8 @@ final class ProcessMember implements StackMember {
   ProcessMember(Launch launch, List<String> tlsFlags, TransportSecurity channelSecurity, Path dir) {
     this.launch = launch;
     this.process = new ServiceProcess(launch.name(), RunnableJars.of(launch.service()), launch.port(),
-        launch.jvmOptions(), launch.withArgs(tlsFlags).args(), dir.resolve(launch.name() + ".log"), channelSecurity);
+        launch.jvmOptions(), launch.withArgs(tlsFlags).args(), dir.resolve(launch.name() + ".log"),
+        ServerIdentity.of(launch.application()), channelSecurity);
   }
 
   ProcessMember start() throws IOException {

@@ -3,6 +3,7 @@ package io.tandem.cli.config;
 import io.tandem.cli.Endpoint;
 import io.tandem.common.config.ConfigSession;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TlsFlags;
 import io.tandem.config.v1.ConfigServiceGrpc;
 import java.util.concurrent.TimeUnit;
@@ -14,9 +15,13 @@ public final class ConfigServerOption {
       description = "Config Server address (default ${DEFAULT-VALUE}).")
   HostPort address;
 
+  @Option(names = "--config-server-identity", paramLabel = "NAME", defaultValue = ServerIdentity.CONFIG_SERVER,
+      description = "The application whose certificate the Config Server must present (default ${DEFAULT-VALUE}).")
+  String identity;
+
   /** The channel, secured by the command's {@code --tls-*} flags. */
   public Endpoint open(TlsFlags tls) {
-    return new Endpoint(address, tls);
+    return new Endpoint(address, ServerIdentity.of(identity), tls);
   }
 
   /** Reads of whole listings (snapshots), as the services read them. */

@@ -2,6 +2,7 @@ package io.tandem.cli.pair;
 
 import io.tandem.cli.Endpoint;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TlsFlags;
 import io.tandem.management.v1.ManagementServiceGrpc;
 import java.util.concurrent.TimeUnit;
@@ -13,9 +14,13 @@ public final class ManagementOption {
       description = "Management Layer address (default ${DEFAULT-VALUE}).")
   HostPort address;
 
+  @Option(names = "--management-identity", paramLabel = "NAME", defaultValue = ServerIdentity.MANAGEMENT_LAYER,
+      description = "The application whose certificate the Management Layer must present (default ${DEFAULT-VALUE}).")
+  String identity;
+
   /** The channel, secured by the command's {@code --tls-*} flags. */
   public Endpoint open(TlsFlags tls) {
-    return new Endpoint(address, tls);
+    return new Endpoint(address, ServerIdentity.of(identity), tls);
   }
 
   public static ManagementServiceGrpc.ManagementServiceBlockingStub stub(Endpoint endpoint) {

@@ -1,5 +1,6 @@
 package io.tandem.cli.pair;
 
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TlsFlags;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.Timestamps;
@@ -147,7 +148,7 @@ public final class StatusCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       return String.format("%-16s (client address '%s' unusable)%n", member.getApplication(), member.getClientAddress());
     }
-    try (Endpoint endpoint = new Endpoint(address, tls)) {
+    try (Endpoint endpoint = new Endpoint(address, ServerIdentity.of(member.getApplication()), tls)) {
       ServerInfo info = StatServiceGrpc.newBlockingStub(endpoint.channel()).withDeadlineAfter(2, TimeUnit.SECONDS)
           .getServerInfo(GetServerInfoRequest.getDefaultInstance());
       infos.put(member.getApplication(), info);

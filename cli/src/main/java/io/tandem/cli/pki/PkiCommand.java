@@ -23,6 +23,13 @@ import picocli.CommandLine.Parameters;
     description = "Certificates for mutual TLS between Tandem's services, the operator and routing clients.",
     subcommands = PkiCommand.InitCommand.class)
 public final class PkiCommand implements Runnable {
+  /**
+   * The services of {@code docker-compose.yml}, by the names they reach each other at: what
+   * {@code --compose} adds to every service certificate, and what the stack's {@code pki} job asks for.
+   */
+  public static final List<String> COMPOSE_HOSTS = List.of("config-server", "management-layer", "statserver-a",
+      "statserver-b");
+
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
@@ -62,6 +69,11 @@ public final class PkiCommand implements Runnable {
             "the services, e.g. container names. localhost, 127.0.0.1 and ::1 are always named."})
     List<String> hosts = new ArrayList<>();
 
+    @Option(names = "--compose", description = {"Name the hosts of docker-compose.yml's services too (config-server,",
+        "management-layer, statserver-a, statserver-b), as its pki job does: run in .tandem/pki before `docker-compose up`,",
+        "it leaves that job nothing to replace, and the files are yours rather than the containers' root's."})
+    boolean compose;
+
     @Option(names = "--renew", description = "Issue new certificates for identities that have one (same authority).")
     boolean renew;
 
@@ -78,9 +90,13 @@ public final class PkiCommand implements Runnable {
       List<String> applications = new ArrayList<>(objects.stream()
           .filter(o -> o.getType() == ObjectType.APPLICATION).map(ConfigObject::getName).toList());
       apps.stream().filter(app -> !applications.contains(app)).forEach(applications::add);
+      List<String> allHosts = new ArrayList<>(hosts);
+      if (compose) {
+        COMPOSE_HOSTS.stream().filter(host -> !allHosts.contains(host)).forEach(allHosts::add);
+      }
       PkiDirectory.InitResult result;
       try {
-        result = init(directory, applications, hosts, renew);
+        result = init(directory, applications, allHosts, renew);
       } catch (IllegalArgumentException e) {
         System.err.println("tandem: " + e.getMessage());
         return 1;

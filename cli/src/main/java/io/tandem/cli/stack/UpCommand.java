@@ -4,6 +4,7 @@ import io.tandem.cli.Directories;
 import io.tandem.cli.pki.PkiCommand;
 import io.tandem.common.security.AccessRule;
 import io.tandem.common.security.TlsFiles;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.pki.PkiDirectory;
 import io.tandem.common.process.ServiceProcess;
@@ -157,7 +158,7 @@ public final class UpCommand implements Callable<Integer> {
     List<String> all = new ArrayList<>(List.of("--port", String.valueOf(port), "--metrics-port",
         String.valueOf(metricsPort)));
     all.addAll(List.of(args));
-    return new StackMember(name, module, port, metricsPort, flags(pki, application, all));
+    return new StackMember(name, module, application, port, metricsPort, flags(pki, application, all));
   }
 
   /** A member's flags: {@code args} and its certificate (or {@code --insecure}). */
@@ -178,7 +179,7 @@ public final class UpCommand implements Callable<Integer> {
     String opts = System.getenv().getOrDefault("TANDEM_JAVA_OPTS", DEFAULT_JAVA_OPTS);
     List<String> jvmOptions = Arrays.stream(opts.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
     ServiceProcess process = new ServiceProcess(member.name(), layout.jar(member.module()), member.port(), jvmOptions,
-        member.args(), layout.log(member.name()), probes).start();
+        member.args(), layout.log(member.name()), ServerIdentity.of(member.application()), probes).start();
     Files.writeString(layout.pidFile(member.name()), process.pid() + System.lineSeparator());
     return process;
   }

@@ -3,6 +3,7 @@ package io.tandem.common.grpc;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -13,10 +14,11 @@ public final class Channels {
 
   /**
    * A channel to {@code address}, secured as {@code security} says (with TLS, the server's
-   * certificate must name {@code address}'s host); its callbacks run on gRPC's pooled executor.
+   * certificate must name {@code address}'s host and be {@code server}'s); its callbacks run on
+   * gRPC's pooled executor.
    */
-  public static ManagedChannel open(HostPort address, TransportSecurity security) {
-    return builder(address, security).build();
+  public static ManagedChannel open(HostPort address, ServerIdentity server, TransportSecurity security) {
+    return builder(address, server, security).build();
   }
 
   /**
@@ -24,13 +26,14 @@ public final class Channels {
    * and message, for callers whose callbacks never block (they complete a future or hand the
    * work to their own thread). Blocking stubs work on it as on any channel.
    */
-  public static ManagedChannel openForNonBlockingCallbacks(HostPort address, TransportSecurity security) {
-    return builder(address, security).directExecutor().build();
+  public static ManagedChannel openForNonBlockingCallbacks(HostPort address, ServerIdentity server,
+      TransportSecurity security) {
+    return builder(address, server, security).directExecutor().build();
   }
 
-  private static ManagedChannelBuilder<?> builder(HostPort address, TransportSecurity security) {
+  private static ManagedChannelBuilder<?> builder(HostPort address, ServerIdentity server, TransportSecurity security) {
     return Keepalive.onChannel(
-        Grpc.newChannelBuilderForAddress(address.host(), address.port(), security.channelCredentials()))
+        Grpc.newChannelBuilderForAddress(address.host(), address.port(), security.channelCredentials(server)))
         .maxInboundMessageSize(MessageLimits.MAX_MESSAGE_BYTES);
   }
 

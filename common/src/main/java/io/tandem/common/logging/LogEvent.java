@@ -27,6 +27,7 @@ public enum LogEvent {
   CREDENTIALS_UNUSABLE("00-05078", Level.ALR, "TLS certificate files changed but unusable, previous ones kept"),
   EXECUTOR_STOP_FORCED("00-05079", Level.ALR, "A thread did not stop within its grace period: interrupted"),
   METRICS_LISTENING("00-05080", Level.STD, "Metrics port listening"),
+  SERVER_IDENTITY_REFUSED("00-05081", Level.ALR, "Server refused: its certificate is not the identity expected"),
 
   // ---- Config Server ----------------------------------------------------------------------
   JOURNAL_RECOVERED("21-20001", Level.STD, "Journal recovered"),

@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HealthProbe;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
 import java.io.File;
 import java.io.IOException;
@@ -41,6 +42,7 @@ public final class ServiceProcess implements AutoCloseable {
   private final List<String> jvmOptions;
   private final List<String> args;
   private final Path log;
+  private final ServerIdentity identity;
   private final TransportSecurity security;
   private Process process;
   private ManagedChannel channel;
@@ -50,10 +52,12 @@ public final class ServiceProcess implements AutoCloseable {
    * @param port the port the service's flags make it listen on (health is probed there)
    * @param jvmOptions JVM flags before {@code -jar} (heap, collector)
    * @param log the file its output is appended to
+   * @param identity the application it runs as: the certificate its port must present
    * @param security how the health probe connects (the caller owns it)
    */
   public ServiceProcess(String name, Path jar, int port, List<String> jvmOptions, List<String> args, Path log,
-      TransportSecurity security) {
+      ServerIdentity identity, TransportSecurity security) {
+    this.identity = identity;
     this.security = security;
     this.name = name;
     this.jar = jar;
@@ -111,7 +115,7 @@ public final class ServiceProcess implements AutoCloseable {
   /** A channel to the service's port, opened on first use and closed with the process. */
   public synchronized ManagedChannel channel() {
     if (channel == null) {
-      channel = Channels.open(HostPort.local(port), security);
+      channel = Channels.open(HostPort.local(port), identity, security);
     }
     return channel;
   }

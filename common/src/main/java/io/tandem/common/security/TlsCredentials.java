@@ -7,6 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.Signature;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
@@ -15,11 +18,12 @@ import java.util.Arrays;
 import java.util.Date;
 
 /**
- * The contents of a {@link TlsFiles}, read and checked together: the key matches the
- * certificate, the certificate is signed by the authority and valid now. Each refusal names
- * the flag and file at fault.
+ * The contents of a {@link TlsFiles}, read and checked together: the key pairs with the
+ * certificate (what it signs, the certificate's public key verifies), the certificate is signed
+ * by the authority and valid now. Each refusal names the flag and file at fault.
  */
 record TlsCredentials(X509Certificate[] authorities, X509Certificate[] chain, PrivateKey key, String identity) {
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   static TlsCredentials read(TlsFiles files) {
     X509Certificate[] authorities = certificates(files.authority(), "--tls-ca");
@@ -35,6 +39,10 @@ record TlsCredentials(X509Certificate[] authorities, X509Certificate[] chain, Pr
     if (!leaf.getPublicKey().getAlgorithm().equals(key.getAlgorithm())) {
       throw new InvalidCredentialsException("--tls-key " + files.key() + ": a " + key.getAlgorithm()
           + " key, but the certificate " + files.certificate() + " holds a " + leaf.getPublicKey().getAlgorithm() + " key");
+    }
+    if (!pairs(key, leaf.getPublicKey())) {
+      throw new InvalidCredentialsException("--tls-key " + files.key() + ": does not pair with the certificate "
+          + files.certificate() + " (what it signs, the certificate's public key does not verify)");
     }
     try {
       leaf.checkValidity(Date.from(Instant.now()));
@@ -54,6 +62,46 @@ record TlsCredentials(X509Certificate[] authorities, X509Certificate[] chain, Pr
 
   Instant notAfter() {
     return chain[0].getNotAfter().toInstant();
+  }
+
+  /**
+   * Checks that these credentials, read from {@code files} while the process runs, may replace
+   * {@code running}: a renewal keeps the identity the process has been running as.
+   *
+   * @throws InvalidCredentialsException naming the certificate and both identities
+   */
+  void checkRenews(TlsCredentials running, TlsFiles files) {
+    if (!identity.equals(running.identity())) {
+      throw new InvalidCredentialsException("--tls-cert " + files.certificate() + ": the certificate of '" + identity
+          + "', not of '" + running.identity() + "', the identity this process runs as (a renewal keeps the identity;"
+          + " restart the process to change it)");
+    }
+  }
+
+  /** Whether {@code key} signs what {@code certified} verifies: a random challenge, signed and checked. */
+  private static boolean pairs(PrivateKey key, PublicKey certified) {
+    String algorithm = switch (key.getAlgorithm()) {
+      case "EC" -> "SHA256withECDSA";
+      case "RSA" -> "SHA256withRSA";
+      case "EdDSA", "Ed25519", "Ed448" -> "EdDSA";
+      default -> throw new InvalidCredentialsException("a " + key.getAlgorithm()
+          + " private key: only EC, RSA and EdDSA keys are supported");
+    };
+    byte[] challenge = new byte[32];
+    RANDOM.nextBytes(challenge);
+    try {
+      Signature signer = Signature.getInstance(algorithm);
+      signer.initSign(key);
+      signer.update(challenge);
+      byte[] signature = signer.sign();
+      Signature verifier = Signature.getInstance(algorithm);
+      verifier.initVerify(certified);
+      verifier.update(challenge);
+      return verifier.verify(signature);
+    } catch (GeneralSecurityException e) {
+      // A key of another curve or size than the certificate's cannot even be tried against it.
+      return false;
+    }
   }
 
   private static boolean signedBy(X509Certificate certificate, X509Certificate authority) {

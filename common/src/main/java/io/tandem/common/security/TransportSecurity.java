@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * How one process's links are secured: mutual TLS with one identity's {@link TlsFiles}, or
  * plaintext when asked for explicitly ({@code --insecure}). Servers present the certificate
  * and require a client certificate signed by the authority; channels present it too and check
- * that the server's certificate names the host they dialled. The files are re-read when they
- * change, so certificates are replaced without a restart (new connections use the new ones).
+ * that the server's certificate names the host they dialled and is the identity they expect.
+ * The files are re-read when they change, so certificates are replaced without a restart (new
+ * connections use the new ones).
  */
 public final class TransportSecurity implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TransportSecurity.class);
@@ -47,7 +48,10 @@ public final class TransportSecurity implements AutoCloseable {
   private final AdvancedTlsX509TrustManager trust;
   private final ScheduledExecutorService rereader;
   private volatile TlsCredentials current;
+  /** The files' modification times when they were last installed or refused. */
   private List<FileTime> stamps;
+  /** Modification times at which the files could not be used once, not yet refused: a rotation may be half written. */
+  private List<FileTime> unusableAt;
 
   private TransportSecurity(TlsFiles files, Duration rereadEvery) {
     this.files = files;
@@ -104,11 +108,15 @@ public final class TransportSecurity implements AutoCloseable {
     return files == null ? "plaintext" : "mtls";
   }
 
-  public ChannelCredentials channelCredentials() {
+  /**
+   * A channel's credentials: this identity's certificate, and the server's checked against the
+   * authority, the host dialled and {@code server} (plaintext: none of it).
+   */
+  public ChannelCredentials channelCredentials(ServerIdentity server) {
     if (files == null) {
       return InsecureChannelCredentials.create();
     }
-    return TlsChannelCredentials.newBuilder().keyManager(keys).trustManager(trust).build();
+    return TlsChannelCredentials.newBuilder().keyManager(keys).trustManager(new ServerIdentityCheck(trust, server)).build();
   }
 
   public ServerCredentials serverCredentials() {
@@ -148,6 +156,13 @@ public final class TransportSecurity implements AutoCloseable {
     current = credentials;
   }
 
+  /**
+   * Installs the files when they changed and can be used: the key pairs with the certificate,
+   * which the authority signed, is valid now and names the identity this process runs as.
+   * Otherwise the credentials in use stay, and 00-05078 says why once the files have stayed
+   * unusable for a whole look: a rotation writes the key, then the certificate, and a look
+   * between the two must not raise an alarm.
+   */
   private synchronized void rereadIfChanged() {
     List<FileTime> now = stamps(files);
     if (now.equals(stamps)) {
@@ -155,14 +170,19 @@ public final class TransportSecurity implements AutoCloseable {
     }
     try {
       TlsCredentials credentials = TlsCredentials.read(files);
+      credentials.checkRenews(current, files);
       install(credentials);
       stamps = now;
+      unusableAt = null;
       EventLog.emit(LOG, LogEvent.CREDENTIALS_RELOADED, "identity", credentials.identity(),
           "certificate", files.certificate(), "not_after", credentials.notAfter());
     } catch (InvalidCredentialsException e) {
-      // A rotation half done (certificate written, key not yet) looks like this too: the next
-      // look, after the other file is in place, installs both.
+      if (!now.equals(unusableAt)) {
+        unusableAt = now;
+        return;
+      }
       stamps = now;
+      unusableAt = null;
       EventLog.emit(LOG, LogEvent.CREDENTIALS_UNUSABLE, "reason", e.getMessage());
     }
   }

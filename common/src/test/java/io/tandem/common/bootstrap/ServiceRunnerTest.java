@@ -10,6 +10,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HealthProbe;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.common.testing.TestPki;
 import jakarta.inject.Inject;
@@ -75,7 +76,7 @@ class ServiceRunnerTest {
       }
     })) {
       TransportSecurity operator = pki.security("operator");
-      ManagedChannel channel = Channels.open(HostPort.local(service.port()), operator);
+      ManagedChannel channel = Channels.open(HostPort.local(service.port()), ServerIdentity.of("test"), operator);
       try {
         assertThat(HealthProbe.check(channel, "", Duration.ofSeconds(2)).status()).isEqualTo(ServingStatus.NOT_SERVING);
         service.get(HealthState.class).set(true, "ready");

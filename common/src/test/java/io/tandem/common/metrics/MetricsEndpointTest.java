@@ -15,7 +15,9 @@ import io.tandem.common.grpc.HostPort;
 import io.tandem.common.process.FreePorts;
 import io.tandem.common.security.AccessControl;
 import io.tandem.common.security.ConnectionLimits;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
+import io.tandem.common.testing.ForeignCaller;
 import io.tandem.common.testing.LogCapture;
 import io.tandem.common.testing.PrometheusText;
 import io.tandem.common.testing.TestPki;
@@ -24,8 +26,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The metrics port of a real service, read with a real HTTP client: HTTPS with the service's
@@ -35,6 +40,8 @@ import org.junit.jupiter.api.Test;
 class MetricsEndpointTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
   private final TestPki pki = TestPki.shared();
+  @TempDir
+  Path dir;
 
   private static HttpResponse<String> get(HttpClient client, String url) throws IOException, InterruptedException {
     return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(WAIT).build(),
@@ -50,7 +57,7 @@ class MetricsEndpointTest {
     int metricsPort = FreePorts.next();
     try (RunningService service = ServiceRunner.start("test", 0, Observability.metricsOn(metricsPort), pki.server("test"), new AbstractModule() {});
          TransportSecurity monitor = pki.security("monitor")) {
-      ManagedChannel channel = Channels.open(HostPort.local(service.port()), monitor);
+      ManagedChannel channel = Channels.open(HostPort.local(service.port()), ServerIdentity.of("test"), monitor);
       try {
         HealthProbe.check(channel, "", WAIT);
       } finally {
@@ -86,8 +93,19 @@ class MetricsEndpointTest {
         assertThat(get(as(operator), "https://localhost:" + metricsPort + "/metrics").statusCode())
             .as("the operator may read them").isEqualTo(200);
       }
-      assertThatThrownBy(() -> get(HttpClient.newBuilder().connectTimeout(WAIT).build(),
+      // Callers that trust the installation's authority: only the server can turn them away.
+      assertThat(get(HttpClient.newBuilder().sslContext(ForeignCaller.trusting(pki.files("monitor").authority(),
+          pki.files("monitor")).sslContext()).connectTimeout(WAIT).build(), "https://localhost:" + metricsPort
+          + "/metrics").statusCode()).as("the outsider's way of calling, with the installation's own monitor certificate")
+          .isEqualTo(200);
+      assertThatThrownBy(() -> get(HttpClient.newBuilder().sslContext(ForeignCaller.withoutCertificate(
+          pki.files("monitor").authority())).connectTimeout(WAIT).build(),
           "https://localhost:" + metricsPort + "/metrics")).as("no client certificate, no TLS session")
+          .isInstanceOf(IOException.class);
+      TestPki stranger = TestPki.create(dir.resolve("other-pki"), List.of(), List.of("monitor"));
+      assertThatThrownBy(() -> get(HttpClient.newBuilder().sslContext(ForeignCaller.trusting(
+          pki.files("monitor").authority(), stranger.files("monitor")).sslContext()).connectTimeout(WAIT).build(),
+          "https://localhost:" + metricsPort + "/metrics")).as("a monitor certificate from another authority")
           .isInstanceOf(IOException.class);
       assertThatThrownBy(() -> get(HttpClient.newBuilder().connectTimeout(WAIT).build(),
           "http://localhost:" + metricsPort + "/metrics")).as("no plaintext").isInstanceOf(IOException.class);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.inject.AbstractModule;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -22,12 +23,15 @@ import io.tandem.common.bootstrap.ServerSecurity;
 import io.tandem.common.bootstrap.ServiceRunner;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.testing.ForeignCaller;
 import io.tandem.common.testing.LogCapture;
 import io.tandem.common.testing.TestPki;
 import java.io.File;
 import java.math.BigInteger;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,8 +80,12 @@ class AccessControlTest {
   }
 
   private ManagedChannel channel(String host, TransportSecurity security) {
+    return channel(host, ServerIdentity.of("test"), security);
+  }
+
+  private ManagedChannel channel(String host, ServerIdentity expected, TransportSecurity security) {
     opened.add(security);
-    ManagedChannel channel = Channels.open(new HostPort(host, server.port()), security);
+    ManagedChannel channel = Channels.open(new HostPort(host, server.port()), expected, security);
     channels.add(channel);
     return channel;
   }
@@ -93,18 +101,45 @@ class AccessControlTest {
     assertThat(check(channel("127.0.0.1", pki.security("operator")))).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
   }
 
+  /** A channel as an outsider that trusts this installation's authority and presents {@code caller}'s certificate. */
+  private ManagedChannel channel(ForeignCaller caller) {
+    ManagedChannel channel = Grpc.newChannelBuilderForAddress("localhost", server.port(), caller.channelCredentials()).build();
+    channels.add(channel);
+    return channel;
+  }
+
   @Test
   void plaintextACertificateFromAnotherAuthorityAndAWrongServerNameGetNoAnswer() {
     TestPki stranger = TestPki.create(dir.resolve("other-pki"), List.of(), List.of("operator"));
     assertThatThrownBy(() -> check(channel("localhost", TransportSecurity.plaintext())))
         .isInstanceOf(StatusRuntimeException.class)
         .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
-    assertThatThrownBy(() -> check(channel("localhost", stranger.security("operator"))))
+    // The outsider trusts this installation's authority, so only the server can turn it away.
+    assertThat(check(channel(ForeignCaller.trusting(pki.files("operator").authority(), pki.files("operator")))))
+        .as("the outsider's way of calling, with the installation's own operator certificate")
+        .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    assertThatThrownBy(() -> check(channel(ForeignCaller.trusting(pki.files("operator").authority(),
+        stranger.files("operator")))))
+        .as("an operator certificate from another authority")
         .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
     // 127.0.0.2 is this machine too, but not a name the server's certificate gives.
     assertThatThrownBy(() -> check(channel("127.0.0.2", pki.security("operator"))))
         .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE))
         .hasStackTraceContaining("127.0.0.2");
+  }
+
+  @Test
+  void aServerPresentingAnotherApplicationsCertificateIsRefusedNamingTheExpectedAndPresentedIdentities() {
+    try (LogCapture log = new LogCapture(ServerIdentityCheck.class)) {
+      assertThatThrownBy(() -> check(channel("localhost", ServerIdentity.of("confserv"), pki.security("operator"))))
+          .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE))
+          .hasStackTraceContaining("the server at localhost:" + server.port()
+              + " presented the certificate of 'test', not of 'confserv' as expected");
+      assertThat(log.withId("00-05081")).singleElement().asString()
+          .contains("address=localhost:" + server.port(), "expected=confserv", "presented=test");
+    }
+    assertThat(check(channel("localhost", ServerIdentity.anyFromTheAuthority(), pki.security("operator"))))
+        .as("a caller that knows only the address").isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
   }
 
   @Test
@@ -187,12 +222,51 @@ class AccessControlTest {
       await().atMost(WAIT).until(() -> !servedSerial().equals(before));
       await().atMost(WAIT).until(() -> !log.withId("00-05077").isEmpty());
       assertThat(log.withId("00-05077").get(0)).contains("identity=test");
+      assertThat(log.withId("00-05078")).as("a renewal (key written, then certificate) raises no alarm").isEmpty();
     }
     assertThat(check(channel("localhost", pki.security("client")))).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
   }
 
+  @Test
+  void aKeyThatDoesNotPairWithTheCertificateIsRefusedAndTheOldPairKeptServing() throws Exception {
+    X509Certificate before = served();
+    try (LogCapture log = new LogCapture(TransportSecurity.class)) {
+      // Another P-256 key: the same algorithm as the certificate's, not its pair.
+      Files.copy(pki.files("client").key(), pki.files("test").key(), StandardCopyOption.REPLACE_EXISTING);
+      await().atMost(WAIT).until(() -> !log.withId("00-05078").isEmpty() || !log.withId("00-05077").isEmpty());
+      assertThat(log.withId("00-05077")).as("the mismatched pair installed").isEmpty();
+      assertThat(log.withId("00-05078")).singleElement().asString()
+          .contains("--tls-key " + pki.files("test").key(), "does not pair with the certificate");
+    }
+    assertThat(check(channel("localhost", pki.security("client")))).as("a new connection")
+        .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    assertThat(served().getSerialNumber()).isEqualTo(before.getSerialNumber());
+  }
+
+  @Test
+  void aRenewedCertificateOfAnotherIdentityIsRefusedAndTheRunningOneKept() throws Exception {
+    X509Certificate before = served();
+    pki.renew(List.of("other"), List.of());
+    try (LogCapture log = new LogCapture(TransportSecurity.class)) {
+      Files.copy(pki.files("other").key(), pki.files("test").key(), StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(pki.files("other").certificate(), pki.files("test").certificate(), StandardCopyOption.REPLACE_EXISTING);
+      await().atMost(WAIT).until(() -> log.withId("00-05078").stream().anyMatch(line -> line.contains("'other'"))
+          || !log.withId("00-05077").isEmpty());
+      assertThat(log.withId("00-05077")).as("another identity installed").isEmpty();
+      assertThat(log.withId("00-05078")).last().asString()
+          .contains("--tls-cert " + pki.files("test").certificate(), "the certificate of 'other', not of 'test'");
+    }
+    assertThat(Identities.of(served())).as("the identity the server presents").contains("test");
+    assertThat(served().getSerialNumber()).isEqualTo(before.getSerialNumber());
+  }
+
   /** The serial number of the certificate the server presents to a new connection now. */
   private BigInteger servedSerial() throws Exception {
+    return served().getSerialNumber();
+  }
+
+  /** The certificate the server presents to a new connection now. */
+  private X509Certificate served() throws Exception {
     AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
     TlsFiles operator = pki.files("operator");
     keys.updateIdentityCredentials(new File(operator.certificate().toString()), new File(operator.key().toString()));
@@ -217,6 +291,6 @@ class AccessControlTest {
     try (Socket socket = context.getSocketFactory().createSocket("localhost", server.port())) {
       ((SSLSocket) socket).startHandshake();
     }
-    return presented.get(0).getSerialNumber();
+    return presented.get(0);
   }
 }

@@ -56,7 +56,7 @@ public final class PairsFromConfiguration implements ManagedService {
 
   @Override
   public void start() {
-    channel = Channels.openForNonBlockingCallbacks(settings.configServer(), security);
+    channel = Channels.openForNonBlockingCallbacks(settings.configServer(), settings.configServerIdentity(), security);
     reflector = new ConfigReflector(new ConfigSession(channel, settings.application()), ObjectType.APPLICATION,
         this::update, executor);
     reflector.start();

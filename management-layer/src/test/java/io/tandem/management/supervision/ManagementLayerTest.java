@@ -36,6 +36,7 @@ import io.tandem.management.v1.SwitchoverReply;
 import io.tandem.management.v1.SwitchoverRequest;
 import io.tandem.management.v1.SwitchoverResult;
 import io.tandem.common.process.FreePorts;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.testing.Launch;
 import io.tandem.testing.MiniStack;
 import io.tandem.testing.PairWatch;
@@ -102,7 +103,7 @@ class ManagementLayerTest {
 
   /** A channel to the Management Layer with {@code identity}'s certificate. */
   private ManagedChannel channelAs(String identity) {
-    return channelsAs.computeIfAbsent(identity, name -> Channels.open(managementAddress, stack.security(name)));
+    return channelsAs.computeIfAbsent(identity, name -> Channels.open(managementAddress, ServerIdentity.of("MgmtLayer"), stack.security(name)));
   }
 
   /** An application supervised over a connection with its own certificate. */

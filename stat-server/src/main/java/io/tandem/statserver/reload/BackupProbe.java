@@ -6,6 +6,7 @@ import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HealthProbe;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.stat.v1.GetServerInfoRequest;
 import io.tandem.stat.v1.ServerInfo;
@@ -28,6 +29,7 @@ public final class BackupProbe implements AutoCloseable {
   private final ExecutorService thread = Executors.newSingleThreadExecutor(new DaemonThreadFactory("backup-probe"));
   private final TransportSecurity security;
   private HostPort address;
+  private String name;
   private ManagedChannel channel;
 
   /** A probe that calls the peer as this server's own identity (a member of the pair may ask its peer). */
@@ -35,19 +37,23 @@ public final class BackupProbe implements AutoCloseable {
     this.security = security;
   }
 
-  /** Probes {@code target}; {@code result} gets the outcome (on the probe thread). */
-  public void probe(HostPort target, Consumer<PeerProbe> result) {
-    thread.execute(() -> result.accept(check(target)));
+  /**
+   * Probes the backup {@code peer} at {@code target}, refusing a server that presents another
+   * application's certificate; {@code result} gets the outcome (on the probe thread).
+   */
+  public void probe(String peer, HostPort target, Consumer<PeerProbe> result) {
+    thread.execute(() -> result.accept(check(peer, target)));
   }
 
-  private PeerProbe check(HostPort target) {
-    if (target == null) {
+  private PeerProbe check(String peer, HostPort target) {
+    if (target == null || peer.isEmpty()) {
       return PeerProbe.notReady("the backup has no client port in its Application object");
     }
-    if (!target.equals(address)) {
+    if (!target.equals(address) || !peer.equals(name)) {
       Channels.close(channel, Duration.ofMillis(200));
       address = target;
-      channel = Channels.open(target, security);
+      name = peer;
+      channel = Channels.open(target, ServerIdentity.of(peer), security);
     }
     HealthProbe.Result health = HealthProbe.check(channel, "", DEADLINE);
     if (!health.serving()) {

@@ -96,7 +96,7 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
   @Override
   public void start() {
     managementDownSince = clock.instant();
-    managementChannel = Channels.openForNonBlockingCallbacks(settings.management(), security);
+    managementChannel = Channels.openForNonBlockingCallbacks(settings.management(), settings.managementIdentity(), security);
     supervision = new SupervisionClient(managementChannel, settings.application(), instanceId,
         "localhost:" + settings.port(), new SupervisionClient.Listener() {
           @Override
@@ -284,7 +284,7 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
 
     @Override
     public void probeBackup(Action.ProbeBackup backup) {
-      probe.probe(peerAddress, result -> submit(now -> machine.probed(result, now)));
+      probe.probe(peerName, peerAddress, result -> submit(now -> machine.probed(result, now)));
     }
 
     @Override

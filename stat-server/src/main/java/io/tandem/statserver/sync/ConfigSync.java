@@ -96,7 +96,7 @@ public final class ConfigSync implements ManagedService {
   }
 
   private ConfigSource openSession(TransportSecurity security) {
-    channel = Channels.openForNonBlockingCallbacks(settings.configServer(), security);
+    channel = Channels.openForNonBlockingCallbacks(settings.configServer(), settings.configServerIdentity(), security);
     return new ConfigSession(channel, settings.application());
   }
 
