@@ -3,8 +3,6 @@ package io.tandem.common.metrics;
 import io.prometheus.metrics.exporter.common.PrometheusScrapeHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tandem.common.bootstrap.ManagedService;
-import io.tandem.common.concurrent.DaemonThreadFactory;
-import io.tandem.common.concurrent.ExecutorStop;
 import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
 import io.tandem.common.security.AccessControl;
@@ -12,18 +10,23 @@ import io.tandem.common.security.AccessRule;
 import io.tandem.common.security.Caller;
 import io.tandem.common.security.Identities;
 import io.tandem.common.security.TransportSecurity;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLServerSocket;
-import javax.net.ssl.SSLSocket;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,29 +38,28 @@ import org.slf4j.LoggerFactory;
  * Prometheus server) and {@code operator} may read it — others get 403 and alarm 00-05073.
  * Plaintext HTTP only with {@code --insecure}, as everything else.
  *
- * <p>It serves connections itself, over the JDK's TLS sockets, rather than through the JDK's
- * HTTPS server: that one asks the name resolver for the caller's host name before every
- * handshake, and where the resolver does not answer, every scrape waited for it. Nothing here
- * looks a name up: the caller is its certificate and its address as numbers.
+ * <p>Served by Jetty rather than the JDK's HTTPS server: that one asks the name resolver for the
+ * caller's host name before every handshake, and where the resolver does not answer, every scrape
+ * waited for it. Jetty makes its TLS engine from the caller's address as numbers, and nothing here
+ * looks a name up: the caller is its certificate and its address.
  */
 public final class MetricsEndpoint implements ManagedService {
   private static final Logger LOG = LoggerFactory.getLogger(MetricsEndpoint.class);
   public static final String PATH = "/metrics";
   /** Who may read the metrics. */
   public static final AccessRule SCRAPERS = AccessRule.only(AccessRule.MONITOR, AccessRule.OPERATOR);
-  /** The TLS handshake and the request must arrive within this, as on the gRPC port. */
-  static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
-  /** Connections served at once, and waiting: scrapers are few, a flood is turned away. */
-  private static final int CONNECTIONS = 4;
-  private static final int WAITING = 32;
+  /** A connection idle this long (a handshake or a request that does not come) is closed, as on the gRPC port. */
+  static final Duration IDLE_TIMEOUT = Duration.ofSeconds(10);
+  /** Scrapers are few: a small pool, whose threads are daemons so they never hold the JVM. */
+  private static final int MAX_THREADS = 8;
+  private static final int MIN_THREADS = 2;
 
   private final String serviceName;
   private final int requestedPort;
   private final TransportSecurity security;
   private final PrometheusScrapeHandler scrapes;
-  private ServerSocket socket;
-  private Thread acceptor;
-  private ThreadPoolExecutor connections;
+  private Server server;
+  private ServerConnector connector;
 
   public MetricsEndpoint(String serviceName, int port, TransportSecurity security, PrometheusRegistry registry) {
     this.serviceName = serviceName;
@@ -67,115 +69,95 @@ public final class MetricsEndpoint implements ManagedService {
   }
 
   @Override
-  public void start() throws IOException {
+  public void start() throws Exception {
     if (requestedPort == 0) {
       return;
     }
+    QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, MIN_THREADS);
+    threads.setName("metrics-http");
+    threads.setDaemon(true);
+    server = new Server(threads);
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
     if (security.isPlaintext()) {
-      socket = new ServerSocket();
+      connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
     } else {
-      SSLServerSocket tls = (SSLServerSocket) security.sslContext().getServerSocketFactory().createServerSocket();
+      SslContextFactory.Server tls = new SslContextFactory.Server();
+      tls.setSslContext(security.sslContext());
       tls.setNeedClientAuth(true);
-      socket = tls;
+      SecureRequestCustomizer session = new SecureRequestCustomizer();
+      // Scrapers name the service by any address it has; its certificate is checked by the caller.
+      session.setSniHostCheck(false);
+      http.addCustomizer(session);
+      connector = new ServerConnector(server, 1, 1, new SslConnectionFactory(tls, "http/1.1"),
+          new HttpConnectionFactory(http));
     }
-    socket.setReuseAddress(true);
-    socket.bind(new InetSocketAddress(requestedPort));
-    connections = new ThreadPoolExecutor(CONNECTIONS, CONNECTIONS, 0, TimeUnit.MILLISECONDS,
-        new ArrayBlockingQueue<>(WAITING), new DaemonThreadFactory("metrics-http"));
-    acceptor = new DaemonThreadFactory("metrics-accept").newThread(this::accept);
-    acceptor.start();
-    EventLog.emit(LOG, LogEvent.METRICS_LISTENING, "service", serviceName, "port", socket.getLocalPort(), "path", PATH,
+    connector.setPort(requestedPort);
+    connector.setReuseAddress(true);
+    connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+    server.addConnector(connector);
+    server.setHandler(new Scrapes());
+    server.setStopTimeout(IDLE_TIMEOUT.toMillis());
+    server.start();
+    EventLog.emit(LOG, LogEvent.METRICS_LISTENING, "service", serviceName, "port", port(), "path", PATH,
         "transport", security.isPlaintext() ? "http" : "https+mtls",
         "allowed", security.isPlaintext() ? "anyone" : SCRAPERS.describe());
   }
 
   /** The port listened on; 0 when there is none. */
   public int port() {
-    return socket == null ? 0 : socket.getLocalPort();
-  }
-
-  private void accept() {
-    while (!socket.isClosed()) {
-      Socket connection;
-      try {
-        connection = socket.accept();
-      } catch (IOException e) {
-        if (!socket.isClosed()) {
-          LOG.warn("metrics port: accept failed: {}", e.toString());
-        }
-        continue;
-      }
-      try {
-        connections.execute(() -> serve(connection));
-      } catch (RejectedExecutionException e) {
-        close(connection);
-      }
-    }
-  }
-
-  private void serve(Socket connection) {
-    try (connection) {
-      connection.setSoTimeout((int) READ_TIMEOUT.toMillis());
-      Optional<String> identity = Optional.empty();
-      if (connection instanceof SSLSocket tls) {
-        tls.startHandshake();
-        identity = Identities.of(tls.getSession());
-      }
-      ScrapeExchange exchange;
-      try {
-        exchange = ScrapeExchange.read(connection.getInputStream(), connection.getOutputStream());
-      } catch (ScrapeExchange.BadRequest e) {
-        LOG.debug("metrics port: bad request from {}: {}", address(connection), e.getMessage());
-        return;
-      }
-      if (!security.isPlaintext() && !identity.map(SCRAPERS::allows).orElse(false)) {
-        String who = identity.orElse("no identity");
-        AccessControl.deny(new Caller(who, address(connection), true), exchange.method() + " " + exchange.path(),
-            "'" + who + "' may not read the metrics (allowed: " + SCRAPERS.describe() + ")");
-        exchange.respond(403, "forbidden");
-      } else if (!exchange.path().equals(PATH)) {
-        exchange.respond(404, "not found: the metrics are at " + PATH);
-      } else if (!exchange.method().equals("GET") && !exchange.method().equals("HEAD")) {
-        exchange.respond(405, "only GET and HEAD");
-      } else {
-        scrapes.handleRequest(exchange);
-      }
-      exchange.close();
-    } catch (IOException e) {
-      // A handshake refused (no certificate, another authority), a scraper gone or too slow.
-      LOG.debug("metrics port: connection from {} ended: {}", address(connection), e.toString());
-    }
-  }
-
-  /** The caller's address as numbers ("127.0.0.1:53122"): never a name, which would ask the resolver. */
-  private static String address(Socket connection) {
-    return connection.getInetAddress().getHostAddress() + ":" + connection.getPort();
-  }
-
-  private static void close(Socket connection) {
-    try {
-      connection.close();
-    } catch (IOException e) {
-      LOG.debug("metrics port: closing a connection turned away: {}", e.toString());
-    }
+    return connector == null ? 0 : connector.getLocalPort();
   }
 
   @Override
-  public void stop() throws InterruptedException {
-    if (socket == null) {
-      return;
+  public void stop() throws Exception {
+    if (server != null) {
+      server.stop();
     }
-    try {
-      socket.close();
-    } catch (IOException e) {
-      LOG.warn("metrics port: closing failed: {}", e.toString());
-    }
-    acceptor.join(READ_TIMEOUT.toMillis());
-    ExecutorStop.stop(connections, "metrics-http", READ_TIMEOUT);
   }
 
   @Override
   public String name() {
     return "metrics endpoint";
+  }
+
+  /** Who may read what: the guard, then Prometheus' own scrape handler. */
+  private final class Scrapes extends Handler.Abstract {
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+      String method = request.getMethod();
+      String path = Request.getPathInContext(request);
+      if (!security.isPlaintext()) {
+        Optional<String> identity = identity(request);
+        if (!identity.map(SCRAPERS::allows).orElse(false)) {
+          String who = identity.orElse("no identity");
+          AccessControl.deny(new Caller(who, Request.getRemoteAddr(request) + ":" + Request.getRemotePort(request), true),
+              method + " " + path, "'" + who + "' may not read the metrics (allowed: " + SCRAPERS.describe() + ")");
+          return answer(response, callback, 403, "forbidden");
+        }
+      }
+      if (!path.equals(PATH)) {
+        return answer(response, callback, 404, "not found: the metrics are at " + PATH);
+      }
+      if (!method.equals("GET") && !method.equals("HEAD")) {
+        return answer(response, callback, 405, "only GET and HEAD");
+      }
+      scrapes.handleRequest(new JettyScrapeExchange(request, response));
+      callback.succeeded();
+      return true;
+    }
+  }
+
+  /** The caller's identity: the name on the client certificate its TLS session was made with. */
+  private static Optional<String> identity(Request request) {
+    return request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE) instanceof EndPoint.SslSessionData session
+        ? Identities.of(session.sslSession()) : Optional.empty();
+  }
+
+  private static boolean answer(Response response, Callback callback, int status, String body) {
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+    Content.Sink.write(response, true, body + "\n", callback);
+    return true;
   }
 }
