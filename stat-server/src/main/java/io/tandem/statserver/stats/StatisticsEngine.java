@@ -121,23 +121,33 @@ public final class StatisticsEngine implements ManagedService {
     onEngine(hold::begin);
   }
 
-  /** Swaps {@code newModel} in (first load or reload), then applies what was held meanwhile. */
+  /**
+   * Swaps {@code newModel} in (first load or reload), then applies what was held meanwhile. The
+   * future fails only if the swap did not happen: once the new model is in use, the reload has
+   * happened, and whatever goes wrong after it (a bug in a statistic, a held batch) is logged and
+   * stays with that piece of work.
+   */
   public CompletableFuture<Void> completeReload(ConfigModel newModel) {
     return CompletableFuture.runAsync(() -> {
       model = newModel;
       objectCount = model.objectCount();
-      activity.reconcile(model);
-      republishAll();
-      long now = clock.millis();
-      for (StatKey key : subscriptions.objects()) {
-        if (!model.contains(key.type(), key.name())) {
-          closeObject(key, "deleted from configuration (found missing on reload)", now);
-        } else {
-          subscriptions.changed(key, now);
-        }
-      }
+      isolated(this::settleOnNewModel);
       resume();
     }, thread);
+  }
+
+  /** After a swap: activity and readings follow the new model, and statistics of vanished objects end. */
+  private void settleOnNewModel() {
+    activity.reconcile(model);
+    republishAll();
+    long now = clock.millis();
+    for (StatKey key : subscriptions.objects()) {
+      if (!model.contains(key.type(), key.name())) {
+        closeObject(key, "deleted from configuration (found missing on reload)", now);
+      } else {
+        subscriptions.changed(key, now);
+      }
+    }
   }
 
   /** The reload did not happen: what was held is applied to the model in use. */
@@ -145,9 +155,10 @@ public final class StatisticsEngine implements ManagedService {
     onEngine(this::resume);
   }
 
+  /** Ends the hold: each piece of held work runs on its own, so one that fails does not stop the others. */
   private void resume() {
     ReloadHold.Released released = hold.release();
-    released.work().forEach(Runnable::run);
+    released.work().forEach(StatisticsEngine::isolated);
     if (!released.work().isEmpty()) {
       EventLog.emit(LOG, LogEvent.EVENTS_QUEUED_DURING_RELOAD, "batches", released.work().size(),
           "bytes", released.bytes());
@@ -417,8 +428,20 @@ public final class StatisticsEngine implements ManagedService {
     return CompletableFuture.runAsync(() -> { }, thread);
   }
 
-  /** Runs {@code work} on the engine thread. */
+  /** Runs {@code work} on the engine thread; if it fails, the failure is logged (an executor would keep it to itself). */
   private void onEngine(Runnable work) {
-    thread.execute(work);
+    thread.execute(() -> isolated(work));
+  }
+
+  /**
+   * Runs one piece of the engine's work on its own: a failure (a bug, a stream that cannot be
+   * written) is logged with its cause and ends that piece only, never the work queued after it.
+   */
+  private static void isolated(Runnable work) {
+    try {
+      work.run();
+    } catch (RuntimeException e) {
+      LOG.error("statistics engine: a piece of work failed; the work after it goes on", e);
+    }
   }
 }

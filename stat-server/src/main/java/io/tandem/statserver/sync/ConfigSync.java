@@ -187,10 +187,12 @@ public final class ConfigSync implements ManagedService {
     // same objects again.
     ConfigModel model = ConfigModel.rebuiltFrom(engine.modelInUse());
     Map<String, Application> apps = new HashMap<>();
+    long[] firstBatchAt = new long[1];
+    int[] batches = new int[1];
+    long eventId;
+    long read;
     try {
       ModelSnapshot snapshot = new ModelSnapshot(model, apps);
-      long[] firstBatchAt = new long[1];
-      int[] batches = new int[1];
       session.snapshotBatches(Set.of(), batch -> {
         if (batches[0]++ == 0) {
           firstBatchAt[0] = System.nanoTime();
@@ -201,31 +203,34 @@ public final class ConfigSync implements ManagedService {
           throw Status.INTERNAL.withDescription("snapshot batch unreadable: " + e.getMessage()).asRuntimeException();
         }
       }, SNAPSHOT_DEADLINE);
-      long eventId = snapshot.consistentAt();
+      eventId = snapshot.consistentAt();
       model.setEventId(eventId);
       model.finishBuilding();
-      heardHead(eventId);
-      long read = System.nanoTime();
+      read = System.nanoTime();
       engine.completeReload(model).join();
-      long swapped = System.nanoTime();
-      EventLog.emit(LOG, LogEvent.CONFIG_SNAPSHOT_READ, "application", settings.application(), "objects",
-          model.objectCount() + apps.size(), "batches", batches[0], "first_batch_ms", (firstBatchAt[0] - begin) / 1_000_000,
-          "stream_ms", (read - firstBatchAt[0]) / 1_000_000, "swap_ms", (swapped - read) / 1_000_000);
-      applications.clear();
-      applications.putAll(apps);
-      lastApplied = eventId;
-      backoff.reset();
-      listener.pairChanged(pairView.read(applications));
-      listener.loaded(model.objectCount() + apps.size(), (System.nanoTime() - begin) / 1_000_000);
-      watchFrom(eventId, false);
     } catch (StatusRuntimeException e) {
       failed(describe(e.getStatus()), initial, myGeneration);
+      return;
     } catch (RuntimeException | OutOfMemoryError e) {
       // Not the Config Server's doing (a model that cannot be built, memory, a bug): the same way
       // out, so the server never stays RELOADING. The model in use is untouched.
       LOG.error("configuration {} failed", initial ? "load" : "reload", e);
       failed(e.toString(), initial, myGeneration);
+      return;
     }
+    // The new model is in use: from here on the reload has happened, whatever follows.
+    long swapped = System.nanoTime();
+    heardHead(eventId);
+    EventLog.emit(LOG, LogEvent.CONFIG_SNAPSHOT_READ, "application", settings.application(), "objects",
+        model.objectCount() + apps.size(), "batches", batches[0], "first_batch_ms", (firstBatchAt[0] - begin) / 1_000_000,
+        "stream_ms", (read - firstBatchAt[0]) / 1_000_000, "swap_ms", (swapped - read) / 1_000_000);
+    applications.clear();
+    applications.putAll(apps);
+    lastApplied = eventId;
+    backoff.reset();
+    listener.pairChanged(pairView.read(applications));
+    listener.loaded(model.objectCount() + apps.size(), (System.nanoTime() - begin) / 1_000_000);
+    watchFrom(eventId, false);
   }
 
   private void failed(String cause, boolean initial, long myGeneration) {

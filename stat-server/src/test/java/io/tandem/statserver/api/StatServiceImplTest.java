@@ -21,6 +21,7 @@ import io.tandem.stat.v1.FeedProgress;
 import io.tandem.stat.v1.GetServerInfoRequest;
 import io.tandem.stat.v1.GetStatisticRequest;
 import io.tandem.stat.v1.OpenStatisticRequest;
+import io.tandem.stat.v1.ProducerProgress;
 import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatServiceGrpc;
@@ -152,6 +153,57 @@ class StatServiceImplTest {
     assertThat(bad.awaitCompletion((int) WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
     assertThat(Status.fromThrowable(bad.getError()).getDescription())
         .isEqualTo("producer_id: contains the control character U+000D at position 1");
+  }
+
+  private static EventBatch loginBatch(String producer, long sequence, String... agents) {
+    EventBatch.Builder batch = EventBatch.newBuilder().setProducerId(producer).setSequence(sequence);
+    for (String agent : agents) {
+      batch.addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_LOGIN).setAgent(agent));
+    }
+    return batch.build();
+  }
+
+  @Test
+  void aFeedRefusedDuringAReloadDoesNotDropOtherProducersHeldBatches() throws Exception {
+    engine.beginReload();
+    StreamRecorder<FeedProgress> pProgress = StreamRecorder.create();
+    StreamRecorder<FeedProgress> qProgress = StreamRecorder.create();
+    StreamRecorder<FeedProgress> refusedProgress = StreamRecorder.create();
+    StreamObserver<EventBatch> p = async.feed(pProgress);
+    StreamObserver<EventBatch> q = async.feed(qProgress);
+    StreamObserver<EventBatch> refused = async.feed(refusedProgress);
+
+    // Handlers run on this thread (direct executors): the batches reach the engine in this order.
+    p.onNext(loginBatch("p", 1, "ann"));
+    q.onNext(loginBatch("q", 1, "ann", "ann"));
+    refused.onNext(loginBatch("x", 1, "ann"));
+    p.onNext(loginBatch("p", 2, "ann"));
+    refused.onNext(loginBatch("x\r", 2, "ann"));
+    q.onNext(loginBatch("q", 2, "ann"));
+    p.onNext(loginBatch("p", 3, "ann", "ann", "ann"));
+    q.onNext(loginBatch("q", 3, "ann"));
+
+    CompletableFuture<Void> swapped = engine.completeReload(model(agent("ann")));
+    await().atMost(WAIT).until(swapped::isDone);
+
+    p.onNext(loginBatch("p", 4, "ann"));
+    p.onCompleted();
+    q.onCompleted();
+    assertThat(pProgress.awaitCompletion((int) WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(qProgress.awaitCompletion((int) WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(refusedProgress.awaitCompletion((int) WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+    assertThat(engine.producers()).as("every batch of the other producers applied, each once").containsExactly(
+        ProducerProgress.newBuilder().setProducerId("p").setAppliedThrough(4).setEvents(6).build(),
+        ProducerProgress.newBuilder().setProducerId("q").setAppliedThrough(3).setEvents(4).build(),
+        ProducerProgress.newBuilder().setProducerId("x").setAppliedThrough(1).setEvents(1).build());
+    assertThat(pProgress.getValues()).extracting(FeedProgress::getAppliedThrough).containsExactly(1L, 2L, 3L, 4L, 4L);
+    assertThat(qProgress.getValues()).extracting(FeedProgress::getAppliedThrough).containsExactly(1L, 2L, 3L, 3L);
+    assertThat(refusedProgress.getValues()).as("its first batch was applied before the refusal: it is told so")
+        .extracting(FeedProgress::getAppliedThrough).containsExactly(1L);
+    assertThat(Status.fromThrowable(refusedProgress.getError()).getDescription())
+        .isEqualTo("producer_id: contains the control character U+000D at position 1");
+    assertThat(swapped).as("the new model is in use: the reload is not reported failed").succeedsWithin(WAIT);
   }
 
   @Test

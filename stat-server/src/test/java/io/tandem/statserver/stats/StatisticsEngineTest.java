@@ -353,6 +353,27 @@ class StatisticsEngineTest {
   }
 
   @Test
+  void heldWorkThatFailsStopsNothingAfterItAndTheSwapStands() {
+    engine.beginReload();
+    FeedCounters before = new FeedCounters();
+    FeedCounters after = new FeedCounters();
+    engine.feed(EventBatch.newBuilder().addAllEvents(login("ann")).build(), before, () -> {
+      throw new IllegalStateException("its stream cannot be written");
+    }, () -> { });
+    engine.afterFeed(() -> {
+      throw new IllegalStateException("a bug");
+    });
+    engine.feed(EventBatch.newBuilder().addAllEvents(loginReady(5, "dan")).build(), after, () -> { }, () -> { });
+
+    assertThat(engine.completeReload(model(agent("ann"), agent("dan"), group("sales", "ann", "dan"), queue("q1"))))
+        .as("the new model is in use: not a failed reload").succeedsWithin(Duration.ofSeconds(30));
+    engine.barrier().join();
+    assertThat(before.accepted()).isEqualTo(2);
+    assertThat(after.accepted()).as("held after the failures, applied all the same").isEqualTo(2);
+    assertThat(get(engine, ObjectType.AGENT_GROUP, "sales", StatisticType.CURRENT_READY_AGENTS).getCount()).isEqualTo(2);
+  }
+
+  @Test
   void aReloadClosesTheStatisticsOfObjectsThatVanished() {
     Recorder bob = open(ObjectType.AGENT, "bob", StatisticType.CURRENT_AGENT_STATE, mode(NotificationMode.IMMEDIATE));
     engine.beginReload();
