@@ -109,16 +109,17 @@ public final class StatisticsEngine implements ManagedService {
   // ---- configuration -----------------------------------------------------------------------------
 
   /**
-   * The model statistics are computed on now. Only for reading from another thread what its
-   * concurrent maps hold (a reload sharing unchanged names); the engine alone changes it.
+   * Events from now on are held until {@link #completeReload} or {@link #abortReload}. Completes,
+   * on the engine thread and after every configuration change submitted before it, with the
+   * model in use: the basis a new model is built beside. The engine changes it no more until
+   * the reload ends (the configuration session is closed meanwhile, so no change comes), which is
+   * what lets another thread read it while the new model is built.
    */
-  public ConfigModel modelInUse() {
-    return model;
-  }
-
-  /** Events from now on are held until {@link #completeReload} or {@link #abortReload}. */
-  public void beginReload() {
-    onEngine(hold::begin);
+  public CompletableFuture<ConfigModel> beginReload() {
+    return CompletableFuture.supplyAsync(() -> {
+      hold.begin();
+      return model;
+    }, thread);
   }
 
   /**

@@ -179,19 +179,18 @@ public final class ConfigSync implements ManagedService {
   private void loadSnapshot(boolean initial) {
     cancelWatch();
     long myGeneration = generation;
-    if (!initial) {
-      engine.beginReload();
-    }
     long begin = System.nanoTime();
-    // Sized like the model in use and sharing its unchanged parts: a reload brings about the
-    // same objects again.
-    ConfigModel model = ConfigModel.rebuiltFrom(engine.modelInUse());
+    ConfigModel model;
     Map<String, Application> apps = new HashMap<>();
     long[] firstBatchAt = new long[1];
     int[] batches = new int[1];
     long eventId;
     long read;
     try {
+      // Sized like the model in use and sharing its unchanged parts: a reload brings about the
+      // same objects again. The engine hands the model in use over once every change before the
+      // reload is applied to it, and changes it no more until the swap.
+      model = ConfigModel.rebuiltFrom(initial ? new ConfigModel() : engine.beginReload().join());
       ModelSnapshot snapshot = new ModelSnapshot(model, apps);
       session.snapshotBatches(Set.of(), batch -> {
         if (batches[0]++ == 0) {
