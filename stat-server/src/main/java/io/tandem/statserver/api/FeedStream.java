@@ -15,8 +15,8 @@ import io.tandem.statserver.stats.FeedCounters;
 final class FeedStream {
   private final ServerCallStreamObserver<FeedProgress> out;
   private final FeedCounters counters = new FeedCounters();
-  /** Completed or refused by this side; the engine thread's alone. */
-  private boolean ended;
+  /** Completed or refused by this side: written by the engine thread alone, read by whoever asks for more. */
+  private volatile boolean ended;
 
   FeedStream(ServerCallStreamObserver<FeedProgress> out) {
     this.out = out;
@@ -50,7 +50,7 @@ final class FeedStream {
     ended = true;
   }
 
-  /** Asks the producer for one more batch, while the call lasts. */
+  /** Asks the producer for one more batch, while the call lasts (from any thread: gRPC's request is thread-safe). */
   void more() {
     if (open()) {
       out.request(1);

@@ -29,8 +29,6 @@ import java.util.concurrent.CompletionException;
  * view, everything else is handed to the engine's thread, and server info is a published snapshot.
  */
 public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
-  static final int FEED_WINDOW = 8;
-
   private final StatisticsEngine engine;
   private final ServerInfoSource serverInfo;
   private final HealthState health;
@@ -49,15 +47,15 @@ public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
 
   @Override
   public StreamObserver<EventBatch> feed(StreamObserver<FeedProgress> responseObserver) {
-    // Backpressure: a producer may have FEED_WINDOW batches on their way to the engine; more are
-    // asked for as the engine takes them (and, during a reload, only while what it holds is within
-    // its budget), so a fast producer cannot fill this server's memory.
+    // Backpressure: a stream asks its producer for one batch at a time, and only once the
+    // server's one feed budget admits it (what every stream's batches not yet applied take in
+    // memory), so producers together cannot fill this server's memory, during a reload or not.
     ServerCallStreamObserver<FeedProgress> out = (ServerCallStreamObserver<FeedProgress>) responseObserver;
     out.disableAutoRequest();
     // The producer may go away while the engine still applies what it sent: nothing to tell then.
     out.setOnCancelHandler(() -> { });
-    out.request(FEED_WINDOW);
     FeedStream stream = new FeedStream(out);
+    engine.admitFeed(stream::more);
     return new StreamObserver<>() {
       /** A batch was refused: the call is over for this side, whatever else arrives. Transport thread only. */
       private boolean refused;

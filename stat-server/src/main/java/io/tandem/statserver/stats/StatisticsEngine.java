@@ -8,6 +8,7 @@ import io.tandem.common.config.ObjectTypes;
 import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
 import io.tandem.common.logging.RateLimitedLog;
+import io.tandem.common.options.OptionCatalogue;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.stat.v1.CenterEvent;
@@ -54,9 +55,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Activity is kept by object name and survives configuration reloads; the {@link ConfigModel}
  * says which objects exist and which agents belong to which group. While a reload is being built,
- * events are held and applied after the new model is swapped in — none is dropped. What is held
- * is bounded: past {@link #setReloadFeedBuffer the budget} a stream is not asked for more until
- * the reload is over, so producers slow down instead of this server's memory growing.
+ * events are held and applied after the new model is swapped in — none is dropped. What the
+ * feed takes in memory is bounded across all streams ({@link FeedBudget}): past
+ * {@link #setReloadFeedBuffer the budget} streams are not asked for more until applied batches
+ * make room, so producers slow down instead of this server's memory growing.
  */
 public final class StatisticsEngine implements ManagedService {
   private static final Logger LOG = LoggerFactory.getLogger(StatisticsEngine.class);
@@ -64,8 +66,6 @@ public final class StatisticsEngine implements ManagedService {
   private static final RateLimitedLog PER_REQUEST = new RateLimitedLog(LOG);
   private static final long TICK_MS = 100;
   private static final long UNKNOWN_LOG_EVERY_MS = 10_000;
-  /** statserver/reload-feed-buffer's default. */
-  public static final long DEFAULT_RELOAD_FEED_BUFFER = 32L * 1024 * 1024;
 
   private final Clock clock;
   private final ScheduledExecutorService thread =
@@ -73,7 +73,8 @@ public final class StatisticsEngine implements ManagedService {
   private volatile ConfigModel model = new ConfigModel();
   /** The published view {@link #get} reads: replaced whole on a reload, one entry at a time otherwise. */
   private volatile Map<StatKey, Reading> readings = new ConcurrentHashMap<>();
-  private final ReloadHold hold = new ReloadHold(DEFAULT_RELOAD_FEED_BUFFER);
+  private final ReloadHold hold = new ReloadHold();
+  private final FeedBudget budget = new FeedBudget(OptionCatalogue.RELOAD_FEED_BUFFER.defaultValue());
   private final ProducerLedger producers = new ProducerLedger();
   private final Activity activity = new Activity();
   private final Subscriptions subscriptions = new Subscriptions(activity);
@@ -166,9 +167,13 @@ public final class StatisticsEngine implements ManagedService {
     }
   }
 
-  /** statserver/reload-feed-buffer: bytes of events held during a reload before producers are held back. */
+  /**
+   * statserver/reload-feed-buffer: what fed batches received and not yet applied (held during a
+   * reload, or waiting for this thread) may take in memory, all streams together, before
+   * producers are held back.
+   */
   public void setReloadFeedBuffer(long bytes) {
-    hold.setBudget(bytes);
+    budget.setLimit(bytes);
   }
 
   /** Incremental configuration changes, in event-id order. */
@@ -197,38 +202,43 @@ public final class StatisticsEngine implements ManagedService {
   // ---- events --------------------------------------------------------------------------------
 
   /**
-   * Applies a batch of events in order, or holds it while a reload runs. {@code applied} runs
-   * once it is applied (or skipped as a re-sent duplicate); {@code more} runs when the stream may
-   * send another batch: at once, or — a reload running and its budget spent — once the reload is
-   * over and the batch applied. That is the stream's flow control.
+   * Applies a batch of events in order, or holds it while a reload runs; it counts against the
+   * feed budget until it is applied. {@code applied} runs once it is applied (or skipped as a
+   * re-sent duplicate); {@code more} — the stream asking its producer for one more batch — runs
+   * once the budget admits it: at once (on the caller's thread), or when applied batches made
+   * room. That is the stream's flow control.
    */
   public void feed(EventBatch batch, FeedCounters counters, Runnable applied, Runnable more) {
+    long bytes = FeedBudget.inMemory(batch);
+    budget.take(bytes);
     onEngine(() -> {
-      if (!hold.active()) {
-        apply(batch, counters);
-        applied.run();
-        more.run();
-        return;
-      }
-      boolean withinBudget = hold.admit(batch.getSerializedSize());
-      hold.hold(() -> {
-        apply(batch, counters);
-        applied.run();
-        if (!withinBudget) {
-          more.run();
+      Runnable work = () -> {
+        try {
+          apply(batch, counters);
+          applied.run();
+        } finally {
+          budget.release(bytes);
         }
-      });
-      if (withinBudget) {
-        more.run();
+      };
+      if (hold.active()) {
+        hold.hold(work, bytes);
+      } else {
+        work.run();
       }
     });
+    admitFeed(more);
+  }
+
+  /** Runs {@code ask} — a stream asking its producer for a batch — once the feed budget admits it. */
+  public void admitFeed(Runnable ask) {
+    budget.whenAdmitted(ask);
   }
 
   /** Runs {@code done} on the engine thread after every batch fed before it has been applied. */
   public void afterFeed(Runnable done) {
     onEngine(() -> {
       if (hold.active()) {
-        hold.hold(done);
+        hold.hold(done, 0);
       } else {
         done.run();
       }
@@ -415,9 +425,12 @@ public final class StatisticsEngine implements ManagedService {
     return producers.all();
   }
 
-  /** Bytes of events held now because a reload runs. */
+  /**
+   * What fed batches received and not yet applied take in memory now (held because a reload
+   * runs, or waiting for this thread), all streams together: what the feed budget bounds.
+   */
   public long heldBytes() {
-    return hold.heldBytes();
+    return budget.used();
   }
 
   public int objects() {

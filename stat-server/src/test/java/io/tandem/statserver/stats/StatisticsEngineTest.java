@@ -398,7 +398,8 @@ class StatisticsEngineTest {
   @Test
   void eventsHeldDuringAReloadStayWithinTheBudgetThenTheStreamIsHeldBackUntilTheSwap() {
     EventBatch batch = EventBatch.newBuilder().addAllEvents(loginReady(5, "dan")).build();
-    engine.setReloadFeedBuffer(3L * batch.getSerializedSize());
+    long inMemory = FeedBudget.inMemory(batch);
+    engine.setReloadFeedBuffer(3L * inMemory);
     engine.beginReload();
     FeedCounters counters = new FeedCounters();
     AtomicInteger asked = new AtomicInteger();
@@ -409,7 +410,7 @@ class StatisticsEngineTest {
     engine.barrier().join();
     assertThat(asked.get()).as("more asked for while within the budget").isEqualTo(3);
     assertThat(applied.get()).isZero();
-    assertThat(engine.heldBytes()).isEqualTo(5L * batch.getSerializedSize());
+    assertThat(engine.heldBytes()).isEqualTo(5L * inMemory);
 
     engine.completeReload(model(agent("ann"), agent("dan"), group("sales", "ann", "dan"), queue("q1"))).join();
     engine.barrier().join();
