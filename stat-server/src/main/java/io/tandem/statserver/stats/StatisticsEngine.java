@@ -9,24 +9,22 @@ import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
 import io.tandem.common.logging.RateLimitedLog;
 import io.tandem.common.options.OptionCatalogue;
+import io.tandem.common.security.RandomIds;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.stat.v1.CenterEvent;
 import io.tandem.stat.v1.EventBatch;
 import io.tandem.stat.v1.GetStatisticRequest;
 import io.tandem.stat.v1.OpenStatisticRequest;
-import io.tandem.stat.v1.ProducerProgress;
 import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatisticSpec;
 import io.tandem.stat.v1.StatisticType;
 import io.tandem.stat.v1.StatisticValue;
 import io.tandem.statserver.model.ConfigModel;
 import jakarta.inject.Inject;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +76,6 @@ public final class StatisticsEngine implements ManagedService {
   private final ProducerLedger producers = new ProducerLedger();
   private final Activity activity = new Activity();
   private final Subscriptions subscriptions = new Subscriptions(activity);
-  private final SecureRandom idRandom = new SecureRandom();
 
   private final AtomicLong eventsApplied = new AtomicLong();
   private final AtomicLong eventsUnknown = new AtomicLong();
@@ -247,10 +244,18 @@ public final class StatisticsEngine implements ManagedService {
 
   private void apply(EventBatch batch, FeedCounters counters) {
     boolean sequenced = ProducerLedger.sequenced(batch);
-    if (sequenced && producers.alreadyApplied(batch)) {
-      counters.duplicateBatches.incrementAndGet();
-      counters.appliedThrough(batch.getProducerId(), producers.appliedThrough(batch.getProducerId()));
-      return;
+    if (sequenced) {
+      switch (producers.admit(batch)) {
+        case DUPLICATE -> {
+          producers.heard(batch, false, clock.millis());
+          counters.duplicateBatches.incrementAndGet();
+          counters.appliedThrough(batch.getProducerId(), producers.appliedThrough(batch.getProducerId()));
+          return;
+        }
+        case RESUMED -> PER_REQUEST.emit(LogEvent.FEED_PRODUCER_RESUMED, "producer", batch.getProducerId(),
+            "sequence", batch.getSequence());
+        case NEXT -> { }
+      }
     }
     Set<StatKey> touched = new HashSet<>();
     for (CenterEvent event : batch.getEventsList()) {
@@ -276,7 +281,7 @@ public final class StatisticsEngine implements ManagedService {
       changed(key, now);
     }
     if (sequenced) {
-      producers.applied(batch);
+      producers.heard(batch, true, now);
       counters.appliedThrough(batch.getProducerId(), batch.getSequence());
     }
   }
@@ -359,10 +364,8 @@ public final class StatisticsEngine implements ManagedService {
   }
 
   /** "S-" and 128 random bits: another connection cannot guess a statistic's id. */
-  private String newStatisticId() {
-    byte[] bits = new byte[16];
-    idRandom.nextBytes(bits);
-    return "S-" + HexFormat.of().formatHex(bits);
+  private static String newStatisticId() {
+    return RandomIds.next("S-");
   }
 
   private static void refused(StatObject object, StatisticType type, StatisticRefusedException e) {
@@ -393,6 +396,7 @@ public final class StatisticsEngine implements ManagedService {
   private void tick() {
     long now = clock.millis();
     subscriptions.due(now);
+    producers.expire(now);
     if (!unknownSinceLastLog.isEmpty() && now - lastUnknownLogMs >= UNKNOWN_LOG_EVERY_MS) {
       EventLog.emit(LOG, LogEvent.UNKNOWN_OBJECT_EVENTS, "events", unknownSinceLastLog.values().stream()
           .mapToLong(Long::longValue).sum(), "examples", unknownSinceLastLog.keySet().stream().limit(5).toList(),
@@ -420,9 +424,12 @@ public final class StatisticsEngine implements ManagedService {
     return subscriptions.count();
   }
 
-  /** Every producer whose batches carried an id, and how far its feed came, by producer id. */
-  public List<ProducerProgress> producers() {
-    return producers.all();
+  /**
+   * The producers remembered (their batches carried an id): the most recently active, by
+   * producer id, with how far each one's feed came; how many are remembered and forgotten.
+   */
+  public ProducerSummary producers() {
+    return producers.summary();
   }
 
   /**

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.Status;
+import io.tandem.common.testing.LogCapture;
 import io.tandem.common.time.ManualClock;
 import io.tandem.config.v1.Agent;
 import io.tandem.config.v1.AgentGroup;
@@ -433,7 +434,7 @@ class StatisticsEngineTest {
     assertThat(counters.duplicateBatches()).isEqualTo(2);
     assertThat(counters.progress(false).getAppliedThrough()).isEqualTo(3);
     assertThat(ready.latest().getCount()).as("two calls answered, not three").isEqualTo(2);
-    assertThat(engine.producers()).singleElement().satisfies(p -> {
+    assertThat(engine.producers().mostRecent()).singleElement().satisfies(p -> {
       assertThat(p.getProducerId()).isEqualTo("routing-1");
       assertThat(p.getAppliedThrough()).isEqualTo(3);
       assertThat(p.getEvents()).isEqualTo(2 + 4 + 4);
@@ -442,6 +443,33 @@ class StatisticsEngineTest {
 
   private static EventBatch sequenced(long sequence, List<CenterEvent> events) {
     return EventBatch.newBuilder().addAllEvents(events).setProducerId("routing-1").setSequence(sequence).build();
+  }
+
+  @Test
+  void aProducerIdleForADayIsForgottenAndItsReturnIsAppliedFromThereAndLogged() {
+    FeedCounters counters = new FeedCounters();
+    engine.feed(sequenced(1, login("ann")), counters, () -> { }, () -> { });
+    engine.feed(sequenced(2, login("bob")), counters, () -> { }, () -> { });
+    engine.barrier().join();
+    clock.advance(Duration.ofHours(24).minusMillis(1));
+    engine.feed(sequenced(2, login("bob")), counters, () -> { }, () -> { });
+    engine.barrier().join();
+    assertThat(counters.duplicateBatches()).as("re-sent within a day: skipped").isEqualTo(1);
+
+    clock.advance(Duration.ofHours(24));
+    await("forgotten on the engine's next tick").atMost(Duration.ofSeconds(30))
+        .until(() -> engine.producers().remembered() == 0);
+    assertThat(engine.producers().forgottenIdle()).isEqualTo(1);
+    try (LogCapture log = new LogCapture(StatisticsEngine.class)) {
+      engine.feed(sequenced(3, login("cid")), counters, () -> { }, () -> { });
+      engine.barrier().join();
+      assertThat(log.withId("02-10108")).singleElement().asString().contains("producer=routing-1", "sequence=3");
+    }
+    assertThat(counters.accepted()).as("applied, as a producer seen for the first time").isEqualTo(6);
+    assertThat(engine.producers().mostRecent()).singleElement().satisfies(p -> {
+      assertThat(p.getAppliedThrough()).isEqualTo(3);
+      assertThat(p.getEvents()).as("counted from its return").isEqualTo(2);
+    });
   }
 
   @Test
