@@ -44,8 +44,12 @@ final class ProducerLedger {
     RESUMED
   }
 
-  /** How far one producer came: replaced whole on every batch, so readers see it consistent. */
-  private record Entry(ProducerProgress progress, long lastBatchMs) {}
+  /**
+   * How far one producer came, and when it was heard from last (the ledger's count of batches
+   * heard: the time of two batches may be the same millisecond). Replaced whole on every batch,
+   * so readers see it consistent.
+   */
+  private record Entry(ProducerProgress progress, long heard) {}
 
   private final Duration idleTtl;
   private final int cap;
@@ -54,6 +58,7 @@ final class ProducerLedger {
   private final LinkedHashMap<String, Long> byLastBatch = new LinkedHashMap<>();
   private final AtomicLong forgottenIdle = new AtomicLong();
   private final AtomicLong forgottenCap = new AtomicLong();
+  private long batchesHeard;
 
   ProducerLedger() {
     this(IDLE_TTL, CAP);
@@ -94,7 +99,7 @@ final class ProducerLedger {
       progress = progress.toBuilder().setAppliedThrough(batch.getSequence())
           .setEvents(progress.getEvents() + batch.getEventsCount()).build();
     }
-    byProducer.put(producer, new Entry(progress, nowMs));
+    byProducer.put(producer, new Entry(progress, ++batchesHeard));
     byLastBatch.remove(producer);
     byLastBatch.put(producer, nowMs);
     while (byLastBatch.size() > cap) {
@@ -120,19 +125,10 @@ final class ProducerLedger {
     (why == Forgotten.IDLE ? forgottenIdle : forgottenCap).incrementAndGet();
   }
 
-  /** How many producers are remembered now. */
-  int remembered() {
-    return byProducer.size();
-  }
-
-  long forgotten(Forgotten why) {
-    return (why == Forgotten.IDLE ? forgottenIdle : forgottenCap).get();
-  }
-
   /** The {@link #LISTED} most recently active producers (by id), and the counts. */
   ProducerSummary summary() {
     List<ProducerProgress> recent = byProducer.values().stream()
-        .sorted(Comparator.comparingLong(Entry::lastBatchMs).reversed()).limit(LISTED).map(Entry::progress)
+        .sorted(Comparator.comparingLong(Entry::heard).reversed()).limit(LISTED).map(Entry::progress)
         .sorted(Comparator.comparing(ProducerProgress::getProducerId)).toList();
     return new ProducerSummary(recent, byProducer.size(), forgottenIdle.get(), forgottenCap.get());
   }
