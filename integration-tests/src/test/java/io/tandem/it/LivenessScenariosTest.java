@@ -160,6 +160,22 @@ class LivenessScenariosTest extends PairStackTest {
   }
 
   @Test
+  void aDuplicateRefusedAtStartStopsQuietlyWithOneLineSayingWhy() throws Exception {
+    stack = new PairStack(dir, PairStack.Setup.standalone()).start();
+    int port = FreePorts.next();
+    StackMember duplicate = stack.stack.startNoWait(Launch.of(Service.STAT_SERVER, PairStack.A + "-duplicate", port,
+        List.of("--app", PairStack.A, "--port", "" + port, "--config-server", "localhost:" + stack.configPort,
+            "--management", "localhost:" + stack.managementPort)));
+    await("the duplicate exits").atMost(WAIT).until(() -> duplicate.exitCode().isPresent());
+
+    assertThat(duplicate.exitCode().getAsInt()).isEqualTo(1);
+    assertThat(duplicate.logLines(" 02-10105 ")).as("one line says why").singleElement().asString()
+        .contains("ALREADY_EXISTS");
+    assertThat(duplicate.logText()).as("a refusal stops quietly: no failure while stopping")
+        .doesNotContain("Exception", "\tat ", "ERROR");
+  }
+
+  @Test
   void s14ASilentConfigServerIsALostSessionThatIsRestoredWithoutAReload() throws Exception {
     stack = new PairStack(dir, PairStack.Setup.pair("true", "yes")).start();
     Duration progressInterval = Duration.ofMillis(200); // PairStack's confserv/progress-interval

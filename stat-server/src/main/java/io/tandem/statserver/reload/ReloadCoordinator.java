@@ -239,10 +239,9 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
 
   // ---- the control thread --------------------------------------------------------------------
 
+  /** An input for the machine from another thread; once the service stopped, inputs are dropped. */
   private void submit(Function<Instant, List<Action>> input) {
-    if (!control.isShutdown()) {
-      control.execute(() -> apply(input));
-    }
+    ExecutorStop.executeUnlessStopped(control, () -> apply(input));
   }
 
   private void apply(Function<Instant, List<Action>> input) {

@@ -63,6 +63,8 @@ public final class ConfigSync implements ManagedService {
   private SyncListener listener;
   private ConfigSession.Watch watch;
   private long generation;
+  /** Set when the service stops: whatever is still under way is given up without a word. */
+  private volatile boolean stopping;
   private volatile long lastApplied;
   /** The newest head the Config Server told (snapshot, progress, expiry): how far this server could be. */
   private volatile long knownHead;
@@ -111,7 +113,8 @@ public final class ConfigSync implements ManagedService {
 
   @Override
   public void stop() throws InterruptedException {
-    thread.execute(this::cancelWatch);
+    stopping = true;
+    onThread(this::cancelWatch);
     ExecutorStop.stop(thread, "config-sync", Duration.ofSeconds(2));
     Channels.close(channel, Duration.ofSeconds(1));
   }
@@ -139,27 +142,27 @@ public final class ConfigSync implements ManagedService {
 
   /** First load: snapshot (retried until the Config Server answers), then watch. */
   public void load() {
-    thread.execute(() -> loadSnapshot(true));
+    onThread(() -> loadSnapshot(true));
   }
 
   /** Full reload beside the model in use; on failure the model in use stays. */
   public void reload() {
-    thread.execute(() -> loadSnapshot(false));
+    onThread(() -> loadSnapshot(false));
   }
 
   /** Restore the session from the last applied event, retrying until the Config Server answers. */
   public void restore() {
-    thread.execute(() -> watchFrom(lastApplied, true));
+    onThread(() -> watchFrom(lastApplied, true));
   }
 
   /** Close the session; nothing more arrives until {@link #reload}. */
   public void close() {
-    thread.execute(this::cancelWatch);
+    onThread(this::cancelWatch);
   }
 
   /** Reads this server's and its peer's Applications (while the session is closed). */
   public void pollOptions() {
-    thread.execute(() -> {
+    onThread(() -> {
       try {
         Application own = session.get(ObjectType.APPLICATION, settings.application(), READ_DEADLINE).getApplication();
         applications.put(settings.application(), own);
@@ -172,6 +175,11 @@ public final class ConfigSync implements ManagedService {
         LOG.debug("options poll failed: {}", e.getStatus());
       }
     });
+  }
+
+  /** Runs {@code work} on the sync thread; once the service stopped, what still arrives (a cancelled watch's end) is dropped. */
+  private void onThread(Runnable work) {
+    ExecutorStop.executeUnlessStopped(thread, work);
   }
 
   // ---- on the sync thread ------------------------------------------------------------------
@@ -206,11 +214,19 @@ public final class ConfigSync implements ManagedService {
       model.setEventId(eventId);
       model.finishBuilding();
       read = System.nanoTime();
+      if (stopping) {
+        givenUp(initial);
+        return;
+      }
       engine.completeReload(model).join();
     } catch (StatusRuntimeException e) {
       failed(describe(e.getStatus()), initial, myGeneration);
       return;
     } catch (RuntimeException | OutOfMemoryError e) {
+      if (stopping) {
+        givenUp(initial);
+        return;
+      }
       // Not the Config Server's doing (a model that cannot be built, memory, a bug): the same way
       // out, so the server never stays RELOADING. The model in use is untouched.
       LOG.error("configuration {} failed", initial ? "load" : "reload", e);
@@ -232,7 +248,18 @@ public final class ConfigSync implements ManagedService {
     watchFrom(eventId, false);
   }
 
+  /** The service stops: a reload under way ends (the engine applies what it held), nothing is reported. */
+  private void givenUp(boolean initial) {
+    if (!initial) {
+      engine.abortReload();
+    }
+  }
+
   private void failed(String cause, boolean initial, long myGeneration) {
+    if (stopping) {
+      givenUp(initial);
+      return;
+    }
     if (initial) {
       Duration delay = backoff.nextDelay();
       LOG.info("configuration load failed ({}); retrying in {} ms", cause, delay.toMillis());
@@ -277,7 +304,7 @@ public final class ConfigSync implements ManagedService {
       }
 
       private void onThread(Runnable work) {
-        thread.execute(() -> {
+        ConfigSync.this.onThread(() -> {
           if (generation == myGeneration) {
             work.run();
           }
@@ -339,6 +366,9 @@ public final class ConfigSync implements ManagedService {
     watch = null;
     if (state.established || !state.restoring) {
       listener.connectionLost(describe(status));
+      return;
+    }
+    if (stopping) {
       return;
     }
     // Still trying to restore: try again later, the reload logic already knows we are disconnected.

@@ -197,6 +197,18 @@ class ConfigSyncTest {
   }
 
   @Test
+  void whatTheWatchDeliversWhileTheSessionStopsIsDroppedQuietly() throws Exception {
+    FakeConfigSource.FakeWatch watch = source.lastWatch();
+    watch.progress();
+    sync.stop();
+    assertThat(watch.cancelled()).isTrue();
+    // gRPC ends the cancelled call on its own thread once the session's thread has stopped.
+    watch.broken(Status.CANCELLED.withDescription("call cancelled"));
+    watch.changes(List.of(source.change(ChangeKind.CREATED, agent("bob"))), false);
+    assertThat(told.calls).noneMatch(c -> c.startsWith("connectionLost"));
+  }
+
+  @Test
   void theFirstLoadIsRetriedUntilTheConfigServerAnswers() throws Exception {
     ConfigSync second = new ConfigSync(new StatServerSettings("StatServer_A", 2040, HostPort.local(2020),
         HostPort.local(2030)), engine, s -> source);
