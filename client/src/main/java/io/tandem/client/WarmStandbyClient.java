@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.security.RandomIds;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.stat.v1.GetStatisticRequest;
 import io.tandem.stat.v1.OpenStatisticRequest;
@@ -247,9 +248,9 @@ public final class WarmStandbyClient implements AutoCloseable {
     return subscription;
   }
 
-  /** A stream of contact-center events to both members, exactly once, as a new producer (a random id). */
+  /** A stream of contact-center events to both members, exactly once, as a new producer (a random id of 128 bits). */
   public FeedPublisher feed() {
-    return feed("producer-" + java.util.UUID.randomUUID().toString().substring(0, 8));
+    return feed(RandomIds.next("producer-"));
   }
 
   /**

@@ -3,6 +3,7 @@ package io.tandem.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import io.tandem.common.security.AccessRule;
+import io.tandem.common.security.ServerIdentity;
 
 import io.tandem.cli.config.ContactCenterGenerator;
 import io.tandem.cli.stat.SimulatedFeed;
@@ -12,6 +13,13 @@ import io.tandem.common.grpc.HostPort;
 import io.tandem.config.v1.ConfigServiceGrpc;
 import io.tandem.config.v1.ExpireHistoryRequest;
 import io.tandem.config.v1.ObjectType;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.tandem.common.grpc.Channels;
+import io.tandem.stat.v1.CenterEvent;
+import io.tandem.stat.v1.EventBatch;
+import io.tandem.stat.v1.EventType;
 import io.tandem.stat.v1.FeedProgress;
 import io.tandem.stat.v1.GetStatisticRequest;
 import io.tandem.stat.v1.ProducerProgress;
@@ -22,19 +30,24 @@ import io.tandem.stat.v1.StatisticType;
 import io.tandem.testing.LinkProxy;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
  * S15: a producer feeds both members as fast as they take it while the pair reloads (the backup
  * in normal mode, the primary in protected mode with a switchover), and one member's feed
  * connection is cut in the middle. Nothing is lost or applied twice: both members end with the
- * same figures, in 256 MB of heap each.
+ * same figures, in 256 MB of heap each. And many streams flooding one member: held back within
+ * its one feed budget, nothing lost.
  */
 class FeedScenariosTest extends PairStackTest {
   private static final Duration WAIT = PairStack.WAIT;
@@ -105,6 +118,125 @@ class FeedScenariosTest extends PairStackTest {
     } finally {
       producing.set(false);
       producer.shutdownNow();
+    }
+  }
+
+  /**
+   * One producer's Feed stream sending its batches as fast as the member asks for them: each the
+   * same {@code template} events under the next sequence number.
+   */
+  private static final class Flood implements ClientResponseObserver<EventBatch, FeedProgress> {
+    final String producer;
+    final List<CenterEvent> template;
+    final int batches;
+    final CompletableFuture<FeedProgress> last = new CompletableFuture<>();
+    private ClientCallStreamObserver<EventBatch> requests;
+    private int next = 1;
+    private boolean halfClosed;
+
+    Flood(String producer, List<CenterEvent> template, int batches) {
+      this.producer = producer;
+      this.template = template;
+      this.batches = batches;
+    }
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<EventBatch> requestStream) {
+      requests = requestStream;
+      requestStream.setOnReadyHandler(this::send);
+    }
+
+    private synchronized void send() {
+      while (next <= batches && requests.isReady()) {
+        requests.onNext(EventBatch.newBuilder().setProducerId(producer).setSequence(next++).addAllEvents(template).build());
+      }
+      if (next > batches && !halfClosed) {
+        halfClosed = true;
+        requests.onCompleted();
+      }
+    }
+
+    @Override
+    public void onNext(FeedProgress progress) {
+      if (progress.getFinal()) {
+        last.complete(progress);
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      last.completeExceptionally(t);
+    }
+
+    @Override
+    public void onCompleted() {
+      last.completeExceptionally(new IllegalStateException(producer + ": the feed ended without its last progress"));
+    }
+  }
+
+  /**
+   * 64 streams (four connections of 16) push 2,500-event batches as fast as the member asks, into
+   * one Stat Server at {@code -Xmx256m}: it stays within its one feed budget, nothing is lost.
+   */
+  @Test
+  void manyStreamsFloodingAMemberAreHeldBackWithinItsMemoryAndNothingIsLost() throws Exception {
+    stack = new PairStack(dir, PairStack.Setup.standalone()).start();
+    int connections = 4;
+    int streamsEach = 16; // --max-feeds-per-connection
+    int batchesEach = 10;
+    List<CenterEvent> template = new ArrayList<>();
+    for (int i = 0; i < 2500; i++) {
+      template.add(CenterEvent.newBuilder().setType(i % 2 == 0 ? EventType.AGENT_READY : EventType.AGENT_NOT_READY)
+          .setTimestampMs(1_767_225_600_000L + i).setAgent(ContactCenterGenerator.agentName(1 + i % 200)).build());
+    }
+    long batchWireBytes = EventBatch.newBuilder().setProducerId("flood-00").setSequence(batchesEach)
+        .addAllEvents(template).build().getSerializedSize();
+    List<ManagedChannel> channels = new ArrayList<>();
+    List<Flood> floods = new ArrayList<>();
+    AtomicLong mostHeld = new AtomicLong();
+    try {
+      for (int c = 0; c < connections; c++) {
+        ManagedChannel channel = Channels.open(HostPort.local(stack.statPorts.get(PairStack.A)),
+            ServerIdentity.of(PairStack.A), stack.stack.security(AccessRule.CLIENT));
+        channels.add(channel);
+        for (int s = 0; s < streamsEach; s++) {
+          Flood flood = new Flood(String.format("flood-%02d", floods.size()), template, batchesEach);
+          floods.add(flood);
+          StatServiceGrpc.newStub(channel).feed(flood);
+        }
+      }
+      CompletableFuture<Void> all = CompletableFuture.allOf(floods.stream().map(f -> f.last)
+          .toArray(CompletableFuture[]::new));
+      // What the member holds of the feed, read all along until every feed ended (or the member did).
+      await("every feed ends").atMost(WAIT.multipliedBy(3)).pollInterval(Duration.ofMillis(50)).until(() -> {
+        if (!stack.stat(PairStack.A).alive()) {
+          return true;
+        }
+        mostHeld.accumulateAndGet(stack.info(PairStack.A).getFeedHeldBytes(), Math::max);
+        return all.isDone();
+      });
+      assertThat(stack.stat(PairStack.A).logText()).as("in 256 MB of heap").doesNotContain("OutOfMemoryError");
+      assertThat(stack.stat(PairStack.A).alive()).isTrue();
+      assertThat(all).as("every producer's feed ends with its last progress").succeedsWithin(Duration.ofSeconds(10));
+
+      long total = (long) batchesEach * template.size();
+      Map<String, ProducerProgress> byProducer = new HashMap<>();
+      stack.info(PairStack.A).getProducersList().forEach(p -> byProducer.put(p.getProducerId(), p));
+      for (Flood flood : floods) {
+        assertThat(byProducer.get(flood.producer)).as(flood.producer).satisfies(p -> {
+          assertThat(p.getAppliedThrough()).isEqualTo(batchesEach);
+          assertThat(p.getEvents()).as("every event applied, once").isEqualTo(total);
+        });
+      }
+      long budget = 32L * 1024 * 1024;
+      System.out.printf("many streams: %d streams of %d batches (%d bytes on the wire each); at most %d bytes "
+          + "held at once%n", floods.size(), batchesEach, batchWireBytes, mostHeld.get());
+      // A batch in memory: its wire size and some 200 bytes more an event (README, Backpressure).
+      long batchInMemory = batchWireBytes + 200L * template.size();
+      assertThat(mostHeld.get()).as("held at once: the budget, and at most one batch per stream beyond it")
+          .isLessThanOrEqualTo(budget + floods.size() * batchInMemory);
+    } finally {
+      channels.forEach(channel -> Channels.close(channel, Duration.ofSeconds(1)));
     }
   }
 

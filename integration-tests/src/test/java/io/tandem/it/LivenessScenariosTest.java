@@ -179,11 +179,7 @@ class LivenessScenariosTest extends PairStackTest {
     stack = new PairStack(dir, PairStack.Setup.pair("false", "yes")).start();
     MemberStatus before = stack.member(PairStack.A);
     try (HealthTimeline health = stack.watchHealth()) {
-      int port = FreePorts.next();
-      StackMember duplicate = stack.stack.startNoWait(Launch.of(Service.STAT_SERVER, PairStack.A + "-duplicate", port,
-          List.of("--app", PairStack.A, "--port", "" + port, "--config-server", "localhost:" + stack.configPort,
-              "--management", "localhost:" + stack.managementPort)));
-      await("the duplicate exits").atMost(WAIT).until(() -> duplicate.exitCode().isPresent());
+      StackMember duplicate = startDuplicateOfA();
       assertThat(duplicate.exitCode().getAsInt()).isEqualTo(1);
       assertThat(duplicate.logLines(" 02-10105 ")).as("why it exits").singleElement().asString()
           .contains("ALREADY_EXISTS", "is already running as instance " + before.getInstanceId(),
@@ -244,6 +240,28 @@ class LivenessScenariosTest extends PairStackTest {
   private List<String> refusedAsDuplicate(String application) {
     return stack.management().logLines(" 43-30007 ").stream()
         .filter(line -> line.contains("application=" + application) && line.contains("code=ALREADY_EXISTS")).toList();
+  }
+
+  /** Starts a second process for StatServer_A on a port of its own and waits until it exits. */
+  private StackMember startDuplicateOfA() throws Exception {
+    int port = FreePorts.next();
+    StackMember duplicate = stack.stack.startNoWait(Launch.of(Service.STAT_SERVER, PairStack.A + "-duplicate", port,
+        List.of("--app", PairStack.A, "--port", "" + port, "--config-server", "localhost:" + stack.configPort,
+            "--management", "localhost:" + stack.managementPort)));
+    await("the duplicate exits").atMost(WAIT).until(() -> duplicate.exitCode().isPresent());
+    return duplicate;
+  }
+
+  @Test
+  void aDuplicateRefusedAtStartStopsQuietlyWithOneLineSayingWhy() throws Exception {
+    stack = new PairStack(dir, PairStack.Setup.standalone()).start();
+    StackMember duplicate = startDuplicateOfA();
+
+    assertThat(duplicate.exitCode().getAsInt()).isEqualTo(1);
+    assertThat(duplicate.logLines(" 02-10105 ")).as("one line says why").singleElement().asString()
+        .contains("ALREADY_EXISTS");
+    assertThat(duplicate.logText()).as("a refusal stops quietly: no failure while stopping")
+        .doesNotContain("Exception", "\tat ", "ERROR");
   }
 
   @Test

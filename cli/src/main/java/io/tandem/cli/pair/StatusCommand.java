@@ -112,7 +112,11 @@ public final class StatusCommand implements Callable<Integer> {
     return out.toString();
   }
 
-  /** Whether both members applied the same batches of every producer (a snapshot: a running feed may differ for a moment). */
+  /**
+   * Whether both members applied the same batches of every producer (a snapshot: a running feed
+   * may differ for a moment). Each member lists only its most recently active producers: one
+   * listed by a member alone is compared only if the other lists every producer it remembers.
+   */
   static String feedAgreement(List<String> names, List<ServerInfo> infos) {
     Map<String, ProducerProgress> first = byProducer(infos.get(0));
     Map<String, ProducerProgress> second = byProducer(infos.get(1));
@@ -122,7 +126,13 @@ public final class StatusCommand implements Callable<Integer> {
     List<String> differences = new ArrayList<>();
     java.util.Set<String> producers = new java.util.TreeSet<>(first.keySet());
     producers.addAll(second.keySet());
+    int compared = 0;
     for (String producer : producers) {
+      if (!first.containsKey(producer) && !listsAll(infos.get(0))
+          || !second.containsKey(producer) && !listsAll(infos.get(1))) {
+        continue;
+      }
+      compared++;
       ProducerProgress a = first.getOrDefault(producer, ProducerProgress.getDefaultInstance());
       ProducerProgress b = second.getOrDefault(producer, ProducerProgress.getDefaultInstance());
       if (a.getAppliedThrough() != b.getAppliedThrough() || a.getEvents() != b.getEvents()) {
@@ -131,8 +141,14 @@ public final class StatusCommand implements Callable<Integer> {
       }
     }
     return differences.isEmpty()
-        ? String.format("feed: %s and %s agree (%d producer(s))%n", names.get(0), names.get(1), producers.size())
+        ? String.format("feed: %s and %s agree (%d producer(s)%s)%n", names.get(0), names.get(1), compared,
+            compared < producers.size() ? " of the most recently active" : "")
         : String.format("feed: %s and %s DIFFER: %s%n", names.get(0), names.get(1), String.join("; ", differences));
+  }
+
+  /** Whether {@code info} lists every producer its server remembers. */
+  private static boolean listsAll(ServerInfo info) {
+    return info.getProducersRemembered() <= info.getProducersCount();
   }
 
   private static Map<String, ProducerProgress> byProducer(ServerInfo info) {

@@ -24,4 +24,16 @@ class StatusCommandTest {
     assertThat(StatusCommand.feedAgreement(names, List.of(ServerInfo.getDefaultInstance(), ServerInfo.getDefaultInstance())))
         .isEqualTo("feed: no producer with an id yet\n");
   }
+
+  @Test
+  void aProducerOutsideAMembersListOfTheMostRecentlyActiveIsNotCountedAsADifference() {
+    List<String> names = List.of("StatServer_A", "StatServer_B");
+    ServerInfo a = fed(120, 60_000).toBuilder().addProducers(ProducerProgress.newBuilder().setProducerId("router-2")
+        .setAppliedThrough(7).setEvents(70)).setProducersRemembered(150).build();
+    ServerInfo b = fed(120, 60_000).toBuilder().setProducersRemembered(150).build();
+    assertThat(StatusCommand.feedAgreement(names, List.of(a, b)))
+        .isEqualTo("feed: StatServer_A and StatServer_B agree (1 producer(s) of the most recently active)\n");
+    assertThat(StatusCommand.feedAgreement(names, List.of(a, b.toBuilder().setProducersRemembered(1).build())))
+        .as("B lists all it remembers: router-2 is missing there").asString().contains("DIFFER: router-2");
+  }
 }

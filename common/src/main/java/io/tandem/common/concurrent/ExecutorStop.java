@@ -4,6 +4,7 @@ import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,5 +31,22 @@ public final class ExecutorStop {
     executor.shutdownNow();
     executor.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
     return false;
+  }
+
+  /**
+   * Hands {@code work} to {@code executor}, unless the executor was stopped: what arrives while
+   * its service stops (the end of a call it cancelled, a callback of another part) has nothing
+   * left to do and is dropped. True if it was handed over.
+   */
+  public static boolean executeUnlessStopped(ExecutorService executor, Runnable work) {
+    try {
+      executor.execute(work);
+      return true;
+    } catch (RejectedExecutionException e) {
+      if (executor.isShutdown()) {
+        return false;
+      }
+      throw e;
+    }
   }
 }

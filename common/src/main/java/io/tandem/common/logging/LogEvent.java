@@ -91,7 +91,8 @@ public enum LogEvent {
   EVENTS_QUEUED_DURING_RELOAD("02-10103", Level.STD, "Events queued during reload applied"),
   STALE_MODE_COMMAND_REFUSED("02-10104", Level.STD, "Mode command with a stale epoch refused"),
   SUPERVISION_REFUSED("02-10105", Level.ALR, "Refused by the Management Layer"),
-  GAVE_WAY("02-10106", Level.STD, "Both members primary in protected mode: this one gives way");
+  GAVE_WAY("02-10106", Level.STD, "Both members primary in protected mode: this one gives way"),
+  FEED_PRODUCER_RESUMED("02-10108", Level.STD, "Feed from a producer this server does not remember, resumed past sequence 1");
 
   /** The original product's levels; each maps to an SLF4J level. */
   public enum Level {

@@ -18,7 +18,6 @@ import io.tandem.stat.v1.OpenStatisticRequest;
 import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.StatServiceGrpc;
 import io.tandem.stat.v1.StatisticValue;
-import io.tandem.statserver.stats.FeedCounters;
 import io.tandem.statserver.stats.StatisticRefusedException;
 import io.tandem.statserver.stats.StatisticsEngine;
 import jakarta.inject.Inject;
@@ -30,8 +29,6 @@ import java.util.concurrent.CompletionException;
  * view, everything else is handed to the engine's thread, and server info is a published snapshot.
  */
 public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
-  static final int FEED_WINDOW = 8;
-
   private final StatisticsEngine engine;
   private final ServerInfoSource serverInfo;
   private final HealthState health;
@@ -50,16 +47,17 @@ public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
 
   @Override
   public StreamObserver<EventBatch> feed(StreamObserver<FeedProgress> responseObserver) {
-    // Backpressure: a producer may have FEED_WINDOW batches on their way to the engine; more are
-    // asked for as the engine takes them (and, during a reload, only while what it holds is within
-    // its budget), so a fast producer cannot fill this server's memory.
+    // Backpressure: a stream asks its producer for one batch at a time, and only once the
+    // server's one feed budget admits it (what every stream's batches not yet applied take in
+    // memory), so producers together cannot fill this server's memory, during a reload or not.
     ServerCallStreamObserver<FeedProgress> out = (ServerCallStreamObserver<FeedProgress>) responseObserver;
     out.disableAutoRequest();
     // The producer may go away while the engine still applies what it sent: nothing to tell then.
     out.setOnCancelHandler(() -> { });
-    out.request(FEED_WINDOW);
-    FeedCounters counters = new FeedCounters();
+    FeedStream stream = new FeedStream(out);
+    engine.admitFeed(stream::more);
     return new StreamObserver<>() {
+      /** A batch was refused: the call is over for this side, whatever else arrives. Transport thread only. */
       private boolean refused;
 
       @Override
@@ -71,11 +69,13 @@ public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
           var problem = Names.problem(batch.getProducerId());
           if (problem.isPresent()) {
             refused = true;
-            out.onError(Status.INVALID_ARGUMENT.withDescription("producer_id: " + problem.get()).asRuntimeException());
+            // Through the engine, like acknowledgements: after those of the batches before it.
+            Status status = Status.INVALID_ARGUMENT.withDescription("producer_id: " + problem.get());
+            engine.afterFeed(() -> stream.refuse(status));
             return;
           }
         }
-        engine.feed(batch, counters, () -> progress(out, counters, false), () -> out.request(1));
+        engine.feed(batch, stream.counters(), stream::acknowledge, stream::more);
       }
 
       @Override
@@ -85,25 +85,11 @@ public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
 
       @Override
       public void onCompleted() {
-        if (refused) {
-          return;
+        if (!refused) {
+          engine.afterFeed(stream::finish);
         }
-        engine.afterFeed(() -> {
-          if (progress(out, counters, true)) {
-            out.onCompleted();
-          }
-        });
       }
     };
-  }
-
-  /** Tells the producer how far its batches are applied (on the engine thread, the stream's only writer). */
-  private static boolean progress(ServerCallStreamObserver<FeedProgress> out, FeedCounters counters, boolean last) {
-    if (out.isCancelled()) {
-      return false;
-    }
-    out.onNext(counters.progress(last));
-    return true;
   }
 
   @Override

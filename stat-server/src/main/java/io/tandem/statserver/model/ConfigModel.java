@@ -22,7 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ConfigModel {
   // Everything is concurrent: the statistics engine changes the model on its thread while
   // GetStatistic handlers check objects exist on theirs, and a reload reads the model in use
-  // from the configuration thread to share what did not change.
+  // from the configuration thread to share what did not change (once the engine handed it over
+  // at a barrier: from then on it changes it no more until the swap).
   /**
    * Each agent by name, with the groups it is in: one entry an agent, so a rebuild takes the model
    * in use's entry with one lookup and one insert, and an unchanged agent costs nothing more.

@@ -21,7 +21,7 @@ public final class PairView {
   /**
    * What the reload decisions, the backup probe and the statistics engine need.
    *
-   * @param reloadFeedBuffer statserver/reload-feed-buffer: bytes of events held during a reload
+   * @param reloadFeedBuffer statserver/reload-feed-buffer: what fed events not yet applied may take in memory, all streams together
    */
   public record Peer(ReloadOptions options, HostPort peerAddress, long reloadFeedBuffer) {}
 

@@ -20,6 +20,7 @@ import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.ServingChange;
 import io.tandem.statserver.api.ServerInfoSource;
 import io.tandem.statserver.StatServerSettings;
+import io.tandem.statserver.stats.ProducerSummary;
 import io.tandem.statserver.stats.StatisticsEngine;
 import io.tandem.statserver.sync.ConfigSync;
 import jakarta.inject.Inject;
@@ -157,13 +158,16 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
   /** What GetServerInfo answers. */
   @Override
   public ServerInfo serverInfo() {
+    ProducerSummary producers = engine.producers();
     return info.toBuilder()
         .setLastEventId(sync.lastApplied())
         .setObjects(engine.objects())
         .setOpenStatistics(engine.openStatistics())
         .setEventsApplied(engine.eventsApplied())
         .setEventsUnknownObject(engine.eventsUnknown())
-        .addAllProducers(engine.producers())
+        .addAllProducers(producers.mostRecent())
+        .setProducersRemembered(producers.remembered())
+        .setProducersForgotten(producers.forgottenIdle() + producers.forgottenCap())
         .setFeedHeldBytes(engine.heldBytes())
         .build();
   }
@@ -235,10 +239,9 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
 
   // ---- the control thread --------------------------------------------------------------------
 
+  /** An input for the machine from another thread; once the service stopped, inputs are dropped. */
   private void submit(Function<Instant, List<Action>> input) {
-    if (!control.isShutdown()) {
-      control.execute(() -> apply(input));
-    }
+    ExecutorStop.executeUnlessStopped(control, () -> apply(input));
   }
 
   private void apply(Function<Instant, List<Action>> input) {

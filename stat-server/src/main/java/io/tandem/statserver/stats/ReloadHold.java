@@ -6,9 +6,9 @@ import java.util.List;
 /**
  * What arrives while a reload is being built — fed batches, and work that must follow them —
  * held in order until the new model is swapped in (or the reload given up), so none is dropped
- * and none is applied to a model about to be replaced. The bytes of held batches count against
- * a budget (statserver/reload-feed-buffer): the engine stops asking streams for more past it.
- * Not thread-safe: the engine thread owns it; {@link #heldBytes} may be read from anywhere.
+ * and none is applied to a model about to be replaced. What held batches take in memory counts
+ * against the server's one feed budget ({@link FeedBudget}), which holds producers back past it.
+ * Not thread-safe: the engine thread owns it.
  */
 final class ReloadHold {
   /** What a hold gave back when it ended. */
@@ -16,16 +16,7 @@ final class ReloadHold {
 
   private boolean active;
   private final List<Runnable> held = new ArrayList<>();
-  private volatile long heldBytes;
-  private volatile long budget;
-
-  ReloadHold(long budget) {
-    this.budget = budget;
-  }
-
-  void setBudget(long bytes) {
-    budget = bytes;
-  }
+  private long heldBytes;
 
   /** From now on work is held. */
   void begin() {
@@ -36,15 +27,10 @@ final class ReloadHold {
     return active;
   }
 
-  /** Counts a batch of {@code bytes} about to be held; true while everything held still fits the budget. */
-  boolean admit(long bytes) {
-    heldBytes += bytes;
-    return heldBytes <= budget;
-  }
-
-  /** Holds work (a batch's, or work that must run after the batches held before it). */
-  void hold(Runnable work) {
+  /** Holds work: a batch's, which takes {@code bytes}, or work that must run after the batches held before it (0). */
+  void hold(Runnable work, long bytes) {
     held.add(work);
+    heldBytes += bytes;
   }
 
   /** Ends the hold: what was held, in the order it came. */
@@ -54,9 +40,5 @@ final class ReloadHold {
     held.clear();
     heldBytes = 0;
     return released;
-  }
-
-  long heldBytes() {
-    return heldBytes;
   }
 }

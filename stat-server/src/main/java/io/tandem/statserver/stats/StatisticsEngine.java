@@ -8,24 +8,23 @@ import io.tandem.common.config.ObjectTypes;
 import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
 import io.tandem.common.logging.RateLimitedLog;
+import io.tandem.common.options.OptionCatalogue;
+import io.tandem.common.security.RandomIds;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.stat.v1.CenterEvent;
 import io.tandem.stat.v1.EventBatch;
 import io.tandem.stat.v1.GetStatisticRequest;
 import io.tandem.stat.v1.OpenStatisticRequest;
-import io.tandem.stat.v1.ProducerProgress;
 import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatisticSpec;
 import io.tandem.stat.v1.StatisticType;
 import io.tandem.stat.v1.StatisticValue;
 import io.tandem.statserver.model.ConfigModel;
 import jakarta.inject.Inject;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,9 +53,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Activity is kept by object name and survives configuration reloads; the {@link ConfigModel}
  * says which objects exist and which agents belong to which group. While a reload is being built,
- * events are held and applied after the new model is swapped in — none is dropped. What is held
- * is bounded: past {@link #setReloadFeedBuffer the budget} a stream is not asked for more until
- * the reload is over, so producers slow down instead of this server's memory growing.
+ * events are held and applied after the new model is swapped in — none is dropped. What the
+ * feed takes in memory is bounded across all streams ({@link FeedBudget}): past
+ * {@link #setReloadFeedBuffer the budget} streams are not asked for more until applied batches
+ * make room, so producers slow down instead of this server's memory growing.
  */
 public final class StatisticsEngine implements ManagedService {
   private static final Logger LOG = LoggerFactory.getLogger(StatisticsEngine.class);
@@ -64,8 +64,6 @@ public final class StatisticsEngine implements ManagedService {
   private static final RateLimitedLog PER_REQUEST = new RateLimitedLog(LOG);
   private static final long TICK_MS = 100;
   private static final long UNKNOWN_LOG_EVERY_MS = 10_000;
-  /** statserver/reload-feed-buffer's default. */
-  public static final long DEFAULT_RELOAD_FEED_BUFFER = 32L * 1024 * 1024;
 
   private final Clock clock;
   private final ScheduledExecutorService thread =
@@ -73,11 +71,11 @@ public final class StatisticsEngine implements ManagedService {
   private volatile ConfigModel model = new ConfigModel();
   /** The published view {@link #get} reads: replaced whole on a reload, one entry at a time otherwise. */
   private volatile Map<StatKey, Reading> readings = new ConcurrentHashMap<>();
-  private final ReloadHold hold = new ReloadHold(DEFAULT_RELOAD_FEED_BUFFER);
+  private final ReloadHold hold = new ReloadHold();
+  private final FeedBudget budget = new FeedBudget(OptionCatalogue.RELOAD_FEED_BUFFER.defaultValue());
   private final ProducerLedger producers = new ProducerLedger();
   private final Activity activity = new Activity();
   private final Subscriptions subscriptions = new Subscriptions(activity);
-  private final SecureRandom idRandom = new SecureRandom();
 
   private final AtomicLong eventsApplied = new AtomicLong();
   private final AtomicLong eventsUnknown = new AtomicLong();
@@ -109,35 +107,46 @@ public final class StatisticsEngine implements ManagedService {
   // ---- configuration -----------------------------------------------------------------------------
 
   /**
-   * The model statistics are computed on now. Only for reading from another thread what its
-   * concurrent maps hold (a reload sharing unchanged names); the engine alone changes it.
+   * Events from now on are held until {@link #completeReload} or {@link #abortReload}. Completes,
+   * on the engine thread and after every configuration change submitted before it, with the
+   * model in use: the basis a new model is built beside. The engine changes it no more until
+   * the reload ends (the configuration session is closed meanwhile, so no change comes), which is
+   * what lets another thread read it while the new model is built.
    */
-  public ConfigModel modelInUse() {
-    return model;
+  public CompletableFuture<ConfigModel> beginReload() {
+    return CompletableFuture.supplyAsync(() -> {
+      hold.begin();
+      return model;
+    }, thread);
   }
 
-  /** Events from now on are held until {@link #completeReload} or {@link #abortReload}. */
-  public void beginReload() {
-    onEngine(hold::begin);
-  }
-
-  /** Swaps {@code newModel} in (first load or reload), then applies what was held meanwhile. */
+  /**
+   * Swaps {@code newModel} in (first load or reload), then applies what was held meanwhile. The
+   * future fails only if the swap did not happen: once the new model is in use, the reload has
+   * happened, and whatever goes wrong after it (a bug in a statistic, a held batch) is logged and
+   * stays with that piece of work.
+   */
   public CompletableFuture<Void> completeReload(ConfigModel newModel) {
     return CompletableFuture.runAsync(() -> {
       model = newModel;
       objectCount = model.objectCount();
-      activity.reconcile(model);
-      republishAll();
-      long now = clock.millis();
-      for (StatKey key : subscriptions.objects()) {
-        if (!model.contains(key.type(), key.name())) {
-          closeObject(key, "deleted from configuration (found missing on reload)", now);
-        } else {
-          subscriptions.changed(key, now);
-        }
-      }
+      isolated(this::settleOnNewModel);
       resume();
     }, thread);
+  }
+
+  /** After a swap: activity and readings follow the new model, and statistics of vanished objects end. */
+  private void settleOnNewModel() {
+    activity.reconcile(model);
+    republishAll();
+    long now = clock.millis();
+    for (StatKey key : subscriptions.objects()) {
+      if (!model.contains(key.type(), key.name())) {
+        closeObject(key, "deleted from configuration (found missing on reload)", now);
+      } else {
+        subscriptions.changed(key, now);
+      }
+    }
   }
 
   /** The reload did not happen: what was held is applied to the model in use. */
@@ -145,18 +154,23 @@ public final class StatisticsEngine implements ManagedService {
     onEngine(this::resume);
   }
 
+  /** Ends the hold: each piece of held work runs on its own, so one that fails does not stop the others. */
   private void resume() {
     ReloadHold.Released released = hold.release();
-    released.work().forEach(Runnable::run);
+    released.work().forEach(StatisticsEngine::isolated);
     if (!released.work().isEmpty()) {
       EventLog.emit(LOG, LogEvent.EVENTS_QUEUED_DURING_RELOAD, "batches", released.work().size(),
           "bytes", released.bytes());
     }
   }
 
-  /** statserver/reload-feed-buffer: bytes of events held during a reload before producers are held back. */
+  /**
+   * statserver/reload-feed-buffer: what fed batches received and not yet applied (held during a
+   * reload, or waiting for this thread) may take in memory, all streams together, before
+   * producers are held back.
+   */
   public void setReloadFeedBuffer(long bytes) {
-    hold.setBudget(bytes);
+    budget.setLimit(bytes);
   }
 
   /** Incremental configuration changes, in event-id order. */
@@ -185,38 +199,43 @@ public final class StatisticsEngine implements ManagedService {
   // ---- events --------------------------------------------------------------------------------
 
   /**
-   * Applies a batch of events in order, or holds it while a reload runs. {@code applied} runs
-   * once it is applied (or skipped as a re-sent duplicate); {@code more} runs when the stream may
-   * send another batch: at once, or — a reload running and its budget spent — once the reload is
-   * over and the batch applied. That is the stream's flow control.
+   * Applies a batch of events in order, or holds it while a reload runs; it counts against the
+   * feed budget until it is applied. {@code applied} runs once it is applied (or skipped as a
+   * re-sent duplicate); {@code more} — the stream asking its producer for one more batch — runs
+   * once the budget admits it: at once (on the caller's thread), or when applied batches made
+   * room. That is the stream's flow control.
    */
   public void feed(EventBatch batch, FeedCounters counters, Runnable applied, Runnable more) {
+    long bytes = FeedBudget.inMemory(batch);
+    budget.take(bytes);
     onEngine(() -> {
-      if (!hold.active()) {
-        apply(batch, counters);
-        applied.run();
-        more.run();
-        return;
-      }
-      boolean withinBudget = hold.admit(batch.getSerializedSize());
-      hold.hold(() -> {
-        apply(batch, counters);
-        applied.run();
-        if (!withinBudget) {
-          more.run();
+      Runnable work = () -> {
+        try {
+          apply(batch, counters);
+          applied.run();
+        } finally {
+          budget.release(bytes);
         }
-      });
-      if (withinBudget) {
-        more.run();
+      };
+      if (hold.active()) {
+        hold.hold(work, bytes);
+      } else {
+        work.run();
       }
     });
+    admitFeed(more);
+  }
+
+  /** Runs {@code ask} — a stream asking its producer for a batch — once the feed budget admits it. */
+  public void admitFeed(Runnable ask) {
+    budget.whenAdmitted(ask);
   }
 
   /** Runs {@code done} on the engine thread after every batch fed before it has been applied. */
   public void afterFeed(Runnable done) {
     onEngine(() -> {
       if (hold.active()) {
-        hold.hold(done);
+        hold.hold(done, 0);
       } else {
         done.run();
       }
@@ -225,10 +244,18 @@ public final class StatisticsEngine implements ManagedService {
 
   private void apply(EventBatch batch, FeedCounters counters) {
     boolean sequenced = ProducerLedger.sequenced(batch);
-    if (sequenced && producers.alreadyApplied(batch)) {
-      counters.duplicateBatches.incrementAndGet();
-      counters.appliedThrough(batch.getProducerId(), producers.appliedThrough(batch.getProducerId()));
-      return;
+    if (sequenced) {
+      switch (producers.admit(batch)) {
+        case DUPLICATE -> {
+          producers.heard(batch, false, clock.millis());
+          counters.duplicateBatches.incrementAndGet();
+          counters.appliedThrough(batch.getProducerId(), producers.appliedThrough(batch.getProducerId()));
+          return;
+        }
+        case RESUMED -> PER_REQUEST.emit(LogEvent.FEED_PRODUCER_RESUMED, "producer", batch.getProducerId(),
+            "sequence", batch.getSequence());
+        case NEXT -> { }
+      }
     }
     Set<StatKey> touched = new HashSet<>();
     for (CenterEvent event : batch.getEventsList()) {
@@ -254,7 +281,7 @@ public final class StatisticsEngine implements ManagedService {
       changed(key, now);
     }
     if (sequenced) {
-      producers.applied(batch);
+      producers.heard(batch, true, now);
       counters.appliedThrough(batch.getProducerId(), batch.getSequence());
     }
   }
@@ -337,10 +364,8 @@ public final class StatisticsEngine implements ManagedService {
   }
 
   /** "S-" and 128 random bits: another connection cannot guess a statistic's id. */
-  private String newStatisticId() {
-    byte[] bits = new byte[16];
-    idRandom.nextBytes(bits);
-    return "S-" + HexFormat.of().formatHex(bits);
+  private static String newStatisticId() {
+    return RandomIds.next("S-");
   }
 
   private static void refused(StatObject object, StatisticType type, StatisticRefusedException e) {
@@ -371,6 +396,7 @@ public final class StatisticsEngine implements ManagedService {
   private void tick() {
     long now = clock.millis();
     subscriptions.due(now);
+    producers.expire(now);
     if (!unknownSinceLastLog.isEmpty() && now - lastUnknownLogMs >= UNKNOWN_LOG_EVERY_MS) {
       EventLog.emit(LOG, LogEvent.UNKNOWN_OBJECT_EVENTS, "events", unknownSinceLastLog.values().stream()
           .mapToLong(Long::longValue).sum(), "examples", unknownSinceLastLog.keySet().stream().limit(5).toList(),
@@ -398,14 +424,20 @@ public final class StatisticsEngine implements ManagedService {
     return subscriptions.count();
   }
 
-  /** Every producer whose batches carried an id, and how far its feed came, by producer id. */
-  public List<ProducerProgress> producers() {
-    return producers.all();
+  /**
+   * The producers remembered (their batches carried an id): the most recently active, by
+   * producer id, with how far each one's feed came; how many are remembered and forgotten.
+   */
+  public ProducerSummary producers() {
+    return producers.summary();
   }
 
-  /** Bytes of events held now because a reload runs. */
+  /**
+   * What fed batches received and not yet applied take in memory now (held because a reload
+   * runs, or waiting for this thread), all streams together: what the feed budget bounds.
+   */
   public long heldBytes() {
-    return hold.heldBytes();
+    return budget.used();
   }
 
   public int objects() {
@@ -417,8 +449,20 @@ public final class StatisticsEngine implements ManagedService {
     return CompletableFuture.runAsync(() -> { }, thread);
   }
 
-  /** Runs {@code work} on the engine thread. */
+  /** Runs {@code work} on the engine thread; if it fails, the failure is logged (an executor would keep it to itself). */
   private void onEngine(Runnable work) {
-    thread.execute(work);
+    thread.execute(() -> isolated(work));
+  }
+
+  /**
+   * Runs one piece of the engine's work on its own: a failure (a bug, a stream that cannot be
+   * written) is logged with its cause and ends that piece only, never the work queued after it.
+   */
+  private static void isolated(Runnable work) {
+    try {
+      work.run();
+    } catch (RuntimeException e) {
+      LOG.error("statistics engine: a piece of work failed; the work after it goes on", e);
+    }
   }
 }

@@ -63,6 +63,8 @@ public final class ConfigSync implements ManagedService {
   private SyncListener listener;
   private ConfigSession.Watch watch;
   private long generation;
+  /** Set when the service stops: whatever is still under way is given up without a word. */
+  private volatile boolean stopping;
   private volatile long lastApplied;
   /** The newest head the Config Server told (snapshot, progress, expiry): how far this server could be. */
   private volatile long knownHead;
@@ -111,7 +113,8 @@ public final class ConfigSync implements ManagedService {
 
   @Override
   public void stop() throws InterruptedException {
-    thread.execute(this::cancelWatch);
+    stopping = true;
+    onThread(this::cancelWatch);
     ExecutorStop.stop(thread, "config-sync", Duration.ofSeconds(2));
     Channels.close(channel, Duration.ofSeconds(1));
   }
@@ -139,27 +142,27 @@ public final class ConfigSync implements ManagedService {
 
   /** First load: snapshot (retried until the Config Server answers), then watch. */
   public void load() {
-    thread.execute(() -> loadSnapshot(true));
+    onThread(() -> loadSnapshot(true));
   }
 
   /** Full reload beside the model in use; on failure the model in use stays. */
   public void reload() {
-    thread.execute(() -> loadSnapshot(false));
+    onThread(() -> loadSnapshot(false));
   }
 
   /** Restore the session from the last applied event, retrying until the Config Server answers. */
   public void restore() {
-    thread.execute(() -> watchFrom(lastApplied, true));
+    onThread(() -> watchFrom(lastApplied, true));
   }
 
   /** Close the session; nothing more arrives until {@link #reload}. */
   public void close() {
-    thread.execute(this::cancelWatch);
+    onThread(this::cancelWatch);
   }
 
   /** Reads this server's and its peer's Applications (while the session is closed). */
   public void pollOptions() {
-    thread.execute(() -> {
+    onThread(() -> {
       try {
         Application own = session.get(ObjectType.APPLICATION, settings.application(), READ_DEADLINE).getApplication();
         applications.put(settings.application(), own);
@@ -174,23 +177,29 @@ public final class ConfigSync implements ManagedService {
     });
   }
 
+  /** Runs {@code work} on the sync thread; once the service stopped, what still arrives (a cancelled watch's end) is dropped. */
+  private void onThread(Runnable work) {
+    ExecutorStop.executeUnlessStopped(thread, work);
+  }
+
   // ---- on the sync thread ------------------------------------------------------------------
 
   private void loadSnapshot(boolean initial) {
     cancelWatch();
     long myGeneration = generation;
-    if (!initial) {
-      engine.beginReload();
-    }
     long begin = System.nanoTime();
-    // Sized like the model in use and sharing its unchanged parts: a reload brings about the
-    // same objects again.
-    ConfigModel model = ConfigModel.rebuiltFrom(engine.modelInUse());
+    ConfigModel model;
     Map<String, Application> apps = new HashMap<>();
+    long[] firstBatchAt = new long[1];
+    int[] batches = new int[1];
+    long eventId;
+    long read;
     try {
+      // Sized like the model in use and sharing its unchanged parts: a reload brings about the
+      // same objects again. The engine hands the model in use over once every change before the
+      // reload is applied to it, and changes it no more until the swap.
+      model = ConfigModel.rebuiltFrom(initial ? new ConfigModel() : engine.beginReload().join());
       ModelSnapshot snapshot = new ModelSnapshot(model, apps);
-      long[] firstBatchAt = new long[1];
-      int[] batches = new int[1];
       session.snapshotBatches(Set.of(), batch -> {
         if (batches[0]++ == 0) {
           firstBatchAt[0] = System.nanoTime();
@@ -201,34 +210,56 @@ public final class ConfigSync implements ManagedService {
           throw Status.INTERNAL.withDescription("snapshot batch unreadable: " + e.getMessage()).asRuntimeException();
         }
       }, SNAPSHOT_DEADLINE);
-      long eventId = snapshot.consistentAt();
+      eventId = snapshot.consistentAt();
       model.setEventId(eventId);
       model.finishBuilding();
-      heardHead(eventId);
-      long read = System.nanoTime();
+      read = System.nanoTime();
+      if (stopping) {
+        givenUp(initial);
+        return;
+      }
       engine.completeReload(model).join();
-      long swapped = System.nanoTime();
-      EventLog.emit(LOG, LogEvent.CONFIG_SNAPSHOT_READ, "application", settings.application(), "objects",
-          model.objectCount() + apps.size(), "batches", batches[0], "first_batch_ms", (firstBatchAt[0] - begin) / 1_000_000,
-          "stream_ms", (read - firstBatchAt[0]) / 1_000_000, "swap_ms", (swapped - read) / 1_000_000);
-      applications.clear();
-      applications.putAll(apps);
-      lastApplied = eventId;
-      backoff.reset();
-      listener.pairChanged(pairView.read(applications));
-      listener.loaded(model.objectCount() + apps.size(), (System.nanoTime() - begin) / 1_000_000);
-      watchFrom(eventId, false);
     } catch (StatusRuntimeException e) {
       failed(describe(e.getStatus()), initial, myGeneration);
+      return;
     } catch (RuntimeException | OutOfMemoryError e) {
+      if (stopping) {
+        givenUp(initial);
+        return;
+      }
       // Not the Config Server's doing (a model that cannot be built, memory, a bug): the same way
       // out, so the server never stays RELOADING. The model in use is untouched.
       LOG.error("configuration {} failed", initial ? "load" : "reload", e);
       failed(e.toString(), initial, myGeneration);
+      return;
+    }
+    // The new model is in use: from here on the reload has happened, whatever follows.
+    long swapped = System.nanoTime();
+    heardHead(eventId);
+    EventLog.emit(LOG, LogEvent.CONFIG_SNAPSHOT_READ, "application", settings.application(), "objects",
+        model.objectCount() + apps.size(), "batches", batches[0], "first_batch_ms", (firstBatchAt[0] - begin) / 1_000_000,
+        "stream_ms", (read - firstBatchAt[0]) / 1_000_000, "swap_ms", (swapped - read) / 1_000_000);
+    applications.clear();
+    applications.putAll(apps);
+    lastApplied = eventId;
+    backoff.reset();
+    listener.pairChanged(pairView.read(applications));
+    listener.loaded(model.objectCount() + apps.size(), (System.nanoTime() - begin) / 1_000_000);
+    watchFrom(eventId, false);
+  }
+
+  /** The service stops: a reload under way ends (the engine applies what it held), nothing is reported. */
+  private void givenUp(boolean initial) {
+    if (!initial) {
+      engine.abortReload();
     }
   }
 
   private void failed(String cause, boolean initial, long myGeneration) {
+    if (stopping) {
+      givenUp(initial);
+      return;
+    }
     if (initial) {
       Duration delay = backoff.nextDelay();
       LOG.info("configuration load failed ({}); retrying in {} ms", cause, delay.toMillis());
@@ -273,7 +304,7 @@ public final class ConfigSync implements ManagedService {
       }
 
       private void onThread(Runnable work) {
-        thread.execute(() -> {
+        ConfigSync.this.onThread(() -> {
           if (generation == myGeneration) {
             work.run();
           }
@@ -335,6 +366,9 @@ public final class ConfigSync implements ManagedService {
     watch = null;
     if (state.established || !state.restoring) {
       listener.connectionLost(describe(status));
+      return;
+    }
+    if (stopping) {
       return;
     }
     // Still trying to restore: try again later, the reload logic already knows we are disconnected.

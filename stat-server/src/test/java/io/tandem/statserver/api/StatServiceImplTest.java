@@ -21,6 +21,7 @@ import io.tandem.stat.v1.FeedProgress;
 import io.tandem.stat.v1.GetServerInfoRequest;
 import io.tandem.stat.v1.GetStatisticRequest;
 import io.tandem.stat.v1.OpenStatisticRequest;
+import io.tandem.stat.v1.ProducerProgress;
 import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatServiceGrpc;
@@ -28,8 +29,12 @@ import io.tandem.stat.v1.StatisticSpec;
 import io.tandem.stat.v1.StatisticType;
 import io.tandem.stat.v1.StatisticValue;
 import io.tandem.statserver.stats.StatisticsEngine;
+import io.grpc.stub.ClientCallStreamObserver;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -152,6 +157,123 @@ class StatServiceImplTest {
     assertThat(bad.awaitCompletion((int) WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
     assertThat(Status.fromThrowable(bad.getError()).getDescription())
         .isEqualTo("producer_id: contains the control character U+000D at position 1");
+  }
+
+  private static EventBatch loginBatch(String producer, long sequence, String... agents) {
+    EventBatch.Builder batch = EventBatch.newBuilder().setProducerId(producer).setSequence(sequence);
+    for (String agent : agents) {
+      batch.addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_LOGIN).setAgent(agent));
+    }
+    return batch.build();
+  }
+
+  @Test
+  void aFeedRefusedDuringAReloadDoesNotDropOtherProducersHeldBatches() throws Exception {
+    engine.beginReload();
+    StreamRecorder<FeedProgress> pProgress = StreamRecorder.create();
+    StreamRecorder<FeedProgress> qProgress = StreamRecorder.create();
+    StreamRecorder<FeedProgress> refusedProgress = StreamRecorder.create();
+    StreamObserver<EventBatch> p = async.feed(pProgress);
+    StreamObserver<EventBatch> q = async.feed(qProgress);
+    StreamObserver<EventBatch> refused = async.feed(refusedProgress);
+
+    // Handlers run on this thread (direct executors): the batches reach the engine in this order.
+    p.onNext(loginBatch("p", 1, "ann"));
+    q.onNext(loginBatch("q", 1, "ann", "ann"));
+    refused.onNext(loginBatch("x", 1, "ann"));
+    p.onNext(loginBatch("p", 2, "ann"));
+    refused.onNext(loginBatch("x\r", 2, "ann"));
+    q.onNext(loginBatch("q", 2, "ann"));
+    p.onNext(loginBatch("p", 3, "ann", "ann", "ann"));
+    q.onNext(loginBatch("q", 3, "ann"));
+
+    CompletableFuture<Void> swapped = engine.completeReload(model(agent("ann")));
+    await().atMost(WAIT).until(swapped::isDone);
+
+    p.onNext(loginBatch("p", 4, "ann"));
+    p.onCompleted();
+    q.onCompleted();
+    assertThat(pProgress.awaitCompletion((int) WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(qProgress.awaitCompletion((int) WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(refusedProgress.awaitCompletion((int) WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+    assertThat(engine.producers().mostRecent()).as("every batch of the other producers applied, each once").containsExactly(
+        ProducerProgress.newBuilder().setProducerId("p").setAppliedThrough(4).setEvents(6).build(),
+        ProducerProgress.newBuilder().setProducerId("q").setAppliedThrough(3).setEvents(4).build(),
+        ProducerProgress.newBuilder().setProducerId("x").setAppliedThrough(1).setEvents(1).build());
+    assertThat(pProgress.getValues()).extracting(FeedProgress::getAppliedThrough).containsExactly(1L, 2L, 3L, 4L, 4L);
+    assertThat(qProgress.getValues()).extracting(FeedProgress::getAppliedThrough).containsExactly(1L, 2L, 3L, 3L);
+    assertThat(refusedProgress.getValues()).as("its first batch was applied before the refusal: it is told so")
+        .extracting(FeedProgress::getAppliedThrough).containsExactly(1L);
+    assertThat(Status.fromThrowable(refusedProgress.getError()).getDescription())
+        .isEqualTo("producer_id: contains the control character U+000D at position 1");
+    assertThat(swapped).as("the new model is in use: the reload is not reported failed").succeedsWithin(WAIT);
+  }
+
+  /** One producer's Feed stream, sending its batches whenever the server asks for one. */
+  private final class Producer {
+    final String id;
+    final List<EventBatch> batches;
+    final StreamRecorder<FeedProgress> progress = StreamRecorder.create();
+    final ClientCallStreamObserver<EventBatch> stream;
+    int sent;
+
+    Producer(String id, int batchCount, int eventsPerBatch) {
+      this.id = id;
+      this.batches = new ArrayList<>();
+      for (int b = 1; b <= batchCount; b++) {
+        String[] agents = new String[eventsPerBatch];
+        Arrays.fill(agents, "ann");
+        batches.add(loginBatch(id, b, agents));
+      }
+      stream = (ClientCallStreamObserver<EventBatch>) async.feed(progress);
+    }
+
+    /** Sends while the server asks for more; true once every batch is sent. */
+    boolean sendWhileAsked() {
+      while (sent < batches.size() && stream.isReady()) {
+        stream.onNext(batches.get(sent++));
+      }
+      return sent == batches.size();
+    }
+  }
+
+  @Test
+  void manyFeedStreamsDuringAReloadShareOneBudgetAndLoseNothing() throws Exception {
+    int streams = 40;
+    int batchesEach = 30;
+    long budget = 64 * 1024;
+    engine.setReloadFeedBuffer(budget);
+    engine.beginReload();
+    List<Producer> producers = new ArrayList<>();
+    for (int i = 0; i < streams; i++) {
+      producers.add(new Producer("p" + i, batchesEach, 200));
+    }
+    long batchBytes = producers.get(0).batches.get(0).getSerializedSize();
+
+    // The server asks on the handlers' thread (this one) while its budget admits more: what
+    // each producer could send has been sent when this returns.
+    producers.forEach(Producer::sendWhileAsked);
+    int sentDuringTheReload = producers.stream().mapToInt(p -> p.sent).sum();
+    assertThat(sentDuringTheReload).as("batches taken while the reload holds them (%d bytes each): what fits "
+        + "the server's one budget of %d bytes, and at most one more per stream", batchBytes, budget)
+        .isLessThanOrEqualTo((int) (budget / batchBytes) + streams);
+    assertThat(producers).as("every producer is held back, none refused")
+        .allSatisfy(p -> assertThat(p.sent).isGreaterThan(0).isLessThan(batchesEach));
+
+    engine.completeReload(model(agent("ann"))).join();
+    await("everything sent once the reload is over").atMost(WAIT).pollInterval(Duration.ofMillis(5))
+        .until(() -> producers.stream().map(Producer::sendWhileAsked).reduce(true, Boolean::logicalAnd));
+    producers.forEach(p -> p.stream.onCompleted());
+    for (Producer p : producers) {
+      assertThat(p.progress.awaitCompletion((int) WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+      assertThat(p.progress.getError()).isNull();
+    }
+    assertThat(engine.producers().mostRecent()).as("every batch applied once").hasSize(streams).allSatisfy(p -> {
+      assertThat(p.getAppliedThrough()).isEqualTo(batchesEach);
+      assertThat(p.getEvents()).isEqualTo(batchesEach * 200L);
+    });
+    assertThat(engine.heldBytes()).isZero();
   }
 
   @Test

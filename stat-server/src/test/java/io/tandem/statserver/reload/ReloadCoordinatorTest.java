@@ -29,7 +29,12 @@ import io.tandem.management.v1.ModeCommand;
 import io.tandem.management.v1.StatusAck;
 import io.tandem.management.v1.SupervisionCommand;
 import io.tandem.management.v1.SupervisionMessage;
+import io.tandem.common.config.Names;
+import io.tandem.common.grpc.MessageLimits;
+import io.tandem.stat.v1.CenterEvent;
 import io.tandem.stat.v1.ConfigState;
+import io.tandem.stat.v1.EventBatch;
+import io.tandem.stat.v1.EventType;
 import io.tandem.stat.v1.OpenStatisticRequest;
 import io.tandem.stat.v1.Role;
 import io.tandem.stat.v1.ServerInfo;
@@ -37,6 +42,7 @@ import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatisticType;
 import io.tandem.stat.v1.StatisticValue;
 import io.tandem.statserver.StatServerSettings;
+import io.tandem.statserver.stats.FeedCounters;
 import io.tandem.statserver.stats.StatisticSink;
 import io.tandem.statserver.stats.StatisticsEngine;
 import io.tandem.statserver.sync.ConfigSync;
@@ -159,6 +165,24 @@ class ReloadCoordinatorTest {
     assertThat(scraped.value("tandem_config_lag_events")).hasValue(0);
     assertThat(scraped.value("tandem_reloads_total", "mode", "normal", "result", "done"))
         .as("the first load is not a reload").hasValue(0);
+  }
+
+  @Test
+  void serverInfoStaysWithinTheMessageLimitWhateverTheNumberOfProducers() {
+    // One client making a new producer id for every batch, each id as long as a name may be.
+    String padding = "x".repeat(Names.MAX_LENGTH - 12);
+    for (int i = 0; i < 35_000; i++) {
+      engine.feed(EventBatch.newBuilder().setProducerId(String.format("p-%010d", i) + padding).setSequence(1)
+          .addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_LOGIN).setAgent("ann")).build(),
+          new FeedCounters(), () -> { }, () -> { });
+    }
+    engine.barrier().join();
+
+    ServerInfo info = coordinator.serverInfo();
+    assertThat(info.getSerializedSize()).as("what GetServerInfo answers (the backup probe reads it)")
+        .isLessThan(MessageLimits.MAX_MESSAGE_BYTES);
+    assertThat(info.getProducersList()).as("the producer heard from last is listed")
+        .anySatisfy(p -> assertThat(p.getProducerId()).startsWith("p-0000034999"));
   }
 
   @Test

@@ -5,10 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tandem.stat.v1.CenterEvent;
 import io.tandem.stat.v1.EventBatch;
 import io.tandem.stat.v1.ProducerProgress;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** Exactly once per producer: a batch re-sent after a broken stream is recognised; producers are kept apart. */
+/**
+ * Exactly once per producer while it is remembered: a batch re-sent after a broken stream is
+ * recognised, producers are kept apart, and the ledger forgets producers idle for its TTL or past
+ * its cap (time is an argument: a hand-moved clock).
+ */
 class ProducerLedgerTest {
+  private static final long T0 = 1_767_225_600_000L;
+  private static final long HOUR = Duration.ofHours(1).toMillis();
+
   private static EventBatch batch(String producer, long sequence, int events) {
     EventBatch.Builder batch = EventBatch.newBuilder().setProducerId(producer).setSequence(sequence);
     for (int i = 0; i < events; i++) {
@@ -17,21 +25,87 @@ class ProducerLedgerTest {
     return batch.build();
   }
 
-  @Test
-  void aBatchAtOrBelowTheAppliedSequenceIsAlreadyAppliedAndCountsStayPerProducer() {
-    ProducerLedger ledger = new ProducerLedger();
-    assertThat(ledger.alreadyApplied(batch("p", 1, 3))).isFalse();
-    ledger.applied(batch("p", 1, 3));
-    ledger.applied(batch("p", 2, 2));
-    ledger.applied(batch("q", 1, 7));
+  /** What the engine does with a batch: skip a duplicate, apply the rest. */
+  private static ProducerLedger.Admission feed(ProducerLedger ledger, EventBatch batch, long nowMs) {
+    ProducerLedger.Admission admission = ledger.admit(batch);
+    ledger.heard(batch, admission != ProducerLedger.Admission.DUPLICATE, nowMs);
+    return admission;
+  }
 
-    assertThat(ledger.alreadyApplied(batch("p", 1, 3))).isTrue();
-    assertThat(ledger.alreadyApplied(batch("p", 2, 2))).isTrue();
-    assertThat(ledger.alreadyApplied(batch("p", 3, 1))).isFalse();
-    assertThat(ledger.alreadyApplied(batch("r", 1, 1))).as("another producer's sequences are its own").isFalse();
-    assertThat(ledger.all()).containsExactly(
+  @Test
+  void aBatchAtOrBelowTheAppliedSequenceIsADuplicateAndCountsStayPerProducer() {
+    ProducerLedger ledger = new ProducerLedger();
+    assertThat(feed(ledger, batch("p", 1, 3), T0)).isEqualTo(ProducerLedger.Admission.NEXT);
+    feed(ledger, batch("p", 2, 2), T0);
+    feed(ledger, batch("q", 1, 7), T0);
+
+    assertThat(ledger.admit(batch("p", 1, 3))).isEqualTo(ProducerLedger.Admission.DUPLICATE);
+    assertThat(ledger.admit(batch("p", 2, 2))).isEqualTo(ProducerLedger.Admission.DUPLICATE);
+    assertThat(ledger.admit(batch("p", 3, 1))).isEqualTo(ProducerLedger.Admission.NEXT);
+    assertThat(ledger.admit(batch("r", 1, 1))).as("another producer's sequences are its own")
+        .isEqualTo(ProducerLedger.Admission.NEXT);
+    assertThat(ledger.summary().mostRecent()).containsExactly(
         ProducerProgress.newBuilder().setProducerId("p").setAppliedThrough(2).setEvents(5).build(),
         ProducerProgress.newBuilder().setProducerId("q").setAppliedThrough(1).setEvents(7).build());
+  }
+
+  @Test
+  void aReSentBatchIsSkippedWhileItsProducerIsRememberedAndNotOnceItWasForgotten() {
+    ProducerLedger ledger = new ProducerLedger();
+    feed(ledger, batch("p", 1, 1), T0);
+    feed(ledger, batch("p", 2, 1), T0 + HOUR);
+
+    ledger.expire(T0 + HOUR + ProducerLedger.IDLE_TTL.toMillis() - 1);
+    assertThat(feed(ledger, batch("p", 2, 1), T0 + HOUR + ProducerLedger.IDLE_TTL.toMillis() - 1))
+        .as("re-sent just within the TTL of its last batch: skipped").isEqualTo(ProducerLedger.Admission.DUPLICATE);
+    long lastHeard = T0 + HOUR + ProducerLedger.IDLE_TTL.toMillis() - 1;
+    ledger.expire(lastHeard + ProducerLedger.IDLE_TTL.toMillis() - 1);
+    assertThat(ledger.summary().remembered()).as("a duplicate is a sign of life too").isEqualTo(1);
+
+    ledger.expire(lastHeard + ProducerLedger.IDLE_TTL.toMillis());
+    assertThat(ledger.summary()).satisfies(s -> {
+      assertThat(s.remembered()).isZero();
+      assertThat(s.mostRecent()).isEmpty();
+      assertThat(s.forgottenIdle()).isEqualTo(1);
+    });
+    assertThat(ledger.admit(batch("p", 2, 1))).as("forgotten: a batch past sequence 1 is a resumption, not a duplicate")
+        .isEqualTo(ProducerLedger.Admission.RESUMED);
+    assertThat(ledger.admit(batch("p", 1, 1))).isEqualTo(ProducerLedger.Admission.NEXT);
+    feed(ledger, batch("p", 3, 4), lastHeard + ProducerLedger.IDLE_TTL.toMillis());
+    assertThat(ledger.admit(batch("p", 3, 4))).as("remembered again from there").isEqualTo(ProducerLedger.Admission.DUPLICATE);
+    assertThat(ledger.summary().mostRecent()).containsExactly(
+        ProducerProgress.newBuilder().setProducerId("p").setAppliedThrough(3).setEvents(4).build());
+  }
+
+  @Test
+  void pastTheCapTheProducerHeardFromLongestAgoIsForgottenFirst() {
+    ProducerLedger ledger = new ProducerLedger(ProducerLedger.IDLE_TTL, 3);
+    feed(ledger, batch("a", 1, 1), T0);
+    feed(ledger, batch("b", 1, 1), T0 + 1);
+    feed(ledger, batch("c", 1, 1), T0 + 2);
+    feed(ledger, batch("a", 2, 1), T0 + 3);
+    feed(ledger, batch("d", 1, 1), T0 + 4);
+
+    assertThat(ledger.summary()).satisfies(s -> {
+      assertThat(s.mostRecent()).extracting(ProducerProgress::getProducerId).containsExactly("a", "c", "d");
+      assertThat(s.remembered()).isEqualTo(3);
+      assertThat(s.forgottenCap()).isEqualTo(1);
+      assertThat(s.forgottenIdle()).isZero();
+    });
+    assertThat(ledger.admit(batch("b", 2, 1))).isEqualTo(ProducerLedger.Admission.RESUMED);
+  }
+
+  @Test
+  void theSummaryListsTheMostRecentlyActiveOnly() {
+    ProducerLedger ledger = new ProducerLedger();
+    for (int i = 0; i < ProducerLedger.LISTED + 50; i++) {
+      feed(ledger, batch(String.format("p%03d", i), 1, 1), T0 + i);
+    }
+    assertThat(ledger.summary()).satisfies(s -> {
+      assertThat(s.remembered()).isEqualTo(ProducerLedger.LISTED + 50);
+      assertThat(s.mostRecent()).hasSize(ProducerLedger.LISTED);
+      assertThat(s.mostRecent().get(0).getProducerId()).as("by id, the oldest left out").isEqualTo("p050");
+    });
   }
 
   @Test

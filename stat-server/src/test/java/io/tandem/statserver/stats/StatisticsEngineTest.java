@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.Status;
+import io.tandem.common.testing.LogCapture;
 import io.tandem.common.time.ManualClock;
 import io.tandem.config.v1.Agent;
 import io.tandem.config.v1.AgentGroup;
@@ -353,6 +354,27 @@ class StatisticsEngineTest {
   }
 
   @Test
+  void heldWorkThatFailsStopsNothingAfterItAndTheSwapStands() {
+    engine.beginReload();
+    FeedCounters before = new FeedCounters();
+    FeedCounters after = new FeedCounters();
+    engine.feed(EventBatch.newBuilder().addAllEvents(login("ann")).build(), before, () -> {
+      throw new IllegalStateException("its stream cannot be written");
+    }, () -> { });
+    engine.afterFeed(() -> {
+      throw new IllegalStateException("a bug");
+    });
+    engine.feed(EventBatch.newBuilder().addAllEvents(loginReady(5, "dan")).build(), after, () -> { }, () -> { });
+
+    assertThat(engine.completeReload(model(agent("ann"), agent("dan"), group("sales", "ann", "dan"), queue("q1"))))
+        .as("the new model is in use: not a failed reload").succeedsWithin(Duration.ofSeconds(30));
+    engine.barrier().join();
+    assertThat(before.accepted()).isEqualTo(2);
+    assertThat(after.accepted()).as("held after the failures, applied all the same").isEqualTo(2);
+    assertThat(get(engine, ObjectType.AGENT_GROUP, "sales", StatisticType.CURRENT_READY_AGENTS).getCount()).isEqualTo(2);
+  }
+
+  @Test
   void aReloadClosesTheStatisticsOfObjectsThatVanished() {
     Recorder bob = open(ObjectType.AGENT, "bob", StatisticType.CURRENT_AGENT_STATE, mode(NotificationMode.IMMEDIATE));
     engine.beginReload();
@@ -377,7 +399,8 @@ class StatisticsEngineTest {
   @Test
   void eventsHeldDuringAReloadStayWithinTheBudgetThenTheStreamIsHeldBackUntilTheSwap() {
     EventBatch batch = EventBatch.newBuilder().addAllEvents(loginReady(5, "dan")).build();
-    engine.setReloadFeedBuffer(3L * batch.getSerializedSize());
+    long inMemory = FeedBudget.inMemory(batch);
+    engine.setReloadFeedBuffer(3L * inMemory);
     engine.beginReload();
     FeedCounters counters = new FeedCounters();
     AtomicInteger asked = new AtomicInteger();
@@ -388,7 +411,7 @@ class StatisticsEngineTest {
     engine.barrier().join();
     assertThat(asked.get()).as("more asked for while within the budget").isEqualTo(3);
     assertThat(applied.get()).isZero();
-    assertThat(engine.heldBytes()).isEqualTo(5L * batch.getSerializedSize());
+    assertThat(engine.heldBytes()).isEqualTo(5L * inMemory);
 
     engine.completeReload(model(agent("ann"), agent("dan"), group("sales", "ann", "dan"), queue("q1"))).join();
     engine.barrier().join();
@@ -411,7 +434,7 @@ class StatisticsEngineTest {
     assertThat(counters.duplicateBatches()).isEqualTo(2);
     assertThat(counters.progress(false).getAppliedThrough()).isEqualTo(3);
     assertThat(ready.latest().getCount()).as("two calls answered, not three").isEqualTo(2);
-    assertThat(engine.producers()).singleElement().satisfies(p -> {
+    assertThat(engine.producers().mostRecent()).singleElement().satisfies(p -> {
       assertThat(p.getProducerId()).isEqualTo("routing-1");
       assertThat(p.getAppliedThrough()).isEqualTo(3);
       assertThat(p.getEvents()).isEqualTo(2 + 4 + 4);
@@ -420,6 +443,33 @@ class StatisticsEngineTest {
 
   private static EventBatch sequenced(long sequence, List<CenterEvent> events) {
     return EventBatch.newBuilder().addAllEvents(events).setProducerId("routing-1").setSequence(sequence).build();
+  }
+
+  @Test
+  void aProducerIdleForADayIsForgottenAndItsReturnIsAppliedFromThereAndLogged() {
+    FeedCounters counters = new FeedCounters();
+    engine.feed(sequenced(1, login("ann")), counters, () -> { }, () -> { });
+    engine.feed(sequenced(2, login("bob")), counters, () -> { }, () -> { });
+    engine.barrier().join();
+    clock.advance(Duration.ofHours(24).minusMillis(1));
+    engine.feed(sequenced(2, login("bob")), counters, () -> { }, () -> { });
+    engine.barrier().join();
+    assertThat(counters.duplicateBatches()).as("re-sent within a day: skipped").isEqualTo(1);
+
+    clock.advance(Duration.ofHours(24));
+    await("forgotten on the engine's next tick").atMost(Duration.ofSeconds(30))
+        .until(() -> engine.producers().remembered() == 0);
+    assertThat(engine.producers().forgottenIdle()).isEqualTo(1);
+    try (LogCapture log = new LogCapture(StatisticsEngine.class)) {
+      engine.feed(sequenced(3, login("cid")), counters, () -> { }, () -> { });
+      engine.barrier().join();
+      assertThat(log.withId("02-10108")).singleElement().asString().contains("producer=routing-1", "sequence=3");
+    }
+    assertThat(counters.accepted()).as("applied, as a producer seen for the first time").isEqualTo(6);
+    assertThat(engine.producers().mostRecent()).singleElement().satisfies(p -> {
+      assertThat(p.getAppliedThrough()).isEqualTo(3);
+      assertThat(p.getEvents()).as("counted from its return").isEqualTo(2);
+    });
   }
 
   @Test

@@ -7,7 +7,10 @@ import io.grpc.Status;
 import io.tandem.common.config.Applications;
 import io.tandem.common.grpc.HostPort;
 import io.tandem.common.testing.FakeConfigSource;
+import io.tandem.common.config.ConfigSession;
+import io.tandem.common.config.ConfigSource;
 import io.tandem.config.v1.Agent;
+import io.tandem.config.v1.AgentGroup;
 import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ChangeKind;
 import io.tandem.config.v1.ConfigObject;
@@ -16,13 +19,22 @@ import io.tandem.config.v1.ObjectType;
 import io.tandem.stat.v1.CenterEvent;
 import io.tandem.stat.v1.EventBatch;
 import io.tandem.stat.v1.EventType;
+import io.tandem.stat.v1.GetStatisticRequest;
+import io.tandem.stat.v1.StatObject;
+import io.tandem.stat.v1.StatisticSpec;
+import io.tandem.stat.v1.StatisticType;
 import io.tandem.statserver.StatServerSettings;
 import io.tandem.statserver.reload.PairView;
 import io.tandem.statserver.stats.FeedCounters;
 import io.tandem.statserver.stats.StatisticsEngine;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -185,6 +197,18 @@ class ConfigSyncTest {
   }
 
   @Test
+  void whatTheWatchDeliversWhileTheSessionStopsIsDroppedQuietly() throws Exception {
+    FakeConfigSource.FakeWatch watch = source.lastWatch();
+    watch.progress();
+    sync.stop();
+    assertThat(watch.cancelled()).isTrue();
+    // gRPC ends the cancelled call on its own thread once the session's thread has stopped.
+    watch.broken(Status.CANCELLED.withDescription("call cancelled"));
+    watch.changes(List.of(source.change(ChangeKind.CREATED, agent("bob"))), false);
+    assertThat(told.calls).noneMatch(c -> c.startsWith("connectionLost"));
+  }
+
+  @Test
   void theFirstLoadIsRetriedUntilTheConfigServerAnswers() throws Exception {
     ConfigSync second = new ConfigSync(new StatServerSettings("StatServer_A", 2040, HostPort.local(2020),
         HostPort.local(2030)), engine, s -> source);
@@ -215,6 +239,115 @@ class ConfigSyncTest {
     sync.pollOptions();
     await().atMost(WAIT).until(() -> told.peers.get(told.peers.size() - 1).options().backupCheckInterval()
         .equals(Duration.ofMillis(400)));
+  }
+
+  /**
+   * The Config Server as the test delivers it, with one moment marked in its next snapshot: after
+   * its second batch (agents ann and bob), {@code midSnapshot} runs before the rest is read.
+   */
+  private static final class SnapshotWithAPause implements ConfigSource {
+    private final FakeConfigSource source;
+    volatile Runnable midSnapshot = () -> { };
+    volatile boolean snapshotStarted;
+    volatile Thread syncThread;
+
+    SnapshotWithAPause(FakeConfigSource source) {
+      this.source = source;
+    }
+
+    @Override
+    public void snapshotBatches(Set<ObjectType> types, Consumer<byte[]> batches, Duration deadline) {
+      snapshotStarted = true;
+      int[] seen = new int[1];
+      source.snapshotBatches(types, batch -> {
+        batches.accept(batch);
+        if (++seen[0] == 2) {
+          midSnapshot.run();
+        }
+      }, deadline);
+    }
+
+    @Override
+    public ConfigObject get(ObjectType type, String name, Duration deadline) {
+      return source.get(type, name, deadline);
+    }
+
+    @Override
+    public ConfigSession.Watch watch(long after, ConfigSession.WatchListener listener, ScheduledExecutorService timer) {
+      syncThread = Thread.currentThread();
+      return source.watch(after, listener, timer);
+    }
+
+    /** Whether the session's thread waits inside a load, before any snapshot was asked for. */
+    boolean waitingBeforeTheSnapshot() {
+      Thread thread = syncThread;
+      return !snapshotStarted && thread != null && thread.getState() == Thread.State.WAITING
+          && Arrays.stream(thread.getStackTrace()).anyMatch(f -> f.getMethodName().equals("loadSnapshot"));
+    }
+  }
+
+  private static ConfigObject group(String name, String... members) {
+    return ConfigObject.newBuilder().setType(ObjectType.AGENT_GROUP).setName(name)
+        .setAgentGroup(AgentGroup.newBuilder().addAllMembers(List.of(members))).build();
+  }
+
+  @Test
+  void aReloadBuildsOnEveryChangeAppliedBeforeItEvenIfTheEngineAppliesItLate() throws Exception {
+    SnapshotWithAPause paused = new SnapshotWithAPause(source);
+    StatisticsEngine reloading = new StatisticsEngine(Clock.systemUTC());
+    reloading.start();
+    ConfigSync second = new ConfigSync(new StatServerSettings("StatServer_A", 2040, HostPort.local(2020),
+        HostPort.local(2030)), reloading, s -> paused);
+    Told secondTold = new Told();
+    second.setListener(secondTold);
+    second.start();
+    CountDownLatch release = new CountDownLatch(1);
+    try {
+      second.load();
+      await().atMost(WAIT).until(() -> secondTold.heard("loaded 3"));
+      await().atMost(WAIT).until(() -> source.watches().size() == 2);
+      FakeConfigSource.FakeWatch watch = source.lastWatch();
+      watch.changes(List.of(source.change(ChangeKind.CREATED, agent("bob")),
+          source.change(ChangeKind.CREATED, group("sales", "ann"))), false);
+      watch.progress();
+      await().atMost(WAIT).until(() -> second.lastApplied() == 9);
+      reloading.barrier().join();
+
+      // The engine thread is busy (a slow stream, say) when bob joins sales: the change waits in its queue.
+      reloading.afterFeed(() -> {
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      watch.changes(List.of(source.change(ChangeKind.UPDATED, group("sales", "ann", "bob"))), false);
+      await().atMost(WAIT).until(() -> second.lastApplied() == 10);
+      // The engine gets to it while the reload reads its snapshot, between bob and sales.
+      paused.midSnapshot = () -> {
+        release.countDown();
+        reloading.barrier().join();
+      };
+      second.reload();
+      await().atMost(WAIT).until(() -> paused.snapshotStarted || paused.waitingBeforeTheSnapshot());
+      release.countDown();
+      await().atMost(WAIT).until(() -> secondTold.heard("loaded 5"));
+
+      FeedCounters counters = new FeedCounters();
+      reloading.feed(EventBatch.newBuilder().addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_LOGIN)
+          .setAgent("bob")).addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_READY).setAgent("bob")).build(),
+          counters, () -> { }, () -> { });
+      reloading.barrier().join();
+      assertThat(counters.accepted()).isEqualTo(2);
+      assertThat(reloading.get(GetStatisticRequest.newBuilder().setSpec(StatisticSpec.newBuilder()
+          .setObject(StatObject.newBuilder().setType(ObjectType.AGENT_GROUP).setName("sales"))
+          .setStatistic(StatisticType.CURRENT_READY_AGENTS)).build(), "client").getCount())
+          .as("bob, a member of sales, is ready").isEqualTo(1);
+    } finally {
+      release.countDown();
+      second.stop();
+      reloading.stop();
+    }
   }
 
   @Test
