@@ -24,6 +24,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>A re-opened statistic is a new statistic on the other member: totals and averages count
  * from the re-opening (each member keeps its own).
+ *
+ * <p>Its lock guards its own fields only: what it decides under the lock (cancel a call, mark a
+ * member suspect, tell the listener) it does after releasing it, because a suspect member moves
+ * every other subscription under that one's lock.
  */
 public final class StatisticSubscription implements AutoCloseable {
   /** Called on transport threads, one call at a time per subscription: must not block. */
@@ -48,7 +52,7 @@ public final class StatisticSubscription implements AutoCloseable {
   private boolean closed;
   private boolean openedWithoutValue;
   private long lastValueNanos = System.nanoTime();
-  private ScheduledFuture<?> silenceCheck;
+  private final ScheduledFuture<?> silenceCheck;
 
   StatisticSubscription(WarmStandbyClient client, OpenStatisticRequest request, Listener listener) {
     this.client = client;
@@ -59,27 +63,42 @@ public final class StatisticSubscription implements AutoCloseable {
     if ((mode == NotificationMode.PERIODICAL || mode == NotificationMode.RESET) && periodMs > 0) {
       silenceCheck = client.scheduler().scheduleWithFixedDelay(() -> reopenIfSilentFor(2 * periodMs + 1000),
           periodMs, periodMs, TimeUnit.MILLISECONDS);
+    } else {
+      silenceCheck = null;
     }
   }
 
   /** The member the statistic is open on turned suspect: open it on the other member now. */
-  synchronized void memberStalled(PairMember stalled) {
-    if (!closed && member == stalled && call != null && client.candidates().get(0) != stalled) {
-      call.cancel(null);
+  void memberStalled(PairMember stalled) {
+    if (client.candidates().get(0) == stalled) {
+      return; // no better member to move to
+    }
+    Context.CancellableContext moved;
+    synchronized (this) {
+      if (closed || member != stalled || call == null) {
+        return;
+      }
+      moved = call;
       call = null;
       reopens.incrementAndGet();
-      client.scheduler().execute(this::open);
     }
+    moved.cancel(null);
+    client.scheduler().execute(this::open);
   }
 
-  /** A periodic statistic that sent nothing for {@code silentMs} is opened again (its member is gone quiet). */
-  private synchronized void reopenIfSilentFor(long silentMs) {
-    if (!closed && call != null && (System.nanoTime() - lastValueNanos) / 1_000_000 > silentMs) {
-      member.markSuspect();
-      if (call != null) {
-        memberStalled(member);
+  /**
+   * A periodic statistic that sent nothing for {@code silentMs} makes its member suspect, which
+   * moves every statistic open on it, this one included.
+   */
+  private void reopenIfSilentFor(long silentMs) {
+    PairMember quiet;
+    synchronized (this) {
+      if (closed || call == null || (System.nanoTime() - lastValueNanos) / 1_000_000 <= silentMs) {
+        return;
       }
+      quiet = member;
     }
+    quiet.markSuspect();
   }
 
   /** How many times the statistic was opened again after its stream broke. */
@@ -87,26 +106,28 @@ public final class StatisticSubscription implements AutoCloseable {
     return reopens.get();
   }
 
-  /** Ends the subscription for good (called holding the lock). */
-  private void end() {
-    closed = true;
+  /** Stops its silence check and leaves the client (called once, after {@code closed} was set). */
+  private void release() {
     if (silenceCheck != null) {
       silenceCheck.cancel(false);
     }
     client.forget(this);
   }
 
-  synchronized void open() {
-    if (closed) {
-      return;
+  void open() {
+    PairMember target = client.candidates().get(0);
+    Context.CancellableContext context;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      context = Context.current().withCancellation();
+      lastValueNanos = System.nanoTime();
+      member = target;
+      statisticId = "";
+      call = context;
     }
-    lastValueNanos = System.nanoTime();
-    List<PairMember> candidates = client.candidates();
-    PairMember target = candidates.get(0);
-    member = target;
-    statisticId = "";
-    Context.CancellableContext context = Context.current().withCancellation();
-    call = context;
+    // Started outside the lock: a call closed or moved meanwhile finds its context cancelled.
     context.run(() -> StatServiceGrpc.newStub(target.channel).openStatistic(request, new StreamObserver<>() {
       private String closedReason;
 
@@ -131,37 +152,43 @@ public final class StatisticSubscription implements AutoCloseable {
       @Override
       public void onError(Throwable t) {
         Status status = Status.fromThrowable(t);
-        synchronized (StatisticSubscription.this) {
-          if (closed || call != context) {
-            return;
-          }
-          if (WarmStandbyClient.worthAnotherMember(status)) {
-            if (status.getCode() == Status.Code.UNAVAILABLE) {
-              target.markNotServing();
-            }
-            reopenLater();
-            return;
-          }
-          end();
+        if (status.getCode() == Status.Code.UNAVAILABLE) {
+          target.markNotServing(); // before the re-open chooses a member
         }
-        listener.onFailed(status);
+        boolean anotherMember = WarmStandbyClient.worthAnotherMember(status);
+        if (endOfStream(context, anotherMember) && !anotherMember) {
+          release();
+          listener.onFailed(status);
+        }
       }
 
       @Override
       public void onCompleted() {
-        synchronized (StatisticSubscription.this) {
-          if (closed || call != context) {
-            return;
-          }
-          if (closedReason == null) {
-            reopenLater();
-            return;
-          }
-          end();
+        if (endOfStream(context, closedReason == null) && closedReason != null) {
+          release();
+          listener.onClosed(closedReason);
         }
-        listener.onClosed(closedReason);
       }
     }));
+  }
+
+  /**
+   * The stream of {@code context} ended: opened again later if {@code reopen}, else the
+   * subscription ends (the caller releases it and tells the listener).
+   *
+   * @return false if the stream no longer mattered (closed, or already moved elsewhere)
+   */
+  private synchronized boolean endOfStream(Context.CancellableContext context, boolean reopen) {
+    if (closed || call != context) {
+      return false;
+    }
+    call = null;
+    if (reopen) {
+      reopenLater();
+    } else {
+      closed = true;
+    }
+    return true;
   }
 
   /** The first re-open is immediate (the other member likely serves); more in a row back off. */
@@ -177,16 +204,20 @@ public final class StatisticSubscription implements AutoCloseable {
   public void close() {
     PairMember current;
     String id;
+    Context.CancellableContext ending;
     synchronized (this) {
       if (closed) {
         return;
       }
-      end();
+      closed = true;
       current = member;
       id = statisticId;
-      if (call != null) {
-        call.cancel(null);
-      }
+      ending = call;
+      call = null;
+    }
+    release();
+    if (ending != null) {
+      ending.cancel(null);
     }
     if (current != null && !id.isEmpty()) {
       try {

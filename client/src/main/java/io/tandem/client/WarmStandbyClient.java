@@ -215,18 +215,23 @@ public final class WarmStandbyClient implements AutoCloseable {
       }
     }
 
-    private synchronized void failed(PairMember member, Status status) {
-      outstanding--;
-      inFlight.remove(member);
-      if (!worthAnotherMember(status)) {
-        result.completeExceptionally(status.asRuntimeException());
-        return;
-      }
+    private void failed(PairMember member, Status status) {
+      // Outside this call's lock: a suspect member moves the statistics open on it, under theirs.
       if (status.getCode() == Status.Code.UNAVAILABLE) {
         member.markNotServing();
       } else if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
         member.leftUnanswered();
         member.markSuspect();
+      }
+      attemptEnded(member, status);
+    }
+
+    private synchronized void attemptEnded(PairMember member, Status status) {
+      outstanding--;
+      inFlight.remove(member);
+      if (!worthAnotherMember(status)) {
+        result.completeExceptionally(status.asRuntimeException());
+        return;
       }
       last = status.asRuntimeException();
       if (outstanding == 0) {

@@ -1,6 +1,7 @@
 package io.tandem.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.Status;
@@ -13,7 +14,13 @@ import io.tandem.stat.v1.OpenStatisticRequest;
 import io.tandem.stat.v1.Role;
 import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatisticType;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,6 +28,7 @@ import org.junit.jupiter.api.Test;
 /** An open statistic that follows the pair: when it moves, and when it ends for good. */
 class StatisticSubscriptionTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final int OTHER_OPEN_STATISTICS = 100;
   private static final OpenStatisticRequest OPEN = OpenStatisticRequest.newBuilder()
       .setObject(StatObject.newBuilder().setType(ObjectType.QUEUE).setName("q"))
       .setStatistic(StatisticType.CURRENT_WAITING_CALLS).build();
@@ -42,7 +50,8 @@ class StatisticSubscriptionTest {
 
   @AfterEach
   void stop() throws Exception {
-    client.close();
+    // Preemptively: a client whose threads deadlocked would hang here instead of reporting it.
+    assertTimeoutPreemptively(WAIT, client::close, "closing the client");
     security.close();
     primary.close();
     backup.close();
@@ -108,5 +117,56 @@ class StatisticSubscriptionTest {
     assertThat(subscription.reopens()).isEqualTo(1);
     assertThat(listener.ended).isEmpty();
     subscription.close();
+  }
+
+  @Test
+  void periodicStatisticsGoingSilentTogetherMoveToTheOtherMember() throws Exception {
+    OpenStatisticRequest periodic = OPEN.toBuilder().setNotification(Notification.newBuilder()
+        .setMode(NotificationMode.PERIODICAL).setPeriodSeconds(1)).build();
+    RecordingListener first = new RecordingListener();
+    RecordingListener second = new RecordingListener();
+    client.openStatistic(periodic, first);
+    client.openStatistic(periodic, second);
+    RecordingListener others = new RecordingListener();
+    for (int i = 0; i < OTHER_OPEN_STATISTICS; i++) {
+      client.openStatistic(OPEN, others);
+    }
+    await("a value of each from the primary").atMost(WAIT).until(() -> !first.values.isEmpty()
+        && !second.values.isEmpty() && others.values.size() == OTHER_OPEN_STATISTICS);
+    long lastValue = System.nanoTime();
+
+    // The primary sends neither periodic statistic another value while the client's two threads
+    // are busy (as behind members slow to answer): once free, they find both statistics silent at
+    // the same moment and each moves one of them, with everything else open on the primary.
+    CountDownLatch busy = new CountDownLatch(2);
+    CountDownLatch free = new CountDownLatch(1);
+    for (int i = 0; i < 2; i++) {
+      client.scheduler().submit(() -> {
+        busy.countDown();
+        return free.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      });
+    }
+    await("both threads of the client busy").atMost(WAIT).until(() -> busy.getCount() == 0);
+    await("the periodic statistics silent past their limit, two periods and a second").atMost(WAIT)
+        .until(() -> System.nanoTime() - lastValue > TimeUnit.MILLISECONDS.toNanos(3_500));
+    free.countDown();
+
+    await("every statistic on the backup").atMost(WAIT)
+        .failFast("the client's threads deadlocked", () -> assertThat(deadlockedThreads()).isEmpty())
+        .until(() -> first.last().getStatisticId().equals("backup") && second.last().getStatisticId().equals("backup")
+            && others.values.stream().filter(v -> v.getStatisticId().equals("backup")).count() == OTHER_OPEN_STATISTICS);
+    assertThat(first.ended).isEmpty();
+    assertThat(second.ended).isEmpty();
+  }
+
+  /** Threads waiting for each other's locks, named, with where they are stuck. */
+  private static String deadlockedThreads() {
+    var threads = ManagementFactory.getThreadMXBean();
+    long[] ids = threads.findDeadlockedThreads();
+    if (ids == null) {
+      return "";
+    }
+    return Arrays.stream(threads.getThreadInfo(ids, Integer.MAX_VALUE))
+        .map(ThreadInfo::toString).collect(Collectors.joining());
   }
 }

@@ -9,6 +9,7 @@ import io.tandem.cli.stack.SampleConfiguration;
 import io.tandem.common.bootstrap.ServiceLauncher;
 import io.tandem.common.config.ConfigYaml;
 import io.tandem.common.process.ServiceProcess;
+import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.configserver.ConfigServerMain;
@@ -143,6 +144,11 @@ class ComposeFileTest {
           .setApplication(object.getApplication().toBuilder().setHost(HOST_OF.get(object.getName()))).build());
     }
     assertThat(compose).as("the sample with each Application's host its compose service").isEqualTo(expected);
+    assertThat(compose).filteredOn(o -> o.getType() == ObjectType.APPLICATION
+            && o.getApplication().getAppType() == ApplicationType.STAT_SERVER)
+        .as("both Stat Servers reload in protected mode, their backup serving meanwhile").hasSize(2)
+        .allSatisfy(o -> assertThat(o.getApplication().getOptionsMap().get("statserver").getValuesMap())
+            .containsEntry("config-reload-delay-if-primary", "true").containsEntry("accept-clients-in-backup-mode", "yes"));
 
     assertThat(command(services.get("pki"))).as("the pki job names the compose hosts").contains("--compose")
         .doesNotContain("--host");

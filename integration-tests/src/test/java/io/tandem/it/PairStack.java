@@ -169,7 +169,12 @@ final class PairStack implements AutoCloseable {
     int port = statPorts.get(name);
     return stack.startNoWait(Launch.of(Service.STAT_SERVER, name, port, List.of("--app", name, "--port", "" + port,
         "--config-server", "localhost:" + configPort, "--management", "localhost:" + management,
-        "--metrics-port", "" + metricsPorts.get(name))));
+        "--metrics-port", "" + metricsPorts.get(name), "--status-file", statusFile(name).toString())));
+  }
+
+  /** Where a Stat Server keeps its status file ({@code --status-file}), as a container's health check reads it. */
+  Path statusFile(String member) {
+    return dir.resolve(member + ".status");
   }
 
   /** Starts everything, {@code name} reaching the Management Layer at {@code management}; waits as {@link #start}. */

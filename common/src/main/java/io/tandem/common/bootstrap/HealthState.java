@@ -25,9 +25,13 @@ public final class HealthState {
   private final HealthStatusManager manager = new HealthStatusManager();
   private final Set<String> serviceNames = new LinkedHashSet<>();
   /** Whether it serves and why, published whole so a reader never sees one without the other. */
-  private record Readiness(boolean serving, String reason) {}
+  private record Readiness(Availability availability, String reason) {
+    boolean serving() {
+      return availability.serving();
+    }
+  }
 
-  private volatile Readiness current = new Readiness(false, "starting");
+  private volatile Readiness current = new Readiness(Availability.UNAVAILABLE, "starting");
   private boolean terminal;
 
   public HealthState() {
@@ -44,14 +48,19 @@ public final class HealthState {
     manager.setStatus(serviceName, status());
   }
 
-  /** Sets {@code SERVING} or {@code NOT_SERVING}; {@code reason} says why (logged on change). */
-  public synchronized void set(boolean nowServing, String why) {
+  /** Sets {@code SERVING} or {@code NOT_SERVING} (out of service); {@code reason} says why (logged on change). */
+  public void set(boolean nowServing, String why) {
+    set(nowServing ? Availability.SERVING : Availability.UNAVAILABLE, why);
+  }
+
+  /** Sets {@code SERVING} when {@code availability} serves, else {@code NOT_SERVING}; {@code reason} says why. */
+  public synchronized void set(Availability availability, String why) {
     Readiness before = current;
-    if (terminal || (nowServing == before.serving() && why.equals(before.reason()))) {
+    if (terminal || (availability == before.availability() && why.equals(before.reason()))) {
       return;
     }
-    boolean changed = nowServing != before.serving();
-    current = new Readiness(nowServing, why);
+    boolean changed = availability.serving() != before.serving();
+    current = new Readiness(availability, why);
     if (changed) {
       EventLog.emit(LOG, LogEvent.HEALTH_CHANGED, "status", status(), "reason", why);
     }
@@ -66,6 +75,11 @@ public final class HealthState {
     return current.serving();
   }
 
+  /** Whether it serves, and if not, whether it is in service all the same. Lock-free. */
+  public Availability availability() {
+    return current.availability();
+  }
+
   /** Why the service is (not) serving. Lock-free. */
   public String reason() {
     return current.reason();
@@ -75,7 +89,7 @@ public final class HealthState {
   public synchronized void terminate() {
     if (!terminal) {
       terminal = true;
-      current = new Readiness(false, "shutting down");
+      current = new Readiness(Availability.UNAVAILABLE, "shutting down");
       manager.enterTerminalState();
     }
   }

@@ -35,10 +35,10 @@ import org.slf4j.LoggerFactory;
  * written=2026-12-02T08:00:00Z
  * </pre>
  *
- * <p>{@code healthy=yes} when the service has served since it started and none of its
- * {@link Link}s has been down for {@link #LINK_GRACE} or more: a service cut off from what it
- * needs says so, while a link that breaks and comes back (a Config Server restarting) does not
- * make it unhealthy. A file not rewritten for a few periods means the process is hung or gone.
+ * <p>{@code healthy=yes} when the service has been in service since it started (served, or stood
+ * by as configured: {@link Availability#inService}) and none of its {@link Link}s has been down
+ * for {@link #LINK_GRACE} or more: a service cut off from what it needs says so, while a link
+ * that breaks and comes back (a Config Server restarting) or a reload does not make it unhealthy. A file not rewritten for a few periods means the process is hung or gone.
  * The verdict is {@link #render} (pure); this class writes it atomically (beside, then renamed).
  */
 public final class StatusFile implements ManagedService {
@@ -53,7 +53,7 @@ public final class StatusFile implements ManagedService {
   private final Clock clock;
   private final ScheduledExecutorService writer =
       Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("status-file"));
-  private volatile boolean servedOnce;
+  private volatile boolean inServiceOnce;
 
   /** @param file where to write; null for no file */
   public StatusFile(Path file, HealthState health, Set<Link> links, Clock clock) {
@@ -87,10 +87,10 @@ public final class StatusFile implements ManagedService {
   }
 
   /** What the file says, for {@code now}. */
-  static String render(boolean servedOnce, boolean serving, String reason, SortedMap<String, Optional<Instant>> links,
-      Instant now) {
+  static String render(boolean inServiceOnce, boolean serving, String reason,
+      SortedMap<String, Optional<Instant>> links, Instant now) {
     List<String> lines = new ArrayList<>();
-    boolean healthy = servedOnce;
+    boolean healthy = inServiceOnce;
     List<String> linkLines = new ArrayList<>();
     for (Map.Entry<String, Optional<Instant>> link : links.entrySet()) {
       Optional<Instant> down = link.getValue();
@@ -119,11 +119,11 @@ public final class StatusFile implements ManagedService {
   }
 
   private void write() throws IOException {
-    boolean serving = health.serving();
-    servedOnce |= serving;
+    Availability availability = health.availability();
+    inServiceOnce |= availability.inService();
     TreeMap<String, Optional<Instant>> states = new TreeMap<>();
     links.forEach(link -> states.put(link.name(), link.downSince()));
-    String text = render(servedOnce, serving, health.reason(), states, clock.instant());
+    String text = render(inServiceOnce, availability.serving(), health.reason(), states, clock.instant());
     Path beside = file.resolveSibling(file.getFileName() + ".tmp");
     Files.writeString(beside, text);
     Files.move(beside, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

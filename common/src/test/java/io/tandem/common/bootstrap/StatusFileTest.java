@@ -8,9 +8,11 @@ import com.google.inject.multibindings.Multibinder;
 import io.tandem.common.testing.TestPki;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -49,6 +51,23 @@ class StatusFileTest {
         links("config-server", NOW.minus(StatusFile.LINK_GRACE), "management-layer", null), NOW))
         .as("cut off").startsWith("healthy=no\n").contains("link.config-server=down 30 s\n",
             "link.management-layer=up\n");
+  }
+
+  @Test
+  void aServiceStandingByAsConfiguredIsHealthyThoughItNeverServed() throws Exception {
+    Path file = dir.resolve("tandem.status");
+    HealthState health = new HealthState();
+    StatusFile status = new StatusFile(file, health, Set.of(), Clock.systemUTC());
+    status.start();
+    try {
+      assertThat(Files.readString(file)).startsWith("healthy=no\nserving=no\nreason=starting\n");
+      health.set(Availability.STANDING_BY, "backup mode; accept-clients-in-backup-mode = no");
+      await("rewritten").atMost(Duration.ofSeconds(30)).until(() -> Files.readString(file).contains("reason=backup"));
+      assertThat(Files.readString(file)).startsWith("healthy=yes\nserving=no\n");
+      assertThat(health.serving()).as("its health check still says NOT_SERVING").isFalse();
+    } finally {
+      status.stop();
+    }
   }
 
   @Test

@@ -324,7 +324,7 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
   private void updateReadiness() {
     String reason = machine.notServingReason();
     boolean nowServing = reason == null;
-    health.set(nowServing, nowServing ? "accepting clients as " + machine.role() : reason);
+    health.set(machine.availability(), nowServing ? "accepting clients as " + machine.role() : reason);
     if (nowServing != serving || servingChanges.isEmpty()) {
       if (servingChanges.size() == SERVING_CHANGES_KEPT) {
         servingChanges.removeFirst();

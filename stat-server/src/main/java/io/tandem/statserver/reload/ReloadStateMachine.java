@@ -1,5 +1,6 @@
 package io.tandem.statserver.reload;
 
+import io.tandem.common.bootstrap.Availability;
 import io.tandem.common.logging.LogEvent;
 import io.tandem.management.v1.AppStatus;
 import io.tandem.management.v1.Mode;
@@ -533,19 +534,36 @@ public final class ReloadStateMachine {
 
   /** Health {@code SERVING} exactly when this is null; otherwise why not. */
   public String notServingReason() {
+    return readiness().notServingReason();
+  }
+
+  /**
+   * Serving; standing by (a backup that, as configured, takes no clients: in service all the
+   * same); or out of service.
+   */
+  public Availability availability() {
+    return readiness().availability();
+  }
+
+  private record Readiness(Availability availability, String notServingReason) {
+    static final Readiness SERVING = new Readiness(Availability.SERVING, null);
+  }
+
+  private Readiness readiness() {
     if (state == ConfigState.LOADING || state == ConfigState.CONFIG_STATE_UNSPECIFIED) {
-      return "loading configuration";
+      return new Readiness(Availability.UNAVAILABLE, "loading configuration");
     }
     if (state == ConfigState.RELOADING) {
-      return "reloading configuration";
+      return new Readiness(Availability.UNAVAILABLE, "reloading configuration");
     }
     if (options.standalone()) {
-      return null;
+      return Readiness.SERVING;
     }
     return switch (mode) {
-      case PRIMARY -> null;
-      case BACKUP -> options.acceptClientsInBackup() ? null : "backup mode; accept-clients-in-backup-mode = no";
-      default -> "waiting for a mode from the Management Layer";
+      case PRIMARY -> Readiness.SERVING;
+      case BACKUP -> options.acceptClientsInBackup() ? Readiness.SERVING
+          : new Readiness(Availability.STANDING_BY, "backup mode; accept-clients-in-backup-mode = no");
+      default -> new Readiness(Availability.UNAVAILABLE, "waiting for a mode from the Management Layer");
     };
   }
 }

@@ -2,6 +2,7 @@ package io.tandem.statserver.reload;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tandem.common.bootstrap.Availability;
 import io.tandem.common.logging.LogEvent;
 import io.tandem.management.v1.AppStatus;
 import io.tandem.management.v1.Mode;
@@ -108,8 +109,10 @@ class ReloadStateMachineTest {
     assertThat(fresh.loaded(5, 1, now)).anyMatch(a -> a instanceof Action.Log l && l.event() == LogEvent.CONFIG_LOADED);
     fresh.optionsChanged(PROTECTING, now);
     assertThat(fresh.notServingReason()).isEqualTo("waiting for a mode from the Management Layer");
+    assertThat(fresh.availability()).isEqualTo(Availability.UNAVAILABLE);
     fresh.modeCommand(ModeCommand.newBuilder().setMode(Mode.PRIMARY).build(), now);
     assertThat(fresh.notServingReason()).isNull();
+    assertThat(fresh.availability()).isEqualTo(Availability.SERVING);
   }
 
   @Test
@@ -232,6 +235,7 @@ class ReloadStateMachineTest {
     options(new ReloadOptions(true, false, Duration.ofMillis(100), Duration.ZERO, "StatServer_A", true));
     mode(Mode.BACKUP);
     assertThat(machine.notServingReason()).isEqualTo("backup mode; accept-clients-in-backup-mode = no");
+    assertThat(machine.availability()).as("in service all the same").isEqualTo(Availability.STANDING_BY);
   }
 
   // ---- protected mode ----------------------------------------------------------------------------
