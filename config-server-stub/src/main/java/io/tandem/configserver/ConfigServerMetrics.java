@@ -10,8 +10,8 @@ import jakarta.inject.Inject;
 
 /**
  * What an operator watches of the Config Server: the head and the history log (how far back a
- * client can still resume), the watchers, and how long the journal's fsyncs take (every write
- * waits for one before it is acknowledged).
+ * client can still resume), stored objects beyond today's limits, the watchers, and how long the
+ * journal's fsyncs take (every write waits for one before it is acknowledged).
  */
 public final class ConfigServerMetrics {
   @Inject
@@ -25,6 +25,9 @@ public final class ConfigServerMetrics {
     GaugeWithCallback.builder().name("tandem_history_log_oldest_retained_event_id")
         .help("The oldest change the history log still holds; a client behind it must reload.")
         .callback(gauge -> gauge.call(store.history().oldestRetained())).register(registry);
+    GaugeWithCallback.builder().name("tandem_config_objects_nonconforming")
+        .help("Stored objects that break today's limits or rules (written before them; alarm 21-20023 names each).")
+        .callback(gauge -> gauge.call(store.nonconformingObjects())).register(registry);
     GaugeWithCallback.builder().name("tandem_config_watchers")
         .help("Watch streams (configuration sessions) open now.")
         .callback(gauge -> gauge.call(watches.sessions().size())).register(registry);

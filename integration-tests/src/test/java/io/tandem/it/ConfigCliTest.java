@@ -105,6 +105,19 @@ class ConfigCliTest {
   }
 
   @Test
+  void setOptionOfAnUnknownKeyWithAValueTooLongGivesTheRefusalAlone() throws Exception {
+    Path file = dir.resolve("app.yaml");
+    Files.writeString(file, "applications:\n  - {name: StatServer_A, type: STAT_SERVER, port: 2040}\n");
+    assertThat(tandem("config", "apply", file.toString()).exitCode()).isZero();
+    Cli.Result tooLong = tandem("config", "set-option", "StatServer_A", "statserver", "config-reload-delay-if-primay",
+        "x".repeat(65_537));
+    assertThat(tooLong.exitCode()).as(tooLong.output()).isEqualTo(1);
+    assertThat(tooLong.output()).contains("INVALID_ARGUMENT", "option statserver/config-reload-delay-if-primay is 65537"
+        + " bytes long, more than the maximum of 65536 bytes").doesNotContain("warning");
+    assertThat(tandem("config", "history").output()).as("nothing written").contains("head event             1");
+  }
+
+  @Test
   void badInputGetsAClearErrorAndChangesNothing() throws Exception {
     Path file = dir.resolve("bad.yaml");
     Files.writeString(file, "agent-groups:\n  - {name: G, members: [ghost]}\n");

@@ -68,6 +68,7 @@ class MetricsScenariosTest extends PairStackTest {
       assertThat(config.value("tandem_journal_fsync_seconds_count").orElseThrow())
           .as("the expiry was written and forced").isPositive();
       assertThat(config.value("tandem_config_watchers")).hasValue(3);
+      assertThat(config.value("tandem_config_objects_nonconforming")).hasValue(0);
       assertThat(config.value("grpc_server_handled_total", "grpc_method", "ExpireHistory", "grpc_code", "OK"))
           .hasValue(1);
 

@@ -198,18 +198,18 @@ public final class ConfigCommand {
         System.err.println("tandem: VALUE is missing (or pass --remove)");
         return 2;
       }
-      if (!remove && OptionCatalogue.knowsSection(section) && !OptionCatalogue.knows(section, key)) {
-        // A typo would leave the default in force without a word: say so, but set it all the same.
-        System.err.printf("tandem: warning: %s/%s is not an option Tandem knows%s; setting it anyway%n", section, key,
-            OptionCatalogue.closest(section, key).map(k -> " (did you mean " + k + "?)").orElse(""));
-      }
       try (Endpoint endpoint = server.open(tls)) {
         WriteResult result = ConfigServerOption.stub(endpoint).setOption(SetOptionRequest.newBuilder()
             .setApplication(application).setSection(section).setKey(key).setValue(value).setRemove(remove).build());
         System.out.printf("%s [%s] %s %s; %s is at version %d, head event %d%n", application, section, key,
             remove ? "removed" : "= " + value, application, result.getObject().getVersion(), result.getEventId());
-        return 0;
       }
+      if (!remove && OptionCatalogue.knowsSection(section) && !OptionCatalogue.knows(section, key)) {
+        // A typo would leave the default in force without a word: say so once it is set (a refusal says all).
+        System.err.printf("tandem: warning: %s/%s is not an option Tandem knows%s; it was set all the same%n", section,
+            key, OptionCatalogue.closest(section, key).map(k -> " (did you mean " + k + "?)").orElse(""));
+      }
+      return 0;
     }
   }
 

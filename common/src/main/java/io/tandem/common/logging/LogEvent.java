@@ -46,6 +46,8 @@ public enum LogEvent {
   JOURNAL_CHECKPOINT_FAILED("21-20020", Level.ALR, "Journal checkpoint failed"),
   JOURNAL_CHECKPOINT_LOADED("21-20021", Level.STD, "Journal checkpoint loaded"),
   STORAGE_FAILED("21-20022", Level.ALR, "A change could not be made durable: writes refused"),
+  STORED_OBJECT_NONCONFORMING("21-20023", Level.ALR, "Stored object breaks today's limits or rules"),
+  STORED_OBJECT_CONFORMING("21-20024", Level.STD, "Stored object within today's limits and rules again"),
 
   // ---- Management Layer ------------------------------------------------------------------
   APPLICATION_CONNECTED("43-30001", Level.STD, "Application connected"),

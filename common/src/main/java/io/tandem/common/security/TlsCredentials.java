@@ -16,6 +16,8 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Date;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The contents of a {@link TlsFiles}, read and checked together: the key pairs with the
@@ -24,6 +26,13 @@ import java.util.Date;
  */
 record TlsCredentials(X509Certificate[] authorities, X509Certificate[] chain, PrivateKey key, String identity) {
   private static final SecureRandom RANDOM = new SecureRandom();
+
+  TlsCredentials {
+    Objects.requireNonNull(authorities, "authorities");
+    Objects.requireNonNull(chain, "chain");
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(identity, "identity");
+  }
 
   static TlsCredentials read(TlsFiles files) {
     X509Certificate[] authorities = certificates(files.authority(), "--tls-ca");
@@ -55,7 +64,13 @@ record TlsCredentials(X509Certificate[] authorities, X509Certificate[] chain, Pr
       throw new InvalidCredentialsException("--tls-cert " + files.certificate() + ": not signed by the authority in --tls-ca "
           + files.authority() + " (issuer " + signer.getIssuerX500Principal().getName() + ")");
     }
-    String identity = Identities.of(leaf).orElseThrow(() -> new InvalidCredentialsException(
+    Optional<String> named;
+    try {
+      named = Identities.of(leaf);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidCredentialsException("--tls-cert " + files.certificate() + ": " + e.getMessage(), e);
+    }
+    String identity = named.orElseThrow(() -> new InvalidCredentialsException(
         "--tls-cert " + files.certificate() + ": names no identity (no CN and no DNS alternative name)"));
     return new TlsCredentials(authorities, chain, key, identity);
   }

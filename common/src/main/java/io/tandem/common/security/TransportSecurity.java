@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
@@ -44,6 +45,8 @@ public final class TransportSecurity implements AutoCloseable {
   public static final String ANONYMOUS = "anonymous";
 
   private final TlsFiles files;
+  /** How the files are read and checked: {@link TlsCredentials#read}, or a test's reader with faults in it. */
+  private final Function<TlsFiles, TlsCredentials> reader;
   private final AdvancedTlsX509KeyManager keys;
   private final AdvancedTlsX509TrustManager trust;
   private final ScheduledExecutorService rereader;
@@ -52,9 +55,12 @@ public final class TransportSecurity implements AutoCloseable {
   private List<FileTime> stamps;
   /** Modification times at which the files could not be used once, not yet refused: a rotation may be half written. */
   private List<FileTime> unusableAt;
+  /** Modification times at which reading the files failed for another reason than their contents, alarmed once. */
+  private List<FileTime> failedAt;
 
-  private TransportSecurity(TlsFiles files, Duration rereadEvery) {
+  private TransportSecurity(TlsFiles files, Duration rereadEvery, Function<TlsFiles, TlsCredentials> reader) {
     this.files = files;
+    this.reader = reader;
     if (files == null) {
       this.keys = null;
       this.trust = null;
@@ -70,7 +76,7 @@ public final class TransportSecurity implements AutoCloseable {
       throw new IllegalStateException("this JVM has no X.509 trust manager: " + e.getMessage(), e);
     }
     this.stamps = stamps(files);
-    install(TlsCredentials.read(files));
+    install(reader.apply(files));
     this.rereader = Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("tls-files"));
     rereader.scheduleWithFixedDelay(this::rereadIfChanged, rereadEvery.toMillis(), rereadEvery.toMillis(),
         TimeUnit.MILLISECONDS);
@@ -78,7 +84,7 @@ public final class TransportSecurity implements AutoCloseable {
 
   /** Plaintext, no identities: only when the operator asked for it. */
   public static TransportSecurity plaintext() {
-    return new TransportSecurity(null, REREAD_EVERY);
+    return new TransportSecurity(null, REREAD_EVERY, TlsCredentials::read);
   }
 
   /**
@@ -91,7 +97,12 @@ public final class TransportSecurity implements AutoCloseable {
   }
 
   public static TransportSecurity mutualTls(TlsFiles files, Duration rereadEvery) {
-    return new TransportSecurity(Objects.requireNonNull(files, "files"), rereadEvery);
+    return mutualTls(files, rereadEvery, TlsCredentials::read);
+  }
+
+  /** Mutual TLS with {@code files} as {@code reader} reads them (a test's reader puts faults in it). */
+  static TransportSecurity mutualTls(TlsFiles files, Duration rereadEvery, Function<TlsFiles, TlsCredentials> reader) {
+    return new TransportSecurity(Objects.requireNonNull(files, "files"), rereadEvery, reader);
   }
 
   public boolean isPlaintext() {
@@ -146,13 +157,19 @@ public final class TransportSecurity implements AutoCloseable {
     }
   }
 
+  /**
+   * Puts {@code credentials} in service, all of them or none: the authority goes first, as its
+   * update is the only step that can fail and changes nothing when it does (gRPC's trust manager
+   * switches to the new authority in one write once it is built); the key's update cannot fail
+   * ({@link TlsCredentials} holds no null), and {@link #current} changes last.
+   */
   private void install(TlsCredentials credentials) {
-    keys.updateIdentityCredentials(credentials.chain(), credentials.key());
     try {
       trust.updateTrustCredentials(credentials.authorities());
     } catch (IOException | GeneralSecurityException e) {
       throw new InvalidCredentialsException("--tls-ca " + files.authority() + ": " + e.getMessage(), e);
     }
+    keys.updateIdentityCredentials(credentials.chain(), credentials.key());
     current = credentials;
   }
 
@@ -161,30 +178,52 @@ public final class TransportSecurity implements AutoCloseable {
    * which the authority signed, is valid now and names the identity this process runs as.
    * Otherwise the credentials in use stay, and 00-05078 says why once the files have stayed
    * unusable for a whole look: a rotation writes the key, then the certificate, and a look
-   * between the two must not raise an alarm.
+   * between the two must not raise an alarm. Anything else going wrong is alarmed at once and
+   * tried again at the next look: this runs as a scheduled task, and one that throws is never
+   * run again.
    */
   private synchronized void rereadIfChanged() {
-    List<FileTime> now = stamps(files);
-    if (now.equals(stamps)) {
-      return;
-    }
+    List<FileTime> now = List.of();
     try {
-      TlsCredentials credentials = TlsCredentials.read(files);
+      now = stamps(files);
+      if (now.equals(stamps)) {
+        return;
+      }
+      TlsCredentials credentials = reader.apply(files);
       credentials.checkRenews(current, files);
       install(credentials);
       stamps = now;
       unusableAt = null;
+      failedAt = null;
       EventLog.emit(LOG, LogEvent.CREDENTIALS_RELOADED, "identity", credentials.identity(),
           "certificate", files.certificate(), "not_after", credentials.notAfter());
     } catch (InvalidCredentialsException e) {
-      if (!now.equals(unusableAt)) {
-        unusableAt = now;
-        return;
-      }
-      stamps = now;
-      unusableAt = null;
-      EventLog.emit(LOG, LogEvent.CREDENTIALS_UNUSABLE, "reason", e.getMessage());
+      unusable(now, e);
+    } catch (RuntimeException | Error e) {
+      failed(now, e);
     }
+  }
+
+  private void unusable(List<FileTime> now, InvalidCredentialsException e) {
+    if (!now.equals(unusableAt)) {
+      unusableAt = now;
+      return;
+    }
+    stamps = now;
+    unusableAt = null;
+    EventLog.emit(LOG, LogEvent.CREDENTIALS_UNUSABLE, "reason", e.getMessage());
+  }
+
+  /** Not the files' contents at fault: the stamps stay, so the next look reads them again; one alarm for these files. */
+  private void failed(List<FileTime> now, Throwable e) {
+    if (now.equals(failedAt)) {
+      return;
+    }
+    failedAt = now;
+    EventLog.emit(LOG, LogEvent.CREDENTIALS_UNUSABLE, "reason", "reading --tls-ca " + files.authority()
+        + ", --tls-cert " + files.certificate() + " and --tls-key " + files.key() + " failed (" + e
+        + "); they are read again at every look until they can be used");
+    LOG.warn("the failure while re-reading the TLS files", e);
   }
 
   private static List<FileTime> stamps(TlsFiles files) {

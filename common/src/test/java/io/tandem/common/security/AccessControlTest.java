@@ -36,8 +36,11 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
@@ -63,13 +66,21 @@ class AccessControlTest {
   private RunningService server;
   private final List<TransportSecurity> opened = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
+  private final Queue<UnaryOperator<TlsCredentials>> readFaults = new ConcurrentLinkedQueue<>();
 
   @BeforeEach
   void start() throws Exception {
     pki = TestPki.create(dir.resolve("pki"), List.of("test"), List.of("operator", "client"));
     server = ServiceRunner.start("test", 0, new ServerSecurity(TransportSecurity.mutualTls(pki.files("test"),
-        Duration.ofMillis(200)), ConnectionLimits.of(100, 10, 2, 1)), new AbstractModule() {});
+        Duration.ofMillis(200), this::readWithFaults), ConnectionLimits.of(100, 10, 2, 1)), new AbstractModule() {});
     server.get(HealthState.class).set(true, "ready");
+  }
+
+  /** The server's files as it reads them: real, then passed through the next fault queued, if any. */
+  private TlsCredentials readWithFaults(TlsFiles files) {
+    TlsCredentials read = TlsCredentials.read(files);
+    UnaryOperator<TlsCredentials> fault = readFaults.poll();
+    return fault == null ? read : fault.apply(read);
   }
 
   @AfterEach
@@ -258,6 +269,22 @@ class AccessControlTest {
     }
     assertThat(Identities.of(served())).as("the identity the server presents").contains("test");
     assertThat(served().getSerialNumber()).isEqualTo(before.getSerialNumber());
+  }
+
+  @Test
+  void anUnexpectedFailureWhileRereadingIsAlarmedAndTheFilesAreStillReadAfterIt() throws Exception {
+    BigInteger before = servedSerial();
+    try (LogCapture log = new LogCapture(TransportSecurity.class)) {
+      readFaults.add(read -> {
+        throw new IllegalStateException("the certificate store went away");
+      });
+      pki.renew(List.of("test"), List.of());
+      await("the renewed certificate served after the failed look").atMost(WAIT)
+          .until(() -> !servedSerial().equals(before));
+      assertThat(log.withId("00-05078")).singleElement().asString().contains("the certificate store went away");
+      await().atMost(WAIT).until(() -> !log.withId("00-05077").isEmpty());
+      assertThat(log.withId("00-05077")).singleElement().asString().contains("identity=test");
+    }
   }
 
   /** The serial number of the certificate the server presents to a new connection now. */

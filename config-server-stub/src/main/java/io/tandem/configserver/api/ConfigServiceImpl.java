@@ -232,8 +232,17 @@ public final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImpl
     return info.build();
   }
 
+  /**
+   * The answer to a write. An object over the object limit (stored before the limit, and being
+   * repaired) goes without its body: it may be larger than any message can carry, and the write
+   * it answers is done.
+   */
   private static WriteResult written(ConfigStore.Written written) {
-    return WriteResult.newBuilder().setObject(written.object()).setEventId(written.eventId()).build();
+    ConfigObject object = written.object();
+    if (object.getSerializedSize() > MessageLimits.MAX_OBJECT_BYTES) {
+      object = object.toBuilder().clearBody().build();
+    }
+    return WriteResult.newBuilder().setObject(object).setEventId(written.eventId()).build();
   }
 
   private static void checkType(ObjectType type, String field) {

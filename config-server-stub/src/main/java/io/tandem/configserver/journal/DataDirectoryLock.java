@@ -6,12 +6,15 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One Config Server per data directory: an exclusive lock on {@code DATA_DIR/lock}, which names its
@@ -21,19 +24,35 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>The operating system's lock belongs to the process, and closing any channel of the file
  * releases it: a second attempt in the same JVM is therefore refused from {@link #HELD} without
- * opening the file at all.
+ * opening the file at all. {@link #HELD} knows a lock file by its identity on disk (device and
+ * inode), so the same file reached by another path — a bind mount, a link — is the same entry.
  */
 public final class DataDirectoryLock implements AutoCloseable {
   private static final String FILE_NAME = "lock";
-  /** The lock files this JVM holds (real paths), and the holder each names. */
-  private static final Map<Path, String> HELD = new ConcurrentHashMap<>();
+  /**
+   * The lock files this JVM holds, by {@link BasicFileAttributes#fileKey()} (the real path where the
+   * file system has none), and their holders.
+   */
+  private static final Map<Object, Holder> HELD = new ConcurrentHashMap<>();
 
-  private final Path file;
+  /** Who holds a lock file; compared by identity, so that only its own {@link #close} removes it. */
+  private static final class Holder {
+    final String description;
+
+    Holder(String description) {
+      this.description = description;
+    }
+  }
+
+  private final Object key;
+  private final Holder holder;
   private final FileChannel channel;
   private final FileLock lock;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
-  private DataDirectoryLock(Path file, FileChannel channel, FileLock lock) {
-    this.file = file;
+  private DataDirectoryLock(Object key, Holder holder, FileChannel channel, FileLock lock) {
+    this.key = key;
+    this.holder = holder;
     this.channel = channel;
     this.lock = lock;
   }
@@ -46,22 +65,36 @@ public final class DataDirectoryLock implements AutoCloseable {
   public static DataDirectoryLock acquire(Path dataDir) throws IOException {
     Files.createDirectories(dataDir);
     Path file = dataDir.toRealPath().resolve(FILE_NAME);
-    String holder = "pid " + ProcessHandle.current().pid() + " on " + hostName() + " since " + Instant.now();
-    String heldHere = HELD.putIfAbsent(file, holder);
+    Object key = identity(file);
+    Holder holder = new Holder("pid " + ProcessHandle.current().pid() + " on " + hostName() + " since " + Instant.now());
+    Holder heldHere = HELD.putIfAbsent(key, holder);
     if (heldHere != null) {
-      throw inUse(dataDir, heldHere);
+      throw inUse(dataDir, heldHere.description);
     }
     try {
-      return lock(dataDir, file, holder);
+      return lock(dataDir, file, key, holder);
     } catch (IOException | RuntimeException e) {
-      HELD.remove(file);
+      HELD.remove(key, holder);
       throw e;
     }
   }
 
-  private static DataDirectoryLock lock(Path dataDir, Path file, String holder) throws IOException {
-    FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-        StandardOpenOption.WRITE);
+  /**
+   * The lock file's identity on disk, found without opening it: creating it opens no channel of
+   * an existing file, and reading its attributes none at all.
+   */
+  private static Object identity(Path file) throws IOException {
+    try {
+      Files.createFile(file);
+    } catch (FileAlreadyExistsException exists) {
+      // the usual case: it stays from an earlier run, or another holder has it
+    }
+    Object fileKey = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+    return fileKey != null ? fileKey : file.toRealPath();
+  }
+
+  private static DataDirectoryLock lock(Path dataDir, Path file, Object key, Holder holder) throws IOException {
+    FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
     FileLock lock;
     try {
       lock = channel.tryLock();
@@ -73,10 +106,15 @@ public final class DataDirectoryLock implements AutoCloseable {
       channel.close();
       throw inUse(dataDir, Files.readString(file, StandardCharsets.UTF_8).strip());
     }
-    channel.truncate(0);
-    channel.write(ByteBuffer.wrap(holder.getBytes(StandardCharsets.UTF_8)), 0);
-    channel.force(true);
-    return new DataDirectoryLock(file, channel, lock);
+    try {
+      channel.truncate(0);
+      channel.write(ByteBuffer.wrap(holder.description.getBytes(StandardCharsets.UTF_8)), 0);
+      channel.force(true);
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+    return new DataDirectoryLock(key, holder, channel, lock);
   }
 
   private static IOException inUse(Path dataDir, String holder) {
@@ -92,13 +130,17 @@ public final class DataDirectoryLock implements AutoCloseable {
     }
   }
 
+  /** Releases the lock; a second call does nothing. */
   @Override
   public void close() throws IOException {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     try {
       lock.release();
       channel.close();
     } finally {
-      HELD.remove(file);
+      HELD.remove(key, holder);
     }
   }
 }

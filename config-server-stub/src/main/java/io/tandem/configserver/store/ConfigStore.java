@@ -72,6 +72,7 @@ public final class ConfigStore implements ManagedService {
   private final ScheduledExecutorService maintenance =
       Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("history-expiration"));
   private final Durability durability;
+  private final NonconformingObjects nonconforming;
 
   /** A consistent listing: the objects as of {@code eventId}. */
   public record Listing(List<ConfigObject> objects, long eventId) {}
@@ -97,6 +98,7 @@ public final class ConfigStore implements ManagedService {
     this.contents = new StoreContents(settings.application(), clock);
     this.table = contents.table();
     this.history = contents.history();
+    this.nonconforming = new NonconformingObjects(table);
   }
 
   /** {@code forced} is told how long each journal append's fsync took (ns); set before {@link #start}. */
@@ -120,6 +122,9 @@ public final class ConfigStore implements ManagedService {
     }
     if (settings.emptyHistory()) {
       expireHistory("started with --empty-history");
+    }
+    synchronized (lock) {
+      nonconforming.findAll();
     }
     maintenance.scheduleWithFixedDelay(contents::purgeExpired, 1, 1, TimeUnit.SECONDS);
   }
@@ -178,6 +183,11 @@ public final class ConfigStore implements ManagedService {
     synchronized (lock) {
       return new EncodedListing(table.listStored(wanted), contents.head());
     }
+  }
+
+  /** How many stored objects break today's limits or rules (written before them, each named at start); lock-free. */
+  public int nonconformingObjects() {
+    return nonconforming.count();
   }
 
   public HistoryFigures figures() {
@@ -360,16 +370,40 @@ public final class ConfigStore implements ManagedService {
    * size, which every watch and snapshot must be able to carry), then the pairs applications
    * form. Returns the objects normalised, in order. Called with the lock held.
    *
+   * <p>An object stored before today's limits and rules may break them: a write replacing it
+   * may keep what it already breaks, no more (no new rule broken, nothing over a limit grown),
+   * so that it can be repaired a step at a time — an option removed, a value shortened.
+   *
    * @param path how the request names the {@code i}th object
    */
   private List<ConfigObject> validated(List<ConfigObject> written, IntFunction<String> path,
       ObjectValidator.KnownObjects names) {
     List<ConfigObject> valid = new ArrayList<>(written.size());
     for (int i = 0; i < written.size(); i++) {
-      valid.add(ObjectValidator.validate(written.get(i), path.apply(i), names));
+      ObjectValidator.Checked checked = ObjectValidator.check(written.get(i), names);
+      refuseAnythingNew(checked.object(), checked.violations(), path.apply(i));
+      valid.add(checked.object());
     }
-    PairingRule.check(table.list(Set.of(ObjectType.APPLICATION)), valid, path);
+    PairingRule pairs = PairingRule.of(table.list(Set.of(ObjectType.APPLICATION)), valid);
+    for (int i = 0; i < valid.size(); i++) {
+      ConfigObject object = valid.get(i);
+      refuseAnythingNew(object, pairs.violation(object).stream().toList(), path.apply(i));
+    }
     return valid;
+  }
+
+  /** Refuses the first of {@code found} that the stored object {@code written} replaces did not already break as much. */
+  private void refuseAnythingNew(ConfigObject written, List<Violation> found, String path) {
+    if (found.isEmpty()) {
+      return;
+    }
+    ConfigObject stored = table.get(written.getType(), written.getName());
+    List<Violation> before = stored == null ? List.of() : nonconforming.of(stored);
+    for (Violation violation : found) {
+      if (before.stream().noneMatch(violation::keptFrom)) {
+        throw invalid(violation.refusal(path));
+      }
+    }
   }
 
   private ConfigObject existing(ObjectType type, String name) {
@@ -405,6 +439,7 @@ public final class ConfigStore implements ManagedService {
     } catch (RuntimeException e) {
       throw durability.memoryBehindJournal(e);
     }
+    nonconforming.recheck();
     durability.checkpointIfDue(contents.checkpointSize(), contents::checkpointContent);
     return events;
   }

@@ -13,14 +13,17 @@ import io.tandem.config.v1.OptionSection;
 import io.tandem.config.v1.Queue;
 import io.tandem.configserver.store.WriteRefusedException.Reason;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * Checks one object before it is written and gives it the body its type implies. Every refusal
- * names the field ({@code object.agent_group.members[2]: no Agent named 'x'}).
+ * Checks one object before it is written and gives it the body its type implies. Every rule or
+ * limit it breaks is a {@link Violation} naming the field ({@code agent_group.members[2]: no
+ * Agent named 'x'}); {@link ConfigStore} refuses a write for any it did not already have.
  */
 final class ObjectValidator {
   /** The longest option value the Config Server accepts, in bytes (UTF-8). */
@@ -31,87 +34,79 @@ final class ObjectValidator {
     boolean exists(ObjectType type, String name);
   }
 
+  /** An object with its body normalised, and every rule or limit it breaks, in the order they are checked. */
+  record Checked(ConfigObject object, List<Violation> violations) {}
+
   private ObjectValidator() {}
 
   /**
-   * Returns {@code object} with its body normalised (an empty body of its type when none).
-   *
-   * @param path how the request names the object ("object", "objects[3]")
+   * Returns {@code object} with its body normalised (an empty body of its type when none), and
+   * what it breaks. An unknown type or a body of another type ends the checks there: nothing
+   * else can be read of such an object.
    */
-  static ConfigObject validate(ConfigObject object, String path, KnownObjects names) {
+  static Checked check(ConfigObject object, KnownObjects names) {
+    List<Violation> found = new ArrayList<>();
     ObjectType type = object.getType();
     if (!ConfigStore.TYPES.contains(type)) {
-      throw invalid(path + ".type: unknown type " + type
-          + " (one of APPLICATION, AGENT, AGENT_GROUP, QUEUE)");
+      found.add(Violation.rule("type", "unknown type " + type + " (one of APPLICATION, AGENT, AGENT_GROUP, QUEUE)"));
+      return new Checked(object, found);
     }
-    Names.problem(object.getName()).ifPresent(problem -> {
-      throw invalid(path + ".name: " + problem);
-    });
+    Names.problem(object.getName()).ifPresent(problem -> found.add(Violation.rule("name", problem)));
     if (!object.getName().equals(object.getName().strip())) {
-      throw invalid(path + ".name: '" + object.getName() + "' has leading or trailing spaces");
+      found.add(Violation.rule("name", "'" + object.getName() + "' has leading or trailing spaces"));
     }
-    ConfigObject.BodyCase expected = bodyOf(type);
     ConfigObject.BodyCase actual = object.getBodyCase();
-    ConfigObject.Builder normalised = object.toBuilder();
-    if (actual == ConfigObject.BodyCase.BODY_NOT_SET) {
-      switch (type) {
-        case APPLICATION -> normalised.setApplication(Application.getDefaultInstance());
-        case AGENT -> normalised.setAgent(Agent.getDefaultInstance());
-        case AGENT_GROUP -> normalised.setAgentGroup(AgentGroup.getDefaultInstance());
-        default -> normalised.setQueue(Queue.getDefaultInstance());
-      }
-    } else if (actual != expected) {
-      throw invalid(path + "." + fieldName(actual) + ": does not match type " + type);
+    if (actual != ConfigObject.BodyCase.BODY_NOT_SET && actual != bodyOf(type)) {
+      found.add(Violation.rule(fieldName(actual), "does not match type " + type));
+      return new Checked(object, found);
     }
-    ConfigObject result = normalised.build();
+    ConfigObject result = actual == ConfigObject.BodyCase.BODY_NOT_SET ? withEmptyBody(object) : object;
     if (type == ObjectType.APPLICATION) {
-      checkOptions(result.getApplication(), path + ".application");
+      checkOptions(result.getApplication(), "application", found);
     }
-    if (result.getSerializedSize() > MessageLimits.MAX_OBJECT_BYTES) {
-      throw invalid(path + ": " + describe(type, object.getName()) + " is " + result.getSerializedSize()
-          + " bytes, more than the maximum of " + MessageLimits.MAX_OBJECT_BYTES + " bytes an object may have"
-          + (type == ObjectType.AGENT_GROUP ? " (split the group)" : ""));
+    int size = result.getSerializedSize();
+    if (size > MessageLimits.MAX_OBJECT_BYTES) {
+      found.add(Violation.limit("", describe(type, object.getName()) + " is " + size + " bytes, more than the maximum of "
+          + MessageLimits.MAX_OBJECT_BYTES + " bytes an object may have" + (type == ObjectType.AGENT_GROUP
+              ? " (split the group)" : ""), size));
     }
     switch (type) {
-      case APPLICATION -> checkApplication(result, path + ".application", names);
-      case AGENT_GROUP -> checkGroup(result.getAgentGroup(), path + ".agent_group", names);
+      case APPLICATION -> checkApplication(result, "application", names, found);
+      case AGENT_GROUP -> checkGroup(result.getAgentGroup(), "agent_group", names, found);
       default -> { }
     }
-    return result;
+    return new Checked(result, found);
   }
 
-  private static void checkApplication(ConfigObject object, String path, KnownObjects names) {
+  private static void checkApplication(ConfigObject object, String path, KnownObjects names, List<Violation> found) {
     Application app = object.getApplication();
     if (app.getAppType() == ApplicationType.APPLICATION_TYPE_UNSPECIFIED || app.getAppType() == ApplicationType.UNRECOGNIZED) {
-      throw invalid(path + ".app_type: must be set (STAT_SERVER, MANAGEMENT_LAYER, CONFIG_SERVER, ROUTING_CLIENT)");
+      found.add(Violation.rule(path + ".app_type", "must be set (STAT_SERVER, MANAGEMENT_LAYER, CONFIG_SERVER,"
+          + " ROUTING_CLIENT)"));
     }
     if (app.getClientPort() < 0 || app.getClientPort() > 65_535) {
-      throw invalid(path + ".client_port: " + app.getClientPort() + " is not in 0..65535");
+      found.add(Violation.rule(path + ".client_port", app.getClientPort() + " is not in 0..65535"));
     }
     String backup = app.getBackup();
     if (!backup.isEmpty()) {
       if (backup.equals(object.getName())) {
-        throw invalid(path + ".backup: an application cannot be its own backup");
-      }
-      if (!names.exists(ObjectType.APPLICATION, backup)) {
-        throw invalid(path + ".backup: no Application named '" + backup + "'");
+        found.add(Violation.rule(path + ".backup", "an application cannot be its own backup"));
+      } else if (!names.exists(ObjectType.APPLICATION, backup)) {
+        found.add(Violation.rule(path + ".backup", "no Application named '" + backup + "'"));
       }
     }
   }
 
-  /** Checked before the object's size, so that one value too long is named as such. */
-  private static void checkOptions(Application app, String path) {
+  /** Checked before the object's size, so that one value too long is named first. */
+  private static void checkOptions(Application app, String path, List<Violation> found) {
     for (Map.Entry<String, OptionSection> section : app.getOptionsMap().entrySet()) {
-      Names.problem(section.getKey()).ifPresent(problem -> {
-        throw invalid(path + ".options: a section name " + problem);
-      });
+      Names.problem(section.getKey()).ifPresent(problem -> found.add(Violation.rule(path + ".options",
+          "a section name " + problem)));
       for (Map.Entry<String, String> option : section.getValue().getValuesMap().entrySet()) {
-        Names.problem(option.getKey()).ifPresent(problem -> {
-          throw invalid(path + ".options[" + section.getKey() + "]: an option name " + problem);
-        });
-        optionValueProblem(option.getValue()).ifPresent(problem -> {
-          throw invalid(path + ".options[" + section.getKey() + "][" + option.getKey() + "]: the value " + problem);
-        });
+        String field = path + ".options[" + section.getKey() + "]";
+        Names.problem(option.getKey()).ifPresent(problem -> found.add(Violation.rule(field, "an option name " + problem)));
+        optionValueProblem(option.getValue()).ifPresent(problem -> found.add(Violation.limit(
+            field + "[" + option.getKey() + "]", "the value " + problem, utf8Length(option.getValue()))));
       }
     }
   }
@@ -122,22 +117,36 @@ final class ObjectValidator {
     if (value.length() <= MAX_OPTION_VALUE_BYTES / 3) {
       return Optional.empty();
     }
-    int bytes = value.getBytes(StandardCharsets.UTF_8).length;
+    int bytes = utf8Length(value);
     return bytes <= MAX_OPTION_VALUE_BYTES ? Optional.empty() : Optional.of("is " + bytes
         + " bytes long, more than the maximum of " + MAX_OPTION_VALUE_BYTES + " bytes an option value may have");
   }
 
-  private static void checkGroup(AgentGroup group, String path, KnownObjects names) {
+  private static int utf8Length(String value) {
+    return value.getBytes(StandardCharsets.UTF_8).length;
+  }
+
+  private static void checkGroup(AgentGroup group, String path, KnownObjects names, List<Violation> found) {
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < group.getMembersCount(); i++) {
       String member = group.getMembers(i);
       if (!seen.add(member)) {
-        throw invalid(path + ".members[" + i + "]: '" + member + "' is listed twice");
-      }
-      if (!names.exists(ObjectType.AGENT, member)) {
-        throw invalid(path + ".members[" + i + "]: no Agent named '" + member + "'");
+        found.add(Violation.rule(path + ".members[" + i + "]", "'" + member + "' is listed twice"));
+      } else if (!names.exists(ObjectType.AGENT, member)) {
+        found.add(Violation.rule(path + ".members[" + i + "]", "no Agent named '" + member + "'"));
       }
     }
+  }
+
+  private static ConfigObject withEmptyBody(ConfigObject object) {
+    ConfigObject.Builder normalised = object.toBuilder();
+    switch (object.getType()) {
+      case APPLICATION -> normalised.setApplication(Application.getDefaultInstance());
+      case AGENT -> normalised.setAgent(Agent.getDefaultInstance());
+      case AGENT_GROUP -> normalised.setAgentGroup(AgentGroup.getDefaultInstance());
+      default -> normalised.setQueue(Queue.getDefaultInstance());
+    }
+    return normalised.build();
   }
 
   private static ConfigObject.BodyCase bodyOf(ObjectType type) {

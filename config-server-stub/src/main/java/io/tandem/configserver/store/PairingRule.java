@@ -1,7 +1,5 @@
 package io.tandem.configserver.store;
 
-import static io.tandem.configserver.store.ObjectValidator.invalid;
-
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;
 import java.util.List;
@@ -10,7 +8,6 @@ import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.IntFunction;
 
 /**
  * An application is in at most one redundant pair: it names at most one backup, is the backup of
@@ -37,24 +34,18 @@ final class PairingRule {
     });
   }
 
-  /**
-   * Refuses {@code written} if, with them in place of the stored applications, an application
-   * they name as backup, or one of them, would be in more than one pair.
-   *
-   * @param path how the request names the {@code i}th object
-   */
-  static void check(List<ConfigObject> storedApplications, List<ConfigObject> written, IntFunction<String> path) {
-    PairingRule rule = new PairingRule(storedApplications, written);
-    for (int i = 0; i < written.size(); i++) {
-      ConfigObject o = written.get(i);
-      if (o.getType() != ObjectType.APPLICATION || o.getApplication().getBackup().isEmpty()) {
-        continue;
-      }
-      String field = path.apply(i) + ".application.backup: ";
-      rule.problem(o.getName(), o.getApplication().getBackup()).ifPresent(problem -> {
-        throw invalid(field + problem + RULE);
-      });
+  /** The applications as they would be with {@code written} (any types) in place of the stored versions. */
+  static PairingRule of(List<ConfigObject> storedApplications, List<ConfigObject> written) {
+    return new PairingRule(storedApplications, written);
+  }
+
+  /** What keeps {@code application}, one of those this rule was made of, from being in at most one pair, if anything. */
+  Optional<Violation> violation(ConfigObject application) {
+    if (application.getType() != ObjectType.APPLICATION || application.getApplication().getBackup().isEmpty()) {
+      return Optional.empty();
     }
+    return problem(application.getName(), application.getApplication().getBackup())
+        .map(problem -> Violation.rule("application.backup", problem + RULE));
   }
 
   /** What keeps {@code app} naming {@code backup} from being a pair of its own, if anything. */

@@ -2,9 +2,11 @@ package io.tandem.configserver.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +33,10 @@ class DataDirectoryLockTest {
   private record Attempt(int exitCode, String output) {}
 
   private Attempt fromAnotherProcess() throws Exception {
+    return fromAnotherProcess(dir);
+  }
+
+  private static Attempt fromAnotherProcess(Path dir) throws Exception {
     Process process = new ProcessBuilder(List.of(ProcessHandle.current().info().command().orElse("java"),
         "-cp", System.getProperty("java.class.path"), OtherProcess.class.getName(), dir.toString()))
         .redirectErrorStream(true).start();
@@ -65,5 +71,44 @@ class DataDirectoryLockTest {
       assertThat(other.output()).contains("is in use by another Config Server " + holder);
     }
     assertThat(DataDirectoryLock.acquire(dir)).as("released when closed").satisfies(DataDirectoryLock::close);
+  }
+
+  @Test
+  void theSameLockFileByASecondRealPathIsRefusedAndTheFirstLockKept() throws Exception {
+    Path first = Files.createDirectory(dir.resolve("first"));
+    Path second = Files.createDirectory(dir.resolve("second"));
+    Path third = Files.createDirectory(dir.resolve("third"));
+    String holder = "(pid " + ProcessHandle.current().pid() + " on ";
+    try (DataDirectoryLock held = DataDirectoryLock.acquire(first)) {
+      // The way a bind mount shows one directory at two real paths, without needing one.
+      Files.createSymbolicLink(second.resolve("lock"), first.resolve("lock"));
+      Files.createLink(third.resolve("lock"), first.resolve("lock"));
+      Throwable bySymbolicLink = catchThrowable(() -> DataDirectoryLock.acquire(second).close());
+      Throwable byHardLink = catchThrowable(() -> DataDirectoryLock.acquire(third).close());
+
+      Attempt other = fromAnotherProcess(first);
+      assertThat(other.exitCode()).as("another process after the attempts: " + other.output()).isEqualTo(3);
+      assertThat(other.output()).contains("is in use by another Config Server " + holder);
+      assertThat(bySymbolicLink).as("through a symbolic link").isInstanceOf(IOException.class)
+          .hasMessageContaining("is in use by another Config Server " + holder);
+      assertThat(byHardLink).as("through a hard link").isInstanceOf(IOException.class)
+          .hasMessageContaining("is in use by another Config Server " + holder);
+    }
+    assertThat(DataDirectoryLock.acquire(second)).as("released when closed").satisfies(DataDirectoryLock::close);
+  }
+
+  @Test
+  void closingTwiceLeavesALaterHoldersLockAlone() throws Exception {
+    DataDirectoryLock earlier = DataDirectoryLock.acquire(dir);
+    earlier.close();
+    try (DataDirectoryLock later = DataDirectoryLock.acquire(dir)) {
+      earlier.close();
+
+      assertThatThrownBy(() -> DataDirectoryLock.acquire(dir)).as("the same JVM, after the second close")
+          .hasMessageContaining("is in use by another Config Server (pid " + ProcessHandle.current().pid());
+      Attempt other = fromAnotherProcess();
+      assertThat(other.exitCode()).as("another process, after the second close: " + other.output()).isEqualTo(3);
+    }
+    assertThat(fromAnotherProcess().exitCode()).as("released when the later holder closed").isZero();
   }
 }

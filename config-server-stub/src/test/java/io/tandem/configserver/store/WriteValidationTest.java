@@ -1,5 +1,6 @@
 package io.tandem.configserver.store;
 
+import static io.tandem.configserver.store.StoreWrites.paired;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,10 +11,8 @@ import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.configserver.ConfigServerSettings;
-import io.tandem.configserver.journal.Disk;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,8 +43,7 @@ class WriteValidationTest {
   }
 
   private ConfigStore start(Path bootstrap) throws Exception {
-    store = new ConfigStore(new ConfigServerSettings(dir.resolve("data"), bootstrap, false, "confserv", false),
-        Clock.systemUTC(), Disk.LOCAL);
+    store = StoreWrites.on(new ConfigServerSettings(dir.resolve("data"), bootstrap, false, "confserv", false));
     store.start();
     return store;
   }
@@ -60,14 +58,8 @@ class WriteValidationTest {
     return Applications.of(name, ApplicationType.STAT_SERVER).port(2040).option("statserver", key, value).build();
   }
 
-  /** {@code write} is refused as invalid with a message holding every one of {@code parts}, and writes nothing. */
   private void refused(ThrowingCallable write, String... parts) {
-    long head = store.head();
-    assertThatThrownBy(write).isInstanceOfSatisfying(WriteRefusedException.class, e -> {
-      assertThat(e.reason()).isEqualTo(WriteRefusedException.Reason.INVALID);
-      assertThat(e.getMessage()).contains(parts);
-    });
-    assertThat(store.head()).as("nothing written").isEqualTo(head);
+    StoreWrites.refused(store, write, parts);
   }
 
   @Test
@@ -101,10 +93,6 @@ class WriteValidationTest {
     refused(() -> store.setOption("S_A", "statserver", "one-more", value, false), "option statserver/one-more",
         "Application 'S_A'", "more than the maximum of " + MessageLimits.MAX_OBJECT_BYTES + " bytes an object may have");
     assertThat(restart().get(ObjectType.APPLICATION, "S_A")).as("after a restart from the journal").contains(full);
-  }
-
-  private static ConfigObject paired(String name, String backup) {
-    return Applications.of(name, ApplicationType.STAT_SERVER).port(2040).backup(backup).build();
   }
 
   /** The pairs the Management Layer and the Stat Servers make of what the store holds. */
