@@ -78,7 +78,12 @@ public final class RedundancyController {
    */
   private long epochFloor;
   private long switchoverIds;
-  private Instant lastTick;
+  /**
+   * When this Management Layer's process did not run (disjoint spans, by start), kept as far back
+   * as the oldest last heartbeat of an application that is alive: heartbeats sent meanwhile waited
+   * in the sockets, so these spans count as nobody's silence.
+   */
+  private final TreeMap<Instant, Instant> pauses = new TreeMap<>();
   /** Mode changes since this controller started, by pair ("first/second"); never reset. */
   private final Map<String, Long> modeChangesByPair = new TreeMap<>();
 
@@ -306,7 +311,7 @@ public final class RedundancyController {
     }
     Newcomer waiting = m.newcomer;
     if (waiting != null) {
-      if (now.isBefore(waiting.lastHeartbeat.plus(settings.heartbeatTimeout()))) {
+      if (silence(waiting.lastHeartbeat, now).compareTo(settings.heartbeatTimeout()) < 0) {
         refuseDuplicate(arrival, waiting.arrival.instanceId(), waiting.arrival.clientAddress(), waiting.arrival.peer(),
             "and waits to take the place of the instance before it", actions);
         return actions;
@@ -467,19 +472,29 @@ public final class RedundancyController {
     return actions;
   }
 
-  /** A heartbeat: the application (its decision thread) is alive. A hung one is told its mode again at once. */
+  /** A heartbeat received {@code now}. */
   public List<Action> heartbeat(String application, long session, Instant now) {
+    return heartbeat(application, session, now, now);
+  }
+
+  /**
+   * A heartbeat: the application (its decision thread) is alive. {@code receivedAt} is when the
+   * transport received it, which may be a little before this controller is told ({@code now}) when
+   * the thread feeding it is busy: that wait is not the application's silence. A hung one is told
+   * its mode again at once.
+   */
+  public List<Action> heartbeat(String application, long session, Instant receivedAt, Instant now) {
     List<Action> actions = new ArrayList<>();
     Member m = members.get(application);
     if (m != null && m.newcomer != null && m.newcomer.is(session)) {
-      m.newcomer.lastHeartbeat = now;
+      m.newcomer.lastHeartbeat = latest(m.newcomer.lastHeartbeat, receivedAt);
       return actions;
     }
     if (m == null || !m.connected || m.session != session) {
       return actions;
     }
     Instant previous = m.lastHeartbeat;
-    m.lastHeartbeat = now;
+    m.lastHeartbeat = latest(previous, receivedAt);
     if (!m.hung) {
       return actions;
     }
@@ -488,7 +503,7 @@ public final class RedundancyController {
       turnAwayNewcomer(m, "sent heartbeats again", actions);
     }
     actions.add(new Action.Log(LogEvent.HEARTBEATS_RESUMED, "application", application, "silent_for_ms",
-        Duration.between(previous, now).toMillis(), "mode", m.mode));
+        silence(previous, m.lastHeartbeat).toMillis(), "mode", m.mode));
     Pair pair = m.pair;
     if (pair == null || pair.primary() != m || pair.inFlight == null) {
       m.lostAt = null; // back in time: as a reconnect within the failover timeout
@@ -600,31 +615,27 @@ public final class RedundancyController {
     return actions;
   }
 
+  /** Deadlines, when this Management Layer's process has not been paused. */
+  public List<Action> tick(Instant now) {
+    return tick(now, List.of());
+  }
+
   /**
    * Deadlines: hung applications, failovers, switchover timeouts; to be called every
-   * {@link #TICK_PERIOD}. The time by which a tick comes later than that is time this Management
-   * Layer itself did not run (its process was paused, or starved): the heartbeats sent meanwhile
-   * are still queued, so that time does not count as anybody's silence. The period itself does:
-   * a heartbeat timeout is only a few tick periods long at its smallest.
+   * {@link #TICK_PERIOD}. {@code paused} are the times this Management Layer's process did not run
+   * (stopped, in a long garbage collection), as measured apart from the thread that feeds this
+   * controller: the heartbeats sent meanwhile were still in the sockets, so that time is nobody's
+   * silence. Time that thread spends working is no pause: heartbeats are stamped when received.
    */
-  public List<Action> tick(Instant now) {
+  public List<Action> tick(Instant now, List<Pause> paused) {
     List<Action> actions = new ArrayList<>();
-    Duration stalled = lastTick == null ? Duration.ZERO : Duration.between(lastTick, now).minus(TICK_PERIOD);
-    if (stalled.compareTo(Duration.ZERO) > 0) {
-      for (Member m : members.values()) {
-        if (m.alive()) {
-          Instant shifted = m.lastHeartbeat.plus(stalled);
-          m.lastHeartbeat = shifted.isAfter(now) ? now : shifted;
-        }
-      }
-    }
-    lastTick = now;
+    paused.forEach(this::notePause);
     for (Member m : members.values()) {
-      if (m.alive() && !now.isBefore(m.lastHeartbeat.plus(settings.heartbeatTimeout()))
+      if (m.alive() && silence(m.lastHeartbeat, now).compareTo(settings.heartbeatTimeout()) >= 0
           && !flaws.contains(Flaw.NO_HUNG_DETECTION)) {
         m.hung = true;
         actions.add(new Action.Log(LogEvent.APPLICATION_HUNG, "application", m.name, "silent_for_ms",
-            Duration.between(m.lastHeartbeat, now).toMillis(), "mode", m.mode, "failover_in_ms",
+            silence(m.lastHeartbeat, now).toMillis(), "mode", m.mode, "failover_in_ms",
             m.pair != null && m.mode == Mode.PRIMARY ? settings.disconnectSwitchoverTimeout().toMillis() : "-"));
         lose(m, now, actions);
       }
@@ -654,7 +665,62 @@ public final class RedundancyController {
         applyStatus(m, waiting.status, waiting.detail, now, actions);
       }
     }
+    forgetPausesBefore(now);
     return actions;
+  }
+
+  // ---- silence ------------------------------------------------------------------------------
+
+  private static Instant latest(Instant a, Instant b) {
+    return a == null || b.isAfter(a) ? b : a;
+  }
+
+  /** How long an application last heard at {@code lastHeard} has been silent: the time since, less this process's pauses. */
+  private Duration silence(Instant lastHeard, Instant now) {
+    Duration silent = Duration.between(lastHeard, now);
+    for (Map.Entry<Instant, Instant> pause : pauses.entrySet()) {
+      Instant from = latest(pause.getKey(), lastHeard);
+      Instant to = pause.getValue().isAfter(now) ? now : pause.getValue();
+      if (to.isAfter(from)) {
+        silent = silent.minus(Duration.between(from, to));
+      }
+    }
+    return silent;
+  }
+
+  /** Adds a pause; a span reported twice (once going on, once whole) counts once. */
+  private void notePause(Pause pause) {
+    Instant from = pause.from();
+    Instant to = pause.to();
+    if (!to.isAfter(from)) {
+      return;
+    }
+    Map.Entry<Instant, Instant> before = pauses.floorEntry(from);
+    if (before != null && !before.getValue().isBefore(from)) {
+      from = before.getKey();
+      to = latest(to, before.getValue());
+    }
+    for (Map.Entry<Instant, Instant> overlapping = pauses.ceilingEntry(from);
+        overlapping != null && !overlapping.getKey().isAfter(to); overlapping = pauses.ceilingEntry(from)) {
+      to = latest(to, overlapping.getValue());
+      pauses.remove(overlapping.getKey());
+    }
+    pauses.put(from, to);
+  }
+
+  /** Pauses that ended before every live application's (or waiting instance's) last heartbeat count for nobody. */
+  private void forgetPausesBefore(Instant now) {
+    Instant oldest = now;
+    for (Member m : members.values()) {
+      if (m.alive() && m.lastHeartbeat.isBefore(oldest)) {
+        oldest = m.lastHeartbeat;
+      }
+      if (m.newcomer != null && m.newcomer.lastHeartbeat.isBefore(oldest)) {
+        oldest = m.newcomer.lastHeartbeat;
+      }
+    }
+    Instant needed = oldest;
+    pauses.headMap(needed).entrySet().removeIf(pause -> !pause.getValue().isAfter(needed));
   }
 
   // ---- decisions -----------------------------------------------------------------------------

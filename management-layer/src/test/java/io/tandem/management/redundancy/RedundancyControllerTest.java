@@ -950,8 +950,9 @@ class RedundancyControllerTest {
   void aPauseOfTheManagementLayerItselfDoesNotMakeApplicationsHung() {
     runningPairWithAPrimary();
     advance(Duration.ofMillis(400));
+    Instant pausedAt = now;
     now = now.plus(Duration.ofSeconds(30)); // this process was paused; heartbeats wait in the sockets
-    record(controller.tick(now));
+    record(controller.tick(now, List.of(new Pause(pausedAt, now))));
     assertThat(logged(LogEvent.APPLICATION_HUNG)).isFalse();
     advance(Duration.ofMillis(400));
     assertThat(member("A").getHung()).isFalse();
@@ -960,5 +961,49 @@ class RedundancyControllerTest {
     frozen.add("A"); // a real silence is still found
     advance(Duration.ofSeconds(2));
     assertThat(member("A").getHung()).isTrue();
+  }
+
+  @Test
+  void aLateTickIsNoPauseOfTheManagementLayer() {
+    runningPairWithAPrimary();
+    frozen.add("A");
+    Instant frozenAt = now;
+    // The loop was busy: ticks come 150 ms apart, and nothing says the process was paused.
+    while (!member("A").getHung() && now.isBefore(frozenAt.plusSeconds(10))) {
+      now = now.plusMillis(150);
+      record(controller.tick(now));
+    }
+    assertThat(Duration.between(frozenAt, now)).as("found hung after heartbeat-timeout, however late the ticks")
+        .isLessThanOrEqualTo(SETTINGS.heartbeatTimeout().plusMillis(150));
+  }
+
+  @Test
+  void aPauseReportedWhileGoingOnAndAgainWholeIsExcusedOnce() {
+    runningPairWithAPrimary();
+    advance(Duration.ofMillis(400));
+    frozen.add("A"); // A is frozen too: only the Management Layer's own pause is excused
+    Instant pausedAt = now;
+    now = now.plusSeconds(5);
+    record(controller.tick(now, List.of(new Pause(pausedAt.plusMillis(10), now))));
+    now = now.plusMillis(50);
+    record(controller.tick(now, List.of(new Pause(pausedAt.plusMillis(10), now.minusMillis(45)))));
+    record(controller.heartbeat("B", sessions.get("B"), now));
+    assertThat(member("A").getHung()).isFalse();
+    advance(SETTINGS.heartbeatTimeout().minusMillis(100));
+    assertThat(member("A").getHung()).as("silent for less than heartbeat-timeout besides the pause").isFalse();
+    advance(Duration.ofMillis(200));
+    assertThat(member("A").getHung()).as("the pause counted once, not twice").isTrue();
+  }
+
+  @Test
+  void aHeartbeatCountsFromWhenItWasReceivedNotFromWhenTheLoopGotToIt() {
+    runningPairWithAPrimary();
+    frozen.add("A");
+    Instant received = now.plus(SETTINGS.heartbeatInterval());
+    advance(SETTINGS.heartbeatTimeout().minusMillis(100));
+    record(controller.heartbeat("A", sessions.get("A"), received, now));
+    advance(Duration.ofMillis(600));
+    assertThat(member("A").getHung()).as("silent since it was received, %s ago", Duration.between(received, now))
+        .isTrue();
   }
 }
