@@ -156,8 +156,8 @@ class LivenessScenariosTest extends PairStackTest {
     } finally {
       stack.stat(primary).resume();
     }
-    List<String> hung = stack.management().logLines(" 43-30016 ").stream()
-        .filter(line -> line.contains("application=" + primary) && !loggedAt(line).isBefore(frozenAt)).toList();
+    List<String> hung = managementLogged("43-30016", frozenAt).stream()
+        .filter(line -> line.contains("application=" + primary)).toList();
     System.out.printf("S12 at heartbeat-timeout 200ms: %s%n  %s%n", hung.isEmpty() ? "never found hung" : hung.get(0),
         failover);
     assertThat(failover).as("the failover's cause").contains("cause=" + primary + " hung: no heartbeat for");
@@ -167,11 +167,46 @@ class LivenessScenariosTest extends PairStackTest {
         .until(() -> stack.info(primary).getRole() == Role.BACKUP);
   }
 
+  /**
+   * The Management Layer itself stopped ({@code SIGSTOP}) for ten times the smallest heartbeat
+   * timeout: the heartbeats sent meanwhile wait in its sockets, so when it resumes nobody is taken
+   * for hung and nobody's mode changes.
+   */
+  @Test
+  void aManagementLayerStoppedForLongerThanTheHeartbeatTimeoutFindsNobodyHungWhenItResumes() throws Exception {
+    stack = new PairStack(dir, PairStack.Setup.pair("false", "yes"))
+        .withManagementOption("heartbeat-timeout", "200ms").start();
+    String primary = stack.primary();
+    String backup = stack.other(primary);
+    long epoch = stack.pair().getEpoch();
+    Instant stoppedAt = Instant.now();
+    stack.management().pause();
+    try {
+      TimeUnit.SECONDS.sleep(2); // the length of the fault, not a wait for something to happen
+    } finally {
+      stack.management().resume();
+    }
+    long resumedAt = System.currentTimeMillis();
+    // Heartbeats stamped well after the resumption: the loop has ticked many times since.
+    await("heartbeats after the resumption").atMost(WAIT).until(() -> stack.pair().getMembersList().stream()
+        .allMatch(m -> m.getConnected() && m.getLastHeartbeat().getSeconds() * 1000 > resumedAt + 1_000));
+    assertThat(managementLogged("43-30016", stoppedAt)).as("nobody hung").isEmpty();
+    assertThat(managementLogged("43-30014", stoppedAt)).as("nobody failed over").isEmpty();
+    assertThat(stack.primary()).isEqualTo(primary);
+    assertThat(acknowledged(stack.member(backup), Mode.BACKUP)).isTrue();
+    assertThat(stack.pair().getEpoch()).isEqualTo(epoch);
+  }
+
   /** The Management Layer's first failover (43-30014) of {@code lost} logged at or after {@code since}. */
   private String failoverOf(String lost, Instant since) {
-    return stack.management().logLines(" 43-30014 ").stream()
-        .filter(line -> line.contains("lost=" + lost + ",") && !loggedAt(line).isBefore(since)).findFirst()
-        .orElse(null);
+    return managementLogged("43-30014", since).stream().filter(line -> line.contains("lost=" + lost + ","))
+        .findFirst().orElse(null);
+  }
+
+  /** The Management Layer's log lines of event {@code id} written at or after {@code since}. */
+  private List<String> managementLogged(String id, Instant since) {
+    return stack.management().logLines(" " + id + " ").stream().filter(line -> !loggedAt(line).isBefore(since))
+        .toList();
   }
 
   @Test

@@ -2,7 +2,7 @@ package io.tandem.simulation;
 
 /** The properties every step of every run must keep, by the names failing runs print. */
 enum Invariant {
-  /** Never two members acknowledging PRIMARY under the same epoch. */
+  /** Never two processes (members, or two processes of one member) acknowledging PRIMARY under the same epoch. */
   ONE_PRIMARY_PER_EPOCH("one-primary-per-epoch"),
   /** A process never obeys an epoch older than one it obeyed. */
   EPOCHS_NEVER_GO_BACK("epochs-never-go-back"),

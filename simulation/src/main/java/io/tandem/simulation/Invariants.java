@@ -40,9 +40,13 @@ final class Invariants {
     }
   }
 
-  void primaryAcknowledged(String application, String process, long epoch) {
-    String before = primaryByEpoch.putIfAbsent(epoch, application);
-    if (before != null && !before.equals(application)) {
+  /**
+   * {@code process} (one process start: a restart or a duplicate of the same application is
+   * another) acknowledged PRIMARY under {@code epoch}.
+   */
+  void primaryAcknowledged(String process, long epoch) {
+    String before = primaryByEpoch.putIfAbsent(epoch, process);
+    if (before != null && !before.equals(process)) {
       violate(Invariant.ONE_PRIMARY_PER_EPOCH, process + " acknowledged PRIMARY under epoch " + epoch
           + ", which " + before + " acknowledged PRIMARY under before");
     }

@@ -27,6 +27,8 @@ enum Mutant {
       "the Config Server restores a session whose position was purged, from what is left"),
   NO_HUNG_DETECTION("no-hung-detection", "the Management Layer never takes a silent member for hung",
       RedundancyController.Flaw.NO_HUNG_DETECTION),
+  INHERIT_MODE("inherit-mode", "another instance of a member takes its place at once, in the mode of the one before it",
+      RedundancyController.Flaw.INHERIT_MODE),
   PRIMARY_RELOADS_AT_ONCE("primary-reloads-at-once",
       "a primary reloads in normal mode although protected mode applies",
       ReloadStateMachine.Flaw.PRIMARY_RELOADS_AT_ONCE);

@@ -205,7 +205,7 @@ final class StatServerNode extends Node {
     public void acknowledgeMode(Action.AcknowledgeMode ack) {
       if (supervision != null) {
         if (ack.command().getMode() == Mode.PRIMARY) {
-          world.invariants.primaryAcknowledged(application, name, ack.command().getEpoch());
+          world.invariants.primaryAcknowledged(instanceId, ack.command().getEpoch());
         }
         sendToManagement(new Message.ModeAck(ack.command()));
       }

@@ -116,11 +116,12 @@ class SimulationTest {
    * 83887, a primary awaiting its switchover stopped probing and never gave way to a peer made a
    * protected primary meanwhile; 162185, SERVICE_UNAVAILABLE reported while a switchover was in
    * flight was dropped; 162671, a reload waiting after a failure ran in normal mode after the
-   * server had been made primary.
+   * server had been made primary; 2, a process restarted after a crash was told PRIMARY under the
+   * epoch its predecessor had acknowledged PRIMARY under.
    */
   @ParameterizedTest
   @CsvSource(delimiter = ';', value = {"46372; 0,1,2,3", "52455; 0,2,3,4", "73811; 0,1,2", "83887; 1,2,3,4,5",
-      "162185; 0,1,2,4", "162671; 1,2,3"})
+      "162185; 0,1,2,4", "162671; 1,2,3", "2; 2"})
   void schedulesThatFoundBugsReplayClean(long seed, String keep) {
     Set<Integer> faults = new java.util.TreeSet<>();
     for (String index : keep.split(",")) {
@@ -129,6 +130,23 @@ class SimulationTest {
     World.Outcome outcome = simulator.run(seed, Mutant.NONE, faults, false);
     assertThat(outcome.violation()).as("seed " + seed).isNull();
     assertThat(outcome.faults()).hasSize(faults.size());
+  }
+
+  /**
+   * A duplicate of the primary, refused and asking again, said hello while the primary's link to
+   * the Management Layer was cut for a moment (the primary found hung): it took the primary's
+   * place in its mode, two processes primary under one epoch. Fixed: another instance never
+   * inherits a mode; it waits while the one before it may return, and is refused when it does.
+   */
+  @Test
+  void seed34ADuplicateAskingAgainNeverTakesThePlaceOfAPrimaryCutOffForAMoment() {
+    World.Outcome outcome = simulator.run(34, Mutant.NONE, Set.of(1, 3), true);
+    assertThat(outcome.violation()).isNull();
+    assertThat(outcome.trace()).anyMatch(line -> line.contains("43-30021") && line.contains("StatServer_A'#1"));
+    assertThat(outcome.trace()).anyMatch(line -> line.contains("43-30007") && line.contains("StatServer_A'#1")
+        && line.contains("sent heartbeats again before it could be replaced"));
+    assertThat(outcome.trace()).as("the duplicate is never told a mode")
+        .noneMatch(line -> line.contains("ms  StatServer_A' ") && line.contains("<- mode"));
   }
 
   /** The same after a duplicate process replaced the primary that held the epoch. */

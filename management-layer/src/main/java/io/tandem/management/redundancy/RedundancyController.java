@@ -60,7 +60,9 @@ public final class RedundancyController {
    */
   public enum Flaw {
     /** Never take a silent application for hung. */
-    NO_HUNG_DETECTION
+    NO_HUNG_DETECTION,
+    /** Another instance takes a member's place at once, in the mode of the instance before it. */
+    INHERIT_MODE
   }
 
   private final Set<Flaw> flaws;
@@ -76,7 +78,12 @@ public final class RedundancyController {
    */
   private long epochFloor;
   private long switchoverIds;
-  private Instant lastTick;
+  /**
+   * When this Management Layer's process did not run (disjoint spans, by start), kept as far back
+   * as the oldest last heartbeat of an application that is alive: heartbeats sent meanwhile waited
+   * in the sockets, so these spans count as nobody's silence.
+   */
+  private final TreeMap<Instant, Instant> pauses = new TreeMap<>();
   /** Mode changes since this controller started, by pair ("first/second"); never reset. */
   private final Map<String, Long> modeChangesByPair = new TreeMap<>();
 
@@ -120,6 +127,11 @@ public final class RedundancyController {
     Pair pair;
     /** The epoch of a standalone member (a pair keeps its own). */
     long standaloneEpoch;
+    /**
+     * Another instance that said hello while the member's mode still belonged to an instance that
+     * may return: it waits, without a mode, until that one is gone for good or returns.
+     */
+    Newcomer newcomer;
 
     Member(String name) {
       this.name = name;
@@ -127,6 +139,23 @@ public final class RedundancyController {
 
     boolean alive() {
       return connected && !hung;
+    }
+  }
+
+  /** An instance waiting to take a member's place: its hello, and what it reported meanwhile. */
+  private static final class Newcomer {
+    final Arrival arrival;
+    AppStatus status = AppStatus.INITIALIZING;
+    String detail = "";
+    Instant lastHeartbeat;
+
+    Newcomer(Arrival arrival, Instant now) {
+      this.arrival = arrival;
+      this.lastHeartbeat = now;
+    }
+
+    boolean is(long session) {
+      return arrival.session() == session;
     }
   }
 
@@ -252,10 +281,14 @@ public final class RedundancyController {
 
   /**
    * An application opened its supervision stream. Refused when it is not in the configuration
-   * ({@code FAILED_PRECONDITION}) or another instance of it is alive ({@code ALREADY_EXISTS});
-   * otherwise accepted, replacing an older stream of the same instance (or of a hung one). The mode
-   * it claims to run in (after a Management Layer restart) is adopted when it agrees with its
-   * peer's, and its epoch raises the pair's, so a restart of the Management Layer changes nobody's mode.
+   * ({@code FAILED_PRECONDITION}) or another instance of it is alive ({@code ALREADY_EXISTS}).
+   * The same instance reconnecting replaces its old stream and keeps its mode. Another instance
+   * never inherits the mode of the one before it: while that one may still return (lost or hung
+   * less than {@code disconnect-switchover-timeout} ago) the newcomer waits, without a mode, and is
+   * refused if it does return; afterwards it takes the member's place and gets a mode as a member
+   * that has none. The mode an instance claims to run in (after a Management Layer restart) is
+   * adopted when it agrees with its peer's, and its epoch raises the pair's, so a restart of the
+   * Management Layer changes nobody's mode.
    */
   public List<Action> connected(Arrival arrival, Instant now) {
     List<Action> actions = new ArrayList<>();
@@ -266,25 +299,101 @@ public final class RedundancyController {
           "hello.application: no Application named '" + app + "' in the configuration"), Duration.ZERO, actions);
       return actions;
     }
-    if (m.connected) {
-      if (!arrival.instanceId().equals(m.instanceId) && !m.hung) {
-        refuse(arrival, Status.ALREADY_EXISTS.withDescription("hello.instance_id: " + app + " is already running as "
-            + "instance " + m.instanceId + " (client address " + orDash(m.clientAddress) + ", connected from "
-            + orDash(m.peer) + ") and is alive; stop that process first, or wait until it is lost or hung"),
-            settings.duplicateRetryWindow(), actions);
+    if (arrival.instanceId().equals(m.instanceId)) {
+      if (m.newcomer != null) {
+        turnAwayNewcomer(m, "reconnected", actions);
+      }
+      if (m.connected) {
+        replaceStream(m, arrival.session(), "replaced by a newer stream of the same instance", now, actions);
+      }
+      admit(m, arrival, now, actions);
+      return actions;
+    }
+    Newcomer waiting = m.newcomer;
+    if (waiting != null) {
+      if (silence(waiting.lastHeartbeat, now).compareTo(settings.heartbeatTimeout()) < 0) {
+        refuseDuplicate(arrival, waiting.arrival.instanceId(), waiting.arrival.clientAddress(), waiting.arrival.peer(),
+            "and waits to take the place of the instance before it", actions);
         return actions;
       }
-      String why = arrival.instanceId().equals(m.instanceId) ? "replaced by a newer stream of the same instance"
-          : "replaced by instance " + arrival.instanceId() + ": instance " + m.instanceId + " was hung";
-      actions.add(new Action.EndSession(app, m.session, Status.ABORTED.withDescription(why)));
-      actions.add(new Action.Log(LogEvent.SESSION_REPLACED, "application", app, "old_session", m.session,
-          "new_session", arrival.session(), "reason", why));
-      m.connected = false;
-      if (!m.hung) {
-        lose(m, now, actions);
-      }
-      m.hung = false;
+      m.newcomer = null;
+      String why = "replaced by instance " + arrival.instanceId() + ": instance " + waiting.arrival.instanceId()
+          + ", waiting to take " + app + "'s place, went silent";
+      actions.add(new Action.EndSession(app, waiting.arrival.session(), Status.ABORTED.withDescription(why)));
+      actions.add(new Action.Log(LogEvent.SESSION_REPLACED, "application", app, "old_session",
+          waiting.arrival.session(), "new_session", arrival.session(), "reason", why));
     }
+    if (m.alive()) {
+      if (m.mode == Mode.MODE_UNSPECIFIED && arrival.claimedEpoch() >= epochOf(m)
+          && claimFits(m, arrival.claimedMode(), arrival.claimedEpoch())) {
+        // The live instance has been given no mode; this one runs in the mode the pair expects of
+        // the member: it is the member's process, the other a duplicate (after a restart of this
+        // Management Layer, whichever said hello first).
+        String why = app + " is running as instance " + arrival.instanceId() + " (client address "
+            + orDash(arrival.clientAddress()) + ", connected from " + orDash(arrival.peer()) + ") in mode "
+            + arrival.claimedMode() + " under epoch " + arrival.claimedEpoch() + ", and this instance has no mode";
+        actions.add(new Action.EndSession(app, m.session, Status.ALREADY_EXISTS.withDescription("hello.instance_id: "
+            + why + "; stop this process, or wait until that one is lost or hung"), settings.duplicateRetryWindow()));
+        actions.add(new Action.Log(LogEvent.SESSION_REPLACED, "application", app, "old_session", m.session,
+            "new_session", arrival.session(), "reason", why));
+        m.connected = false;
+        m.waitingForPeer = false;
+        admit(m, arrival, now, actions);
+        return actions;
+      }
+      refuseDuplicate(arrival, m.instanceId, m.clientAddress, m.peer, "and is alive", actions);
+      return actions;
+    }
+    if (flaws.contains(Flaw.INHERIT_MODE)) {
+      if (m.connected) {
+        replaceStream(m, arrival.session(), "replaced by instance " + arrival.instanceId(), now, actions);
+      }
+      admit(m, arrival, now, actions);
+      return actions;
+    }
+    if (m.mode != Mode.MODE_UNSPECIFIED && withinGrace(m, now)) {
+      m.newcomer = new Newcomer(arrival, now);
+      actions.add(new Action.SendSettings(app, arrival.session(), settings.heartbeatInterval()));
+      actions.add(new Action.Log(LogEvent.NEWCOMER_WAITS, "application", app, "instance", arrival.instanceId(),
+          "previous", m.instanceId, "mode", m.mode, "wait_ms",
+          Duration.between(now, m.lostAt.plus(settings.disconnectSwitchoverTimeout())).toMillis()));
+      return actions;
+    }
+    succeed(m, arrival, now, actions);
+    return actions;
+  }
+
+  /**
+   * {@code arrival}, another instance than the one before it, takes {@code m}'s place: that one is
+   * gone (or hung for longer than it may return in), and its mode is not the newcomer's.
+   */
+  private void succeed(Member m, Arrival arrival, Instant now, List<Action> actions) {
+    if (m.connected) {
+      replaceStream(m, arrival.session(), "replaced by instance " + arrival.instanceId() + ": instance "
+          + m.instanceId + " was hung", now, actions);
+    }
+    m.mode = Mode.MODE_UNSPECIFIED;
+    m.acknowledged = false;
+    m.pendingCommand = 0;
+    m.waitingForPeer = false;
+    admit(m, arrival, now, actions);
+  }
+
+  /** Ends {@code m}'s current stream: a newer one ({@code newSession}) takes its place. */
+  private void replaceStream(Member m, long newSession, String why, Instant now, List<Action> actions) {
+    actions.add(new Action.EndSession(m.name, m.session, Status.ABORTED.withDescription(why)));
+    actions.add(new Action.Log(LogEvent.SESSION_REPLACED, "application", m.name, "old_session", m.session,
+        "new_session", newSession, "reason", why));
+    m.connected = false;
+    if (!m.hung) {
+      lose(m, now, actions);
+    }
+    m.hung = false;
+  }
+
+  /** {@code arrival}'s stream becomes {@code m}'s: told its mode if it has one, else its claim adopted when it fits. */
+  private void admit(Member m, Arrival arrival, Instant now, List<Action> actions) {
+    String app = m.name;
     m.connected = true;
     m.everConnected = true;
     m.session = arrival.session();
@@ -319,12 +428,35 @@ public final class RedundancyController {
       peer.waitingForPeer = false;
       assignFirstMode(peer, now, actions);
     }
-    return actions;
+  }
+
+  /** The instance waiting to take {@code m}'s place is refused: the one before it is alive after all. */
+  private void turnAwayNewcomer(Member m, String what, List<Action> actions) {
+    Arrival waiting = m.newcomer.arrival;
+    m.newcomer = null;
+    refuse(waiting, Status.ALREADY_EXISTS.withDescription("hello.instance_id: " + m.name + " is already running as "
+        + "instance " + m.instanceId + " (client address " + orDash(m.clientAddress) + ", connected from "
+        + orDash(m.peer) + "), which " + what + " before it could be replaced and is alive; stop this process, or "
+        + "wait until that one is lost or hung"), settings.duplicateRetryWindow(), actions);
+  }
+
+  private void refuseDuplicate(Arrival arrival, String instance, String clientAddress, String peer, String state,
+      List<Action> actions) {
+    refuse(arrival, Status.ALREADY_EXISTS.withDescription("hello.instance_id: " + arrival.application()
+        + " is already running as instance " + instance + " (client address " + orDash(clientAddress)
+        + ", connected from " + orDash(peer) + ") " + state + "; stop that process first, or wait until it is lost "
+        + "or hung"), settings.duplicateRetryWindow(), actions);
   }
 
   public List<Action> disconnected(String application, long session, Instant now) {
     List<Action> actions = new ArrayList<>();
     Member m = members.get(application);
+    if (m != null && m.newcomer != null && m.newcomer.is(session)) {
+      m.newcomer = null;
+      actions.add(new Action.Log(LogEvent.APPLICATION_LOST, "application", application, "session", session,
+          "mode", Mode.MODE_UNSPECIFIED, "failover_in_ms", "-"));
+      return actions;
+    }
     if (m == null || !m.connected || m.session != session) {
       return actions;
     }
@@ -340,21 +472,38 @@ public final class RedundancyController {
     return actions;
   }
 
-  /** A heartbeat: the application (its decision thread) is alive. A hung one is told its mode again at once. */
+  /** A heartbeat received {@code now}. */
   public List<Action> heartbeat(String application, long session, Instant now) {
+    return heartbeat(application, session, now, now);
+  }
+
+  /**
+   * A heartbeat: the application (its decision thread) is alive. {@code receivedAt} is when the
+   * transport received it, which may be a little before this controller is told ({@code now}) when
+   * the thread feeding it is busy: that wait is not the application's silence. A hung one is told
+   * its mode again at once.
+   */
+  public List<Action> heartbeat(String application, long session, Instant receivedAt, Instant now) {
     List<Action> actions = new ArrayList<>();
     Member m = members.get(application);
+    if (m != null && m.newcomer != null && m.newcomer.is(session)) {
+      m.newcomer.lastHeartbeat = latest(m.newcomer.lastHeartbeat, receivedAt);
+      return actions;
+    }
     if (m == null || !m.connected || m.session != session) {
       return actions;
     }
     Instant previous = m.lastHeartbeat;
-    m.lastHeartbeat = now;
+    m.lastHeartbeat = latest(previous, receivedAt);
     if (!m.hung) {
       return actions;
     }
     m.hung = false;
+    if (m.newcomer != null) {
+      turnAwayNewcomer(m, "sent heartbeats again", actions);
+    }
     actions.add(new Action.Log(LogEvent.HEARTBEATS_RESUMED, "application", application, "silent_for_ms",
-        Duration.between(previous, now).toMillis(), "mode", m.mode));
+        silence(previous, m.lastHeartbeat).toMillis(), "mode", m.mode));
     Pair pair = m.pair;
     if (pair == null || pair.primary() != m || pair.inFlight == null) {
       m.lostAt = null; // back in time: as a reconnect within the failover timeout
@@ -376,9 +525,25 @@ public final class RedundancyController {
   public List<Action> statusReported(String application, long session, AppStatus status, String detail, Instant now) {
     List<Action> actions = new ArrayList<>();
     Member m = members.get(application);
+    if (m != null && m.newcomer != null && m.newcomer.is(session)) {
+      if (m.newcomer.status != status) {
+        actions.add(new Action.Log(LogEvent.STATUS_REPORTED, "application", application, "status", status,
+            "detail", detail.isEmpty() ? "-" : detail));
+      }
+      m.newcomer.status = status;
+      m.newcomer.detail = detail;
+      return actions;
+    }
     if (m == null || !m.connected || m.session != session) {
       return actions;
     }
+    applyStatus(m, status, detail, now, actions);
+    return actions;
+  }
+
+  /** What {@code m}'s status calls for: a mode if it has none, a switchover started, deferred or dropped. */
+  private void applyStatus(Member m, AppStatus status, String detail, Instant now, List<Action> actions) {
+    String application = m.name;
     AppStatus previous = m.status;
     m.status = status;
     m.detail = detail;
@@ -416,7 +581,6 @@ public final class RedundancyController {
         }
       }
     }
-    return actions;
   }
 
   public List<Action> modeAcknowledged(String application, long session, long commandId, Mode mode, long epoch,
@@ -451,31 +615,27 @@ public final class RedundancyController {
     return actions;
   }
 
+  /** Deadlines, when this Management Layer's process has not been paused. */
+  public List<Action> tick(Instant now) {
+    return tick(now, List.of());
+  }
+
   /**
    * Deadlines: hung applications, failovers, switchover timeouts; to be called every
-   * {@link #TICK_PERIOD}. The time by which a tick comes later than that is time this Management
-   * Layer itself did not run (its process was paused, or starved): the heartbeats sent meanwhile
-   * are still queued, so that time does not count as anybody's silence. The period itself does:
-   * a heartbeat timeout is only a few tick periods long at its smallest.
+   * {@link #TICK_PERIOD}. {@code paused} are the times this Management Layer's process did not run
+   * (stopped, in a long garbage collection), as measured apart from the thread that feeds this
+   * controller: the heartbeats sent meanwhile were still in the sockets, so that time is nobody's
+   * silence. Time that thread spends working is no pause: heartbeats are stamped when received.
    */
-  public List<Action> tick(Instant now) {
+  public List<Action> tick(Instant now, List<Pause> paused) {
     List<Action> actions = new ArrayList<>();
-    Duration stalled = lastTick == null ? Duration.ZERO : Duration.between(lastTick, now).minus(TICK_PERIOD);
-    if (stalled.compareTo(Duration.ZERO) > 0) {
-      for (Member m : members.values()) {
-        if (m.alive()) {
-          Instant shifted = m.lastHeartbeat.plus(stalled);
-          m.lastHeartbeat = shifted.isAfter(now) ? now : shifted;
-        }
-      }
-    }
-    lastTick = now;
+    paused.forEach(this::notePause);
     for (Member m : members.values()) {
-      if (m.alive() && !now.isBefore(m.lastHeartbeat.plus(settings.heartbeatTimeout()))
+      if (m.alive() && silence(m.lastHeartbeat, now).compareTo(settings.heartbeatTimeout()) >= 0
           && !flaws.contains(Flaw.NO_HUNG_DETECTION)) {
         m.hung = true;
         actions.add(new Action.Log(LogEvent.APPLICATION_HUNG, "application", m.name, "silent_for_ms",
-            Duration.between(m.lastHeartbeat, now).toMillis(), "mode", m.mode, "failover_in_ms",
+            silence(m.lastHeartbeat, now).toMillis(), "mode", m.mode, "failover_in_ms",
             m.pair != null && m.mode == Mode.PRIMARY ? settings.disconnectSwitchoverTimeout().toMillis() : "-"));
         lose(m, now, actions);
       }
@@ -494,7 +654,73 @@ public final class RedundancyController {
         chooseFirstPrimary(pair, now, actions);
       }
     }
+    for (Member m : members.values()) {
+      Newcomer waiting = m.newcomer;
+      if (waiting != null && !m.alive() && (m.mode == Mode.MODE_UNSPECIFIED || !withinGrace(m, now))) {
+        // The instance before it did not return in time (a lost primary was failed over above).
+        m.newcomer = null;
+        succeed(m, waiting.arrival, now, actions);
+        m.lastHeartbeat = waiting.lastHeartbeat;
+        m.status = waiting.status; // logged when it was reported
+        applyStatus(m, waiting.status, waiting.detail, now, actions);
+      }
+    }
+    forgetPausesBefore(now);
     return actions;
+  }
+
+  // ---- silence ------------------------------------------------------------------------------
+
+  private static Instant latest(Instant a, Instant b) {
+    return a == null || b.isAfter(a) ? b : a;
+  }
+
+  /** How long an application last heard at {@code lastHeard} has been silent: the time since, less this process's pauses. */
+  private Duration silence(Instant lastHeard, Instant now) {
+    Duration silent = Duration.between(lastHeard, now);
+    for (Map.Entry<Instant, Instant> pause : pauses.entrySet()) {
+      Instant from = latest(pause.getKey(), lastHeard);
+      Instant to = pause.getValue().isAfter(now) ? now : pause.getValue();
+      if (to.isAfter(from)) {
+        silent = silent.minus(Duration.between(from, to));
+      }
+    }
+    return silent;
+  }
+
+  /** Adds a pause; a span reported twice (once going on, once whole) counts once. */
+  private void notePause(Pause pause) {
+    Instant from = pause.from();
+    Instant to = pause.to();
+    if (!to.isAfter(from)) {
+      return;
+    }
+    Map.Entry<Instant, Instant> before = pauses.floorEntry(from);
+    if (before != null && !before.getValue().isBefore(from)) {
+      from = before.getKey();
+      to = latest(to, before.getValue());
+    }
+    for (Map.Entry<Instant, Instant> overlapping = pauses.ceilingEntry(from);
+        overlapping != null && !overlapping.getKey().isAfter(to); overlapping = pauses.ceilingEntry(from)) {
+      to = latest(to, overlapping.getValue());
+      pauses.remove(overlapping.getKey());
+    }
+    pauses.put(from, to);
+  }
+
+  /** Pauses that ended before every live application's (or waiting instance's) last heartbeat count for nobody. */
+  private void forgetPausesBefore(Instant now) {
+    Instant oldest = now;
+    for (Member m : members.values()) {
+      if (m.alive() && m.lastHeartbeat.isBefore(oldest)) {
+        oldest = m.lastHeartbeat;
+      }
+      if (m.newcomer != null && m.newcomer.lastHeartbeat.isBefore(oldest)) {
+        oldest = m.newcomer.lastHeartbeat;
+      }
+    }
+    Instant needed = oldest;
+    pauses.headMap(needed).entrySet().removeIf(pause -> !pause.getValue().isAfter(needed));
   }
 
   // ---- decisions -----------------------------------------------------------------------------
@@ -530,22 +756,10 @@ public final class RedundancyController {
    * stale one, and is told to be backup).
    */
   private void adopt(Member m, Mode claimed, long claimedEpoch, Instant now, List<Action> actions) {
-    if (claimed != Mode.PRIMARY && claimed != Mode.BACKUP) {
+    if (!claimFits(m, claimed, claimedEpoch)) {
       return;
     }
     Member peer = m.pair == null ? null : m.pair.other(m);
-    boolean fits;
-    if (peer == null) {
-      fits = claimed == Mode.PRIMARY;
-    } else if (claimed == Mode.PRIMARY) {
-      // Against the epoch the peer was made primary under, acknowledged or not yet.
-      fits = peer.mode != Mode.PRIMARY || claimedEpoch > Math.max(peer.epoch, peer.commandedEpoch);
-    } else {
-      fits = peer.mode != Mode.BACKUP;
-    }
-    if (!fits) {
-      return;
-    }
     m.mode = claimed;
     m.acknowledged = true;
     m.commandedEpoch = claimedEpoch;
@@ -555,6 +769,22 @@ public final class RedundancyController {
     if (peer != null && claimed == Mode.PRIMARY && peer.mode == Mode.PRIMARY) {
       command(peer, Mode.BACKUP, m.name + " is primary under a newer epoch (" + claimedEpoch + ")", now, actions);
     }
+  }
+
+  /** Whether {@code m} may run in the mode it claims: a standalone as primary; one primary per pair, unless newer. */
+  private static boolean claimFits(Member m, Mode claimed, long claimedEpoch) {
+    if (claimed != Mode.PRIMARY && claimed != Mode.BACKUP) {
+      return false;
+    }
+    Member peer = m.pair == null ? null : m.pair.other(m);
+    if (peer == null) {
+      return claimed == Mode.PRIMARY;
+    }
+    if (claimed == Mode.PRIMARY) {
+      // Against the epoch the peer was made primary under, acknowledged or not yet.
+      return peer.mode != Mode.PRIMARY || claimedEpoch > Math.max(peer.epoch, peer.commandedEpoch);
+    }
+    return peer.mode != Mode.BACKUP;
   }
 
   /**

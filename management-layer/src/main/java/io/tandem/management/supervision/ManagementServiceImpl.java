@@ -88,7 +88,7 @@ public final class ManagementServiceImpl extends ManagementServiceGrpc.Managemen
             loop.submit(now -> loop.controller().modeAcknowledged(current.application, current.id, ack.getCommandId(),
                 ack.getMode(), ack.getEpoch(), now));
           }
-          case HEARTBEAT -> loop.submit(now -> loop.controller().heartbeat(current.application, current.id, now));
+          case HEARTBEAT -> loop.heartbeat(current, System.nanoTime());
           default -> loop.execute(() -> current.end(Status.INVALID_ARGUMENT
               .withDescription("a supervision stream carries one hello, then status reports and mode acknowledgements")));
         }

@@ -14,6 +14,7 @@ import io.tandem.common.logging.LogEvent;
 import io.tandem.common.logging.RateLimitedLog;
 import io.tandem.management.redundancy.Action;
 import io.tandem.management.redundancy.Arrival;
+import io.tandem.management.redundancy.Pause;
 import io.tandem.management.redundancy.RedundancyController;
 import io.tandem.management.redundancy.RedundancySettings;
 import io.tandem.management.v1.PairsStatus;
@@ -58,6 +59,8 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   private final RateLimitedLog perRequest = new RateLimitedLog(LOG);
 
   private final RedundancyMetrics metrics;
+  /** When this process did not run, measured on a thread of its own. */
+  private final PauseWatchdog pauses = new PauseWatchdog(System.nanoTime());
 
   @Inject
   public RedundancyLoop(Clock clock, PrometheusRegistry registry) {
@@ -67,14 +70,17 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
 
   @Override
   public void start() {
+    pauses.start();
     long tickMs = RedundancyController.TICK_PERIOD.toMillis();
-    executor.scheduleWithFixedDelay(() -> apply(controller::tick), tickMs, tickMs, TimeUnit.MILLISECONDS);
+    executor.scheduleWithFixedDelay(() -> apply(now -> controller.tick(now, pausesUntil(now))), tickMs, tickMs,
+        TimeUnit.MILLISECONDS);
   }
 
   @Override
   public void stop() throws InterruptedException {
     endStreams();
     ExecutorStop.stop(executor, "redundancy", Duration.ofSeconds(2));
+    pauses.close();
   }
 
   @Override
@@ -174,6 +180,25 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   void register(SupervisionSession session, Arrival arrival) {
     sessions.put(session.id, session);
     apply(now -> controller.connected(arrival, now));
+  }
+
+  /** A heartbeat on {@code session}, received by the transport at {@code receivedNanos} ({@code System.nanoTime}). */
+  void heartbeat(SupervisionSession session, long receivedNanos) {
+    submit(now -> controller.heartbeat(session.application, session.id, onClock(receivedNanos, now, System.nanoTime()),
+        now));
+  }
+
+  /** The pauses of this process the watchdog found since the last tick, on the loop's clock. */
+  private List<Pause> pausesUntil(Instant now) {
+    long nowNanos = System.nanoTime();
+    return pauses.take(nowNanos).stream()
+        .map(span -> new Pause(onClock(span.fromNanos(), now, nowNanos), onClock(span.toNanos(), now, nowNanos)))
+        .toList();
+  }
+
+  /** {@code nanos}, a {@code System.nanoTime} reading, on the loop's clock, which read {@code now} at {@code nowNanos}. */
+  private static Instant onClock(long nanos, Instant now, long nowNanos) {
+    return now.minusNanos(nowNanos - nanos);
   }
 
   void unregister(SupervisionSession session) {

@@ -15,20 +15,23 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Hang detection fed as the Management Layer feeds it: a tick every {@code TICK} after the previous
  * one ended (a fixed-delay schedule, so the gap between ticks is the period plus the tick's own
- * work), heartbeats every heartbeat interval, on a hand-moved clock. Every heartbeat timeout the
- * option accepts must find a frozen primary.
+ * work), heartbeats every heartbeat interval, stamped when received and handed to the controller
+ * once the loop is free, on a hand-moved clock. Every heartbeat timeout the option accepts must find
+ * a frozen primary, however long the loop's work takes.
  */
 class HangDetectionAtTheTickCadenceTest {
-  /** What one tick of the loop takes before the next is scheduled. */
-  private static final Duration TICK_WORK = Duration.ofMillis(1);
   private static final Duration TICK = RedundancyController.TICK_PERIOD;
   private static final Duration FAILOVER_TIMEOUT = Duration.ofSeconds(1);
 
+  /** What one tick of the loop takes before the next is scheduled; heartbeats received meanwhile wait. */
+  private Duration tickWork;
+  /** Until when the loop is busy with a tick. */
+  private Instant busyUntil = Instant.MIN;
   private RedundancyController controller;
   private RedundancySettings settings;
   private Instant now = Instant.parse("2026-01-01T00:00:00Z");
@@ -81,12 +84,15 @@ class HangDetectionAtTheTickCadenceTest {
       now = next;
       if (next.equals(nextTick)) {
         feed(controller.tick(now));
-        nextTick = now.plus(TICK_WORK).plus(TICK);
+        busyUntil = now.plus(tickWork);
+        nextTick = busyUntil.plus(TICK);
       } else {
         for (Map.Entry<String, Instant> due : nextHeartbeat.entrySet()) {
           if (due.getValue().equals(now)) {
             if (!frozen.contains(due.getKey())) {
-              feed(controller.heartbeat(due.getKey(), sessions.get(due.getKey()), now));
+              Instant received = now;
+              Instant handled = busyUntil.isAfter(received) ? busyUntil : received;
+              feed(controller.heartbeat(due.getKey(), sessions.get(due.getKey()), received, handled));
             }
             due.setValue(now.plus(settings.heartbeatInterval()));
           }
@@ -105,10 +111,11 @@ class HangDetectionAtTheTickCadenceTest {
         .findFirst().orElse(null);
   }
 
-  @ParameterizedTest(name = "heartbeat-timeout {0} ms")
-  @ValueSource(longs = {200, 250, 2_000})
-  void aFrozenPrimaryIsFoundHungAfterTheHeartbeatTimeoutAndFailedOver(long timeoutMs) {
+  @ParameterizedTest(name = "heartbeat-timeout {0} ms, {1} ms of work a tick")
+  @CsvSource({"200, 1", "250, 1", "2000, 1", "200, 50", "250, 50", "2000, 50"})
+  void aFrozenPrimaryIsFoundHungAfterTheHeartbeatTimeoutAndFailedOver(long timeoutMs, long tickWorkMs) {
     Duration timeout = Duration.ofMillis(timeoutMs);
+    tickWork = Duration.ofMillis(tickWorkMs);
     runningPair(timeout);
     runUntil(now.plusSeconds(10));
     assertThat(firstLogged(LogEvent.APPLICATION_HUNG, Instant.MIN))
@@ -120,34 +127,37 @@ class HangDetectionAtTheTickCadenceTest {
 
     Instant hungAt = firstLogged(LogEvent.APPLICATION_HUNG, frozenAt);
     assertThat(hungAt).as("the frozen primary is found hung (heartbeat-timeout %d ms, ticks every %d ms)", timeoutMs,
-        TICK.plus(TICK_WORK).toMillis()).isNotNull();
+        TICK.plus(tickWork).toMillis()).isNotNull();
     // It heartbeat last at most an interval before the freeze; a tick or two of slack on top of the timeout.
     assertThat(Duration.between(frozenAt, hungAt)).as("found hung within heartbeat-timeout and two ticks")
-        .isLessThanOrEqualTo(timeout.plus(TICK.plus(TICK_WORK).multipliedBy(2)));
+        .isLessThanOrEqualTo(timeout.plus(TICK.plus(tickWork).multipliedBy(2)));
     Instant failedOverAt = firstLogged(LogEvent.FAILOVER, frozenAt);
     assertThat(failedOverAt).as("failed over").isNotNull();
     assertThat(Duration.between(hungAt, failedOverAt)).as("failed over once disconnect-switchover-timeout passed")
-        .isBetween(FAILOVER_TIMEOUT, FAILOVER_TIMEOUT.plus(TICK.plus(TICK_WORK).multipliedBy(2)));
+        .isBetween(FAILOVER_TIMEOUT, FAILOVER_TIMEOUT.plus(TICK.plus(tickWork).multipliedBy(2)));
     assertThat(controller.status(now).getPairs(0).getLastSwitchover().getCause()).isEqualTo(SwitchoverCause.PRIMARY_HUNG);
   }
 
-  @ParameterizedTest(name = "heartbeat-timeout {0} ms")
-  @ValueSource(longs = {200, 250, 2_000})
-  void aPauseOfTheManagementLayerItselfMakesNobodyHungAtTheTickCadence(long timeoutMs) {
+  @ParameterizedTest(name = "heartbeat-timeout {0} ms, {1} ms of work a tick")
+  @CsvSource({"200, 1", "250, 1", "2000, 1", "200, 50", "250, 50", "2000, 50"})
+  void aPauseOfTheManagementLayerItselfMakesNobodyHungAtTheTickCadence(long timeoutMs, long tickWorkMs) {
+    tickWork = Duration.ofMillis(tickWorkMs);
     runningPair(Duration.ofMillis(timeoutMs));
     runUntil(now.plusSeconds(2));
     // This process is paused for 5 s: no tick runs, the heartbeats sent meanwhile wait in the sockets
-    // and reach the loop after the first tick.
+    // and are received after the first tick, which the watchdog's record of the pause reaches.
+    Instant pausedAt = now;
     now = now.plusSeconds(5);
-    feed(controller.tick(now));
-    nextTick = now.plus(TICK_WORK).plus(TICK);
-    nextHeartbeat.replaceAll((app, due) -> now);
+    feed(controller.tick(now, List.of(new Pause(pausedAt, now))));
+    busyUntil = now.plus(tickWork);
+    nextTick = busyUntil.plus(TICK);
+    nextHeartbeat.replaceAll((app, due) -> now.plusMillis(1));
     runUntil(now.plusSeconds(2));
     assertThat(firstLogged(LogEvent.APPLICATION_HUNG, Instant.MIN)).as("nobody hung after the pause").isNull();
 
     Instant frozenAt = now;
     frozen.add("A"); // a real silence is still found
-    runUntil(now.plusMillis(timeoutMs).plus(TICK.plus(TICK_WORK).multipliedBy(2)));
+    runUntil(now.plusMillis(timeoutMs).plus(TICK.plus(tickWork).multipliedBy(2)));
     assertThat(firstLogged(LogEvent.APPLICATION_HUNG, frozenAt)).as("a frozen primary is still found hung").isNotNull();
   }
 }

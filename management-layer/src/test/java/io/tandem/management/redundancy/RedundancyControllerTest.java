@@ -672,11 +672,167 @@ class RedundancyControllerTest {
     disconnect("A");
     List<Action> accepted = connect("A", "successor", Mode.MODE_UNSPECIFIED, 0);
     assertThat(accepted).noneMatch(Action.EndSession.class::isInstance);
-    assertThat(member("A").getInstanceId()).isEqualTo("successor");
+    advance(SETTINGS.disconnectSwitchoverTimeout());
+    assertThat(member("A").getInstanceId()).as("in A's place once A could no longer return").isEqualTo("successor");
+  }
+
+  /** A hello on a new stream, whose session the test keeps apart from the member's: the session id. */
+  private long hello(String app, String instance, Mode claimed, long epoch) {
+    long session = ++nextSession;
+    record(controller.connected(new Arrival(app, session, instance, app + ":2", "10.9.9.9:" + session, claimed,
+        epoch), now));
+    return session;
+  }
+
+  /** How stream {@code session} was ended, or null while it is open. */
+  private Action.EndSession ended(long session) {
+    return actions.stream().filter(Action.EndSession.class::isInstance).map(Action.EndSession.class::cast)
+        .filter(end -> end.session() == session).findFirst().orElse(null);
+  }
+
+  private List<Action.SendMode> sentTo(long session) {
+    return allSent.stream().filter(send -> send.session() == session).toList();
   }
 
   @Test
-  void anotherInstanceReplacesAHungOneAndTheSameInstanceReplacesItsOwnStream() {
+  void aDuplicateAskingAgainNeverTakesThePlaceOfALivePrimaryWhoseStreamBrokeForAMoment() {
+    runningPairWithAPrimary();
+    long epoch = pairOf("A").getEpoch();
+    long refused = hello("A", "duplicate", Mode.MODE_UNSPECIFIED, 0);
+    assertThat(ended(refused).status().getCode()).isEqualTo(io.grpc.Status.Code.ALREADY_EXISTS);
+    advance(Duration.ofMillis(100));
+
+    disconnect("A"); // the live primary's stream breaks; the process runs on as primary and reconnects
+    advance(Duration.ofMillis(500));
+    long asksAgain = hello("A", "duplicate", Mode.MODE_UNSPECIFIED, 0);
+    assertThat(sentTo(asksAgain)).as("a different instance never inherits the mode of the one before it").isEmpty();
+    assertThat(member("A").getInstanceId()).isNotEqualTo("duplicate");
+    advance(Duration.ofMillis(300));
+
+    connect("A", "instance-of-A", Mode.PRIMARY, epoch);
+    assertThat(ended(sessions.get("A"))).as("the live instance is taken back").isNull();
+    assertThat(ended(asksAgain)).as("the duplicate is refused once the live instance is back").isNotNull()
+        .satisfies(end -> {
+          assertThat(end.status().getCode()).isEqualTo(io.grpc.Status.Code.ALREADY_EXISTS);
+          assertThat(end.status().getDescription()).contains("instance-of-A");
+          assertThat(end.retryFor()).isEqualTo(SETTINGS.duplicateRetryWindow());
+        });
+    assertThat(sentTo(sessions.get("A"))).extracting(Action.SendMode::mode, Action.SendMode::epoch)
+        .as("the live primary keeps its mode and epoch").containsExactly(org.assertj.core.groups.Tuple.tuple(
+            Mode.PRIMARY, epoch));
+    acknowledgeAll();
+
+    // The duplicate keeps asking for its retry window; it is refused every time.
+    for (int i = 0; i < 10; i++) {
+      advance(Duration.ofSeconds(1));
+      long again = hello("A", "duplicate", Mode.MODE_UNSPECIFIED, 0);
+      assertThat(ended(again)).as("asking again after %d s", i + 1).isNotNull();
+      assertThat(sentTo(again)).isEmpty();
+    }
+    assertThat(member("A").getInstanceId()).isEqualTo("instance-of-A");
+    assertThat(member("A").getMode()).isEqualTo(Mode.PRIMARY);
+    assertThat(member("A").getModeAcknowledged()).isTrue();
+    assertThat(logged(LogEvent.FAILOVER)).isFalse();
+  }
+
+  @Test
+  void aPrimaryRestartedAfterACrashIsNotPrimaryUnderItsPredecessorsEpochAndRejoinsOnceTheFailoverTimeoutHasPassed() {
+    runningPairWithAPrimary();
+    long epoch = pairOf("A").getEpoch();
+    Instant crashed = now;
+    disconnect("A"); // kill -9: the connection closes with the process
+    advance(Duration.ofSeconds(2));
+    List<Action> accepted = connect("A", "restarted", Mode.MODE_UNSPECIFIED, 0);
+    assertThat(accepted).as("accepted at once").noneMatch(Action.EndSession.class::isInstance)
+        .anyMatch(Action.SendSettings.class::isInstance);
+    assertThat(takeSent()).as("no mode while the instance before it may still be primary").isEmpty();
+    assertThat(logged(LogEvent.NEWCOMER_WAITS)).isTrue();
+    report("A", AppStatus.RUNNING);
+    assertThat(takeSent()).isEmpty();
+
+    advance(Duration.between(now, crashed.plus(SETTINGS.disconnectSwitchoverTimeout())));
+    assertThat(takeSent()).as("at the failover timeout: the backup is promoted, the restarted process is its backup")
+        .extracting(Action.SendMode::application, Action.SendMode::mode, Action.SendMode::epoch).containsExactly(
+            org.assertj.core.groups.Tuple.tuple("B", Mode.PRIMARY, epoch + 1),
+            org.assertj.core.groups.Tuple.tuple("A", Mode.BACKUP, epoch + 1));
+    acknowledgeAll();
+    assertThat(member("A").getInstanceId()).isEqualTo("restarted");
+    assertThat(member("A").getConnected()).isTrue();
+    assertThat(member("A").getModeAcknowledged()).isTrue();
+    assertThat(pairOf("A").getLastSwitchover().getCause()).isEqualTo(SwitchoverCause.FAILOVER);
+  }
+
+  @Test
+  void aPrimaryRestartedAfterACrashWhileItsBackupCannotServeIsPrimaryAgainUnderANewEpoch() {
+    runningPairWithAPrimary();
+    long epoch = pairOf("A").getEpoch();
+    report("B", AppStatus.SERVICE_UNAVAILABLE);
+    Instant crashed = now;
+    disconnect("A");
+    advance(Duration.ofSeconds(1));
+    connect("A", "restarted", Mode.MODE_UNSPECIFIED, 0);
+    report("A", AppStatus.RUNNING);
+    advance(Duration.between(now, crashed.plus(SETTINGS.disconnectSwitchoverTimeout())));
+    assertThat(takeSent()).as("the pair is not left without a primary")
+        .extracting(Action.SendMode::application, Action.SendMode::mode).contains(
+            org.assertj.core.groups.Tuple.tuple("A", Mode.PRIMARY));
+    assertThat(sentTo(sessions.get("A"))).singleElement()
+        .satisfies(send -> assertThat(send.epoch()).isGreaterThan(epoch));
+  }
+
+  @Test
+  void aBackupRestartedAfterACrashIsBackupAgainOnceItsPredecessorCannotReturn() {
+    runningPairWithAPrimary();
+    Instant crashed = now;
+    disconnect("B");
+    advance(Duration.ofMillis(1500));
+    connect("B", "restarted", Mode.MODE_UNSPECIFIED, 0);
+    report("B", AppStatus.RUNNING);
+    assertThat(takeSent()).isEmpty();
+    advance(Duration.between(now, crashed.plus(SETTINGS.disconnectSwitchoverTimeout())));
+    assertThat(takeSent()).extracting(Action.SendMode::application, Action.SendMode::mode)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("B", Mode.BACKUP));
+    acknowledgeAll();
+    assertThat(member("B").getInstanceId()).isEqualTo("restarted");
+    assertThat(member("A").getMode()).isEqualTo(Mode.PRIMARY);
+  }
+
+  @Test
+  void theSameInstanceReconnectingKeepsItsModeAndEpochAtOnce() {
+    runningPairWithAPrimary();
+    long epoch = pairOf("A").getEpoch();
+    long before = sessions.get("A");
+    disconnect("A");
+    advance(Duration.ofMillis(700));
+    List<Action> back = connect("A", "instance-of-A", Mode.PRIMARY, epoch);
+    assertThat(back).noneMatch(Action.EndSession.class::isInstance);
+    assertThat(sessions.get("A")).isNotEqualTo(before);
+    assertThat(takeSent()).extracting(Action.SendMode::application, Action.SendMode::mode, Action.SendMode::epoch)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("A", Mode.PRIMARY, epoch));
+    acknowledgeAll();
+    advance(SETTINGS.disconnectSwitchoverTimeout().multipliedBy(2));
+    assertThat(takeSent()).isEmpty();
+    assertThat(logged(LogEvent.FAILOVER)).isFalse();
+    assertThat(member("A").getModeAcknowledged()).isTrue();
+  }
+
+  @Test
+  void afterAManagementLayerRestartTheInstanceRunningInTheMembersModeReplacesADuplicateThatSaidHelloFirst() {
+    controller = new RedundancyController(SETTINGS);
+    record(controller.configure(CONFIGURED, SETTINGS, now));
+    connect("B", "instance-of-B", Mode.BACKUP, 7);
+    long duplicate = hello("A", "duplicate", Mode.MODE_UNSPECIFIED, 0);
+    long live = hello("A", "instance-of-A", Mode.PRIMARY, 7);
+    assertThat(ended(live)).as("the instance running as primary is accepted").isNull();
+    assertThat(ended(duplicate)).as("the one without a mode is the duplicate").isNotNull()
+        .satisfies(end -> assertThat(end.status().getCode()).isEqualTo(io.grpc.Status.Code.ALREADY_EXISTS));
+    assertThat(member("A").getInstanceId()).isEqualTo("instance-of-A");
+    assertThat(member("A").getMode()).isEqualTo(Mode.PRIMARY);
+    assertThat(sentTo(duplicate)).isEmpty();
+  }
+
+  @Test
+  void anotherInstanceReplacesAHungOneOnceItCouldNoLongerReturnAndTheSameInstanceReplacesItsOwnStream() {
     runningPairWithAPrimary();
     long first = sessions.get("A");
     List<Action> again = connect("A", "instance-of-A", Mode.PRIMARY, member("A").getEpoch());
@@ -689,10 +845,29 @@ class RedundancyControllerTest {
     assertThat(member("A").getHung()).isTrue();
     long hung = sessions.get("A");
     List<Action> successor = connect("A", "successor", Mode.MODE_UNSPECIFIED, 0);
-    assertThat(successor).filteredOn(Action.EndSession.class::isInstance).singleElement()
-        .satisfies(a -> assertThat(((Action.EndSession) a).session()).isEqualTo(hung));
+    assertThat(successor).as("it waits while the hung one may still thaw").noneMatch(Action.EndSession.class::isInstance);
+    frozen.remove("A"); // the successor sends heartbeats; the old process stays frozen
+    advance(SETTINGS.disconnectSwitchoverTimeout());
+    assertThat(ended(hung)).as("the hung one's stream is ended once it could no longer return").isNotNull();
     assertThat(member("A").getInstanceId()).isEqualTo("successor");
     assertThat(member("A").getHung()).isFalse();
+  }
+
+  @Test
+  void aHungInstanceThatThawsBeforeItCouldBeReplacedKeepsItsPlaceAndTheWaitingOneIsRefused() {
+    runningPairWithAPrimary();
+    frozen.add("A");
+    advance(SETTINGS.heartbeatTimeout());
+    assertThat(member("A").getHung()).isTrue();
+    long hung = sessions.get("A");
+    long waiting = hello("A", "successor", Mode.MODE_UNSPECIFIED, 0);
+    frozen.remove("A");
+    advance(SETTINGS.heartbeatInterval());
+    assertThat(ended(hung)).isNull();
+    assertThat(ended(waiting)).isNotNull()
+        .satisfies(end -> assertThat(end.status().getCode()).isEqualTo(io.grpc.Status.Code.ALREADY_EXISTS));
+    assertThat(member("A").getInstanceId()).isEqualTo("instance-of-A");
+    assertThat(sentTo(waiting)).isEmpty();
   }
 
   // ---- epochs ----------------------------------------------------------------------------------
@@ -775,8 +950,9 @@ class RedundancyControllerTest {
   void aPauseOfTheManagementLayerItselfDoesNotMakeApplicationsHung() {
     runningPairWithAPrimary();
     advance(Duration.ofMillis(400));
+    Instant pausedAt = now;
     now = now.plus(Duration.ofSeconds(30)); // this process was paused; heartbeats wait in the sockets
-    record(controller.tick(now));
+    record(controller.tick(now, List.of(new Pause(pausedAt, now))));
     assertThat(logged(LogEvent.APPLICATION_HUNG)).isFalse();
     advance(Duration.ofMillis(400));
     assertThat(member("A").getHung()).isFalse();
@@ -785,5 +961,49 @@ class RedundancyControllerTest {
     frozen.add("A"); // a real silence is still found
     advance(Duration.ofSeconds(2));
     assertThat(member("A").getHung()).isTrue();
+  }
+
+  @Test
+  void aLateTickIsNoPauseOfTheManagementLayer() {
+    runningPairWithAPrimary();
+    frozen.add("A");
+    Instant frozenAt = now;
+    // The loop was busy: ticks come 150 ms apart, and nothing says the process was paused.
+    while (!member("A").getHung() && now.isBefore(frozenAt.plusSeconds(10))) {
+      now = now.plusMillis(150);
+      record(controller.tick(now));
+    }
+    assertThat(Duration.between(frozenAt, now)).as("found hung after heartbeat-timeout, however late the ticks")
+        .isLessThanOrEqualTo(SETTINGS.heartbeatTimeout().plusMillis(150));
+  }
+
+  @Test
+  void aPauseReportedWhileGoingOnAndAgainWholeIsExcusedOnce() {
+    runningPairWithAPrimary();
+    advance(Duration.ofMillis(400));
+    frozen.add("A"); // A is frozen too: only the Management Layer's own pause is excused
+    Instant pausedAt = now;
+    now = now.plusSeconds(5);
+    record(controller.tick(now, List.of(new Pause(pausedAt.plusMillis(10), now))));
+    now = now.plusMillis(50);
+    record(controller.tick(now, List.of(new Pause(pausedAt.plusMillis(10), now.minusMillis(45)))));
+    record(controller.heartbeat("B", sessions.get("B"), now));
+    assertThat(member("A").getHung()).isFalse();
+    advance(SETTINGS.heartbeatTimeout().minusMillis(100));
+    assertThat(member("A").getHung()).as("silent for less than heartbeat-timeout besides the pause").isFalse();
+    advance(Duration.ofMillis(200));
+    assertThat(member("A").getHung()).as("the pause counted once, not twice").isTrue();
+  }
+
+  @Test
+  void aHeartbeatCountsFromWhenItWasReceivedNotFromWhenTheLoopGotToIt() {
+    runningPairWithAPrimary();
+    frozen.add("A");
+    Instant received = now.plus(SETTINGS.heartbeatInterval());
+    advance(SETTINGS.heartbeatTimeout().minusMillis(100));
+    record(controller.heartbeat("A", sessions.get("A"), received, now));
+    advance(Duration.ofMillis(600));
+    assertThat(member("A").getHung()).as("silent since it was received, %s ago", Duration.between(received, now))
+        .isTrue();
   }
 }
