@@ -6,8 +6,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.grpc.ForwardingServerCall;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.grpc.testing.StreamRecorder;
 import io.tandem.common.bootstrap.HealthState;
@@ -29,15 +37,16 @@ import io.tandem.stat.v1.StatisticSpec;
 import io.tandem.stat.v1.StatisticType;
 import io.tandem.stat.v1.StatisticValue;
 import io.tandem.statserver.stats.StatisticsEngine;
-import io.grpc.stub.ClientCallStreamObserver;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -274,6 +283,81 @@ class StatServiceImplTest {
       assertThat(p.getEvents()).isEqualTo(batchesEach * 200L);
     });
     assertThat(engine.heldBytes()).isZero();
+  }
+
+  @Test
+  void aProducerThatReadsNoAcknowledgementsIsSentOnlyTheLatestOnceItReads() throws Exception {
+    AtomicLong sentWhileNotReady = new AtomicLong();
+    ServerInterceptor counting = new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+          ServerCallHandler<Q, R> next) {
+        return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+          @Override
+          public void sendMessage(R message) {
+            if (!isReady()) {
+              sentWhileNotReady.incrementAndGet();
+            }
+            super.sendMessage(message);
+          }
+        }, headers);
+      }
+    };
+    int batches = 2_000;
+    List<FeedProgress> received = new CopyOnWriteArrayList<>();
+    CompletableFuture<Void> ended = new CompletableFuture<>();
+    ClientCallStreamObserver<EventBatch>[] requests = new ClientCallStreamObserver[1];
+    try (InProcessGrpc counted = InProcessGrpc.serve(ServerInterceptors.intercept(
+        new StatServiceImpl(engine, () -> INFO, health).gatedDefinition(), counting))) {
+      StatServiceGrpc.newStub(counted.channel()).feed(new ClientResponseObserver<EventBatch, FeedProgress>() {
+        private int next = 1;
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<EventBatch> stream) {
+          requests[0] = stream;
+          stream.disableAutoRequestWithInitial(0); // reads no acknowledgement until the test says so
+          stream.setOnReadyHandler(() -> {
+            while (next <= batches && stream.isReady()) {
+              stream.onNext(loginBatch("lazy", next++, "ann"));
+            }
+          });
+        }
+
+        @Override
+        public void onNext(FeedProgress progress) {
+          received.add(progress);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          ended.completeExceptionally(t);
+        }
+
+        @Override
+        public void onCompleted() {
+          ended.complete(null);
+        }
+      });
+      await("every batch applied").atMost(WAIT).until(() -> engine.producers().mostRecent().stream()
+          .anyMatch(p -> p.getProducerId().equals("lazy") && p.getAppliedThrough() == batches));
+      engine.barrier().join();
+      assertThat(sentWhileNotReady.get()).as("acknowledgements written while the producer could not take them")
+          .isZero();
+
+      requests[0].request(1);
+      await().atMost(WAIT).until(() -> !received.isEmpty());
+      assertThat(received).as("once it reads: one acknowledgement, the latest").singleElement()
+          .satisfies(p -> assertThat(p.getAppliedThrough()).isEqualTo(batches));
+
+      requests[0].onCompleted();
+      requests[0].request(10);
+      assertThat(ended).succeedsWithin(WAIT);
+      assertThat(received).hasSize(2).last().satisfies(p -> {
+        assertThat(p.getFinal()).isTrue();
+        assertThat(p.getAppliedThrough()).isEqualTo(batches);
+        assertThat(p.getAccepted()).isEqualTo(batches);
+      });
+    }
   }
 
   @Test
