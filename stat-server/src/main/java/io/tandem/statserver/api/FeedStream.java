@@ -3,6 +3,7 @@ package io.tandem.statserver.api;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.tandem.stat.v1.FeedProgress;
+import io.tandem.statserver.stats.FeedCall;
 import io.tandem.statserver.stats.FeedCounters;
 
 /**
@@ -16,7 +17,7 @@ import io.tandem.statserver.stats.FeedCounters;
  * refused, or cancelled by the producer) every write is a no-op. Writes are made under this
  * object's lock, since they come from two threads.
  */
-final class FeedStream {
+final class FeedStream implements FeedCall {
   private final ServerCallStreamObserver<FeedProgress> out;
   private final FeedCounters counters = new FeedCounters();
   /** Completed or refused by this side: read by whoever asks for more. */
@@ -30,12 +31,14 @@ final class FeedStream {
     out.setOnReadyHandler(this::sendDue);
   }
 
-  FeedCounters counters() {
+  @Override
+  public FeedCounters counters() {
     return counters;
   }
 
   /** How far the producer's batches are applied: sent now if the producer can take it, else once it can. */
-  synchronized void acknowledge() {
+  @Override
+  public synchronized void acknowledge() {
     due = counters.progress(false);
     sendDue();
   }
@@ -51,7 +54,8 @@ final class FeedStream {
   }
 
   /** Ends the call with {@code status}, after the acknowledgements of every batch before the refused one. */
-  synchronized void refuse(Status status) {
+  @Override
+  public synchronized void refuse(Status status) {
     boolean open = open();
     FeedProgress progress = due;
     end();
@@ -64,7 +68,8 @@ final class FeedStream {
   }
 
   /** Asks the producer for one more batch, while the call lasts (from any thread: gRPC's request is thread-safe). */
-  void more() {
+  @Override
+  public void more() {
     if (open()) {
       out.request(1);
     }

@@ -65,9 +65,17 @@ final class StatServerMetrics {
     GaugeWithCallback.builder().name("tandem_open_statistics").help("Statistics open by clients now.")
         .callback(gauge -> gauge.call(engine.openStatistics())).register(registry);
     GaugeWithCallback.builder().name("tandem_feed_held_bytes")
-        .help("Bytes in memory of fed events received and not yet applied (held while a reload runs, or waiting"
-            + " for the statistics thread), all streams together (statserver/reload-feed-buffer bounds them).")
+        .help("Bytes in memory of fed batches received and not yet applied (held while a reload runs, or waiting"
+            + " for the statistics thread), as received, all streams together (with tandem_feed_reserved_bytes,"
+            + " what statserver/reload-feed-buffer bounds).")
         .callback(gauge -> gauge.call(engine.heldBytes())).register(registry);
+    GaugeWithCallback.builder().name("tandem_feed_reserved_bytes")
+        .help("Bytes the feed budget keeps for batches asked for and not yet arrived: what the largest batch"
+            + " would take, for each stream asked.")
+        .callback(gauge -> gauge.call(engine.feedReservedBytes())).register(registry);
+    GaugeWithCallback.builder().name("tandem_feed_streams_waiting")
+        .help("Feed streams waiting for room in the feed budget before they are asked for their next batch.")
+        .callback(gauge -> gauge.call(engine.feedStreamsWaiting())).register(registry);
     GaugeWithCallback.builder().name("tandem_feed_producers")
         .help("Producers remembered for exactly-once (24 hours after their last batch, 10,000 at most).")
         .callback(gauge -> gauge.call(engine.producers().remembered())).register(registry);

@@ -42,6 +42,7 @@ import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatisticType;
 import io.tandem.stat.v1.StatisticValue;
 import io.tandem.statserver.StatServerSettings;
+import io.tandem.statserver.stats.TestFeed;
 import io.tandem.statserver.stats.FeedCounters;
 import io.tandem.statserver.stats.StatisticSink;
 import io.tandem.statserver.stats.StatisticsEngine;
@@ -172,9 +173,8 @@ class ReloadCoordinatorTest {
     // One client making a new producer id for every batch, each id as long as a name may be.
     String padding = "x".repeat(Names.MAX_LENGTH - 12);
     for (int i = 0; i < 35_000; i++) {
-      engine.feed(EventBatch.newBuilder().setProducerId(String.format("p-%010d", i) + padding).setSequence(1)
-          .addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_LOGIN).setAgent("ann")).build(),
-          new FeedCounters(), () -> { }, () -> { });
+      TestFeed.feed(engine, EventBatch.newBuilder().setProducerId(String.format("p-%010d", i) + padding).setSequence(1)
+          .addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_LOGIN).setAgent("ann")).build(), new FeedCounters());
     }
     engine.barrier().join();
 

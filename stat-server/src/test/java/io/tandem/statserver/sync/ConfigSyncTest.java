@@ -25,6 +25,7 @@ import io.tandem.stat.v1.StatisticSpec;
 import io.tandem.stat.v1.StatisticType;
 import io.tandem.statserver.StatServerSettings;
 import io.tandem.statserver.reload.PairView;
+import io.tandem.statserver.stats.TestFeed;
 import io.tandem.statserver.stats.FeedCounters;
 import io.tandem.statserver.stats.StatisticsEngine;
 import java.time.Clock;
@@ -334,9 +335,8 @@ class ConfigSyncTest {
       await().atMost(WAIT).until(() -> secondTold.heard("loaded 5"));
 
       FeedCounters counters = new FeedCounters();
-      reloading.feed(EventBatch.newBuilder().addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_LOGIN)
-          .setAgent("bob")).addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_READY).setAgent("bob")).build(),
-          counters, () -> { }, () -> { });
+      TestFeed.feed(reloading, EventBatch.newBuilder().addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_LOGIN)
+          .setAgent("bob")).addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_READY).setAgent("bob")).build(), counters);
       reloading.barrier().join();
       assertThat(counters.accepted()).isEqualTo(2);
       assertThat(reloading.get(GetStatisticRequest.newBuilder().setSpec(StatisticSpec.newBuilder()
@@ -359,8 +359,8 @@ class ConfigSyncTest {
     assertThat(sync.lastApplied()).as("the model in use stays").isEqualTo(7);
 
     FeedCounters counters = new FeedCounters();
-    engine.feed(EventBatch.newBuilder().addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_LOGIN)
-        .setAgent("ann")).build(), counters, () -> { }, () -> { });
+    TestFeed.feed(engine, EventBatch.newBuilder().addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_LOGIN)
+        .setAgent("ann")).build(), counters);
     engine.barrier().join();
     assertThat(counters.accepted()).as("the engine is not left holding events for a reload").isEqualTo(1);
   }
