@@ -84,9 +84,8 @@ public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
     out.disableAutoRequest();
     FeedStream stream = new FeedStream(out);
     FeedLane lane = engine.openFeed(stream);
-    // The producer went away: what it sent is applied all the same.
-    out.setOnCancelHandler(() -> { });
-    // The call ended: no batch comes any more.
+    // The producer went away, or the call ended: no batch comes any more. What it sent is applied all the same.
+    out.setOnCancelHandler(() -> engine.closeFeed(lane));
     out.setOnCloseHandler(() -> engine.closeFeed(lane));
     return new StreamObserver<>() {
       @Override

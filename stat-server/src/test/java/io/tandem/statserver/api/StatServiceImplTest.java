@@ -40,6 +40,7 @@ import io.tandem.stat.v1.StatisticValue;
 import io.tandem.statserver.stats.FeedCounters;
 import io.tandem.statserver.stats.StatisticsEngine;
 import io.tandem.statserver.stats.TestFeed;
+import java.lang.ref.WeakReference;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -349,6 +350,38 @@ class StatServiceImplTest {
       assertThat(p.getEvents()).isEqualTo((long) batchesEach * eventsEach);
     });
     assertThat(engine.heldBytes()).isZero();
+  }
+
+  @Test
+  void feedStreamsCancelledWhileWaitingForRoomAreNotKept() throws Exception {
+    List<WeakReference<ServerCall<?, ?>>> waited = new CopyOnWriteArrayList<>();
+    ServerInterceptor tracking = new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+          ServerCallHandler<Q, R> next) {
+        waited.add(new WeakReference<>(call));
+        return next.startCall(call, headers);
+      }
+    };
+    engine.setReloadFeedBuffer(1);
+    engine.beginReload();
+    try (InProcessGrpc tracked = InProcessGrpc.serve(ServerInterceptors.intercept(
+        new StatServiceImpl(engine, () -> INFO, health).gatedDefinition(), tracking))) {
+      StatServiceGrpc.StatServiceStub stub = StatServiceGrpc.newStub(tracked.channel());
+      // One batch held by the reload fills the budget: the streams after it wait for room.
+      stub.feed(StreamRecorder.create()).onNext(loginBatch("first", 1, "ann"));
+      await().atMost(WAIT).until(() -> engine.heldBytes() > 0);
+      waited.clear();
+      for (int i = 0; i < 200; i++) {
+        ((ClientCallStreamObserver<EventBatch>) stub.feed(StreamRecorder.create())).cancel("producer gone", null);
+      }
+      assertThat(waited).hasSize(200);
+      await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+        System.gc();
+        assertThat(waited.stream().filter(call -> call.get() != null).count())
+            .as("cancelled streams the server still holds").isZero();
+      });
+    }
   }
 
   @Test
