@@ -167,7 +167,7 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
         .setEventsUnknownObject(engine.eventsUnknown())
         .addAllProducers(producers.mostRecent())
         .setProducersRemembered(producers.remembered())
-        .setProducersForgotten(producers.forgottenIdle() + producers.forgottenCap())
+        .setProducersForgotten(producers.forgottenIdle())
         .setFeedHeldBytes(engine.heldBytes())
         .build();
   }

@@ -9,7 +9,6 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 import io.tandem.stat.v1.ConfigState;
 import io.tandem.stat.v1.Role;
-import io.tandem.statserver.stats.ProducerSummary;
 import io.tandem.statserver.stats.StatisticsEngine;
 import io.tandem.statserver.sync.ConfigSync;
 
@@ -80,12 +79,12 @@ final class StatServerMetrics {
         .help("Producers remembered for exactly-once (24 hours after their last batch, 10,000 at most).")
         .callback(gauge -> gauge.call(engine.producers().remembered())).register(registry);
     CounterWithCallback.builder().name("tandem_feed_producers_forgotten_total")
-        .help("Producers forgotten, by reason: idle (no batch for 24 hours), cap (10,000 others more recent).")
-        .labelNames("reason").callback(counter -> {
-          ProducerSummary producers = engine.producers();
-          counter.call(producers.forgottenIdle(), "idle");
-          counter.call(producers.forgottenCap(), "cap");
-        }).register(registry);
+        .help("Producers forgotten, by reason: idle (no batch for 24 hours).")
+        .labelNames("reason").callback(counter -> counter.call(engine.producers().forgottenIdle(), "idle"))
+        .register(registry);
+    CounterWithCallback.builder().name("tandem_feed_producers_refused_total")
+        .help("Feed streams of new producers refused because 10,000 producers were remembered already.")
+        .callback(counter -> counter.call(engine.producers().refused())).register(registry);
     CounterWithCallback.builder().name("tandem_feed_events_total")
         .help("Contact-center events fed, by outcome: applied, unknown_object (not in the configuration), ignored"
             + " (made no sense for the object's state).")

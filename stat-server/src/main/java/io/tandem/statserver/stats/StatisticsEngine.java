@@ -278,8 +278,40 @@ public final class StatisticsEngine implements ManagedService {
         return;
       }
     }
-    apply(batch, lane.call.counters());
+    FeedCounters counters = lane.call.counters();
+    if (ProducerLedger.sequenced(batch)) {
+      switch (producers.admit(batch)) {
+        case FULL -> {
+          refuseNewProducer(lane, batch);
+          return;
+        }
+        case DUPLICATE -> {
+          producers.heard(batch, false, clock.millis());
+          counters.duplicateBatches.incrementAndGet();
+          counters.appliedThrough(batch.getProducerId(), producers.appliedThrough(batch.getProducerId()));
+          lane.call.acknowledge();
+          return;
+        }
+        case RESUMED -> PER_REQUEST.emit(LogEvent.FEED_PRODUCER_RESUMED, "producer", batch.getProducerId(),
+            "sequence", batch.getSequence());
+        case NEXT -> { }
+      }
+    }
+    apply(batch, counters);
     lane.call.acknowledge();
+  }
+
+  /**
+   * The ledger remembers as many producers as it may: a new one is refused, not let in by
+   * forgetting one heard from lately, whose re-sent batches would then be applied twice.
+   */
+  private void refuseNewProducer(FeedLane lane, EventBatch batch) {
+    producers.refused();
+    PER_REQUEST.emit(LogEvent.FEED_PRODUCER_REFUSED, "producer", batch.getProducerId(), "remembered",
+        producers.cap());
+    refuse(lane, Status.RESOURCE_EXHAUSTED.withDescription("producer_id: '" + batch.getProducerId()
+        + "' is new, and this server already remembers " + producers.cap() + " producers, the most it keeps for "
+        + "exactly-once; each is forgotten " + ProducerLedger.IDLE_TTL.toHours() + " hours after its last batch"));
   }
 
   /** Ends {@code lane}'s call with {@code status}; nothing it sent after this batch is applied. */
@@ -288,21 +320,8 @@ public final class StatisticsEngine implements ManagedService {
     lane.call.refuse(status);
   }
 
+  /** Applies the events of {@code batch}, admitted by the producer ledger if it is sequenced. */
   private void apply(EventBatch batch, FeedCounters counters) {
-    boolean sequenced = ProducerLedger.sequenced(batch);
-    if (sequenced) {
-      switch (producers.admit(batch)) {
-        case DUPLICATE -> {
-          producers.heard(batch, false, clock.millis());
-          counters.duplicateBatches.incrementAndGet();
-          counters.appliedThrough(batch.getProducerId(), producers.appliedThrough(batch.getProducerId()));
-          return;
-        }
-        case RESUMED -> PER_REQUEST.emit(LogEvent.FEED_PRODUCER_RESUMED, "producer", batch.getProducerId(),
-            "sequence", batch.getSequence());
-        case NEXT -> { }
-      }
-    }
     Set<StatKey> touched = new HashSet<>();
     for (CenterEvent event : batch.getEventsList()) {
       switch (activity.apply(event, model, touched)) {
@@ -326,7 +345,7 @@ public final class StatisticsEngine implements ManagedService {
     for (StatKey key : touched) {
       changed(key, now);
     }
-    if (sequenced) {
+    if (ProducerLedger.sequenced(batch)) {
       producers.heard(batch, true, now);
       counters.appliedThrough(batch.getProducerId(), batch.getSequence());
     }

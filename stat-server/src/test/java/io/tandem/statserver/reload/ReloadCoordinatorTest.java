@@ -181,8 +181,9 @@ class ReloadCoordinatorTest {
     ServerInfo info = coordinator.serverInfo();
     assertThat(info.getSerializedSize()).as("what GetServerInfo answers (the backup probe reads it)")
         .isLessThan(MessageLimits.MAX_MESSAGE_BYTES);
-    assertThat(info.getProducersList()).as("the producer heard from last is listed")
-        .anySatisfy(p -> assertThat(p.getProducerId()).startsWith("p-0000034999"));
+    assertThat(info.getProducersRemembered()).as("past 10,000, new producers are refused").isEqualTo(10_000);
+    assertThat(info.getProducersList()).as("the producer remembered that was heard from last is listed")
+        .anySatisfy(p -> assertThat(p.getProducerId()).startsWith("p-0000009999"));
   }
 
   @Test

@@ -449,6 +449,36 @@ class StatisticsEngineTest {
   }
 
   @Test
+  void withTheMostProducersRememberedANewOneIsRefusedNamingTheCapAndTheOthersGoOn() {
+    FeedCounters counters = new FeedCounters();
+    for (int i = 0; i < ProducerLedger.CAP; i++) {
+      TestFeed.feed(engine, EventBatch.newBuilder().setProducerId("p" + i).setSequence(1).build(), counters);
+    }
+    TestFeed newcomer = new TestFeed(new FeedCounters());
+    try (LogCapture log = new LogCapture(StatisticsEngine.class)) {
+      newcomer.feedAlone(engine, EventBatch.newBuilder().addAllEvents(login("ann")).setProducerId("newcomer")
+          .setSequence(1).build());
+      engine.barrier().join();
+      assertThat(log.withId("02-10109")).singleElement().asString().contains("producer=newcomer", "remembered=10000");
+    }
+    assertThat(newcomer.refusals).singleElement().satisfies(status -> {
+      assertThat(status.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+      assertThat(status.getDescription()).isEqualTo("producer_id: 'newcomer' is new, and this server already "
+          + "remembers 10000 producers, the most it keeps for exactly-once; each is forgotten 24 hours after its "
+          + "last batch");
+    });
+    assertThat(newcomer.acknowledgements.get()).isZero();
+    assertThat(newcomer.counters().accepted()).as("nothing of it applied").isZero();
+    assertThat(engine.producers().refused()).isEqualTo(1);
+
+    TestFeed remembered = new TestFeed(new FeedCounters());
+    remembered.feedAlone(engine, EventBatch.newBuilder().addAllEvents(login("ann")).setProducerId("p7")
+        .setSequence(2).build());
+    engine.barrier().join();
+    assertThat(remembered.counters().accepted()).as("a producer it remembers goes on").isEqualTo(2);
+  }
+
+  @Test
   void aProducerIdleForADayIsForgottenAndItsReturnIsAppliedFromThereAndLogged() {
     FeedCounters counters = new FeedCounters();
     TestFeed.feed(engine, sequenced(1, login("ann")), counters);
