@@ -6,6 +6,7 @@ import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.tandem.cli.config.ContactCenterGenerator;
 import io.tandem.cli.stat.SimulatedFeed;
+import io.tandem.common.grpc.MessageLimits;
 import io.tandem.common.security.AccessRule;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.stat.v1.EventBatch;
@@ -24,9 +25,12 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code tandem bench feed}: events into one Stat Server that has many statistics open. */
 @Command(name = "feed", mixinStandardHelpOptions = true,
@@ -35,6 +39,9 @@ import picocli.CommandLine.Option;
         "EVENTS simulated contact-center events are fed as fast as it takes them. Measures events applied per second.",
         "Last line: feed: events_per_s=N open_stats=N"})
 final class FeedBench implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Mixin
   TransportOption transport;
 
@@ -55,6 +62,12 @@ final class FeedBench implements Callable<Integer> {
     int groups = Math.max(1, agents / 100);
     int queues = 10;
     List<EventBatch> batches = simulate(queues);
+    int largest = batches.stream().mapToInt(EventBatch::getSerializedSize).max().orElse(0);
+    if (largest > MessageLimits.MAX_FEED_BATCH_BYTES) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--batch " + batchSize + " makes batches of up to "
+          + largest + " bytes, more than the " + MessageLimits.MAX_FEED_BATCH_BYTES
+          + " bytes a Stat Server takes in one Feed message");
+    }
     try (BenchStack stack = BenchStack.start(transport.transport(), false, agents, groups, queues)) {
       ManagedChannel channel = stack.toStatServer("Bench_A", AccessRule.CLIENT);
       AtomicLong values = new AtomicLong();

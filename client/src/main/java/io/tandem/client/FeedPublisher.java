@@ -3,6 +3,7 @@ package io.tandem.client;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.tandem.common.grpc.MessageLimits;
 import io.tandem.common.retry.Backoff;
 import io.tandem.stat.v1.EventBatch;
 import io.tandem.stat.v1.FeedProgress;
@@ -85,12 +86,20 @@ public final class FeedPublisher implements AutoCloseable {
    *
    * @throws FeedBufferFullException if there is still no room after the publish timeout (a member
    *     is down or far behind); the message names it
+   * @throws IllegalArgumentException if the batch, stamped, is larger than a Stat Server takes in
+   *     one message ({@link MessageLimits#MAX_FEED_BATCH_BYTES})
    */
   public void publish(EventBatch batch) {
     long deadline = System.nanoTime() + publishTimeout.toNanos();
     synchronized (this) {
       EventBatch stamped = batch.toBuilder().setProducerId(producerId).setSequence(next).build();
       int size = stamped.getSerializedSize();
+      if (size > MessageLimits.MAX_FEED_BATCH_BYTES) {
+        // Every member would refuse it, and re-sending it would never end.
+        throw new IllegalArgumentException("batch: " + size + " bytes with its producer id and sequence, more than "
+            + "the " + MessageLimits.MAX_FEED_BATCH_BYTES + " bytes a Stat Server takes in one Feed message; publish "
+            + "its " + batch.getEventsCount() + " events in smaller batches; nothing was published");
+      }
       while (heldBytes > 0 && heldBytes + size > bufferBytes) {
         long remaining = deadline - System.nanoTime();
         if (remaining <= 0) {

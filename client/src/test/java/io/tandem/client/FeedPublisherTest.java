@@ -80,4 +80,23 @@ class FeedPublisherTest {
       assertThat(feed.unacknowledgedBytes()).isEqualTo(tenBatches);
     }
   }
+
+  @Test
+  void aBatchLargerThanAMemberTakesIsRefusedAtOnceNamingTheLimit() throws Exception {
+    EventBatch.Builder large = EventBatch.newBuilder();
+    int events = 256 * 1024 / batch(0).getSerializedSize() + 1;
+    for (int i = 0; i < events; i++) {
+      large.addEvents(batch(i).getEvents(0));
+    }
+    try (FeedPublisher feed = client.feed("p")) {
+      assertThatThrownBy(() -> feed.publish(large.build()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("262144 bytes")
+          .hasMessageContaining("nothing was published");
+      feed.publish(batch(1));
+      List<FeedProgress> last = feed.finish().get(30, TimeUnit.SECONDS);
+      assertThat(last).as("the next batch is the first one").allSatisfy(p -> assertThat(p.getAppliedThrough()).isEqualTo(1));
+    }
+    assertThat(a.applied).containsExactly(1L);
+  }
 }

@@ -14,6 +14,7 @@ import io.tandem.config.v1.ConfigServiceGrpc;
 import io.tandem.config.v1.ExpireHistoryRequest;
 import io.tandem.config.v1.ObjectType;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.tandem.common.grpc.Channels;
@@ -30,10 +31,12 @@ import io.tandem.stat.v1.StatisticType;
 import io.tandem.testing.LinkProxy;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -174,6 +177,58 @@ class FeedScenariosTest extends PairStackTest {
     }
   }
 
+  /** The member's feed budget by default (reload-feed-buffer). */
+  private static final long BUDGET = 32L * 1024 * 1024;
+
+  /**
+   * 64 streams (four connections of 16) push {@code batchesEach} batches of {@code template} as
+   * fast as member A asks for them: every feed ends with its last progress, every event applied
+   * once, the member alive and never out of memory. The most it held of the feed at once.
+   */
+  private long flood(String prefix, List<CenterEvent> template, int batchesEach, List<ManagedChannel> channels) {
+    int connections = 4;
+    int streamsEach = 16; // --max-feeds-per-connection
+    List<Flood> floods = new ArrayList<>();
+    for (int c = 0; c < connections; c++) {
+      ManagedChannel channel = Channels.open(HostPort.local(stack.statPorts.get(PairStack.A)),
+          ServerIdentity.of(PairStack.A), stack.stack.security(AccessRule.CLIENT));
+      channels.add(channel);
+      for (int s = 0; s < streamsEach; s++) {
+        Flood flood = new Flood(String.format("%s-%02d", prefix, floods.size()), template, batchesEach);
+        floods.add(flood);
+        StatServiceGrpc.newStub(channel).feed(flood);
+      }
+    }
+    CompletableFuture<Void> all = CompletableFuture.allOf(floods.stream().map(f -> f.last)
+        .toArray(CompletableFuture[]::new));
+    // What the member holds of the feed, read all along until every feed ended (or the member did).
+    AtomicLong mostHeld = new AtomicLong();
+    await("every feed ends").atMost(WAIT.multipliedBy(3)).pollInterval(Duration.ofMillis(50)).until(() -> {
+      if (!stack.stat(PairStack.A).alive()) {
+        return true;
+      }
+      mostHeld.accumulateAndGet(stack.info(PairStack.A).getFeedHeldBytes(), Math::max);
+      return all.isDone();
+    });
+    assertThat(stack.stat(PairStack.A).logText()).as("in 256 MB of heap").doesNotContain("OutOfMemoryError");
+    assertThat(stack.stat(PairStack.A).alive()).isTrue();
+    assertThat(all).as("every producer's feed ends with its last progress").succeedsWithin(Duration.ofSeconds(10));
+
+    Map<String, ProducerProgress> byProducer = new HashMap<>();
+    stack.info(PairStack.A).getProducersList().forEach(p -> byProducer.put(p.getProducerId(), p));
+    for (Flood flood : floods) {
+      assertThat(byProducer.get(flood.producer)).as(flood.producer).satisfies(p -> {
+        assertThat(p.getAppliedThrough()).isEqualTo(batchesEach);
+        assertThat(p.getEvents()).as("every event applied, once").isEqualTo((long) batchesEach * template.size());
+      });
+    }
+    System.out.printf("%s: %d streams of %d batches of %d events (%d bytes on the wire each); at most %d bytes "
+        + "held at once%n", prefix, floods.size(), batchesEach, template.size(), EventBatch.newBuilder()
+        .setProducerId(prefix + "-00").setSequence(batchesEach).addAllEvents(template).build().getSerializedSize(),
+        mostHeld.get());
+    return mostHeld.get();
+  }
+
   /**
    * 64 streams (four connections of 16) push 2,500-event batches as fast as the member asks, into
    * one Stat Server at {@code -Xmx256m}: it stays within its one feed budget, nothing is lost.
@@ -181,60 +236,45 @@ class FeedScenariosTest extends PairStackTest {
   @Test
   void manyStreamsFloodingAMemberAreHeldBackWithinItsMemoryAndNothingIsLost() throws Exception {
     stack = new PairStack(dir, PairStack.Setup.standalone()).start();
-    int connections = 4;
-    int streamsEach = 16; // --max-feeds-per-connection
-    int batchesEach = 10;
     List<CenterEvent> template = new ArrayList<>();
     for (int i = 0; i < 2500; i++) {
       template.add(CenterEvent.newBuilder().setType(i % 2 == 0 ? EventType.AGENT_READY : EventType.AGENT_NOT_READY)
           .setTimestampMs(1_767_225_600_000L + i).setAgent(ContactCenterGenerator.agentName(1 + i % 200)).build());
     }
-    long batchWireBytes = EventBatch.newBuilder().setProducerId("flood-00").setSequence(batchesEach)
-        .addAllEvents(template).build().getSerializedSize();
     List<ManagedChannel> channels = new ArrayList<>();
-    List<Flood> floods = new ArrayList<>();
-    AtomicLong mostHeld = new AtomicLong();
     try {
-      for (int c = 0; c < connections; c++) {
-        ManagedChannel channel = Channels.open(HostPort.local(stack.statPorts.get(PairStack.A)),
-            ServerIdentity.of(PairStack.A), stack.stack.security(AccessRule.CLIENT));
-        channels.add(channel);
-        for (int s = 0; s < streamsEach; s++) {
-          Flood flood = new Flood(String.format("flood-%02d", floods.size()), template, batchesEach);
-          floods.add(flood);
-          StatServiceGrpc.newStub(channel).feed(flood);
-        }
-      }
-      CompletableFuture<Void> all = CompletableFuture.allOf(floods.stream().map(f -> f.last)
-          .toArray(CompletableFuture[]::new));
-      // What the member holds of the feed, read all along until every feed ended (or the member did).
-      await("every feed ends").atMost(WAIT.multipliedBy(3)).pollInterval(Duration.ofMillis(50)).until(() -> {
-        if (!stack.stat(PairStack.A).alive()) {
-          return true;
-        }
-        mostHeld.accumulateAndGet(stack.info(PairStack.A).getFeedHeldBytes(), Math::max);
-        return all.isDone();
-      });
-      assertThat(stack.stat(PairStack.A).logText()).as("in 256 MB of heap").doesNotContain("OutOfMemoryError");
-      assertThat(stack.stat(PairStack.A).alive()).isTrue();
-      assertThat(all).as("every producer's feed ends with its last progress").succeedsWithin(Duration.ofSeconds(10));
+      assertThat(flood("flood", template, 10, channels)).as("held at once: within the budget")
+          .isLessThanOrEqualTo(BUDGET);
+    } finally {
+      channels.forEach(channel -> Channels.close(channel, Duration.ofSeconds(1)));
+    }
+  }
 
-      long total = (long) batchesEach * template.size();
-      Map<String, ProducerProgress> byProducer = new HashMap<>();
-      stack.info(PairStack.A).getProducersList().forEach(p -> byProducer.put(p.getProducerId(), p));
-      for (Flood flood : floods) {
-        assertThat(byProducer.get(flood.producer)).as(flood.producer).satisfies(p -> {
-          assertThat(p.getAppliedThrough()).isEqualTo(batchesEach);
-          assertThat(p.getEvents()).as("every event applied, once").isEqualTo(total);
-        });
-      }
-      long budget = 32L * 1024 * 1024;
-      System.out.printf("many streams: %d streams of %d batches (%d bytes on the wire each); at most %d bytes "
-          + "held at once%n", floods.size(), batchesEach, batchWireBytes, mostHeld.get());
-      // A batch in memory: its wire size and some 200 bytes more an event (README, Backpressure).
-      long batchInMemory = batchWireBytes + 200L * template.size();
-      assertThat(mostHeld.get()).as("held at once: the budget, and at most one batch per stream beyond it")
-          .isLessThanOrEqualTo(budget + floods.size() * batchInMemory);
+  /**
+   * 64 streams push the largest batches the client port takes, of the smallest events (empty
+   * ones: 2 bytes on the wire, 64 in the heap once parsed), into one Stat Server at
+   * {@code -Xmx256m}: it stays within its one feed budget, nothing is lost; and a batch one byte
+   * larger is refused, naming the limit.
+   */
+  @Test
+  void theLargestBatchesFromManyStreamsStayWithinTheMembersMemoryAndALargerOneIsRefusedNamingTheLimit()
+      throws Exception {
+    stack = new PairStack(dir, PairStack.Setup.standalone()).start();
+    int largest = 256 * 1024;
+    List<CenterEvent> template = Collections.nCopies((largest - 32) / 2, CenterEvent.getDefaultInstance());
+    List<ManagedChannel> channels = new ArrayList<>();
+    try {
+      assertThat(flood("largest", template, 3, channels)).as("held at once: within the budget")
+          .isLessThanOrEqualTo(BUDGET);
+
+      Flood tooLarge = new Flood("too-large", Collections.nCopies(largest / 2, CenterEvent.getDefaultInstance()), 1);
+      StatServiceGrpc.newStub(channels.get(0)).feed(tooLarge);
+      assertThat(tooLarge.last).failsWithin(WAIT).withThrowableOfType(ExecutionException.class).satisfies(e -> {
+        Status status = Status.fromThrowable(e.getCause());
+        assertThat(status.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(status.getDescription()).contains(String.valueOf(largest));
+      });
+      assertThat(stack.stat(PairStack.A).alive()).isTrue();
     } finally {
       channels.forEach(channel -> Channels.close(channel, Duration.ofSeconds(1)));
     }

@@ -7,8 +7,10 @@ import com.google.inject.multibindings.OptionalBinder;
 import com.google.inject.multibindings.ProvidesIntoSet;
 import io.grpc.ServerServiceDefinition;
 import io.tandem.common.bootstrap.HandlerThreading;
+import io.tandem.common.bootstrap.InboundMessageLimit;
 import io.tandem.common.bootstrap.Link;
 import io.tandem.common.bootstrap.ManagedService;
+import io.tandem.common.grpc.MessageLimits;
 import io.tandem.common.security.AccessPolicy;
 import io.tandem.common.security.AccessRule;
 import io.tandem.common.security.ConnectionQuota;
@@ -41,6 +43,9 @@ public final class StatServerModule extends AbstractModule {
 
     // Every handler hands its work to the service's own threads: run them on the event loop.
     OptionalBinder.newOptionalBinder(binder(), HandlerThreading.class).setBinding().toInstance(HandlerThreading.EVENT_LOOP);
+    // The largest request to the client port is a Feed batch: what each stream asked for one may bring.
+    OptionalBinder.newOptionalBinder(binder(), InboundMessageLimit.class).setBinding()
+        .toInstance(new InboundMessageLimit(MessageLimits.MAX_FEED_BATCH_BYTES));
     Multibinder<ManagedService> parts = Multibinder.newSetBinder(binder(), ManagedService.class);
     parts.addBinding().to(StatisticsEngine.class);
     parts.addBinding().to(ConfigSync.class);

@@ -28,6 +28,11 @@ import picocli.CommandLine.Option;
         "agent breaks) for AGENTS agents and every queue of the configuration, and feed it to both members of the pair."})
 public final class SimulateCommand implements Callable<Integer> {
   private static final long STEP_MS = 10;
+  /**
+   * Events per Feed batch at most: with names of 255 characters, well within what a Stat Server
+   * takes in one message (MessageLimits.MAX_FEED_BATCH_BYTES).
+   */
+  private static final int EVENTS_PER_BATCH = 100;
 
   @Mixin
   PairOption pair;
@@ -78,10 +83,11 @@ public final class SimulateCommand implements Callable<Integer> {
       long nextStep = start;
       while (System.nanoTime() < end) {
         List<CenterEvent> events = simulation.step(System.currentTimeMillis());
-        if (!events.isEmpty()) {
-          feed.publish(EventBatch.newBuilder().addAllEvents(events).build());
-          sent += events.size();
+        for (int from = 0; from < events.size(); from += EVENTS_PER_BATCH) {
+          feed.publish(EventBatch.newBuilder()
+              .addAllEvents(events.subList(from, Math.min(events.size(), from + EVENTS_PER_BATCH))).build());
         }
+        sent += events.size();
         nextStep += TimeUnit.MILLISECONDS.toNanos(STEP_MS);
         LockSupport.parkNanos(Math.max(0, nextStep - System.nanoTime()));
       }

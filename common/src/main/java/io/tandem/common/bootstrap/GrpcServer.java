@@ -5,7 +5,6 @@ import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.tandem.common.grpc.Keepalive;
-import io.tandem.common.grpc.MessageLimits;
 import io.tandem.common.logging.EventLog;
 import io.tandem.common.metrics.GrpcServerMetrics;
 import io.tandem.common.logging.LogEvent;
@@ -51,6 +50,7 @@ public final class GrpcServer implements ManagedService {
   private final Set<LongLivedStreams> streamOwners;
   private final HealthState health;
   private final HandlerThreading threading;
+  private final InboundMessageLimit inboundLimit;
   private final ServerSecurity security;
   private final Set<AccessPolicy> policies;
   private final GrpcServerMetrics metrics;
@@ -58,8 +58,9 @@ public final class GrpcServer implements ManagedService {
 
   public GrpcServer(String serviceName, int port, ServerSecurity security, Set<ServerServiceDefinition> services,
       Set<AccessPolicy> policies, Set<LongLivedStreams> streamOwners, HealthState health, HandlerThreading threading,
-      GrpcServerMetrics metrics) {
+      InboundMessageLimit inboundLimit, GrpcServerMetrics metrics) {
     this.threading = threading;
+    this.inboundLimit = inboundLimit;
     this.metrics = metrics;
     this.security = security;
     this.policies = policies;
@@ -74,7 +75,7 @@ public final class GrpcServer implements ManagedService {
   public void start() throws IOException {
     TransportSecurity transport = security.transport();
     var builder = Keepalive.onServer(Grpc.newServerBuilderForPort(requestedPort, transport.serverCredentials()))
-        .maxInboundMessageSize(MessageLimits.MAX_MESSAGE_BYTES)
+        .maxInboundMessageSize(inboundLimit.bytes())
         .maxConnectionAge(MAX_CONNECTION_AGE.toMillis(), TimeUnit.MILLISECONDS)
         .maxConnectionAgeGrace(MAX_CONNECTION_AGE_GRACE.toMillis(), TimeUnit.MILLISECONDS)
         .handshakeTimeout(HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

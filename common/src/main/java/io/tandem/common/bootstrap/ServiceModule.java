@@ -23,7 +23,8 @@ import java.util.Set;
  * and the lifecycle.
  * A service's own module adds {@link ManagedService}s (started in binding order),
  * {@link ServerServiceDefinition}s with their {@link AccessPolicy}s and {@link LongLivedStreams}
- * to the sets declared here, and may override {@link HandlerThreading} (default {@code POOLED}).
+ * to the sets declared here, and may override {@link HandlerThreading} (default {@code POOLED})
+ * and {@link InboundMessageLimit} (default {@link InboundMessageLimit#DEFAULT}).
  * The service's {@link TransportSecurity} is bound for the channels it opens.
  */
 final class ServiceModule extends AbstractModule {
@@ -52,6 +53,8 @@ final class ServiceModule extends AbstractModule {
     Multibinder.newSetBinder(binder(), LongLivedStreams.class);
     Multibinder.newSetBinder(binder(), Link.class);
     OptionalBinder.newOptionalBinder(binder(), HandlerThreading.class).setDefault().toInstance(HandlerThreading.POOLED);
+    OptionalBinder.newOptionalBinder(binder(), InboundMessageLimit.class).setDefault()
+        .toInstance(InboundMessageLimit.DEFAULT);
   }
 
   @Provides
@@ -85,9 +88,10 @@ final class ServiceModule extends AbstractModule {
   @Provides
   @Singleton
   GrpcServer grpcServer(Set<ServerServiceDefinition> services, Set<AccessPolicy> policies,
-      Set<LongLivedStreams> streamOwners, HealthState health, HandlerThreading threading, PrometheusRegistry metrics) {
+      Set<LongLivedStreams> streamOwners, HealthState health, HandlerThreading threading,
+      InboundMessageLimit inboundLimit, PrometheusRegistry metrics) {
     return new GrpcServer(serviceName, port, security, services, policies, streamOwners, health, threading,
-        new GrpcServerMetrics(metrics));
+        inboundLimit, new GrpcServerMetrics(metrics));
   }
 
   @Provides

@@ -1,8 +1,12 @@
 package io.tandem.statserver.api;
 
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tandem.common.bootstrap.HealthState;
@@ -18,9 +22,12 @@ import io.tandem.stat.v1.OpenStatisticRequest;
 import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.StatServiceGrpc;
 import io.tandem.stat.v1.StatisticValue;
+import io.tandem.statserver.stats.FeedBatch;
+import io.tandem.statserver.stats.FeedLane;
 import io.tandem.statserver.stats.StatisticRefusedException;
 import io.tandem.statserver.stats.StatisticsEngine;
 import jakarta.inject.Inject;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 
 /**
@@ -42,52 +49,59 @@ public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
 
   /** The service behind its readiness gate. */
   public ServerServiceDefinition gatedDefinition() {
-    return ServerInterceptors.intercept(bindService(), new ReadinessGate(health));
+    return ServerInterceptors.intercept(definition(), new ReadinessGate(health));
   }
 
-  @Override
-  public StreamObserver<EventBatch> feed(StreamObserver<FeedProgress> responseObserver) {
-    // Backpressure: a stream asks its producer for one batch at a time, and only once the
-    // server's one feed budget admits it (what every stream's batches not yet applied take in
-    // memory), so producers together cannot fill this server's memory, during a reload or not.
+  /**
+   * The generated service, except that Feed reads its batches as received ({@link FeedBatch}),
+   * to be parsed when they are applied: what a batch waiting to be applied takes is then its
+   * size on the wire, which the feed budget can bound.
+   */
+  private ServerServiceDefinition definition() {
+    ServerServiceDefinition generated = bindService();
+    MethodDescriptor<EventBatch, FeedProgress> generatedFeed = StatServiceGrpc.getFeedMethod();
+    MethodDescriptor<FeedBatch, FeedProgress> feed = generatedFeed.toBuilder(FeedBatch.MARSHALLER,
+        generatedFeed.getResponseMarshaller()).build();
+    List<ServerMethodDefinition<?, ?>> others = generated.getMethods().stream()
+        .filter(m -> !m.getMethodDescriptor().getFullMethodName().equals(generatedFeed.getFullMethodName()))
+        .toList();
+    ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(StatServiceGrpc.SERVICE_NAME)
+        .setSchemaDescriptor(generated.getServiceDescriptor().getSchemaDescriptor())
+        .addMethod(feed);
+    others.forEach(m -> descriptor.addMethod(m.getMethodDescriptor()));
+    ServerServiceDefinition.Builder definition = ServerServiceDefinition.builder(descriptor.build())
+        .addMethod(feed, ServerCalls.asyncBidiStreamingCall(this::feedBatches));
+    others.forEach(definition::addMethod);
+    return definition.build();
+  }
+
+  /** Feed, with batches as received: the definition above serves it instead of the generated {@code feed}. */
+  private StreamObserver<FeedBatch> feedBatches(StreamObserver<FeedProgress> responseObserver) {
+    // Backpressure: a call asks its producer for one batch at a time, and only once the server's
+    // one feed budget admits it, so producers together cannot fill this server's memory, during
+    // a reload or not.
     ServerCallStreamObserver<FeedProgress> out = (ServerCallStreamObserver<FeedProgress>) responseObserver;
     out.disableAutoRequest();
-    // The producer may go away while the engine still applies what it sent: nothing to tell then.
-    out.setOnCancelHandler(() -> { });
     FeedStream stream = new FeedStream(out);
-    engine.admitFeed(stream::more);
+    FeedLane lane = engine.openFeed(stream);
+    // The producer went away, or the call ended: no batch comes any more. What it sent is applied all the same.
+    out.setOnCancelHandler(() -> engine.closeFeed(lane));
+    out.setOnCloseHandler(() -> engine.closeFeed(lane));
     return new StreamObserver<>() {
-      /** A batch was refused: the call is over for this side, whatever else arrives. Transport thread only. */
-      private boolean refused;
-
       @Override
-      public void onNext(EventBatch batch) {
-        if (refused) {
-          return;
-        }
-        if (!batch.getProducerId().isEmpty()) {
-          var problem = Names.problem(batch.getProducerId());
-          if (problem.isPresent()) {
-            refused = true;
-            // Through the engine, like acknowledgements: after those of the batches before it.
-            Status status = Status.INVALID_ARGUMENT.withDescription("producer_id: " + problem.get());
-            engine.afterFeed(() -> stream.refuse(status));
-            return;
-          }
-        }
-        engine.feed(batch, stream.counters(), stream::acknowledge, stream::more);
+      public void onNext(FeedBatch batch) {
+        engine.feed(lane, batch);
       }
 
       @Override
       public void onError(Throwable t) {
-        // The producer went away; what it sent is applied all the same.
+        // The producer went away: the cancel handler gave its place up.
       }
 
       @Override
       public void onCompleted() {
-        if (!refused) {
-          engine.afterFeed(stream::finish);
-        }
+        engine.closeFeed(lane);
+        engine.afterFeed(stream::finish);
       }
     };
   }

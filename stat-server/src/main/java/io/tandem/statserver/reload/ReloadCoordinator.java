@@ -64,8 +64,11 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
   private final Plumbing plumbing = new Plumbing();
   private ManagedChannel managementChannel;
   private SupervisionClient supervision;
-  private volatile HostPort peerAddress;
-  private volatile String peerName = "";
+  /**
+   * The other member of the pair, name and client port from the same read of the configuration:
+   * published as one, so a probe during a rename never pairs one peer's name with the other's address.
+   */
+  private volatile PeerMember peer = PeerMember.NONE;
   private final TransportSecurity security;
   private volatile ServerInfo info = ServerInfo.getDefaultInstance();
   private boolean serving;
@@ -167,7 +170,7 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
         .setEventsUnknownObject(engine.eventsUnknown())
         .addAllProducers(producers.mostRecent())
         .setProducersRemembered(producers.remembered())
-        .setProducersForgotten(producers.forgottenIdle() + producers.forgottenCap())
+        .setProducersForgotten(producers.forgottenIdle())
         .setFeedHeldBytes(engine.heldBytes())
         .build();
   }
@@ -201,11 +204,10 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
   }
 
   @Override
-  public void pairChanged(PairView.Peer peer) {
-    peerAddress = peer.peerAddress();
-    peerName = peer.options().peer();
-    engine.setReloadFeedBuffer(peer.reloadFeedBuffer());
-    submit(now -> machine.optionsChanged(peer.options(), now));
+  public void pairChanged(PairView.Peer pair) {
+    peer = new PeerMember(pair.options().peer(), pair.peerAddress());
+    engine.setReloadFeedBuffer(pair.reloadFeedBuffer());
+    submit(now -> machine.optionsChanged(pair.options(), now));
   }
 
   /** The configuration session, as the status file reports it: down while lost, and until the first load. */
@@ -234,7 +236,13 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
 
   /** Whether {@code identity} is this server or, as the configuration says now, its peer. */
   public boolean isPairMember(String identity) {
+    String peerName = peer.name();
     return identity.equals(settings.application()) || (!peerName.isEmpty() && identity.equals(peerName));
+  }
+
+  /** The other member of a pair: its name ("" for none) and client port (null when its Application has none). */
+  private record PeerMember(String name, HostPort address) {
+    static final PeerMember NONE = new PeerMember("", null);
   }
 
   // ---- the control thread --------------------------------------------------------------------
@@ -287,7 +295,8 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
 
     @Override
     public void probeBackup(Action.ProbeBackup backup) {
-      probe.probe(peerName, peerAddress, result -> submit(now -> machine.probed(result, now)));
+      PeerMember member = peer;
+      probe.probe(member.name(), member.address(), result -> submit(now -> machine.probed(result, now)));
     }
 
     @Override

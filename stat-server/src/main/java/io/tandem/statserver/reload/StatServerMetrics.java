@@ -9,7 +9,6 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 import io.tandem.stat.v1.ConfigState;
 import io.tandem.stat.v1.Role;
-import io.tandem.statserver.stats.ProducerSummary;
 import io.tandem.statserver.stats.StatisticsEngine;
 import io.tandem.statserver.sync.ConfigSync;
 
@@ -65,19 +64,27 @@ final class StatServerMetrics {
     GaugeWithCallback.builder().name("tandem_open_statistics").help("Statistics open by clients now.")
         .callback(gauge -> gauge.call(engine.openStatistics())).register(registry);
     GaugeWithCallback.builder().name("tandem_feed_held_bytes")
-        .help("Bytes in memory of fed events received and not yet applied (held while a reload runs, or waiting"
-            + " for the statistics thread), all streams together (statserver/reload-feed-buffer bounds them).")
+        .help("Bytes in memory of fed batches received and not yet applied (held while a reload runs, or waiting"
+            + " for the statistics thread), as received, all streams together (with tandem_feed_reserved_bytes,"
+            + " what statserver/reload-feed-buffer bounds).")
         .callback(gauge -> gauge.call(engine.heldBytes())).register(registry);
+    GaugeWithCallback.builder().name("tandem_feed_reserved_bytes")
+        .help("Bytes the feed budget keeps for batches asked for and not yet arrived: what the largest batch"
+            + " would take, for each stream asked.")
+        .callback(gauge -> gauge.call(engine.feedReservedBytes())).register(registry);
+    GaugeWithCallback.builder().name("tandem_feed_streams_waiting")
+        .help("Feed streams waiting for room in the feed budget before they are asked for their next batch.")
+        .callback(gauge -> gauge.call(engine.feedStreamsWaiting())).register(registry);
     GaugeWithCallback.builder().name("tandem_feed_producers")
         .help("Producers remembered for exactly-once (24 hours after their last batch, 10,000 at most).")
         .callback(gauge -> gauge.call(engine.producers().remembered())).register(registry);
     CounterWithCallback.builder().name("tandem_feed_producers_forgotten_total")
-        .help("Producers forgotten, by reason: idle (no batch for 24 hours), cap (10,000 others more recent).")
-        .labelNames("reason").callback(counter -> {
-          ProducerSummary producers = engine.producers();
-          counter.call(producers.forgottenIdle(), "idle");
-          counter.call(producers.forgottenCap(), "cap");
-        }).register(registry);
+        .help("Producers forgotten, by reason: idle (no batch for 24 hours).")
+        .labelNames("reason").callback(counter -> counter.call(engine.producers().forgottenIdle(), "idle"))
+        .register(registry);
+    CounterWithCallback.builder().name("tandem_feed_producers_refused_total")
+        .help("Feed streams of new producers refused because 10,000 producers were remembered already.")
+        .callback(counter -> counter.call(engine.producers().refused())).register(registry);
     CounterWithCallback.builder().name("tandem_feed_events_total")
         .help("Contact-center events fed, by outcome: applied, unknown_object (not in the configuration), ignored"
             + " (made no sense for the object's state).")

@@ -1,73 +1,119 @@
 package io.tandem.statserver.stats;
 
-import io.tandem.stat.v1.EventBatch;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Queue;
+import java.util.Set;
 
 /**
- * One memory budget for every Feed stream of this server (statserver/reload-feed-buffer): what
- * the batches received and not yet applied take — waiting for the engine thread, or held while a
- * reload is built. A stream asks its producer for the next batch only once admitted, that is while
- * what is received stays within the budget (exactly full still is); past it, streams wait in
- * line and are asked again as batches are applied. gRPC reads a stream's next message only once asked for it, so what the
- * server holds of all its streams together is the budget plus at most the one batch each stream
- * was last asked for. Thread-safe: transport threads take, the engine thread gives back.
+ * One memory budget for every Feed stream of this server (statserver/reload-feed-buffer), and
+ * when a stream may ask its producer for its next batch.
+ *
+ * <p>It counts what the batches received and not yet applied take ({@link FeedBatch#cost}:
+ * waiting for the engine thread, or held while a reload is built) and, for every stream asked
+ * for a batch that has not arrived yet, a reservation: what the largest batch the client port
+ * accepts would take, since gRPC reads a batch whole before the server learns its size. A stream
+ * is asked only if what is counted, its reservation added, stays within the budget — or if
+ * nothing at all is counted, so that a budget smaller than one reservation still lets batches
+ * through, one at a time. Otherwise it waits in line, and the streams in line are asked in turn,
+ * each as soon as there is room for its reservation. An arriving batch takes the place of its
+ * stream's reservation and never costs more, so what is counted never exceeds the budget (or
+ * one reservation, if that is larger).
+ *
+ * <p>Thread-safe: transport threads ask and receive, the engine thread releases; the asks run
+ * outside the lock.
  */
 final class FeedBudget {
-  /**
-   * What one event takes in the heap beyond its wire size: the message object, its strings'
-   * headers, the list slot (a 48-byte event on the wire takes about 221 bytes once parsed).
-   */
-  static final long EVENT_OVERHEAD_BYTES = 176;
+  /** Where a stream stands. */
+  enum Turn {
+    /** Not asked for a batch, not in line. */
+    IDLE,
+    /** In line for room. */
+    WAITING,
+    /** Asked for a batch not yet arrived: its reservation counts. */
+    ASKED,
+    /** No batch comes any more. */
+    CLOSED
+  }
 
+  private final long reservation;
   private long limit;
   private long used;
-  private final Queue<Runnable> waiting = new ArrayDeque<>();
+  private long reserved;
+  private final Set<FeedLane> line = new LinkedHashSet<>();
 
-  FeedBudget(long limit) {
+  /** A budget of {@code limit} bytes, each outstanding ask reserving {@code reservation}. */
+  FeedBudget(long limit, long reservation) {
     this.limit = limit;
+    this.reservation = reservation;
   }
 
-  /** What {@code batch} takes in memory once parsed, as the budget counts it. */
-  static long inMemory(EventBatch batch) {
-    return batch.getSerializedSize() + EVENT_OVERHEAD_BYTES * batch.getEventsCount();
-  }
-
-  /** A batch of {@code bytes} arrived: it counts until {@link #release}d. */
-  synchronized void take(long bytes) {
-    used += bytes;
-  }
-
-  /** Runs {@code ask} (asks a stream for its next batch) now if the budget admits it, else once it does. */
-  void whenAdmitted(Runnable ask) {
+  /** {@code lane} may take its next batch: asked now if there is room and no stream waits before it, else in its turn. */
+  void wantMore(FeedLane lane) {
     synchronized (this) {
-      if (used > limit) {
-        waiting.add(ask);
+      if (lane.turn != Turn.IDLE) {
         return;
       }
+      if (!line.isEmpty() || !admits()) {
+        lane.turn = Turn.WAITING;
+        line.add(lane);
+        return;
+      }
+      ask(lane);
     }
-    ask.run();
+    lane.call.more();
   }
 
-  /** A batch of {@code bytes} was applied (or given up): the streams waiting are asked again if there is room. */
+  /**
+   * A batch of {@code lane} arrived, taking {@code bytes}: it counts, instead of the lane's
+   * reservation, until released; what the reservation held beyond it may let streams in line be asked.
+   */
+  void received(FeedLane lane, long bytes) {
+    List<FeedLane> asked;
+    synchronized (this) {
+      if (lane.turn == Turn.ASKED) {
+        reserved -= reservation;
+        lane.turn = Turn.IDLE;
+      }
+      used += bytes;
+      asked = askFromLine();
+    }
+    asked.forEach(l -> l.call.more());
+  }
+
+  /** A batch of {@code bytes} was applied (or given up): streams in line are asked as far as there is room. */
   void release(long bytes) {
-    List<Runnable> admitted;
+    List<FeedLane> asked;
     synchronized (this) {
       used -= bytes;
-      admitted = admitted();
+      asked = askFromLine();
     }
-    admitted.forEach(Runnable::run);
+    asked.forEach(lane -> lane.call.more());
+  }
+
+  /** No batch comes on {@code lane} any more: it leaves the line, or gives its reservation back. */
+  void close(FeedLane lane) {
+    List<FeedLane> asked;
+    synchronized (this) {
+      if (lane.turn == Turn.ASKED) {
+        reserved -= reservation;
+      } else if (lane.turn == Turn.WAITING) {
+        line.remove(lane);
+      }
+      lane.turn = Turn.CLOSED;
+      asked = askFromLine();
+    }
+    asked.forEach(l -> l.call.more());
   }
 
   void setLimit(long bytes) {
-    List<Runnable> admitted;
+    List<FeedLane> asked;
     synchronized (this) {
       limit = bytes;
-      admitted = admitted();
+      asked = askFromLine();
     }
-    admitted.forEach(Runnable::run);
+    asked.forEach(lane -> lane.call.more());
   }
 
   /** Bytes received and not yet applied, all streams together. */
@@ -75,12 +121,34 @@ final class FeedBudget {
     return used;
   }
 
-  private List<Runnable> admitted() {
-    if (used > limit || waiting.isEmpty()) {
-      return List.of();
+  /** Bytes reserved for batches asked for and not yet arrived. */
+  synchronized long reserved() {
+    return reserved;
+  }
+
+  /** Streams waiting in line for room. */
+  synchronized int waiting() {
+    return line.size();
+  }
+
+  private boolean admits() {
+    return used + reserved + reservation <= limit || (used == 0 && reserved == 0);
+  }
+
+  private void ask(FeedLane lane) {
+    lane.turn = Turn.ASKED;
+    reserved += reservation;
+  }
+
+  /** The streams at the head of the line there is room for, now asked (their asks to be run outside the lock). */
+  private List<FeedLane> askFromLine() {
+    List<FeedLane> asked = new ArrayList<>();
+    for (Iterator<FeedLane> it = line.iterator(); it.hasNext() && admits(); ) {
+      FeedLane lane = it.next();
+      it.remove();
+      ask(lane);
+      asked.add(lane);
     }
-    List<Runnable> admitted = new ArrayList<>(waiting);
-    waiting.clear();
-    return admitted;
+    return asked;
   }
 }

@@ -15,10 +15,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * reloads, so a batch re-sent after a broken stream is recognised and skipped.
  *
  * <p>Bounded: a producer is remembered for {@link #IDLE_TTL} after its last batch, and at most
- * {@link #CAP} producers are (past it, the one heard from longest ago is forgotten first). A
- * batch is skipped as already applied only while its producer is remembered; a producer this
- * ledger does not know is taken as new from the sequence its batch carries, and a first batch
- * beyond sequence 1 says so ({@link Admission#RESUMED}: this server restarted or forgot it).
+ * {@link #CAP} producers are. Past the cap a new producer is refused ({@link Admission#FULL})
+ * until one is forgotten for being idle: forgetting one heard from lately instead — one waiting
+ * out its reconnect backoff, say — would let its re-sent batches be applied twice. A batch is
+ * skipped as already applied only while its producer is remembered; a producer this ledger does
+ * not know is taken as new from the sequence its batch carries, and a first batch beyond sequence
+ * 1 says so ({@link Admission#RESUMED}: this server restarted or forgot it).
  *
  * <p>Written by the engine thread only, with the time as an argument; {@link #summary} may be
  * read from any thread (GetServerInfo).
@@ -31,9 +33,6 @@ final class ProducerLedger {
   /** How many producers a summary lists: the most recently active. */
   static final int LISTED = 100;
 
-  /** Why a producer was forgotten. */
-  enum Forgotten { IDLE, CAP }
-
   /** What the ledger says of a sequenced batch before it is applied. */
   enum Admission {
     /** Applied before: skip it. */
@@ -41,7 +40,9 @@ final class ProducerLedger {
     /** The next batch of a producer it knows, or the first (sequence 1) of a new one. */
     NEXT,
     /** A producer it does not know whose batch is beyond sequence 1: applied from there. */
-    RESUMED
+    RESUMED,
+    /** A producer it does not know while it remembers {@link #CAP} others: refused. */
+    FULL
   }
 
   /**
@@ -57,7 +58,7 @@ final class ProducerLedger {
   /** Producer ids, the one heard from longest ago first. The engine thread's alone. */
   private final LinkedHashMap<String, Long> byLastBatch = new LinkedHashMap<>();
   private final AtomicLong forgottenIdle = new AtomicLong();
-  private final AtomicLong forgottenCap = new AtomicLong();
+  private final AtomicLong refused = new AtomicLong();
   private long batchesHeard;
 
   ProducerLedger() {
@@ -80,16 +81,32 @@ final class ProducerLedger {
     return entry == null ? 0 : entry.progress().getAppliedThrough();
   }
 
+  /** How many producers it remembers at most. */
+  int cap() {
+    return cap;
+  }
+
   /** What {@code batch} (sequenced) is to this ledger. */
   Admission admit(EventBatch batch) {
     Entry entry = byProducer.get(batch.getProducerId());
     if (entry == null) {
+      if (byProducer.size() >= cap) {
+        return Admission.FULL;
+      }
       return batch.getSequence() == 1 ? Admission.NEXT : Admission.RESUMED;
     }
     return batch.getSequence() <= entry.progress().getAppliedThrough() ? Admission.DUPLICATE : Admission.NEXT;
   }
 
-  /** {@code batch} (sequenced) has just been applied, or skipped as a duplicate, at {@code nowMs}: its producer is active. */
+  /** A batch it admitted as {@link Admission#FULL} was refused: counted. */
+  void refused() {
+    refused.incrementAndGet();
+  }
+
+  /**
+   * {@code batch} (sequenced, not refused) has just been applied, or skipped as a duplicate, at
+   * {@code nowMs}: its producer is active.
+   */
   void heard(EventBatch batch, boolean applied, long nowMs) {
     String producer = batch.getProducerId();
     Entry before = byProducer.get(producer);
@@ -102,9 +119,6 @@ final class ProducerLedger {
     byProducer.put(producer, new Entry(progress, ++batchesHeard));
     byLastBatch.remove(producer);
     byLastBatch.put(producer, nowMs);
-    while (byLastBatch.size() > cap) {
-      forget(byLastBatch.keySet().iterator().next(), Forgotten.CAP);
-    }
   }
 
   /** Forgets the producers idle for the TTL at {@code nowMs}. */
@@ -115,14 +129,10 @@ final class ProducerLedger {
       if (oldest.getValue() > idleSince) {
         return;
       }
-      forget(oldest.getKey(), Forgotten.IDLE);
+      byLastBatch.remove(oldest.getKey());
+      byProducer.remove(oldest.getKey());
+      forgottenIdle.incrementAndGet();
     }
-  }
-
-  private void forget(String producer, Forgotten why) {
-    byLastBatch.remove(producer);
-    byProducer.remove(producer);
-    (why == Forgotten.IDLE ? forgottenIdle : forgottenCap).incrementAndGet();
   }
 
   /** The {@link #LISTED} most recently active producers (by id), and the counts. */
@@ -130,6 +140,6 @@ final class ProducerLedger {
     List<ProducerProgress> recent = byProducer.values().stream()
         .sorted(Comparator.comparingLong(Entry::heard).reversed()).limit(LISTED).map(Entry::progress)
         .sorted(Comparator.comparing(ProducerProgress::getProducerId)).toList();
-    return new ProducerSummary(recent, byProducer.size(), forgottenIdle.get(), forgottenCap.get());
+    return new ProducerSummary(recent, byProducer.size(), forgottenIdle.get(), refused.get());
   }
 }

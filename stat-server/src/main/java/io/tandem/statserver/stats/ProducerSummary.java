@@ -10,6 +10,6 @@ import java.util.List;
  * @param mostRecent the most recently active producers (at most {@link ProducerLedger#LISTED}), by producer id
  * @param remembered how many producers are remembered now
  * @param forgottenIdle producers forgotten since the server started because they were idle for {@link ProducerLedger#IDLE_TTL}
- * @param forgottenCap producers forgotten because {@link ProducerLedger#CAP} others were heard from more recently
+ * @param refused batches of new producers refused because {@link ProducerLedger#CAP} others were remembered
  */
-public record ProducerSummary(List<ProducerProgress> mostRecent, int remembered, long forgottenIdle, long forgottenCap) {}
+public record ProducerSummary(List<ProducerProgress> mostRecent, int remembered, long forgottenIdle, long refused) {}

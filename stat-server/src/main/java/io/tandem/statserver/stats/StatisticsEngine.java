@@ -1,9 +1,11 @@
 package io.tandem.statserver.stats;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.Status;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.concurrent.ExecutorStop;
+import io.tandem.common.config.Names;
 import io.tandem.common.config.ObjectTypes;
 import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
@@ -53,10 +55,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Activity is kept by object name and survives configuration reloads; the {@link ConfigModel}
  * says which objects exist and which agents belong to which group. While a reload is being built,
- * events are held and applied after the new model is swapped in — none is dropped. What the
- * feed takes in memory is bounded across all streams ({@link FeedBudget}): past
- * {@link #setReloadFeedBuffer the budget} streams are not asked for more until applied batches
- * make room, so producers slow down instead of this server's memory growing.
+ * events are held and applied after the new model is swapped in — none is dropped. Fed batches
+ * wait as received ({@link FeedBatch}) and are parsed when applied, and what they take in memory
+ * is bounded across all streams ({@link FeedBudget}): past {@link #setReloadFeedBuffer the budget}
+ * streams are not asked for more until applied batches make room, so producers slow down instead
+ * of this server's memory growing.
  */
 public final class StatisticsEngine implements ManagedService {
   private static final Logger LOG = LoggerFactory.getLogger(StatisticsEngine.class);
@@ -72,7 +75,8 @@ public final class StatisticsEngine implements ManagedService {
   /** The published view {@link #get} reads: replaced whole on a reload, one entry at a time otherwise. */
   private volatile Map<StatKey, Reading> readings = new ConcurrentHashMap<>();
   private final ReloadHold hold = new ReloadHold();
-  private final FeedBudget budget = new FeedBudget(OptionCatalogue.RELOAD_FEED_BUFFER.defaultValue());
+  private final FeedBudget budget = new FeedBudget(OptionCatalogue.RELOAD_FEED_BUFFER.defaultValue(),
+      FeedBatch.LARGEST_COST);
   private final ProducerLedger producers = new ProducerLedger();
   private final Activity activity = new Activity();
   private final Subscriptions subscriptions = new Subscriptions(activity);
@@ -166,8 +170,8 @@ public final class StatisticsEngine implements ManagedService {
 
   /**
    * statserver/reload-feed-buffer: what fed batches received and not yet applied (held during a
-   * reload, or waiting for this thread) may take in memory, all streams together, before
-   * producers are held back.
+   * reload, or waiting for this thread), and the batches asked for and not yet arrived, may take
+   * in memory, all streams together, before producers are held back.
    */
   public void setReloadFeedBuffer(long bytes) {
     budget.setLimit(bytes);
@@ -199,20 +203,29 @@ public final class StatisticsEngine implements ManagedService {
   // ---- events --------------------------------------------------------------------------------
 
   /**
-   * Applies a batch of events in order, or holds it while a reload runs; it counts against the
-   * feed budget until it is applied. {@code applied} runs once it is applied (or skipped as a
-   * re-sent duplicate); {@code more} — the stream asking its producer for one more batch — runs
-   * once the budget admits it: at once (on the caller's thread), or when applied batches made
-   * room. That is the stream's flow control.
+   * A Feed call opened: its lane into this engine. The call is asked for its first batch once
+   * the feed budget admits it.
    */
-  public void feed(EventBatch batch, FeedCounters counters, Runnable applied, Runnable more) {
-    long bytes = FeedBudget.inMemory(batch);
-    budget.take(bytes);
+  public FeedLane openFeed(FeedCall call) {
+    FeedLane lane = new FeedLane(call);
+    budget.wantMore(lane);
+    return lane;
+  }
+
+  /**
+   * A batch arrived on {@code lane}: it is applied in order, or held while a reload runs, and
+   * counts against the feed budget until then. The call is acknowledged once it is applied (or
+   * skipped as a re-sent duplicate), refused if it cannot be applied, and asked for its next
+   * batch once the budget admits it: at once (on the caller's thread), or when applied batches
+   * made room. That is the call's flow control.
+   */
+  public void feed(FeedLane lane, FeedBatch batch) {
+    long bytes = batch.cost();
+    budget.received(lane, bytes);
     onEngine(() -> {
       Runnable work = () -> {
         try {
-          apply(batch, counters);
-          applied.run();
+          applyOrRefuse(lane, batch);
         } finally {
           budget.release(bytes);
         }
@@ -223,12 +236,16 @@ public final class StatisticsEngine implements ManagedService {
         work.run();
       }
     });
-    admitFeed(more);
+    budget.wantMore(lane);
   }
 
-  /** Runs {@code ask} — a stream asking its producer for a batch — once the feed budget admits it. */
-  public void admitFeed(Runnable ask) {
-    budget.whenAdmitted(ask);
+  /**
+   * No batch comes on {@code lane} any more (the producer half-closed or went away, or the call
+   * ended): its place in the feed budget is given to the calls waiting. What it sent is applied
+   * all the same.
+   */
+  public void closeFeed(FeedLane lane) {
+    budget.close(lane);
   }
 
   /** Runs {@code done} on the engine thread after every batch fed before it has been applied. */
@@ -242,14 +259,37 @@ public final class StatisticsEngine implements ManagedService {
     });
   }
 
-  private void apply(EventBatch batch, FeedCounters counters) {
-    boolean sequenced = ProducerLedger.sequenced(batch);
-    if (sequenced) {
+  /** Applies a batch received on {@code lane}, unless it or one before it on the lane cannot be. */
+  private void applyOrRefuse(FeedLane lane, FeedBatch received) {
+    if (lane.refused) {
+      return;
+    }
+    EventBatch batch;
+    try {
+      batch = received.parse();
+    } catch (InvalidProtocolBufferException e) {
+      refuse(lane, Status.INVALID_ARGUMENT.withDescription("not an EventBatch: " + e.getMessage()));
+      return;
+    }
+    if (!batch.getProducerId().isEmpty()) {
+      var problem = Names.problem(batch.getProducerId());
+      if (problem.isPresent()) {
+        refuse(lane, Status.INVALID_ARGUMENT.withDescription("producer_id: " + problem.get()));
+        return;
+      }
+    }
+    FeedCounters counters = lane.call.counters();
+    if (ProducerLedger.sequenced(batch)) {
       switch (producers.admit(batch)) {
+        case FULL -> {
+          refuseNewProducer(lane, batch);
+          return;
+        }
         case DUPLICATE -> {
           producers.heard(batch, false, clock.millis());
           counters.duplicateBatches.incrementAndGet();
           counters.appliedThrough(batch.getProducerId(), producers.appliedThrough(batch.getProducerId()));
+          lane.call.acknowledge();
           return;
         }
         case RESUMED -> PER_REQUEST.emit(LogEvent.FEED_PRODUCER_RESUMED, "producer", batch.getProducerId(),
@@ -257,6 +297,31 @@ public final class StatisticsEngine implements ManagedService {
         case NEXT -> { }
       }
     }
+    apply(batch, counters);
+    lane.call.acknowledge();
+  }
+
+  /**
+   * The ledger remembers as many producers as it may: a new one is refused, not let in by
+   * forgetting one heard from lately, whose re-sent batches would then be applied twice.
+   */
+  private void refuseNewProducer(FeedLane lane, EventBatch batch) {
+    producers.refused();
+    PER_REQUEST.emit(LogEvent.FEED_PRODUCER_REFUSED, "producer", batch.getProducerId(), "remembered",
+        producers.cap());
+    refuse(lane, Status.RESOURCE_EXHAUSTED.withDescription("producer_id: '" + batch.getProducerId()
+        + "' is new, and this server already remembers " + producers.cap() + " producers, the most it keeps for "
+        + "exactly-once; each is forgotten " + ProducerLedger.IDLE_TTL.toHours() + " hours after its last batch"));
+  }
+
+  /** Ends {@code lane}'s call with {@code status}; nothing it sent after this batch is applied. */
+  private static void refuse(FeedLane lane, Status status) {
+    lane.refused = true;
+    lane.call.refuse(status);
+  }
+
+  /** Applies the events of {@code batch}, admitted by the producer ledger if it is sequenced. */
+  private void apply(EventBatch batch, FeedCounters counters) {
     Set<StatKey> touched = new HashSet<>();
     for (CenterEvent event : batch.getEventsList()) {
       switch (activity.apply(event, model, touched)) {
@@ -280,7 +345,7 @@ public final class StatisticsEngine implements ManagedService {
     for (StatKey key : touched) {
       changed(key, now);
     }
-    if (sequenced) {
+    if (ProducerLedger.sequenced(batch)) {
       producers.heard(batch, true, now);
       counters.appliedThrough(batch.getProducerId(), batch.getSequence());
     }
@@ -434,10 +499,21 @@ public final class StatisticsEngine implements ManagedService {
 
   /**
    * What fed batches received and not yet applied take in memory now (held because a reload
-   * runs, or waiting for this thread), all streams together: what the feed budget bounds.
+   * runs, or waiting for this thread), all streams together, as the feed budget counts them:
+   * their bytes as received and their bookkeeping.
    */
   public long heldBytes() {
     return budget.used();
+  }
+
+  /** What the feed budget keeps for batches asked for and not yet arrived: the largest batch's cost each. */
+  public long feedReservedBytes() {
+    return budget.reserved();
+  }
+
+  /** Feed calls waiting for room in the feed budget before they are asked for their next batch. */
+  public int feedStreamsWaiting() {
+    return budget.waiting();
   }
 
   public int objects() {

@@ -179,7 +179,22 @@ public final class ConfigSync implements ManagedService {
 
   /** Runs {@code work} on the sync thread; once the service stopped, what still arrives (a cancelled watch's end) is dropped. */
   private void onThread(Runnable work) {
-    ExecutorStop.executeUnlessStopped(thread, work);
+    ExecutorStop.executeUnlessStopped(thread, () -> logged(work));
+  }
+
+  /** Runs {@code work} later on the sync thread. */
+  private void later(Runnable work, Duration delay) {
+    thread.schedule(() -> logged(work), delay.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Runs {@code work}; what escapes it is logged, where the executor would keep it to itself. */
+  private static void logged(Runnable work) {
+    try {
+      work.run();
+    } catch (RuntimeException | Error e) {
+      LOG.error("configuration sync: a piece of work failed; the session goes on", e);
+      throw e;
+    }
   }
 
   // ---- on the sync thread ------------------------------------------------------------------
@@ -222,30 +237,47 @@ public final class ConfigSync implements ManagedService {
     } catch (StatusRuntimeException e) {
       failed(describe(e.getStatus()), initial, myGeneration);
       return;
-    } catch (RuntimeException | OutOfMemoryError e) {
+    } catch (RuntimeException | Error e) {
       if (stopping) {
         givenUp(initial);
         return;
       }
       // Not the Config Server's doing (a model that cannot be built, memory, a bug): the same way
-      // out, so the server never stays RELOADING. The model in use is untouched.
+      // out, so the server never stays RELOADING and the engine never keeps holding the feed.
+      // The model in use is untouched.
       LOG.error("configuration {} failed", initial ? "load" : "reload", e);
       failed(e.toString(), initial, myGeneration);
       return;
     }
-    // The new model is in use: from here on the reload has happened, whatever follows.
+    // The new model is in use: from here on the reload has happened, whatever follows, and the
+    // session goes on to a watch from it.
     long swapped = System.nanoTime();
     heardHead(eventId);
-    EventLog.emit(LOG, LogEvent.CONFIG_SNAPSHOT_READ, "application", settings.application(), "objects",
-        model.objectCount() + apps.size(), "batches", batches[0], "first_batch_ms", (firstBatchAt[0] - begin) / 1_000_000,
-        "stream_ms", (read - firstBatchAt[0]) / 1_000_000, "swap_ms", (swapped - read) / 1_000_000);
     applications.clear();
     applications.putAll(apps);
     lastApplied = eventId;
     backoff.reset();
-    listener.pairChanged(pairView.read(applications));
-    listener.loaded(model.objectCount() + apps.size(), (System.nanoTime() - begin) / 1_000_000);
+    String what = initial ? "load" : "reload";
+    afterSwap(what, "logging it", () -> EventLog.emit(LOG, LogEvent.CONFIG_SNAPSHOT_READ, "application",
+        settings.application(), "objects", model.objectCount() + apps.size(), "batches", batches[0],
+        "first_batch_ms", (firstBatchAt[0] - begin) / 1_000_000, "stream_ms", (read - firstBatchAt[0]) / 1_000_000,
+        "swap_ms", (swapped - read) / 1_000_000));
+    afterSwap(what, "reading the pair's options", () -> listener.pairChanged(pairView.read(applications)));
+    afterSwap(what, "telling the reload logic", () -> listener.loaded(model.objectCount() + apps.size(),
+        (System.nanoTime() - begin) / 1_000_000));
     watchFrom(eventId, false);
+  }
+
+  /**
+   * One step after a load's or a reload's swap: a failure (a bug) is logged and stops that step
+   * only, since the new model is in use whatever happens, and the session must still go on.
+   */
+  private static void afterSwap(String what, String step, Runnable work) {
+    try {
+      work.run();
+    } catch (RuntimeException | Error e) {
+      LOG.error("configuration {}: {} failed after the new model was swapped in; the session goes on", what, step, e);
+    }
   }
 
   /** The service stops: a reload under way ends (the engine applies what it held), nothing is reported. */
@@ -263,11 +295,11 @@ public final class ConfigSync implements ManagedService {
     if (initial) {
       Duration delay = backoff.nextDelay();
       LOG.info("configuration load failed ({}); retrying in {} ms", cause, delay.toMillis());
-      thread.schedule(() -> {
+      later(() -> {
         if (generation == myGeneration) {
           loadSnapshot(true);
         }
-      }, delay.toMillis(), TimeUnit.MILLISECONDS);
+      }, delay);
     } else {
       engine.abortReload();
       listener.reloadFailed(cause);
@@ -278,7 +310,17 @@ public final class ConfigSync implements ManagedService {
     cancelWatch();
     long myGeneration = generation;
     WatchState state = new WatchState(after, restoring);
-    watch = session.watch(after, new ConfigSession.WatchListener() {
+    try {
+      watch = openWatch(after, state, myGeneration);
+    } catch (RuntimeException e) {
+      // A watch that cannot be opened (a channel shut down, a bug) is one that broke at once.
+      LOG.warn("configuration watch after event {} could not be opened", after, e);
+      broken(Status.UNAVAILABLE.withDescription("watch could not be opened: " + e), state);
+    }
+  }
+
+  private ConfigSession.Watch openWatch(long after, WatchState state, long myGeneration) {
+    return session.watch(after, new ConfigSession.WatchListener() {
       @Override
       public void onChanges(List<ChangeEvent> events, boolean replay) {
         onThread(() -> apply(events, state));
@@ -374,11 +416,11 @@ public final class ConfigSync implements ManagedService {
     // Still trying to restore: try again later, the reload logic already knows we are disconnected.
     Duration delay = backoff.nextDelay();
     long myGeneration = generation;
-    thread.schedule(() -> {
+    later(() -> {
       if (generation == myGeneration) {
         watchFrom(lastApplied, true);
       }
-    }, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }, delay);
   }
 
   private void cancelWatch() {

@@ -6,11 +6,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.grpc.ForwardingServerCall;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.grpc.testing.StreamRecorder;
 import io.tandem.common.bootstrap.HealthState;
+import io.tandem.common.grpc.MessageLimits;
 import io.tandem.common.testing.InProcessGrpc;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.stat.v1.CenterEvent;
@@ -28,16 +37,21 @@ import io.tandem.stat.v1.StatServiceGrpc;
 import io.tandem.stat.v1.StatisticSpec;
 import io.tandem.stat.v1.StatisticType;
 import io.tandem.stat.v1.StatisticValue;
+import io.tandem.statserver.stats.FeedCounters;
 import io.tandem.statserver.stats.StatisticsEngine;
-import io.grpc.stub.ClientCallStreamObserver;
+import io.tandem.statserver.stats.TestFeed;
+import java.lang.ref.WeakReference;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,6 +65,10 @@ import org.junit.jupiter.api.Test;
 class StatServiceImplTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final ServerInfo INFO = ServerInfo.newBuilder().setApplication("StatServer_A").build();
+  /** The largest message the client port takes. */
+  private static final int LARGEST_BATCH_BYTES = MessageLimits.MAX_FEED_BATCH_BYTES;
+  /** What the server counts for one received batch of that size, at most: its bytes and 1 KiB of bookkeeping. */
+  private static final long LARGEST_BATCH_COST = LARGEST_BATCH_BYTES + 1024;
 
   private final StatisticsEngine engine = new StatisticsEngine(Clock.systemUTC());
   private final HealthState health = new HealthState();
@@ -213,28 +231,34 @@ class StatServiceImplTest {
   /** One producer's Feed stream, sending its batches whenever the server asks for one. */
   private final class Producer {
     final String id;
-    final List<EventBatch> batches;
+    final int batchCount;
+    /** Its batch of a sequence, made when it is sent. */
+    final LongFunction<EventBatch> batches;
     final StreamRecorder<FeedProgress> progress = StreamRecorder.create();
     final ClientCallStreamObserver<EventBatch> stream;
     int sent;
 
     Producer(String id, int batchCount, int eventsPerBatch) {
-      this.id = id;
-      this.batches = new ArrayList<>();
-      for (int b = 1; b <= batchCount; b++) {
+      this(id, batchCount, sequence -> {
         String[] agents = new String[eventsPerBatch];
         Arrays.fill(agents, "ann");
-        batches.add(loginBatch(id, b, agents));
-      }
+        return loginBatch(id, sequence, agents);
+      });
+    }
+
+    Producer(String id, int batchCount, LongFunction<EventBatch> batches) {
+      this.id = id;
+      this.batchCount = batchCount;
+      this.batches = batches;
       stream = (ClientCallStreamObserver<EventBatch>) async.feed(progress);
     }
 
     /** Sends while the server asks for more; true once every batch is sent. */
     boolean sendWhileAsked() {
-      while (sent < batches.size() && stream.isReady()) {
-        stream.onNext(batches.get(sent++));
+      while (sent < batchCount && stream.isReady()) {
+        stream.onNext(batches.apply(++sent));
       }
-      return sent == batches.size();
+      return sent == batchCount;
     }
   }
 
@@ -242,23 +266,23 @@ class StatServiceImplTest {
   void manyFeedStreamsDuringAReloadShareOneBudgetAndLoseNothing() throws Exception {
     int streams = 40;
     int batchesEach = 30;
-    long budget = 64 * 1024;
+    int eventsEach = 1000;
+    long budget = 8 * 1024 * 1024;
     engine.setReloadFeedBuffer(budget);
     engine.beginReload();
     List<Producer> producers = new ArrayList<>();
     for (int i = 0; i < streams; i++) {
-      producers.add(new Producer("p" + i, batchesEach, 200));
+      producers.add(new Producer("p" + i, batchesEach, eventsEach));
     }
-    long batchBytes = producers.get(0).batches.get(0).getSerializedSize();
+    long batchBytes = producers.get(0).batches.apply(1).getSerializedSize();
 
     // The server asks on the handlers' thread (this one) while its budget admits more: what
     // each producer could send has been sent when this returns.
     producers.forEach(Producer::sendWhileAsked);
     int sentDuringTheReload = producers.stream().mapToInt(p -> p.sent).sum();
-    assertThat(sentDuringTheReload).as("batches taken while the reload holds them (%d bytes each): what fits "
-        + "the server's one budget of %d bytes, and at most one more per stream", batchBytes, budget)
-        .isLessThanOrEqualTo((int) (budget / batchBytes) + streams);
-    assertThat(producers).as("every producer is held back, none refused")
+    assertThat(engine.heldBytes()).as("batches taken while the reload holds them (%d of %d bytes each): within "
+        + "the server's one budget of %d bytes", sentDuringTheReload, batchBytes, budget).isLessThanOrEqualTo(budget);
+    assertThat(producers).as("every producer had its turn, and is held back, none refused")
         .allSatisfy(p -> assertThat(p.sent).isGreaterThan(0).isLessThan(batchesEach));
 
     engine.completeReload(model(agent("ann"))).join();
@@ -271,9 +295,168 @@ class StatServiceImplTest {
     }
     assertThat(engine.producers().mostRecent()).as("every batch applied once").hasSize(streams).allSatisfy(p -> {
       assertThat(p.getAppliedThrough()).isEqualTo(batchesEach);
-      assertThat(p.getEvents()).isEqualTo(batchesEach * 200L);
+      assertThat(p.getEvents()).isEqualTo((long) batchesEach * eventsEach);
     });
     assertThat(engine.heldBytes()).isZero();
+  }
+
+  /**
+   * The largest batch the client port takes, of the smallest events (empty ones, 2 bytes each on
+   * the wire): the most a batch can cost once received.
+   */
+  private static LongFunction<EventBatch> largestBatches(String producer) {
+    EventBatch.Builder events = EventBatch.newBuilder();
+    int count = (LARGEST_BATCH_BYTES - 32) / 2;
+    for (int i = 0; i < count; i++) {
+      events.addEvents(CenterEvent.getDefaultInstance());
+    }
+    EventBatch template = events.build();
+    return sequence -> template.toBuilder().setProducerId(producer).setSequence(sequence).build();
+  }
+
+  @Test
+  void manyStreamsOfTheLargestBatchesDuringAReloadStayWithinTheBudgetAndLoseNothing() throws Exception {
+    int streams = 16;
+    int batchesEach = 3;
+    long budget = 1024 * 1024;
+    engine.setReloadFeedBuffer(budget);
+    engine.beginReload();
+    List<Producer> producers = new ArrayList<>();
+    for (int i = 0; i < streams; i++) {
+      producers.add(new Producer("big" + i, batchesEach, largestBatches("big" + i)));
+    }
+    int eventsEach = producers.get(0).batches.apply(1).getEventsCount();
+    assertThat(producers.get(0).batches.apply(1).getSerializedSize()).isLessThanOrEqualTo(LARGEST_BATCH_BYTES);
+    // Handlers run on this thread: when this returns, the streams sent all the server asked for.
+    producers.forEach(Producer::sendWhileAsked);
+    long mostHeld = engine.heldBytes();
+    assertThat(mostHeld).as("held during the reload: the budget of %d bytes, and at most one largest batch more",
+        budget).isLessThanOrEqualTo(budget + LARGEST_BATCH_COST);
+
+    engine.completeReload(model(agent("ann"))).join();
+    long[] most = {mostHeld};
+    await("everything sent once the reload is over").atMost(WAIT).pollInterval(Duration.ofMillis(1)).until(() -> {
+      most[0] = Math.max(most[0], engine.heldBytes());
+      return producers.stream().map(Producer::sendWhileAsked).reduce(true, Boolean::logicalAnd);
+    });
+    producers.forEach(p -> p.stream.onCompleted());
+    for (Producer p : producers) {
+      assertThat(p.progress.awaitCompletion((int) WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+      assertThat(p.progress.getError()).isNull();
+    }
+    assertThat(most[0]).as("held at any time").isLessThanOrEqualTo(budget + LARGEST_BATCH_COST);
+    assertThat(engine.producers().mostRecent()).as("every batch applied once").hasSize(streams).allSatisfy(p -> {
+      assertThat(p.getAppliedThrough()).isEqualTo(batchesEach);
+      assertThat(p.getEvents()).isEqualTo((long) batchesEach * eventsEach);
+    });
+    assertThat(engine.heldBytes()).isZero();
+  }
+
+  @Test
+  void feedStreamsCancelledWhileWaitingForRoomAreNotKept() throws Exception {
+    List<WeakReference<ServerCall<?, ?>>> waited = new CopyOnWriteArrayList<>();
+    ServerInterceptor tracking = new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+          ServerCallHandler<Q, R> next) {
+        waited.add(new WeakReference<>(call));
+        return next.startCall(call, headers);
+      }
+    };
+    engine.setReloadFeedBuffer(1);
+    engine.beginReload();
+    try (InProcessGrpc tracked = InProcessGrpc.serve(ServerInterceptors.intercept(
+        new StatServiceImpl(engine, () -> INFO, health).gatedDefinition(), tracking))) {
+      StatServiceGrpc.StatServiceStub stub = StatServiceGrpc.newStub(tracked.channel());
+      // One batch held by the reload fills the budget: the streams after it wait for room.
+      stub.feed(StreamRecorder.create()).onNext(loginBatch("first", 1, "ann"));
+      await().atMost(WAIT).until(() -> engine.heldBytes() > 0);
+      waited.clear();
+      for (int i = 0; i < 200; i++) {
+        ((ClientCallStreamObserver<EventBatch>) stub.feed(StreamRecorder.create())).cancel("producer gone", null);
+      }
+      assertThat(waited).hasSize(200);
+      await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+        System.gc();
+        assertThat(waited.stream().filter(call -> call.get() != null).count())
+            .as("cancelled streams the server still holds").isZero();
+      });
+    }
+  }
+
+  @Test
+  void aProducerThatReadsNoAcknowledgementsIsSentOnlyTheLatestOnceItReads() throws Exception {
+    AtomicLong sentWhileNotReady = new AtomicLong();
+    ServerInterceptor counting = new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+          ServerCallHandler<Q, R> next) {
+        return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+          @Override
+          public void sendMessage(R message) {
+            if (!isReady()) {
+              sentWhileNotReady.incrementAndGet();
+            }
+            super.sendMessage(message);
+          }
+        }, headers);
+      }
+    };
+    int batches = 2_000;
+    List<FeedProgress> received = new CopyOnWriteArrayList<>();
+    CompletableFuture<Void> ended = new CompletableFuture<>();
+    ClientCallStreamObserver<EventBatch>[] requests = new ClientCallStreamObserver[1];
+    try (InProcessGrpc counted = InProcessGrpc.serve(ServerInterceptors.intercept(
+        new StatServiceImpl(engine, () -> INFO, health).gatedDefinition(), counting))) {
+      StatServiceGrpc.newStub(counted.channel()).feed(new ClientResponseObserver<EventBatch, FeedProgress>() {
+        private int next = 1;
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<EventBatch> stream) {
+          requests[0] = stream;
+          stream.disableAutoRequestWithInitial(0); // reads no acknowledgement until the test says so
+          stream.setOnReadyHandler(() -> {
+            while (next <= batches && stream.isReady()) {
+              stream.onNext(loginBatch("lazy", next++, "ann"));
+            }
+          });
+        }
+
+        @Override
+        public void onNext(FeedProgress progress) {
+          received.add(progress);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          ended.completeExceptionally(t);
+        }
+
+        @Override
+        public void onCompleted() {
+          ended.complete(null);
+        }
+      });
+      await("every batch applied").atMost(WAIT).until(() -> engine.producers().mostRecent().stream()
+          .anyMatch(p -> p.getProducerId().equals("lazy") && p.getAppliedThrough() == batches));
+      engine.barrier().join();
+      assertThat(sentWhileNotReady.get()).as("acknowledgements written while the producer could not take them")
+          .isZero();
+
+      requests[0].request(1);
+      await().atMost(WAIT).until(() -> !received.isEmpty());
+      assertThat(received).as("once it reads: one acknowledgement, the latest").singleElement()
+          .satisfies(p -> assertThat(p.getAppliedThrough()).isEqualTo(batches));
+
+      requests[0].onCompleted();
+      requests[0].request(10);
+      assertThat(ended).succeedsWithin(WAIT);
+      assertThat(received).hasSize(2).last().satisfies(p -> {
+        assertThat(p.getFinal()).isTrue();
+        assertThat(p.getAppliedThrough()).isEqualTo(batches);
+        assertThat(p.getAccepted()).isEqualTo(batches);
+      });
+    }
   }
 
   @Test
@@ -301,8 +484,8 @@ class StatServiceImplTest {
 
   @Test
   void noHandlerWaitsWhileTheEngineThreadIsBusyAndTheHealthStateIsBeingWritten() throws Exception {
-    engine.feed(EventBatch.newBuilder().addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_LOGIN)
-        .setAgent("ann")).build(), new io.tandem.statserver.stats.FeedCounters(), () -> { }, () -> { });
+    TestFeed.feed(engine, EventBatch.newBuilder().addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_LOGIN)
+        .setAgent("ann")).build(), new FeedCounters());
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch engineHeld = new CountDownLatch(1);
     engine.afterFeed(() -> {

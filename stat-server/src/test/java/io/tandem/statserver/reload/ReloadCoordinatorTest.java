@@ -42,6 +42,7 @@ import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatisticType;
 import io.tandem.stat.v1.StatisticValue;
 import io.tandem.statserver.StatServerSettings;
+import io.tandem.statserver.stats.TestFeed;
 import io.tandem.statserver.stats.FeedCounters;
 import io.tandem.statserver.stats.StatisticSink;
 import io.tandem.statserver.stats.StatisticsEngine;
@@ -172,17 +173,17 @@ class ReloadCoordinatorTest {
     // One client making a new producer id for every batch, each id as long as a name may be.
     String padding = "x".repeat(Names.MAX_LENGTH - 12);
     for (int i = 0; i < 35_000; i++) {
-      engine.feed(EventBatch.newBuilder().setProducerId(String.format("p-%010d", i) + padding).setSequence(1)
-          .addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_LOGIN).setAgent("ann")).build(),
-          new FeedCounters(), () -> { }, () -> { });
+      TestFeed.feed(engine, EventBatch.newBuilder().setProducerId(String.format("p-%010d", i) + padding).setSequence(1)
+          .addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_LOGIN).setAgent("ann")).build(), new FeedCounters());
     }
     engine.barrier().join();
 
     ServerInfo info = coordinator.serverInfo();
     assertThat(info.getSerializedSize()).as("what GetServerInfo answers (the backup probe reads it)")
         .isLessThan(MessageLimits.MAX_MESSAGE_BYTES);
-    assertThat(info.getProducersList()).as("the producer heard from last is listed")
-        .anySatisfy(p -> assertThat(p.getProducerId()).startsWith("p-0000034999"));
+    assertThat(info.getProducersRemembered()).as("past 10,000, new producers are refused").isEqualTo(10_000);
+    assertThat(info.getProducersList()).as("the producer remembered that was heard from last is listed")
+        .anySatisfy(p -> assertThat(p.getProducerId()).startsWith("p-0000009999"));
   }
 
   @Test

@@ -6,12 +6,14 @@ import io.tandem.stat.v1.CenterEvent;
 import io.tandem.stat.v1.EventBatch;
 import io.tandem.stat.v1.ProducerProgress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
  * Exactly once per producer while it is remembered: a batch re-sent after a broken stream is
- * recognised, producers are kept apart, and the ledger forgets producers idle for its TTL or past
- * its cap (time is an argument: a hand-moved clock).
+ * recognised, producers are kept apart, the ledger forgets producers idle for its TTL, and past its
+ * cap refuses new ones (time is an argument: a hand-moved clock).
  */
 class ProducerLedgerTest {
   private static final long T0 = 1_767_225_600_000L;
@@ -25,10 +27,14 @@ class ProducerLedgerTest {
     return batch.build();
   }
 
-  /** What the engine does with a batch: skip a duplicate, apply the rest. */
+  /** What the engine does with a batch: refuse it when the ledger is full, skip a duplicate, apply the rest. */
   private static ProducerLedger.Admission feed(ProducerLedger ledger, EventBatch batch, long nowMs) {
     ProducerLedger.Admission admission = ledger.admit(batch);
-    ledger.heard(batch, admission != ProducerLedger.Admission.DUPLICATE, nowMs);
+    if (admission == ProducerLedger.Admission.FULL) {
+      ledger.refused();
+    } else {
+      ledger.heard(batch, admission != ProducerLedger.Admission.DUPLICATE, nowMs);
+    }
     return admission;
   }
 
@@ -78,21 +84,36 @@ class ProducerLedgerTest {
   }
 
   @Test
-  void pastTheCapTheProducerHeardFromLongestAgoIsForgottenFirst() {
+  void pastTheCapANewProducerIsRefusedAndARememberedProducersReSentBatchStaysADuplicate() {
     ProducerLedger ledger = new ProducerLedger(ProducerLedger.IDLE_TTL, 3);
-    feed(ledger, batch("a", 1, 1), T0);
-    feed(ledger, batch("b", 1, 1), T0 + 1);
-    feed(ledger, batch("c", 1, 1), T0 + 2);
-    feed(ledger, batch("a", 2, 1), T0 + 3);
-    feed(ledger, batch("d", 1, 1), T0 + 4);
-
+    long now = T0;
+    for (long sequence = 1; sequence <= 5; sequence++) {
+      feed(ledger, batch("p", sequence, 1), now++);
+    }
+    // While p reconnects after a broken stream, four other producers come.
+    List<ProducerLedger.Admission> others = new ArrayList<>();
+    for (String other : List.of("q", "r", "s", "t")) {
+      others.add(feed(ledger, batch(other, 1, 1), now++));
+    }
+    assertThat(ledger.admit(batch("p", 5, 1))).as("p re-sends its batch 5, applied before the break")
+        .isEqualTo(ProducerLedger.Admission.DUPLICATE);
+    assertThat(others).as("past the cap of 3, new producers are refused").containsExactly(
+        ProducerLedger.Admission.NEXT, ProducerLedger.Admission.NEXT, ProducerLedger.Admission.FULL,
+        ProducerLedger.Admission.FULL);
     assertThat(ledger.summary()).satisfies(s -> {
-      assertThat(s.mostRecent()).extracting(ProducerProgress::getProducerId).containsExactly("a", "c", "d");
-      assertThat(s.remembered()).isEqualTo(3);
-      assertThat(s.forgottenCap()).isEqualTo(1);
+      assertThat(s.mostRecent()).extracting(ProducerProgress::getProducerId).containsExactly("p", "q", "r");
+      assertThat(s.refused()).isEqualTo(2);
       assertThat(s.forgottenIdle()).isZero();
     });
-    assertThat(ledger.admit(batch("b", 2, 1))).isEqualTo(ProducerLedger.Admission.RESUMED);
+
+    // The idle TTL still forgets: once p, q and r have been idle for it, s is let in.
+    feed(ledger, batch("p", 6, 1), now);
+    ledger.expire(now + ProducerLedger.IDLE_TTL.toMillis() - 1);
+    assertThat(feed(ledger, batch("s", 1, 1), now + ProducerLedger.IDLE_TTL.toMillis() - 1))
+        .as("q and r were idle for the TTL: forgotten, there is room").isEqualTo(ProducerLedger.Admission.NEXT);
+    assertThat(ledger.summary().forgottenIdle()).isEqualTo(2);
+    assertThat(ledger.admit(batch("p", 6, 1))).as("p, heard later, is still remembered")
+        .isEqualTo(ProducerLedger.Admission.DUPLICATE);
   }
 
   @Test

@@ -131,7 +131,7 @@ class StatisticsEngineTest {
 
   private FeedCounters feed(StatisticsEngine target, List<CenterEvent> events) {
     FeedCounters counters = new FeedCounters();
-    target.feed(EventBatch.newBuilder().addAllEvents(events).build(), counters, () -> { }, () -> { });
+    TestFeed.feed(target, EventBatch.newBuilder().addAllEvents(events).build(), counters);
     target.barrier().join();
     return counters;
   }
@@ -343,7 +343,7 @@ class StatisticsEngineTest {
     String id = ready.latest().getStatisticId();
     engine.beginReload();
     FeedCounters counters = new FeedCounters();
-    engine.feed(EventBatch.newBuilder().addAllEvents(loginReady(5, "dan")).build(), counters, () -> { }, () -> { });
+    TestFeed.feed(engine, EventBatch.newBuilder().addAllEvents(loginReady(5, "dan")).build(), counters);
     engine.barrier().join();
     assertThat(counters.accepted()).as("queued, not applied yet").isZero();
     engine.completeReload(model(agent("ann"), agent("dan"), group("sales", "ann", "dan"), queue("q1"))).join();
@@ -358,13 +358,13 @@ class StatisticsEngineTest {
     engine.beginReload();
     FeedCounters before = new FeedCounters();
     FeedCounters after = new FeedCounters();
-    engine.feed(EventBatch.newBuilder().addAllEvents(login("ann")).build(), before, () -> {
+    new TestFeed(before, () -> {
       throw new IllegalStateException("its stream cannot be written");
-    }, () -> { });
+    }).feedAlone(engine, EventBatch.newBuilder().addAllEvents(login("ann")).build());
     engine.afterFeed(() -> {
       throw new IllegalStateException("a bug");
     });
-    engine.feed(EventBatch.newBuilder().addAllEvents(loginReady(5, "dan")).build(), after, () -> { }, () -> { });
+    TestFeed.feed(engine, EventBatch.newBuilder().addAllEvents(loginReady(5, "dan")).build(), after);
 
     assertThat(engine.completeReload(model(agent("ann"), agent("dan"), group("sales", "ann", "dan"), queue("q1"))))
         .as("the new model is in use: not a failed reload").succeedsWithin(Duration.ofSeconds(30));
@@ -399,24 +399,27 @@ class StatisticsEngineTest {
   @Test
   void eventsHeldDuringAReloadStayWithinTheBudgetThenTheStreamIsHeldBackUntilTheSwap() {
     EventBatch batch = EventBatch.newBuilder().addAllEvents(loginReady(5, "dan")).build();
-    long inMemory = FeedBudget.inMemory(batch);
-    engine.setReloadFeedBuffer(3L * inMemory);
+    long cost = new FeedBatch(batch.toByteArray()).cost();
+    // Room for the stream's reservation and three batches beside it.
+    engine.setReloadFeedBuffer(FeedBatch.LARGEST_COST + 3 * cost);
     engine.beginReload();
     FeedCounters counters = new FeedCounters();
-    AtomicInteger asked = new AtomicInteger();
-    AtomicInteger applied = new AtomicInteger();
+    TestFeed call = new TestFeed(counters);
+    FeedLane lane = engine.openFeed(call);
+    assertThat(call.asks.get()).as("asked for its first batch").isEqualTo(1);
     for (int i = 0; i < 5; i++) {
-      engine.feed(batch, counters, applied::incrementAndGet, asked::incrementAndGet);
+      engine.feed(lane, new FeedBatch(batch.toByteArray()));
     }
     engine.barrier().join();
-    assertThat(asked.get()).as("more asked for while within the budget").isEqualTo(3);
-    assertThat(applied.get()).isZero();
-    assertThat(engine.heldBytes()).isEqualTo(5L * inMemory);
+    assertThat(call.asks.get()).as("more asked for while within the budget").isEqualTo(4);
+    assertThat(call.acknowledgements.get()).isZero();
+    assertThat(engine.heldBytes()).isEqualTo(5L * cost);
 
     engine.completeReload(model(agent("ann"), agent("dan"), group("sales", "ann", "dan"), queue("q1"))).join();
     engine.barrier().join();
-    assertThat(applied.get()).as("everything held is applied after the swap").isEqualTo(5);
-    assertThat(asked.get()).as("and the stream is asked for more again").isEqualTo(5);
+    assertThat(call.acknowledgements.get()).as("everything held is applied after the swap").isEqualTo(5);
+    assertThat(counters.accepted()).isEqualTo(10);
+    assertThat(call.asks.get()).as("and the stream is asked for more again").isEqualTo(5);
     assertThat(engine.heldBytes()).isZero();
   }
 
@@ -428,7 +431,7 @@ class StatisticsEngineTest {
     List<EventBatch> batches = List.of(sequenced(1, login("ann")), sequenced(2, call("c1", "ann", 10, 30, 5)),
         sequenced(2, call("c1", "ann", 10, 30, 5)), sequenced(1, login("ann")), sequenced(3, call("c2", "ann", 60, 30, 5)));
     for (EventBatch batch : batches) {
-      engine.feed(batch, counters, () -> { }, () -> { });
+      TestFeed.feed(engine, batch, counters);
     }
     engine.barrier().join();
     assertThat(counters.duplicateBatches()).isEqualTo(2);
@@ -446,13 +449,43 @@ class StatisticsEngineTest {
   }
 
   @Test
+  void withTheMostProducersRememberedANewOneIsRefusedNamingTheCapAndTheOthersGoOn() {
+    FeedCounters counters = new FeedCounters();
+    for (int i = 0; i < ProducerLedger.CAP; i++) {
+      TestFeed.feed(engine, EventBatch.newBuilder().setProducerId("p" + i).setSequence(1).build(), counters);
+    }
+    TestFeed newcomer = new TestFeed(new FeedCounters());
+    try (LogCapture log = new LogCapture(StatisticsEngine.class)) {
+      newcomer.feedAlone(engine, EventBatch.newBuilder().addAllEvents(login("ann")).setProducerId("newcomer")
+          .setSequence(1).build());
+      engine.barrier().join();
+      assertThat(log.withId("02-10109")).singleElement().asString().contains("producer=newcomer", "remembered=10000");
+    }
+    assertThat(newcomer.refusals).singleElement().satisfies(status -> {
+      assertThat(status.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+      assertThat(status.getDescription()).isEqualTo("producer_id: 'newcomer' is new, and this server already "
+          + "remembers 10000 producers, the most it keeps for exactly-once; each is forgotten 24 hours after its "
+          + "last batch");
+    });
+    assertThat(newcomer.acknowledgements.get()).isZero();
+    assertThat(newcomer.counters().accepted()).as("nothing of it applied").isZero();
+    assertThat(engine.producers().refused()).isEqualTo(1);
+
+    TestFeed remembered = new TestFeed(new FeedCounters());
+    remembered.feedAlone(engine, EventBatch.newBuilder().addAllEvents(login("ann")).setProducerId("p7")
+        .setSequence(2).build());
+    engine.barrier().join();
+    assertThat(remembered.counters().accepted()).as("a producer it remembers goes on").isEqualTo(2);
+  }
+
+  @Test
   void aProducerIdleForADayIsForgottenAndItsReturnIsAppliedFromThereAndLogged() {
     FeedCounters counters = new FeedCounters();
-    engine.feed(sequenced(1, login("ann")), counters, () -> { }, () -> { });
-    engine.feed(sequenced(2, login("bob")), counters, () -> { }, () -> { });
+    TestFeed.feed(engine, sequenced(1, login("ann")), counters);
+    TestFeed.feed(engine, sequenced(2, login("bob")), counters);
     engine.barrier().join();
     clock.advance(Duration.ofHours(24).minusMillis(1));
-    engine.feed(sequenced(2, login("bob")), counters, () -> { }, () -> { });
+    TestFeed.feed(engine, sequenced(2, login("bob")), counters);
     engine.barrier().join();
     assertThat(counters.duplicateBatches()).as("re-sent within a day: skipped").isEqualTo(1);
 
@@ -461,7 +494,7 @@ class StatisticsEngineTest {
         .until(() -> engine.producers().remembered() == 0);
     assertThat(engine.producers().forgottenIdle()).isEqualTo(1);
     try (LogCapture log = new LogCapture(StatisticsEngine.class)) {
-      engine.feed(sequenced(3, login("cid")), counters, () -> { }, () -> { });
+      TestFeed.feed(engine, sequenced(3, login("cid")), counters);
       engine.barrier().join();
       assertThat(log.withId("02-10108")).singleElement().asString().contains("producer=routing-1", "sequence=3");
     }
@@ -493,8 +526,7 @@ class StatisticsEngineTest {
             }
           }
         });
-    engine.feed(EventBatch.newBuilder().addAllEvents(loginReady(5, "ann", "bob")).build(), new FeedCounters(),
-        () -> { }, () -> { });
+    TestFeed.feed(engine, EventBatch.newBuilder().addAllEvents(loginReady(5, "ann", "bob")).build(), new FeedCounters());
     engineHeld.await();
     try {
       CompletableFuture<StatisticValue> read = CompletableFuture.supplyAsync(

@@ -7,6 +7,7 @@ import io.grpc.Status;
 import io.tandem.common.config.Applications;
 import io.tandem.common.grpc.HostPort;
 import io.tandem.common.testing.FakeConfigSource;
+import io.tandem.common.testing.LogCapture;
 import io.tandem.common.config.ConfigSession;
 import io.tandem.common.config.ConfigSource;
 import io.tandem.config.v1.Agent;
@@ -25,6 +26,7 @@ import io.tandem.stat.v1.StatisticSpec;
 import io.tandem.stat.v1.StatisticType;
 import io.tandem.statserver.StatServerSettings;
 import io.tandem.statserver.reload.PairView;
+import io.tandem.statserver.stats.TestFeed;
 import io.tandem.statserver.stats.FeedCounters;
 import io.tandem.statserver.stats.StatisticsEngine;
 import java.time.Clock;
@@ -52,6 +54,8 @@ class ConfigSyncTest {
   private static final class Told implements ConfigSync.SyncListener {
     final List<String> calls = new CopyOnWriteArrayList<>();
     final List<PairView.Peer> peers = new CopyOnWriteArrayList<>();
+    /** Set: the next pairChanged throws, as a bug in the reload logic would. */
+    volatile boolean failNextPairChanged;
 
     @Override
     public void loaded(long objects, long millis) {
@@ -80,6 +84,10 @@ class ConfigSyncTest {
 
     @Override
     public void pairChanged(PairView.Peer peer) {
+      if (failNextPairChanged) {
+        failNextPairChanged = false;
+        throw new IllegalStateException("a bug in the reload logic");
+      }
       peers.add(peer);
     }
 
@@ -334,9 +342,8 @@ class ConfigSyncTest {
       await().atMost(WAIT).until(() -> secondTold.heard("loaded 5"));
 
       FeedCounters counters = new FeedCounters();
-      reloading.feed(EventBatch.newBuilder().addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_LOGIN)
-          .setAgent("bob")).addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_READY).setAgent("bob")).build(),
-          counters, () -> { }, () -> { });
+      TestFeed.feed(reloading, EventBatch.newBuilder().addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_LOGIN)
+          .setAgent("bob")).addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_READY).setAgent("bob")).build(), counters);
       reloading.barrier().join();
       assertThat(counters.accepted()).isEqualTo(2);
       assertThat(reloading.get(GetStatisticRequest.newBuilder().setSpec(StatisticSpec.newBuilder()
@@ -350,6 +357,15 @@ class ConfigSyncTest {
     }
   }
 
+  /** A batch fed now is applied at once: the engine is not holding events for a reload. */
+  private void assertTheEngineHoldsNoEventsForAReload() {
+    FeedCounters counters = new FeedCounters();
+    TestFeed.feed(engine, EventBatch.newBuilder().addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_LOGIN)
+        .setAgent("ann")).build(), counters);
+    engine.barrier().join();
+    assertThat(counters.accepted()).as("the engine is not left holding events for a reload").isEqualTo(1);
+  }
+
   @Test
   void aReloadThatFailsWithSomethingOtherThanAGrpcStatusReturnsToRestoring() {
     source.failNextSnapshot(new IllegalStateException("a bug in the model"));
@@ -357,12 +373,7 @@ class ConfigSyncTest {
     await().atMost(WAIT).until(() -> told.calls.stream().anyMatch(c -> c.startsWith("reloadFailed")));
     assertThat(told.calls).last().asString().isEqualTo("reloadFailed java.lang.IllegalStateException: a bug in the model");
     assertThat(sync.lastApplied()).as("the model in use stays").isEqualTo(7);
-
-    FeedCounters counters = new FeedCounters();
-    engine.feed(EventBatch.newBuilder().addEvents(CenterEvent.newBuilder().setType(EventType.AGENT_LOGIN)
-        .setAgent("ann")).build(), counters, () -> { }, () -> { });
-    engine.barrier().join();
-    assertThat(counters.accepted()).as("the engine is not left holding events for a reload").isEqualTo(1);
+    assertTheEngineHoldsNoEventsForAReload();
   }
 
   @Test
@@ -375,5 +386,81 @@ class ConfigSyncTest {
     source.setHead(9);
     sync.reload();
     await("the next reload works").atMost(WAIT).until(() -> sync.lastApplied() == 9);
+  }
+
+  @Test
+  void aReloadFailingWithAnyErrorReturnsToRestoringAndTheEngineHoldsNothing() {
+    source.failNextSnapshot(new StackOverflowError("a model too deep"));
+    sync.reload();
+    await("the reload logic is told the reload failed").atMost(WAIT)
+        .until(() -> told.calls.stream().anyMatch(c -> c.startsWith("reloadFailed")));
+    assertThat(told.calls).last().asString().contains("StackOverflowError: a model too deep");
+    assertTheEngineHoldsNoEventsForAReload();
+  }
+
+  @Test
+  void aFailureAfterTheSwapIsLoggedAndTheSessionStillGoesOnToAWatch() {
+    source.change(ChangeKind.CREATED, agent("bob"));
+    told.failNextPairChanged = true;
+    try (LogCapture log = new LogCapture(ConfigSync.class)) {
+      sync.reload();
+      await("the reload logic is told the reload happened").atMost(WAIT).until(() -> told.heard("loaded 4"));
+      awaitWatches(2);
+      assertThat(source.lastWatch().after).as("watching from the new model's event").isEqualTo(8);
+      assertThat(log.lines()).anySatisfy(line -> assertThat(line).contains("after the new model was swapped in"));
+    }
+  }
+
+  /** The Config Server as the test delivers it, except that its next watch cannot be opened. */
+  private static final class WatchThatFailsOnce implements ConfigSource {
+    private final FakeConfigSource source;
+    volatile boolean failNextWatch;
+
+    WatchThatFailsOnce(FakeConfigSource source) {
+      this.source = source;
+    }
+
+    @Override
+    public void snapshotBatches(Set<ObjectType> types, Consumer<byte[]> batches, Duration deadline) {
+      source.snapshotBatches(types, batches, deadline);
+    }
+
+    @Override
+    public ConfigObject get(ObjectType type, String name, Duration deadline) {
+      return source.get(type, name, deadline);
+    }
+
+    @Override
+    public ConfigSession.Watch watch(long after, ConfigSession.WatchListener listener, ScheduledExecutorService timer) {
+      if (failNextWatch) {
+        failNextWatch = false;
+        throw new IllegalStateException("Channel shutdown invoked");
+      }
+      return source.watch(after, listener, timer);
+    }
+  }
+
+  @Test
+  void aWatchThatCannotBeOpenedIsALostConnectionAndARestoreTriesAgain() throws Exception {
+    WatchThatFailsOnce failing = new WatchThatFailsOnce(source);
+    ConfigSync second = new ConfigSync(new StatServerSettings("StatServer_A", 2040, HostPort.local(2020),
+        HostPort.local(2030)), engine, s -> failing);
+    Told secondTold = new Told();
+    second.setListener(secondTold);
+    second.start();
+    try {
+      failing.failNextWatch = true;
+      int before = source.watches().size();
+      second.load();
+      await().atMost(WAIT).until(() -> secondTold.heard("loaded 3"));
+      await("the reload logic is told the connection is lost").atMost(WAIT)
+          .until(() -> secondTold.calls.stream().anyMatch(c -> c.startsWith("connectionLost")));
+      assertThat(secondTold.calls).last().asString().contains("Channel shutdown invoked");
+      second.restore();
+      await().atMost(WAIT).until(() -> source.watches().size() == before + 1);
+      assertThat(source.lastWatch().after).isEqualTo(7);
+    } finally {
+      second.stop();
+    }
   }
 }
