@@ -55,10 +55,6 @@ final class PairStack implements AutoCloseable {
       return new Setup(pair, delayA, delayB, acceptA, acceptB, count, groupCount);
     }
 
-    Setup withAcceptB(String value) {
-      return new Setup(pair, delayA, delayB, acceptA, value, agents, groups);
-    }
-
     static Setup standalone() {
       return new Setup(false, "true", "true", "yes", "yes", 200, 4);
     }

@@ -16,16 +16,18 @@ import org.junit.jupiter.api.Test;
 class StatusFileScenariosTest extends PairStackTest {
   @Test
   void aBackupThatByConfigurationServesNoClientsIsHealthy() throws Exception {
-    stack = new PairStack(dir, PairStack.Setup.pair("true", "yes").withAcceptB("no")).start();
-    await("B the running, synced backup").atMost(PairStack.WAIT)
-        .until(() -> stack.member(PairStack.B).getMode() == Mode.BACKUP && stack.member(PairStack.B).getStatus() == AppStatus.RUNNING
-        && stack.info(PairStack.B).getConfigState() == ConfigState.SYNCED);
+    // Both members start at once and either may be made primary first, so neither accepts clients as backup.
+    stack = new PairStack(dir, PairStack.Setup.pair("true", "no")).start();
+    String backup = stack.other(stack.primary());
+    await("the running, synced backup").atMost(PairStack.WAIT)
+        .until(() -> stack.member(backup).getMode() == Mode.BACKUP && stack.member(backup).getStatus() == AppStatus.RUNNING
+        && stack.info(backup).getConfigState() == ConfigState.SYNCED);
     Instant synced = Instant.now();
 
-    Path file = stack.statusFile(PairStack.B);
+    Path file = stack.statusFile(backup);
     await("the status file rewritten since").atMost(PairStack.WAIT)
         .until(() -> written(file).filter(at -> at.isAfter(synced)).isPresent());
-    assertThat(Files.readString(file)).as("B's status file")
+    assertThat(Files.readString(file)).as(backup + "'s status file")
         .startsWith("healthy=yes\nserving=no\nreason=backup mode; accept-clients-in-backup-mode = no\n");
   }
 
