@@ -1,6 +1,5 @@
 package io.tandem.management.redundancy;
 
-import io.grpc.Status;
 import io.tandem.common.logging.LogEvent;
 import io.tandem.management.v1.AppStatus;
 import io.tandem.management.v1.Mode;
@@ -36,8 +35,8 @@ final class Admission {
     String app = arrival.application();
     Member m = state.member(app);
     if (m == null || !m.configured) {
-      refuse(arrival, Status.FAILED_PRECONDITION.withDescription(
-          "hello.application: no Application named '" + app + "' in the configuration"), Duration.ZERO, actions);
+      refuse(arrival, SessionEnd.NOT_CONFIGURED,
+          "hello.application: no Application named '" + app + "' in the configuration", Duration.ZERO, actions);
       return;
     }
     if (arrival.instanceId().equals(m.instanceId)) {
@@ -60,7 +59,7 @@ final class Admission {
       m.newcomer = null;
       String why = "replaced by instance " + arrival.instanceId() + ": instance " + waiting.arrival.instanceId()
           + ", waiting to take " + app + "'s place, went silent";
-      actions.add(new Action.EndSession(app, waiting.arrival.session(), Status.ABORTED.withDescription(why)));
+      actions.add(new Action.EndSession(app, waiting.arrival.session(), SessionEnd.REPLACED, why));
       actions.add(new Action.Log(LogEvent.SESSION_REPLACED, "application", app, "old_session",
           waiting.arrival.session(), "new_session", arrival.session(), "reason", why));
     }
@@ -73,8 +72,8 @@ final class Admission {
         String why = app + " is running as instance " + arrival.instanceId() + " (client address "
             + orDash(arrival.clientAddress()) + ", connected from " + orDash(arrival.peer()) + ") in mode "
             + arrival.claimedMode() + " under epoch " + arrival.claimedEpoch() + ", and this instance has no mode";
-        actions.add(new Action.EndSession(app, m.session, Status.ALREADY_EXISTS.withDescription("hello.instance_id: "
-            + why + "; stop this process, or wait until that one is lost or hung"), settings.duplicateRetryWindow()));
+        actions.add(new Action.EndSession(app, m.session, SessionEnd.DUPLICATE, "hello.instance_id: " + why
+            + "; stop this process, or wait until that one is lost or hung", settings.duplicateRetryWindow()));
         actions.add(new Action.Log(LogEvent.SESSION_REPLACED, "application", app, "old_session", m.session,
             "new_session", arrival.session(), "reason", why));
         m.connected = false;
@@ -147,10 +146,10 @@ final class Admission {
   void turnAwayNewcomer(Member m, String what, List<Action> actions) {
     Arrival waiting = m.newcomer.arrival;
     m.newcomer = null;
-    refuse(waiting, Status.ALREADY_EXISTS.withDescription("hello.instance_id: " + m.name + " is already running as "
+    refuse(waiting, SessionEnd.DUPLICATE, "hello.instance_id: " + m.name + " is already running as "
         + "instance " + m.instanceId + " (client address " + orDash(m.clientAddress) + ", connected from "
         + orDash(m.peer) + "), which " + what + " before it could be replaced and is alive; stop this process, or "
-        + "wait until that one is lost or hung"), state.settings().duplicateRetryWindow(), actions);
+        + "wait until that one is lost or hung", state.settings().duplicateRetryWindow(), actions);
   }
 
   /**
@@ -171,7 +170,7 @@ final class Admission {
 
   /** Ends {@code m}'s current stream: a newer one ({@code newSession}) takes its place. */
   private void replaceStream(Member m, long newSession, String why, Instant now, List<Action> actions) {
-    actions.add(new Action.EndSession(m.name, m.session, Status.ABORTED.withDescription(why)));
+    actions.add(new Action.EndSession(m.name, m.session, SessionEnd.REPLACED, why));
     actions.add(new Action.Log(LogEvent.SESSION_REPLACED, "application", m.name, "old_session", m.session,
         "new_session", newSession, "reason", why));
     m.connected = false;
@@ -220,19 +219,19 @@ final class Admission {
     }
   }
 
-  private void refuseDuplicate(Arrival arrival, String instance, String clientAddress, String peer, String state,
-      List<Action> actions) {
-    refuse(arrival, Status.ALREADY_EXISTS.withDescription("hello.instance_id: " + arrival.application()
+  private void refuseDuplicate(Arrival arrival, String instance, String clientAddress, String peer,
+      String condition, List<Action> actions) {
+    refuse(arrival, SessionEnd.DUPLICATE, "hello.instance_id: " + arrival.application()
         + " is already running as instance " + instance + " (client address " + orDash(clientAddress)
-        + ", connected from " + orDash(peer) + ") " + state + "; stop that process first, or wait until it is lost "
-        + "or hung"), this.state.settings().duplicateRetryWindow(), actions);
+        + ", connected from " + orDash(peer) + ") " + condition + "; stop that process first, or wait until it is lost "
+        + "or hung", state.settings().duplicateRetryWindow(), actions);
   }
 
-  private static void refuse(Arrival arrival, Status status, Duration retryFor, List<Action> actions) {
+  private static void refuse(Arrival arrival, SessionEnd cause, String message, Duration retryFor,
+      List<Action> actions) {
     actions.add(new Action.Log(LogEvent.APPLICATION_REFUSED, "application", arrival.application(),
-        "instance", arrival.instanceId(), "peer", orDash(arrival.peer()), "code", status.getCode(),
-        "reason", status.getDescription()));
-    actions.add(new Action.EndSession(arrival.application(), arrival.session(), status, retryFor));
+        "instance", arrival.instanceId(), "peer", orDash(arrival.peer()), "code", cause.code(), "reason", message));
+    actions.add(new Action.EndSession(arrival.application(), arrival.session(), cause, message, retryFor));
   }
 
   static String orDash(String text) {
