@@ -46,17 +46,17 @@ public final class ManagementLayerModule extends AbstractModule {
     return service.bindService();
   }
 
-  /**
-   * Supervision from any identity here, and the stream then only for the application its
-   * certificate names (ManagementServiceImpl checks the hello); switchovers for the operator;
-   * the pairs for the operator and the applications in the configuration.
-   */
   /** What the status file reports it cut off from. */
   @ProvidesIntoSet
   Link configServerLink(PairsFromConfiguration configuration) {
     return configuration.configServerLink();
   }
 
+  /**
+   * Supervision from any identity here, and the stream then only for the application its
+   * certificate names (ManagementServiceImpl checks the hello); switchovers for the operator;
+   * the pairs for the operator and the applications in the configuration.
+   */
   @ProvidesIntoSet
   AccessPolicy managementPolicy(PairsFromConfiguration configuration) {
     AccessRule readers = AccessRule.of("operator, applications in the configuration",

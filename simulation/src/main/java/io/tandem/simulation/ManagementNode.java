@@ -160,7 +160,7 @@ final class ManagementNode extends Node {
       Session session = sessions.remove(end.session());
       if (session != null) {
         world.network.finish(session.stream(), ManagementNode.this,
-            end.status().getCode() + ": " + end.status().getDescription());
+            end.cause().code() + ": " + end.message());
       }
     }
 

@@ -24,7 +24,7 @@ public final class ServiceProcess implements AutoCloseable {
   /**
    * The JVM flags a service process gets unless told otherwise ({@code tandem up}, the tests' processes;
    * the images' {@code JAVA_OPTS} say the same): a small heap and the serial collector, for four JVMs
-   * sharing two cores (README, *GC and heap*). The metaspace size is the class-metadata level at
+   * sharing two cores (docs/running.md, *GC and heap*). The metaspace size is the class-metadata level at
    * which the JVM first collects: left at its 21 MB default, a Stat Server crosses it during its first
    * reload (it holds about 35 MB once it has reloaded) and the serial collector then runs a full
    * collection of the whole heap, two models included, in the middle of the reload (pauses of

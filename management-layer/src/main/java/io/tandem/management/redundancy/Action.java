@@ -1,6 +1,5 @@
 package io.tandem.management.redundancy;
 
-import io.grpc.Status;
 import io.tandem.common.logging.LogEvent;
 import io.tandem.common.logging.LogLine;
 import io.tandem.management.v1.Mode;
@@ -47,12 +46,14 @@ public sealed interface Action {
   }
 
   /**
-   * End supervision stream {@code session} with {@code status} (a refusal, or a stream replaced by
-   * a newer one); a refused duplicate is told to keep asking for {@code retryFor} (zero: final).
+   * End supervision stream {@code session} for {@code cause} (a refusal, or a stream replaced by a
+   * newer one), telling the application {@code message}; a refused duplicate is told to keep asking
+   * for {@code retryFor} (zero: final).
    */
-  record EndSession(String application, long session, Status status, Duration retryFor) implements Action {
-    public EndSession(String application, long session, Status status) {
-      this(application, session, status, Duration.ZERO);
+  record EndSession(String application, long session, SessionEnd cause, String message, Duration retryFor)
+      implements Action {
+    public EndSession(String application, long session, SessionEnd cause, String message) {
+      this(application, session, cause, message, Duration.ZERO);
     }
 
     @Override

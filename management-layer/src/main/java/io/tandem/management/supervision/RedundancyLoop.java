@@ -17,6 +17,7 @@ import io.tandem.management.redundancy.Arrival;
 import io.tandem.management.redundancy.Pause;
 import io.tandem.management.redundancy.RedundancyController;
 import io.tandem.management.redundancy.RedundancySettings;
+import io.tandem.management.redundancy.SessionEnd;
 import io.tandem.management.v1.PairsStatus;
 import io.tandem.management.v1.SwitchoverReply;
 import jakarta.inject.Inject;
@@ -125,6 +126,11 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
     }
   }
 
+  /** What a stream the controller ends for {@code cause} is answered with: the status code the cause names. */
+  static Status status(SessionEnd cause, String message) {
+    return Status.fromCode(Status.Code.valueOf(cause.code())).withDescription(message);
+  }
+
   /** Carries out the controller's actions on the loop thread. */
   private final class Plumbing implements Action.Handler {
     @Override
@@ -147,7 +153,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
     public void endSession(Action.EndSession end) {
       SupervisionSession session = sessions.remove(end.session());
       if (session != null) {
-        session.end(end.status(), end.retryFor());
+        session.end(status(end.cause(), end.message()), end.retryFor());
       }
     }
 

@@ -325,8 +325,8 @@ class RedundancyControllerTest {
     List<Action> produced = connect("Z");
     assertThat(produced).filteredOn(Action.EndSession.class::isInstance).singleElement().satisfies(a -> {
       Action.EndSession end = (Action.EndSession) a;
-      assertThat(end.status().getCode()).isEqualTo(io.grpc.Status.Code.FAILED_PRECONDITION);
-      assertThat(end.status().getDescription()).contains("no Application named 'Z'");
+      assertThat(end.cause()).isEqualTo(SessionEnd.NOT_CONFIGURED);
+      assertThat(end.message()).contains("no Application named 'Z'");
     });
     assertThat(logged(LogEvent.APPLICATION_REFUSED)).isTrue();
   }
@@ -658,8 +658,8 @@ class RedundancyControllerTest {
     assertThat(refused).filteredOn(Action.EndSession.class::isInstance).singleElement().satisfies(a -> {
       Action.EndSession end = (Action.EndSession) a;
       assertThat(end.session()).isNotEqualTo(first);
-      assertThat(end.status().getCode()).isEqualTo(io.grpc.Status.Code.ALREADY_EXISTS);
-      assertThat(end.status().getDescription()).contains("instance-of-A", "client address A:1", "10.0.0.1:" + first);
+      assertThat(end.cause()).isEqualTo(SessionEnd.DUPLICATE);
+      assertThat(end.message()).contains("instance-of-A", "client address A:1", "10.0.0.1:" + first);
       assertThat(end.retryFor()).as("it may ask again while A could still be found hung or lost")
           .isEqualTo(SETTINGS.heartbeatTimeout().plus(Duration.ofSeconds(15)));
     });
@@ -699,7 +699,7 @@ class RedundancyControllerTest {
     runningPairWithAPrimary();
     long epoch = pairOf("A").getEpoch();
     long refused = hello("A", "duplicate", Mode.MODE_UNSPECIFIED, 0);
-    assertThat(ended(refused).status().getCode()).isEqualTo(io.grpc.Status.Code.ALREADY_EXISTS);
+    assertThat(ended(refused).cause()).isEqualTo(SessionEnd.DUPLICATE);
     advance(Duration.ofMillis(100));
 
     disconnect("A"); // the live primary's stream breaks; the process runs on as primary and reconnects
@@ -713,8 +713,8 @@ class RedundancyControllerTest {
     assertThat(ended(sessions.get("A"))).as("the live instance is taken back").isNull();
     assertThat(ended(asksAgain)).as("the duplicate is refused once the live instance is back").isNotNull()
         .satisfies(end -> {
-          assertThat(end.status().getCode()).isEqualTo(io.grpc.Status.Code.ALREADY_EXISTS);
-          assertThat(end.status().getDescription()).contains("instance-of-A");
+          assertThat(end.cause()).isEqualTo(SessionEnd.DUPLICATE);
+          assertThat(end.message()).contains("instance-of-A");
           assertThat(end.retryFor()).isEqualTo(SETTINGS.duplicateRetryWindow());
         });
     assertThat(sentTo(sessions.get("A"))).extracting(Action.SendMode::mode, Action.SendMode::epoch)
@@ -825,7 +825,7 @@ class RedundancyControllerTest {
     long live = hello("A", "instance-of-A", Mode.PRIMARY, 7);
     assertThat(ended(live)).as("the instance running as primary is accepted").isNull();
     assertThat(ended(duplicate)).as("the one without a mode is the duplicate").isNotNull()
-        .satisfies(end -> assertThat(end.status().getCode()).isEqualTo(io.grpc.Status.Code.ALREADY_EXISTS));
+        .satisfies(end -> assertThat(end.cause()).isEqualTo(SessionEnd.DUPLICATE));
     assertThat(member("A").getInstanceId()).isEqualTo("instance-of-A");
     assertThat(member("A").getMode()).isEqualTo(Mode.PRIMARY);
     assertThat(sentTo(duplicate)).isEmpty();
@@ -865,7 +865,7 @@ class RedundancyControllerTest {
     advance(SETTINGS.heartbeatInterval());
     assertThat(ended(hung)).isNull();
     assertThat(ended(waiting)).isNotNull()
-        .satisfies(end -> assertThat(end.status().getCode()).isEqualTo(io.grpc.Status.Code.ALREADY_EXISTS));
+        .satisfies(end -> assertThat(end.cause()).isEqualTo(SessionEnd.DUPLICATE));
     assertThat(member("A").getInstanceId()).isEqualTo("instance-of-A");
     assertThat(sentTo(waiting)).isEmpty();
   }
