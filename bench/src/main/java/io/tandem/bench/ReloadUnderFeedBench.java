@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.tandem.cli.stat.SimulatedFeed;
 import io.tandem.client.FeedPublisher;
 import io.tandem.client.WarmStandbyClient;
+import io.tandem.common.concurrent.Scheduled;
 import io.tandem.common.grpc.HostPort;
 import io.tandem.common.security.AccessRule;
 import io.tandem.config.v1.ConfigServiceGrpc;
@@ -130,8 +131,8 @@ final class ReloadUnderFeedBench implements Callable<Integer> {
     private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
 
     HeapWatch() {
-      sampler.scheduleAtFixedRate(() -> max.accumulateAndGet(
-          ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max), 0, 50, TimeUnit.MILLISECONDS);
+      Scheduled.repeat(sampler, "sample heap", Duration.ZERO, Duration.ofMillis(50), () -> max.accumulateAndGet(
+          ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max));
     }
 
     long maxMb() {

@@ -63,7 +63,7 @@ final class ThroughputBench implements Callable<Integer> {
       for (long i = 0; System.nanoTime() < end; i++) {
         inFlight.acquire();
         long start = System.nanoTime();
-        client.getStatisticAsync(requests.get((int) (i % requests.size())), Duration.ofSeconds(2))
+        var unused = client.getStatisticAsync(requests.get((int) (i % requests.size())), Duration.ofSeconds(2))
             .whenComplete((value, error) -> {
               long done = System.nanoTime();
               if (error != null) {

@@ -3,6 +3,7 @@ package io.tandem.client;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.tandem.common.concurrent.Scheduled;
 import io.tandem.common.grpc.MessageLimits;
 import io.tandem.common.retry.Backoff;
 import io.tandem.stat.v1.EventBatch;
@@ -279,7 +280,7 @@ public final class FeedPublisher implements AutoCloseable {
         }
         LOG.info("feed to {} broke ({}); re-sending what it has not acknowledged ({} batches)", member,
             status.getCode(), next - 1 - acknowledged);
-        scheduler.schedule(this::open, backoff.nextDelay().toMillis(), TimeUnit.MILLISECONDS);
+        Scheduled.after(scheduler, "open feed", backoff.nextDelay(), this::open);
       }
     }
 

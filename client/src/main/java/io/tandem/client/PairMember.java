@@ -8,6 +8,7 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
+import io.tandem.common.concurrent.Scheduled;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HostPort;
 import io.tandem.common.security.ServerIdentity;
@@ -68,9 +69,8 @@ final class PairMember implements AutoCloseable {
 
   void start() {
     watchHealth();
-    scheduler.scheduleWithFixedDelay(this::readRole, 0, ROLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
-    scheduler.scheduleWithFixedDelay(this::checkLiveness, LIVENESS_PERIOD.toMillis(), LIVENESS_PERIOD.toMillis(),
-        TimeUnit.MILLISECONDS);
+    Scheduled.repeat(scheduler, "read role", Duration.ZERO, ROLE_POLL, this::readRole);
+    Scheduled.repeat(scheduler, "check liveness", LIVENESS_PERIOD, LIVENESS_PERIOD, this::checkLiveness);
   }
 
   boolean serving() {
@@ -147,7 +147,7 @@ final class PairMember implements AutoCloseable {
           public void onError(Throwable t) {
             serving = false;
             if (!closed && Status.fromThrowable(t).getCode() != Status.Code.CANCELLED) {
-              scheduler.schedule(PairMember.this::watchHealth, backoff.nextDelay().toMillis(), TimeUnit.MILLISECONDS);
+              Scheduled.after(scheduler, "watch health", backoff.nextDelay(), PairMember.this::watchHealth);
             }
           }
 
@@ -155,7 +155,7 @@ final class PairMember implements AutoCloseable {
           public void onCompleted() {
             serving = false;
             if (!closed) {
-              scheduler.schedule(PairMember.this::watchHealth, backoff.nextDelay().toMillis(), TimeUnit.MILLISECONDS);
+              Scheduled.after(scheduler, "watch health", backoff.nextDelay(), PairMember.this::watchHealth);
             }
           }
         }));

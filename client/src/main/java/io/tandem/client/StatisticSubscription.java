@@ -4,12 +4,14 @@ import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.tandem.common.concurrent.Scheduled;
 import io.tandem.common.retry.Backoff;
 import io.tandem.stat.v1.CloseStatisticRequest;
 import io.tandem.stat.v1.NotificationMode;
 import io.tandem.stat.v1.OpenStatisticRequest;
 import io.tandem.stat.v1.StatServiceGrpc;
 import io.tandem.stat.v1.StatisticValue;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -194,9 +196,9 @@ public final class StatisticSubscription implements AutoCloseable {
   /** The first re-open is immediate (the other member likely serves); more in a row back off. */
   private void reopenLater() {
     reopens.incrementAndGet();
-    long delay = openedWithoutValue ? backoff.nextDelay().toMillis() : 0;
+    Duration delay = openedWithoutValue ? backoff.nextDelay() : Duration.ZERO;
     openedWithoutValue = true;
-    client.scheduler().schedule(this::open, delay, TimeUnit.MILLISECONDS);
+    Scheduled.after(client.scheduler(), "open statistic", delay, this::open);
   }
 
   /** Closes the statistic on the member that has it and ends the stream. */

@@ -3,6 +3,7 @@ package io.tandem.client;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tandem.common.concurrent.DaemonThreadFactory;
+import io.tandem.common.concurrent.Scheduled;
 import io.tandem.common.grpc.HostPort;
 import io.tandem.common.security.RandomIds;
 import io.tandem.common.security.TransportSecurity;
@@ -158,7 +159,7 @@ public final class WarmStandbyClient implements AutoCloseable {
         index = 0;
         long wait = Math.min(pause, remaining);
         pause = Math.min(pause * 2, MAX_PAUSE);
-        scheduler.schedule(this::next, wait, TimeUnit.NANOSECONDS);
+        Scheduled.after(scheduler, "next attempt", Duration.ofNanos(wait), this::next);
         return;
       }
       attempt(round.get(index++), remaining, false);
@@ -171,7 +172,7 @@ public final class WarmStandbyClient implements AutoCloseable {
       inFlight.put(member, started);
       long hedgeAfter = hedgeDelay.nanos();
       if (hedgeAfter < remaining) {
-        scheduler.schedule(this::hedge, hedgeAfter, TimeUnit.NANOSECONDS);
+        Scheduled.after(scheduler, "hedge", Duration.ofNanos(hedgeAfter), this::hedge);
       }
       StatServiceGrpc.newStub(member.channel)
           .withDeadlineAfter(Math.min(remaining, ATTEMPT.toNanos()), TimeUnit.NANOSECONDS)

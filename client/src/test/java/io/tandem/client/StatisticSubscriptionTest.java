@@ -141,7 +141,7 @@ class StatisticSubscriptionTest {
     CountDownLatch busy = new CountDownLatch(2);
     CountDownLatch free = new CountDownLatch(1);
     for (int i = 0; i < 2; i++) {
-      client.scheduler().submit(() -> {
+      var unused = client.scheduler().submit(() -> {
         busy.countDown();
         return free.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
       });

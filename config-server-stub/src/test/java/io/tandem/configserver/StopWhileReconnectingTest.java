@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +36,7 @@ class StopWhileReconnectingTest {
   Path dataDir;
 
   /** One Watch call: what it received and how it ended. */
-  private record Attempt(int number, List<WatchResponse> received, Status[] ended) {}
+  private record Attempt(int number, List<WatchResponse> received, AtomicReference<Status> ended) {}
 
   /** A watcher that opens its session again as soon as it ends, as a Stat Server's session does. */
   private static final class ReconnectingWatcher {
@@ -50,7 +51,7 @@ class StopWhileReconnectingTest {
     }
 
     void open() {
-      Attempt attempt = new Attempt(opened.incrementAndGet(), new CopyOnWriteArrayList<>(), new Status[1]);
+      Attempt attempt = new Attempt(opened.incrementAndGet(), new CopyOnWriteArrayList<>(), new AtomicReference<>());
       attempts.add(attempt);
       stub.watch(WatchRequest.newBuilder().setAfterEventId(1).setClientName(name).build(), new StreamObserver<>() {
         @Override
@@ -60,7 +61,7 @@ class StopWhileReconnectingTest {
 
         @Override
         public void onError(Throwable t) {
-          attempt.ended()[0] = Status.fromThrowable(t);
+          attempt.ended().set(Status.fromThrowable(t));
           if (opened.get() < MAX_ATTEMPTS) {
             open();
           }
@@ -68,7 +69,7 @@ class StopWhileReconnectingTest {
 
         @Override
         public void onCompleted() {
-          attempt.ended()[0] = Status.OK;
+          attempt.ended().set(Status.OK);
         }
       });
     }
@@ -95,11 +96,11 @@ class StopWhileReconnectingTest {
       // GOAWAY): the watchers reconnect in that window, which this step holds open.
       server.service.get(WatchHub.class).endStreams();
       await().atMost(Duration.ofSeconds(30)).until(() -> watchers.stream().allMatch(w -> w.attempts.size() > 1
-          && (w.attempts.get(1).ended()[0] != null || !w.attempts.get(1).received().isEmpty())));
+          && (w.attempts.get(1).ended().get() != null || !w.attempts.get(1).received().isEmpty())));
       List<Attempt> reconnections = watchers.stream().flatMap(w -> w.attempts.stream().skip(1)).toList();
       assertThat(reconnections).allSatisfy(attempt -> {
         assertThat(attempt.received()).as("what a session opened while the server stopped received").isEmpty();
-        assertThat(attempt.ended()[0]).as("how it ended").isNotNull()
+        assertThat(attempt.ended().get()).as("how it ended").isNotNull()
             .satisfies(status -> assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE))
             .satisfies(status -> assertThat(status.getDescription()).contains("shutting down"));
       });

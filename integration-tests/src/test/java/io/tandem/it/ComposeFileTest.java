@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -89,7 +90,9 @@ class ComposeFileTest {
       List<String> sent = DockerContext.of(context).filesSent(context);
       assertThat(sent).as(module + "'s build context").singleElement().asString()
           .matches("target/tandem-" + module + "-[^/]+-all\\.jar");
-      assertThat(Files.list(context.resolve("target")).count()).as("there was more to leave out").isGreaterThan(1);
+      try (Stream<Path> built = Files.list(context.resolve("target"))) {
+        assertThat(built.count()).as("there was more to leave out").isGreaterThan(1);
+      }
     }
   }
 
@@ -162,7 +165,7 @@ class ComposeFileTest {
     Map<String, Path> mounts = new java.util.TreeMap<>();
     for (Object volume : (List<Object>) service.getOrDefault("volumes", List.of())) {
       assertThat(volume).as(name + " volume (short syntax: the same in compose v1 and v2)").isInstanceOf(String.class);
-      String[] parts = ((String) volume).split(":");
+      String[] parts = ((String) volume).split(":", -1);
       if (!parts[0].startsWith(".")) {
         continue;
       }
@@ -199,7 +202,7 @@ class ComposeFileTest {
     }
     Map<String, Path> job = new java.util.TreeMap<>();
     for (Object volume : (List<?>) services().get("pki").get("volumes")) {
-      String[] parts = ((String) volume).split(":");
+      String[] parts = ((String) volume).split(":", -1);
       job.put(parts[1], HOME.resolve(parts[0]).normalize());
     }
     assertThat(job).as("the one-shot pki job writes the directory (it needs ca.key)").containsEntry("/pki", pki);
@@ -226,7 +229,7 @@ class ComposeFileTest {
     Map<String, Object> job = services().get("pki");
     Map<String, String> mounted = new java.util.HashMap<>();
     for (Object volume : (List<?>) job.get("volumes")) {
-      String[] parts = ((String) volume).split(":");
+      String[] parts = ((String) volume).split(":", -1);
       mounted.put(parts[1], HOME.resolve(parts[0]).normalize().startsWith(HOME.resolve(".tandem/pki"))
           ? pki.toString() : HOME.resolve(parts[0]).normalize().toString());
     }
@@ -254,7 +257,9 @@ class ComposeFileTest {
       }
       @SuppressWarnings("unchecked")
       Map<String, Object> health = (Map<String, Object>) entry.getValue().get("healthcheck");
-      assertThat(String.join(" ", (List<String>) health.get("test"))).as(entry.getKey() + " health check")
+      @SuppressWarnings("unchecked")
+      List<String> test = (List<String>) health.get("test");
+      assertThat(String.join(" ", test)).as(entry.getKey() + " health check")
           .contains("f=" + flag(command, "--status-file") + ";", "healthy=yes").doesNotContain("java");
       assertThat(entry.getValue().get("restart")).isEqualTo("unless-stopped");
     }

@@ -65,7 +65,7 @@ class ConfigServerKillTest {
           .build());
       hotVersion.set(stub.createObject(CreateObjectRequest.newBuilder().setObject(agent("hot", 0)).build())
           .getObject().getVersion());
-      writers.submit(() -> {
+      var unused = writers.submit(() -> {
         for (int i = 1; writing.get(); i++) {
           try {
             WriteResult result = stub.withDeadlineAfter(5, TimeUnit.SECONDS).updateObject(UpdateObjectRequest.newBuilder()
@@ -79,7 +79,7 @@ class ConfigServerKillTest {
       });
       for (int w = 0; w < 2; w++) {
         int writer = w;
-        writers.submit(() -> {
+        var unused2 = writers.submit(() -> {
           for (int i = 0; writing.get(); i++) {
             String name = "w" + writer + "-" + i;
             try {

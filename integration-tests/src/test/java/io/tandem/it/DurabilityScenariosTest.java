@@ -23,6 +23,7 @@ import io.tandem.testing.Launch;
 import io.tandem.testing.MiniStack;
 import io.tandem.testing.Service;
 import io.tandem.testing.StackMember;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -94,7 +95,7 @@ class DurabilityScenariosTest {
         AtomicBoolean writing = new AtomicBoolean(true);
         ExecutorService writers = Executors.newFixedThreadPool(2);
         int thisRound = round;
-        writers.submit(() -> {
+        var unused = writers.submit(() -> {
           // A few requests per round keep the whole run's configuration at a size one process holds easily.
           for (int request = 0; writing.get() && request < REQUESTS_PER_ROUND; request++) {
             String prefix = "r" + thisRound + "-" + request + "-";
@@ -112,7 +113,7 @@ class DurabilityScenariosTest {
           }
           return null;
         });
-        writers.submit(() -> {
+        var unused2 = writers.submit(() -> {
           while (writing.get()) {
             try {
               long version = stub.withDeadlineAfter(30, TimeUnit.SECONDS).updateObject(UpdateObjectRequest.newBuilder()
@@ -171,7 +172,7 @@ class DurabilityScenariosTest {
     Path disk = Files.createDirectories(dir.resolve("small-disk"));
     Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", disk.toString())
         .redirectErrorStream(true).start();
-    String mountOutput = new String(mount.getInputStream().readAllBytes());
+    String mountOutput = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assumeTrue(mount.waitFor() == 0, "could not mount a tmpfs here: " + mountOutput);
     try {
       Path ballast = disk.resolve("ballast");

@@ -6,8 +6,10 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
+import io.tandem.common.concurrent.Scheduled;
 import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.ServingChange;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -15,7 +17,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Watches {@code grpc.health.v1} on both client ports of a pair (server-pushed Watch streams)
@@ -57,7 +58,7 @@ final class HealthTimeline implements AutoCloseable {
       private void broken() {
         changes.add(new Change(System.nanoTime(), member, false));
         if (!closed) {
-          retry.schedule(() -> subscribe(member, channel), 100, TimeUnit.MILLISECONDS);
+          Scheduled.after(retry, "subscribe to health", Duration.ofMillis(100), () -> subscribe(member, channel));
         }
       }
     });

@@ -35,7 +35,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -70,7 +69,7 @@ class LivenessScenariosTest extends PairStackTest {
     String primary = stack.primary();
     String backup = stack.other(primary);
     RecordingListener streamed = new RecordingListener();
-    AtomicLong callIds = new AtomicLong();
+    long callIds = 0;
     try (PairWatch modes = new PairWatch(stack.management().channel());
          // A deadline the machine can meet however busy it is: above the client's per-attempt cap, so
          // a call that meets the frozen member still answers. That calls do not wait on the frozen
@@ -98,7 +97,7 @@ class LivenessScenariosTest extends PairStackTest {
         assertThat(stack.pair().getLastSwitchover().getDetail()).contains(primary + " hung: no heartbeat for");
 
         long count = streamed.last().getCount();
-        feed.publish(callQueued("frozen-" + callIds.incrementAndGet()));
+        feed.publish(callQueued("frozen-" + ++callIds));
         await("a value from " + backup + " while " + primary + " is frozen").atMost(WAIT)
             .until(() -> streamed.last().getCount() == count + 1);
         await("calls through the rest of the freeze").atMost(WAIT)

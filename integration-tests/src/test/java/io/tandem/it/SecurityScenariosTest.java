@@ -209,7 +209,7 @@ class SecurityScenariosTest {
     try (stat; managementLayer) {
       await("each link refused (00-05081) or its call reached the impostor").atMost(WAIT).until(() ->
           !configServer.calls.isEmpty() || !management.calls.isEmpty()
-              || stat.logLines(" 00-05081 ").size() >= 2 && !managementLayer.logLines(" 00-05081 ").isEmpty());
+              || (stat.logLines(" 00-05081 ").size() >= 2 && !managementLayer.logLines(" 00-05081 ").isEmpty()));
       assertThat(configServer.calls).as("calls that reached the impostor at the Config Server's address").isEmpty();
       assertThat(management.calls).as("calls that reached the impostor at the Management Layer's address").isEmpty();
       assertThat(stat.logLines(" 00-05081 ")).anySatisfy(line -> assertThat(line)

@@ -73,7 +73,7 @@ record Fault(int index, long atMs, Kind kind, String target, String other, long 
 
   String describe() {
     String on = other.isEmpty() ? target : target + " <-> " + other;
-    return "FAULT #" + index + " " + kind.name().toLowerCase().replace('_', '-') + " " + on
+    return "FAULT #" + index + " " + kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + " " + on
         + (durationMs > 0 ? " for " + durationMs + " ms" : "");
   }
 }

@@ -174,11 +174,11 @@ final class Network {
     streams.remove(stream);
     stream.heldForClient.clear();
     stream.heldForServer.clear();
-    notifyEnded(stream, stream.client, stream.clientIncarnation, stream.clientEnd, why);
-    notifyEnded(stream, stream.server, stream.serverIncarnation, stream.serverEnd, why);
+    notifyEnded(stream.client, stream.clientIncarnation, stream.clientEnd, why);
+    notifyEnded(stream.server, stream.serverIncarnation, stream.serverEnd, why);
   }
 
-  private void notifyEnded(Stream stream, Node node, long incarnation, Stream.End end, String why) {
+  private void notifyEnded(Node node, long incarnation, Stream.End end, String why) {
     if (end != null) {
       world.at(world.now() + 1 + world.random.nextInt(5), node, incarnation, () -> end.ended(why));
     }
@@ -227,7 +227,7 @@ final class Network {
 
   void healAll() {
     for (String cut : List.copyOf(cuts)) {
-      String[] names = cut.split("\\|");
+      String[] names = cut.split("\\|", -1);
       heal(world.node(names[0]), world.node(names[1]));
     }
     slow.clear();

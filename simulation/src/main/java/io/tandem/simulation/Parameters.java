@@ -34,8 +34,8 @@ record Parameters(boolean delayIfPrimary, boolean acceptClientsA, boolean accept
         Duration.ofMillis(1_000 + random.nextInt(4_000)),
         5, Duration.ofSeconds(60),
         heartbeatTimeout(random));
-    long minDelay = 1 + random.nextInt(5);
-    long minReload = 50 + random.nextInt(200);
+    long minDelay = 1L + random.nextInt(5);
+    long minReload = 50L + random.nextInt(200);
     return new Parameters(
         random.nextInt(10) < 8,
         random.nextInt(10) < 7,

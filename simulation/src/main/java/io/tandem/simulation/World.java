@@ -164,7 +164,7 @@ final class World {
 
   long reloadMillis(StatServerNode node) {
     if (slowReloadsUntil.getOrDefault(node.application, -1L) > now) {
-      return 3_000 + random.nextInt(7_000);
+      return 3_000L + random.nextInt(7_000);
     }
     return parameters.minReloadMs() + random.nextInt((int) (parameters.maxReloadMs() - parameters.minReloadMs() + 1));
   }

@@ -124,7 +124,7 @@ class SimulationTest {
       "162185; 0,1,2,4", "162671; 1,2,3", "2; 2"})
   void schedulesThatFoundBugsReplayClean(long seed, String keep) {
     Set<Integer> faults = new java.util.TreeSet<>();
-    for (String index : keep.split(",")) {
+    for (String index : keep.split(",", -1)) {
       faults.add(Integer.parseInt(index.trim()));
     }
     World.Outcome outcome = simulator.run(seed, Mutant.NONE, faults, false);

@@ -128,8 +128,8 @@ public final class StatusCommand implements Callable<Integer> {
     producers.addAll(second.keySet());
     int compared = 0;
     for (String producer : producers) {
-      if (!first.containsKey(producer) && !listsAll(infos.get(0))
-          || !second.containsKey(producer) && !listsAll(infos.get(1))) {
+      if ((!first.containsKey(producer) && !listsAll(infos.get(0)))
+          || (!second.containsKey(producer) && !listsAll(infos.get(1)))) {
         continue;
       }
       compared++;

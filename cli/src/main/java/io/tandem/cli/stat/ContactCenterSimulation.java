@@ -83,7 +83,7 @@ public final class ContactCenterSimulation {
     double stepSeconds = (nowMs - lastStepMs) / 1000.0;
     lastStepMs = nowMs;
     while (nextArrivalMs <= nowMs) {
-      String id = "call-" + (++calls);
+      String id = "call-" + ++calls;
       String queue = queues.get(random.nextInt(queues.size()));
       waiting.addLast(new WaitingCall(id, queue, nextArrivalMs));
       events.add(CenterEvent.newBuilder().setType(EventType.CALL_QUEUED).setTimestampMs(nextArrivalMs)

@@ -97,7 +97,7 @@ public final class StatCommand {
                .build(), new StatisticSubscription.Listener() {
                  @Override
                  public void onValue(StatisticValue value) {
-                   System.out.println(java.time.LocalTime.now() + " " + StatisticArguments.render(value));
+                   System.out.println(java.time.LocalTime.now(java.time.ZoneId.systemDefault()) + " " + StatisticArguments.render(value));
                  }
 
                  @Override

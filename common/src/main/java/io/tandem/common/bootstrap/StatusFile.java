@@ -2,6 +2,7 @@ package io.tandem.common.bootstrap;
 
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.concurrent.ExecutorStop;
+import io.tandem.common.concurrent.Scheduled;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +19,6 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +69,7 @@ public final class StatusFile implements ManagedService {
       return;
     }
     write();
-    writer.scheduleWithFixedDelay(this::writeQuietly, EVERY.toMillis(), EVERY.toMillis(), TimeUnit.MILLISECONDS);
+    Scheduled.repeat(writer, "write status file", EVERY, EVERY, this::writeQuietly);
   }
 
   @Override

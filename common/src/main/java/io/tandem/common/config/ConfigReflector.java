@@ -2,6 +2,7 @@ package io.tandem.common.config;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.tandem.common.concurrent.Scheduled;
 import io.tandem.common.retry.Backoff;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ChangeKind;
@@ -16,7 +17,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -155,6 +155,6 @@ public final class ConfigReflector implements AutoCloseable {
     Duration delay = backoff.nextDelay();
     LOG.info("configuration watch unavailable ({}: {}); retrying in {} ms", status.getCode(), status.getDescription(),
         delay.toMillis());
-    executor.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
+    Scheduled.after(executor, "connect configuration watch", delay, this::connect);
   }
 }

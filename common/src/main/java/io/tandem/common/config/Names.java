@@ -30,7 +30,11 @@ public final class Names {
     return Optional.empty();
   }
 
-  /** @throws io.grpc.StatusRuntimeException {@code INVALID_ARGUMENT} naming {@code field}, when {@code name} is no name */
+  /**
+   * Refuses a name that is not one.
+   *
+   * @throws io.grpc.StatusRuntimeException {@code INVALID_ARGUMENT} naming {@code field}, when {@code name} is no name
+   */
   public static void check(String field, String name) {
     Optional<String> problem = problem(name);
     if (problem.isPresent()) {

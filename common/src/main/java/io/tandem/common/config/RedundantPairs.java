@@ -44,7 +44,11 @@ public final class RedundantPairs {
     this.peers = Map.copyOf(byMember);
   }
 
-  /** @param backupOf every application in configuration and its {@code backup} ("" for none) */
+  /**
+   * The pairs that the applications' {@code backup} links make.
+   *
+   * @param backupOf every application in configuration and its {@code backup} ("" for none)
+   */
   public static RedundantPairs of(Map<String, String> backupOf) {
     List<Pair> pairs = new ArrayList<>();
     Map<String, Boolean> paired = new HashMap<>();

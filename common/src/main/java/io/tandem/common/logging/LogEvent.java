@@ -28,6 +28,7 @@ public enum LogEvent {
   EXECUTOR_STOP_FORCED("00-05079", Level.ALR, "A thread did not stop within its grace period: interrupted"),
   METRICS_LISTENING("00-05080", Level.STD, "Metrics port listening"),
   SERVER_IDENTITY_REFUSED("00-05081", Level.ALR, "Server refused: its certificate is not the identity expected"),
+  SCHEDULED_TASK_FAILED("00-05082", Level.ALR, "A scheduled task failed; a repeating one runs again at its next time"),
 
   // ---- Config Server ----------------------------------------------------------------------
   JOURNAL_RECOVERED("21-20001", Level.STD, "Journal recovered"),

@@ -16,12 +16,12 @@ import io.tandem.common.logging.LogEvent;
 import io.tandem.common.logging.RateLimitedLog;
 import java.net.SocketAddress;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -146,10 +146,13 @@ public final class AccessControl implements ServerInterceptor {
   private static final class Connection {
     final Caller caller;
     final AtomicInteger calls = new AtomicInteger();
-    final AtomicIntegerArray quotas = new AtomicIntegerArray(ConnectionQuota.values().length);
+    final Map<ConnectionQuota, AtomicInteger> quotas = new EnumMap<>(ConnectionQuota.class);
 
     Connection(Caller caller) {
       this.caller = caller;
+      for (ConnectionQuota quota : ConnectionQuota.values()) {
+        quotas.put(quota, new AtomicInteger());
+      }
     }
 
     /** Counts one more call; the refusal naming the flag when a cap is reached, else null. */
@@ -161,12 +164,12 @@ public final class AccessControl implements ServerInterceptor {
             + " calls in progress, the most one connection may have";
       }
       if (quota != null) {
-        int open = quotas.incrementAndGet(quota.ordinal());
+        int open = quotas.get(quota).incrementAndGet();
         if (open > limits.cap(quota)) {
-          quotas.decrementAndGet(quota.ordinal());
+          quotas.get(quota).decrementAndGet();
           calls.decrementAndGet();
           return ConnectionLimits.flag(quota) + ": this connection already has " + (open - 1) + " "
-              + quota.name().toLowerCase() + " streams open, the most one connection may have";
+              + quota.name().toLowerCase(java.util.Locale.ROOT) + " streams open, the most one connection may have";
         }
       }
       return null;
@@ -175,7 +178,7 @@ public final class AccessControl implements ServerInterceptor {
     void release(ConnectionQuota quota) {
       calls.decrementAndGet();
       if (quota != null) {
-        quotas.decrementAndGet(quota.ordinal());
+        quotas.get(quota).decrementAndGet();
       }
     }
   }

@@ -75,7 +75,11 @@ public final class AccessPolicy {
       return this;
     }
 
-    /** @throws IllegalStateException naming the methods that have no rule */
+    /**
+     * The policy, once every method has a rule.
+     *
+     * @throws IllegalStateException naming the methods that have no rule
+     */
     public AccessPolicy build() {
       Set<String> missing = new TreeSet<>();
       for (MethodDescriptor<?, ?> method : descriptor.getMethods()) {

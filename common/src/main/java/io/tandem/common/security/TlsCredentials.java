@@ -24,6 +24,8 @@ import java.util.Optional;
  * certificate (what it signs, the certificate's public key verifies), the certificate is signed
  * by the authority and valid now. Each refusal names the flag and file at fault.
  */
+// The arrays go to the TLS engine as they are and are never compared or exposed.
+@SuppressWarnings("ArrayRecordComponent")
 record TlsCredentials(X509Certificate[] authorities, X509Certificate[] chain, PrivateKey key, String identity) {
   private static final SecureRandom RANDOM = new SecureRandom();
 

@@ -9,6 +9,7 @@ import io.grpc.TlsServerCredentials;
 import io.grpc.util.AdvancedTlsX509KeyManager;
 import io.grpc.util.AdvancedTlsX509TrustManager;
 import io.tandem.common.concurrent.DaemonThreadFactory;
+import io.tandem.common.concurrent.Scheduled;
 import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
 import java.io.IOException;
@@ -21,7 +22,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
@@ -78,8 +78,7 @@ public final class TransportSecurity implements AutoCloseable {
     this.stamps = stamps(files);
     install(reader.apply(files));
     this.rereader = Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("tls-files"));
-    rereader.scheduleWithFixedDelay(this::rereadIfChanged, rereadEvery.toMillis(), rereadEvery.toMillis(),
-        TimeUnit.MILLISECONDS);
+    Scheduled.repeat(rereader, "reread TLS files", rereadEvery, rereadEvery, this::rereadIfChanged);
   }
 
   /** Plaintext, no identities: only when the operator asked for it. */

@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.tandem.common.concurrent.Scheduled;
 import io.tandem.common.retry.Backoff;
 import io.tandem.management.v1.AppStatus;
 import io.tandem.management.v1.Heartbeat;
@@ -17,7 +18,6 @@ import io.tandem.management.v1.SupervisionCommand;
 import io.tandem.management.v1.SupervisionMessage;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -262,7 +262,7 @@ public final class SupervisionClient implements AutoCloseable {
         }
         listener.onDisconnected(withMore(status, "asking again for up to "
             + retryFor.minus(refusedFor).toMillis() + " ms more: the other instance may only look alive"));
-        executor.schedule(this::connect, refusedBackoff.nextDelay().toMillis(), TimeUnit.MILLISECONDS);
+        Scheduled.after(executor, "connect supervision", refusedBackoff.nextDelay(), this::connect);
         return;
       }
       if (status.getCode() == Status.Code.PERMISSION_DENIED) {
@@ -270,7 +270,7 @@ public final class SupervisionClient implements AutoCloseable {
         return;
       }
       listener.onDisconnected(status);
-      executor.schedule(this::connect, backoff.nextDelay().toMillis(), TimeUnit.MILLISECONDS);
+      Scheduled.after(executor, "connect supervision", backoff.nextDelay(), this::connect);
     });
   }
 

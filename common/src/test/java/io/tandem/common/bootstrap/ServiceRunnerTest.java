@@ -57,6 +57,7 @@ class ServiceRunnerTest {
 
   static final class NeedsHelper implements ManagedService {
     @Inject
+    @SuppressWarnings("UnusedVariable") // what Guice must build for this service is the point, not its use
     NeedsHelper(Helper helper) {}
 
     @Override

@@ -84,7 +84,7 @@ class ReadmeCatalogueTest {
 
   /** {@code section/key} of an option-table row ({@code | application | `section` | `key` | ...}), or "". */
   private static String optionOf(String line) {
-    String[] cells = line.split("\\|");
+    String[] cells = line.split("\\|", -1);
     if (!line.startsWith("|") || cells.length < 4) {
       return "";
     }
@@ -102,7 +102,7 @@ class ReadmeCatalogueTest {
 
   /** The metric families named in the first cell of a table row. */
   private static Set<String> metricsOf(String line) {
-    String[] cells = line.split("\\|");
+    String[] cells = line.split("\\|", -1);
     if (!line.startsWith("|") || cells.length < 2) {
       return Set.of();
     }

@@ -27,6 +27,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The supervision stream against an in-process Management Layer that records what it is sent. */
+// grpc-testing marks StreamRecorder deprecated but has no replacement: it records a stream for the test to read.
+@SuppressWarnings("deprecation")
 class SupervisionClientTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
 

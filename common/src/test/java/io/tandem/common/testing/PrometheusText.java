@@ -24,9 +24,9 @@ public final class PrometheusText {
 
   public PrometheusText(String text) {
     this.text = text;
-    for (String line : text.split("\n")) {
+    for (String line : text.split("\n", -1)) {
       if (line.startsWith("# TYPE ")) {
-        String[] parts = line.split(" ");
+        String[] parts = line.split(" ", -1);
         types.put(parts[2], parts[3]);
       } else if (!line.isBlank() && !line.startsWith("#")) {
         int space = line.lastIndexOf(' ');

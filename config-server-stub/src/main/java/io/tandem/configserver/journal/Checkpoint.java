@@ -86,6 +86,6 @@ public final class Checkpoint {
     if (fsync) {
       disk.syncDirectory(dataDir);
     }
-    return HEADER + payload.length;
+    return (long) HEADER + payload.length;
   }
 }

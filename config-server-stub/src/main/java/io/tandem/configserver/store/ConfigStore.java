@@ -6,6 +6,7 @@ import static io.tandem.configserver.store.ObjectValidator.invalid;
 import com.google.protobuf.util.Timestamps;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
+import io.tandem.common.concurrent.Scheduled;
 import io.tandem.common.config.ConfigYaml;
 import io.tandem.common.config.Names;
 import io.tandem.common.logging.EventLog;
@@ -41,7 +42,6 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -126,7 +126,7 @@ public final class ConfigStore implements ManagedService {
     synchronized (lock) {
       nonconforming.findAll();
     }
-    maintenance.scheduleWithFixedDelay(contents::purgeExpired, 1, 1, TimeUnit.SECONDS);
+    Scheduled.repeat(maintenance, "purge expired history", Duration.ofSeconds(1), Duration.ofSeconds(1), contents::purgeExpired);
   }
 
   @Override

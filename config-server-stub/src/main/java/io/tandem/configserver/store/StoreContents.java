@@ -69,7 +69,7 @@ final class StoreContents {
 
   /** What a checkpoint holds: every object and the history log. Called with the lock held. */
   long checkpointSize() {
-    return table.size() + history.records();
+    return (long) table.size() + history.records();
   }
 
   /**

@@ -5,6 +5,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.tandem.common.bootstrap.LongLivedStreams;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
+import io.tandem.common.concurrent.Scheduled;
 import io.tandem.common.logging.EventLog;
 import io.tandem.common.logging.LogEvent;
 import io.tandem.common.logging.RateLimitedLog;
@@ -14,6 +15,7 @@ import io.tandem.configserver.store.ChangeListener;
 import io.tandem.configserver.store.ConfigStore;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +23,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,7 +71,7 @@ public final class WatchHub implements ManagedService, LongLivedStreams, ChangeL
 
   @Override
   public void start() {
-    ticker.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+    Scheduled.repeat(ticker, "watch tick", Duration.ofMillis(TICK_MS), Duration.ofMillis(TICK_MS), this::tick);
   }
 
   @Override

@@ -49,7 +49,7 @@ class SnapshotBatchesTest {
     for (int round = 0; round < 40; round++) {
       List<ConfigObject> objects = objects(random, random.nextInt(120));
       int batchSize = 1 + random.nextInt(50);
-      long maxBytes = 50 + random.nextInt(5000);
+      long maxBytes = 50L + random.nextInt(5000);
       long consistentAt = random.nextInt(3);
       SnapshotBatches batches = new SnapshotBatches(StoredObjects.of(objects), consistentAt, batchSize, maxBytes);
       List<byte[]> made = new ArrayList<>();

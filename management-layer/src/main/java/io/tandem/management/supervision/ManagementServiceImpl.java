@@ -16,12 +16,9 @@ import io.tandem.management.v1.SwitchoverReply;
 import io.tandem.management.v1.SwitchoverRequest;
 import jakarta.inject.Inject;
 import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** {@code tandem.management.v1.ManagementService}: streams and requests, fed to the {@link RedundancyLoop}. */
 public final class ManagementServiceImpl extends ManagementServiceGrpc.ManagementServiceImplBase {
-  private static final Logger LOG = LoggerFactory.getLogger(ManagementServiceImpl.class);
 
   private final RedundancyLoop loop;
   private final AtomicLong sessionIds = new AtomicLong();

@@ -42,7 +42,7 @@ final class PairWatchers {
     }
   }
 
-  private final Map<ServerCallStreamObserver<PairsStatus>, Watcher> watchers = new IdentityHashMap<>();
+  private final IdentityHashMap<ServerCallStreamObserver<PairsStatus>, Watcher> watchers = new IdentityHashMap<>();
 
   /** A new watcher from {@code peer}: it is sent {@code current} first. */
   void add(ServerCallStreamObserver<PairsStatus> out, String peer, PairsStatus current) {

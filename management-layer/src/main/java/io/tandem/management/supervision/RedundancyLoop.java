@@ -10,6 +10,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.concurrent.ExecutorStop;
+import io.tandem.common.concurrent.Scheduled;
 import io.tandem.common.logging.LogEvent;
 import io.tandem.common.logging.RateLimitedLog;
 import io.tandem.management.redundancy.Action;
@@ -31,7 +32,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,8 +73,8 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   public void start() {
     pauses.start();
     long tickMs = RedundancyController.TICK_PERIOD.toMillis();
-    executor.scheduleWithFixedDelay(() -> apply(now -> controller.tick(now, pausesUntil(now))), tickMs, tickMs,
-        TimeUnit.MILLISECONDS);
+    Scheduled.repeat(executor, "redundancy tick", Duration.ofMillis(tickMs), Duration.ofMillis(tickMs),
+        () -> apply(now -> controller.tick(now, pausesUntil(now))));
   }
 
   @Override

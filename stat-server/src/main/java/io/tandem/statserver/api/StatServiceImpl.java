@@ -146,7 +146,8 @@ public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
       out.onError(Status.INVALID_ARGUMENT.withDescription("statistic_id: must not be empty").asRuntimeException());
       return;
     }
-    engine.close(request.getStatisticId(), Caller.current().identity()).whenComplete((closed, error) -> {
+    // The reply is all the callback does; what it could throw is the transport's, reported there.
+    var unused = engine.close(request.getStatisticId(), Caller.current().identity()).whenComplete((closed, error) -> {
       if (error != null) {
         out.onError(toStatus(error).asRuntimeException());
       } else if (!closed) {

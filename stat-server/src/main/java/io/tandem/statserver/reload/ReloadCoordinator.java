@@ -9,6 +9,7 @@ import io.tandem.common.bootstrap.Link;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.concurrent.ExecutorStop;
+import io.tandem.common.concurrent.Scheduled;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HostPort;
 import io.tandem.common.security.TransportSecurity;
@@ -33,7 +34,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -139,7 +139,7 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
         }, () -> new SupervisionClient.Standing(machine.mode(), machine.epoch()), control);
     control.execute(() -> apply(machine::start));
     supervision.start();
-    control.scheduleWithFixedDelay(() -> apply(machine::tick), TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+    Scheduled.repeat(control, "reload tick", Duration.ofMillis(TICK_MS), Duration.ofMillis(TICK_MS), () -> apply(machine::tick));
   }
 
   @Override

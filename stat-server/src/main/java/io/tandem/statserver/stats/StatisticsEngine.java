@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.concurrent.ExecutorStop;
+import io.tandem.common.concurrent.Scheduled;
 import io.tandem.common.config.Names;
 import io.tandem.common.config.ObjectTypes;
 import io.tandem.common.logging.EventLog;
@@ -35,7 +36,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,7 +95,7 @@ public final class StatisticsEngine implements ManagedService {
 
   @Override
   public void start() {
-    thread.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+    Scheduled.repeat(thread, "engine tick", Duration.ofMillis(TICK_MS), Duration.ofMillis(TICK_MS), this::tick);
   }
 
   @Override

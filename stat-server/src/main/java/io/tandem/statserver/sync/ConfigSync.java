@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.concurrent.ExecutorStop;
+import io.tandem.common.concurrent.Scheduled;
 import io.tandem.common.config.ConfigSession;
 import io.tandem.common.config.ConfigSource;
 import io.tandem.common.grpc.Channels;
@@ -32,7 +33,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -184,7 +184,7 @@ public final class ConfigSync implements ManagedService {
 
   /** Runs {@code work} later on the sync thread. */
   private void later(Runnable work, Duration delay) {
-    thread.schedule(() -> logged(work), delay.toMillis(), TimeUnit.MILLISECONDS);
+    Scheduled.after(thread, "configuration session", delay, () -> logged(work));
   }
 
   /** Runs {@code work}; what escapes it is logged, where the executor would keep it to itself. */

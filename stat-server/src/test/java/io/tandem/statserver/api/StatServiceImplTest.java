@@ -51,6 +51,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -62,6 +63,8 @@ import org.junit.jupiter.api.Test;
  * of the health state. Handlers run on the calling thread here (direct executors), as they run on
  * the event loop in the server, so a handler that waited would hold up the test's call.
  */
+// grpc-testing marks StreamRecorder deprecated but has no replacement: it records a stream for the test to read.
+@SuppressWarnings("deprecation")
 class StatServiceImplTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final ServerInfo INFO = ServerInfo.newBuilder().setApplication("StatServer_A").build();
@@ -187,7 +190,7 @@ class StatServiceImplTest {
 
   @Test
   void aFeedRefusedDuringAReloadDoesNotDropOtherProducersHeldBatches() throws Exception {
-    engine.beginReload();
+    engine.beginReload().join();
     StreamRecorder<FeedProgress> pProgress = StreamRecorder.create();
     StreamRecorder<FeedProgress> qProgress = StreamRecorder.create();
     StreamRecorder<FeedProgress> refusedProgress = StreamRecorder.create();
@@ -230,7 +233,6 @@ class StatServiceImplTest {
 
   /** One producer's Feed stream, sending its batches whenever the server asks for one. */
   private final class Producer {
-    final String id;
     final int batchCount;
     /** Its batch of a sequence, made when it is sent. */
     final LongFunction<EventBatch> batches;
@@ -239,15 +241,14 @@ class StatServiceImplTest {
     int sent;
 
     Producer(String id, int batchCount, int eventsPerBatch) {
-      this(id, batchCount, sequence -> {
+      this(batchCount, sequence -> {
         String[] agents = new String[eventsPerBatch];
         Arrays.fill(agents, "ann");
         return loginBatch(id, sequence, agents);
       });
     }
 
-    Producer(String id, int batchCount, LongFunction<EventBatch> batches) {
-      this.id = id;
+    Producer(int batchCount, LongFunction<EventBatch> batches) {
       this.batchCount = batchCount;
       this.batches = batches;
       stream = (ClientCallStreamObserver<EventBatch>) async.feed(progress);
@@ -269,7 +270,7 @@ class StatServiceImplTest {
     int eventsEach = 1000;
     long budget = 8 * 1024 * 1024;
     engine.setReloadFeedBuffer(budget);
-    engine.beginReload();
+    engine.beginReload().join();
     List<Producer> producers = new ArrayList<>();
     for (int i = 0; i < streams; i++) {
       producers.add(new Producer("p" + i, batchesEach, eventsEach));
@@ -320,10 +321,10 @@ class StatServiceImplTest {
     int batchesEach = 3;
     long budget = 1024 * 1024;
     engine.setReloadFeedBuffer(budget);
-    engine.beginReload();
+    engine.beginReload().join();
     List<Producer> producers = new ArrayList<>();
     for (int i = 0; i < streams; i++) {
-      producers.add(new Producer("big" + i, batchesEach, largestBatches("big" + i)));
+      producers.add(new Producer(batchesEach, largestBatches("big" + i)));
     }
     int eventsEach = producers.get(0).batches.apply(1).getEventsCount();
     assertThat(producers.get(0).batches.apply(1).getSerializedSize()).isLessThanOrEqualTo(LARGEST_BATCH_BYTES);
@@ -364,7 +365,7 @@ class StatServiceImplTest {
       }
     };
     engine.setReloadFeedBuffer(1);
-    engine.beginReload();
+    engine.beginReload().join();
     try (InProcessGrpc tracked = InProcessGrpc.serve(ServerInterceptors.intercept(
         new StatServiceImpl(engine, () -> INFO, health).gatedDefinition(), tracking))) {
       StatServiceGrpc.StatServiceStub stub = StatServiceGrpc.newStub(tracked.channel());
@@ -405,7 +406,7 @@ class StatServiceImplTest {
     int batches = 2_000;
     List<FeedProgress> received = new CopyOnWriteArrayList<>();
     CompletableFuture<Void> ended = new CompletableFuture<>();
-    ClientCallStreamObserver<EventBatch>[] requests = new ClientCallStreamObserver[1];
+    AtomicReference<ClientCallStreamObserver<EventBatch>> requests = new AtomicReference<>();
     try (InProcessGrpc counted = InProcessGrpc.serve(ServerInterceptors.intercept(
         new StatServiceImpl(engine, () -> INFO, health).gatedDefinition(), counting))) {
       StatServiceGrpc.newStub(counted.channel()).feed(new ClientResponseObserver<EventBatch, FeedProgress>() {
@@ -413,7 +414,7 @@ class StatServiceImplTest {
 
         @Override
         public void beforeStart(ClientCallStreamObserver<EventBatch> stream) {
-          requests[0] = stream;
+          requests.set(stream);
           stream.disableAutoRequestWithInitial(0); // reads no acknowledgement until the test says so
           stream.setOnReadyHandler(() -> {
             while (next <= batches && stream.isReady()) {
@@ -443,13 +444,13 @@ class StatServiceImplTest {
       assertThat(sentWhileNotReady.get()).as("acknowledgements written while the producer could not take them")
           .isZero();
 
-      requests[0].request(1);
+      requests.get().request(1);
       await().atMost(WAIT).until(() -> !received.isEmpty());
       assertThat(received).as("once it reads: one acknowledgement, the latest").singleElement()
           .satisfies(p -> assertThat(p.getAppliedThrough()).isEqualTo(batches));
 
-      requests[0].onCompleted();
-      requests[0].request(10);
+      requests.get().onCompleted();
+      requests.get().request(10);
       assertThat(ended).succeedsWithin(WAIT);
       assertThat(received).hasSize(2).last().satisfies(p -> {
         assertThat(p.getFinal()).isTrue();

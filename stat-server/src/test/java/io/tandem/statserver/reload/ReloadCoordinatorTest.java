@@ -62,6 +62,8 @@ import org.junit.jupiter.api.Test;
  * Management Layer on a loopback port: what it reports, what it publishes (health, server info)
  * after each decision, and what it does to open statistics and to the process.
  */
+// grpc-testing marks StreamRecorder deprecated but has no replacement: it records a stream for the test to read.
+@SuppressWarnings("deprecation")
 class ReloadCoordinatorTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
 

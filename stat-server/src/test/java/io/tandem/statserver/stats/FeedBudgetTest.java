@@ -149,7 +149,7 @@ class FeedBudgetTest {
         FeedLane lane = lanes.get(random.nextInt(lanes.size()));
         int what = random.nextInt(10);
         if (what < 5 && lane.turn == FeedBudget.Turn.ASKED) {
-          long cost = 1 + random.nextInt(30);
+          long cost = 1L + random.nextInt(30);
           budget.received(lane, cost);
           unapplied.add(cost);
           budget.wantMore(lane);

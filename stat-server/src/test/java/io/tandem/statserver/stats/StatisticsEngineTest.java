@@ -341,7 +341,7 @@ class StatisticsEngineTest {
     feed(loginReady(0, "ann"));
     Recorder ready = open(ObjectType.AGENT_GROUP, "sales", StatisticType.CURRENT_READY_AGENTS, mode(NotificationMode.IMMEDIATE));
     String id = ready.latest().getStatisticId();
-    engine.beginReload();
+    engine.beginReload().join();
     FeedCounters counters = new FeedCounters();
     TestFeed.feed(engine, EventBatch.newBuilder().addAllEvents(loginReady(5, "dan")).build(), counters);
     engine.barrier().join();
@@ -355,7 +355,7 @@ class StatisticsEngineTest {
 
   @Test
   void heldWorkThatFailsStopsNothingAfterItAndTheSwapStands() {
-    engine.beginReload();
+    engine.beginReload().join();
     FeedCounters before = new FeedCounters();
     FeedCounters after = new FeedCounters();
     new TestFeed(before, () -> {
@@ -377,7 +377,7 @@ class StatisticsEngineTest {
   @Test
   void aReloadClosesTheStatisticsOfObjectsThatVanished() {
     Recorder bob = open(ObjectType.AGENT, "bob", StatisticType.CURRENT_AGENT_STATE, mode(NotificationMode.IMMEDIATE));
-    engine.beginReload();
+    engine.beginReload().join();
     engine.completeReload(model(agent("ann"), group("sales", "ann"), queue("q1"))).join();
     assertThat(bob.last.getClosedReason()).contains("Agent 'bob' deleted from configuration");
   }
@@ -402,7 +402,7 @@ class StatisticsEngineTest {
     long cost = new FeedBatch(batch.toByteArray()).cost();
     // Room for the stream's reservation and three batches beside it.
     engine.setReloadFeedBuffer(FeedBatch.LARGEST_COST + 3 * cost);
-    engine.beginReload();
+    engine.beginReload().join();
     FeedCounters counters = new FeedCounters();
     TestFeed call = new TestFeed(counters);
     FeedLane lane = engine.openFeed(call);
