@@ -5,7 +5,7 @@ package io.tandem.common.logging;
  * ({@code Std 02-10086 Protected mode of configuration reload started}).
  *
  * <p>Prefixes: {@code 00} every service, {@code 21} Config Server, {@code 43} Management Layer,
- * {@code 02} Stat Server. Ids are never reused or renumbered; the README lists every one.
+ * {@code 02} Stat Server. Ids are never reused or renumbered; docs/log-events.md lists every one.
  */
 public enum LogEvent {
   // ---- every service --------------------------------------------------------------------

@@ -42,7 +42,7 @@ public final class Option<T> {
     return defaultValue;
   }
 
-  /** What the parser accepts, for messages and the README ("50..60000 ms"). */
+  /** What the parser accepts, for messages and docs/options.md ("50..60000 ms"). */
   public String accepted() {
     return parser.describe();
   }

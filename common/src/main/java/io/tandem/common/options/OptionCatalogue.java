@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
 /**
  * Every option Tandem reads from an Application object, by section: the one list the services
  * read their options from, the unknown-key alarm (00-05072) checks against, and
- * {@code tandem config set-option} warns with. The README's options table lists the same.
+ * {@code tandem config set-option} warns with. docs/options.md lists the same.
  */
 public final class OptionCatalogue {
   public static final String STATSERVER = "statserver";

@@ -15,7 +15,7 @@ public interface AccessRule {
 
   boolean allows(String identity);
 
-  /** For the README and for refusals: "operator", "operator, applications in the configuration". */
+  /** For docs/security.md and for refusals: "operator", "operator, applications in the configuration". */
   String describe();
 
   /** Any caller with a certificate from the authority. */

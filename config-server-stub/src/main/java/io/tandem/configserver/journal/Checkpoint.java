@@ -21,7 +21,7 @@ public final class Checkpoint {
   private static final String FILE_NAME = "checkpoint.bin";
   private static final int MAGIC = 0x54434b31; // "TCK1"
   private static final int HEADER = 12;
-  private static final String HOW_TO_RECOVER = "; refusing to guess: see the README (a damaged journal) for how to recover";
+  private static final String HOW_TO_RECOVER = "; refusing to guess: see config-server-stub/README.md (a damaged journal) for how to recover";
 
   private Checkpoint() {}
 

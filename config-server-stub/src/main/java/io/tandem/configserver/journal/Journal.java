@@ -163,7 +163,7 @@ public final class Journal implements Closeable {
           throw new JournalCorruptedException(file + ": frame " + (recoveredFrames + 1) + " at offset " + position
               + " is damaged (" + problem + ") and followed by " + (length - frameEnd) + " more bytes; the "
               + recoveredFrames + " frames before it (" + recoveredEvents + " changes) are intact. Refusing to"
-              + " guess: see the README (a damaged journal) for how to recover");
+              + " guess: see config-server-stub/README.md (a damaged journal) for how to recover");
         }
         // From here to the end is the torn tail: an incomplete last write, never acknowledged.
         long dropped = length - position;

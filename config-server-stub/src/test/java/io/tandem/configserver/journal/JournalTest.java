@@ -107,7 +107,7 @@ class JournalTest {
     assertThatThrownBy(this::recoverIds).isInstanceOf(JournalCorruptedException.class)
         .hasMessageContaining("frame 1 at offset " + Journal.MAGIC.length + " is damaged (checksum mismatch)")
         .hasMessageContaining("the 0 frames before it (0 changes) are intact")
-        .hasMessageContaining("Refusing to guess: see the README");
+        .hasMessageContaining("Refusing to guess: see config-server-stub/README.md (a damaged journal)");
   }
 
   @Test

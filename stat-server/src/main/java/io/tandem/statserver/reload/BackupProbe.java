@@ -28,13 +28,20 @@ public final class BackupProbe implements AutoCloseable {
 
   private final ExecutorService thread = Executors.newSingleThreadExecutor(new DaemonThreadFactory("backup-probe"));
   private final TransportSecurity security;
+  private final Duration deadline;
   private HostPort address;
   private String name;
   private ManagedChannel channel;
 
   /** A probe that calls the peer as this server's own identity (a member of the pair may ask its peer). */
   public BackupProbe(TransportSecurity security) {
+    this(security, DEADLINE);
+  }
+
+  /** A probe whose calls wait up to {@code deadline} (tests on a busy machine give it more). */
+  BackupProbe(TransportSecurity security, Duration deadline) {
     this.security = security;
+    this.deadline = deadline;
   }
 
   /**
@@ -55,12 +62,12 @@ public final class BackupProbe implements AutoCloseable {
       name = peer;
       channel = Channels.open(target, ServerIdentity.of(peer), security);
     }
-    HealthProbe.Result health = HealthProbe.check(channel, "", DEADLINE);
+    HealthProbe.Result health = HealthProbe.check(channel, "", deadline);
     if (!health.serving()) {
       return PeerProbe.notReady(target + " " + health.describe());
     }
     try {
-      ServerInfo info = StatServiceGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+      ServerInfo info = StatServiceGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
           .getServerInfo(GetServerInfoRequest.getDefaultInstance());
       return PeerProbe.serving(target.toString(), info);
     } catch (StatusRuntimeException e) {
