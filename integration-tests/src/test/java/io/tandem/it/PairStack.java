@@ -44,6 +44,7 @@ final class PairStack implements AutoCloseable {
   static final String CONFIG_SERVER = "config-server";
   static final String MANAGEMENT = "management-layer";
   static final Duration WAIT = Duration.ofSeconds(90);
+  private static final int LOG_LINES_ON_FAILED_START = 80;
 
   /** How the pair is configured. */
   record Setup(boolean pair, String delayA, String delayB, String acceptA, String acceptB, int agents, int groups) {
@@ -175,14 +176,21 @@ final class PairStack implements AutoCloseable {
 
   /** Starts everything, {@code name} reaching the Management Layer at {@code management}; waits as {@link #start}. */
   PairStack start(String name, int management) throws Exception {
-    startConfigServer(false);
-    startManagementLayer();
-    for (String member : statPorts.keySet()) {
-      startStatServerNoWait(member, member.equals(name) ? management : managementPort);
+    try {
+      startConfigServer(false);
+      startManagementLayer();
+      for (String member : statPorts.keySet()) {
+        startStatServerNoWait(member, member.equals(name) ? management : managementPort);
+      }
+      awaitModesAcknowledged();
+      stat(primary()).awaitServing(WAIT);
+      return this;
+    } catch (Exception | AssertionError e) {
+      // The test never holds a stack that failed to start: show why and stop what did start.
+      System.out.println(logTails(LOG_LINES_ON_FAILED_START));
+      close();
+      throw e;
     }
-    awaitModesAcknowledged();
-    stat(primary()).awaitServing(WAIT);
-    return this;
   }
 
   void startConfigServer(boolean emptyHistory) throws Exception {
