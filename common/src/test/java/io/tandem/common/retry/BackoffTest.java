@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class BackoffTest {
@@ -40,6 +43,19 @@ class BackoffTest {
         .distinct().count();
     assertThat(a.nextDelay()).isPositive();
     assertThat(distinct).isGreaterThan(5);
+  }
+
+  @Test
+  void theSameSeedGivesTheSameDelays() {
+    Backoff first = new Backoff(POLICY, new Random(42));
+    Backoff second = new Backoff(POLICY, new Random(42));
+    List<Duration> drawn = new ArrayList<>();
+    for (int attempt = 0; attempt < 20; attempt++) {
+      Duration delay = first.nextDelay();
+      drawn.add(delay);
+      assertThat(second.nextDelay()).as("attempt %d", attempt).isEqualTo(delay);
+    }
+    assertThat(drawn.stream().distinct().count()).as("jittered").isGreaterThan(10);
   }
 
   @Test
