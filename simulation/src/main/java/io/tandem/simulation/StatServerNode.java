@@ -1,7 +1,6 @@
 package io.tandem.simulation;
 
 import io.tandem.common.logging.EventLog;
-import io.tandem.common.logging.LogEvent;
 import io.tandem.config.v1.Application;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ChangeKind;
@@ -14,8 +13,8 @@ import io.tandem.stat.v1.ServerInfo;
 import io.tandem.statserver.reload.Action;
 import io.tandem.statserver.reload.PairView;
 import io.tandem.statserver.reload.PeerProbe;
-import io.tandem.statserver.reload.ReloadOptions;
 import io.tandem.statserver.reload.ReloadStateMachine;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -62,10 +61,6 @@ final class StatServerNode extends Node {
 
   private boolean probing;
   private long lastEpoch;
-  /** When the current protected mode began (-1: not in protected mode). */
-  private long protectedSince = -1;
-  /** The current protected mode found its backup ready (02-10093) and asked for the handover. */
-  private boolean backupFoundReady;
   /**
    * For a reload protected mode covers, when that cover began (-1: not such a reload): the protected
    * mode a handover ends, or the reload itself when a primary reloads although protected mode applies.
@@ -128,8 +123,6 @@ final class StatServerNode extends Node {
     duplicateRefusals = 0;
     probing = false;
     lastEpoch = 0;
-    protectedSince = -1;
-    backupFoundReady = false;
     handoverReloadOf = -1;
     apply(machine::start);
     connectSupervision();
@@ -149,14 +142,8 @@ final class StatServerNode extends Node {
           + machine.epoch());
     }
     lastEpoch = machine.epoch();
-    if (machine.configState() == ConfigState.DELAYED) {
-      protectedSince = protectedSince < 0 ? world.now() : protectedSince;
-    }
     for (Action action : actions) {
       action.dispatch(plumbing);
-    }
-    if (machine.configState() != ConfigState.DELAYED) {
-      protectedSince = -1;
     }
   }
 
@@ -178,11 +165,8 @@ final class StatServerNode extends Node {
 
     @Override
     public void reload(Action.Reload action) {
-      ReloadOptions options = machine.options();
-      boolean protectable = machine.mode() == Mode.PRIMARY && !options.standalone() && options.delayIfPrimary()
-          && options.peerAcceptsClients() && !action.reason().startsWith("after protected mode");
-      handoverReloadOf = backupFoundReady && action.reason().startsWith("after protected mode: switched to backup")
-          ? protectedSince : protectable ? world.now() : -1;
+      handoverReloadOf = action.coveredSince() == null ? -1
+          : world.now() - Duration.between(action.coveredSince(), world.instant()).toMillis();
       onSync(() -> loadSnapshot(false));
     }
 
@@ -223,11 +207,6 @@ final class StatServerNode extends Node {
 
     @Override
     public void log(Action.Log log) {
-      if (log.event() == LogEvent.PROTECTED_MODE_STARTED) {
-        backupFoundReady = false;
-      } else if (log.event() == LogEvent.BACKUP_READY) {
-        backupFoundReady = true;
-      }
       if (world.trace.enabled()) {
         world.trace.note(world.now(), name, EventLog.format(log.line().event(), log.line().details().toArray()));
       }

@@ -50,10 +50,12 @@ class BackoffTest {
     Backoff first = new Backoff(POLICY, new Random(42));
     Backoff second = new Backoff(POLICY, new Random(42));
     List<Duration> drawn = new ArrayList<>();
-    for (int attempt = 0; attempt < 20; attempt++) {
+    for (int round = 0; round < 20; round++) {
       Duration delay = first.nextDelay();
       drawn.add(delay);
-      assertThat(second.nextDelay()).as("attempt %d", attempt).isEqualTo(delay);
+      assertThat(second.nextDelay()).as("round %d", round).isEqualTo(delay);
+      first.reset();
+      second.reset();
     }
     assertThat(drawn.stream().distinct().count()).as("jittered").isGreaterThan(10);
   }
