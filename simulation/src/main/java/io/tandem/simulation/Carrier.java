@@ -52,6 +52,8 @@ final class Carrier {
     }
   }
 
+  private static final int SPINS = 2_000;
+
   private final String name;
   private Thread thread;
   private Thread simulation;
@@ -133,6 +135,10 @@ final class Carrier {
     simulation = Thread.currentThread();
     carrierTurn = true;
     LockSupport.unpark(thread);
+    // The carrier's work is mostly a few microseconds long: wait for it awake before parking.
+    for (int spins = 0; carrierTurn && spins < SPINS; spins++) {
+      Thread.onSpinWait();
+    }
     while (carrierTurn) {
       LockSupport.park(this);
     }

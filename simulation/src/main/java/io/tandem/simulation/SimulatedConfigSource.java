@@ -24,21 +24,23 @@ import java.util.function.LongSupplier;
 final class SimulatedConfigSource implements ConfigSource {
   private final Node self;
   private final ConfigServerNode configServer;
+  private final VirtualExecutor sessionThread;
   private final Carrier thread;
   private final LongSupplier loadMillis;
   private final Consumer<Message.Snapshot> served;
 
   /**
    * @param self the process reading
-   * @param thread what the session's blocking calls wait on
+   * @param sessionThread the session's thread: its blocking calls wait on its carrier
    * @param loadMillis how long streaming and building a snapshot takes, drawn for each
    * @param served told each snapshot handed to the reader, with its objects whole
    */
-  SimulatedConfigSource(Node self, ConfigServerNode configServer, Carrier thread, LongSupplier loadMillis,
-      Consumer<Message.Snapshot> served) {
+  SimulatedConfigSource(Node self, ConfigServerNode configServer, VirtualExecutor sessionThread,
+      LongSupplier loadMillis, Consumer<Message.Snapshot> served) {
     this.self = self;
     this.configServer = configServer;
-    this.thread = thread;
+    this.sessionThread = sessionThread;
+    this.thread = sessionThread.carrier();
     this.loadMillis = loadMillis;
     this.served = served;
   }
@@ -75,9 +77,13 @@ final class SimulatedConfigSource implements ConfigSource {
     stream.clientEnd = new Stream.End() {
       @Override
       public void receive(Message message) {
-        if (over[0]) {
-          return;
+        if (!over[0]) {
+          // What a watch delivers is applied, in order, on the session's thread, and never waits.
+          sessionThread.handingNonBlockingWork(() -> deliver(message));
         }
+      }
+
+      private void deliver(Message message) {
         if (message instanceof Message.Changes changes) {
           listener.onChanges(changes.events(), false);
         } else if (message instanceof Message.Progress progress) {
@@ -95,8 +101,8 @@ final class SimulatedConfigSource implements ConfigSource {
       public void ended(Status status, Metadata trailers) {
         if (!over[0]) {
           over[0] = true;
-          listener.onBroken(status.isOk()
-              ? Status.UNAVAILABLE.withDescription("the Config Server ended the watch") : status);
+          sessionThread.handingNonBlockingWork(() -> listener.onBroken(status.isOk()
+              ? Status.UNAVAILABLE.withDescription("the Config Server ended the watch") : status));
         }
       }
     };

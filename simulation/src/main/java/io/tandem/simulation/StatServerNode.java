@@ -116,7 +116,7 @@ final class StatServerNode extends Node {
     VirtualExecutor control = VirtualExecutor.of(time, this);
     StatisticsEngine engine = new StatisticsEngine(clock, VirtualExecutor.of(time, this));
     model = new ModelInHand(instanceId, engine, syncThread.carrier(), around.configServer(), around.invariants());
-    SimulatedConfigSource source = new SimulatedConfigSource(this, around.configServer(), syncThread.carrier(),
+    SimulatedConfigSource source = new SimulatedConfigSource(this, around.configServer(), syncThread,
         () -> around.loadMillis().applyAsLong(application), model::served);
     StatServerSettings settings = new StatServerSettings(application, clientPort.port(), CONFIG_SERVER, MANAGEMENT);
     sync = new ConfigSync(settings, model, s -> source, syncThread, clock, around.random());

@@ -23,7 +23,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Tasks run on the simulation's own thread, one step each. A thread whose work blocks (a
  * snapshot read, a probe) is given a {@link Carrier}: its tasks run there, and the tasks that
- * come due while one waits queue behind it, as they would behind a busy thread.
+ * come due while one waits queue behind it, as they would behind a busy thread. Work the shell
+ * hands it from a callback that never blocks ({@link #handingNonBlockingWork}) skips the
+ * hand-over to the carrier; should it block all the same, the run stops and says so.
  */
 final class VirtualExecutor extends AbstractExecutorService implements ScheduledExecutorService {
   private final VirtualTime time;
@@ -36,6 +38,8 @@ final class VirtualExecutor extends AbstractExecutorService implements Scheduled
   private boolean shutdown;
   /** False for the mutant whose control loop schedules its tick once: periodic tasks run only once. */
   private boolean repeats = true;
+  /** While set, tasks handed over are work that never blocks. */
+  private boolean nonBlocking;
 
   private VirtualExecutor(VirtualTime time, Node node, Carrier carrier) {
     this.time = time;
@@ -64,6 +68,20 @@ final class VirtualExecutor extends AbstractExecutorService implements Scheduled
   VirtualExecutor runningPeriodicTasksOnce() {
     repeats = false;
     return this;
+  }
+
+  /**
+   * Runs {@code handOver}, a callback of the shell's (a watch's delivery), marking what it hands
+   * this thread as work that never blocks: it runs on the simulation's own thread.
+   */
+  void handingNonBlockingWork(Runnable handOver) {
+    boolean outer = nonBlocking;
+    nonBlocking = true;
+    try {
+      handOver.run();
+    } finally {
+      nonBlocking = outer;
+    }
   }
 
   /** The carrier of a thread that may block (what its blocking calls wait on). */
@@ -119,6 +137,7 @@ final class VirtualExecutor extends AbstractExecutorService implements Scheduled
     if (shutdown) {
       throw new RejectedExecutionException("shut down");
     }
+    task.onCarrier = carrier != null && !nonBlocking;
     time.at(task.at, rank, node, incarnation, () -> due(task));
     return task;
   }
@@ -164,16 +183,22 @@ final class VirtualExecutor extends AbstractExecutorService implements Scheduled
   }
 
   private void start(Task<?> task) {
-    if (carrier == null) {
-      task.run();
-      ran(task);
-    } else {
+    if (task.onCarrier) {
       carrier.run(task::run, () -> {
         ran(task);
-        if (!behind.isEmpty() && !carrier.busy()) {
-          start(behind.poll());
-        }
+        next();
       });
+    } else {
+      task.run();
+      ran(task);
+      next();
+    }
+  }
+
+  /** The thread is free again: the task that waited longest behind it. */
+  private void next() {
+    if (carrier != null && !carrier.busy() && !behind.isEmpty()) {
+      start(behind.poll());
     }
   }
 
@@ -190,6 +215,8 @@ final class VirtualExecutor extends AbstractExecutorService implements Scheduled
     private final Callable<V> callable;
     private final long period;
     private long at;
+    /** Runs on the carrier (it may block), or on the simulation's thread. */
+    private boolean onCarrier;
     private boolean cancelled;
     private boolean done;
     private V result;
