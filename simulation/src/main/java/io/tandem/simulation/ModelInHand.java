@@ -103,13 +103,16 @@ final class ModelInHand implements ModelInUse {
   /** The engine's answer, once its thread gave it: the session's thread waits for it meanwhile. */
   private <T> CompletableFuture<T> waitFor(CompletableFuture<T> answer) {
     try {
-      return CompletableFuture.completedFuture(thread.<T>await(done -> answer.whenComplete((value, failure) -> {
-        if (failure == null) {
-          done.complete(value);
-        } else {
-          done.fail(failure instanceof RuntimeException e ? e : new CompletionException(failure));
-        }
-      })));
+      return CompletableFuture.completedFuture(thread.<T>await(done -> {
+        // What the answer gives is handed on here, its failure included.
+        var unused = answer.whenComplete((value, failure) -> {
+          if (failure == null) {
+            done.complete(value);
+          } else {
+            done.fail(failure instanceof RuntimeException e ? e : new CompletionException(failure));
+          }
+        });
+      }));
     } catch (RuntimeException failed) {
       return CompletableFuture.failedFuture(failed);
     }

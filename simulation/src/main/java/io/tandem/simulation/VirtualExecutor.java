@@ -96,7 +96,7 @@ final class VirtualExecutor extends AbstractExecutorService implements Scheduled
 
   @Override
   public void execute(Runnable command) {
-    schedule(command, 0, TimeUnit.MILLISECONDS);
+    var unused = schedule(command, 0, TimeUnit.MILLISECONDS);
   }
 
   @Override

@@ -34,6 +34,11 @@ class VirtualExecutorTest {
     happened.add(time.now() + " " + what);
   }
 
+  /** {@code task} on {@code thread} after {@code ms}. */
+  private static void later(VirtualExecutor thread, long ms, Runnable task) {
+    var unused = thread.schedule(task, ms, TimeUnit.MILLISECONDS);
+  }
+
   private void runUntil(long ms) {
     while (!time.idle() && time.now() <= ms) {
       time.step();
@@ -43,9 +48,9 @@ class VirtualExecutorTest {
   @Test
   void tasksRunWhenVirtualTimeReachesThemAndInTheOrderGivenAtTheSameMillisecond() {
     VirtualExecutor thread = VirtualExecutor.of(time, process);
-    thread.schedule(() -> note("a"), 10, TimeUnit.MILLISECONDS);
-    thread.schedule(() -> note("b"), 5, TimeUnit.MILLISECONDS);
-    thread.schedule(() -> note("c"), 10, TimeUnit.MILLISECONDS);
+    later(thread, 10, () -> note("a"));
+    later(thread, 5, () -> note("b"));
+    later(thread, 10, () -> note("c"));
     thread.execute(() -> note("now"));
     runUntil(100);
     assertThat(happened).containsExactly("0 now", "5 b", "10 a", "10 c");
@@ -55,7 +60,7 @@ class VirtualExecutorTest {
   void aPeriodicTaskComesAgainUntilCancelled() {
     VirtualExecutor thread = VirtualExecutor.of(time, process);
     ScheduledFuture<?> tick = thread.scheduleWithFixedDelay(() -> note("tick"), 25, 25, TimeUnit.MILLISECONDS);
-    thread.schedule(() -> tick.cancel(false), 80, TimeUnit.MILLISECONDS);
+    later(thread, 80, () -> tick.cancel(false));
     runUntil(200);
     assertThat(happened).containsExactly("25 tick", "50 tick", "75 tick");
   }
@@ -68,8 +73,8 @@ class VirtualExecutorTest {
       String answer = thread.carrier().await(done -> time.after(50, process, () -> done.complete("answer")));
       note("got " + answer);
     });
-    thread.schedule(() -> note("next"), 10, TimeUnit.MILLISECONDS);
-    VirtualExecutor.of(time, process).schedule(() -> note("another thread"), 20, TimeUnit.MILLISECONDS);
+    later(thread, 10, () -> note("next"));
+    later(VirtualExecutor.of(time, process), 20, () -> note("another thread"));
     runUntil(200);
     assertThat(happened).containsExactly("0 asks", "20 another thread", "50 got answer", "50 next");
   }
@@ -85,7 +90,7 @@ class VirtualExecutorTest {
         note("unwound");
       }
     });
-    thread.schedule(() -> note("later"), 60, TimeUnit.MILLISECONDS);
+    later(thread, 60, () -> note("later"));
     time.after(30, null, () -> process.crash("killed"));
     runUntil(200);
     assertThat(happened).containsExactly("30 unwound");
