@@ -40,7 +40,12 @@ public final class BackupProbe implements AutoCloseable {
 
   /** A probe that calls the peer as this server's own identity (a member of the pair may ask its peer). */
   public BackupProbe(TransportSecurity security) {
-    this(Executors.newSingleThreadExecutor(new DaemonThreadFactory("backup-probe")), new GrpcCheck(security));
+    this(security, DEADLINE);
+  }
+
+  /** A probe whose calls wait up to {@code deadline} (tests on a busy machine give it more). */
+  BackupProbe(TransportSecurity security, Duration deadline) {
+    this(Executors.newSingleThreadExecutor(new DaemonThreadFactory("backup-probe")), new GrpcCheck(security, deadline));
   }
 
   /** A probe that asks on {@code thread}, a single-threaded executor of its own, with {@code check}. */
@@ -67,12 +72,14 @@ public final class BackupProbe implements AutoCloseable {
   /** The peer's health, then its server info, over one channel kept while the peer's name and address stay. */
   private static final class GrpcCheck implements Check {
     private final TransportSecurity security;
+    private final Duration deadline;
     private HostPort address;
     private String name;
     private ManagedChannel channel;
 
-    GrpcCheck(TransportSecurity security) {
+    GrpcCheck(TransportSecurity security, Duration deadline) {
       this.security = security;
+      this.deadline = deadline;
     }
 
     @Override
@@ -83,13 +90,13 @@ public final class BackupProbe implements AutoCloseable {
         name = peer;
         channel = Channels.open(target, ServerIdentity.of(peer), security);
       }
-      HealthProbe.Result health = HealthProbe.check(channel, "", DEADLINE);
+      HealthProbe.Result health = HealthProbe.check(channel, "", deadline);
       if (!health.serving()) {
         return PeerProbe.notReady(target + " " + health.describe());
       }
       try {
         ServerInfo info = StatServiceGrpc.newBlockingStub(channel)
-            .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+            .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
             .getServerInfo(GetServerInfoRequest.getDefaultInstance());
         return PeerProbe.serving(target.toString(), info);
       } catch (StatusRuntimeException e) {

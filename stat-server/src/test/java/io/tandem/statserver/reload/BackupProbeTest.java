@@ -15,6 +15,7 @@ import io.tandem.stat.v1.ConfigState;
 import io.tandem.stat.v1.GetServerInfoRequest;
 import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.StatServiceGrpc;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,7 +51,8 @@ class BackupProbeTest {
           }
         })
         .build().start();
-    probe = new BackupProbe(own);
+    // The production deadline is 500 ms; a busy machine may need more for a TLS handshake.
+    probe = new BackupProbe(own, Duration.ofSeconds(30));
   }
 
   @AfterEach
