@@ -1,6 +1,8 @@
 package io.tandem.simulation;
 
 import com.google.protobuf.util.Timestamps;
+import io.grpc.Metadata;
+import io.grpc.Status;
 import io.tandem.config.v1.Application;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ChangeKind;
@@ -26,6 +28,9 @@ import java.util.TreeMap;
 final class ConfigServerNode extends Node {
   private static final Duration EXPIRATION = Duration.ofDays(30);
 
+  private final long historyMaxRecords;
+  /** The mutant that restores a session whose position was purged, from what is left. */
+  private final boolean restoresPurgedPositions;
   private final Map<String, ConfigObject> objects = new TreeMap<>();
   private final List<ChangeEvent> changelog = new ArrayList<>();
   private HistoryLog history;
@@ -35,9 +40,12 @@ final class ConfigServerNode extends Node {
   private final List<Stream> followers = new ArrayList<>();
   private boolean loseHistoryOnStart;
 
-  ConfigServerNode(World world, List<ConfigObject> initial) {
-    super(World.CONFIG_SERVER, world);
-    history = new HistoryLog(world.clock(), world.parameters.historyMaxRecords(), EXPIRATION);
+  ConfigServerNode(VirtualTime time, Network network, Trace trace, long historyMaxRecords,
+      boolean restoresPurgedPositions, List<ConfigObject> initial) {
+    super(World.CONFIG_SERVER, time, network, trace);
+    this.historyMaxRecords = historyMaxRecords;
+    this.restoresPurgedPositions = restoresPurgedPositions;
+    history = new HistoryLog(time.clock(), historyMaxRecords, EXPIRATION);
     initial.forEach(this::write);
   }
 
@@ -47,10 +55,10 @@ final class ConfigServerNode extends Node {
     followers.clear();
     if (loseHistoryOnStart) {
       loseHistoryOnStart = false;
-      history = new HistoryLog(world.clock(), world.parameters.historyMaxRecords(), EXPIRATION);
+      history = new HistoryLog(time.clock(), historyMaxRecords, EXPIRATION);
       history.restore(List.of(), head, head, -1);
       reset();
-      world.trace.note(world.now(), name, "restarted without its history log: every session position expires");
+      trace.note(time.now(), name, "restarted without its history log: every session position expires");
     }
   }
 
@@ -92,24 +100,25 @@ final class ConfigServerNode extends Node {
       @Override
       public void receive(Message message) {
         if (message instanceof Message.SnapshotRequest) {
-          world.network.send(stream, ConfigServerNode.this, new Message.Snapshot(Map.copyOf(objects), head));
-          world.network.finish(stream, ConfigServerNode.this, "OK");
+          network.send(stream, ConfigServerNode.this, new Message.Snapshot(Map.copyOf(objects), head));
+          network.finish(stream, ConfigServerNode.this);
+        } else if (message instanceof Message.GetRequest get) {
+          ConfigObject object = objects.get(get.name());
+          network.send(stream, ConfigServerNode.this,
+              new Message.Found(object != null && object.getType() == get.type() ? object : null));
+          network.finish(stream, ConfigServerNode.this);
         } else if (message instanceof Message.WatchRequest watch) {
           watch(stream, watch.after());
-        } else if (message instanceof Message.ApplicationsRequest request) {
-          world.network.send(stream, ConfigServerNode.this, new Message.Applications(applications()));
-          if (request.follow()) {
-            followers.add(stream);
-          } else {
-            world.network.finish(stream, ConfigServerNode.this, "OK");
-          }
+        } else if (message instanceof Message.FollowApplications) {
+          network.send(stream, ConfigServerNode.this, new Message.Applications(applications()));
+          followers.add(stream);
         } else {
           throw new IllegalStateException("the Config Server does not take " + message);
         }
       }
 
       @Override
-      public void ended(String why) {
+      public void ended(Status status, Metadata trailers) {
         watchers.remove(stream);
         followers.remove(stream);
       }
@@ -121,18 +130,18 @@ final class ConfigServerNode extends Node {
     List<ChangeEvent> replay;
     if (read instanceof HistoryLog.Events events) {
       replay = events.events();
-    } else if (world.mutant == Mutant.RESTORE_FROM_PURGED_POSITION && after < head) {
+    } else if (restoresPurgedPositions && after < head) {
       replay = history.events(); // the mutant: serve what is left as if nothing were missing
     } else {
       HistoryLog.Expired expired = (HistoryLog.Expired) read;
-      world.network.send(stream, this, new Message.Expired(after, expired.oldestRetained(), expired.head()));
-      world.network.finish(stream, this, "OK");
+      network.send(stream, this, new Message.Expired(after, expired.oldestRetained(), expired.head()));
+      network.finish(stream, this);
       return;
     }
     if (!replay.isEmpty()) {
-      world.network.send(stream, this, new Message.Changes(replay));
+      network.send(stream, this, new Message.Changes(replay));
     }
-    world.network.send(stream, this, new Message.Progress(head));
+    network.send(stream, this, new Message.Progress(head));
     watchers.put(stream, head);
   }
 
@@ -144,17 +153,17 @@ final class ConfigServerNode extends Node {
     ConfigObject stored = object.toBuilder().setVersion(previous == null ? 1 : previous.getVersion() + 1).build();
     ChangeEvent event = ChangeEvent.newBuilder().setEventId(head + 1)
         .setKind(previous == null ? ChangeKind.CREATED : ChangeKind.UPDATED).setObject(stored)
-        .setTime(Timestamps.fromMillis(world.instant().toEpochMilli())).build();
+        .setTime(Timestamps.fromMillis(time.instant().toEpochMilli())).build();
     history.append(event);
     changelog.add(event);
     head = event.getEventId();
     objects.put(stored.getName(), stored);
     for (Map.Entry<Stream, Long> watcher : watchers.entrySet()) {
-      world.network.send(watcher.getKey(), this, new Message.Changes(List.of(event)));
+      network.send(watcher.getKey(), this, new Message.Changes(List.of(event)));
       watcher.setValue(head);
     }
     if (stored.getType() == ObjectType.APPLICATION) {
-      followers.forEach(f -> world.network.send(f, this, new Message.Applications(applications())));
+      followers.forEach(f -> network.send(f, this, new Message.Applications(applications())));
     }
   }
 
@@ -162,15 +171,15 @@ final class ConfigServerNode extends Node {
   void expireHistory() {
     reset();
     for (Map.Entry<Stream, Long> watcher : List.copyOf(watchers.entrySet())) {
-      world.network.send(watcher.getKey(), this, new Message.Expired(watcher.getValue(), head + 1, head));
-      world.network.finish(watcher.getKey(), this, "OK");
+      network.send(watcher.getKey(), this, new Message.Expired(watcher.getValue(), head + 1, head));
+      network.finish(watcher.getKey(), this);
     }
     watchers.clear();
   }
 
   private void reset() {
     ChangeEvent reset = ChangeEvent.newBuilder().setEventId(head + 1).setKind(ChangeKind.HISTORY_RESET)
-        .setTime(Timestamps.fromMillis(world.instant().toEpochMilli())).build();
+        .setTime(Timestamps.fromMillis(time.instant().toEpochMilli())).build();
     history.reset(reset.getEventId());
     changelog.add(reset);
     head = reset.getEventId();
@@ -180,6 +189,6 @@ final class ConfigServerNode extends Node {
   void dropSessions() {
     List<Stream> all = new ArrayList<>(watchers.keySet());
     all.addAll(followers);
-    all.forEach(s -> world.network.breakStream(s, "UNAVAILABLE: sessions dropped by the operator"));
+    all.forEach(s -> network.breakStream(s, Status.UNAVAILABLE.withDescription("sessions dropped by the operator")));
   }
 }

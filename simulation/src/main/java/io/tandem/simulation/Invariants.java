@@ -18,9 +18,16 @@ final class Invariants {
     }
   }
 
+  /** The epoch one process start last ran under. */
+  private static final class Obeyed {
+    long incarnation;
+    long epoch;
+  }
+
   private final World world;
   private Violation violation;
   private final Map<Long, String> primaryByEpoch = new HashMap<>();
+  private final Map<StatServerNode, Obeyed> obeyed = new HashMap<>();
   private final Map<String, Long> capableSince = new HashMap<>();
   private long darkSince = -1;
   private long bothProtectedSince = -1;
@@ -54,6 +61,7 @@ final class Invariants {
 
   /** The state invariants, after a step. */
   void check() {
+    checkProcesses();
     long now = world.now();
     boolean anyServing = false;
     // A primary the Management Layer can reach is in charge, even while it reloads in normal mode
@@ -90,6 +98,33 @@ final class Invariants {
       }
     }
     checkWayOut(now);
+  }
+
+  /**
+   * What a process must never do from one step to the next: run under an older epoch than it
+   * obeyed, or have its session move past changes its model never got (a watch's progress taken
+   * for the head while changes were missing).
+   */
+  private void checkProcesses() {
+    for (StatServerNode member : world.statServers()) {
+      if (!member.isRunning() || member.machine() == null) {
+        continue;
+      }
+      Obeyed last = obeyed.computeIfAbsent(member, m -> new Obeyed());
+      long epoch = member.machine().epoch();
+      if (last.incarnation == member.incarnation() && epoch < last.epoch) {
+        violate(Invariant.EPOCHS_NEVER_GO_BACK, member.name + " went from epoch " + last.epoch + " back to " + epoch);
+      }
+      last.incarnation = member.incarnation();
+      last.epoch = epoch;
+      long position = member.lastApplied();
+      long applied = member.modelPosition();
+      long skipped = position > applied ? world.configServer.objectChangesBetween(applied, position) : 0;
+      if (skipped > 0) {
+        violate(Invariant.CHANGES_APPLIED_EXACTLY_ONCE, member.name + " at event " + applied + " was moved to "
+            + position + ": " + skipped + " changes skipped");
+      }
+    }
   }
 
   private void checkWayOut(long now) {

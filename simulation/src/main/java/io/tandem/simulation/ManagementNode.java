@@ -1,18 +1,30 @@
 package io.tandem.simulation;
 
+import io.grpc.Metadata;
+import io.grpc.Status;
 import io.tandem.common.logging.EventLog;
+import io.tandem.common.supervision.DuplicateRefusal;
 import io.tandem.config.v1.Application;
 import io.tandem.management.redundancy.Action;
 import io.tandem.management.redundancy.Arrival;
 import io.tandem.management.redundancy.RedundancyController;
+import io.tandem.management.supervision.RedundancyLoop;
 import io.tandem.management.redundancy.RedundancySettings;
+import io.tandem.management.v1.Hello;
+import io.tandem.management.v1.ModeAck;
 import io.tandem.management.v1.ModeCommand;
 import io.tandem.management.v1.PairsStatus;
+import io.tandem.management.v1.StatusAck;
+import io.tandem.management.v1.StatusReport;
+import io.tandem.management.v1.SupervisionCommand;
+import io.tandem.management.v1.SupervisionMessage;
+import io.tandem.management.v1.SupervisionSettings;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 
@@ -27,6 +39,9 @@ final class ManagementNode extends Node {
   private static final int TICK_WORK_MAX_MS = 2;
   private static final long FOLLOW_RETRY_MS = 500;
 
+  private final ConfigServerNode configServer;
+  private final RedundancySettings settings;
+  private final Set<RedundancyController.Flaw> flaws;
   /** How long each tick's work takes: drawn apart from the world's other choices. */
   private final Random tickWork;
   private RedundancyController controller;
@@ -38,9 +53,13 @@ final class ManagementNode extends Node {
 
   private record Session(long id, String application, Stream stream) {}
 
-  ManagementNode(World world) {
-    super(World.MANAGEMENT, world);
-    tickWork = new Random(world.seed * 0x9E3779B97F4A7C15L + 2);
+  ManagementNode(VirtualTime time, Network network, Trace trace, ConfigServerNode configServer,
+      RedundancySettings settings, Set<RedundancyController.Flaw> flaws, Random tickWork) {
+    super(World.MANAGEMENT, time, network, trace);
+    this.configServer = configServer;
+    this.settings = settings;
+    this.flaws = flaws;
+    this.tickWork = tickWork;
   }
 
   long readySince() {
@@ -48,33 +67,33 @@ final class ManagementNode extends Node {
   }
 
   PairsStatus status() {
-    return controller.status(world.instant());
+    return controller.status(time.instant());
   }
 
   @Override
   void onStart() {
-    controller = new RedundancyController(RedundancySettings.DEFAULTS, world.mutant.managementFlaws());
+    controller = new RedundancyController(RedundancySettings.DEFAULTS, flaws);
     sessions.clear();
     readySince = -1;
     follow();
-    world.after(TICK_MS, this, this::tick);
+    time.after(TICK_MS, this, this::tick);
   }
 
   /** The loop ticks with a fixed delay: the next tick comes a period after this one's work, 0–2 ms. */
   private void tick() {
     apply(controller::tick);
-    world.after(TICK_MS + tickWork.nextInt(TICK_WORK_MAX_MS + 1), this, this::tick);
+    time.after(TICK_MS + tickWork.nextInt(TICK_WORK_MAX_MS + 1), this, this::tick);
   }
 
   private void apply(Function<Instant, List<Action>> input) {
-    for (Action action : input.apply(world.instant())) {
+    for (Action action : input.apply(time.instant())) {
       action.dispatch(plumbing);
     }
   }
 
   /** Follows the Applications: pairs form and change as configuration says. */
   private void follow() {
-    Stream stream = world.network.open(this, world.configServer, world.configServer::accept);
+    Stream stream = network.open(this, configServer, configServer::accept);
     stream.clientEnd = new Stream.End() {
       @Override
       public void receive(Message message) {
@@ -82,18 +101,18 @@ final class ManagementNode extends Node {
         for (Map.Entry<String, Application> app : ((Message.Applications) message).applications().entrySet()) {
           backupOf.put(app.getKey(), app.getValue().getBackup());
         }
-        apply(now -> controller.configure(backupOf, world.parameters.management(), now));
+        apply(now -> controller.configure(backupOf, settings, now));
         if (readySince < 0) {
-          readySince = world.now();
+          readySince = time.now();
         }
       }
 
       @Override
-      public void ended(String why) {
-        world.after(FOLLOW_RETRY_MS, ManagementNode.this, ManagementNode.this::follow);
+      public void ended(Status status, Metadata trailers) {
+        time.after(FOLLOW_RETRY_MS, ManagementNode.this, ManagementNode.this::follow);
       }
     };
-    world.network.send(stream, this, new Message.ApplicationsRequest(true));
+    network.send(stream, this, new Message.FollowApplications());
   }
 
   /** An operator's {@code tandem switchover}. */
@@ -108,27 +127,32 @@ final class ManagementNode extends Node {
 
       @Override
       public void receive(Message message) {
-        if (message instanceof Message.Hello hello) {
-          session = new Session(++sessionIds, hello.application(), stream);
+        SupervisionMessage received = ((Message.Supervision) message).message();
+        if (received.hasHello()) {
+          Hello hello = received.getHello();
+          session = new Session(++sessionIds, hello.getApplication(), stream);
           sessions.put(session.id(), session);
-          apply(now -> controller.connected(new Arrival(hello.application(), session.id(), hello.instanceId(),
-              "", stream.client.name, hello.mode(), hello.epoch()), now));
-        } else if (message instanceof Message.Report report) {
-          apply(now -> controller.statusReported(session.application(), session.id(), report.status(),
-              report.detail(), now));
-          world.network.send(stream, ManagementNode.this, new Message.StatusAck(report.reportId()));
-        } else if (message instanceof Message.ModeAck ack) {
-          apply(now -> controller.modeAcknowledged(session.application(), session.id(),
-              ack.command().getCommandId(), ack.command().getMode(), ack.command().getEpoch(), now));
-        } else if (message instanceof Message.Heartbeat) {
+          apply(now -> controller.connected(new Arrival(hello.getApplication(), session.id(), hello.getInstanceId(),
+              hello.getClientAddress(), stream.client.name, hello.getCurrentMode(), hello.getEpoch()), now));
+        } else if (received.hasStatus()) {
+          StatusReport report = received.getStatus();
+          apply(now -> controller.statusReported(session.application(), session.id(), report.getStatus(),
+              report.getDetail(), now));
+          send(stream, SupervisionCommand.newBuilder()
+              .setStatusAck(StatusAck.newBuilder().setReportId(report.getReportId())).build());
+        } else if (received.hasModeAck()) {
+          ModeAck ack = received.getModeAck();
+          apply(now -> controller.modeAcknowledged(session.application(), session.id(), ack.getCommandId(),
+              ack.getMode(), ack.getEpoch(), now));
+        } else if (received.hasHeartbeat()) {
           apply(now -> controller.heartbeat(session.application(), session.id(), now));
         } else {
-          throw new IllegalStateException("the Management Layer does not take " + message);
+          throw new IllegalStateException("the Management Layer does not take " + received);
         }
       }
 
       @Override
-      public void ended(String why) {
+      public void ended(Status status, Metadata trailers) {
         if (session != null && sessions.remove(session.id()) != null) {
           apply(now -> controller.disconnected(session.application(), session.id(), now));
         }
@@ -136,14 +160,18 @@ final class ManagementNode extends Node {
     };
   }
 
+  private void send(Stream stream, SupervisionCommand command) {
+    network.send(stream, this, new Message.Supervised(command));
+  }
+
   private final Action.Handler plumbing = new Action.Handler() {
     @Override
     public void sendMode(Action.SendMode send) {
       Session session = sessions.get(send.session());
       if (session != null) {
-        world.network.send(session.stream(), ManagementNode.this, new Message.Command(ModeCommand.newBuilder()
-            .setCommandId(send.commandId()).setMode(send.mode()).setEpoch(send.epoch()).setReason(send.reason())
-            .build()));
+        send(session.stream(), SupervisionCommand.newBuilder().setMode(ModeCommand.newBuilder()
+            .setCommandId(send.commandId()).setMode(send.mode()).setEpoch(send.epoch()).setReason(send.reason()))
+            .build());
       }
     }
 
@@ -151,7 +179,8 @@ final class ManagementNode extends Node {
     public void sendSettings(Action.SendSettings settings) {
       Session session = sessions.get(settings.session());
       if (session != null) {
-        world.network.send(session.stream(), ManagementNode.this, new Message.Settings(settings.heartbeatInterval()));
+        send(session.stream(), SupervisionCommand.newBuilder().setSettings(SupervisionSettings.newBuilder()
+            .setHeartbeatIntervalMs(settings.heartbeatInterval().toMillis())).build());
       }
     }
 
@@ -159,21 +188,22 @@ final class ManagementNode extends Node {
     public void endSession(Action.EndSession end) {
       Session session = sessions.remove(end.session());
       if (session != null) {
-        world.network.finish(session.stream(), ManagementNode.this,
-            end.cause().code() + ": " + end.message());
+        // As the session ends it: a refused duplicate is told, in the trailers, how long to keep asking.
+        network.finish(session.stream(), ManagementNode.this, RedundancyLoop.status(end.cause(), end.message()),
+            end.retryFor().isZero() ? new Metadata() : DuplicateRefusal.trailers(end.retryFor()));
       }
     }
 
     @Override
     public void completeRequest(Action.CompleteRequest done) {
-      world.trace.note(world.now(), name, "switchover request answered: " + done.reply().getResult() + " "
+      trace.note(time.now(), name, "switchover request answered: " + done.reply().getResult() + " "
           + done.reply().getMessage());
     }
 
     @Override
     public void log(Action.Log log) {
-      if (world.trace.enabled()) {
-        world.trace.note(world.now(), name, EventLog.format(log.line().event(), log.line().details().toArray()));
+      if (trace.enabled()) {
+        trace.note(time.now(), name, EventLog.format(log.line().event(), log.line().details().toArray()));
       }
     }
   };

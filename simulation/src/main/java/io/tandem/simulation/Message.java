@@ -3,11 +3,10 @@ package io.tandem.simulation;
 import io.tandem.config.v1.Application;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ConfigObject;
-import io.tandem.management.v1.AppStatus;
-import io.tandem.management.v1.Mode;
-import io.tandem.management.v1.ModeCommand;
+import io.tandem.config.v1.ObjectType;
+import io.tandem.management.v1.SupervisionCommand;
+import io.tandem.management.v1.SupervisionMessage;
 import io.tandem.statserver.reload.PeerProbe;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -20,6 +19,12 @@ sealed interface Message {
 
   record Snapshot(Map<String, ConfigObject> objects, long head) implements Message {}
 
+  /** One object, as GetObject reads it. */
+  record GetRequest(ObjectType type, String name) implements Message {}
+
+  /** The object read, or null when there is none of that name. */
+  record Found(ConfigObject object) implements Message {}
+
   /** Watch from a position, as a Stat Server's session restore does. */
   record WatchRequest(long after) implements Message {}
 
@@ -29,28 +34,18 @@ sealed interface Message {
 
   record Expired(long requestedAfter, long oldestRetained, long head) implements Message {}
 
-  /** The Applications (the Stat Server's option poll, the Management Layer's pairs). */
-  record ApplicationsRequest(boolean follow) implements Message {}
+  /** Follow the Applications, as the Management Layer does to form its pairs. */
+  record FollowApplications() implements Message {}
 
   record Applications(Map<String, Application> applications) implements Message {}
 
-  // ---- supervision ------------------------------------------------------------------------------
+  // ---- supervision: the real messages, both ways ---------------------------------------------------
 
-  record Hello(String application, String instanceId, Mode mode, long epoch) implements Message {}
+  record Supervision(SupervisionMessage message) implements Message {}
 
-  record Report(long reportId, AppStatus status, String detail) implements Message {}
+  record Supervised(SupervisionCommand command) implements Message {}
 
-  record ModeAck(ModeCommand command) implements Message {}
-
-  record Heartbeat(long epoch) implements Message {}
-
-  record Command(ModeCommand command) implements Message {}
-
-  record StatusAck(long reportId) implements Message {}
-
-  record Settings(Duration heartbeatInterval) implements Message {}
-
-  // ---- the backup probe -------------------------------------------------------------------------
+  // ---- the backup probe: health and server info, at a Stat Server's client port ---------------
 
   record ProbeRequest() implements Message {}
 

@@ -31,7 +31,10 @@ enum Mutant {
       RedundancyController.Flaw.INHERIT_MODE),
   PRIMARY_RELOADS_AT_ONCE("primary-reloads-at-once",
       "a primary reloads in normal mode although protected mode applies",
-      ReloadStateMachine.Flaw.PRIMARY_RELOADS_AT_ONCE);
+      ReloadStateMachine.Flaw.PRIMARY_RELOADS_AT_ONCE),
+  /** A fault in a shell, not a decision: the coordinator's control thread runs its tick once, as with {@code schedule}. */
+  CONTROL_TICKS_ONCE("control-ticks-once",
+      "the Stat Server's reload coordinator schedules its control tick once and never feeds the machine another");
 
   final String id;
   final String description;
@@ -45,6 +48,16 @@ enum Mutant {
     this.id = id;
     this.description = description;
     this.flaw = flaw;
+  }
+
+  /** Whether the Stat Server's control thread runs its periodic tick only once. */
+  boolean ticksOnce() {
+    return this == CONTROL_TICKS_ONCE;
+  }
+
+  /** Whether the Config Server serves what is left of a purged position as if nothing were missing. */
+  boolean restoresPurgedPositions() {
+    return this == RESTORE_FROM_PURGED_POSITION;
   }
 
   Set<ReloadStateMachine.Flaw> statServerFlaws() {

@@ -1,9 +1,12 @@
 package io.tandem.simulation;
 
+import io.grpc.Metadata;
+import io.grpc.Status;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.Random;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -19,13 +22,21 @@ final class Network {
   /** A connection attempt across a partition fails after this. */
   static final long CONNECT_TIMEOUT_MS = 1_000;
 
-  private final World world;
+  private final VirtualTime time;
+  private final Random random;
+  private final long minDelayMs;
+  private final long maxDelayMs;
   private final List<Stream> streams = new ArrayList<>();
-  private final Set<String> cuts = new HashSet<>();
-  private final Set<String> slow = new HashSet<>();
+  /** The cut links, and the slowed ones, by their two ends. */
+  private final Map<String, Node[]> cuts = new LinkedHashMap<>();
+  private final Map<String, Node[]> slow = new LinkedHashMap<>();
 
-  Network(World world) {
-    this.world = world;
+  /** Messages take {@code minDelayMs} to {@code maxDelayMs}, drawn from {@code random}. */
+  Network(VirtualTime time, Random random, long minDelayMs, long maxDelayMs) {
+    this.time = time;
+    this.random = random;
+    this.minDelayMs = minDelayMs;
+    this.maxDelayMs = maxDelayMs;
   }
 
   private static String key(Node a, Node b) {
@@ -33,14 +44,13 @@ final class Network {
   }
 
   boolean isCut(Node a, Node b) {
-    return cuts.contains(key(a, b));
+    return cuts.containsKey(key(a, b));
   }
 
   /** One message's travel time from {@code from} to {@code to}. */
   private long delay(Node from, Node to) {
-    Parameters p = world.parameters;
-    long base = p.minDelayMs() + world.random.nextInt((int) (p.maxDelayMs() - p.minDelayMs() + 1));
-    return slow.contains(key(from, to)) ? base + 200 + world.random.nextInt(800) : base;
+    long base = minDelayMs + random.nextInt((int) (maxDelayMs - minDelayMs + 1));
+    return slow.containsKey(key(from, to)) ? base + 200 + random.nextInt(800) : base;
   }
 
   /**
@@ -52,24 +62,31 @@ final class Network {
     Stream stream = new Stream(client, server);
     if (!server.isRunning() || !client.isRunning()) {
       stream.closed = true;
-      world.after(delay(server, client), client, () -> stream.clientEnd.ended("UNAVAILABLE: connection refused"));
+      time.after(delay(server, client), client, () -> endAtClient(stream, "connection refused"));
       return stream;
     }
     if (isCut(client, server)) {
       stream.closed = true;
-      world.after(CONNECT_TIMEOUT_MS, client, () -> stream.clientEnd.ended("UNAVAILABLE: connect timed out"));
+      time.after(CONNECT_TIMEOUT_MS, client, () -> endAtClient(stream, "connect timed out"));
       return stream;
     }
     streams.add(stream);
     stream.serverIncarnation = server.incarnation();
-    long at = world.now() + delay(client, server);
+    long at = time.now() + delay(client, server);
     stream.lastArrivalAtServer = at;
-    world.at(at, server, stream.serverIncarnation, () -> {
+    time.at(at, server, stream.serverIncarnation, () -> {
       if (!stream.closed) {
         stream.serverEnd = accept.apply(stream);
       }
     });
     return stream;
+  }
+
+  /** A stream that never opened: its client learns it, if it still listens. */
+  private static void endAtClient(Stream stream, String why) {
+    if (stream.clientEnd != null) {
+      stream.clientEnd.ended(Status.UNAVAILABLE.withDescription(why), new Metadata());
+    }
   }
 
   /**
@@ -78,7 +95,7 @@ final class Network {
    * goes to {@code failed}. Exactly one of the two is called.
    */
   void call(Node client, Node server, Function<Stream, Stream.End> accept, Message request, long deadlineMs,
-      Consumer<Message> reply, Consumer<String> failed) {
+      Consumer<Message> reply, Consumer<Status> failed) {
     boolean[] answered = new boolean[1];
     Stream stream = open(client, server, accept);
     stream.clientEnd = new Stream.End() {
@@ -91,16 +108,17 @@ final class Network {
       }
 
       @Override
-      public void ended(String why) {
+      public void ended(Status status, Metadata trailers) {
         if (!answered[0]) {
           answered[0] = true;
-          failed.accept(why);
+          failed.accept(status);
         }
       }
     };
     send(stream, client, request);
     if (deadlineMs > 0) {
-      world.after(deadlineMs, client, () -> breakStream(stream, "DEADLINE_EXCEEDED"));
+      time.after(deadlineMs, client, () -> breakStream(stream, Status.DEADLINE_EXCEEDED.withDescription(
+          "deadline of " + deadlineMs + " ms exceeded")));
     }
   }
 
@@ -121,14 +139,14 @@ final class Network {
     Node from = toServer ? stream.client : stream.server;
     Node to = toServer ? stream.server : stream.client;
     long last = toServer ? stream.lastArrivalAtServer : stream.lastArrivalAtClient;
-    long at = Math.max(world.now() + delay(from, to), last);
+    long at = Math.max(time.now() + delay(from, to), last);
     if (toServer) {
       stream.lastArrivalAtServer = at;
     } else {
       stream.lastArrivalAtClient = at;
     }
     long incarnation = toServer ? stream.serverIncarnation : stream.clientIncarnation;
-    world.at(at, to, incarnation, () -> {
+    time.at(at, to, incarnation, () -> {
       Stream.End end = toServer ? stream.serverEnd : stream.clientEnd;
       if (!stream.closed && end != null) {
         end.receive(message);
@@ -138,16 +156,17 @@ final class Network {
 
   /**
    * {@code from} ends the stream in order: what it sent before arrives first, then the other end
-   * learns the stream ended with {@code why}. Nothing more is delivered to {@code from}.
+   * learns the stream ended with {@code status} (and {@code trailers}). Nothing more is delivered
+   * to {@code from}.
    */
-  void finish(Stream stream, Node from, String why) {
+  void finish(Stream stream, Node from, Status status, Metadata trailers) {
     if (stream.closed) {
       return;
     }
     boolean toServer = from == stream.client;
     Node to = toServer ? stream.server : stream.client;
     long last = toServer ? stream.lastArrivalAtServer : stream.lastArrivalAtClient;
-    long at = Math.max(world.now() + delay(from, to), last) + 1;
+    long at = Math.max(time.now() + delay(from, to), last) + 1;
     long incarnation = toServer ? stream.serverIncarnation : stream.clientIncarnation;
     // Replies already on the way to the finishing side are not wanted any more.
     if (toServer) {
@@ -155,18 +174,23 @@ final class Network {
     } else {
       stream.serverEnd = null;
     }
-    world.at(at, to, incarnation, () -> {
+    time.at(at, to, incarnation, () -> {
       Stream.End end = toServer ? stream.serverEnd : stream.clientEnd;
       stream.closed = true;
       streams.remove(stream);
       if (end != null) {
-        end.ended(why);
+        end.ended(status, trailers);
       }
     });
   }
 
+  /** {@link #finish} with {@code OK}: a reply, or the end of a watch, sent whole. */
+  void finish(Stream stream, Node from) {
+    finish(stream, from, Status.OK, new Metadata());
+  }
+
   /** The stream breaks: both ends learn it (a crashed end does not), held and travelling messages are lost. */
-  void breakStream(Stream stream, String why) {
+  void breakStream(Stream stream, Status why) {
     if (stream.closed) {
       return;
     }
@@ -178,9 +202,9 @@ final class Network {
     notifyEnded(stream.server, stream.serverIncarnation, stream.serverEnd, why);
   }
 
-  private void notifyEnded(Node node, long incarnation, Stream.End end, String why) {
+  private void notifyEnded(Node node, long incarnation, Stream.End end, Status why) {
     if (end != null) {
-      world.at(world.now() + 1 + world.random.nextInt(5), node, incarnation, () -> end.ended(why));
+      time.at(time.now() + 1 + random.nextInt(5), node, incarnation, () -> end.ended(why, new Metadata()));
     }
   }
 
@@ -188,20 +212,20 @@ final class Network {
   void nodeDown(Node node) {
     for (Stream stream : List.copyOf(streams)) {
       if (stream.touches(node)) {
-        breakStream(stream, "UNAVAILABLE: connection reset by " + node.name);
+        breakStream(stream, Status.UNAVAILABLE.withDescription("connection reset by " + node.name));
       }
     }
   }
 
   /** Cuts the link between {@code a} and {@code b}; its streams break when keepalive notices, if still cut then. */
   void cut(Node a, Node b) {
-    cuts.add(key(a, b));
+    cuts.put(key(a, b), new Node[] {a, b});
     for (Stream stream : List.copyOf(streams)) {
       if (stream.between(a, b)) {
-        long detect = KEEPALIVE_MIN_MS + world.random.nextInt((int) (KEEPALIVE_MAX_MS - KEEPALIVE_MIN_MS));
-        world.after(detect, null, () -> {
+        long detect = KEEPALIVE_MIN_MS + random.nextInt((int) (KEEPALIVE_MAX_MS - KEEPALIVE_MIN_MS));
+        time.after(detect, null, () -> {
           if (isCut(a, b)) {
-            breakStream(stream, "UNAVAILABLE: keepalive timed out");
+            breakStream(stream, Status.UNAVAILABLE.withDescription("keepalive timed out"));
           }
         });
       }
@@ -210,7 +234,7 @@ final class Network {
 
   /** Heals the link: held messages go on, in order. */
   void heal(Node a, Node b) {
-    if (!cuts.remove(key(a, b))) {
+    if (cuts.remove(key(a, b)) == null) {
       return;
     }
     for (Stream stream : List.copyOf(streams)) {
@@ -226,15 +250,14 @@ final class Network {
   }
 
   void healAll() {
-    for (String cut : List.copyOf(cuts)) {
-      String[] names = cut.split("\\|", -1);
-      heal(world.node(names[0]), world.node(names[1]));
+    for (Node[] cut : List.copyOf(cuts.values())) {
+      heal(cut[0], cut[1]);
     }
     slow.clear();
   }
 
   void slowDown(Node a, Node b) {
-    slow.add(key(a, b));
+    slow.put(key(a, b), new Node[] {a, b});
   }
 
   void speedUp(Node a, Node b) {

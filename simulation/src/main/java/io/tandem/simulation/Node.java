@@ -6,21 +6,28 @@ import java.util.List;
 /**
  * One simulated process. Crashing loses everything in memory (a new incarnation starts on
  * restart, and whatever was scheduled for the old one is dropped); freezing defers whatever
- * arrives until the thaw, then runs it in arrival order, as a paused process does.
+ * arrives until the thaw, then runs it in arrival order, as a paused process does. A node knows
+ * the time, the network and the trace; whatever else it talks to it is given by name.
  */
 abstract class Node {
   enum State { UP, FROZEN, DOWN }
 
   final String name;
-  final World world;
+  final VirtualTime time;
+  final Network network;
+  final Trace trace;
   private State state = State.DOWN;
   private long incarnation;
   private long startedAt = -1;
   private final List<Runnable> deferred = new ArrayList<>();
+  /** What ends with the current incarnation (the real threads its blocking work runs on). */
+  private final List<Runnable> endings = new ArrayList<>();
 
-  Node(String name, World world) {
+  Node(String name, VirtualTime time, Network network, Trace trace) {
     this.name = name;
-    this.world = world;
+    this.time = time;
+    this.network = network;
+    this.trace = trace;
   }
 
   /** Starts a new incarnation. */
@@ -30,8 +37,8 @@ abstract class Node {
     }
     incarnation++;
     state = State.UP;
-    startedAt = world.now();
-    world.trace.note(world.now(), name, "process starts");
+    startedAt = time.now();
+    trace.note(time.now(), name, "process starts");
     onStart();
   }
 
@@ -43,14 +50,27 @@ abstract class Node {
     state = State.DOWN;
     incarnation++;
     deferred.clear();
-    world.trace.note(world.now(), name, "process ends: " + why);
-    world.network.nodeDown(this);
+    release();
+    trace.note(time.now(), name, "process ends: " + why);
+    network.nodeDown(this);
+  }
+
+  /** Runs {@code ending} when the current incarnation ends (or the run does). */
+  final void onEnd(Runnable ending) {
+    endings.add(ending);
+  }
+
+  /** Ends what the current incarnation holds outside the simulation: at its end, or the run's. */
+  final void release() {
+    List<Runnable> ending = List.copyOf(endings);
+    endings.clear();
+    ending.forEach(Runnable::run);
   }
 
   final void freeze() {
     if (state == State.UP) {
       state = State.FROZEN;
-      world.trace.note(world.now(), name, "frozen");
+      trace.note(time.now(), name, "frozen");
     }
   }
 
@@ -59,7 +79,7 @@ abstract class Node {
       return;
     }
     state = State.UP;
-    world.trace.note(world.now(), name, "thawed; " + deferred.size() + " deferred inputs run now");
+    trace.note(time.now(), name, "thawed; " + deferred.size() + " deferred inputs run now");
     List<Runnable> waiting = List.copyOf(deferred);
     deferred.clear();
     // Now, in arrival order, before anything that arrives after the thaw.

@@ -1,5 +1,7 @@
 package io.tandem.simulation;
 
+import io.grpc.Metadata;
+import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,8 +15,8 @@ final class Stream {
   interface End {
     void receive(Message message);
 
-    /** The stream ended: broken, or finished by the other side with {@code why} (a status code and words). */
-    void ended(String why);
+    /** The stream ended: broken, or finished by the other side with {@code status} and {@code trailers}. */
+    void ended(Status status, Metadata trailers);
   }
 
   final Node client;

@@ -1,7 +1,7 @@
 package io.tandem.simulation;
 
+import io.tandem.common.grpc.HostPort;
 import io.tandem.common.options.OptionCatalogue;
-import io.tandem.common.time.ManualClock;
 import io.tandem.config.v1.Agent;
 import io.tandem.config.v1.Application;
 import io.tandem.config.v1.ApplicationType;
@@ -12,15 +12,11 @@ import io.tandem.management.v1.MemberStatus;
 import io.tandem.management.v1.Mode;
 import io.tandem.management.v1.PairStatus;
 import io.tandem.stat.v1.ConfigState;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Random;
 import java.util.Set;
 
@@ -39,31 +35,26 @@ final class World {
   static final long QUIET_LIMIT_MS = 120_000;
   static final int MAX_FAULTS = 8;
   private static final int AGENTS = 20;
-  private static final Instant ORIGIN = Instant.parse("2026-01-01T00:00:00Z");
+  private static final Map<String, HostPort> CLIENT_PORTS = Map.of(A, HostPort.local(7001), B, HostPort.local(7002));
 
   /** How a run ended. */
   record Outcome(Invariants.Violation violation, long steps, long endedAtMs, List<Fault> faults, List<String> trace) {}
-
-  private record Scheduled(long at, long seq, Node node, long incarnation, Runnable task) {}
 
   final long seed;
   final Parameters parameters;
   final Random random;
   final Mutant mutant;
+  final VirtualTime time;
   final Trace trace;
   final Network network;
   final Invariants invariants;
   final ConfigServerNode configServer;
   final ManagementNode management;
+  private final StatServerNode.Surroundings statServerSurroundings;
   private final Map<String, Node> nodes = new LinkedHashMap<>();
   private final List<StatServerNode> statServers = new ArrayList<>();
   private final List<Fault> faults;
-  private final PriorityQueue<Scheduled> queue = new PriorityQueue<>(
-      (x, y) -> x.at != y.at ? Long.compare(x.at, y.at) : Long.compare(x.seq, y.seq));
   private final Map<String, Long> slowReloadsUntil = new HashMap<>();
-  private final ManualClock clock = new ManualClock(ORIGIN);
-  private long now;
-  private long sequence;
   private long steps;
   private long lastFaultAt = -1;
   private boolean quiet;
@@ -80,18 +71,29 @@ final class World {
     List<Fault> drawn = Fault.schedule(plan, FAULT_WINDOW_MS, MAX_FAULTS);
     this.faults = keep == null ? drawn : drawn.stream().filter(f -> keep.contains(f.index())).toList();
     this.random = new Random(seed * 0x9E3779B97F4A7C15L + 1);
+    this.time = new VirtualTime(seed);
     this.trace = new Trace(tracing);
-    this.network = new Network(this);
+    this.network = new Network(time, random, parameters.minDelayMs(), parameters.maxDelayMs());
     this.invariants = new Invariants(this);
-    this.configServer = new ConfigServerNode(this, initialConfiguration());
-    this.management = new ManagementNode(this);
+    this.configServer = new ConfigServerNode(time, network, trace, parameters.historyMaxRecords(),
+        mutant.restoresPurgedPositions(), initialConfiguration());
+    this.management = new ManagementNode(time, network, trace, configServer, parameters.management(),
+        mutant.managementFlaws(), new Random(seed * 0x9E3779B97F4A7C15L + 2));
+    this.statServerSurroundings = new StatServerNode.Surroundings(configServer, management, this::listeningAt,
+        this::reloadMillis, random, invariants, mutant);
     nodes.put(configServer.name, configServer);
     nodes.put(management.name, management);
     for (String member : List.of(A, B)) {
-      StatServerNode node = new StatServerNode(member, member, this);
-      nodes.put(member, node);
-      statServers.add(node);
+      addStatServer(member, member);
     }
+  }
+
+  private StatServerNode addStatServer(String name, String application) {
+    StatServerNode node = new StatServerNode(name, application, CLIENT_PORTS.get(application), time, network, trace,
+        statServerSurroundings);
+    nodes.put(name, node);
+    statServers.add(node);
+    return node;
   }
 
   /** The full schedule {@code seed} draws (what {@code --keep} picks from). */
@@ -101,18 +103,10 @@ final class World {
     return Fault.schedule(plan, FAULT_WINDOW_MS, MAX_FAULTS);
   }
 
-  // ---- time and scheduling -----------------------------------------------------------------------
+  // ---- time -----------------------------------------------------------------------------------------
 
   long now() {
-    return now;
-  }
-
-  Instant instant() {
-    return clock.instant();
-  }
-
-  Clock clock() {
-    return clock;
+    return time.now();
   }
 
   long steps() {
@@ -123,13 +117,12 @@ final class World {
     return lastFaultAt;
   }
 
-  /** Runs {@code task} after {@code delayMs} for the current incarnation of {@code node} (any time when null). */
-  void after(long delayMs, Node node, Runnable task) {
-    at(now + delayMs, node, node == null ? 0 : node.incarnation(), task);
+  private void after(long delayMs, Runnable task) {
+    time.after(delayMs, null, task);
   }
 
-  void at(long time, Node node, long incarnation, Runnable task) {
-    queue.add(new Scheduled(time, ++sequence, node, incarnation, task));
+  private void at(long at, Runnable task) {
+    time.at(at, null, 0, task);
   }
 
   // ---- who is here -------------------------------------------------------------------------------
@@ -148,22 +141,27 @@ final class World {
   }
 
   /**
-   * The process a peer's probe reaches at {@code application}'s client address: the one started
-   * last among those running (a duplicate started on the same host takes the address over).
+   * The process a probe reaches at {@code address}: the one started last among those running
+   * there (a duplicate started on the same host takes the address over), else the member whose
+   * address it is, down (the call is refused).
    */
-  StatServerNode clientAddressOf(String application) {
+  private StatServerNode listeningAt(HostPort address) {
     StatServerNode reached = null;
+    StatServerNode owner = null;
     for (StatServerNode node : statServers) {
-      if (node.application.equals(application) && node.isRunning()
-          && (reached == null || node.startedAt() > reached.startedAt())) {
-        reached = node;
+      if (node.clientPort().equals(address)) {
+        owner = owner == null ? node : owner;
+        if (node.isRunning() && (reached == null || node.startedAt() > reached.startedAt())) {
+          reached = node;
+        }
       }
     }
-    return reached == null ? statServer(application) : reached;
+    return reached == null ? owner : reached;
   }
 
-  long reloadMillis(StatServerNode node) {
-    if (slowReloadsUntil.getOrDefault(node.application, -1L) > now) {
+  /** How long a snapshot of {@code application}'s takes to stream and build, drawn now. */
+  private long reloadMillis(String application) {
+    if (slowReloadsUntil.getOrDefault(application, -1L) > time.now()) {
       return 3_000L + random.nextInt(7_000);
     }
     return parameters.minReloadMs() + random.nextInt((int) (parameters.maxReloadMs() - parameters.minReloadMs() + 1));
@@ -172,33 +170,33 @@ final class World {
   // ---- the run -----------------------------------------------------------------------------------
 
   Outcome run(long maxSteps) {
-    after(0, null, configServer::start);
-    after(random.nextInt(200), null, management::start);
+    try {
+      return runUpTo(maxSteps);
+    } finally {
+      nodes.values().forEach(Node::release);
+    }
+  }
+
+  private Outcome runUpTo(long maxSteps) {
+    after(0, configServer::start);
+    after(random.nextInt(200), management::start);
     for (StatServerNode member : List.copyOf(statServers)) {
-      after(random.nextInt(300), null, member::start);
+      after(random.nextInt(300), member::start);
     }
     for (Fault fault : faults) {
-      at(fault.atMs(), null, 0, () -> strike(fault));
+      at(fault.atMs(), () -> strike(fault));
     }
     scheduleWrite();
-    at(FAULT_WINDOW_MS, null, 0, this::healEverything);
+    at(FAULT_WINDOW_MS, this::healEverything);
     long nextSettledCheck = FAULT_WINDOW_MS;
-    while (!queue.isEmpty() && steps < maxSteps) {
-      Scheduled next = queue.poll();
-      if (next.at > now) {
-        clock.advance(Duration.ofMillis(next.at - now));
-        now = next.at;
-      }
+    while (!time.idle() && steps < maxSteps) {
+      time.step();
       steps++;
-      if (next.node == null) {
-        next.task.run();
-      } else {
-        next.node.deliver(next.incarnation, next.task);
-      }
       invariants.check();
       if (invariants.violation() != null) {
         break;
       }
+      long now = time.now();
       if (quiet && now >= nextSettledCheck) {
         nextSettledCheck = now + 100;
         String unsettled = unsettled();
@@ -215,7 +213,7 @@ final class World {
         }
       }
     }
-    return new Outcome(invariants.violation(), steps, now, faults, trace.lines());
+    return new Outcome(invariants.violation(), steps, time.now(), faults, trace.lines());
   }
 
   /** Why the world has not settled yet, or null once it has. */
@@ -261,6 +259,7 @@ final class World {
   // ---- faults --------------------------------------------------------------------------------------
 
   private void strike(Fault fault) {
+    long now = time.now();
     lastFaultAt = now;
     trace.note(now, "FAULT", fault.describe());
     long duration = fault.durationMs();
@@ -279,9 +278,7 @@ final class World {
         String name = fault.target() + "'";
         StatServerNode duplicate = statServer(name);
         if (duplicate == null) {
-          duplicate = new StatServerNode(name, fault.target(), this);
-          nodes.put(name, duplicate);
-          statServers.add(duplicate);
+          duplicate = addStatServer(name, fault.target());
         }
         duplicate.start();
       }
@@ -333,9 +330,9 @@ final class World {
 
   /** The end of a fault is a change of the world too: it counts as a fault for the invariants' excuses. */
   private void healLater(long delayMs, Runnable heal) {
-    after(delayMs, null, () -> {
+    after(delayMs, () -> {
       if (!quiet) {
-        lastFaultAt = now;
+        lastFaultAt = time.now();
         heal.run();
       }
     });
@@ -357,8 +354,8 @@ final class World {
   /** The end of the faults: everything restarts, thaws and heals; from now on the world must settle. */
   private void healEverything() {
     quiet = true;
-    lastFaultAt = now;
-    trace.note(now, "WORLD", "faults end: every process runs, every link heals");
+    lastFaultAt = time.now();
+    trace.note(time.now(), "WORLD", "faults end: every process runs, every link heals");
     slowReloadsUntil.clear();
     network.healAll();
     configServer.start();
@@ -377,15 +374,15 @@ final class World {
 
   /** Configuration writes while the faults run: agents change, as they do all day. */
   private void scheduleWrite() {
-    long next = now + 1 + random.nextInt((int) (2 * parameters.writeEveryMs()));
+    long next = time.now() + 1 + random.nextInt((int) (2 * parameters.writeEveryMs()));
     if (next >= FAULT_WINDOW_MS) {
       return;
     }
-    at(next, null, 0, () -> {
+    at(next, () -> {
       if (configServer.isUp()) {
         String agent = "Agent_" + random.nextInt(AGENTS);
         configServer.write(ConfigObject.newBuilder().setType(ObjectType.AGENT).setName(agent)
-            .setAgent(Agent.newBuilder().setEmployeeId(agent + "@" + now)).build());
+            .setAgent(Agent.newBuilder().setEmployeeId(agent + "@" + time.now())).build());
       }
       scheduleWrite();
     });
@@ -393,8 +390,8 @@ final class World {
 
   private List<ConfigObject> initialConfiguration() {
     List<ConfigObject> objects = new ArrayList<>();
-    objects.add(application(A, B, parameters.acceptClientsA(), 7001));
-    objects.add(application(B, "", parameters.acceptClientsB(), 7002));
+    objects.add(application(A, B, parameters.acceptClientsA()));
+    objects.add(application(B, "", parameters.acceptClientsB()));
     for (int i = 0; i < AGENTS; i++) {
       objects.add(ConfigObject.newBuilder().setType(ObjectType.AGENT).setName("Agent_" + i)
           .setAgent(Agent.newBuilder().setEmployeeId("Agent_" + i)).build());
@@ -402,7 +399,8 @@ final class World {
     return objects;
   }
 
-  private ConfigObject application(String name, String backup, boolean acceptClients, int port) {
+  private ConfigObject application(String name, String backup, boolean acceptClients) {
+    HostPort clientPort = CLIENT_PORTS.get(name);
     OptionSection statserver = OptionSection.newBuilder()
         .putValues(OptionCatalogue.CONFIG_RELOAD_DELAY_IF_PRIMARY.key(), String.valueOf(parameters.delayIfPrimary()))
         .putValues(OptionCatalogue.ACCEPT_CLIENTS_IN_BACKUP_MODE.key(), String.valueOf(acceptClients))
@@ -410,8 +408,8 @@ final class World {
         .putValues(OptionCatalogue.PROTECTED_MODE_MAX_DURATION.key(), parameters.protectedModeMaxDurationS() + "s")
         .build();
     return ConfigObject.newBuilder().setType(ObjectType.APPLICATION).setName(name)
-        .setApplication(Application.newBuilder().setAppType(ApplicationType.STAT_SERVER).setHost("localhost")
-            .setClientPort(port).setBackup(backup).putOptions(OptionCatalogue.STATSERVER, statserver))
+        .setApplication(Application.newBuilder().setAppType(ApplicationType.STAT_SERVER)
+            .setHost(clientPort.host()).setClientPort(clientPort.port()).setBackup(backup).putOptions(OptionCatalogue.STATSERVER, statserver))
         .build();
   }
 }

@@ -2,20 +2,28 @@ package io.tandem.common.retry;
 
 import io.github.resilience4j.core.IntervalFunction;
 import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
 
 /**
  * Jittered exponential backoff for reconnect loops: the n-th consecutive failure waits
  * {@code min(max, initial * multiplier^(n-1) * (1 ± jitter))}; a success resets the count.
  *
- * <p>The interval arithmetic is resilience4j's {@link IntervalFunction}; this class adds the
- * attempt counter a long-lived connection needs. Not thread-safe: one per reconnect loop.
+ * <p>The exponential arithmetic is resilience4j's {@link IntervalFunction}, the jitter drawn as
+ * resilience4j draws it but from a generator the caller may give (the simulator gives a seeded
+ * one, so a run replays). This class adds the attempt counter a long-lived connection needs.
+ * Not thread-safe: one per reconnect loop.
  */
 public final class Backoff {
   /** Past this many doublings every policy has reached its maximum; IntervalFunction iterates per attempt. */
   private static final int ATTEMPT_CAP = 64;
 
+  /** Jitter from the calling thread's own generator: what a server's reconnect loops use. */
+  public static final RandomGenerator THREAD_LOCAL_RANDOM = () -> ThreadLocalRandom.current().nextLong();
+
   private final Policy policy;
   private final IntervalFunction intervals;
+  private final RandomGenerator random;
   private int failures;
 
   /** The shape of a backoff; immutable and shareable. */
@@ -44,15 +52,24 @@ public final class Backoff {
   }
 
   public Backoff(Policy policy) {
+    this(policy, THREAD_LOCAL_RANDOM);
+  }
+
+  /** With the jitter drawn from {@code random}. */
+  public Backoff(Policy policy, RandomGenerator random) {
     this.policy = policy;
-    this.intervals = IntervalFunction.ofExponentialRandomBackoff(
-        policy.initial(), policy.multiplier(), policy.jitter(), policy.max());
+    this.intervals = IntervalFunction.ofExponentialBackoff(policy.initial().toMillis(), policy.multiplier());
+    this.random = random;
   }
 
   /** Records a failure and returns how long to wait before the next attempt. */
   public Duration nextDelay() {
     failures = failures == Integer.MAX_VALUE ? failures : failures + 1;
-    return Duration.ofMillis(intervals.apply(Math.min(failures, ATTEMPT_CAP)));
+    double interval = intervals.apply(Math.min(failures, ATTEMPT_CAP));
+    double delta = policy.jitter() * interval;
+    double low = interval - delta;
+    long jittered = (long) Math.max(1, low + random.nextDouble() * (2 * delta + 1));
+    return Duration.ofMillis(Math.min(jittered, policy.max().toMillis()));
   }
 
   /** Records a success: the next failure waits the initial interval again. */

@@ -1,6 +1,7 @@
 package io.tandem.common.supervision;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -16,10 +17,13 @@ import io.tandem.management.v1.ModeCommand;
 import io.tandem.management.v1.StatusReport;
 import io.tandem.management.v1.SupervisionCommand;
 import io.tandem.management.v1.SupervisionMessage;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 
 /**
  * An application's side of supervision: one stream to the Management Layer, re-opened with
@@ -31,12 +35,92 @@ import java.util.function.Supplier;
  * alive ({@code ALREADY_EXISTS}) once it has lasted as long as the refusal says to keep asking
  * ({@link DuplicateRefusal}): until then the other instance may only look alive (frozen, or
  * behind a half-open connection), so the client asks again, more slowly than after a break.
+ *
+ * <p>Streams go over a {@link Transport}: gRPC to the Management Layer ({@link #grpc}), or the
+ * simulator's network, which drives this same client on virtual time.
  */
 public final class SupervisionClient implements AutoCloseable {
   private static final Backoff.Policy REFUSED = new Backoff.Policy(Duration.ofMillis(250), Duration.ofSeconds(2), 2.0, 0.2);
 
   /** What the application runs as now: told in every hello, so a restarted Management Layer can adopt it. */
   public record Standing(Mode mode, long epoch) {}
+
+  /** How supervision streams are opened. */
+  public interface Transport {
+    /**
+     * Opens a stream: {@code inbound} is told its way out ({@link Inbound#started}) before it
+     * hears anything, then what arrives, on any thread, one call at a time.
+     */
+    void open(Inbound inbound);
+
+    /** Called before each (re)connect: the client paces its reconnects with its own backoff. */
+    void reconnectNow();
+  }
+
+  /** What an open stream hears. */
+  public interface Inbound {
+    /** The stream's way out, before anything arrives. */
+    void started(Outbound stream);
+
+    void onCommand(SupervisionCommand command);
+
+    /** The stream ended; a refusal's {@code trailers} may say how long to keep asking ({@link DuplicateRefusal}). */
+    void onEnded(Status status, Metadata trailers);
+  }
+
+  /** An open stream's way out. */
+  public interface Outbound {
+    void send(SupervisionMessage message);
+
+    /** Ends the stream from this side. */
+    void complete();
+  }
+
+  /** Supervision over gRPC, on {@code channel}. */
+  public static Transport grpc(ManagedChannel channel) {
+    ManagementServiceGrpc.ManagementServiceStub stub = ManagementServiceGrpc.newStub(channel);
+    return new Transport() {
+      @Override
+      public void open(Inbound inbound) {
+        stub.supervise(new ClientResponseObserver<SupervisionMessage, SupervisionCommand>() {
+          @Override
+          public void beforeStart(ClientCallStreamObserver<SupervisionMessage> requestStream) {
+            inbound.started(new Outbound() {
+              @Override
+              public void send(SupervisionMessage message) {
+                requestStream.onNext(message);
+              }
+
+              @Override
+              public void complete() {
+                requestStream.onCompleted();
+              }
+            });
+          }
+
+          @Override
+          public void onNext(SupervisionCommand command) {
+            inbound.onCommand(command);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            inbound.onEnded(Status.fromThrowable(t), Status.trailersFromThrowable(t));
+          }
+
+          @Override
+          public void onCompleted() {
+            inbound.onEnded(Status.UNAVAILABLE.withDescription("the Management Layer ended the stream"), new Metadata());
+          }
+        });
+      }
+
+      @Override
+      public void reconnectNow() {
+        channel.resetConnectBackoff();
+      }
+    };
+  }
 
   /** Told on the executor given to the client, one call at a time. */
   public interface Listener {
@@ -59,8 +143,7 @@ public final class SupervisionClient implements AutoCloseable {
     void onRefused(Status status);
   }
 
-  private final ManagedChannel channel;
-  private final ManagementServiceGrpc.ManagementServiceStub stub;
+  private final Transport transport;
   private final String application;
   private final String clientAddress;
   private final Listener listener;
@@ -68,13 +151,14 @@ public final class SupervisionClient implements AutoCloseable {
   private final String instanceId;
   private long heartbeats;
   private final ScheduledExecutorService executor;
-  private final Backoff backoff = new Backoff(Backoff.Policy.RECONNECT);
+  private final Clock clock;
+  private final Backoff backoff;
   /** Asking again after {@code ALREADY_EXISTS}: the other instance is found hung or lost in seconds, not milliseconds. */
-  private final Backoff refusedBackoff = new Backoff(REFUSED);
-  /** When the current run of {@code ALREADY_EXISTS} refusals began (System.nanoTime); executor thread only. */
-  private long refusedSince;
+  private final Backoff refusedBackoff;
+  /** When the current run of {@code ALREADY_EXISTS} refusals began; executor thread only. */
+  private Instant refusedSince;
   private boolean refusing;
-  private ClientCallStreamObserver<SupervisionMessage> out;
+  private Outbound out;
   private boolean closed;
 
   /**
@@ -85,14 +169,27 @@ public final class SupervisionClient implements AutoCloseable {
    */
   public SupervisionClient(ManagedChannel channel, String application, String instanceId, String clientAddress,
       Listener listener, Supplier<Standing> standing, ScheduledExecutorService executor) {
-    this.channel = channel;
+    this(grpc(channel), application, instanceId, clientAddress, listener, standing, executor, Clock.systemUTC(),
+        Backoff.THREAD_LOCAL_RANDOM);
+  }
+
+  /**
+   * Over {@code transport}, timing refusals on {@code clock} and drawing the reconnect backoff's
+   * jitter from {@code jitter}.
+   */
+  public SupervisionClient(Transport transport, String application, String instanceId, String clientAddress,
+      Listener listener, Supplier<Standing> standing, ScheduledExecutorService executor, Clock clock,
+      RandomGenerator jitter) {
+    this.transport = transport;
     this.instanceId = instanceId;
     this.standing = standing;
-    this.stub = ManagementServiceGrpc.newStub(channel);
     this.application = application;
     this.clientAddress = clientAddress;
     this.listener = listener;
     this.executor = executor;
+    this.clock = clock;
+    this.backoff = new Backoff(Backoff.Policy.RECONNECT, jitter);
+    this.refusedBackoff = new Backoff(REFUSED, jitter);
   }
 
   public void start() {
@@ -138,14 +235,14 @@ public final class SupervisionClient implements AutoCloseable {
   /** Ends the stream; no reconnect. */
   @Override
   public void close() {
-    ClientCallStreamObserver<SupervisionMessage> current;
+    Outbound current;
     synchronized (this) {
       closed = true;
       current = out;
       out = null;
     }
     if (current != null) {
-      current.onCompleted();
+      current.complete();
     }
   }
 
@@ -153,7 +250,7 @@ public final class SupervisionClient implements AutoCloseable {
     if (out == null) {
       return false;
     }
-    out.onNext(message);
+    out.send(message);
     return true;
   }
 
@@ -164,16 +261,16 @@ public final class SupervisionClient implements AutoCloseable {
       }
     }
     // Our backoff paces reconnects; gRPC's own (up to two minutes) would fail them fast meanwhile.
-    channel.resetConnectBackoff();
-    AtomicReference<ClientCallStreamObserver<SupervisionMessage>> stream = new AtomicReference<>();
-    stub.supervise(new ClientResponseObserver<SupervisionMessage, SupervisionCommand>() {
+    transport.reconnectNow();
+    AtomicReference<Outbound> stream = new AtomicReference<>();
+    transport.open(new Inbound() {
       @Override
-      public void beforeStart(ClientCallStreamObserver<SupervisionMessage> requestStream) {
+      public void started(Outbound requestStream) {
         stream.set(requestStream);
       }
 
       @Override
-      public void onNext(SupervisionCommand command) {
+      public void onCommand(SupervisionCommand command) {
         if (command.hasMode()) {
           executor.execute(() -> {
             accepted();
@@ -194,25 +291,20 @@ public final class SupervisionClient implements AutoCloseable {
       }
 
       @Override
-      public void onError(Throwable t) {
-        broken(stream.get(), Status.fromThrowable(t), DuplicateRefusal.retryFor(Status.trailersFromThrowable(t)));
-      }
-
-      @Override
-      public void onCompleted() {
-        broken(stream.get(), Status.UNAVAILABLE.withDescription("the Management Layer ended the stream"), Duration.ZERO);
+      public void onEnded(Status status, Metadata trailers) {
+        broken(stream.get(), status, DuplicateRefusal.retryFor(trailers));
       }
     });
-    ClientCallStreamObserver<SupervisionMessage> opened = stream.get();
+    Outbound opened = stream.get();
     Standing now = standing.get();
     synchronized (this) {
       if (closed) {
-        opened.onCompleted();
+        opened.complete();
         return;
       }
       out = opened;
       heartbeats = 0;
-      out.onNext(SupervisionMessage.newBuilder()
+      out.send(SupervisionMessage.newBuilder()
           .setHello(Hello.newBuilder().setApplication(application).setClientAddress(clientAddress)
               .setPid(ProcessHandle.current().pid()).setCurrentMode(now.mode()).setEpoch(now.epoch())
               .setInstanceId(instanceId))
@@ -232,7 +324,7 @@ public final class SupervisionClient implements AutoCloseable {
    * A stream ended (on a gRPC thread): forget it and reconnect later, on the executor, in order.
    * {@code retryFor}: how long a duplicate's refusal says to keep asking.
    */
-  private void broken(ClientCallStreamObserver<SupervisionMessage> stream, Status status, Duration retryFor) {
+  private void broken(Outbound stream, Status status, Duration retryFor) {
     synchronized (this) {
       if (closed) {
         return;
@@ -248,12 +340,12 @@ public final class SupervisionClient implements AutoCloseable {
         }
       }
       if (status.getCode() == Status.Code.ALREADY_EXISTS) {
-        long now = System.nanoTime();
+        Instant now = clock.instant();
         if (!refusing) {
           refusing = true;
           refusedSince = now;
         }
-        Duration refusedFor = Duration.ofNanos(now - refusedSince);
+        Duration refusedFor = Duration.between(refusedSince, now);
         if (refusedFor.compareTo(retryFor) >= 0) {
           refused(retryFor.isZero() ? status : withMore(status, "still refused after asking for "
               + refusedFor.toMillis() + " ms, as long as the Management Layer takes to find an instance that only "

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class BackoffTest {
@@ -40,6 +43,21 @@ class BackoffTest {
         .distinct().count();
     assertThat(a.nextDelay()).isPositive();
     assertThat(distinct).isGreaterThan(5);
+  }
+
+  @Test
+  void theSameSeedGivesTheSameDelays() {
+    Backoff first = new Backoff(POLICY, new Random(42));
+    Backoff second = new Backoff(POLICY, new Random(42));
+    List<Duration> drawn = new ArrayList<>();
+    for (int round = 0; round < 20; round++) {
+      Duration delay = first.nextDelay();
+      drawn.add(delay);
+      assertThat(second.nextDelay()).as("round %d", round).isEqualTo(delay);
+      first.reset();
+      second.reset();
+    }
+    assertThat(drawn.stream().distinct().count()).as("jittered").isGreaterThan(10);
   }
 
   @Test

@@ -127,7 +127,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   }
 
   /** What a stream the controller ends for {@code cause} is answered with: the status code the cause names. */
-  static Status status(SessionEnd cause, String message) {
+  public static Status status(SessionEnd cause, String message) {
     return Status.fromCode(Status.Code.valueOf(cause.code())).withDescription(message);
   }
 

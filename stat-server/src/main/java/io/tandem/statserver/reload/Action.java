@@ -4,6 +4,7 @@ import io.tandem.common.logging.LogEvent;
 import io.tandem.common.logging.LogLine;
 import io.tandem.management.v1.AppStatus;
 import io.tandem.management.v1.ModeCommand;
+import java.time.Instant;
 
 /**
  * What the {@link ReloadStateMachine} decided; the Stat Server's plumbing carries it out through a
@@ -63,8 +64,36 @@ public sealed interface Action {
     }
   }
 
-  /** Reload: a new snapshot built beside the current model and swapped in, then watch from it. */
-  record Reload(String reason) implements Action {
+  /**
+   * Reload: a new snapshot built beside the current model and swapped in, then watch from it.
+   *
+   * @param cause why a reload now, in normal mode
+   * @param detail the cause in words, as the log and the status report give it
+   * @param coveredSince since when the pair must keep serving through this reload, or null when
+   *     it may go dark for it: when protected mode began, for the reload after the handover that
+   *     protected mode asked for; the reload's own start, for a primary whose options call for
+   *     protected mode (the rules never reload such a primary at once: protected mode comes first)
+   */
+  record Reload(Cause cause, String detail, Instant coveredSince) implements Action {
+    /** Why a reload runs now, in normal mode. */
+    public enum Cause {
+      /**
+       * The session could not be restored, and protected mode does not apply: a backup, a
+       * standalone server, no mode yet, or a primary whose options rule protected mode out.
+       */
+      SESSION_EXPIRED,
+      /** Protected mode ended with the handover it asked for: the backup was found ready, and this server made backup. */
+      HANDED_OVER,
+      /** Protected mode ended: this server was made backup before its backup was found ready. */
+      SWITCHED_TO_BACKUP,
+      /** Protected mode ended: the peer is a protected primary too, and this server is the one that gives way. */
+      GAVE_WAY,
+      /** Protected mode ended: {@code protected-mode-max-duration} was reached. */
+      PROTECTED_MODE_LIMIT,
+      /** Protected mode ended: the options no longer allow it. */
+      PROTECTED_MODE_RULED_OUT
+    }
+
     @Override
     public void dispatch(Handler handler) {
       handler.reload(this);

@@ -46,12 +46,13 @@ public final class PairView {
         address = new HostPort(other.getHost().isEmpty() ? "localhost" : other.getHost(), other.getClientPort());
       }
     }
-    ReloadOptions options = new ReloadOptions(
-        ownOptions.read(OptionCatalogue.CONFIG_RELOAD_DELAY_IF_PRIMARY, mine),
-        ownOptions.read(OptionCatalogue.ACCEPT_CLIENTS_IN_BACKUP_MODE, mine),
-        ownOptions.read(OptionCatalogue.BACKUP_CHECK_INTERVAL, mine),
-        ownOptions.read(OptionCatalogue.PROTECTED_MODE_MAX_DURATION, mine),
-        peer, peerAccepts);
+    ReloadOptions options = ReloadOptions.DEFAULTS
+        .withDelayIfPrimary(ownOptions.read(OptionCatalogue.CONFIG_RELOAD_DELAY_IF_PRIMARY, mine))
+        .withAcceptClientsInBackup(ownOptions.read(OptionCatalogue.ACCEPT_CLIENTS_IN_BACKUP_MODE, mine))
+        .withBackupCheckInterval(ownOptions.read(OptionCatalogue.BACKUP_CHECK_INTERVAL, mine))
+        .withProtectedModeMaxDuration(ownOptions.read(OptionCatalogue.PROTECTED_MODE_MAX_DURATION, mine))
+        .withPeer(peer)
+        .withPeerAcceptsClients(peerAccepts);
     return new Peer(options, address, ownOptions.read(OptionCatalogue.RELOAD_FEED_BUFFER, mine));
   }
 

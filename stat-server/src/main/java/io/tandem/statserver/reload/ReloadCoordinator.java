@@ -12,6 +12,8 @@ import io.tandem.common.concurrent.ExecutorStop;
 import io.tandem.common.concurrent.Scheduled;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HostPort;
+import io.tandem.common.logging.LogLine;
+import io.tandem.common.retry.Backoff;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.common.supervision.SupervisionClient;
 import io.tandem.config.v1.HistoryLogExpired;
@@ -34,8 +36,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +48,10 @@ import org.slf4j.LoggerFactory;
  * (configuration session, Management Layer, backup probes, time) and carries out its actions.
  * After every input it sets the client port's health from the machine, and ends open statistic
  * streams when the server stops accepting clients, so their clients move to the other member.
+ *
+ * <p>What it runs on and talks to besides the configuration session and the engine comes in its
+ * {@link Surroundings}: a server's own thread, clock and gRPC links, or the simulator's virtual
+ * time and network, where this same coordinator is driven through seeded faults.
  */
 public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncListener, ServerInfoSource {
   private static final Logger LOG = LoggerFactory.getLogger(ReloadCoordinator.class);
@@ -51,25 +59,22 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
   private static final int SERVING_CHANGES_KEPT = 64;
 
   private final StatServerSettings settings;
+  private final Surroundings surroundings;
   private final Clock clock;
   private final ConfigSync sync;
   private final StatisticsEngine engine;
   private final HealthState health;
   private final ReloadStateMachine machine;
-  private final ScheduledExecutorService control =
-      Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("reload-control"));
+  private final ScheduledExecutorService control;
   private final BackupProbe probe;
-  private final FatalStop fatalStop;
-  private final String instanceId = SupervisionClient.newInstanceId();
+  private final String instanceId;
   private final Plumbing plumbing = new Plumbing();
-  private ManagedChannel managementChannel;
   private SupervisionClient supervision;
   /**
    * The other member of the pair, name and client port from the same read of the configuration:
    * published as one, so a probe during a rename never pairs one peer's name with the other's address.
    */
   private volatile PeerMember peer = PeerMember.NONE;
-  private final TransportSecurity security;
   private volatile ServerInfo info = ServerInfo.getDefaultInstance();
   private boolean serving;
   /** The latest changes of {@link #serving}, for GetServerInfo; on the control thread. */
@@ -81,27 +86,62 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
   /** Since when the supervision stream has been broken (or not yet opened); null while it is open. */
   private volatile Instant managementDownSince;
 
+  /**
+   * What the coordinator runs on and talks to.
+   *
+   * @param control a single-threaded executor: the machine is fed and its actions carried out on it
+   * @param clock the time the machine is fed
+   * @param jitter draws the supervision client's backoff jitter
+   * @param machine the decisions
+   * @param instanceId this process start, as its hellos to the Management Layer carry it
+   * @param supervision the way to the Management Layer
+   * @param probe asks the backup how it stands
+   * @param log where the machine's log lines go
+   * @param fatalStop stops the process for good, with the reason
+   * @param release what to let go of once stopped (the Management Layer's channel)
+   */
+  public record Surroundings(ScheduledExecutorService control, Clock clock, RandomGenerator jitter,
+      ReloadStateMachine machine, String instanceId, SupervisionClient.Transport supervision, BackupProbe probe,
+      Consumer<LogLine> log, Consumer<String> fatalStop, Runnable release) {
+
+    /** A server's: a thread of its own, gRPC to the Management Layer and the backup, the machine's lines to its log. */
+    static Surroundings ofServer(StatServerSettings settings, Clock clock, FatalStop fatalStop,
+        TransportSecurity security) {
+      ManagedChannel management = Channels.openForNonBlockingCallbacks(settings.management(),
+          settings.managementIdentity(), security);
+      return new Surroundings(Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("reload-control")),
+          clock, Backoff.THREAD_LOCAL_RANDOM, new ReloadStateMachine(settings.application()),
+          SupervisionClient.newInstanceId(), SupervisionClient.grpc(management), new BackupProbe(security),
+          line -> line.emit(LOG), fatalStop::stop, () -> Channels.close(management, Duration.ofSeconds(1)));
+    }
+  }
+
   @Inject
   public ReloadCoordinator(StatServerSettings settings, Clock clock, ConfigSync sync, StatisticsEngine engine,
       HealthState health, FatalStop fatalStop, TransportSecurity security, PrometheusRegistry registry) {
+    this(settings, sync, engine, health, registry, Surroundings.ofServer(settings, clock, fatalStop, security));
+  }
+
+  public ReloadCoordinator(StatServerSettings settings, ConfigSync sync, StatisticsEngine engine, HealthState health,
+      PrometheusRegistry registry, Surroundings surroundings) {
     this.metrics = new StatServerMetrics(registry, engine, sync);
     this.settings = settings;
-    this.security = security;
-    this.probe = new BackupProbe(security);
-    this.fatalStop = fatalStop;
-    this.clock = clock;
+    this.surroundings = surroundings;
+    this.control = surroundings.control();
+    this.clock = surroundings.clock();
+    this.machine = surroundings.machine();
+    this.instanceId = surroundings.instanceId();
+    this.probe = surroundings.probe();
     this.sync = sync;
     this.engine = engine;
     this.health = health;
-    this.machine = new ReloadStateMachine(settings.application());
     sync.setListener(this);
   }
 
   @Override
   public void start() {
     managementDownSince = clock.instant();
-    managementChannel = Channels.openForNonBlockingCallbacks(settings.management(), settings.managementIdentity(), security);
-    supervision = new SupervisionClient(managementChannel, settings.application(), instanceId,
+    supervision = new SupervisionClient(surroundings.supervision(), settings.application(), instanceId,
         "localhost:" + settings.port(), new SupervisionClient.Listener() {
           @Override
           public void onConnected() {
@@ -136,7 +176,8 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
           public void onRefused(Status status) {
             apply(now -> machine.supervisionRefused(status.getCode() + ": " + status.getDescription(), now));
           }
-        }, () -> new SupervisionClient.Standing(machine.mode(), machine.epoch()), control);
+        }, () -> new SupervisionClient.Standing(machine.mode(), machine.epoch()), control, clock,
+        surroundings.jitter());
     control.execute(() -> apply(machine::start));
     supervision.start();
     Scheduled.repeat(control, "reload tick", Duration.ofMillis(TICK_MS), Duration.ofMillis(TICK_MS), () -> apply(machine::tick));
@@ -150,7 +191,7 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
     });
     ExecutorStop.stop(control, "reload-control", Duration.ofSeconds(2));
     probe.close();
-    Channels.close(managementChannel, Duration.ofSeconds(1));
+    surroundings.release().run();
   }
 
   @Override
@@ -321,12 +362,12 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
 
     @Override
     public void exit(Action.Exit exit) {
-      fatalStop.stop(exit.reason());
+      surroundings.fatalStop().accept(exit.reason());
     }
 
     @Override
     public void log(Action.Log log) {
-      log.line().emit(LOG);
+      surroundings.log().accept(log.line());
     }
   }
 

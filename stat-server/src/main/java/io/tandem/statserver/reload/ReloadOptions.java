@@ -5,6 +5,7 @@ import java.time.Duration;
 
 /**
  * What the reload decisions depend on: this server's {@code statserver} options and its peer's.
+ * Built by name from {@link #DEFAULTS}: {@code DEFAULTS.withPeer("StatServer_B").withDelayIfPrimary(true)}.
  *
  * @param delayIfPrimary {@code config-reload-delay-if-primary}
  * @param acceptClientsInBackup this server's {@code accept-clients-in-backup-mode}
@@ -29,5 +30,32 @@ public record ReloadOptions(boolean delayIfPrimary, boolean acceptClientsInBacku
   public ReloadOptions withDelayIfPrimary(boolean value) {
     return new ReloadOptions(value, acceptClientsInBackup, backupCheckInterval, protectedModeMaxDuration, peer,
         peerAcceptsClients);
+  }
+
+  public ReloadOptions withAcceptClientsInBackup(boolean value) {
+    return new ReloadOptions(delayIfPrimary, value, backupCheckInterval, protectedModeMaxDuration, peer,
+        peerAcceptsClients);
+  }
+
+  public ReloadOptions withBackupCheckInterval(Duration value) {
+    return new ReloadOptions(delayIfPrimary, acceptClientsInBackup, value, protectedModeMaxDuration, peer,
+        peerAcceptsClients);
+  }
+
+  public ReloadOptions withProtectedModeMaxDuration(Duration value) {
+    return new ReloadOptions(delayIfPrimary, acceptClientsInBackup, backupCheckInterval, value, peer,
+        peerAcceptsClients);
+  }
+
+  /** The other member of the pair ("" for none). */
+  public ReloadOptions withPeer(String value) {
+    return new ReloadOptions(delayIfPrimary, acceptClientsInBackup, backupCheckInterval, protectedModeMaxDuration, value,
+        peerAcceptsClients);
+  }
+
+  /** The peer's {@code accept-clients-in-backup-mode}. */
+  public ReloadOptions withPeerAcceptsClients(boolean value) {
+    return new ReloadOptions(delayIfPrimary, acceptClientsInBackup, backupCheckInterval, protectedModeMaxDuration, peer,
+        value);
   }
 }

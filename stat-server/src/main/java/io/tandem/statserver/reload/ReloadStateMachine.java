@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -90,16 +91,23 @@ public final class ReloadStateMachine {
   /** Reloads that failed in a row; each waits longer before the next try. */
   private int failedReloads;
   private Instant reloadNotBefore = Instant.MIN;
+  /** The reload under way (RELOADING), as it was decided. */
+  private Action.Reload reloading;
   /** A reload decided while the last failure's wait is not over: started by {@link #tick}. */
-  private String pendingReload;
-  /**
-   * Whether the pending reload is decided again when it is due: a member whose mode changed while
-   * it waited (made primary by a switchover) may now have to protect the pair instead. A reload
-   * after giving way or after protected-mode-max-duration is not: protected mode must not start over.
-   */
-  private boolean pendingMayProtect;
+  private PendingReload pendingReload;
   /** The Config Server's head when the session last expired: what a reload must reach. */
   private long expiredHead;
+
+  /**
+   * A reload waiting for the last failure's wait to end. {@code mayProtect}: whether it is decided
+   * again when due — a member whose mode changed while it waited (made primary by a switchover)
+   * may now have to protect the pair instead. A reload after giving way or after
+   * protected-mode-max-duration is not: protected mode must not start over.
+   */
+  private record PendingReload(Action.Reload.Cause cause, String detail, boolean mayProtect) {}
+
+  /** Why protected mode does not apply to a primary-to-be's reload; {@link #describe} gives the words. */
+  private enum Unprotected { STANDALONE, BACKUP, NO_MODE_YET, DELAY_IF_PRIMARY_OFF, BACKUP_REFUSES_CLIENTS }
 
   public ReloadStateMachine(String application) {
     this(application, EnumSet.noneOf(Flaw.class));
@@ -131,6 +139,7 @@ public final class ReloadStateMachine {
       reloadCount++;
       failedReloads = 0;
       lastReloadMillis = millis;
+      reloading = null;
       actions.add(new Action.Log(LogEvent.NORMAL_RELOAD_FINISHED, "application", application, "objects", objects,
           "ms", millis));
     } else {
@@ -155,6 +164,7 @@ public final class ReloadStateMachine {
     Duration wait = RELOAD_RETRY_FIRST.multipliedBy(1L << Math.min(failedReloads - 1, 10));
     wait = wait.compareTo(RELOAD_RETRY_MAX) > 0 ? RELOAD_RETRY_MAX : wait;
     reloadNotBefore = now.plus(wait);
+    reloading = null;
     actions.add(new Action.Log(LogEvent.CONFIG_RELOAD_FAILED, "application", application, "cause", cause,
         "failures_in_a_row", failedReloads, "next_reload_not_before_ms", wait.toMillis()));
     state = ConfigState.DISCONNECTED;
@@ -200,9 +210,9 @@ public final class ReloadStateMachine {
     actions.add(new Action.Log(LogEvent.HISTORY_EXPIRED_RECEIVED, "application", application, "after", requestedAfter,
         "oldest_retained", oldestRetained, "head", head));
     expiredHead = head;
-    String normalBecause = normalModeReason();
-    if (normalBecause != null) {
-      reloadNow(normalBecause, true, now, actions);
+    Unprotected unprotected = unprotected();
+    if (unprotected != null) {
+      reloadNow(Action.Reload.Cause.SESSION_EXPIRED, describe(unprotected), true, coverDue(now), now, actions);
       return actions;
     }
     enterProtected(now, actions);
@@ -240,7 +250,8 @@ public final class ReloadStateMachine {
       if (!flaws.contains(Flaw.NEVER_GIVE_WAY) && givesWay(application, epoch, options.peer(), probe.peerEpoch())) {
         actions.add(new Action.Log(LogEvent.GAVE_WAY, "application", application, "peer", options.peer(),
             "epoch", epoch, "peer_epoch", probe.peerEpoch()));
-        endProtected("gave way to " + options.peer() + " (both primary in protected mode)", false, now, actions);
+        endProtected(Action.Reload.Cause.GAVE_WAY, "gave way to " + options.peer() + " (both primary in protected mode)",
+            false, now, actions);
       } else if (!peerProtectedNoted) {
         peerProtectedNoted = true;
         actions.add(new Action.Log(LogEvent.BACKUP_PROBE_FAILED, "application", application, "backup", options.peer(),
@@ -351,7 +362,8 @@ public final class ReloadStateMachine {
     }
     actions.add(new Action.AcknowledgeMode(command));
     if (state == ConfigState.DELAYED && mode == Mode.BACKUP && !flaws.contains(Flaw.KEEP_PROTECTED_ON_BACKUP)) {
-      endProtected("switched to backup", true, now, actions);
+      endProtected(backupReady ? Action.Reload.Cause.HANDED_OVER : Action.Reload.Cause.SWITCHED_TO_BACKUP,
+          "switched to backup", true, now, actions);
     }
     return actions;
   }
@@ -360,14 +372,15 @@ public final class ReloadStateMachine {
   public List<Action> optionsChanged(ReloadOptions newOptions, Instant now) {
     List<Action> actions = new ArrayList<>();
     options = newOptions;
-    String normalBecause = normalModeReason();
-    if (state == ConfigState.DELAYED && normalBecause != null
+    Unprotected unprotected = unprotected();
+    if (state == ConfigState.DELAYED && unprotected != null
         && !(mode == Mode.BACKUP && flaws.contains(Flaw.KEEP_PROTECTED_ON_BACKUP))) {
       // Whatever made protected mode possible is gone (the option turned off, the backup refusing
       // clients in backup mode, the pair dissolved): waiting on would wait for a backup that
       // cannot take over.
-      endProtected(options.delayIfPrimary() ? "no longer possible: " + normalBecause
-          : "option config-reload-delay-if-primary turned off", true, now, actions);
+      endProtected(Action.Reload.Cause.PROTECTED_MODE_RULED_OUT, options.delayIfPrimary()
+          ? "no longer possible: " + describe(unprotected) : "option config-reload-delay-if-primary turned off",
+          true, now, actions);
     }
     return actions;
   }
@@ -383,12 +396,14 @@ public final class ReloadStateMachine {
   public List<Action> tick(Instant now) {
     List<Action> actions = new ArrayList<>();
     if (pendingReload != null && state == ConfigState.DISCONNECTED && !now.isBefore(reloadNotBefore)) {
-      if (pendingMayProtect && normalModeReason() == null) {
+      PendingReload pending = pendingReload;
+      if (pending.mayProtect() && unprotected() == null) {
         // Made primary while the reload waited: protect the pair instead of going dark.
         pendingReload = null;
         enterProtected(now, actions);
       } else {
-        reloadNow(pendingReload, pendingMayProtect, now, actions);
+        reloadNow(pending.cause(), pending.detail(), pending.mayProtect(),
+            pending.cause() == Action.Reload.Cause.SESSION_EXPIRED ? coverDue(now) : null, now, actions);
       }
     }
     if (state == ConfigState.DELAYED) {
@@ -396,7 +411,8 @@ public final class ReloadStateMachine {
       if (!max.isZero() && !now.isBefore(protectedSince.plus(max))) {
         actions.add(new Action.Log(LogEvent.PROTECTED_MODE_LIMIT, "application", application, "max_duration_s",
             max.toSeconds()));
-        endProtected("protected-mode-max-duration reached", false, now, actions);
+        endProtected(Action.Reload.Cause.PROTECTED_MODE_LIMIT, "protected-mode-max-duration reached", false, now,
+            actions);
       } else if (!now.isBefore(nextProbeAt)) {
         probe(now, actions);
       }
@@ -413,45 +429,68 @@ public final class ReloadStateMachine {
 
   // ---- decisions -----------------------------------------------------------------------------
 
-  /** Why a reload must happen now, or null when protected mode applies. */
-  private String normalModeReason() {
+  /** Why a reload must happen now, in normal mode, or null when protected mode applies: the rules as decided. */
+  private Unprotected unprotected() {
     if (options.standalone()) {
-      return "standalone";
+      return Unprotected.STANDALONE;
     }
     if (mode != Mode.PRIMARY) {
-      return mode == Mode.BACKUP ? "backup" : "no mode assigned yet";
+      return mode == Mode.BACKUP ? Unprotected.BACKUP : Unprotected.NO_MODE_YET;
     }
     if (!options.delayIfPrimary() || flaws.contains(Flaw.PRIMARY_RELOADS_AT_ONCE)) {
-      return "config-reload-delay-if-primary = false";
+      return Unprotected.DELAY_IF_PRIMARY_OFF;
     }
     if (!options.peerAcceptsClients() && !flaws.contains(Flaw.IGNORE_PEER_ACCEPT_CLIENTS)) {
-      return "backup " + options.peer() + " has accept-clients-in-backup-mode = no";
+      return Unprotected.BACKUP_REFUSES_CLIENTS;
     }
     return null;
   }
 
-  private void reloadNow(String reason, boolean mayProtect, Instant now, List<Action> actions) {
+  private String describe(Unprotected unprotected) {
+    return switch (unprotected) {
+      case STANDALONE -> "standalone";
+      case BACKUP -> "backup";
+      case NO_MODE_YET -> "no mode assigned yet";
+      case DELAY_IF_PRIMARY_OFF -> "config-reload-delay-if-primary = false";
+      case BACKUP_REFUSES_CLIENTS -> "backup " + options.peer() + " has accept-clients-in-backup-mode = no";
+    };
+  }
+
+  /**
+   * {@code now} when the options ask this primary to protect its pair — the rules as written,
+   * whatever a flaw decides — so a reload it starts now is one the pair must serve through; else null.
+   */
+  private Instant coverDue(Instant now) {
+    boolean due = !options.standalone() && mode == Mode.PRIMARY && options.delayIfPrimary()
+        && options.peerAcceptsClients();
+    return due ? now : null;
+  }
+
+  private void reloadNow(Action.Reload.Cause cause, String detail, boolean mayProtect, Instant coveredSince,
+      Instant now, List<Action> actions) {
     if (now.isBefore(reloadNotBefore)) {
       // The last reload failed moments ago: keep serving what is in hand, try again after the wait.
       state = ConfigState.DISCONNECTED;
-      pendingReload = reason;
-      pendingMayProtect = mayProtect;
+      pendingReload = new PendingReload(cause, detail, mayProtect);
       return;
     }
     pendingReload = null;
     state = ConfigState.RELOADING;
-    actions.add(new Action.Log(LogEvent.NORMAL_RELOAD_STARTED, "application", application, "reason", reason));
+    reloading = new Action.Reload(cause, detail, coveredSince);
+    actions.add(new Action.Log(LogEvent.NORMAL_RELOAD_STARTED, "application", application, "reason", detail));
     // The reason goes to the Management Layer too: a member giving way says so.
-    setStatus(AppStatus.INITIALIZING, "reloading configuration (" + reason + ")", now, actions);
-    actions.add(new Action.Reload(reason));
+    setStatus(AppStatus.INITIALIZING, "reloading configuration (" + detail + ")", now, actions);
+    actions.add(reloading);
   }
 
-  private void endProtected(String reason, boolean mayProtectAgain, Instant now, List<Action> actions) {
+  private void endProtected(Action.Reload.Cause cause, String reason, boolean mayProtectAgain, Instant now,
+      List<Action> actions) {
     actions.add(new Action.Log(LogEvent.PROTECTED_MODE_ENDED, "application", application, "reason", reason,
         "after_ms", Duration.between(protectedSince, now).toMillis()));
+    Instant coveredSince = cause == Action.Reload.Cause.HANDED_OVER ? protectedSince : null;
     protectedSince = null;
     backupReady = false;
-    reloadNow("after protected mode: " + reason, mayProtectAgain, now, actions);
+    reloadNow(cause, "after protected mode: " + reason, mayProtectAgain, coveredSince, now, actions);
   }
 
   private void probe(Instant now, List<Action> actions) {
@@ -517,6 +556,11 @@ public final class ReloadStateMachine {
 
   public long reloadCount() {
     return reloadCount;
+  }
+
+  /** The reload under way, as it was decided; empty unless RELOADING. */
+  public Optional<Action.Reload> reloadUnderWay() {
+    return state == ConfigState.RELOADING ? Optional.ofNullable(reloading) : Optional.empty();
   }
 
   /** In protected mode, whether the last probe found the backup ready to take over. */

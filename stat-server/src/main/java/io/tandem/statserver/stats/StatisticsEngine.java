@@ -24,6 +24,7 @@ import io.tandem.stat.v1.StatisticSpec;
 import io.tandem.stat.v1.StatisticType;
 import io.tandem.stat.v1.StatisticValue;
 import io.tandem.statserver.model.ConfigModel;
+import io.tandem.statserver.model.ModelInUse;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
@@ -61,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * streams are not asked for more until applied batches make room, so producers slow down instead
  * of this server's memory growing.
  */
-public final class StatisticsEngine implements ManagedService {
+public final class StatisticsEngine implements ManagedService, ModelInUse {
   private static final Logger LOG = LoggerFactory.getLogger(StatisticsEngine.class);
   /** Per-request events, at most RateLimitedLog.BURST per window. */
   private static final RateLimitedLog PER_REQUEST = new RateLimitedLog(LOG);
@@ -69,8 +70,7 @@ public final class StatisticsEngine implements ManagedService {
   private static final long UNKNOWN_LOG_EVERY_MS = 10_000;
 
   private final Clock clock;
-  private final ScheduledExecutorService thread =
-      Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("statistics"));
+  private final ScheduledExecutorService thread;
   private volatile ConfigModel model = new ConfigModel();
   /** The published view {@link #get} reads: replaced whole on a reload, one entry at a time otherwise. */
   private volatile Map<StatKey, Reading> readings = new ConcurrentHashMap<>();
@@ -90,7 +90,13 @@ public final class StatisticsEngine implements ManagedService {
 
   @Inject
   public StatisticsEngine(Clock clock) {
+    this(clock, Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("statistics")));
+  }
+
+  /** On {@code thread}: a single-threaded executor that owns all the engine's state (the simulator's runs on virtual time). */
+  public StatisticsEngine(Clock clock, ScheduledExecutorService thread) {
     this.clock = clock;
+    this.thread = thread;
   }
 
   @Override
@@ -117,6 +123,7 @@ public final class StatisticsEngine implements ManagedService {
    * the reload ends (the configuration session is closed meanwhile, so no change comes), which is
    * what lets another thread read it while the new model is built.
    */
+  @Override
   public CompletableFuture<ConfigModel> beginReload() {
     return CompletableFuture.supplyAsync(() -> {
       hold.begin();
@@ -130,6 +137,7 @@ public final class StatisticsEngine implements ManagedService {
    * happened, and whatever goes wrong after it (a bug in a statistic, a held batch) is logged and
    * stays with that piece of work.
    */
+  @Override
   public CompletableFuture<Void> completeReload(ConfigModel newModel) {
     return CompletableFuture.runAsync(() -> {
       model = newModel;
@@ -154,6 +162,7 @@ public final class StatisticsEngine implements ManagedService {
   }
 
   /** The reload did not happen: what was held is applied to the model in use. */
+  @Override
   public void abortReload() {
     onEngine(this::resume);
   }
@@ -178,6 +187,7 @@ public final class StatisticsEngine implements ManagedService {
   }
 
   /** Incremental configuration changes, in event-id order. */
+  @Override
   public void applyChanges(List<ChangeEvent> events) {
     onEngine(() -> {
       long now = clock.millis();

@@ -22,10 +22,12 @@ import io.tandem.config.v1.HistoryLogExpired;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.statserver.StatServerSettings;
 import io.tandem.statserver.model.ConfigModel;
+import io.tandem.statserver.model.ModelInUse;
 import io.tandem.statserver.reload.PairView;
 import io.tandem.statserver.stats.StatisticsEngine;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -34,6 +36,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +47,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A generation number guards every callback: closing or reloading starts a new generation,
  * and whatever the old watch still delivers is dropped.
+ *
+ * <p>It runs on the executor, clock and jitter it is given: a server's own thread and the system
+ * clock, or the simulator's virtual time, where the same shell is driven through seeded faults.
  */
 public final class ConfigSync implements ManagedService {
   private static final Logger LOG = LoggerFactory.getLogger(ConfigSync.class);
@@ -51,11 +57,11 @@ public final class ConfigSync implements ManagedService {
   private static final Duration READ_DEADLINE = Duration.ofSeconds(2);
 
   private final StatServerSettings settings;
-  private final StatisticsEngine engine;
+  private final ModelInUse engine;
   private final PairView pairView;
-  private final ScheduledExecutorService thread =
-      Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("config-sync"));
-  private final Backoff backoff = new Backoff(Backoff.Policy.RECONNECT);
+  private final ScheduledExecutorService thread;
+  private final Clock clock;
+  private final Backoff backoff;
   private final Map<String, Application> applications = new HashMap<>();
   private final Function<ConfigSync, ConfigSource> sources;
   private ManagedChannel channel;
@@ -85,16 +91,35 @@ public final class ConfigSync implements ManagedService {
   }
 
   @Inject
-  public ConfigSync(StatServerSettings settings, StatisticsEngine engine, TransportSecurity security) {
-    this(settings, engine, sync -> sync.openSession(security));
+  public ConfigSync(StatServerSettings settings, StatisticsEngine engine, TransportSecurity security, Clock clock) {
+    this(settings, engine, sync -> sync.openSession(security), ownThread(), clock, Backoff.THREAD_LOCAL_RANDOM);
   }
 
   /** With its configuration read from {@code sources} (tests give it a fake Config Server). */
   public ConfigSync(StatServerSettings settings, StatisticsEngine engine, Function<ConfigSync, ConfigSource> sources) {
+    this(settings, engine, sources, ownThread(), Clock.systemUTC(), Backoff.THREAD_LOCAL_RANDOM);
+  }
+
+  /**
+   * @param engine the model in use, which loads and changes are handed to
+   * @param sources opens the session with the Config Server, once, at {@link #start}
+   * @param thread a single-threaded executor: the session's work, its watch callbacks and its retries run on it
+   * @param clock times loads and reloads
+   * @param jitter draws the reconnect backoff's jitter
+   */
+  public ConfigSync(StatServerSettings settings, ModelInUse engine, Function<ConfigSync, ConfigSource> sources,
+      ScheduledExecutorService thread, Clock clock, RandomGenerator jitter) {
     this.settings = settings;
     this.engine = engine;
     this.sources = sources;
+    this.thread = thread;
+    this.clock = clock;
+    this.backoff = new Backoff(Backoff.Policy.RECONNECT, jitter);
     this.pairView = new PairView(settings.application());
+  }
+
+  private static ScheduledExecutorService ownThread() {
+    return Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("config-sync"));
   }
 
   private ConfigSource openSession(TransportSecurity security) {
@@ -202,7 +227,7 @@ public final class ConfigSync implements ManagedService {
   private void loadSnapshot(boolean initial) {
     cancelWatch();
     long myGeneration = generation;
-    long begin = System.nanoTime();
+    long begin = clock.millis();
     ConfigModel model;
     Map<String, Application> apps = new HashMap<>();
     long[] firstBatchAt = new long[1];
@@ -217,7 +242,7 @@ public final class ConfigSync implements ManagedService {
       ModelSnapshot snapshot = new ModelSnapshot(model, apps);
       session.snapshotBatches(Set.of(), batch -> {
         if (batches[0]++ == 0) {
-          firstBatchAt[0] = System.nanoTime();
+          firstBatchAt[0] = clock.millis();
         }
         try {
           snapshot.read(batch);
@@ -228,7 +253,7 @@ public final class ConfigSync implements ManagedService {
       eventId = snapshot.consistentAt();
       model.setEventId(eventId);
       model.finishBuilding();
-      read = System.nanoTime();
+      read = clock.millis();
       if (stopping) {
         givenUp(initial);
         return;
@@ -251,7 +276,7 @@ public final class ConfigSync implements ManagedService {
     }
     // The new model is in use: from here on the reload has happened, whatever follows, and the
     // session goes on to a watch from it.
-    long swapped = System.nanoTime();
+    long swapped = clock.millis();
     heardHead(eventId);
     applications.clear();
     applications.putAll(apps);
@@ -260,12 +285,17 @@ public final class ConfigSync implements ManagedService {
     String what = initial ? "load" : "reload";
     afterSwap(what, "logging it", () -> EventLog.emit(LOG, LogEvent.CONFIG_SNAPSHOT_READ, "application",
         settings.application(), "objects", model.objectCount() + apps.size(), "batches", batches[0],
-        "first_batch_ms", (firstBatchAt[0] - begin) / 1_000_000, "stream_ms", (read - firstBatchAt[0]) / 1_000_000,
-        "swap_ms", (swapped - read) / 1_000_000));
+        "first_batch_ms", millisBetween(begin, firstBatchAt[0]), "stream_ms", millisBetween(firstBatchAt[0], read),
+        "swap_ms", millisBetween(read, swapped)));
     afterSwap(what, "reading the pair's options", () -> listener.pairChanged(pairView.read(applications)));
     afterSwap(what, "telling the reload logic", () -> listener.loaded(model.objectCount() + apps.size(),
-        (System.nanoTime() - begin) / 1_000_000));
+        millisBetween(begin, clock.millis())));
     watchFrom(eventId, false);
+  }
+
+  /** Never negative, should the wall clock be set back meanwhile. */
+  private static long millisBetween(long fromMs, long toMs) {
+    return Math.max(0, toMs - fromMs);
   }
 
   /**

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /** Every transition of the reload protocol (docs/architecture.md), with a hand-moved clock: no sockets, no sleeps. */
 class ReloadStateMachineTest {
-  private static final ReloadOptions PROTECTING = new ReloadOptions(true, true, Duration.ofMillis(100), Duration.ZERO,
-      "StatServer_B", true);
+  private static final ReloadOptions PROTECTING = ReloadOptions.DEFAULTS.withDelayIfPrimary(true)
+      .withBackupCheckInterval(Duration.ofMillis(100)).withPeer("StatServer_B");
 
   private final ReloadStateMachine machine = new ReloadStateMachine("StatServer_A");
   private final List<Action> actions = new ArrayList<>();
@@ -133,42 +133,53 @@ class ReloadStateMachineTest {
 
   // ---- normal mode -------------------------------------------------------------------------------
 
-  private void assertNormalReload(List<Action> produced, String reason) {
-    assertThat(produced).anySatisfy(a -> assertThat(a).isEqualTo(new Action.Reload(reason)));
+  /** The one reload {@code produced} holds, for {@code cause}, in the words {@code detail}. */
+  private Action.Reload assertNormalReload(List<Action> produced, Action.Reload.Cause cause, String detail) {
+    Action.Reload reload = produced.stream().filter(Action.Reload.class::isInstance).map(Action.Reload.class::cast)
+        .reduce((x, y) -> {
+          throw new AssertionError("two reloads: " + produced);
+        }).orElseThrow(() -> new AssertionError("no reload: " + produced));
+    assertThat(reload.cause()).isEqualTo(cause);
+    assertThat(reload.detail()).isEqualTo(detail);
+    assertThat(machine.reloadUnderWay()).contains(reload);
     assertThat(logged(produced, LogEvent.NORMAL_RELOAD_STARTED)).isTrue();
     assertThat(logged(produced, LogEvent.PROTECTED_MODE_STARTED)).isFalse();
     assertThat(machine.configState()).isEqualTo(ConfigState.RELOADING);
     assertThat(machine.notServingReason()).isEqualTo("reloading configuration");
     assertThat(reports(produced)).extracting(Action.ReportStatus::status).containsExactly(AppStatus.INITIALIZING);
+    return reload;
   }
 
   @Test
   void aBackupReloadsAtOnce() {
     options(PROTECTING);
     mode(Mode.BACKUP);
-    assertNormalReload(expired(), "backup");
+    assertThat(assertNormalReload(expired(), Action.Reload.Cause.SESSION_EXPIRED, "backup").coveredSince())
+        .as("a backup may go dark").isNull();
   }
 
   @Test
   void aStandaloneServerReloadsAtOnce() {
-    options(new ReloadOptions(true, true, Duration.ofMillis(100), Duration.ZERO, "", true));
+    options(PROTECTING.withPeer(""));
     mode(Mode.PRIMARY);
     assertThat(machine.role()).isEqualTo(Role.STANDALONE);
-    assertNormalReload(expired(), "standalone");
+    assertNormalReload(expired(), Action.Reload.Cause.SESSION_EXPIRED, "standalone");
   }
 
   @Test
   void aPrimaryWithTheOptionFalseReloadsAtOnce() {
     options(PROTECTING.withDelayIfPrimary(false));
     mode(Mode.PRIMARY);
-    assertNormalReload(expired(), "config-reload-delay-if-primary = false");
+    assertThat(assertNormalReload(expired(), Action.Reload.Cause.SESSION_EXPIRED,
+        "config-reload-delay-if-primary = false").coveredSince()).as("dark by configuration").isNull();
   }
 
   @Test
   void aPrimaryWhoseBackupRefusesClientsReloadsAtOnce() {
-    options(new ReloadOptions(true, true, Duration.ofMillis(100), Duration.ZERO, "StatServer_B", false));
+    options(PROTECTING.withPeerAcceptsClients(false));
     mode(Mode.PRIMARY);
-    assertNormalReload(expired(), "backup StatServer_B has accept-clients-in-backup-mode = no");
+    assertNormalReload(expired(), Action.Reload.Cause.SESSION_EXPIRED,
+        "backup StatServer_B has accept-clients-in-backup-mode = no");
   }
 
   @Test
@@ -232,7 +243,7 @@ class ReloadStateMachineTest {
 
   @Test
   void aBackupThatRefusesClientsDoesNotServe() {
-    options(new ReloadOptions(true, false, Duration.ofMillis(100), Duration.ZERO, "StatServer_A", true));
+    options(PROTECTING.withAcceptClientsInBackup(false).withPeer("StatServer_A"));
     mode(Mode.BACKUP);
     assertThat(machine.notServingReason()).isEqualTo("backup mode; accept-clients-in-backup-mode = no");
     assertThat(machine.availability()).as("in service all the same").isEqualTo(Availability.STANDING_BY);
@@ -306,7 +317,7 @@ class ReloadStateMachineTest {
         Role.PRIMARY, ReloadMode.PROTECTED, machine.epoch() + 1), now));
     assertThat(logged(peerProtected, LogEvent.GAVE_WAY)).isTrue();
     assertThat(peerProtected).filteredOn(Action.Reload.class::isInstance).singleElement()
-        .satisfies(r -> assertThat(((Action.Reload) r).reason()).contains("gave way to StatServer_B"));
+        .satisfies(r -> assertThat(((Action.Reload) r).cause()).isEqualTo(Action.Reload.Cause.GAVE_WAY));
   }
 
   @Test
@@ -331,13 +342,18 @@ class ReloadStateMachineTest {
   @Test
   void becomingBackupEndsProtectedModeWithANormalReload() {
     primaryInProtectedMode();
+    Instant protectedSince = now;
+    advance(Duration.ofMillis(300));
     record(machine.probed(ready(), now));
     take();
     List<Action> switched = mode(Mode.BACKUP);
     assertThat(switched).hasAtLeastOneElementOfType(Action.AcknowledgeMode.class);
     assertThat(switched).anySatisfy(a -> assertThat(a).isEqualTo(new Action.Log(LogEvent.PROTECTED_MODE_ENDED,
-        "application", "StatServer_A", "reason", "switched to backup", "after_ms", 0L)));
-    assertNormalReload(switched, "after protected mode: switched to backup");
+        "application", "StatServer_A", "reason", "switched to backup", "after_ms", 300L)));
+    Action.Reload handover = assertNormalReload(switched, Action.Reload.Cause.HANDED_OVER,
+        "after protected mode: switched to backup");
+    assertThat(handover.coveredSince()).as("the pair serves through the handover's reload since protected mode began")
+        .isEqualTo(protectedSince);
     record(machine.loaded(100, 10, now));
     assertThat(machine.role()).isEqualTo(Role.BACKUP);
     assertThat(machine.status()).isEqualTo(AppStatus.RUNNING);
@@ -347,7 +363,9 @@ class ReloadStateMachineTest {
   void becomingBackupForAnyOtherReasonEndsItTooEvenBeforeTheBackupIsReady() {
     primaryInProtectedMode();
     take();
-    assertNormalReload(mode(Mode.BACKUP), "after protected mode: switched to backup");
+    Action.Reload reload = assertNormalReload(mode(Mode.BACKUP), Action.Reload.Cause.SWITCHED_TO_BACKUP,
+        "after protected mode: switched to backup");
+    assertThat(reload.coveredSince()).as("no handover: the backup was never found ready").isNull();
   }
 
   @Test
@@ -356,22 +374,22 @@ class ReloadStateMachineTest {
     take();
     List<Action> off = options(PROTECTING.withDelayIfPrimary(false));
     assertThat(logged(off, LogEvent.PROTECTED_MODE_ENDED)).isTrue();
-    assertNormalReload(off, "after protected mode: option config-reload-delay-if-primary turned off");
+    assertNormalReload(off, Action.Reload.Cause.PROTECTED_MODE_RULED_OUT,
+        "after protected mode: option config-reload-delay-if-primary turned off");
   }
 
   @Test
   void protectedModeEndsWhenTheBackupStopsAcceptingClientsInBackupMode() {
     primaryInProtectedMode();
     take();
-    List<Action> refusing = options(new ReloadOptions(true, true, Duration.ofMillis(100), Duration.ZERO,
-        "StatServer_B", false));
-    assertNormalReload(refusing,
+    List<Action> refusing = options(PROTECTING.withPeerAcceptsClients(false));
+    assertNormalReload(refusing, Action.Reload.Cause.PROTECTED_MODE_RULED_OUT,
         "after protected mode: no longer possible: backup StatServer_B has accept-clients-in-backup-mode = no");
   }
 
   @Test
   void theMaximumDurationEndsProtectedModeWithAnAlarm() {
-    options(new ReloadOptions(true, true, Duration.ofMillis(100), Duration.ofSeconds(30), "StatServer_B", true));
+    options(PROTECTING.withProtectedModeMaxDuration(Duration.ofSeconds(30)));
     mode(Mode.PRIMARY);
     record(machine.connectionLost("x", now));
     expired();
@@ -381,7 +399,8 @@ class ReloadStateMachineTest {
     advance(Duration.ofMillis(100));
     List<Action> limit = take();
     assertThat(logged(limit, LogEvent.PROTECTED_MODE_LIMIT)).isTrue();
-    assertNormalReload(limit, "after protected mode: protected-mode-max-duration reached");
+    assertNormalReload(limit, Action.Reload.Cause.PROTECTED_MODE_LIMIT,
+        "after protected mode: protected-mode-max-duration reached");
   }
 
   @Test
@@ -457,7 +476,7 @@ class ReloadStateMachineTest {
     ReloadStateMachine a = new ReloadStateMachine("StatServer_A");
     ReloadStateMachine b = new ReloadStateMachine("StatServer_B");
     ReloadOptions aOptions = PROTECTING;
-    ReloadOptions bOptions = new ReloadOptions(true, true, Duration.ofMillis(100), Duration.ZERO, "StatServer_A", true);
+    ReloadOptions bOptions = PROTECTING.withPeer("StatServer_A");
     for (ReloadStateMachine member : List.of(a, b)) {
       member.managementConnected(now);
       member.start(now);
@@ -481,7 +500,7 @@ class ReloadStateMachineTest {
     assertThat(b.notServingReason()).as("and keeps serving").isNull();
     assertThat(logged(fromA, LogEvent.GAVE_WAY)).isTrue();
     assertThat(fromA).filteredOn(Action.Reload.class::isInstance).singleElement()
-        .satisfies(r -> assertThat(((Action.Reload) r).reason()).contains("gave way to StatServer_B"));
+        .satisfies(r -> assertThat(((Action.Reload) r).cause()).isEqualTo(Action.Reload.Cause.GAVE_WAY));
     assertThat(reports(fromA)).last().satisfies(r -> assertThat(r.detail()).contains("gave way to StatServer_B"));
 
     // A reloads; B then finds it ready (serving, reloaded) and asks for the switchover as usual.
