@@ -2,7 +2,7 @@ package io.tandem.cli;
 
 import io.grpc.ManagedChannel;
 import io.tandem.common.grpc.Channels;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.AccessRule;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TlsFlags;

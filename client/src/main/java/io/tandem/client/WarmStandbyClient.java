@@ -3,7 +3,7 @@ package io.tandem.client;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tandem.common.concurrent.DaemonThreadFactory;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.RandomIds;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.stat.v1.GetStatisticRequest;

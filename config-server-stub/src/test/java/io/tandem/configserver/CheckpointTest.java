@@ -17,7 +17,7 @@ import io.tandem.config.v1.ObjectType;
 import io.tandem.config.v1.OptionSection;
 import io.tandem.config.v1.UpdateObjectRequest;
 import io.tandem.config.v1.WatchRequest;
-import io.tandem.common.testing.LogCapture;
+import io.tandem.protocol.log.LogCapture;
 import io.tandem.configserver.journal.Checkpoint;
 import io.tandem.configserver.journal.Disk;
 import io.tandem.configserver.journal.Journal;

@@ -1,6 +1,6 @@
 package io.tandem.management;
 
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
 
 /**

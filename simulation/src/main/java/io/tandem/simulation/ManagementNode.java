@@ -1,6 +1,6 @@
 package io.tandem.simulation;
 
-import io.tandem.common.logging.EventLog;
+import io.tandem.protocol.log.EventLog;
 import io.tandem.config.v1.Application;
 import io.tandem.management.redundancy.Action;
 import io.tandem.management.redundancy.Arrival;

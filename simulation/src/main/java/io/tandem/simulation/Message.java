@@ -6,7 +6,7 @@ import io.tandem.config.v1.ConfigObject;
 import io.tandem.management.v1.AppStatus;
 import io.tandem.management.v1.Mode;
 import io.tandem.management.v1.ModeCommand;
-import io.tandem.statserver.reload.PeerProbe;
+import io.tandem.protocol.reload.PeerProbe;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

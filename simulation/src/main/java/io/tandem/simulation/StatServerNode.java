@@ -1,7 +1,7 @@
 package io.tandem.simulation;
 
-import io.tandem.common.logging.EventLog;
-import io.tandem.common.logging.LogEvent;
+import io.tandem.protocol.log.EventLog;
+import io.tandem.protocol.log.LogEvent;
 import io.tandem.config.v1.Application;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ChangeKind;
@@ -11,11 +11,11 @@ import io.tandem.management.v1.Mode;
 import io.tandem.management.v1.ModeCommand;
 import io.tandem.stat.v1.ConfigState;
 import io.tandem.stat.v1.ServerInfo;
-import io.tandem.statserver.reload.Action;
-import io.tandem.statserver.reload.PairView;
-import io.tandem.statserver.reload.PeerProbe;
-import io.tandem.statserver.reload.ReloadOptions;
-import io.tandem.statserver.reload.ReloadStateMachine;
+import io.tandem.protocol.reload.Action;
+import io.tandem.protocol.reload.PairView;
+import io.tandem.protocol.reload.PeerProbe;
+import io.tandem.protocol.reload.ReloadOptions;
+import io.tandem.protocol.reload.ReloadStateMachine;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;

@@ -6,7 +6,7 @@ import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.Timestamps;
 import io.grpc.StatusRuntimeException;
 import io.tandem.cli.Endpoint;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.stat.v1.GetServerInfoRequest;
 import io.tandem.stat.v1.ProducerProgress;
 import io.tandem.stat.v1.ServerInfo;

@@ -3,8 +3,8 @@ package io.tandem.cli.stack;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tandem.common.config.ConfigYaml;
-import io.tandem.common.options.Option;
-import io.tandem.common.options.OptionCatalogue;
+import io.tandem.protocol.options.Option;
+import io.tandem.protocol.options.OptionCatalogue;
 import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;

@@ -2,6 +2,7 @@ package io.tandem.common.bootstrap;
 
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.concurrent.ExecutorStop;
+import io.tandem.protocol.health.Availability;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

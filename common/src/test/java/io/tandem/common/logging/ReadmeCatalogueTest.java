@@ -2,6 +2,7 @@ package io.tandem.common.logging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tandem.protocol.log.LogEvent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

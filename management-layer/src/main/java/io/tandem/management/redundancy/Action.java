@@ -1,8 +1,8 @@
 package io.tandem.management.redundancy;
 
 import io.grpc.Status;
-import io.tandem.common.logging.LogEvent;
-import io.tandem.common.logging.LogLine;
+import io.tandem.protocol.log.LogEvent;
+import io.tandem.protocol.log.LogLine;
 import io.tandem.management.v1.Mode;
 import io.tandem.management.v1.SwitchoverReply;
 import java.time.Duration;

@@ -2,8 +2,8 @@ package io.tandem.management.redundancy;
 
 import com.google.protobuf.util.Timestamps;
 import io.grpc.Status;
-import io.tandem.common.config.RedundantPairs;
-import io.tandem.common.logging.LogEvent;
+import io.tandem.protocol.pairs.RedundantPairs;
+import io.tandem.protocol.log.LogEvent;
 import io.tandem.management.v1.AppStatus;
 import io.tandem.management.v1.MemberStatus;
 import io.tandem.management.v1.Mode;

@@ -8,7 +8,7 @@ import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.config.ConfigReflector;
 import io.tandem.common.config.ConfigSession;
 import io.tandem.common.grpc.Channels;
-import io.tandem.common.options.OptionReader;
+import io.tandem.protocol.options.OptionReader;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.config.v1.Application;
 import io.tandem.config.v1.ConfigObject;

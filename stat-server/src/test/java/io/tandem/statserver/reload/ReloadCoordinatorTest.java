@@ -13,7 +13,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tandem.common.bootstrap.FatalStop;
 import io.tandem.common.bootstrap.HealthState;
 import io.tandem.common.config.Applications;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.common.testing.FakeConfigSource;
 import io.tandem.common.testing.PrometheusText;
