@@ -1,7 +1,7 @@
 package io.tandem.bench;
 
 import io.grpc.ManagedChannel;
-import io.tandem.cli.Directories;
+import io.tandem.cli.home.Directories;
 import io.tandem.cli.config.ConfigLoader;
 import io.tandem.cli.config.ContactCenterGenerator;
 import io.tandem.common.config.Applications;

@@ -17,6 +17,7 @@ import io.tandem.config.v1.ObjectType;
 import io.tandem.config.v1.OptionSection;
 import io.tandem.config.v1.UpdateObjectRequest;
 import io.tandem.config.v1.WatchRequest;
+import io.tandem.configserver.settings.ConfigServerSettings;
 import io.tandem.protocol.log.LogCapture;
 import io.tandem.configserver.journal.Checkpoint;
 import io.tandem.configserver.journal.Disk;

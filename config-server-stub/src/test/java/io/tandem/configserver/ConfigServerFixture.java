@@ -5,6 +5,7 @@ import io.grpc.ManagedChannel;
 import io.tandem.common.bootstrap.RunningService;
 import io.tandem.common.bootstrap.ServiceRunner;
 import io.tandem.common.grpc.Channels;
+import io.tandem.configserver.settings.ConfigServerSettings;
 import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;

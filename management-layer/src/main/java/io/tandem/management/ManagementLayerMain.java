@@ -3,6 +3,7 @@ package io.tandem.management;
 import io.tandem.common.bootstrap.ServiceCommand;
 import io.tandem.common.bootstrap.ServiceMain;
 import io.tandem.common.grpc.HostPortConverter;
+import io.tandem.management.settings.ManagementSettings;
 import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
 import picocli.CommandLine;

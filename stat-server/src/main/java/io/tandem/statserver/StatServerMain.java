@@ -7,6 +7,7 @@ import io.tandem.common.grpc.HostPortConverter;
 import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
+import io.tandem.statserver.settings.StatServerSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -2,7 +2,7 @@ package io.tandem.cli.config;
 
 import io.tandem.common.security.TlsFlags;
 import com.google.protobuf.util.Timestamps;
-import io.tandem.cli.Endpoint;
+import io.tandem.cli.link.Endpoint;
 import io.tandem.common.config.ConfigYaml;
 import io.tandem.common.config.ObjectTypes;
 import io.tandem.config.v1.ClientSession;

@@ -1,6 +1,6 @@
 package io.tandem.cli.config;
 
-import io.tandem.cli.Endpoint;
+import io.tandem.cli.link.Endpoint;
 import io.tandem.common.config.ConfigSession;
 import io.tandem.common.grpc.HostPortConverter;
 import io.tandem.protocol.link.HostPort;

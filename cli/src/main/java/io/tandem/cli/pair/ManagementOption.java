@@ -1,6 +1,6 @@
 package io.tandem.cli.pair;
 
-import io.tandem.cli.Endpoint;
+import io.tandem.cli.link.Endpoint;
 import io.tandem.common.grpc.HostPortConverter;
 import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;

@@ -5,7 +5,7 @@ import io.tandem.common.security.TlsFlags;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.Timestamps;
 import io.grpc.StatusRuntimeException;
-import io.tandem.cli.Endpoint;
+import io.tandem.cli.link.Endpoint;
 import io.tandem.protocol.link.HostPort;
 import io.tandem.stat.v1.GetServerInfoRequest;
 import io.tandem.stat.v1.ProducerProgress;

@@ -16,7 +16,7 @@ import io.tandem.config.v1.ChangeKind;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.config.v1.OptionSection;
-import io.tandem.configserver.ConfigServerSettings;
+import io.tandem.configserver.settings.ConfigServerSettings;
 import io.tandem.protocol.history.HistoryLog;
 import io.tandem.configserver.journal.Disk;
 import io.tandem.configserver.journal.JournalCorruptedException;

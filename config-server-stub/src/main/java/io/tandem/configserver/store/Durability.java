@@ -4,7 +4,7 @@ import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.protocol.log.EventLog;
 import io.tandem.protocol.log.LogEvent;
 import io.tandem.config.v1.ChangeEvent;
-import io.tandem.configserver.ConfigServerSettings;
+import io.tandem.configserver.settings.ConfigServerSettings;
 import io.tandem.configserver.journal.Checkpoint;
 import io.tandem.configserver.journal.DataDirectoryLock;
 import io.tandem.configserver.journal.Disk;

@@ -9,7 +9,7 @@ import io.tandem.protocol.log.LogCapture;
 import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;
-import io.tandem.configserver.ConfigServerSettings;
+import io.tandem.configserver.settings.ConfigServerSettings;
 import io.tandem.configserver.EarlierJournal;
 import java.nio.file.Path;
 import java.util.List;

@@ -13,7 +13,7 @@ import io.tandem.common.security.TransportSecurity;
 import io.tandem.config.v1.Application;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;
-import io.tandem.management.ManagementSettings;
+import io.tandem.management.settings.ManagementSettings;
 import io.tandem.management.redundancy.RedundancySettings;
 import jakarta.inject.Inject;
 import java.time.Duration;

@@ -22,7 +22,7 @@ import io.tandem.stat.v1.ConfigState;
 import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.ServingChange;
 import io.tandem.statserver.api.ServerInfoSource;
-import io.tandem.statserver.StatServerSettings;
+import io.tandem.statserver.settings.StatServerSettings;
 import io.tandem.statserver.stats.ProducerSummary;
 import io.tandem.statserver.stats.StatisticsEngine;
 import io.tandem.statserver.sync.ConfigSync;

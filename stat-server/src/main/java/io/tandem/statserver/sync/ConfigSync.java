@@ -19,7 +19,7 @@ import io.tandem.config.v1.ChangeKind;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.HistoryLogExpired;
 import io.tandem.config.v1.ObjectType;
-import io.tandem.statserver.StatServerSettings;
+import io.tandem.statserver.settings.StatServerSettings;
 import io.tandem.statserver.model.ConfigModel;
 import io.tandem.protocol.reload.PairView;
 import io.tandem.statserver.stats.StatisticsEngine;

@@ -41,7 +41,7 @@ import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatisticType;
 import io.tandem.stat.v1.StatisticValue;
-import io.tandem.statserver.StatServerSettings;
+import io.tandem.statserver.settings.StatServerSettings;
 import io.tandem.statserver.stats.TestFeed;
 import io.tandem.statserver.stats.FeedCounters;
 import io.tandem.statserver.stats.StatisticSink;

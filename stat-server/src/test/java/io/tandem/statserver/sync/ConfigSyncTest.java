@@ -24,7 +24,7 @@ import io.tandem.stat.v1.GetStatisticRequest;
 import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatisticSpec;
 import io.tandem.stat.v1.StatisticType;
-import io.tandem.statserver.StatServerSettings;
+import io.tandem.statserver.settings.StatServerSettings;
 import io.tandem.protocol.reload.PairView;
 import io.tandem.statserver.stats.TestFeed;
 import io.tandem.statserver.stats.FeedCounters;

@@ -1,4 +1,4 @@
-package io.tandem.cli;
+package io.tandem.cli.link;
 
 import io.grpc.ManagedChannel;
 import io.tandem.common.grpc.Channels;

@@ -1,4 +1,4 @@
-package io.tandem.statserver;
+package io.tandem.statserver.settings;
 
 import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;

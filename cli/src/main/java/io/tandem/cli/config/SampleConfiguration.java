@@ -1,4 +1,4 @@
-package io.tandem.cli.stack;
+package io.tandem.cli.config;
 
 import io.tandem.common.config.ConfigYaml;
 import io.tandem.config.v1.ConfigObject;
@@ -34,7 +34,7 @@ public final class SampleConfiguration {
   }
 
   /** The sample as YAML, with {@code ports} (application name to client port) applied. */
-  static String render(Map<String, Integer> ports) throws IOException {
+  public static String render(Map<String, Integer> ports) throws IOException {
     List<ConfigObject> adjusted = objects().stream().map(o -> {
       Integer port = o.getType() == ObjectType.APPLICATION ? ports.get(o.getName()) : null;
       return port == null ? o : o.toBuilder().setApplication(o.getApplication().toBuilder().setClientPort(port)).build();

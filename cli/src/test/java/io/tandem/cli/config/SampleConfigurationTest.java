@@ -1,4 +1,4 @@
-package io.tandem.cli.stack;
+package io.tandem.cli.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.tandem.cli;
+package io.tandem.cli.home;
 
 import java.io.IOException;
 import java.net.URISyntaxException;

@@ -1,4 +1,4 @@
-package io.tandem.management;
+package io.tandem.management.settings;
 
 import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;

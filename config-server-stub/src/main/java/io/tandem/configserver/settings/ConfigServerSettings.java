@@ -1,4 +1,4 @@
-package io.tandem.configserver;
+package io.tandem.configserver.settings;
 
 import java.nio.file.Path;
 
