@@ -1,12 +1,12 @@
 package io.tandem.bench;
 
 import io.grpc.ManagedChannel;
-import io.tandem.cli.Directories;
+import io.tandem.cli.home.Directories;
 import io.tandem.cli.config.ConfigLoader;
 import io.tandem.cli.config.ContactCenterGenerator;
 import io.tandem.common.config.Applications;
 import io.tandem.common.grpc.Channels;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.client.WarmStandbyClient;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;

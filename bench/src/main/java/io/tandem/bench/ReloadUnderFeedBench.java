@@ -5,7 +5,7 @@ import io.tandem.cli.stat.SimulatedFeed;
 import io.tandem.client.FeedPublisher;
 import io.tandem.client.WarmStandbyClient;
 import io.tandem.common.concurrent.Scheduled;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.AccessRule;
 import io.tandem.config.v1.ConfigServiceGrpc;
 import io.tandem.config.v1.ExpireHistoryRequest;

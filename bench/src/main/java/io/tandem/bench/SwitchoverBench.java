@@ -1,6 +1,6 @@
 package io.tandem.bench;
 
-import io.tandem.cli.Endpoint;
+import io.tandem.cli.link.Endpoint;
 import io.tandem.common.config.Applications;
 import io.tandem.common.security.AccessRule;
 import io.tandem.config.v1.ApplicationType;

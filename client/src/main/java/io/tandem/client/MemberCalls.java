@@ -1,6 +1,6 @@
 package io.tandem.client;
 
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 
 /**
  * How a client's GetStatistic attempts went to one member of the pair, counted since the client

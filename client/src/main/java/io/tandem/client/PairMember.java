@@ -10,7 +10,7 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
 import io.tandem.common.concurrent.Scheduled;
 import io.tandem.common.grpc.Channels;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.common.retry.Backoff;

@@ -4,7 +4,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.concurrent.Scheduled;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.RandomIds;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.stat.v1.GetStatisticRequest;

@@ -6,7 +6,7 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.common.testing.TestPki;
 import io.tandem.stat.v1.CloseStatisticReply;

@@ -13,7 +13,7 @@ import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatisticSpec;
 import io.tandem.stat.v1.StatisticType;
 import io.tandem.stat.v1.StatisticValue;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 import java.net.ServerSocket;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;

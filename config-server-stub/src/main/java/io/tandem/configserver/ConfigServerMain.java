@@ -2,6 +2,7 @@ package io.tandem.configserver;
 
 import io.tandem.common.bootstrap.ServiceCommand;
 import io.tandem.common.bootstrap.ServiceMain;
+import io.tandem.configserver.settings.ConfigServerSettings;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

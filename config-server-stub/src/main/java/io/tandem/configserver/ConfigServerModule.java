@@ -14,6 +14,7 @@ import io.tandem.common.security.ConnectionQuota;
 import io.tandem.config.v1.ConfigServiceGrpc;
 import io.tandem.configserver.api.ConfigServiceImpl;
 import io.tandem.configserver.journal.Disk;
+import io.tandem.configserver.settings.ConfigServerSettings;
 import io.tandem.configserver.store.ConfigStore;
 import io.tandem.configserver.watch.WatchHub;
 

@@ -7,7 +7,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.tandem.common.testing.LogCapture;
+import io.tandem.configserver.settings.ConfigServerSettings;
+import io.tandem.protocol.log.LogCapture;
 import io.tandem.config.v1.ApplyObjectsRequest;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.CreateObjectRequest;

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.grpc.Status;
 import io.tandem.common.logging.RateLimitedLog;
-import io.tandem.common.testing.LogCapture;
+import io.tandem.protocol.log.LogCapture;
 import io.tandem.config.v1.Application;
 import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ChangeEvent;

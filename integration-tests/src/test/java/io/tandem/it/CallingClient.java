@@ -3,7 +3,7 @@ package io.tandem.it;
 import io.grpc.StatusRuntimeException;
 import io.tandem.client.MemberCalls;
 import io.tandem.client.WarmStandbyClient;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.AccessRule;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.stat.v1.GetStatisticRequest;

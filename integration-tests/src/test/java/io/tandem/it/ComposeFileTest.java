@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 
 import io.tandem.cli.TandemCli;
 import io.tandem.cli.pki.PkiCommand;
-import io.tandem.cli.stack.SampleConfiguration;
+import io.tandem.cli.config.SampleConfiguration;
 import io.tandem.common.bootstrap.ServiceLauncher;
 import io.tandem.common.config.ConfigYaml;
 import io.tandem.common.process.ServiceProcess;

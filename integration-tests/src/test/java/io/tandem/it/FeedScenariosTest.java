@@ -9,7 +9,7 @@ import io.tandem.cli.config.ContactCenterGenerator;
 import io.tandem.cli.stat.SimulatedFeed;
 import io.tandem.client.FeedPublisher;
 import io.tandem.client.WarmStandbyClient;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.config.v1.ConfigServiceGrpc;
 import io.tandem.config.v1.ExpireHistoryRequest;
 import io.tandem.config.v1.ObjectType;

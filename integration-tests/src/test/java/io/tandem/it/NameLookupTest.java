@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HealthProbe;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.common.process.FreePorts;
 import io.tandem.common.process.ServiceProcess;
 import io.tandem.common.security.AccessRule;

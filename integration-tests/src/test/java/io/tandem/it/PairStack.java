@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 import io.tandem.cli.config.ContactCenterGenerator;
 import io.tandem.client.WarmStandbyClient;
 import io.tandem.common.config.Applications;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.common.config.ConfigYaml;
 import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ConfigObject;

@@ -10,7 +10,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HealthProbe;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.AccessRule;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TlsFiles;

@@ -8,7 +8,7 @@ import io.tandem.common.security.TransportSecurity;
 import io.grpc.ManagedChannel;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HealthProbe;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.common.process.FreePorts;
 import java.nio.file.Files;
 import java.nio.file.Path;

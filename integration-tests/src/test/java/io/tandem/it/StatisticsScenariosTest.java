@@ -8,7 +8,7 @@ import io.tandem.client.FeedPublisher;
 import io.tandem.client.RecordingListener;
 import io.tandem.client.StatisticSubscription;
 import io.tandem.client.WarmStandbyClient;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.config.v1.AgentGroup;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ConfigServiceGrpc;

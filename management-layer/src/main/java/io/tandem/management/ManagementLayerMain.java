@@ -2,7 +2,9 @@ package io.tandem.management;
 
 import io.tandem.common.bootstrap.ServiceCommand;
 import io.tandem.common.bootstrap.ServiceMain;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.common.grpc.HostPortConverter;
+import io.tandem.management.settings.ManagementSettings;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,7 +19,7 @@ public final class ManagementLayerMain extends ServiceMain {
   @Option(names = "--port", defaultValue = "2030", description = "Port to listen on (default ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--config-server", defaultValue = "localhost:2020", converter = HostPort.Converter.class,
+  @Option(names = "--config-server", defaultValue = "localhost:2020", converter = HostPortConverter.class,
       description = "Configuration Server address (default ${DEFAULT-VALUE}).")
   HostPort configServer;
 

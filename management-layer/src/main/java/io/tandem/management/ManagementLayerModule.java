@@ -13,6 +13,7 @@ import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.security.AccessPolicy;
 import io.tandem.common.security.AccessRule;
 import io.tandem.common.security.ConnectionQuota;
+import io.tandem.management.settings.ManagementSettings;
 import io.tandem.management.supervision.ManagementServiceImpl;
 import io.tandem.management.supervision.PairsFromConfiguration;
 import io.tandem.management.supervision.RedundancyLoop;

@@ -8,7 +8,7 @@ import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ChangeKind;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;
-import io.tandem.configserver.history.HistoryLog;
+import io.tandem.protocol.history.HistoryLog;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

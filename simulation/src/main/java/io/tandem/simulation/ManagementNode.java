@@ -2,7 +2,7 @@ package io.tandem.simulation;
 
 import io.grpc.Metadata;
 import io.grpc.Status;
-import io.tandem.common.logging.EventLog;
+import io.tandem.protocol.log.EventLog;
 import io.tandem.common.supervision.DuplicateRefusal;
 import io.tandem.config.v1.Application;
 import io.tandem.management.redundancy.Action;

@@ -6,7 +6,7 @@ import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.management.v1.SupervisionCommand;
 import io.tandem.management.v1.SupervisionMessage;
-import io.tandem.statserver.reload.PeerProbe;
+import io.tandem.protocol.reload.PeerProbe;
 import java.util.List;
 import java.util.Map;
 

@@ -1,7 +1,7 @@
 package io.tandem.simulation;
 
 import io.tandem.management.redundancy.RedundancyController;
-import io.tandem.statserver.reload.ReloadStateMachine;
+import io.tandem.protocol.reload.ReloadStateMachine;
 import java.util.EnumSet;
 import java.util.Set;
 

@@ -1,6 +1,6 @@
 package io.tandem.simulation;
 
-import io.tandem.common.options.OptionCatalogue;
+import io.tandem.protocol.options.OptionCatalogue;
 import io.tandem.management.redundancy.RedundancySettings;
 import java.time.Duration;
 import java.util.Random;

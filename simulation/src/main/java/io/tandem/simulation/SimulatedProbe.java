@@ -1,9 +1,9 @@
 package io.tandem.simulation;
 
 import io.grpc.StatusRuntimeException;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.statserver.reload.BackupProbe;
-import io.tandem.statserver.reload.PeerProbe;
+import io.tandem.protocol.reload.PeerProbe;
 import java.util.function.Function;
 
 /**

@@ -1,6 +1,6 @@
 package io.tandem.simulation;
 
-import io.tandem.common.time.ManualClock;
+import io.tandem.protocol.time.ManualClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

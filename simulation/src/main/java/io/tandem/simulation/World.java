@@ -1,7 +1,7 @@
 package io.tandem.simulation;
 
-import io.tandem.common.grpc.HostPort;
-import io.tandem.common.options.OptionCatalogue;
+import io.tandem.protocol.link.HostPort;
+import io.tandem.protocol.options.OptionCatalogue;
 import io.tandem.config.v1.Agent;
 import io.tandem.config.v1.Application;
 import io.tandem.config.v1.ApplicationType;

@@ -2,7 +2,7 @@ package io.tandem.simulation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tandem.common.options.OptionCatalogue;
+import io.tandem.protocol.options.OptionCatalogue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

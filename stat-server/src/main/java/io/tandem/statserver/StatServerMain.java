@@ -3,9 +3,11 @@ package io.tandem.statserver;
 import io.tandem.common.bootstrap.ServerSecurity;
 import io.tandem.common.bootstrap.ServiceCommand;
 import io.tandem.common.bootstrap.ServiceMain;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.common.grpc.HostPortConverter;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
+import io.tandem.statserver.settings.StatServerSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,11 +24,11 @@ public final class StatServerMain extends ServiceMain {
   @Option(names = "--port", defaultValue = "2040", description = "Client port (default ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--config-server", defaultValue = "localhost:2020", converter = HostPort.Converter.class,
+  @Option(names = "--config-server", defaultValue = "localhost:2020", converter = HostPortConverter.class,
       description = "Configuration Server address (default ${DEFAULT-VALUE}).")
   HostPort configServer;
 
-  @Option(names = "--management", defaultValue = "localhost:2030", converter = HostPort.Converter.class,
+  @Option(names = "--management", defaultValue = "localhost:2030", converter = HostPortConverter.class,
       description = "Management Layer address (default ${DEFAULT-VALUE}).")
   HostPort management;
 

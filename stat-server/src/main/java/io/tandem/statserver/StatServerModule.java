@@ -18,6 +18,7 @@ import io.tandem.stat.v1.StatServiceGrpc;
 import io.tandem.statserver.api.ServerInfoSource;
 import io.tandem.statserver.api.StatServiceImpl;
 import io.tandem.statserver.reload.ReloadCoordinator;
+import io.tandem.statserver.settings.StatServerSettings;
 import io.tandem.statserver.stats.StatisticsEngine;
 import io.tandem.statserver.sync.ConfigSync;
 

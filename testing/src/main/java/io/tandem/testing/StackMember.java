@@ -2,7 +2,7 @@ package io.tandem.testing;
 
 import io.grpc.ManagedChannel;
 import io.tandem.common.grpc.HealthProbe;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 import java.time.Duration;
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package io.tandem.cli.bench;
 
-import io.tandem.cli.TandemHome;
+import io.tandem.cli.home.TandemHome;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

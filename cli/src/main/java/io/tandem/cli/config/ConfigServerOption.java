@@ -1,8 +1,9 @@
 package io.tandem.cli.config;
 
-import io.tandem.cli.Endpoint;
+import io.tandem.cli.link.Endpoint;
 import io.tandem.common.config.ConfigSession;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.common.grpc.HostPortConverter;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TlsFlags;
 import io.tandem.config.v1.ConfigServiceGrpc;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Option;
 
 /** {@code --config-server HOST:PORT}, shared by the commands that talk to the Config Server. */
 public final class ConfigServerOption {
-  @Option(names = "--config-server", defaultValue = "localhost:2020", converter = HostPort.Converter.class,
+  @Option(names = "--config-server", defaultValue = "localhost:2020", converter = HostPortConverter.class,
       description = "Config Server address (default ${DEFAULT-VALUE}).")
   HostPort address;
 

@@ -2,7 +2,7 @@ package io.tandem.cli.config;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.tandem.cli.Endpoint;
+import io.tandem.cli.link.Endpoint;
 import io.tandem.common.config.ObjectTypes;
 import io.tandem.common.security.TlsFlags;
 import io.tandem.config.v1.ChangeBatch;

@@ -1,7 +1,8 @@
 package io.tandem.cli.pair;
 
-import io.tandem.cli.Endpoint;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.cli.link.Endpoint;
+import io.tandem.common.grpc.HostPortConverter;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TlsFlags;
 import io.tandem.management.v1.ManagementServiceGrpc;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Option;
 
 /** {@code --management HOST:PORT}, shared by the commands that talk to the Management Layer. */
 public final class ManagementOption {
-  @Option(names = "--management", defaultValue = "localhost:2030", converter = HostPort.Converter.class,
+  @Option(names = "--management", defaultValue = "localhost:2030", converter = HostPortConverter.class,
       description = "Management Layer address (default ${DEFAULT-VALUE}).")
   HostPort address;
 

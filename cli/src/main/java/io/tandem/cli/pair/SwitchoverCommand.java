@@ -1,7 +1,7 @@
 package io.tandem.cli.pair;
 
 import io.tandem.common.security.TlsFlags;
-import io.tandem.cli.Endpoint;
+import io.tandem.cli.link.Endpoint;
 import io.tandem.management.v1.SwitchoverReply;
 import io.tandem.management.v1.SwitchoverRequest;
 import io.tandem.management.v1.SwitchoverResult;

@@ -1,6 +1,6 @@
 package io.tandem.cli.pki;
 
-import io.tandem.cli.stack.SampleConfiguration;
+import io.tandem.cli.config.SampleConfiguration;
 import io.tandem.common.config.ConfigYaml;
 import io.tandem.common.security.AccessRule;
 import io.tandem.config.v1.ConfigObject;

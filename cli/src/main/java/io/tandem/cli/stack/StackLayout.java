@@ -1,6 +1,6 @@
 package io.tandem.cli.stack;
 
-import io.tandem.cli.TandemHome;
+import io.tandem.cli.home.TandemHome;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;

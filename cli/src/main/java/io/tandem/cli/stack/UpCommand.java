@@ -1,6 +1,7 @@
 package io.tandem.cli.stack;
 
-import io.tandem.cli.Directories;
+import io.tandem.cli.config.SampleConfiguration;
+import io.tandem.cli.home.Directories;
 import io.tandem.cli.pki.PkiCommand;
 import io.tandem.common.security.AccessRule;
 import io.tandem.common.security.TlsFiles;

@@ -1,7 +1,8 @@
 package io.tandem.cli.stat;
 
 import io.tandem.client.WarmStandbyClient;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.common.grpc.HostPortConverter;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.TransportSecurity;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Option;
  * {@code --pair-identities NAME,NAME}: the applications whose certificates they must present.
  */
 public final class PairOption {
-  @Option(names = "--pair", split = ",", defaultValue = "localhost:2040,localhost:2041", converter = HostPort.Converter.class,
+  @Option(names = "--pair", split = ",", defaultValue = "localhost:2040,localhost:2041", converter = HostPortConverter.class,
       description = "Client ports of the Stat Server pair (default ${DEFAULT-VALUE}).")
   List<HostPort> members;
 

@@ -3,7 +3,7 @@ package io.tandem.cli.stat;
 import io.tandem.common.security.AccessRule;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.common.security.TlsFlags;
-import io.tandem.cli.Endpoint;
+import io.tandem.cli.link.Endpoint;
 import io.tandem.cli.config.ConfigServerOption;
 import io.tandem.client.FeedPublisher;
 import io.tandem.client.WarmStandbyClient;

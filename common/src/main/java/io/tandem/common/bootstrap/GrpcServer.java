@@ -4,10 +4,10 @@ import io.grpc.Grpc;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
-import io.tandem.common.grpc.Keepalive;
-import io.tandem.common.logging.EventLog;
+import io.tandem.common.grpc.GrpcKeepalive;
+import io.tandem.protocol.log.EventLog;
 import io.tandem.common.metrics.GrpcServerMetrics;
-import io.tandem.common.logging.LogEvent;
+import io.tandem.protocol.log.LogEvent;
 import io.tandem.common.security.AccessControl;
 import io.tandem.common.security.AccessPolicy;
 import io.tandem.common.security.AccessRule;
@@ -74,7 +74,7 @@ public final class GrpcServer implements ManagedService {
   @Override
   public void start() throws IOException {
     TransportSecurity transport = security.transport();
-    var builder = Keepalive.onServer(Grpc.newServerBuilderForPort(requestedPort, transport.serverCredentials()))
+    var builder = GrpcKeepalive.onServer(Grpc.newServerBuilderForPort(requestedPort, transport.serverCredentials()))
         .maxInboundMessageSize(inboundLimit.bytes())
         .maxConnectionAge(MAX_CONNECTION_AGE.toMillis(), TimeUnit.MILLISECONDS)
         .maxConnectionAgeGrace(MAX_CONNECTION_AGE_GRACE.toMillis(), TimeUnit.MILLISECONDS)

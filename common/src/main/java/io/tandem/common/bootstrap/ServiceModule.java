@@ -112,8 +112,26 @@ final class ServiceModule extends AbstractModule {
   Lifecycle lifecycle(Set<ManagedService> parts, GrpcServer server, MetricsEndpoint metrics, StatusFile status) {
     List<ManagedService> ordered = new ArrayList<>(parts);
     ordered.add(server);
-    ordered.add(metrics);
+    ordered.add(new MetricsService(metrics));
     ordered.add(status);
     return new Lifecycle(serviceName, ordered);
+  }
+
+  /** The metrics endpoint as a part of the lifecycle (the metrics package knows nothing of bootstrap). */
+  private record MetricsService(MetricsEndpoint endpoint) implements ManagedService {
+    @Override
+    public void start() throws Exception {
+      endpoint.start();
+    }
+
+    @Override
+    public void stop() throws Exception {
+      endpoint.stop();
+    }
+
+    @Override
+    public String name() {
+      return endpoint.name();
+    }
   }
 }

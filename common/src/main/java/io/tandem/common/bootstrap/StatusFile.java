@@ -1,5 +1,6 @@
 package io.tandem.common.bootstrap;
 
+import io.tandem.protocol.health.Availability;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.concurrent.ExecutorStop;
 import io.tandem.common.concurrent.Scheduled;

@@ -1,7 +1,7 @@
 package io.tandem.common.concurrent;
 
-import io.tandem.common.logging.EventLog;
-import io.tandem.common.logging.LogEvent;
+import io.tandem.protocol.log.EventLog;
+import io.tandem.protocol.log.LogEvent;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;

@@ -1,7 +1,7 @@
 package io.tandem.common.config;
 
 import io.grpc.Status;
-import io.tandem.common.logging.EventLog;
+import io.tandem.protocol.log.EventLog;
 import java.util.Optional;
 
 /**

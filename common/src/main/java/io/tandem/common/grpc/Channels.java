@@ -5,10 +5,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
+import io.tandem.protocol.link.HostPort;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-/** Channels between Tandem services (with {@link Keepalive} and {@link MessageLimits}), and their orderly closing. */
+/** Channels between Tandem services (with {@link GrpcKeepalive} and {@link MessageLimits}), and their orderly closing. */
 public final class Channels {
   private Channels() {}
 
@@ -32,7 +33,7 @@ public final class Channels {
   }
 
   private static ManagedChannelBuilder<?> builder(HostPort address, ServerIdentity server, TransportSecurity security) {
-    return Keepalive.onChannel(
+    return GrpcKeepalive.onChannel(
         Grpc.newChannelBuilderForAddress(address.host(), address.port(), security.channelCredentials(server)))
         .maxInboundMessageSize(MessageLimits.MAX_MESSAGE_BYTES);
   }

@@ -5,6 +5,7 @@ import io.tandem.common.security.AccessRule;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TlsFlags;
 import io.tandem.common.security.TransportSecurity;
+import io.tandem.protocol.link.HostPort;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "health", mixinStandardHelpOptions = true,
     description = "Print the grpc.health.v1 status of a service; exit 0 only when SERVING.")
 public final class HealthCheckCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "HOST:PORT", converter = HostPort.Converter.class)
+  @Parameters(index = "0", paramLabel = "HOST:PORT", converter = HostPortConverter.class)
   HostPort address;
 
   @Option(names = "--service", defaultValue = "", description = "Service name to check (default: the whole server).")

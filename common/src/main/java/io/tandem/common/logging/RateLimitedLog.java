@@ -1,6 +1,8 @@
 package io.tandem.common.logging;
 
 import io.tandem.common.concurrent.DaemonThreadFactory;
+import io.tandem.protocol.log.EventLog;
+import io.tandem.protocol.log.LogEvent;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -2,9 +2,8 @@ package io.tandem.common.metrics;
 
 import io.prometheus.metrics.exporter.common.PrometheusScrapeHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.tandem.common.bootstrap.ManagedService;
-import io.tandem.common.logging.EventLog;
-import io.tandem.common.logging.LogEvent;
+import io.tandem.protocol.log.EventLog;
+import io.tandem.protocol.log.LogEvent;
 import io.tandem.common.security.AccessControl;
 import io.tandem.common.security.AccessRule;
 import io.tandem.common.security.Caller;
@@ -43,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * waited for it. Jetty makes its TLS engine from the caller's address as numbers, and nothing here
  * looks a name up: the caller is its certificate and its address.
  */
-public final class MetricsEndpoint implements ManagedService {
+public final class MetricsEndpoint {
   private static final Logger LOG = LoggerFactory.getLogger(MetricsEndpoint.class);
   public static final String PATH = "/metrics";
   /** Who may read the metrics. */
@@ -68,7 +67,7 @@ public final class MetricsEndpoint implements ManagedService {
     this.scrapes = new PrometheusScrapeHandler(registry);
   }
 
-  @Override
+  /** Starts listening, unless the port is 0 (no endpoint). */
   public void start() throws Exception {
     if (requestedPort == 0) {
       return;
@@ -109,14 +108,13 @@ public final class MetricsEndpoint implements ManagedService {
     return connector == null ? 0 : connector.getLocalPort();
   }
 
-  @Override
   public void stop() throws Exception {
     if (server != null) {
       server.stop();
     }
   }
 
-  @Override
+  /** For log lines. */
   public String name() {
     return "metrics endpoint";
   }

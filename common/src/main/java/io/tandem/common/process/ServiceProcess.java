@@ -3,7 +3,7 @@ package io.tandem.common.process;
 import io.grpc.ManagedChannel;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HealthProbe;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
 import java.io.File;

@@ -12,7 +12,7 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerTransportFilter;
 import io.grpc.Status;
-import io.tandem.common.logging.LogEvent;
+import io.tandem.protocol.log.LogEvent;
 import io.tandem.common.logging.RateLimitedLog;
 import java.net.SocketAddress;
 import java.util.Collection;

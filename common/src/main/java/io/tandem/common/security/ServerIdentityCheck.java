@@ -1,7 +1,7 @@
 package io.tandem.common.security;
 
-import io.tandem.common.logging.EventLog;
-import io.tandem.common.logging.LogEvent;
+import io.tandem.protocol.log.EventLog;
+import io.tandem.protocol.log.LogEvent;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;

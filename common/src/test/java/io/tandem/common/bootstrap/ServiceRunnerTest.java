@@ -9,7 +9,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HealthProbe;
-import io.tandem.common.grpc.HostPort;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.common.testing.TestPki;

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.inject.AbstractModule;
 import com.google.inject.multibindings.Multibinder;
 import io.tandem.common.testing.TestPki;
+import io.tandem.protocol.health.Availability;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -3,7 +3,7 @@ package io.tandem.common.concurrent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.tandem.common.testing.LogCapture;
+import io.tandem.protocol.log.LogCapture;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;

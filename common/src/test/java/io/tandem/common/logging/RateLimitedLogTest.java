@@ -2,7 +2,8 @@ package io.tandem.common.logging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tandem.common.testing.LogCapture;
+import io.tandem.protocol.log.LogCapture;
+import io.tandem.protocol.log.LogEvent;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;

@@ -1,9 +1,10 @@
 package io.tandem.common.logging;
 
+import io.tandem.protocol.log.LogEvent;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tandem.common.options.Option;
-import io.tandem.common.options.OptionCatalogue;
+import io.tandem.protocol.options.Option;
+import io.tandem.protocol.options.OptionCatalogue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

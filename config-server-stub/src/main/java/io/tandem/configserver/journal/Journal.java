@@ -1,7 +1,7 @@
 package io.tandem.configserver.journal;
 
-import io.tandem.common.logging.EventLog;
-import io.tandem.common.logging.LogEvent;
+import io.tandem.protocol.log.EventLog;
+import io.tandem.protocol.log.LogEvent;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.configserver.journal.format.JournalRecord;
 import java.io.Closeable;

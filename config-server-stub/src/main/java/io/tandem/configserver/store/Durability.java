@@ -1,10 +1,10 @@
 package io.tandem.configserver.store;
 
 import io.tandem.common.concurrent.DaemonThreadFactory;
-import io.tandem.common.logging.EventLog;
-import io.tandem.common.logging.LogEvent;
+import io.tandem.protocol.log.EventLog;
+import io.tandem.protocol.log.LogEvent;
 import io.tandem.config.v1.ChangeEvent;
-import io.tandem.configserver.ConfigServerSettings;
+import io.tandem.configserver.settings.ConfigServerSettings;
 import io.tandem.configserver.journal.Checkpoint;
 import io.tandem.configserver.journal.DataDirectoryLock;
 import io.tandem.configserver.journal.Disk;
@@ -224,7 +224,7 @@ final class Durability implements AutoCloseable {
    * @throws IllegalStateException saying why it would not restore
    */
   static void verify(JournalCheckpoint checkpoint) {
-    io.tandem.configserver.history.HistoryLog.Snapshot history = new io.tandem.configserver.history.HistoryLog.Snapshot(
+    io.tandem.protocol.history.HistoryLog.Snapshot history = new io.tandem.protocol.history.HistoryLog.Snapshot(
         checkpoint.getHistoryList(), checkpoint.getHistoryFloor(), checkpoint.getHeadEventId(),
         checkpoint.getHistoryLastResetEventId());
     history.verify();

@@ -2,8 +2,8 @@ package io.tandem.configserver.store;
 
 import static io.tandem.configserver.store.ObjectValidator.describe;
 
-import io.tandem.common.logging.EventLog;
-import io.tandem.common.logging.LogEvent;
+import io.tandem.protocol.log.EventLog;
+import io.tandem.protocol.log.LogEvent;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;
 import java.util.ArrayList;

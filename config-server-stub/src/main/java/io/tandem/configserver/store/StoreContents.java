@@ -1,15 +1,15 @@
 package io.tandem.configserver.store;
 
-import io.tandem.common.logging.EventLog;
-import io.tandem.common.logging.LogEvent;
-import io.tandem.common.options.OptionCatalogue;
-import io.tandem.common.options.OptionReader;
+import io.tandem.protocol.log.EventLog;
+import io.tandem.protocol.log.LogEvent;
+import io.tandem.protocol.options.OptionCatalogue;
+import io.tandem.protocol.options.OptionReader;
 import io.tandem.config.v1.Application;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ChangeKind;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;
-import io.tandem.configserver.history.HistoryLog;
+import io.tandem.protocol.history.HistoryLog;
 import io.tandem.configserver.journal.format.JournalCheckpoint;
 import java.time.Clock;
 import java.time.Duration;

@@ -5,14 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.util.Timestamps;
 import io.tandem.common.config.Applications;
-import io.tandem.common.time.ManualClock;
+import io.tandem.protocol.time.ManualClock;
 import io.tandem.config.v1.Agent;
 import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ChangeKind;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;
-import io.tandem.configserver.history.HistoryLog;
+import io.tandem.protocol.history.HistoryLog;
 import io.tandem.configserver.journal.format.JournalCheckpoint;
 import java.time.Duration;
 import java.time.Instant;

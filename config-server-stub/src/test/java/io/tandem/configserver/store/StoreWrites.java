@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tandem.common.config.Applications;
 import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ConfigObject;
-import io.tandem.configserver.ConfigServerSettings;
+import io.tandem.configserver.settings.ConfigServerSettings;
 import io.tandem.configserver.journal.Disk;
 import java.time.Clock;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;

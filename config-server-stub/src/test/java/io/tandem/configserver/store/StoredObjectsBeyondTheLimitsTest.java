@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tandem.common.config.Applications;
 import io.tandem.common.grpc.MessageLimits;
-import io.tandem.common.testing.LogCapture;
+import io.tandem.protocol.log.LogCapture;
 import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;
-import io.tandem.configserver.ConfigServerSettings;
+import io.tandem.configserver.settings.ConfigServerSettings;
 import io.tandem.configserver.EarlierJournal;
 import java.nio.file.Path;
 import java.util.List;

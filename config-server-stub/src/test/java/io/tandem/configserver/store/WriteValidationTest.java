@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tandem.common.config.Applications;
-import io.tandem.common.config.RedundantPairs;
+import io.tandem.protocol.pairs.RedundantPairs;
 import io.tandem.common.grpc.MessageLimits;
 import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;
-import io.tandem.configserver.ConfigServerSettings;
+import io.tandem.configserver.settings.ConfigServerSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -1,7 +1,7 @@
 package io.tandem.management.redundancy;
 
-import io.tandem.common.logging.LogEvent;
-import io.tandem.common.logging.LogLine;
+import io.tandem.protocol.log.LogEvent;
+import io.tandem.protocol.log.LogLine;
 import io.tandem.management.v1.Mode;
 import io.tandem.management.v1.SwitchoverReply;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package io.tandem.management.redundancy;
 
-import io.tandem.common.config.RedundantPairs;
-import io.tandem.common.logging.LogEvent;
+import io.tandem.protocol.pairs.RedundantPairs;
+import io.tandem.protocol.log.LogEvent;
 import io.tandem.management.v1.Mode;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,6 +1,6 @@
 package io.tandem.management.redundancy;
 
-import io.tandem.common.logging.LogEvent;
+import io.tandem.protocol.log.LogEvent;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.tandem.management.redundancy;
 
-import io.tandem.common.logging.LogEvent;
+import io.tandem.protocol.log.LogEvent;
 import io.tandem.management.v1.AppStatus;
 import io.tandem.management.v1.Mode;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.tandem.management.redundancy;
 
-import io.tandem.common.config.RedundantPairs;
+import io.tandem.protocol.pairs.RedundantPairs;
 import io.tandem.management.v1.Mode;
 import io.tandem.management.v1.SwitchoverCause;
 import io.tandem.management.v1.SwitchoverRecord;

@@ -1,8 +1,8 @@
 package io.tandem.management.redundancy;
 
-import io.tandem.common.grpc.Keepalive;
-import io.tandem.common.options.OptionCatalogue;
-import io.tandem.common.options.OptionReader;
+import io.tandem.protocol.link.Keepalive;
+import io.tandem.protocol.options.OptionCatalogue;
+import io.tandem.protocol.options.OptionReader;
 import java.time.Duration;
 import java.util.Map;
 

@@ -1,7 +1,7 @@
 package io.tandem.management.redundancy;
 
 import com.google.protobuf.util.Timestamps;
-import io.tandem.common.logging.LogEvent;
+import io.tandem.protocol.log.LogEvent;
 import io.tandem.management.v1.AppStatus;
 import io.tandem.management.v1.Mode;
 import io.tandem.management.v1.SwitchoverCause;

@@ -3,7 +3,7 @@ package io.tandem.management.supervision;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
-import io.tandem.common.logging.LogEvent;
+import io.tandem.protocol.log.LogEvent;
 import io.tandem.common.logging.RateLimitedLog;
 import io.tandem.management.v1.MemberStatus;
 import io.tandem.management.v1.PairsStatus;

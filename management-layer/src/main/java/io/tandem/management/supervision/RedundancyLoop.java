@@ -11,7 +11,7 @@ import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.concurrent.ExecutorStop;
 import io.tandem.common.concurrent.Scheduled;
-import io.tandem.common.logging.LogEvent;
+import io.tandem.protocol.log.LogEvent;
 import io.tandem.common.logging.RateLimitedLog;
 import io.tandem.management.redundancy.Action;
 import io.tandem.management.redundancy.Arrival;

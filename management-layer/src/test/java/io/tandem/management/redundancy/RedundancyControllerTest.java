@@ -2,7 +2,7 @@ package io.tandem.management.redundancy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tandem.common.logging.LogEvent;
+import io.tandem.protocol.log.LogEvent;
 import io.tandem.management.v1.AppStatus;
 import io.tandem.management.v1.MemberStatus;
 import io.tandem.management.v1.Mode;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grpc.stub.StreamObserver;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tandem.common.testing.PrometheusText;
-import io.tandem.common.time.ManualClock;
+import io.tandem.protocol.time.ManualClock;
 import io.tandem.management.redundancy.Arrival;
 import io.tandem.management.redundancy.RedundancySettings;
 import io.tandem.management.v1.AppStatus;

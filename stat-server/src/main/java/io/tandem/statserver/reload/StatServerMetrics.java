@@ -7,6 +7,7 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
+import io.tandem.protocol.reload.ReloadStateMachine;
 import io.tandem.stat.v1.ConfigState;
 import io.tandem.stat.v1.Role;
 import io.tandem.statserver.stats.StatisticsEngine;

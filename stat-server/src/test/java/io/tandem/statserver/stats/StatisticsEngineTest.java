@@ -9,8 +9,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.Status;
-import io.tandem.common.testing.LogCapture;
-import io.tandem.common.time.ManualClock;
+import io.tandem.protocol.log.LogCapture;
+import io.tandem.protocol.time.ManualClock;
 import io.tandem.config.v1.Agent;
 import io.tandem.config.v1.AgentGroup;
 import io.tandem.config.v1.ChangeEvent;

@@ -1,0 +1,24 @@
+package io.tandem.statserver.settings;
+
+import io.tandem.protocol.link.HostPort;
+import io.tandem.common.security.ServerIdentity;
+
+/**
+ * The Stat Server's bootstrap flags; everything else comes from its Application object.
+ *
+ * @param application its Application object's name
+ * @param port its client port
+ * @param configServer the Config Server
+ * @param management the Management Layer
+ * @param configServerIdentity whose certificate the Config Server must present
+ * @param managementIdentity whose certificate the Management Layer must present
+ */
+public record StatServerSettings(String application, int port, HostPort configServer, HostPort management,
+    ServerIdentity configServerIdentity, ServerIdentity managementIdentity) {
+
+  /** With the Config Server and the Management Layer under their default names. */
+  public StatServerSettings(String application, int port, HostPort configServer, HostPort management) {
+    this(application, port, configServer, management, ServerIdentity.of(ServerIdentity.CONFIG_SERVER),
+        ServerIdentity.of(ServerIdentity.MANAGEMENT_LAYER));
+  }
+}
