@@ -1,6 +1,6 @@
 package io.tandem.simulation;
 
-import io.tandem.management.redundancy.RedundancyController;
+import io.tandem.protocol.redundancy.RedundancyController;
 import io.tandem.protocol.reload.ReloadStateMachine;
 import java.util.EnumSet;
 import java.util.Set;

@@ -1,7 +1,7 @@
 package io.tandem.simulation;
 
 import io.tandem.protocol.options.OptionCatalogue;
-import io.tandem.management.redundancy.RedundancySettings;
+import io.tandem.protocol.redundancy.RedundancySettings;
 import java.time.Duration;
 import java.util.Random;
 

@@ -6,7 +6,7 @@ import io.grpc.stub.StreamObserver;
 import io.tandem.common.config.Names;
 import io.tandem.common.security.AccessControl;
 import io.tandem.common.security.Caller;
-import io.tandem.management.redundancy.Arrival;
+import io.tandem.protocol.redundancy.Arrival;
 import io.tandem.management.v1.GetPairsRequest;
 import io.tandem.management.v1.ManagementServiceGrpc;
 import io.tandem.management.v1.PairsStatus;

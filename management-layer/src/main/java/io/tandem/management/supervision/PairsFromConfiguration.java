@@ -14,7 +14,7 @@ import io.tandem.config.v1.Application;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.management.settings.ManagementSettings;
-import io.tandem.management.redundancy.RedundancySettings;
+import io.tandem.protocol.redundancy.RedundancySettings;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;

@@ -3,7 +3,7 @@ package io.tandem.management.supervision;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
-import io.tandem.management.redundancy.SessionEnd;
+import io.tandem.protocol.redundancy.SessionEnd;
 import org.junit.jupiter.api.Test;
 
 /** The status an application's supervision stream ends with, for each reason the controller ends one. */

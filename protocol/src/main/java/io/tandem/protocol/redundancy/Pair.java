@@ -1,4 +1,4 @@
-package io.tandem.management.redundancy;
+package io.tandem.protocol.redundancy;
 
 import io.tandem.protocol.pairs.RedundantPairs;
 import io.tandem.management.v1.Mode;

@@ -1,4 +1,4 @@
-package io.tandem.management.redundancy;
+package io.tandem.protocol.redundancy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.tandem.management.redundancy;
+package io.tandem.protocol.redundancy;
 
 /**
  * Why the Management Layer ends an application's supervision stream. The service answers with the

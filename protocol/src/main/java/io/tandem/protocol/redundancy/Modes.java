@@ -1,4 +1,4 @@
-package io.tandem.management.redundancy;
+package io.tandem.protocol.redundancy;
 
 import io.tandem.protocol.log.LogEvent;
 import io.tandem.management.v1.AppStatus;

@@ -1,4 +1,4 @@
-package io.tandem.management.redundancy;
+package io.tandem.protocol.redundancy;
 
 import com.google.protobuf.util.Timestamps;
 import io.tandem.protocol.log.LogEvent;
