@@ -139,15 +139,7 @@ class StatisticSubscriptionTest {
     // The primary sends neither periodic statistic another value while the client's two threads
     // are busy (as behind members slow to answer): once free, they find both statistics silent at
     // the same moment and each moves one of them, with everything else open on the primary.
-    CountDownLatch busy = new CountDownLatch(2);
-    CountDownLatch free = new CountDownLatch(1);
-    for (int i = 0; i < 2; i++) {
-      var unused = client.scheduler().submit(() -> {
-        busy.countDown();
-        return free.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-      });
-    }
-    await("both threads of the client busy").atMost(WAIT).until(() -> busy.getCount() == 0);
+    CountDownLatch free = occupyTheClientsThreads();
     await("the periodic statistics silent past their limit, two periods and a second").atMost(WAIT)
         .until(() -> System.nanoTime() - lastValue > TimeUnit.MILLISECONDS.toNanos(3_500));
     free.countDown();
@@ -173,15 +165,7 @@ class StatisticSubscriptionTest {
 
     // The client's two threads are busy, so the statistics moved off the stalled primary wait to
     // be opened again; meanwhile the primary answers something (its next liveness check).
-    CountDownLatch busy = new CountDownLatch(2);
-    CountDownLatch free = new CountDownLatch(1);
-    for (int i = 0; i < 2; i++) {
-      var unused = client.scheduler().submit(() -> {
-        busy.countDown();
-        return free.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-      });
-    }
-    await("both threads of the client busy").atMost(WAIT).until(() -> busy.getCount() == 0);
+    CountDownLatch free = occupyTheClientsThreads();
     stalledMember.markSuspect();
     stalledMember.answered();
     free.countDown();
@@ -191,6 +175,20 @@ class StatisticSubscriptionTest {
         .extracting(StatisticValue::getStatisticId)
         .as("the member each moved statistic was opened again on").containsOnly("backup");
     assertThat(others.ended).isEmpty();
+  }
+
+  /** Keeps both threads of the client busy until the returned latch is counted down. */
+  private CountDownLatch occupyTheClientsThreads() {
+    CountDownLatch busy = new CountDownLatch(2);
+    CountDownLatch free = new CountDownLatch(1);
+    for (int i = 0; i < 2; i++) {
+      var unused = client.scheduler().submit(() -> {
+        busy.countDown();
+        return free.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      });
+    }
+    await("both threads of the client busy").atMost(WAIT).until(() -> busy.getCount() == 0);
+    return free;
   }
 
   /** Threads waiting for each other's locks, named, with where they are stuck. */
