@@ -70,11 +70,12 @@ public final class StatisticSubscription implements AutoCloseable {
     }
   }
 
-  /** The member the statistic is open on turned suspect: open it on the other member now. */
-  void memberStalled(PairMember stalled) {
-    if (client.candidates().get(0) == stalled) {
-      return; // no better member to move to
-    }
+  /**
+   * The member the statistic is open on turned suspect: open it on {@code destination} now, even
+   * if the stalled member answers something before the re-open runs (choosing again then would
+   * put it back on the member it was moved off).
+   */
+  void memberStalled(PairMember stalled, PairMember destination) {
     Context.CancellableContext moved;
     synchronized (this) {
       if (closed || member != stalled || call == null) {
@@ -85,7 +86,7 @@ public final class StatisticSubscription implements AutoCloseable {
       reopens.incrementAndGet();
     }
     moved.cancel(null);
-    client.scheduler().execute(this::open);
+    client.scheduler().execute(() -> open(destination));
   }
 
   /**
@@ -116,8 +117,12 @@ public final class StatisticSubscription implements AutoCloseable {
     client.forget(this);
   }
 
+  /** Opens the statistic on the best member now. */
   void open() {
-    PairMember target = client.candidates().get(0);
+    open(client.candidates().get(0));
+  }
+
+  private void open(PairMember target) {
     Context.CancellableContext context;
     synchronized (this) {
       if (closed) {

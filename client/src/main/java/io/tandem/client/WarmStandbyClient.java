@@ -287,9 +287,14 @@ public final class WarmStandbyClient implements AutoCloseable {
     return m.suspect() ? 2 : m.primary() ? 0 : 1;
   }
 
-  /** A member turned suspect: statistics open on it move to the other member. */
+  /**
+   * A member turned suspect: statistics open on it move to the other member, if that one serves
+   * and is not suspect itself. The destination is chosen once, here: the stalled member may answer
+   * a liveness check before every move is done, and is no longer suspect then.
+   */
   private void stalled(PairMember member) {
-    subscriptions.forEach(s -> s.memberStalled(member));
+    members.stream().filter(m -> m != member && m.serving() && !m.suspect()).findFirst()
+        .ifPresent(destination -> subscriptions.forEach(s -> s.memberStalled(member, destination)));
   }
 
   void forget(StatisticSubscription subscription) {

@@ -14,6 +14,7 @@ import io.tandem.stat.v1.OpenStatisticRequest;
 import io.tandem.stat.v1.Role;
 import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatisticType;
+import io.tandem.stat.v1.StatisticValue;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.time.Duration;
@@ -138,15 +139,7 @@ class StatisticSubscriptionTest {
     // The primary sends neither periodic statistic another value while the client's two threads
     // are busy (as behind members slow to answer): once free, they find both statistics silent at
     // the same moment and each moves one of them, with everything else open on the primary.
-    CountDownLatch busy = new CountDownLatch(2);
-    CountDownLatch free = new CountDownLatch(1);
-    for (int i = 0; i < 2; i++) {
-      var unused = client.scheduler().submit(() -> {
-        busy.countDown();
-        return free.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-      });
-    }
-    await("both threads of the client busy").atMost(WAIT).until(() -> busy.getCount() == 0);
+    CountDownLatch free = occupyTheClientsThreads();
     await("the periodic statistics silent past their limit, two periods and a second").atMost(WAIT)
         .until(() -> System.nanoTime() - lastValue > TimeUnit.MILLISECONDS.toNanos(3_500));
     free.countDown();
@@ -157,6 +150,45 @@ class StatisticSubscriptionTest {
             && others.values.stream().filter(v -> v.getStatisticId().equals("backup")).count() == OTHER_OPEN_STATISTICS);
     assertThat(first.ended).isEmpty();
     assertThat(second.ended).isEmpty();
+  }
+
+  @Test
+  void statisticsMovedOffAStalledMemberReopenOnTheOtherEvenIfItAnswersMeanwhile() throws Exception {
+    RecordingListener others = new RecordingListener();
+    for (int i = 0; i < OTHER_OPEN_STATISTICS; i++) {
+      client.openStatistic(OPEN, others);
+    }
+    await("a value of each from the primary").atMost(WAIT)
+        .until(() -> others.values.size() == OTHER_OPEN_STATISTICS);
+    PairMember stalledMember = client.candidates().get(0);
+    assertThat(stalledMember.address).isEqualTo(primary.address());
+
+    // The client's two threads are busy, so the statistics moved off the stalled primary wait to
+    // be opened again; meanwhile the primary answers something (its next liveness check).
+    CountDownLatch free = occupyTheClientsThreads();
+    stalledMember.markSuspect();
+    stalledMember.answered();
+    free.countDown();
+
+    await("a second value of each").atMost(WAIT).until(() -> others.values.size() == 2 * OTHER_OPEN_STATISTICS);
+    assertThat(others.values.subList(OTHER_OPEN_STATISTICS, 2 * OTHER_OPEN_STATISTICS))
+        .extracting(StatisticValue::getStatisticId)
+        .as("the member each moved statistic was opened again on").containsOnly("backup");
+    assertThat(others.ended).isEmpty();
+  }
+
+  /** Keeps both threads of the client busy until the returned latch is counted down. */
+  private CountDownLatch occupyTheClientsThreads() {
+    CountDownLatch busy = new CountDownLatch(2);
+    CountDownLatch free = new CountDownLatch(1);
+    for (int i = 0; i < 2; i++) {
+      var unused = client.scheduler().submit(() -> {
+        busy.countDown();
+        return free.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      });
+    }
+    await("both threads of the client busy").atMost(WAIT).until(() -> busy.getCount() == 0);
+    return free;
   }
 
   /** Threads waiting for each other's locks, named, with where they are stuck. */
