@@ -20,11 +20,23 @@ final class Cli {
 
   /** As {@link #run(Path, String...)}, with {@code environment} added to this JVM's ({@code TANDEM_TLS_DIR}). */
   static Result run(Path workDir, Map<String, String> environment, String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(
-        ProcessHandle.current().info().command().orElse("java"),
-        "-Dtandem.home=" + Jars.home(), "-jar", Jars.cli().toString()));
+    return run(ServiceJvm.commandOptions(), workDir, environment, args);
+  }
+
+  /**
+   * As {@link #run(Path, Map, String...)}, the command's JVM started with {@code jvmOptions}. The
+   * processes {@code tandem up} starts get the scenarios' service flags ({@code TANDEM_JAVA_OPTS})
+   * unless {@code environment} says otherwise.
+   */
+  static Result run(List<String> jvmOptions, Path workDir, Map<String, String> environment, String... args)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-Dtandem.home=" + Jars.home(), "-jar", Jars.cli().toString()));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
+    builder.environment().put("TANDEM_JAVA_OPTS", String.join(" ", ServiceJvm.serviceFlags()));
     builder.environment().putAll(environment);
     Process process = builder.start();
     process.getOutputStream().close();

@@ -5,7 +5,6 @@ import io.tandem.common.security.TlsFlags;
 import java.util.Map;
 
 import io.tandem.common.process.FreePorts;
-import io.tandem.testing.Launch;
 import io.tandem.testing.MiniStack;
 import io.tandem.testing.Service;
 import java.nio.file.Files;
@@ -15,8 +14,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
-/** {@code tandem config ...} against a Config Server process, as an operator uses it. */
+/**
+ * {@code tandem config ...} against a Config Server process, as an operator uses it. Each test has
+ * its own Config Server, so they run side by side.
+ */
+@Execution(ExecutionMode.CONCURRENT)
 class ConfigCliTest {
   @TempDir
   Path dir;
@@ -29,7 +34,7 @@ class ConfigCliTest {
     int port = FreePorts.next();
     address = "localhost:" + port;
     stack = new MiniStack(dir, MiniStack.Mode.PROCESSES);
-    stack.start(Launch.of(Service.CONFIG_SERVER, "config-server", port,
+    stack.start(ServiceJvm.launch(Service.CONFIG_SERVER, "config-server", port,
         List.of("--port", "" + port, "--data-dir", dir.resolve("data").toString())));
   }
 

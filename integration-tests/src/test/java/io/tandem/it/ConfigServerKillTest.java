@@ -53,7 +53,7 @@ class ConfigServerKillTest {
     AtomicLong hotVersion = new AtomicLong();
     AtomicBoolean writing = new AtomicBoolean(true);
     ExecutorService writers = Executors.newFixedThreadPool(3);
-    Launch launch = Launch.of(Service.CONFIG_SERVER, "config-server", port, args);
+    Launch launch = ServiceJvm.launch(Service.CONFIG_SERVER, "config-server", port, args);
     try (MiniStack stack = new MiniStack(dir, MiniStack.Mode.PROCESSES)) {
       StackMember server = stack.start(launch);
       ConfigServiceGrpc.ConfigServiceBlockingStub stub = ConfigServiceGrpc.newBlockingStub(server.channel());

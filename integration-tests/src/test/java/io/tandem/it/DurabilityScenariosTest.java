@@ -43,12 +43,16 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The Config Server's promise that every acknowledged change survives, with real faults: twenty
  * {@code kill -9} at random moments while requests of 5,000 objects and single updates go on
- * (fsync on), and a disk that really fills up (a small tmpfs).
+ * (fsync on), and a disk that really fills up (a small tmpfs). Each runs its own Config Server, side
+ * by side with the other.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class DurabilityScenariosTest {
   private static final int REQUEST_SIZE = 5000;
   private static final int REQUESTS_PER_ROUND = 3;
@@ -71,7 +75,7 @@ class DurabilityScenariosTest {
   @Test
   void twentyKillsAtRandomMomentsLoseNoAcknowledgedChangeAndSplitNoRequest() throws Exception {
     int port = FreePorts.next();
-    Launch launch = Launch.of(Service.CONFIG_SERVER, "config-server", port,
+    Launch launch = ServiceJvm.launch(Service.CONFIG_SERVER, "config-server", port,
         List.of("--port", "" + port, "--data-dir", dir.resolve("data").toString())).heap("-Xmx512m");
     Random random = new Random(20);
     Set<String> acknowledgedRequests = ConcurrentHashMap.newKeySet();
@@ -178,7 +182,7 @@ class DurabilityScenariosTest {
       Path ballast = disk.resolve("ballast");
       Files.write(ballast, new byte[2 * 1024 * 1024]);
       int port = FreePorts.next();
-      Launch launch = Launch.of(Service.CONFIG_SERVER, "config-server", port,
+      Launch launch = ServiceJvm.launch(Service.CONFIG_SERVER, "config-server", port,
           List.of("--port", "" + port, "--data-dir", disk.resolve("data").toString()));
       Set<String> acknowledged = ConcurrentHashMap.newKeySet();
       try (MiniStack stack = new MiniStack(dir, MiniStack.Mode.PROCESSES)) {
@@ -209,7 +213,7 @@ class DurabilityScenariosTest {
             + disk.resolve("data").toAbsolutePath(), "the change was not written");
         assertThat(server.logLines(" 21-20022 ")).isNotEmpty();
 
-        assertThat(server.health().serving()).as("still SERVING").isTrue();
+        assertThat(PairStack.serving(server)).as("still SERVING").isTrue();
         assertThat(agents(stub).keySet()).as("reads go on").containsExactlyInAnyOrderElementsOf(acknowledged);
         long oldest = stub.getHistoryInfo(GetHistoryInfoRequest.getDefaultInstance()).getOldestRetainedEventId();
         Iterator<WatchResponse> watch = stub.withDeadlineAfter(30, TimeUnit.SECONDS)

@@ -24,7 +24,6 @@ import io.tandem.stat.v1.GetServerInfoRequest;
 import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.StatServiceGrpc;
 import io.tandem.common.process.FreePorts;
-import io.tandem.testing.Launch;
 import io.tandem.testing.MiniStack;
 import io.tandem.testing.Service;
 import io.tandem.testing.StackMember;
@@ -58,7 +57,7 @@ class LargeObjectsTest {
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     try (MiniStack stack = new MiniStack(dir, MiniStack.Mode.IN_JVM)) {
       int configPort = FreePorts.next();
-      StackMember config = stack.start(Launch.of(Service.CONFIG_SERVER, "config-server", configPort,
+      StackMember config = stack.start(ServiceJvm.launch(Service.CONFIG_SERVER, "config-server", configPort,
           List.of("--port", "" + configPort, "--data-dir", dir.resolve("data").toString(), "--no-fsync")));
       var configStub = ConfigServiceGrpc.newBlockingStub(config.channel()).withDeadlineAfter(5, TimeUnit.MINUTES);
       int statA = FreePorts.next();
@@ -109,11 +108,11 @@ class LargeObjectsTest {
           .allSatisfy(e -> assertThat(e.getObject().getAgentGroup().getMembersCount()).isEqualTo(AGENTS));
 
       int managementPort = FreePorts.next();
-      stack.start(Launch.of(Service.MANAGEMENT_LAYER, "management-layer", managementPort,
+      stack.start(ServiceJvm.launch(Service.MANAGEMENT_LAYER, "management-layer", managementPort,
           List.of("--port", "" + managementPort, "--config-server", "localhost:" + configPort)));
       for (String member : List.of("A", "B")) {
         int port = member.equals("A") ? statA : statB;
-        stack.start(Launch.of(Service.STAT_SERVER, member, port, List.of("--app", member, "--port", "" + port,
+        stack.start(ServiceJvm.launch(Service.STAT_SERVER, member, port, List.of("--app", member, "--port", "" + port,
             "--config-server", "localhost:" + configPort, "--management", "localhost:" + managementPort)));
       }
       configStub.expireHistory(ExpireHistoryRequest.getDefaultInstance());

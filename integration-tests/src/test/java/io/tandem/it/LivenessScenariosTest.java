@@ -25,7 +25,6 @@ import io.tandem.stat.v1.Role;
 import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatisticType;
 import io.tandem.common.process.FreePorts;
-import io.tandem.testing.Launch;
 import io.tandem.testing.LinkProxy;
 import io.tandem.testing.PairWatch;
 import io.tandem.testing.Service;
@@ -45,6 +44,13 @@ import org.junit.jupiter.api.Test;
  */
 class LivenessScenariosTest extends PairStackTest {
   private static final Duration WAIT = PairStack.WAIT;
+  /**
+   * A refused duplicate keeps asking for heartbeat-timeout plus keepalive's 15 s before it exits
+   * (an instance that only looks alive would be found by then): the duplicate scenarios wait that
+   * long for the exit they check, so they run the Management Layer with a heartbeat-timeout shorter
+   * than the default 10 s, still far above what a busy machine delays a heartbeat by.
+   */
+  private static final String DUPLICATE_HEARTBEAT_TIMEOUT = "3s";
   private static final StatObject QUEUE = StatObject.newBuilder().setType(ObjectType.QUEUE).setName("queue001").build();
 
   private static EventBatch callQueued(String callId) {
@@ -210,7 +216,8 @@ class LivenessScenariosTest extends PairStackTest {
 
   @Test
   void s13ASecondProcessOfTheSameApplicationExitsAndTheFirstIsUntouched() throws Exception {
-    stack = new PairStack(dir, PairStack.Setup.pair("false", "yes")).start();
+    stack = new PairStack(dir, PairStack.Setup.pair("false", "yes"))
+        .withManagementOption("heartbeat-timeout", DUPLICATE_HEARTBEAT_TIMEOUT).start();
     MemberStatus before = stack.member(PairStack.A);
     try (HealthTimeline health = stack.watchHealth()) {
       StackMember duplicate = startDuplicateOfA();
@@ -248,7 +255,7 @@ class LivenessScenariosTest extends PairStackTest {
     old.pause();
     try {
       int port = FreePorts.next();
-      StackMember restarted = stack.stack.startNoWait(Launch.of(Service.STAT_SERVER, backup + "-restarted", port,
+      StackMember restarted = stack.stack.startNoWait(ServiceJvm.launch(Service.STAT_SERVER, backup + "-restarted", port,
           List.of("--app", backup, "--port", "" + port, "--config-server", "localhost:" + stack.configPort,
               "--management", "localhost:" + stack.managementPort)));
       await("the restarted " + backup + " refused while the old process looks alive").atMost(WAIT)
@@ -279,7 +286,7 @@ class LivenessScenariosTest extends PairStackTest {
   /** Starts a second process for StatServer_A on a port of its own and waits until it exits. */
   private StackMember startDuplicateOfA() throws Exception {
     int port = FreePorts.next();
-    StackMember duplicate = stack.stack.startNoWait(Launch.of(Service.STAT_SERVER, PairStack.A + "-duplicate", port,
+    StackMember duplicate = stack.stack.startNoWait(ServiceJvm.launch(Service.STAT_SERVER, PairStack.A + "-duplicate", port,
         List.of("--app", PairStack.A, "--port", "" + port, "--config-server", "localhost:" + stack.configPort,
             "--management", "localhost:" + stack.managementPort)));
     await("the duplicate exits").atMost(WAIT).until(() -> duplicate.exitCode().isPresent());
@@ -288,7 +295,8 @@ class LivenessScenariosTest extends PairStackTest {
 
   @Test
   void aDuplicateRefusedAtStartStopsQuietlyWithOneLineSayingWhy() throws Exception {
-    stack = new PairStack(dir, PairStack.Setup.standalone()).start();
+    stack = new PairStack(dir, PairStack.Setup.standalone())
+        .withManagementOption("heartbeat-timeout", DUPLICATE_HEARTBEAT_TIMEOUT).start();
     StackMember duplicate = startDuplicateOfA();
 
     assertThat(duplicate.exitCode().getAsInt()).isEqualTo(1);

@@ -6,7 +6,6 @@ import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HealthProbe;
 import io.tandem.protocol.link.HostPort;
 import io.tandem.common.process.FreePorts;
-import io.tandem.common.process.ServiceProcess;
 import io.tandem.common.security.AccessRule;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
@@ -40,7 +39,7 @@ class NameLookupTest {
     int metricsPort = FreePorts.next();
     try (HostsPipe resolver = new HostsPipe(dir.resolve("hosts"));
          MiniStack stack = new MiniStack(dir, MiniStack.Mode.PROCESSES)) {
-      List<String> jvm = new ArrayList<>(ServiceProcess.DEFAULT_JVM_OPTIONS);
+      List<String> jvm = new ArrayList<>(ServiceJvm.options(Service.CONFIG_SERVER));
       jvm.add(resolver.jvmFlag());
       stack.start(new Launch(Service.CONFIG_SERVER, "config-server", port, List.of("--port", "" + port,
           "--data-dir", dir.resolve("config-data").toString(), "--no-fsync", "--metrics-port", "" + metricsPort), jvm));

@@ -6,6 +6,7 @@ import io.tandem.cli.config.ContactCenterGenerator;
 import io.tandem.client.WarmStandbyClient;
 import io.tandem.common.config.Applications;
 import io.tandem.protocol.link.HostPort;
+import io.tandem.common.grpc.HealthProbe;
 import io.tandem.common.config.ConfigYaml;
 import io.tandem.config.v1.ApplicationType;
 import io.tandem.config.v1.ConfigObject;
@@ -32,6 +33,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A whole Tandem stack as real processes from the runnable jars, on free ports (a {@link MiniStack}):
@@ -44,7 +46,10 @@ final class PairStack implements AutoCloseable {
   static final String CONFIG_SERVER = "config-server";
   static final String MANAGEMENT = "management-layer";
   static final Duration WAIT = Duration.ofSeconds(90);
-  private static final int LOG_LINES_ON_FAILED_START = 80;
+  /** How long a single call may take to be answered on a busy machine. */
+  static final Duration ANSWER_DEADLINE = Duration.ofSeconds(10);
+  /** How much of each service's log a failed scenario prints (its directory goes with the test). */
+  static final int LOG_LINES_ON_FAILURE = 80;
 
   /** How the pair is configured. */
   record Setup(boolean pair, String delayA, String delayB, String acceptA, String acceptB, int agents, int groups) {
@@ -71,10 +76,17 @@ final class PairStack implements AutoCloseable {
   final Setup setup;
   private boolean fsync;
   private final Map<String, String> managementOptions = new LinkedHashMap<>();
+  private final Function<Service, List<String>> jvmOptions;
 
   PairStack(Path dir, Setup setup) throws IOException {
+    this(dir, setup, ServiceJvm::options);
+  }
+
+  /** A stack whose processes get {@code jvmOptions} of their service. */
+  PairStack(Path dir, Setup setup, Function<Service, List<String>> jvmOptions) throws IOException {
     this.dir = dir;
     this.setup = setup;
+    this.jvmOptions = jvmOptions;
     this.stack = new MiniStack(dir, MiniStack.Mode.PROCESSES);
     statPorts.put(A, FreePorts.next());
     if (setup.pair()) {
@@ -129,6 +141,10 @@ final class PairStack implements AutoCloseable {
     return start("", managementPort);
   }
 
+  private Launch launch(Service service, String name, int port, List<String> args) {
+    return new Launch(service, name, port, args, jvmOptions.apply(service));
+  }
+
   StackMember config() {
     return stack.member(CONFIG_SERVER);
   }
@@ -151,7 +167,7 @@ final class PairStack implements AutoCloseable {
   }
 
   void startManagementLayer() throws Exception {
-    stack.start(Launch.of(Service.MANAGEMENT_LAYER, MANAGEMENT, managementPort,
+    stack.start(launch(Service.MANAGEMENT_LAYER, MANAGEMENT, managementPort,
         List.of("--port", "" + managementPort, "--config-server", "localhost:" + configPort,
             "--metrics-port", "" + metricsPorts.get(MANAGEMENT))));
   }
@@ -164,7 +180,7 @@ final class PairStack implements AutoCloseable {
   /** Starts a Stat Server that reaches the Management Layer at {@code management} (a {@code LinkProxy}, say). */
   StackMember startStatServerNoWait(String name, int management) throws Exception {
     int port = statPorts.get(name);
-    return stack.startNoWait(Launch.of(Service.STAT_SERVER, name, port, List.of("--app", name, "--port", "" + port,
+    return stack.startNoWait(launch(Service.STAT_SERVER, name, port, List.of("--app", name, "--port", "" + port,
         "--config-server", "localhost:" + configPort, "--management", "localhost:" + management,
         "--metrics-port", "" + metricsPorts.get(name), "--status-file", statusFile(name).toString())));
   }
@@ -185,10 +201,14 @@ final class PairStack implements AutoCloseable {
       awaitModesAcknowledged();
       stat(primary()).awaitServing(WAIT);
       return this;
-    } catch (Exception | AssertionError e) {
-      // The test never holds a stack that failed to start: show why and stop what did start.
-      System.out.println(logTails(LOG_LINES_ON_FAILED_START));
-      close();
+    } catch (Exception | Error e) {
+      // The caller never gets a stack that failed to start, so it can neither stop it nor print its logs.
+      System.out.println(logTails(LOG_LINES_ON_FAILURE));
+      try {
+        close();
+      } catch (Exception stopping) {
+        e.addSuppressed(stopping);
+      }
       throw e;
     }
   }
@@ -201,7 +221,7 @@ final class PairStack implements AutoCloseable {
       args.add("--empty-history");
     }
     // Reading a 100,000-agent bootstrap file needs more than the default heap.
-    stack.start(Launch.of(Service.CONFIG_SERVER, CONFIG_SERVER, configPort, args).heap("-Xmx768m"));
+    stack.start(launch(Service.CONFIG_SERVER, CONFIG_SERVER, configPort, args).heap("-Xmx768m"));
   }
 
   /** Restarts the Config Server; with {@code emptyHistory} every session becomes unrestorable. */
@@ -234,8 +254,18 @@ final class PairStack implements AutoCloseable {
     return member.equals(A) ? B : A;
   }
 
+  /** Whether {@code member} answers SERVING to a health check. */
   boolean serving(String member) {
-    return stat(member).health().serving();
+    return serving(stat(member));
+  }
+
+  /**
+   * Whether {@code member} answers SERVING, however long a busy machine takes to carry the answer:
+   * what is checked is the answer, not how fast it came ({@link StackMember#health} gives up after
+   * half a second and counts that as not serving).
+   */
+  static boolean serving(StackMember member) {
+    return HealthProbe.check(member.channel(), "", ANSWER_DEADLINE).serving();
   }
 
   /** How long neither member served, by their own clocks (see {@link HealthTimeline#darkMillisByServers}). */

@@ -6,14 +6,16 @@ import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * A test that runs a {@link PairStack} in its own directory and always stops it. When the test
  * fails, the end of every service's log is printed first, since the directory goes with the test.
+ * Each scenario has its own stack, so the scenarios of a class run side by side.
  */
+@Execution(ExecutionMode.CONCURRENT)
 abstract class PairStackTest {
-  private static final int LOG_LINES_ON_FAILURE = 80;
-
   @TempDir
   Path dir;
 
@@ -24,7 +26,7 @@ abstract class PairStackTest {
 
   private void printLogsOnFailure(ExtensionContext context) {
     if (context.getExecutionException().isPresent() && stack != null) {
-      System.out.println(stack.logTails(LOG_LINES_ON_FAILURE));
+      System.out.println(stack.logTails(PairStack.LOG_LINES_ON_FAILURE));
     }
   }
 

@@ -128,7 +128,7 @@ class ReloadScenariosTest extends PairStackTest {
     stack.restartConfigServer(true);
     await().atMost(WAIT).until(() -> !stack.logged(primary, "02-10086").isEmpty());
     assertThat(stack.info(primary).getReloadMode()).isEqualTo(ReloadMode.PROTECTED);
-    assertThat(stack.stat(primary).health().serving()).as("serving while protected").isTrue();
+    assertThat(stack.serving(primary)).as("serving while protected").isTrue();
 
     stack.setOption(primary, "config-reload-delay-if-primary", "false");
     await().atMost(WAIT).until(() -> !stack.logged(primary, "02-10085").isEmpty());

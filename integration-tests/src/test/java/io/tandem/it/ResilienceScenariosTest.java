@@ -24,10 +24,6 @@ import org.junit.jupiter.api.Test;
 class ResilienceScenariosTest extends PairStackTest {
   private static final Duration WAIT = PairStack.WAIT;
 
-  private boolean serving(String member) {
-    return stack.stat(member).health().serving();
-  }
-
   @Test
   void s6TheBackupCrashedAndComesBackThePrimaryStaysProtectedAndServingUntilItIsReady() throws Exception {
     stack = new PairStack(dir, PairStack.Setup.pair("true", "yes")).start();
@@ -37,7 +33,7 @@ class ResilienceScenariosTest extends PairStackTest {
     stack.restartConfigServer(true);
     await().atMost(WAIT).until(() -> !stack.logged(primary, "02-10086").isEmpty());
     await().atMost(WAIT).until(() -> !stack.logged(primary, "02-10092").isEmpty());
-    assertThat(serving(primary)).as("protected and serving").isTrue();
+    assertThat(stack.serving(primary)).as("protected and serving").isTrue();
     assertThat(stack.info(primary).getReloadMode()).isEqualTo(ReloadMode.PROTECTED);
     assertThat(stack.logged(primary, "02-10094")).as("no switchover asked while the backup is down").isEmpty();
 
@@ -46,7 +42,7 @@ class ResilienceScenariosTest extends PairStackTest {
         && stack.logged(primary, "02-10085").size() == 1);
     assertThat(stack.logged(primary, "02-10093")).hasSize(1);
     await().atMost(WAIT).until(() -> stack.primary().equals(backup));
-    await().atMost(WAIT).until(() -> serving(primary) && serving(backup));
+    await().atMost(WAIT).until(() -> stack.serving(primary) && stack.serving(backup));
   }
 
   @Test
@@ -59,7 +55,7 @@ class ResilienceScenariosTest extends PairStackTest {
     await().atMost(WAIT).until(() -> !stack.logged(primary, "02-10094").isEmpty());
     assertThat(stack.logged(backup, "02-10085")).as("the backup reloaded").hasSize(1);
     assertThat(stack.logged(primary, "02-10087")).isEmpty();
-    assertThat(serving(primary)).isTrue();
+    assertThat(stack.serving(primary)).isTrue();
     assertThat(stack.info(primary).getReloadMode()).isEqualTo(ReloadMode.PROTECTED);
 
     stack.startManagementLayer();
@@ -70,7 +66,7 @@ class ResilienceScenariosTest extends PairStackTest {
         .as("the retried SERVICE_UNAVAILABLE reached the Management Layer once it was back").isTrue();
     stack.awaitModesAcknowledged();
     assertThat(stack.primary()).isEqualTo(backup);
-    await().atMost(WAIT).until(() -> serving(primary) && serving(backup));
+    await().atMost(WAIT).until(() -> stack.serving(primary) && stack.serving(backup));
   }
 
   @Test
@@ -90,7 +86,7 @@ class ResilienceScenariosTest extends PairStackTest {
     await().atMost(WAIT).until(() -> stack.pair().getMembersList().stream()
         .anyMatch(m -> m.getApplication().equals(backup) && m.getMode() == Mode.PRIMARY && m.getModeAcknowledged()));
     assertThat(stack.pair().getLastSwitchover().getCause()).isEqualTo(SwitchoverCause.FAILOVER);
-    assertThat(serving(backup)).isTrue();
+    assertThat(stack.serving(backup)).isTrue();
     assertThat(ConfigServiceGrpc.newBlockingStub(stack.config().channel())
         .getHistoryInfo(GetHistoryInfoRequest.getDefaultInstance()).getObjects()).isEqualTo(objects);
   }

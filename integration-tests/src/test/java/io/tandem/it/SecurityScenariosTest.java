@@ -34,7 +34,6 @@ import io.tandem.management.v1.SupervisionMessage;
 import io.tandem.management.v1.SwitchoverRequest;
 import io.tandem.common.testing.ForeignCaller;
 import io.tandem.pki.PkiDirectory;
-import io.tandem.testing.Launch;
 import io.tandem.testing.Service;
 import io.tandem.testing.StackMember;
 import io.tandem.stat.v1.CloseStatisticRequest;
@@ -199,11 +198,11 @@ class SecurityScenariosTest {
     Impostor configServer = impostor(PairStack.B);
     Impostor management = impostor(PairStack.B);
     int statPort = io.tandem.common.process.FreePorts.next();
-    StackMember stat = stack.stack.startNoWait(Launch.of(Service.STAT_SERVER, "StatServer_C", statPort,
+    StackMember stat = stack.stack.startNoWait(ServiceJvm.launch(Service.STAT_SERVER, "StatServer_C", statPort,
         List.of("--app", "StatServer_C", "--port", "" + statPort, "--config-server", "localhost:" + configServer.port(),
             "--management", "localhost:" + management.port())));
     int managementPort = io.tandem.common.process.FreePorts.next();
-    StackMember managementLayer = stack.stack.startNoWait(Launch.of(Service.MANAGEMENT_LAYER, "management-layer-2",
+    StackMember managementLayer = stack.stack.startNoWait(ServiceJvm.launch(Service.MANAGEMENT_LAYER, "management-layer-2",
         managementPort, List.of("--port", "" + managementPort, "--config-server", "localhost:" + configServer.port())));
 
     try (stat; managementLayer) {

@@ -31,7 +31,6 @@ import io.tandem.stat.v1.StatServiceGrpc;
 import io.tandem.stat.v1.StatisticSpec;
 import io.tandem.stat.v1.StatisticType;
 import io.tandem.common.process.FreePorts;
-import io.tandem.testing.Launch;
 import io.tandem.testing.Service;
 import io.tandem.testing.StackMember;
 import java.time.Duration;
@@ -82,7 +81,7 @@ class StatisticsScenariosTest extends PairStackTest {
       // administrator's Config Server instance on the same data, on a port nobody else knows).
       stack.config().close();
       int adminPort = FreePorts.next();
-      try (StackMember admin = stack.stack.start(Launch.of(Service.CONFIG_SERVER, "config-admin", adminPort,
+      try (StackMember admin = stack.stack.start(ServiceJvm.launch(Service.CONFIG_SERVER, "config-admin", adminPort,
           List.of("--port", "" + adminPort, "--data-dir", dir.resolve("config-data").toString(), "--no-fsync"))
           .heap("-Xmx768m"))) {
         var config = ConfigServiceGrpc.newBlockingStub(admin.channel());
