@@ -41,6 +41,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Execution;
@@ -50,9 +51,11 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  * The Config Server's promise that every acknowledged change survives, with real faults: twenty
  * {@code kill -9} at random moments while requests of 5,000 objects and single updates go on
  * (fsync on), and a disk that really fills up (a small tmpfs). Each runs its own Config Server, side
- * by side with the other.
+ * by side with the other. The crash loop is the longest scenario of all: this class starts first, so
+ * that it runs beside the others rather than after them.
  */
 @Execution(ExecutionMode.CONCURRENT)
+@Order(1)
 class DurabilityScenariosTest {
   private static final int REQUEST_SIZE = 5000;
   private static final int REQUESTS_PER_ROUND = 3;
