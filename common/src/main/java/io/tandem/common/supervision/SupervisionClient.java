@@ -17,6 +17,7 @@ import io.tandem.management.v1.ModeCommand;
 import io.tandem.management.v1.StatusReport;
 import io.tandem.management.v1.SupervisionCommand;
 import io.tandem.management.v1.SupervisionMessage;
+import io.tandem.protocol.time.MonotonicClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -169,7 +170,7 @@ public final class SupervisionClient implements AutoCloseable {
    */
   public SupervisionClient(ManagedChannel channel, String application, String instanceId, String clientAddress,
       Listener listener, Supplier<Standing> standing, ScheduledExecutorService executor) {
-    this(grpc(channel), application, instanceId, clientAddress, listener, standing, executor, Clock.systemUTC(),
+    this(grpc(channel), application, instanceId, clientAddress, listener, standing, executor, MonotonicClock.startingNow(),
         Backoff.THREAD_LOCAL_RANDOM);
   }
 

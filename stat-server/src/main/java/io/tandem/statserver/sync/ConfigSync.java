@@ -27,6 +27,7 @@ import io.tandem.protocol.reload.PairView;
 import io.tandem.statserver.stats.StatisticsEngine;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import io.tandem.protocol.time.MonotonicClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -90,14 +91,16 @@ public final class ConfigSync implements ManagedService {
     void pairChanged(PairView.Peer peer);
   }
 
+  /** A server's: loads are timed on a monotonic clock, so a stepped system time never skews them. */
   @Inject
-  public ConfigSync(StatServerSettings settings, StatisticsEngine engine, TransportSecurity security, Clock clock) {
-    this(settings, engine, sync -> sync.openSession(security), ownThread(), clock, Backoff.THREAD_LOCAL_RANDOM);
+  public ConfigSync(StatServerSettings settings, StatisticsEngine engine, TransportSecurity security) {
+    this(settings, engine, sync -> sync.openSession(security), ownThread(), MonotonicClock.startingNow(),
+        Backoff.THREAD_LOCAL_RANDOM);
   }
 
   /** With its configuration read from {@code sources} (tests give it a fake Config Server). */
   public ConfigSync(StatServerSettings settings, StatisticsEngine engine, Function<ConfigSync, ConfigSource> sources) {
-    this(settings, engine, sources, ownThread(), Clock.systemUTC(), Backoff.THREAD_LOCAL_RANDOM);
+    this(settings, engine, sources, ownThread(), MonotonicClock.startingNow(), Backoff.THREAD_LOCAL_RANDOM);
   }
 
   /**
