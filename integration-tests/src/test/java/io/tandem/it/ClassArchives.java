@@ -36,6 +36,8 @@ final class ClassArchives {
   /** How long a training JVM may take to link its classes, write its archive and exit, on a busy machine. */
   private static final Duration STOP_DEADLINE = Duration.ofMinutes(5);
 
+  /** The training's outcome, once it ran: every scenario that asks after a failed one gets the same failure. */
+  private static RuntimeException trainingFailed;
   private static boolean trained;
 
   private ClassArchives() {}
@@ -49,17 +51,28 @@ final class ClassArchives {
     Path dir = Path.of(directory);
     if (!trained) {
       trained = true;
-      train(dir);
+      try {
+        train(dir);
+      } catch (RuntimeException e) {
+        trainingFailed = e;
+      }
+    }
+    if (trainingFailed != null) {
+      throw new IllegalStateException("the class-data sharing archives could not be made (see the cause)", trainingFailed);
     }
     Path archive = archiveOf(dir, jar);
     return Files.isRegularFile(archive) ? List.of("-XX:SharedArchiveFile=" + archive) : List.of();
   }
 
-  /** {@code jar}'s archive: the jar's name, size and modification time. */
+  /**
+   * {@code jar}'s archive: the jar's name, size and modification time, and the JVM's version (an
+   * archive only maps into the JVM that wrote it).
+   */
   private static Path archiveOf(Path dir, Path jar) {
     try {
       String name = jar.getFileName().toString().replaceFirst("\\.jar$", "");
-      return dir.resolve(name + "-" + Files.size(jar) + "-" + Files.getLastModifiedTime(jar).toMillis() + ".jsa");
+      String vm = System.getProperty("java.vm.version").replaceAll("[^A-Za-z0-9.]", "_");
+      return dir.resolve(name + "-" + Files.size(jar) + "-" + Files.getLastModifiedTime(jar).toMillis() + "-" + vm + ".jsa");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -75,11 +88,13 @@ final class ClassArchives {
     if (archives.values().stream().allMatch(Files::isRegularFile)) {
       return;
     }
+    Path training = null;
     try {
       Files.createDirectories(dir);
-      Path training = Files.createTempDirectory(dir, "training-");
+      training = Files.createTempDirectory(dir, "training-");
+      Path trainingDir = training;
       Map<Path, Path> written = new LinkedHashMap<>();
-      archives.forEach((jar, archive) -> written.put(jar, training.resolve(archive.getFileName())));
+      archives.forEach((jar, archive) -> written.put(jar, trainingDir.resolve(archive.getFileName())));
       List<StackMember> members = new ArrayList<>();
       try (PairStack stack = new PairStack(training, PairStack.Setup.standalone(),
           service -> trainingFlags(ServiceJvm.serviceFlags(), written.get(RunnableJars.of(service))))) {
@@ -108,7 +123,16 @@ final class ClassArchives {
       }
       Directories.deleteRecursively(training);
     } catch (Exception e) {
-      throw new IllegalStateException("making the class-data sharing archives of the runnable jars failed", e);
+      IllegalStateException failed =
+          new IllegalStateException("making the class-data sharing archives of the runnable jars failed", e);
+      if (training != null) {
+        try {
+          Directories.deleteRecursively(training);
+        } catch (IOException cleanup) {
+          failed.addSuppressed(cleanup);
+        }
+      }
+      throw failed;
     }
   }
 

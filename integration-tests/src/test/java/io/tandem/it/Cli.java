@@ -1,5 +1,6 @@
 package io.tandem.it;
 
+import io.tandem.common.process.FreePorts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -13,6 +14,17 @@ final class Cli {
   record Result(int exitCode, String output) {}
 
   private Cli() {}
+
+  /**
+   * The arguments of {@code tandem up --fresh} with every port given, the metrics ports free ones:
+   * scenarios run side by side, and the defaults (2020..., 9020...) would be one stack's only.
+   */
+  static String[] upOnPorts(int config, int management, int statA, int statB) {
+    return new String[] {"up", "--fresh", "--config-port", "" + config, "--management-port", "" + management,
+        "--stat-a-port", "" + statA, "--stat-b-port", "" + statB,
+        "--config-metrics-port", "" + FreePorts.next(), "--management-metrics-port", "" + FreePorts.next(),
+        "--stat-a-metrics-port", "" + FreePorts.next(), "--stat-b-metrics-port", "" + FreePorts.next()};
+  }
 
   static Result run(Path workDir, String... args) throws IOException, InterruptedException {
     return run(workDir, Map.of(), args);

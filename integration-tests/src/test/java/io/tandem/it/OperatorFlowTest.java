@@ -35,8 +35,7 @@ class OperatorFlowTest {
     int management = FreePorts.next();
     configAddress = "localhost:" + config;
     managementAddress = "localhost:" + management;
-    Cli.Result up = Cli.run(workDir, "up", "--fresh", "--config-port", "" + config, "--management-port", "" + management,
-        "--stat-a-port", "" + FreePorts.next(), "--stat-b-port", "" + FreePorts.next());
+    Cli.Result up = Cli.run(workDir, Cli.upOnPorts(config, management, FreePorts.next(), FreePorts.next()));
     assertThat(up.exitCode()).as(up.output()).isZero();
   }
 

@@ -41,8 +41,7 @@ class StackUpDownTest {
     int statA = FreePorts.next();
     int statB = FreePorts.next();
 
-    Cli.Result up = Cli.run(workDir, "up", "--fresh", "--config-port", "" + config, "--management-port", "" + management,
-        "--stat-a-port", "" + statA, "--stat-b-port", "" + statB);
+    Cli.Result up = Cli.run(workDir, Cli.upOnPorts(config, management, statA, statB));
     assertThat(up.exitCode()).as(up.output()).isZero();
     assertThat(up.output()).contains("config-server", "management-layer", "StatServer_A", "StatServer_B");
 

@@ -5,32 +5,64 @@ import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Ports nobody listens on right now, for services a test or a benchmark starts. A port is handed
- * out once per JVM, so scenarios running side by side never get the same one, and it lies below
- * the ranges systems take outgoing connections' ports from (Linux from 32768, the others from
- * 49152): between the moment it is handed out and the moment its service binds it, which can be
- * seconds on a busy machine, no connection of this or another process can take it.
+ * out once per JVM, so scenarios running side by side never get the same one, and it lies outside
+ * the range the system takes outgoing connections' ports from (Linux's
+ * {@code ip_local_port_range}, 32768-60999 by default): between the moment it is handed out and the
+ * moment its service binds it, which can be seconds on a busy machine, no outgoing connection can
+ * take it. Another process binding it on purpose still can; the service then fails to start, saying so.
  */
 public final class FreePorts {
-  static final int LOWEST = 10_000;
-  static final int HIGHEST = 32_767;
+  private static final Path EPHEMERAL_RANGE = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+  /** Where the system's range for outgoing ports is not known: below the IANA one (49152). */
+  private static final int[] DEFAULT_EPHEMERAL = {32_768, 60_999};
+  /** The fewest ports a range must hold to be used. */
+  private static final int ENOUGH = 2_000;
+  static final int[] RANGE = range(ephemeralRange());
   private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
   private FreePorts() {}
 
   public static int next() {
     for (int attempt = 0; attempt < 1000; attempt++) {
-      int port = ThreadLocalRandom.current().nextInt(LOWEST, HIGHEST + 1);
+      int port = ThreadLocalRandom.current().nextInt(RANGE[0], RANGE[1] + 1);
       if (!HANDED_OUT.contains(port) && free(port) && HANDED_OUT.add(port)) {
         return port;
       }
     }
-    throw new IllegalStateException("no free port between " + LOWEST + " and " + HIGHEST + " after 1000 tries");
+    throw new IllegalStateException("no free port between " + RANGE[0] + " and " + RANGE[1] + " after 1000 tries");
+  }
+
+  /** The ports to hand out: from 10000 up to the outgoing range, or above it when that leaves too few. */
+  static int[] range(int[] ephemeral) {
+    int below = Math.min(ephemeral[0] - 1, 32_767);
+    if (below - 10_000 >= ENOUGH) {
+      return new int[] {10_000, below};
+    }
+    if (65_535 - ephemeral[1] >= ENOUGH) {
+      return new int[] {ephemeral[1] + 1, 65_535};
+    }
+    throw new IllegalStateException("the system takes outgoing ports from " + ephemeral[0] + "-" + ephemeral[1]
+        + " (" + EPHEMERAL_RANGE + "), which leaves fewer than " + ENOUGH + " ports for services on either side");
+  }
+
+  private static int[] ephemeralRange() {
+    if (!Files.isReadable(EPHEMERAL_RANGE)) {
+      return DEFAULT_EPHEMERAL;
+    }
+    try {
+      String[] bounds = Files.readString(EPHEMERAL_RANGE).trim().split("\\s+");
+      return new int[] {Integer.parseInt(bounds[0]), Integer.parseInt(bounds[1])};
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static boolean free(int port) {
