@@ -43,6 +43,7 @@ final class ClassArchives {
   private ClassArchives() {}
 
   /** The flag that maps {@code jar}'s archive; none without the property. Trains the archives first if needed. */
+  @SuppressWarnings("StaticAssignmentOfThrowable") // the training's failure, rethrown (wrapped) to every later caller
   static synchronized List<String> flags(Path jar) {
     String directory = System.getProperty(DIRECTORY_PROPERTY);
     if (directory == null) {

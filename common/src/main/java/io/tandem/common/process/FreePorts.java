@@ -1,12 +1,15 @@
 package io.tandem.common.process;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Scanner;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -58,8 +61,14 @@ public final class FreePorts {
       return DEFAULT_EPHEMERAL;
     }
     try {
-      String[] bounds = Files.readString(EPHEMERAL_RANGE).trim().split("\\s+");
-      return new int[] {Integer.parseInt(bounds[0]), Integer.parseInt(bounds[1])};
+      // A /proc file says it is empty: read it as a stream, to its end.
+      String text;
+      try (InputStream in = Files.newInputStream(EPHEMERAL_RANGE)) {
+        text = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+      }
+      try (Scanner bounds = new Scanner(text)) {
+        return new int[] {bounds.nextInt(), bounds.nextInt()};
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
