@@ -43,6 +43,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -52,6 +53,7 @@ import org.junit.jupiter.api.Test;
  * same figures, in 256 MB of heap each. And many streams flooding one member: held back within
  * its one feed budget, nothing lost.
  */
+@Order(5)
 class FeedScenariosTest extends PairStackTest {
   private static final Duration WAIT = PairStack.WAIT;
   private static final int AGENTS = 100_000;

@@ -34,6 +34,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.Test;
  * both believe they are primary. Every service is a real process; faults are real signals and
  * real cut connections.
  */
+@Order(2)
 class LivenessScenariosTest extends PairStackTest {
   private static final Duration WAIT = PairStack.WAIT;
   /**

@@ -12,6 +12,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * over, then make the Config Server lose its history and watch the pair reload without going
  * dark, in protected mode as the sample configures it.
  */
+@Order(6)
 class OperatorFlowTest {
   private static final Pattern PRIMARY = Pattern.compile("(StatServer_[AB])\\s+PRIMARY\\s+yes");
 

@@ -9,12 +9,14 @@ import io.tandem.stat.v1.ReloadMode;
 import io.tandem.testing.StackMember;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /**
  * The reload scenarios (docs/architecture.md, *Scenarios*) with every service a real process. History loss is made the
  * way it happens: the Config Server restarts with its history log emptied.
  */
+@Order(3)
 class ReloadScenariosTest extends PairStackTest {
   private static final Duration WAIT = PairStack.WAIT;
 

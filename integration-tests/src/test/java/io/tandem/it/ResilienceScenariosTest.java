@@ -18,9 +18,11 @@ import io.tandem.stat.v1.StatisticSpec;
 import io.tandem.stat.v1.StatisticType;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /** Scenarios S6, S7, S8, S11 (docs/architecture.md, *Scenarios*): protected mode and session restore when other parts fail too. */
+@Order(7)
 class ResilienceScenariosTest extends PairStackTest {
   private static final Duration WAIT = PairStack.WAIT;
 

@@ -18,10 +18,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code tandem up} / {@code tandem down} on free ports, with the real runnable jars. */
+@Order(9)
 class StackUpDownTest {
   @TempDir
   Path workDir;

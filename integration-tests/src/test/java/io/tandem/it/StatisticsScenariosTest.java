@@ -36,9 +36,11 @@ import io.tandem.testing.StackMember;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /** Statistics across the pair's reloads and switchovers, every service a real process. */
+@Order(4)
 class StatisticsScenariosTest extends PairStackTest {
   private static final Duration WAIT = PairStack.WAIT;
   private static final StatObject GROUP = StatObject.newBuilder().setType(ObjectType.AGENT_GROUP).setName("group0001").build();
