@@ -1,7 +1,6 @@
 package io.tandem.common.process;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -24,51 +23,53 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class FreePorts {
   private static final Path EPHEMERAL_RANGE = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
-  /** Where the system's range for outgoing ports is not known: below the IANA one (49152). */
-  private static final int[] DEFAULT_EPHEMERAL = {32_768, 60_999};
+  /** Linux's default range for outgoing ports, taken where the system's cannot be read. */
+  private static final PortRange DEFAULT_EPHEMERAL = new PortRange(32_768, 60_999);
   /** The fewest ports a range must hold to be used. */
   private static final int ENOUGH = 2_000;
-  static final int[] RANGE = range(ephemeralRange());
+  static final PortRange RANGE = range(ephemeralRange());
   private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+  /** The ports from {@code lowest} to {@code highest}, both included. */
+  record PortRange(int lowest, int highest) {
+    @Override
+    public String toString() {
+      return lowest + "-" + highest;
+    }
+  }
 
   private FreePorts() {}
 
   public static int next() {
     for (int attempt = 0; attempt < 1000; attempt++) {
-      int port = ThreadLocalRandom.current().nextInt(RANGE[0], RANGE[1] + 1);
+      int port = ThreadLocalRandom.current().nextInt(RANGE.lowest(), RANGE.highest() + 1);
       if (!HANDED_OUT.contains(port) && free(port) && HANDED_OUT.add(port)) {
         return port;
       }
     }
-    throw new IllegalStateException("no free port between " + RANGE[0] + " and " + RANGE[1] + " after 1000 tries");
+    throw new IllegalStateException("no free port in " + RANGE + " after 1000 tries");
   }
 
   /** The ports to hand out: from 10000 up to the outgoing range, or above it when that leaves too few. */
-  static int[] range(int[] ephemeral) {
-    int below = Math.min(ephemeral[0] - 1, 32_767);
+  static PortRange range(PortRange ephemeral) {
+    int below = Math.min(ephemeral.lowest() - 1, 32_767);
     if (below - 10_000 >= ENOUGH) {
-      return new int[] {10_000, below};
+      return new PortRange(10_000, below);
     }
-    if (65_535 - ephemeral[1] >= ENOUGH) {
-      return new int[] {ephemeral[1] + 1, 65_535};
+    if (65_535 - ephemeral.highest() >= ENOUGH) {
+      return new PortRange(ephemeral.highest() + 1, 65_535);
     }
-    throw new IllegalStateException("the system takes outgoing ports from " + ephemeral[0] + "-" + ephemeral[1]
-        + " (" + EPHEMERAL_RANGE + "), which leaves fewer than " + ENOUGH + " ports for services on either side");
+    throw new IllegalStateException("the system takes outgoing ports from " + ephemeral + " (" + EPHEMERAL_RANGE
+        + "), which leaves fewer than " + ENOUGH + " ports for services on either side");
   }
 
-  private static int[] ephemeralRange() {
+  private static PortRange ephemeralRange() {
     if (!Files.isReadable(EPHEMERAL_RANGE)) {
       return DEFAULT_EPHEMERAL;
     }
-    try {
-      // A /proc file says it is empty: read it as a stream, to its end.
-      String text;
-      try (InputStream in = Files.newInputStream(EPHEMERAL_RANGE)) {
-        text = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
-      }
-      try (Scanner bounds = new Scanner(text)) {
-        return new int[] {bounds.nextInt(), bounds.nextInt()};
-      }
+    // A /proc file says it is empty: read it as a stream, to its end.
+    try (Scanner bounds = new Scanner(Files.newInputStream(EPHEMERAL_RANGE), StandardCharsets.US_ASCII)) {
+      return new PortRange(bounds.nextInt(), bounds.nextInt());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
