@@ -91,14 +91,16 @@ public final class ConfigSync implements ManagedService {
     void pairChanged(PairView.Peer peer);
   }
 
-  /** A server's: loads are timed on a monotonic clock, so a stepped system time never skews them. */
+  /** A server's: the session opened with this server's identity. */
   @Inject
   public ConfigSync(StatServerSettings settings, StatisticsEngine engine, TransportSecurity security) {
-    this(settings, engine, sync -> sync.openSession(security), ownThread(), MonotonicClock.startingNow(),
-        Backoff.THREAD_LOCAL_RANDOM);
+    this(settings, engine, sync -> sync.openSession(security));
   }
 
-  /** With its configuration read from {@code sources} (tests give it a fake Config Server). */
+  /**
+   * With its configuration read from {@code sources} (tests give it a fake Config Server), on its
+   * own thread; loads are timed on a monotonic clock, so a stepped system time never skews them.
+   */
   public ConfigSync(StatServerSettings settings, StatisticsEngine engine, Function<ConfigSync, ConfigSource> sources) {
     this(settings, engine, sources, ownThread(), MonotonicClock.startingNow(), Backoff.THREAD_LOCAL_RANDOM);
   }
@@ -288,18 +290,14 @@ public final class ConfigSync implements ManagedService {
     String what = initial ? "load" : "reload";
     afterSwap(what, "logging it", () -> EventLog.emit(LOG, LogEvent.CONFIG_SNAPSHOT_READ, "application",
         settings.application(), "objects", model.objectCount() + apps.size(), "batches", batches[0],
-        "first_batch_ms", millisBetween(begin, firstBatchAt[0]), "stream_ms", millisBetween(firstBatchAt[0], read),
-        "swap_ms", millisBetween(read, swapped)));
+        "first_batch_ms", firstBatchAt[0] - begin, "stream_ms", read - firstBatchAt[0],
+        "swap_ms", swapped - read));
     afterSwap(what, "reading the pair's options", () -> listener.pairChanged(pairView.read(applications)));
     afterSwap(what, "telling the reload logic", () -> listener.loaded(model.objectCount() + apps.size(),
-        millisBetween(begin, clock.millis())));
+        clock.millis() - begin));
     watchFrom(eventId, false);
   }
 
-  /** Never negative, should the wall clock be set back meanwhile. */
-  private static long millisBetween(long fromMs, long toMs) {
-    return Math.max(0, toMs - fromMs);
-  }
 
   /**
    * One step after a load's or a reload's swap: a failure (a bug) is logged and stops that step
