@@ -1,4 +1,4 @@
-package io.tandem.it;
+package io.tandem.architecture;
 
 import static com.tngtech.archunit.base.DescribedPredicate.or;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
