@@ -62,7 +62,18 @@ final class ClassArchives {
       throw new IllegalStateException("the class-data sharing archives could not be made (see the cause)", trainingFailed);
     }
     Path archive = archiveOf(dir, jar);
-    return Files.isRegularFile(archive) ? List.of("-XX:SharedArchiveFile=" + archive) : List.of();
+    return Files.isRegularFile(archive) ? mapping(archive) : List.of();
+  }
+
+  /**
+   * The flags that map {@code archive} where it was written. Some JDK 17 builds (Debian's among
+   * them) map archives at a random address by default, so that every JVM first rewrites every
+   * pointer in them: a tenth of a second of CPU per start here, and private copies of pages that
+   * could be shared. A scenario's JVMs gain nothing from that randomness; mapping in place leaves
+   * what a service does unchanged.
+   */
+  private static List<String> mapping(Path archive) {
+    return List.of("-XX:SharedArchiveFile=" + archive, "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0");
   }
 
   /**
