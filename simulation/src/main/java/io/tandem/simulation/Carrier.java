@@ -52,8 +52,6 @@ final class Carrier {
     }
   }
 
-  private static final int SPINS = 2_000;
-
   private final String name;
   private Thread thread;
   private Thread simulation;
@@ -135,10 +133,8 @@ final class Carrier {
     simulation = Thread.currentThread();
     carrierTurn = true;
     LockSupport.unpark(thread);
-    // The carrier's work is mostly a few microseconds long: wait for it awake before parking.
-    for (int spins = 0; carrierTurn && spins < SPINS; spins++) {
-      Thread.onSpinWait();
-    }
+    // Parked at once: spinning for the carrier's few microseconds took a core the seeds on other
+    // threads (and whatever else runs beside the simulation) could use.
     while (carrierTurn) {
       LockSupport.park(this);
     }

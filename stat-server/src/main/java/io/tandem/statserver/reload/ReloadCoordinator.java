@@ -378,18 +378,22 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
     String reason = machine.notServingReason();
     boolean nowServing = reason == null;
     health.set(machine.availability(), nowServing ? "accepting clients as " + machine.role() : reason);
+    // The answer to GetServerInfo is rebuilt at every input; the serving changes in it (up to
+    // SERVING_CHANGES_KEPT messages) are copied into it only when one was added.
+    ServerInfo.Builder next = info.toBuilder();
     if (nowServing != serving || servingChanges.isEmpty()) {
       if (servingChanges.size() == SERVING_CHANGES_KEPT) {
         servingChanges.removeFirst();
       }
       servingChanges.addLast(ServingChange.newBuilder().setAtMs(clock.millis()).setServing(nowServing)
           .setReason(nowServing ? "" : reason).build());
+      next.clearServingChanges().addAllServingChanges(servingChanges);
     }
     if (serving && !nowServing) {
       engine.failAll(Status.UNAVAILABLE.withDescription(reason));
     }
     serving = nowServing;
-    info = ServerInfo.newBuilder()
+    info = next
         .setApplication(settings.application())
         .setRole(machine.role())
         .setReloadMode(machine.reloadMode())
@@ -401,7 +405,6 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
         .setBackup(machine.options().peer())
         .setEpoch(machine.epoch())
         .setInstanceId(instanceId)
-        .addAllServingChanges(servingChanges)
         .build();
   }
 }
