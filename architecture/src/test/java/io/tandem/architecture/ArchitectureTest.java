@@ -35,7 +35,7 @@ class ArchitectureTest {
   void everyModuleIsRead() {
     List<String> oneClassOfEachModule = List.of("io.tandem.config.v1.ConfigObject",
         "io.tandem.protocol.reload.ReloadStateMachine", "io.tandem.common.bootstrap.ServiceRunner",
-        "io.tandem.pki.PemFiles", "io.tandem.client.WarmStandbyClient", "io.tandem.testing.StackMember",
+        "io.tandem.pki.PemFiles", "io.tandem.etcd.EtcdEndpoints", "io.tandem.client.WarmStandbyClient", "io.tandem.testing.StackMember",
         "io.tandem.configserver.ConfigServerMain", "io.tandem.management.ManagementLayerMain",
         "io.tandem.statserver.StatServerMain", "io.tandem.cli.TandemCli", "io.tandem.bench.ThroughputBench",
         "io.tandem.simulation.SimulationMain");

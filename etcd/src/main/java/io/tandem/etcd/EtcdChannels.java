@@ -1,0 +1,34 @@
+package io.tandem.etcd;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.grpc.NameResolverRegistry;
+import java.util.concurrent.TimeUnit;
+
+/** Channels to an etcd cluster: one per cluster, over every member of its endpoint list. */
+public final class EtcdChannels {
+  /** etcd answers a range with every key it matches in one message: a store's listing can be large. */
+  private static final int MAX_INBOUND_BYTES = 64 * 1024 * 1024;
+
+  static {
+    NameResolverRegistry.getDefaultRegistry().register(new EndpointsResolverProvider());
+  }
+
+  private EtcdChannels() {}
+
+  /**
+   * A channel to the members of {@code endpoints}: it talks to one and moves on to the next when
+   * that one cannot be reached. Keepalive pings find a connection whose member went away without
+   * closing it (a host gone, a cut link) within seconds rather than the system's TCP timeout.
+   */
+  public static ManagedChannel open(EtcdEndpoints endpoints, ChannelCredentials credentials) {
+    return Grpc.newChannelBuilder(endpoints.target(), credentials)
+        .defaultLoadBalancingPolicy("pick_first")
+        .maxInboundMessageSize(MAX_INBOUND_BYTES)
+        .keepAliveTime(6, TimeUnit.SECONDS) // etcd refuses pings closer than 5 s (--grpc-keepalive-min-time)
+        .keepAliveTimeout(3, TimeUnit.SECONDS)
+        .keepAliveWithoutCalls(true)
+        .build();
+  }
+}

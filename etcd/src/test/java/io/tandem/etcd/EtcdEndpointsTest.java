@@ -1,0 +1,28 @@
+package io.tandem.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tandem.protocol.link.HostPort;
+import org.junit.jupiter.api.Test;
+
+class EtcdEndpointsTest {
+  @Test
+  void aListOfMembersIsReadInOrderAndMadeATargetForOneChannel() {
+    EtcdEndpoints endpoints = EtcdEndpoints.parse("--etcd-endpoints", "h1:2379, h2:2479,[::1]:2579");
+    assertThat(endpoints.members()).containsExactly(new HostPort("h1", 2379), new HostPort("h2", 2479),
+        new HostPort("::1", 2579));
+    assertThat(endpoints.target()).isEqualTo("tandem-etcd:///h1:2379,h2:2479,[::1]:2579");
+    assertThat(endpoints).hasToString("h1:2379,h2:2479,[::1]:2579");
+  }
+
+  @Test
+  void aBadListIsRefusedNamingTheOptionAndTheEntry() {
+    assertThatThrownBy(() -> EtcdEndpoints.parse("--etcd-endpoints", "h1:2379,,h2:2479"))
+        .hasMessageContaining("--etcd-endpoints").hasMessageContaining("empty entry");
+    assertThatThrownBy(() -> EtcdEndpoints.parse("--etcd-endpoints", "h1:2379,h2"))
+        .hasMessageContaining("--etcd-endpoints").hasMessageContaining("'h2'");
+    assertThatThrownBy(() -> EtcdEndpoints.parse("--etcd-endpoints", "h1:2379,h1:2379"))
+        .hasMessageContaining("--etcd-endpoints").hasMessageContaining("h1:2379 is given twice");
+  }
+}

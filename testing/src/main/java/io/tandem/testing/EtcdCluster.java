@@ -1,0 +1,237 @@
+package io.tandem.testing;
+
+import com.google.common.base.Splitter;
+import io.etcd.jetcd.api.MaintenanceGrpc;
+import io.etcd.jetcd.api.StatusRequest;
+import io.etcd.jetcd.api.StatusResponse;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.tandem.common.process.FreePorts;
+import io.tandem.etcd.EtcdChannels;
+import io.tandem.etcd.EtcdEndpoints;
+import io.tandem.protocol.link.HostPort;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * A real etcd cluster on loopback for tests: members started from the {@code etcd} binary on the
+ * PATH (Debian's {@code etcd-server}), on free ports, each with its data and log in {@code dir};
+ * members can be killed, frozen and restarted, and the cluster tells which member leads.
+ */
+public final class EtcdCluster implements AutoCloseable {
+  /** Where a missing binary comes from, for the message that says so. */
+  public static final String PACKAGE = "etcd-server";
+  private static final Duration POLL = Duration.ofMillis(100);
+
+  /** One member: its name, ports, data directory and, while it runs, its process. */
+  public static final class Member {
+    private final String name;
+    private final int clientPort;
+    private final int peerPort;
+    private final Path dataDir;
+    private final Path log;
+    private Process process;
+
+    Member(String name, int clientPort, int peerPort, Path dir) {
+      this.name = name;
+      this.clientPort = clientPort;
+      this.peerPort = peerPort;
+      this.dataDir = dir.resolve(name + ".etcd");
+      this.log = dir.resolve(name + ".log");
+    }
+
+    public String name() {
+      return name;
+    }
+
+    public HostPort client() {
+      return new HostPort("127.0.0.1", clientPort);
+    }
+
+    public Optional<Long> pid() {
+      return process != null && process.isAlive() ? Optional.of(process.pid()) : Optional.empty();
+    }
+
+    String peerUrl() {
+      return "http://127.0.0.1:" + peerPort;
+    }
+  }
+
+  private final Path binary;
+  private final Map<String, Member> members = new LinkedHashMap<>();
+
+  private EtcdCluster(Path binary) {
+    this.binary = binary;
+  }
+
+  /** The {@code etcd} binary on the PATH, if there is one. */
+  public static Optional<Path> binary() {
+    String path = System.getenv().getOrDefault("PATH", "");
+    for (String dir : Splitter.on(File.pathSeparatorChar).split(path)) {
+      Path candidate = Path.of(dir.isEmpty() ? "." : dir, "etcd");
+      if (Files.isExecutable(candidate)) {
+        return Optional.of(candidate);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Starts {@code size} members in {@code dir} and returns once one of them leads. */
+  public static EtcdCluster start(Path dir, int size, Duration timeout) throws IOException, InterruptedException {
+    Path binary = binary().orElseThrow(() -> new IllegalStateException(
+        "etcd is not on the PATH: install Debian's " + PACKAGE + " package (apt-get install " + PACKAGE + ")"));
+    EtcdCluster cluster = new EtcdCluster(binary);
+    for (int i = 1; i <= size; i++) {
+      Member member = new Member("etcd-" + i, FreePorts.next(), FreePorts.next(), dir);
+      cluster.members.put(member.name, member);
+    }
+    try {
+      for (Member member : cluster.members.values()) {
+        cluster.launch(member, "new");
+      }
+      cluster.awaitLeader(timeout);
+      return cluster;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  public List<Member> members() {
+    return List.copyOf(members.values());
+  }
+
+  public Member member(String name) {
+    Member member = members.get(name);
+    if (member == null) {
+      throw new IllegalArgumentException("no etcd member " + name + " (members: " + members.keySet() + ")");
+    }
+    return member;
+  }
+
+  /** Every member's client address, as {@code --etcd-endpoints} takes them. */
+  public EtcdEndpoints endpoints() {
+    return new EtcdEndpoints(members.values().stream().map(Member::client).collect(Collectors.toList()));
+  }
+
+  /** The member that leads now, asked of the running members; empty while none does. */
+  public Optional<Member> leader() {
+    for (Member member : members.values()) {
+      if (member.pid().isEmpty()) {
+        continue;
+      }
+      Optional<StatusResponse> status = status(member);
+      if (status.isPresent() && status.get().getLeader() != 0) {
+        long leaderId = status.get().getLeader();
+        for (Member other : members.values()) {
+          if (other.pid().isPresent() && status(other).map(s -> s.getHeader().getMemberId() == leaderId).orElse(false)) {
+            return Optional.of(other);
+          }
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Waits until a running member leads; the leader. */
+  public Member awaitLeader(Duration timeout) throws InterruptedException {
+    Instant deadline = Instant.now().plus(timeout);
+    while (true) {
+      Optional<Member> leader = leader();
+      if (leader.isPresent()) {
+        return leader.get();
+      }
+      if (Instant.now().isAfter(deadline)) {
+        throw new IllegalStateException("no etcd member leads after " + timeout + "; logs:\n" + logTails(20));
+      }
+      Thread.sleep(POLL.toMillis());
+    }
+  }
+
+  /** SIGKILL to {@code member}; returns once it is gone. */
+  public void kill(Member member) throws InterruptedException {
+    if (member.process != null) {
+      member.process.destroyForcibly();
+      member.process.waitFor();
+    }
+  }
+
+  /** Starts a killed member again with its data: it rejoins the cluster. */
+  public void restart(Member member) throws IOException {
+    if (member.pid().isPresent()) {
+      throw new IllegalStateException(member.name + " is running");
+    }
+    launch(member, "existing");
+  }
+
+  /** The last {@code lines} lines of every member's log. */
+  public String logTails(int lines) {
+    StringBuilder tails = new StringBuilder();
+    for (Member member : members.values()) {
+      tails.append("--- ").append(member.name).append(" (").append(member.log).append(")\n");
+      try {
+        List<String> all = Files.exists(member.log) ? Files.readAllLines(member.log) : List.of();
+        all.subList(Math.max(0, all.size() - lines), all.size()).forEach(line -> tails.append(line).append('\n'));
+      } catch (IOException e) {
+        tails.append("(unreadable: ").append(e.getMessage()).append(")\n");
+      }
+    }
+    return tails.toString();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    for (Member member : members.values()) {
+      if (member.process != null) {
+        member.process.destroy();
+      }
+    }
+    for (Member member : members.values()) {
+      if (member.process != null && !member.process.waitFor(10, TimeUnit.SECONDS)) {
+        member.process.destroyForcibly().waitFor();
+      }
+    }
+  }
+
+  private void launch(Member member, String clusterState) throws IOException {
+    String initialCluster = members.values().stream().map(m -> m.name + "=" + m.peerUrl()).collect(Collectors.joining(","));
+    List<String> command = new ArrayList<>(List.of(binary.toString(),
+        "--name", member.name,
+        "--data-dir", member.dataDir.toString(),
+        "--listen-client-urls", "http://" + member.client(),
+        "--advertise-client-urls", "http://" + member.client(),
+        "--listen-peer-urls", member.peerUrl(),
+        "--initial-advertise-peer-urls", member.peerUrl(),
+        "--initial-cluster", initialCluster,
+        "--initial-cluster-state", clusterState,
+        "--initial-cluster-token", "tandem-test",
+        "--logger", "zap",
+        "--log-outputs", "stderr"));
+    member.process = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(member.log.toFile())).start();
+  }
+
+  private static Optional<StatusResponse> status(Member member) {
+    ManagedChannel channel = EtcdChannels.open(new EtcdEndpoints(List.of(member.client())), InsecureChannelCredentials.create());
+    try {
+      return Optional.of(MaintenanceGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.SECONDS)
+          .status(StatusRequest.getDefaultInstance()));
+    } catch (StatusRuntimeException notYet) {
+      return Optional.empty();
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+}
