@@ -16,8 +16,9 @@ import java.util.List;
 /**
  * Resolves {@code tandem-etcd:///h1:p1,h2:p2,...} to every member at once, each with its own
  * authority (the name its certificate carries), so one channel reaches the cluster: with
- * {@code pick_first} it talks to one member and moves to the next when that one is gone, as
- * etcd's own Go client does with its endpoint list.
+ * {@code pick_first} it talks to one member and moves to the next when that one is gone. (etcd's
+ * Go client spreads calls over the members instead; leaving a member that is up but has lost
+ * its leader is still to do.) Names are looked up once, when the channel is built.
  */
 final class EndpointsResolverProvider extends NameResolverProvider {
   static final String SCHEME = "tandem-etcd";
@@ -29,7 +30,7 @@ final class EndpointsResolverProvider extends NameResolverProvider {
 
   @Override
   protected int priority() {
-    return 5;
+    return 4; // below DNS (5): this provider never becomes the default scheme
   }
 
   @Override

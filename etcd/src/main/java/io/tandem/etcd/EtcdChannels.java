@@ -19,8 +19,10 @@ public final class EtcdChannels {
 
   /**
    * A channel to the members of {@code endpoints}: it talks to one and moves on to the next when
-   * that one cannot be reached. Keepalive pings find a connection whose member went away without
-   * closing it (a host gone, a cut link) within seconds rather than the system's TCP timeout.
+   * that one cannot be reached. Keepalive pings, while calls are open, find a connection whose
+   * member went away without closing it (a host gone, a cut link) within seconds rather than the
+   * system's TCP timeout; none on an idle connection, which etcd answers with GOAWAY
+   * too_many_pings.
    */
   public static ManagedChannel open(EtcdEndpoints endpoints, ChannelCredentials credentials) {
     return Grpc.newChannelBuilder(endpoints.target(), credentials)
@@ -28,7 +30,7 @@ public final class EtcdChannels {
         .maxInboundMessageSize(MAX_INBOUND_BYTES)
         .keepAliveTime(6, TimeUnit.SECONDS) // etcd refuses pings closer than 5 s (--grpc-keepalive-min-time)
         .keepAliveTimeout(3, TimeUnit.SECONDS)
-        .keepAliveWithoutCalls(true)
+        .keepAliveWithoutCalls(false)
         .build();
   }
 }

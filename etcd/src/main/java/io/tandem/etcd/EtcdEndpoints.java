@@ -1,6 +1,8 @@
 package io.tandem.etcd;
 
 import io.tandem.protocol.link.HostPort;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -41,13 +43,16 @@ public record EtcdEndpoints(List<HostPort> members) {
     return new EtcdEndpoints(members);
   }
 
-  /** The gRPC target that reaches every member ({@link EndpointsResolverProvider}'s scheme). */
+  /**
+   * The gRPC target that reaches every member ({@link EndpointsResolverProvider}'s scheme), as a
+   * URI: an IPv6 member's brackets are escaped there and decoded again by the resolver.
+   */
   public String target() {
-    StringBuilder target = new StringBuilder(EndpointsResolverProvider.SCHEME).append(":///");
-    for (int i = 0; i < members.size(); i++) {
-      target.append(i == 0 ? "" : ",").append(members.get(i));
+    try {
+      return new URI(EndpointsResolverProvider.SCHEME, "", "/" + this, null).toString();
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("etcd endpoints " + this + " make no URI: " + e.getMessage(), e);
     }
-    return target.toString();
   }
 
   @Override

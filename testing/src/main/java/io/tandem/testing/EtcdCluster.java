@@ -28,7 +28,7 @@ import java.util.stream.Collectors;
 /**
  * A real etcd cluster on loopback for tests: members started from the {@code etcd} binary on the
  * PATH (Debian's {@code etcd-server}), on free ports, each with its data and log in {@code dir};
- * members can be killed, frozen and restarted, and the cluster tells which member leads.
+ * members can be killed and restarted, and the cluster tells which member leads.
  */
 public final class EtcdCluster implements AutoCloseable {
   /** Where a missing binary comes from, for the message that says so. */
@@ -102,9 +102,20 @@ public final class EtcdCluster implements AutoCloseable {
         cluster.launch(member, "new");
       }
       cluster.awaitLeader(timeout);
+      // Two members elect a leader without the third: a member that could not start (its port
+      // taken by another JVM's test) must fail the start here, not a test a minute later.
+      for (Member member : cluster.members.values()) {
+        if (member.pid().isEmpty()) {
+          throw new IllegalStateException(member.name + " exited at start; logs:\n" + cluster.logTails(20));
+        }
+      }
       return cluster;
     } catch (IOException | InterruptedException | RuntimeException e) {
-      cluster.close();
+      try {
+        cluster.close();
+      } catch (InterruptedException stopping) {
+        e.addSuppressed(stopping);
+      }
       throw e;
     }
   }
@@ -126,20 +137,12 @@ public final class EtcdCluster implements AutoCloseable {
     return new EtcdEndpoints(members.values().stream().map(Member::client).collect(Collectors.toList()));
   }
 
-  /** The member that leads now, asked of the running members; empty while none does. */
+  /** The running member that says it leads (its status names itself as leader); empty while none does. */
   public Optional<Member> leader() {
     for (Member member : members.values()) {
-      if (member.pid().isEmpty()) {
-        continue;
-      }
-      Optional<StatusResponse> status = status(member);
-      if (status.isPresent() && status.get().getLeader() != 0) {
-        long leaderId = status.get().getLeader();
-        for (Member other : members.values()) {
-          if (other.pid().isPresent() && status(other).map(s -> s.getHeader().getMemberId() == leaderId).orElse(false)) {
-            return Optional.of(other);
-          }
-        }
+      if (member.pid().isPresent() && status(member)
+          .map(s -> s.getLeader() != 0 && s.getLeader() == s.getHeader().getMemberId()).orElse(false)) {
+        return Optional.of(member);
       }
     }
     return Optional.empty();
