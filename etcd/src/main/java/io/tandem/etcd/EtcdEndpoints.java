@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /** The client addresses of an etcd cluster's members, as {@code --etcd-endpoints H:P,H:P,...} gives them. */
 public record EtcdEndpoints(List<HostPort> members) {
@@ -57,10 +58,6 @@ public record EtcdEndpoints(List<HostPort> members) {
 
   @Override
   public String toString() {
-    StringBuilder text = new StringBuilder();
-    for (HostPort member : members) {
-      text.append(text.length() == 0 ? "" : ",").append(member);
-    }
-    return text.toString();
+    return members.stream().map(HostPort::toString).collect(Collectors.joining(","));
   }
 }

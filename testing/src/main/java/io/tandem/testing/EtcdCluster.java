@@ -7,6 +7,7 @@ import io.etcd.jetcd.api.StatusResponse;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.tandem.common.grpc.Channels;
 import io.tandem.common.process.FreePorts;
 import io.tandem.etcd.EtcdChannels;
 import io.tandem.etcd.EtcdEndpoints;
@@ -43,6 +44,8 @@ public final class EtcdCluster implements AutoCloseable {
     private final Path dataDir;
     private final Path log;
     private Process process;
+    /** To ask this member its status; opened with each launch, closed when it is killed or stopped. */
+    private ManagedChannel channel;
 
     Member(String name, int clientPort, int peerPort, Path dir) {
       this.name = name;
@@ -169,6 +172,7 @@ public final class EtcdCluster implements AutoCloseable {
       member.process.destroyForcibly();
       member.process.waitFor();
     }
+    closeChannel(member);
   }
 
   /** Starts a killed member again with its data: it rejoins the cluster. */
@@ -205,7 +209,13 @@ public final class EtcdCluster implements AutoCloseable {
       if (member.process != null && !member.process.waitFor(10, TimeUnit.SECONDS)) {
         member.process.destroyForcibly().waitFor();
       }
+      closeChannel(member);
     }
+  }
+
+  private static void closeChannel(Member member) {
+    Channels.close(member.channel, Duration.ofSeconds(1));
+    member.channel = null;
   }
 
   private void launch(Member member, String clusterState) throws IOException {
@@ -224,17 +234,18 @@ public final class EtcdCluster implements AutoCloseable {
         "--log-outputs", "stderr"));
     member.process = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(member.log.toFile())).start();
+    member.channel = EtcdChannels.open(new EtcdEndpoints(List.of(member.client())), InsecureChannelCredentials.create());
   }
 
   private static Optional<StatusResponse> status(Member member) {
-    ManagedChannel channel = EtcdChannels.open(new EtcdEndpoints(List.of(member.client())), InsecureChannelCredentials.create());
+    if (member.channel == null) {
+      return Optional.empty();
+    }
     try {
-      return Optional.of(MaintenanceGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.SECONDS)
+      return Optional.of(MaintenanceGrpc.newBlockingStub(member.channel).withDeadlineAfter(1, TimeUnit.SECONDS)
           .status(StatusRequest.getDefaultInstance()));
     } catch (StatusRuntimeException notYet) {
       return Optional.empty();
-    } finally {
-      channel.shutdownNow();
     }
   }
 }

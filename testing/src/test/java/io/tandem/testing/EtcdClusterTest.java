@@ -16,6 +16,7 @@ import io.etcd.jetcd.api.TxnResponse;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.tandem.common.grpc.Channels;
 import io.tandem.etcd.EtcdChannels;
 import io.tandem.etcd.EtcdEndpoints;
 import io.tandem.protocol.link.HostPort;
@@ -62,7 +63,7 @@ class EtcdClusterTest {
         System.out.println(cluster.logTails(40));
         throw e;
       } finally {
-        channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        Channels.close(channel, Duration.ofSeconds(10));
       }
     }
   }
