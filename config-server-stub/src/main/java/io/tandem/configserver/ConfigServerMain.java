@@ -3,7 +3,10 @@ package io.tandem.configserver;
 import io.tandem.common.bootstrap.ServiceCommand;
 import io.tandem.common.bootstrap.ServiceMain;
 import io.tandem.configserver.settings.ConfigServerSettings;
+import io.tandem.configserver.settings.EtcdStoreSettings;
+import io.tandem.etcd.EtcdEndpoints;
 import java.nio.file.Path;
+import java.time.Duration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -11,7 +14,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code java -jar tandem-config-server-stub-all.jar --port 2020 --data-dir DIR}. */
+/**
+ * {@code java -jar tandem-config-server-stub-all.jar --port 2020 --data-dir DIR}, or with the store in
+ * etcd: {@code --store etcd --etcd-endpoints H:P,H:P,H:P}.
+ */
 @Command(name = "config-server", mixinStandardHelpOptions = true,
     description = "Tandem Configuration Server stand-in: configuration objects, history log, session restore.")
 public final class ConfigServerMain extends ServiceMain {
@@ -44,6 +50,27 @@ public final class ConfigServerMain extends ServiceMain {
           + "never fewer than the objects and history records a checkpoint holds).")
   long checkpointAfter;
 
+  /** Where the store keeps its changes. */
+  enum Store { journal, etcd }
+
+  @Option(names = "--store", defaultValue = "journal",
+      description = "Where the configuration is kept: journal (in --data-dir, one Config Server) or etcd (shared by every"
+          + " Config Server with the same --etcd-endpoints and --etcd-prefix). Default ${DEFAULT-VALUE}.")
+  Store store;
+
+  @Option(names = "--etcd-endpoints", paramLabel = "HOST:PORT,...",
+      description = "The etcd members' client addresses (--store etcd). TLS with this service's certificate and --tls-ca,"
+          + " plaintext with --insecure.")
+  String etcdEndpoints;
+
+  @Option(names = "--etcd-prefix", defaultValue = EtcdStoreSettings.DEFAULT_PREFIX,
+      description = "Every key of the store in etcd starts with it (default ${DEFAULT-VALUE}).")
+  String etcdPrefix;
+
+  @Option(names = "--etcd-timeout-ms", defaultValue = "5000",
+      description = "How long a write waits for etcd before it is refused UNAVAILABLE (default ${DEFAULT-VALUE}).")
+  long etcdTimeoutMs;
+
   @Spec
   CommandSpec spec;
 
@@ -52,7 +79,26 @@ public final class ConfigServerMain extends ServiceMain {
     if (checkpointAfter < 1) {
       throw new ParameterException(spec.commandLine(), "--checkpoint-after: must be at least 1, not " + checkpointAfter);
     }
-    return new ConfigServerModule(new ConfigServerSettings(dataDir, bootstrap, emptyHistory, app, fsync, checkpointAfter));
+    return new ConfigServerModule(new ConfigServerSettings(dataDir, bootstrap, emptyHistory, app, fsync, checkpointAfter,
+        etcdSettings()));
+  }
+
+  private EtcdStoreSettings etcdSettings() {
+    if (store == Store.journal) {
+      if (etcdEndpoints != null) {
+        throw new ParameterException(spec.commandLine(), "--etcd-endpoints: needs --store etcd (the store is the journal)");
+      }
+      return null;
+    }
+    if (etcdEndpoints == null) {
+      throw new ParameterException(spec.commandLine(), "--store etcd: give the etcd members with --etcd-endpoints HOST:PORT,...");
+    }
+    try {
+      return new EtcdStoreSettings(EtcdEndpoints.parse("--etcd-endpoints", etcdEndpoints), etcdPrefix,
+          Duration.ofMillis(etcdTimeoutMs));
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
   }
 
   @Override

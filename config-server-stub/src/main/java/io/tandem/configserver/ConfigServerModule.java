@@ -15,10 +15,14 @@ import io.tandem.config.v1.ConfigServiceGrpc;
 import io.tandem.configserver.api.ConfigServiceImpl;
 import io.tandem.configserver.journal.Disk;
 import io.tandem.configserver.settings.ConfigServerSettings;
+import io.tandem.configserver.etcd.EtcdLog;
+import io.tandem.configserver.store.ChangeLog;
 import io.tandem.configserver.store.ConfigStore;
+import io.tandem.configserver.store.Durability;
+import io.tandem.configserver.store.StoreLock;
 import io.tandem.configserver.watch.WatchHub;
 
-/** Wiring of the Configuration Server: store (journal recovery first), watch sessions, API. */
+/** Wiring of the Configuration Server: store (over the journal or etcd, recovered first), watch sessions, API. */
 public final class ConfigServerModule extends AbstractModule {
   private final ConfigServerSettings settings;
 
@@ -30,6 +34,12 @@ public final class ConfigServerModule extends AbstractModule {
   protected void configure() {
     bind(ConfigServerSettings.class).toInstance(settings);
     bind(Disk.class).toInstance(Disk.LOCAL);
+    bind(StoreLock.class).toInstance(new StoreLock());
+    if (settings.etcd() == null) {
+      bind(ChangeLog.class).to(Durability.class).in(Singleton.class);
+    } else {
+      bind(ChangeLog.class).to(EtcdLog.class).in(Singleton.class);
+    }
     bind(ConfigStore.class).in(Singleton.class);
     bind(WatchHub.class).in(Singleton.class);
     bind(ConfigServiceImpl.class).in(Singleton.class);

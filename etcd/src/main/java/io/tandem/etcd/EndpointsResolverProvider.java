@@ -15,10 +15,9 @@ import java.util.List;
 
 /**
  * Resolves {@code tandem-etcd:///h1:p1,h2:p2,...} to every member at once, each with its own
- * authority (the name its certificate carries), so one channel reaches the cluster: with
- * {@code pick_first} it talks to one member and moves to the next when that one is gone. (etcd's
- * Go client spreads calls over the members instead; leaving a member that is up but has lost
- * its leader is still to do.) Names are looked up once, when the channel is built.
+ * authority (the name its certificate carries), so one channel reaches the cluster (see
+ * {@link EtcdChannels} for how calls are spread). Names are looked up once, when the channel is
+ * built.
  */
 final class EndpointsResolverProvider extends NameResolverProvider {
   static final String SCHEME = "tandem-etcd";

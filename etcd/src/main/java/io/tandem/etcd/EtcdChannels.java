@@ -18,15 +18,16 @@ public final class EtcdChannels {
   private EtcdChannels() {}
 
   /**
-   * A channel to the members of {@code endpoints}: it talks to one and moves on to the next when
-   * that one cannot be reached. Keepalive pings, while calls are open, find a connection whose
+   * A channel to the members of {@code endpoints}: calls go to each reachable member in turn, as
+   * etcd's Go client spreads them, so that a call refused by a member that lost its leader (the
+   * callers ask for etcd's {@code hasleader} check) is tried again on another. Keepalive pings, while calls are open, find a connection whose
    * member went away without closing it (a host gone, a cut link) within seconds rather than the
    * system's TCP timeout; none on an idle connection, which etcd answers with GOAWAY
    * too_many_pings.
    */
   public static ManagedChannel open(EtcdEndpoints endpoints, ChannelCredentials credentials) {
     return Grpc.newChannelBuilder(endpoints.target(), credentials)
-        .defaultLoadBalancingPolicy("pick_first")
+        .defaultLoadBalancingPolicy("round_robin")
         .maxInboundMessageSize(MAX_INBOUND_BYTES)
         .keepAliveTime(6, TimeUnit.SECONDS) // etcd refuses pings closer than 5 s (--grpc-keepalive-min-time)
         .keepAliveTimeout(3, TimeUnit.SECONDS)

@@ -11,6 +11,7 @@ import io.tandem.common.grpc.Channels;
 import io.tandem.common.process.FreePorts;
 import io.tandem.etcd.EtcdChannels;
 import io.tandem.etcd.EtcdEndpoints;
+import io.tandem.etcd.EtcdRequirements;
 import io.tandem.protocol.link.HostPort;
 import java.io.File;
 import java.io.IOException;
@@ -73,10 +74,12 @@ public final class EtcdCluster implements AutoCloseable {
   }
 
   private final Path binary;
+  private final List<String> flags;
   private final Map<String, Member> members = new LinkedHashMap<>();
 
-  private EtcdCluster(Path binary) {
+  private EtcdCluster(Path binary, List<String> flags) {
     this.binary = binary;
+    this.flags = flags;
   }
 
   /** The {@code etcd} binary on the PATH, if there is one. */
@@ -91,11 +94,23 @@ public final class EtcdCluster implements AutoCloseable {
     return Optional.empty();
   }
 
-  /** Starts {@code size} members in {@code dir} and returns once one of them leads. */
+  /** Starts {@code size} members in {@code dir}, set as Tandem needs them, and returns once one of them leads. */
   public static EtcdCluster start(Path dir, int size, Duration timeout) throws IOException, InterruptedException {
+    return start(dir, size, timeout, List.of("--max-request-bytes", Integer.toString(EtcdRequirements.MAX_REQUEST_BYTES)));
+  }
+
+  /** As {@link #start(Path, int, Duration)} with etcd's own defaults, which Tandem refuses. */
+  public static EtcdCluster startWithEtcdDefaults(Path dir, int size, Duration timeout)
+      throws IOException, InterruptedException {
+    return start(dir, size, timeout, List.of());
+  }
+
+  private static EtcdCluster start(Path dir, int size, Duration timeout, List<String> flags)
+      throws IOException, InterruptedException {
     Path binary = binary().orElseThrow(() -> new IllegalStateException(
         "etcd is not on the PATH: install Debian's " + PACKAGE + " package (apt-get install " + PACKAGE + ")"));
-    EtcdCluster cluster = new EtcdCluster(binary);
+    Files.createDirectories(dir);
+    EtcdCluster cluster = new EtcdCluster(binary, flags);
     for (int i = 1; i <= size; i++) {
       Member member = new Member("etcd-" + i, FreePorts.next(), FreePorts.next(), dir);
       cluster.members.put(member.name, member);
@@ -232,6 +247,7 @@ public final class EtcdCluster implements AutoCloseable {
         "--initial-cluster-token", "tandem-test",
         "--logger", "zap",
         "--log-outputs", "stderr"));
+    command.addAll(flags);
     member.process = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(member.log.toFile())).start();
     member.channel = EtcdChannels.open(new EtcdEndpoints(List.of(member.client())), InsecureChannelCredentials.create());

@@ -270,7 +270,7 @@ public final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImpl
         case NOT_FOUND -> Status.NOT_FOUND;
         case STALE_VERSION -> Status.ABORTED;
         case IN_USE -> Status.FAILED_PRECONDITION;
-        case NO_SPACE -> Status.RESOURCE_EXHAUSTED;
+        case NO_SPACE, TOO_LARGE -> Status.RESOURCE_EXHAUSTED;
         case NOT_DURABLE -> Status.UNAVAILABLE;
       };
       out.onError(status.withDescription(e.getMessage()).asRuntimeException());

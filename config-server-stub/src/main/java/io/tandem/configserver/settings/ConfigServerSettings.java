@@ -12,9 +12,10 @@ import java.nio.file.Path;
  * @param fsync force every journal write to disk (off: written to the OS only, which still survives kill -9)
  * @param checkpointAfter journal records after which a checkpoint replaces them (never fewer than
  *     the objects and history records the checkpoint holds, so it always drops more than it writes)
+ * @param etcd where the store lives in etcd ({@code --store etcd}), or null for the journal in {@code dataDir}
  */
 public record ConfigServerSettings(Path dataDir, Path bootstrap, boolean emptyHistory, String application, boolean fsync,
-    long checkpointAfter) {
+    long checkpointAfter, EtcdStoreSettings etcd) {
   public static final long DEFAULT_CHECKPOINT_AFTER = 100_000;
 
   public ConfigServerSettings {
@@ -24,6 +25,11 @@ public record ConfigServerSettings(Path dataDir, Path bootstrap, boolean emptyHi
   }
 
   public ConfigServerSettings(Path dataDir, Path bootstrap, boolean emptyHistory, String application, boolean fsync) {
-    this(dataDir, bootstrap, emptyHistory, application, fsync, DEFAULT_CHECKPOINT_AFTER);
+    this(dataDir, bootstrap, emptyHistory, application, fsync, DEFAULT_CHECKPOINT_AFTER, null);
+  }
+
+  public ConfigServerSettings(Path dataDir, Path bootstrap, boolean emptyHistory, String application, boolean fsync,
+      long checkpointAfter) {
+    this(dataDir, bootstrap, emptyHistory, application, fsync, checkpointAfter, null);
   }
 }

@@ -20,7 +20,6 @@ import io.tandem.config.v1.OptionSection;
 import io.tandem.configserver.settings.ConfigServerSettings;
 import io.tandem.protocol.history.HistoryLog;
 import io.tandem.configserver.journal.Disk;
-import io.tandem.configserver.journal.JournalCorruptedException;
 import io.tandem.configserver.store.WriteRefusedException.Reason;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -49,7 +48,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The configuration database's facade: it owns the lock, validates every write, and hands it to
- * {@link Durability} (the journal and checkpoints on disk) and then to {@link StoreContents}
+ * its {@link ChangeLog} (the journal on disk, or a log in etcd shared by several Config Servers) and then to
+ * {@link StoreContents}
  * (the objects, head and history log in memory, also what recovery puts back).
  *
  * <p>Every write is validated, given the next event id, written to the journal, and only then
@@ -64,14 +64,18 @@ public final class ConfigStore implements ManagedService {
 
   private final ConfigServerSettings settings;
   private final Clock clock;
-  private final Object lock = new Object();
+  private final StoreLock lock;
   private final StoreContents contents;
   private final ObjectTable table;
   private final HistoryLog history;
   private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
+  /** How long a write that lost a race waits for memory to hold the winner's changes before it is refused. */
+  private static final Duration CATCH_UP = Duration.ofSeconds(10);
   private final ScheduledExecutorService maintenance =
       Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("history-expiration"));
-  private final Durability durability;
+  private final ChangeLog log;
+  /** Changes committed under the lock and not yet told to the listeners (told once it is released). */
+  private final List<ChangeEvent> untold = new ArrayList<>();
   private final NonconformingObjects nonconforming;
 
   /** A consistent listing: the objects as of {@code eventId}. */
@@ -90,11 +94,21 @@ public final class ConfigStore implements ManagedService {
   public record HistoryFigures(long oldestRetained, long head, long records, long maxRecords, Duration expiration,
       long objects) {}
 
-  @Inject
+  /** A store over the journal in {@code settings}' data directory. */
   public ConfigStore(ConfigServerSettings settings, Clock clock, Disk disk) {
+    this(settings, clock, new StoreLock(), disk);
+  }
+
+  private ConfigStore(ConfigServerSettings settings, Clock clock, StoreLock lock, Disk disk) {
+    this(settings, clock, lock, new Durability(settings, disk, lock));
+  }
+
+  @Inject
+  public ConfigStore(ConfigServerSettings settings, Clock clock, StoreLock lock, ChangeLog log) {
     this.settings = settings;
+    this.lock = lock;
     this.clock = clock;
-    this.durability = new Durability(settings, disk, lock);
+    this.log = log;
     this.contents = new StoreContents(settings.application(), clock);
     this.table = contents.table();
     this.history = contents.history();
@@ -103,7 +117,9 @@ public final class ConfigStore implements ManagedService {
 
   /** {@code forced} is told how long each journal append's fsync took (ns); set before {@link #start}. */
   public void onJournalForce(LongConsumer forced) {
-    durability.onJournalForce(forced);
+    if (log instanceof Durability journal) {
+      journal.onJournalForce(forced);
+    }
   }
 
   public void addListener(ChangeListener listener) {
@@ -112,11 +128,27 @@ public final class ConfigStore implements ManagedService {
 
   @Override
   public void start() throws IOException {
-    try {
-      durability.open(contents::restore, contents::replay);
-    } catch (IllegalStateException e) {
-      throw new JournalCorruptedException(settings.dataDir() + ": " + e.getMessage());
-    }
+    log.open(new ChangeLog.Memory() {
+      @Override
+      public void restore(io.tandem.configserver.journal.format.JournalCheckpoint checkpoint) {
+        contents.restore(checkpoint);
+      }
+
+      @Override
+      public void replay(ChangeEvent event) {
+        contents.replay(event);
+      }
+
+      @Override
+      public void follow(List<ChangeEvent> request) {
+        ConfigStore.this.follow(request);
+      }
+
+      @Override
+      public long head() {
+        return ConfigStore.this.head();
+      }
+    });
     if (contents.head() == 0 && settings.bootstrap() != null) {
       loadBootstrap();
     }
@@ -133,9 +165,9 @@ public final class ConfigStore implements ManagedService {
   public void stop() throws IOException, InterruptedException {
     maintenance.shutdownNow();
     synchronized (lock) {
-      durability.stopping();
+      log.stopping();
     }
-    durability.close(contents::checkpointSize, contents::checkpointContent);
+    log.close(contents::checkpointSize, contents::checkpointContent);
   }
 
   @Override
@@ -200,25 +232,19 @@ public final class ConfigStore implements ManagedService {
   // ---- writes ------------------------------------------------------------------------------
 
   public Written create(ConfigObject object) {
-    List<ChangeEvent> committed;
-    Written result;
-    synchronized (lock) {
+    return write(() -> {
       ConfigObject valid = validated(List.of(object), i -> "object", table::contains).get(0);
       if (table.contains(valid.getType(), valid.getName())) {
         throw invalid("object.name: " + describe(valid.getType(), valid.getName()) + " already exists");
       }
       ConfigObject stored = valid.toBuilder().setDbid(table.maxDbid() + 1).setVersion(1).build();
-      committed = commit(List.of(event(ChangeKind.CREATED, stored, contents.head() + 1)));
-      result = new Written(stored, contents.head());
-    }
-    notifyListeners(committed);
-    return result;
+      commit(List.of(event(ChangeKind.CREATED, stored, contents.head() + 1)));
+      return new Written(stored, contents.head());
+    });
   }
 
   public Written update(ConfigObject object, long expectedVersion) {
-    List<ChangeEvent> committed;
-    Written result;
-    synchronized (lock) {
+    return write(() -> {
       if (expectedVersion <= 0) {
         throw invalid("expected_version: must be set to the version the update is based on");
       }
@@ -226,18 +252,14 @@ public final class ConfigStore implements ManagedService {
       ConfigObject existing = existing(valid.getType(), valid.getName());
       checkVersion(existing, expectedVersion);
       ConfigObject stored = valid.toBuilder().setDbid(existing.getDbid()).setVersion(existing.getVersion() + 1).build();
-      committed = commit(List.of(event(ChangeKind.UPDATED, stored, contents.head() + 1)));
-      result = new Written(stored, contents.head());
-    }
-    notifyListeners(committed);
-    return result;
+      commit(List.of(event(ChangeKind.UPDATED, stored, contents.head() + 1)));
+      return new Written(stored, contents.head());
+    });
   }
 
   /** Deletes; {@code expectedVersion} 0 means any version. */
   public Written delete(ObjectType type, String name, long expectedVersion) {
-    List<ChangeEvent> committed;
-    Written result;
-    synchronized (lock) {
+    return write(() -> {
       if (!TYPES.contains(type)) {
         throw invalid("type: unknown type " + type);
       }
@@ -250,11 +272,9 @@ public final class ConfigStore implements ManagedService {
         throw new WriteRefusedException(Reason.IN_USE,
             describe(type, name) + " is still referred to by " + String.join(", ", referrers));
       }
-      committed = commit(List.of(event(ChangeKind.DELETED, existing, contents.head() + 1)));
-      result = new Written(existing, contents.head());
-    }
-    notifyListeners(committed);
-    return result;
+      commit(List.of(event(ChangeKind.DELETED, existing, contents.head() + 1)));
+      return new Written(existing, contents.head());
+    });
   }
 
   /** Sets or removes one option of an Application; no event when nothing changes. */
@@ -270,9 +290,7 @@ public final class ConfigStore implements ManagedService {
         throw invalid("value: the value of option " + section + "/" + key + " " + problem);
       });
     }
-    List<ChangeEvent> committed;
-    Written result;
-    synchronized (lock) {
+    return write(() -> {
       ConfigObject existing = existing(ObjectType.APPLICATION, application);
       Application app = existing.getApplication();
       Map<String, String> values = new HashMap<>(
@@ -290,11 +308,9 @@ public final class ConfigStore implements ManagedService {
       ConfigObject valid = validated(List.of(existing.toBuilder().setApplication(updated).build()),
           i -> "option " + section + "/" + key, table::contains).get(0);
       ConfigObject stored = valid.toBuilder().setVersion(existing.getVersion() + 1).build();
-      committed = commit(List.of(event(ChangeKind.UPDATED, stored, contents.head() + 1)));
-      result = new Written(stored, contents.head());
-    }
-    notifyListeners(committed);
-    return result;
+      commit(List.of(event(ChangeKind.UPDATED, stored, contents.head() + 1)));
+      return new Written(stored, contents.head());
+    });
   }
 
   /**
@@ -305,9 +321,7 @@ public final class ConfigStore implements ManagedService {
     if (objects.isEmpty()) {
       throw invalid("objects: no objects to apply");
     }
-    List<ChangeEvent> committed;
-    Applied result;
-    synchronized (lock) {
+    return write(() -> {
       Map<ObjectType, Set<String>> inRequest = new EnumMap<>(ObjectType.class);
       for (int i = 0; i < objects.size(); i++) {
         ConfigObject o = objects.get(i);
@@ -339,11 +353,11 @@ public final class ConfigStore implements ManagedService {
           }
         }
       }
-      committed = events.isEmpty() ? List.of() : commit(events);
-      result = new Applied(created, updated, valid.size() - created - updated, contents.head());
-    }
-    notifyListeners(committed);
-    return result;
+      if (!events.isEmpty()) {
+        commit(events);
+      }
+      return new Applied(created, updated, valid.size() - created - updated, contents.head());
+    });
   }
 
   /**
@@ -351,14 +365,13 @@ public final class ConfigStore implements ManagedService {
    * moves the head so that every position issued before it is unrestorable.
    */
   public HistoryFigures expireHistory(String reason) {
-    List<ChangeEvent> committed;
-    synchronized (lock) {
+    write(() -> {
       int dropped = history.records();
-      committed = commit(List.of(ChangeEvent.newBuilder().setEventId(contents.head() + 1).setKind(ChangeKind.HISTORY_RESET)
+      commit(List.of(ChangeEvent.newBuilder().setEventId(contents.head() + 1).setKind(ChangeKind.HISTORY_RESET)
           .setTime(Timestamps.fromMillis(clock.millis())).build()));
       EventLog.emit(LOG, LogEvent.HISTORY_RESET, "reason", reason, "at_event", contents.head(), "records_dropped", dropped);
-    }
-    notifyListeners(committed);
+      return null;
+    });
     return figures();
   }
 
@@ -430,18 +443,87 @@ public final class ConfigStore implements ManagedService {
    * Journal first, then memory. Called with the lock held. A request the journal refuses (disk
    * full, I/O error) leaves memory as it was and consumes no event id.
    */
-  private List<ChangeEvent> commit(List<ChangeEvent> events) {
-    durability.append(events);
+  private void commit(List<ChangeEvent> events) {
+    log.append(events);
     try {
       for (ChangeEvent event : events) {
         contents.apply(event);
       }
     } catch (RuntimeException e) {
-      throw durability.memoryBehindJournal(e);
+      throw log.memoryBehind(e);
     }
+    untold.addAll(events);
     nonconforming.recheck();
-    durability.checkpointIfDue(contents.checkpointSize(), contents::checkpointContent);
-    return events;
+    log.checkpointIfDue(contents.checkpointSize(), contents::checkpointContent);
+  }
+
+  /**
+   * Runs one write under the lock and tells the listeners what it committed once the lock is
+   * released. A write that lost the race to another Config Server on a shared log is validated
+   * again once memory holds what that one committed: the rules it passed may no longer hold.
+   */
+  private <T> T write(java.util.function.Supplier<T> attempt) {
+    T result;
+    List<ChangeEvent> committed;
+    synchronized (lock) {
+      while (true) {
+        try {
+          result = attempt.get();
+          break;
+        } catch (StaleHeadException stale) {
+          awaitHead(stale.head());
+        }
+      }
+      committed = List.copyOf(untold);
+      untold.clear();
+    }
+    notifyListeners(committed);
+    return result;
+  }
+
+  /** Lock held. Waits (releasing it) until memory holds event {@code target}, which the log already does. */
+  private void awaitHead(long target) {
+    long deadline = System.nanoTime() + CATCH_UP.toNanos();
+    while (contents.head() < target) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new WriteRefusedException(Reason.NOT_DURABLE, "this Config Server has event " + contents.head()
+            + " while the shared log is at " + target + " and has not caught up within " + CATCH_UP.toSeconds()
+            + " s: nothing was written; retry, or write through another Config Server");
+      }
+      try {
+        lock.wait(Math.max(1, left / 1_000_000));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new WriteRefusedException(Reason.NOT_DURABLE, "interrupted while catching up with the shared log");
+      }
+    }
+  }
+
+  /**
+   * The changes of one request another Config Server committed to the shared log: applied in
+   * order after those memory holds, then told to the listeners; those memory already holds (its
+   * own, applied when they were committed) are skipped.
+   */
+  private void follow(List<ChangeEvent> request) {
+    List<ChangeEvent> applied = new ArrayList<>(request.size());
+    synchronized (lock) {
+      for (ChangeEvent event : request) {
+        if (event.getEventId() > contents.head()) {
+          try {
+            contents.replay(event);
+          } catch (RuntimeException e) {
+            throw log.memoryBehind(e);
+          }
+          applied.add(event);
+        }
+      }
+      if (!applied.isEmpty()) {
+        nonconforming.recheck();
+        lock.notifyAll();
+      }
+    }
+    notifyListeners(applied);
   }
 
   private void loadBootstrap() throws IOException {

@@ -9,6 +9,7 @@ import io.tandem.configserver.journal.Checkpoint;
 import io.tandem.configserver.journal.DataDirectoryLock;
 import io.tandem.configserver.journal.Disk;
 import io.tandem.configserver.journal.Journal;
+import io.tandem.configserver.journal.JournalCorruptedException;
 import io.tandem.configserver.journal.format.JournalCheckpoint;
 import io.tandem.configserver.store.WriteRefusedException.Reason;
 import java.io.IOException;
@@ -18,7 +19,6 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * <p>Methods marked "store lock" are called with the store's lock held; the checkpoint is written
  * on a thread of its own and takes the store lock only to drop the journal's old frames.
  */
-final class Durability implements AutoCloseable {
+public final class Durability implements ChangeLog {
   private static final Logger LOG = LoggerFactory.getLogger(Durability.class);
   /** Below this many free bytes, a failed write is put down to a full disk whatever the error says. */
   private static final long NEARLY_FULL = 64 * 1024;
@@ -47,7 +47,7 @@ final class Durability implements AutoCloseable {
 
   private final ConfigServerSettings settings;
   private final Disk disk;
-  private final Object storeLock;
+  private final StoreLock storeLock;
   /** Writes checkpoints off the store lock, one at a time. */
   private final ExecutorService checkpointWriter =
       Executors.newSingleThreadExecutor(new DaemonThreadFactory("journal-checkpoint"));
@@ -74,7 +74,8 @@ final class Durability implements AutoCloseable {
     this.journalForced = forced;
   }
 
-  Durability(ConfigServerSettings settings, Disk disk, Object storeLock) {
+  @jakarta.inject.Inject
+  public Durability(ConfigServerSettings settings, Disk disk, StoreLock storeLock) {
     this.settings = settings;
     this.disk = disk;
     this.storeLock = storeLock;
@@ -87,13 +88,22 @@ final class Durability implements AutoCloseable {
    * @throws IOException naming the holder when another Config Server has the directory, or the
    *     file, offset and frame of any damage
    */
-  void open(Consumer<JournalCheckpoint> restore, Consumer<ChangeEvent> replay) throws IOException {
+  @Override
+  public void open(Memory memory) throws IOException {
+    try {
+      recover(memory);
+    } catch (IllegalStateException e) {
+      throw new JournalCorruptedException(settings.dataDir() + ": " + e.getMessage());
+    }
+  }
+
+  private void recover(Memory memory) throws IOException {
     directoryLock = DataDirectoryLock.acquire(settings.dataDir());
     journal = Journal.open(settings.dataDir(), settings.fsync(), disk, journalForced);
     long begin = System.nanoTime();
     Optional<JournalCheckpoint> checkpoint = Checkpoint.read(settings.dataDir(), disk);
     if (checkpoint.isPresent()) {
-      restore.accept(checkpoint.get());
+      memory.restore(checkpoint.get());
       checkpointHead = checkpoint.get().getHeadEventId();
       EventLog.emit(LOG, LogEvent.JOURNAL_CHECKPOINT_LOADED, "head", checkpointHead,
           "objects", checkpoint.get().getObjectsCount(), "history_records", checkpoint.get().getHistoryCount(),
@@ -102,14 +112,14 @@ final class Durability implements AutoCloseable {
     journal.recover(request -> {
       for (ChangeEvent event : request) {
         if (event.getEventId() > checkpointHead) {
-          replay.accept(event); // earlier ones: written before the checkpoint a crash kept from emptying the journal
+          memory.replay(event); // earlier ones: written before the checkpoint a crash kept from emptying the journal
         }
       }
     });
   }
 
-  /** Store lock. The request's changes, durable when this returns; refused with nothing written otherwise. */
-  void append(List<ChangeEvent> request) {
+  @Override
+  public void append(List<ChangeEvent> request) {
     if (broken != null) {
       throw new WriteRefusedException(Reason.NOT_DURABLE, broken);
     }
@@ -120,8 +130,8 @@ final class Durability implements AutoCloseable {
     }
   }
 
-  /** Store lock. Memory could not take changes the journal holds: no write until a restart puts them back in order. */
-  WriteRefusedException memoryBehindJournal(RuntimeException cause) {
+  @Override
+  public WriteRefusedException memoryBehind(RuntimeException cause) {
     broken = "the store could not apply a change its journal already holds (" + cause + "); writes are refused"
         + " until the Config Server restarts, which rebuilds it from the journal";
     LOG.error("memory and journal disagree", cause);
@@ -162,8 +172,8 @@ final class Durability implements AutoCloseable {
     return journal.events() - checkpointFailedAt > Math.max(settings.checkpointAfter(), checkpointSize);
   }
 
-  /** Store lock. Starts a checkpoint of {@code content} (the store as of now) if one is due and none is running. */
-  void checkpointIfDue(long checkpointSize, Supplier<JournalCheckpoint> content) {
+  @Override
+  public void checkpointIfDue(long checkpointSize, Supplier<JournalCheckpoint> content) {
     if (!checkpointInFlight && !stopping && broken == null && checkpointDue(checkpointSize)) {
       checkpointInFlight = true;
       Capture capture = capture(content);
@@ -230,8 +240,8 @@ final class Durability implements AutoCloseable {
     history.verify();
   }
 
-  /** Store lock. No new checkpoint starts after this. */
-  void stopping() {
+  @Override
+  public void stopping() {
     stopping = true;
   }
 
@@ -239,7 +249,8 @@ final class Durability implements AutoCloseable {
    * Waits for a checkpoint in progress; writes one if due (the next start then has less to
    * replay); releases the journal and the directory's lock.
    */
-  void close(java.util.function.LongSupplier checkpointSize, Supplier<JournalCheckpoint> content)
+  @Override
+  public void close(java.util.function.LongSupplier checkpointSize, Supplier<JournalCheckpoint> content)
       throws IOException, InterruptedException {
     checkpointWriter.shutdown();
     if (!checkpointWriter.awaitTermination(1, TimeUnit.MINUTES)) {
@@ -264,14 +275,4 @@ final class Durability implements AutoCloseable {
     }
   }
 
-  @Override
-  public void close() throws IOException {
-    checkpointWriter.shutdownNow();
-    if (journal != null) {
-      journal.close();
-    }
-    if (directoryLock != null) {
-      directoryLock.close();
-    }
-  }
 }

@@ -16,8 +16,10 @@ public final class WriteRefusedException extends RuntimeException {
     IN_USE,
     /** The disk holding the journal is full: nothing was written. RESOURCE_EXHAUSTED. */
     NO_SPACE,
-    /** The change could not be made durable (an I/O error): nothing was written. UNAVAILABLE. */
-    NOT_DURABLE
+    /** The change could not be made durable (an I/O error, etcd without quorum): nothing was written. UNAVAILABLE. */
+    NOT_DURABLE,
+    /** The request's changes are more than the store can take in one piece: nothing was written. RESOURCE_EXHAUSTED. */
+    TOO_LARGE
   }
 
   private final Reason reason;

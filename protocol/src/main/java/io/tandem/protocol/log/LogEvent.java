@@ -49,6 +49,15 @@ public enum LogEvent {
   STORAGE_FAILED("21-20022", Level.ALR, "A change could not be made durable: writes refused"),
   STORED_OBJECT_NONCONFORMING("21-20023", Level.ALR, "Stored object breaks today's limits or rules"),
   STORED_OBJECT_CONFORMING("21-20024", Level.STD, "Stored object within today's limits and rules again"),
+  ETCD_STORE_OPENED("21-20030", Level.STD, "Store loaded from etcd"),
+  ETCD_UNREACHABLE("21-20031", Level.ALR, "etcd did not commit a change: writes refused until it does"),
+  ETCD_REACHABLE("21-20032", Level.STD, "etcd commits changes again"),
+  ETCD_LEADER_CHANGED("21-20033", Level.STD, "etcd elected a new leader"),
+  ETCD_FOLLOW_LOST("21-20034", Level.ALR, "Following the etcd log interrupted: serving what this Config Server holds"),
+  ETCD_FOLLOW_RESUMED("21-20035", Level.STD, "Following the etcd log again"),
+  ETCD_FOLLOW_RELISTED("21-20036", Level.STD, "etcd log read again from its checkpoint after a compaction"),
+  ETCD_CHECKPOINT_WRITTEN("21-20037", Level.STD, "Checkpoint written to etcd"),
+  ETCD_CHECKPOINT_FAILED("21-20038", Level.ALR, "Checkpoint to etcd failed"),
 
   // ---- Management Layer ------------------------------------------------------------------
   APPLICATION_CONNECTED("43-30001", Level.STD, "Application connected"),

@@ -1,0 +1,98 @@
+package io.tandem.configserver.etcd;
+
+import com.google.protobuf.ByteString;
+
+/**
+ * Where the store lives under {@code --etcd-prefix}:
+ *
+ * <ul>
+ *   <li>{@code head}: the last event id committed, the key every write compares;
+ *   <li>{@code log/<first event id>}: one committed request's changes (ids zero-padded, so
+ *       keys sort as the ids do);
+ *   <li>{@code checkpoint}: which checkpoint is current; {@code checkpoints/<head>-<id>/<n>} its parts;
+ *   <li>{@code probe}: never written, named by the start-up check of etcd's request limit.
+ * </ul>
+ */
+record EtcdKeys(String prefix) {
+  EtcdKeys {
+    if (prefix.isEmpty() || !prefix.startsWith("/") || !prefix.endsWith("/")) {
+      throw new IllegalArgumentException("--etcd-prefix: must start and end with '/', as /tandem/ does, not '" + prefix + "'");
+    }
+  }
+
+  ByteString head() {
+    return key("head");
+  }
+
+  ByteString log(long firstEventId) {
+    return key("log/" + padded(firstEventId));
+  }
+
+  /** Every log key. */
+  ByteString logStart() {
+    return key("log/");
+  }
+
+  ByteString logEnd() {
+    return prefixEnd(logStart());
+  }
+
+  ByteString checkpoint() {
+    return key("checkpoint");
+  }
+
+  ByteString checkpointPart(long head, String id, int part) {
+    return checkpointParts(head, id).concat(ByteString.copyFromUtf8(String.format("%06d", part)));
+  }
+
+  ByteString checkpointParts(long head, String id) {
+    return key("checkpoints/" + padded(head) + "-" + id + "/");
+  }
+
+  /** Where the parts of every checkpoint whose head is below {@code head} end. */
+  ByteString checkpointsBelow(long head) {
+    return key("checkpoints/" + padded(head));
+  }
+
+  ByteString checkpointsStart() {
+    return key("checkpoints/");
+  }
+
+  ByteString probe() {
+    return key("probe");
+  }
+
+  /** The event id of a log key. */
+  long eventIdOf(ByteString logKey) {
+    return Long.parseLong(logKey.substring(logStart().size()).toStringUtf8());
+  }
+
+  /** Every key of the store. */
+  ByteString start() {
+    return ByteString.copyFromUtf8(prefix);
+  }
+
+  boolean isLog(ByteString key) {
+    return key.startsWith(logStart());
+  }
+
+  /** The first key after every key starting with {@code prefix}: a range's end. */
+  static ByteString prefixEnd(ByteString prefix) {
+    byte[] end = prefix.toByteArray();
+    for (int i = end.length - 1; i >= 0; i--) {
+      if (end[i] != (byte) 0xff) {
+        end[i]++;
+        return ByteString.copyFrom(end, 0, i + 1);
+      }
+    }
+    return ByteString.copyFrom(new byte[] {0}); // every key
+  }
+
+  private ByteString key(String suffix) {
+    return ByteString.copyFromUtf8(prefix + suffix);
+  }
+
+  private static String padded(long id) {
+    return String.format("%019d", id);
+  }
+}

@@ -1,0 +1,93 @@
+package io.tandem.configserver.etcd;
+
+import io.etcd.jetcd.api.CompactionRequest;
+import io.etcd.jetcd.api.DeleteRangeRequest;
+import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.PutRequest;
+import io.etcd.jetcd.api.RangeRequest;
+import io.etcd.jetcd.api.RangeResponse;
+import io.etcd.jetcd.api.TxnRequest;
+import io.etcd.jetcd.api.TxnResponse;
+import io.grpc.Channel;
+import io.grpc.Metadata;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import io.tandem.etcd.EtcdEndpoints;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
+import java.util.function.Supplier;
+
+/**
+ * The key-value calls the store makes, each with a deadline and etcd's "require a leader"
+ * header: a member cut off from its quorum refuses at once ({@code etcdserver: no leader})
+ * instead of holding the call until the deadline, so the next attempt can go to a member that
+ * still has one.
+ */
+final class EtcdKv {
+  /** etcd's header asking a member to refuse calls while it has no leader (clientv3.WithRequireLeader). */
+  static final Metadata REQUIRE_LEADER = requireLeader();
+
+  private final KVGrpc.KVBlockingStub stub;
+  private final EtcdEndpoints endpoints;
+  private final LongConsumer roundTrip;
+
+  /** @param roundTrip told how long each call took (ns) */
+  EtcdKv(Channel channel, EtcdEndpoints endpoints, LongConsumer roundTrip) {
+    this.stub = KVGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(REQUIRE_LEADER));
+    this.endpoints = endpoints;
+    this.roundTrip = roundTrip;
+  }
+
+  EtcdEndpoints endpoints() {
+    return endpoints;
+  }
+
+  TxnResponse txn(TxnRequest request, Duration deadline) {
+    return timed(() -> stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).txn(request));
+  }
+
+  RangeResponse range(RangeRequest request, Duration deadline) {
+    return timed(() -> stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).range(request));
+  }
+
+  void put(PutRequest request, Duration deadline) {
+    timed(() -> stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).put(request));
+  }
+
+  void deleteRange(DeleteRangeRequest request, Duration deadline) {
+    timed(() -> stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).deleteRange(request));
+  }
+
+  void compact(long revision, Duration deadline) {
+    timed(() -> stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)
+        .compact(CompactionRequest.newBuilder().setRevision(revision).build()));
+  }
+
+  private <T> T timed(Supplier<T> call) {
+    long begin = System.nanoTime();
+    try {
+      return call.get();
+    } finally {
+      roundTrip.accept(System.nanoTime() - begin);
+    }
+  }
+
+  /** Whether etcd refused because a compaction removed the revision asked for. */
+  static boolean compacted(StatusRuntimeException e) {
+    return String.valueOf(e.getStatus().getDescription()).contains("required revision has been compacted");
+  }
+
+  /** Whether etcd refused the request as larger than its --max-request-bytes. */
+  static boolean tooLarge(StatusRuntimeException e) {
+    String description = String.valueOf(e.getStatus().getDescription());
+    return description.contains("request is too large") || (e.getStatus().getCode() == io.grpc.Status.Code.RESOURCE_EXHAUSTED
+        && description.contains("message larger than max"));
+  }
+
+  private static Metadata requireLeader() {
+    Metadata headers = new Metadata();
+    headers.put(Metadata.Key.of("hasleader", Metadata.ASCII_STRING_MARSHALLER), "true");
+    return headers;
+  }
+}

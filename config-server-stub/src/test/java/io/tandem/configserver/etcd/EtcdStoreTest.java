@@ -1,0 +1,280 @@
+package io.tandem.configserver.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.tandem.common.bootstrap.FatalStop;
+import io.tandem.common.config.Applications;
+import io.tandem.common.security.TransportSecurity;
+import io.tandem.config.v1.ApplicationType;
+import io.tandem.config.v1.ChangeEvent;
+import io.tandem.config.v1.ConfigObject;
+import io.tandem.config.v1.ObjectType;
+import io.tandem.configserver.Objects;
+import io.tandem.configserver.settings.ConfigServerSettings;
+import io.tandem.configserver.settings.EtcdStoreSettings;
+import io.tandem.configserver.store.ConfigStore;
+import io.tandem.configserver.store.StoreLock;
+import io.tandem.configserver.store.WriteRefusedException;
+import io.tandem.protocol.log.LogCapture;
+import io.tandem.testing.EtcdCluster;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Several stores over one real three-member etcd cluster: one configuration, one sequence of event ids. */
+class EtcdStoreTest {
+  private static final Duration PATIENCE = Duration.ofMinutes(1);
+  private static final AtomicInteger PREFIXES = new AtomicInteger();
+
+  @TempDir
+  static Path dir;
+  private static EtcdCluster cluster;
+
+  private final List<ConfigStore> started = new ArrayList<>();
+  private final String prefix = "/store-" + PREFIXES.incrementAndGet() + "/";
+
+  @BeforeAll
+  static void startEtcd() throws Exception {
+    if (EtcdCluster.binary().isEmpty()) {
+      if (System.getenv("CI") != null) {
+        fail("etcd is not on the PATH: CI installs Debian's " + EtcdCluster.PACKAGE + " (.ci/run)");
+      }
+      assumeTrue(false, "etcd is not on the PATH (Debian's " + EtcdCluster.PACKAGE + ")");
+    }
+    cluster = EtcdCluster.start(dir.resolve("etcd"), 3, PATIENCE);
+  }
+
+  @AfterAll
+  static void stopEtcd() throws InterruptedException {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @AfterEach
+  void stopStores() throws Exception {
+    for (ConfigStore store : started) {
+      store.stop();
+    }
+  }
+
+  private ConfigStore store(long checkpointAfter, Duration timeout) throws IOException {
+    ConfigServerSettings settings = new ConfigServerSettings(dir.resolve("unused"), null, false, "confserv", false,
+        checkpointAfter, new EtcdStoreSettings(cluster.endpoints(), prefix, timeout));
+    StoreLock lock = new StoreLock();
+    ConfigStore store = new ConfigStore(settings, Clock.systemUTC(), lock,
+        new EtcdLog(settings, TransportSecurity.plaintext(), new FatalStop("config-server"), lock));
+    store.start();
+    started.add(store);
+    return store;
+  }
+
+  private ConfigStore store() throws IOException {
+    return store(ConfigServerSettings.DEFAULT_CHECKPOINT_AFTER, EtcdStoreSettings.DEFAULT_TIMEOUT);
+  }
+
+  private static void awaitSame(ConfigStore a, ConfigStore b) {
+    await().atMost(PATIENCE).until(() -> a.head() == b.head());
+    assertThat(b.list(Set.of()).objects()).isEqualTo(a.list(Set.of()).objects());
+  }
+
+  @Test
+  void aChangeWrittenThroughOneStoreIsServedByAnotherUnderTheSameEventId() throws Exception {
+    ConfigStore a = store();
+    ConfigStore b = store();
+    ConfigStore.Written created = a.create(Objects.agent("ann"));
+    await().atMost(PATIENCE).until(() -> b.get(ObjectType.AGENT, "ann").isPresent());
+    assertThat(b.head()).isEqualTo(created.eventId());
+    ConfigStore.Written updated = b.update(Objects.agent("ann").toBuilder()
+        .setAgent(Objects.agent("ann").getAgent().toBuilder().setFirstName("Anna")).build(), 1);
+    assertThat(updated.eventId()).isEqualTo(created.eventId() + 1);
+    await().atMost(PATIENCE).until(() -> a.head() == updated.eventId());
+    assertThat(a.get(ObjectType.AGENT, "ann").orElseThrow().getAgent().getFirstName()).isEqualTo("Anna");
+    assertThat(a.history().events().stream().map(ChangeEvent::getEventId).toList())
+        .isEqualTo(b.history().events().stream().map(ChangeEvent::getEventId).toList());
+  }
+
+  @Test
+  void writersOnTwoStoresAtOnceGetGapFreeIdsAndLoseNothing() throws Exception {
+    ConfigStore a = store();
+    ConfigStore b = store();
+    Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
+    ExecutorService writers = Executors.newFixedThreadPool(4);
+    List<Future<?>> done = new ArrayList<>();
+    for (int w = 0; w < 4; w++) {
+      ConfigStore through = w % 2 == 0 ? a : b;
+      int writer = w;
+      done.add(writers.submit(() -> {
+        for (int i = 0; i < 25; i++) {
+          assertThat(acknowledged.add(through.create(Objects.agent("w" + writer + "-" + i)).eventId()))
+              .as("an event id acknowledged twice").isTrue();
+        }
+        return null;
+      }));
+    }
+    for (Future<?> writer : done) {
+      writer.get();
+    }
+    writers.shutdown();
+    assertThat(acknowledged).hasSize(100);
+    assertThat(Collections.max(acknowledged) - Collections.min(acknowledged)).as("no gap").isEqualTo(99);
+    awaitSame(a, b);
+    assertThat(a.list(Set.of(ObjectType.AGENT)).objects()).hasSize(100);
+  }
+
+  @Test
+  void twoUpdatesOfOneVersionThroughTwoStoresCannotBothSucceed() throws Exception {
+    ConfigStore a = store();
+    ConfigStore b = store();
+    a.create(Objects.agent("bob"));
+    await().atMost(PATIENCE).until(() -> b.get(ObjectType.AGENT, "bob").isPresent());
+    ConfigObject viaA = Objects.agent("bob").toBuilder().setAgent(Objects.agent("bob").getAgent().toBuilder()
+        .setFirstName("A")).build();
+    ConfigObject viaB = Objects.agent("bob").toBuilder().setAgent(Objects.agent("bob").getAgent().toBuilder()
+        .setFirstName("B")).build();
+    ExecutorService both = Executors.newFixedThreadPool(2);
+    Future<Boolean> first = both.submit(() -> succeeded(() -> a.update(viaA, 1)));
+    Future<Boolean> second = both.submit(() -> succeeded(() -> b.update(viaB, 1)));
+    int successes = (first.get() ? 1 : 0) + (second.get() ? 1 : 0);
+    both.shutdown();
+    assertThat(successes).isEqualTo(1);
+    awaitSame(a, b);
+    assertThat(a.get(ObjectType.AGENT, "bob").orElseThrow().getVersion()).isEqualTo(2);
+  }
+
+  private static boolean succeeded(Runnable write) {
+    try {
+      write.run();
+      return true;
+    } catch (WriteRefusedException e) {
+      assertThat(e.reason()).isEqualTo(WriteRefusedException.Reason.STALE_VERSION);
+      return false;
+    }
+  }
+
+  @Test
+  void aStoreStartedAfterCheckpointsHoldsTheSameObjectsAndHistory() throws Exception {
+    ConfigStore a = store(10, EtcdStoreSettings.DEFAULT_TIMEOUT);
+    a.create(Applications.of("confserv", ApplicationType.CONFIG_SERVER).port(2020).build());
+    a.setOption("confserv", "history-log", "max-records", "5", false); // a checkpoint then stays small
+    a.create(Objects.agent("c"));
+    try (LogCapture log = new LogCapture(EtcdCheckpoints.class.getName())) {
+      for (int i = 1; i <= 60; i++) {
+        a.update(Objects.agent("c").toBuilder().setAgent(Objects.agent("c").getAgent().toBuilder()
+            .setFirstName("n" + i)).build(), i);
+      }
+      await().atMost(PATIENCE).until(() -> !log.withId("21-20037").isEmpty());
+    }
+    ConfigStore late;
+    try (LogCapture log = new LogCapture(EtcdLog.class)) {
+      late = store(10, EtcdStoreSettings.DEFAULT_TIMEOUT);
+      assertThat(log.withId("21-20030")).singleElement().asString().doesNotContain("checkpoint_head=0,");
+    }
+    awaitSame(a, late);
+    assertThat(late.head()).isEqualTo(63);
+    assertThat(late.history().events()).isEqualTo(a.history().events());
+  }
+
+  @Test
+  void aLargeApplyIsCommittedWholeAndServedWholeByTheOtherStore() throws Exception {
+    ConfigStore a = store();
+    ConfigStore b = store();
+    List<ConfigObject> agents = new ArrayList<>();
+    for (int i = 0; i < 40_000; i++) {
+      agents.add(Objects.agent(String.format("agent-%06d-%s", i, "x".repeat(60))));
+    }
+    long bytes = agents.stream().mapToLong(ConfigObject::getSerializedSize).sum();
+    assertThat(bytes).as("more than etcd takes by default").isGreaterThan(3L * 1024 * 1024);
+    ConfigStore.Applied applied = a.apply(agents);
+    assertThat(applied.created()).isEqualTo(40_000);
+    await().atMost(PATIENCE).until(() -> b.head() >= applied.headEventId());
+    assertThat(b.list(Set.of(ObjectType.AGENT)).objects()).hasSize(40_000);
+  }
+
+  @Test
+  void writesAreRefusedWithoutQuorumAndAcceptedAgainOnceItIsBack() throws Exception {
+    ConfigStore a = store(ConfigServerSettings.DEFAULT_CHECKPOINT_AFTER, Duration.ofSeconds(2));
+    a.create(Objects.agent("before"));
+    List<EtcdCluster.Member> stopped = cluster.members().subList(1, 3);
+    for (EtcdCluster.Member member : stopped) {
+      cluster.kill(member);
+    }
+    try {
+      assertThatThrownBy(() -> a.create(Objects.agent("without-quorum")))
+          .isInstanceOfSatisfying(WriteRefusedException.class, e -> {
+            assertThat(e.reason()).isEqualTo(WriteRefusedException.Reason.NOT_DURABLE);
+            assertThat(e.getMessage()).contains("etcd at " + cluster.endpoints());
+          });
+      assertThat(a.get(ObjectType.AGENT, "before")).as("reads go on").isPresent();
+    } finally {
+      for (EtcdCluster.Member member : stopped) {
+        cluster.restart(member);
+      }
+    }
+    cluster.awaitLeader(PATIENCE);
+    await().atMost(PATIENCE).ignoreExceptionsInstanceOf(WriteRefusedException.class)
+        .until(() -> a.create(Objects.agent("after")).eventId() > 0);
+    ConfigStore b = store();
+    awaitSame(a, b);
+    assertThat(b.list(Set.of(ObjectType.AGENT)).objects().stream().map(ConfigObject::getName)
+        .collect(Collectors.toSet())).contains("before", "after");
+  }
+
+  @Test
+  void theLeadersDeathPausesWritesAndLosesNothingAcknowledged() throws Exception {
+    ConfigStore a = store();
+    List<String> acknowledged = Collections.synchronizedList(new ArrayList<>());
+    List<String> refusals = Collections.synchronizedList(new ArrayList<>());
+    ExecutorService writer = Executors.newSingleThreadExecutor();
+    AtomicInteger next = new AtomicInteger();
+    Future<?> writing = writer.submit(() -> {
+      while (!Thread.currentThread().isInterrupted() && next.get() < 400) {
+        String name = "l" + next.getAndIncrement();
+        try {
+          a.create(Objects.agent(name));
+          acknowledged.add(name);
+        } catch (WriteRefusedException refused) {
+          refusals.add(refused.getMessage()); // while etcd elects: not acknowledged, so not expected below
+        }
+      }
+      return null;
+    });
+    await().atMost(PATIENCE).until(() -> acknowledged.size() >= 50);
+    EtcdCluster.Member leader = cluster.awaitLeader(PATIENCE);
+    cluster.kill(leader);
+    int atKill = acknowledged.size();
+    try {
+      await().atMost(PATIENCE).until(() -> acknowledged.size() >= atKill + 50 || refusals.size() > 20);
+      assertThat(acknowledged.size()).as("writes resume; refused: %s", refusals).isGreaterThanOrEqualTo(atKill + 50);
+    } finally {
+      cluster.restart(leader);
+    }
+    writing.get();
+    writer.shutdown();
+    ConfigStore b = store();
+    awaitSame(a, b);
+    Set<String> stored = b.list(Set.of(ObjectType.AGENT)).objects().stream().map(ConfigObject::getName)
+        .collect(Collectors.toSet());
+    assertThat(stored).containsAll(acknowledged);
+  }
+}
