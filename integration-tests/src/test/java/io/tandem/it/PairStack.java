@@ -21,6 +21,7 @@ import io.tandem.stat.v1.GetServerInfoRequest;
 import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.StatServiceGrpc;
 import io.tandem.common.process.FreePorts;
+import io.tandem.etcd.EtcdEndpoints;
 import io.tandem.testing.Launch;
 import io.tandem.testing.MiniStack;
 import io.tandem.testing.Service;
@@ -44,6 +45,8 @@ final class PairStack implements AutoCloseable {
   static final String A = "StatServer_A";
   static final String B = "StatServer_B";
   static final String CONFIG_SERVER = "config-server";
+  /** The second Config Server of a stack over etcd. */
+  static final String CONFIG_SERVER_2 = "config-server-2";
   static final String MANAGEMENT = "management-layer";
   static final Duration WAIT = Duration.ofSeconds(90);
   /** How long a single call may take to be answered on a busy machine. */
@@ -69,6 +72,9 @@ final class PairStack implements AutoCloseable {
   final Path dir;
   final MiniStack stack;
   final int configPort = FreePorts.next();
+  final int configPort2 = FreePorts.next();
+  /** The etcd cluster the Config Servers keep the configuration in (two of them), or null for one over its journal. */
+  private EtcdEndpoints etcd;
   final int managementPort = FreePorts.next();
   final Map<String, Integer> statPorts = new LinkedHashMap<>();
   /** Every service's metrics port, by member name. */
@@ -136,6 +142,21 @@ final class PairStack implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Two Config Servers keep the configuration in {@code endpoints}' etcd cluster (it must accept
+   * this stack's certificates); the other services get both addresses.
+   */
+  PairStack withEtcd(EtcdEndpoints endpoints) {
+    this.etcd = endpoints;
+    metricsPorts.put(CONFIG_SERVER_2, FreePorts.next());
+    return this;
+  }
+
+  /** What the services are given as {@code --config-server}: every Config Server. */
+  String configServers() {
+    return etcd == null ? "localhost:" + configPort : "localhost:" + configPort + ",localhost:" + configPort2;
+  }
+
   /** Starts everything and waits until the pair has its modes and serves. */
   PairStack start() throws Exception {
     return start("", managementPort);
@@ -168,7 +189,7 @@ final class PairStack implements AutoCloseable {
 
   void startManagementLayer() throws Exception {
     stack.start(launch(Service.MANAGEMENT_LAYER, MANAGEMENT, managementPort,
-        List.of("--port", "" + managementPort, "--config-server", "localhost:" + configPort,
+        List.of("--port", "" + managementPort, "--config-server", configServers(),
             "--metrics-port", "" + metricsPorts.get(MANAGEMENT))));
   }
 
@@ -181,7 +202,7 @@ final class PairStack implements AutoCloseable {
   StackMember startStatServerNoWait(String name, int management) throws Exception {
     int port = statPorts.get(name);
     return stack.startNoWait(launch(Service.STAT_SERVER, name, port, List.of("--app", name, "--port", "" + port,
-        "--config-server", "localhost:" + configPort, "--management", "localhost:" + management,
+        "--config-server", configServers(), "--management", "localhost:" + management,
         "--metrics-port", "" + metricsPorts.get(name), "--status-file", statusFile(name).toString())));
   }
 
@@ -214,14 +235,25 @@ final class PairStack implements AutoCloseable {
   }
 
   void startConfigServer(boolean emptyHistory) throws Exception {
-    List<String> args = new ArrayList<>(List.of("--port", "" + configPort, "--data-dir",
-        dir.resolve("config-data").toString(), "--bootstrap", dir.resolve("bootstrap.yaml").toString(),
-        "--metrics-port", "" + metricsPorts.get(CONFIG_SERVER), fsync ? "--fsync" : "--no-fsync"));
+    startConfigServer(CONFIG_SERVER, configPort, emptyHistory);
+    if (etcd != null) {
+      startConfigServer(CONFIG_SERVER_2, configPort2, false);
+    }
+  }
+
+  /** Starts Config Server {@code name}; over etcd, the second finds the bootstrap already loaded by the first. */
+  StackMember startConfigServer(String name, int port, boolean emptyHistory) throws Exception {
+    List<String> args = new ArrayList<>(List.of("--port", "" + port, "--data-dir",
+        dir.resolve(name + "-data").toString(), "--bootstrap", dir.resolve("bootstrap.yaml").toString(),
+        "--metrics-port", "" + metricsPorts.get(name), fsync ? "--fsync" : "--no-fsync"));
+    if (etcd != null) {
+      args.addAll(List.of("--store", "etcd", "--etcd-endpoints", etcd.toString()));
+    }
     if (emptyHistory) {
       args.add("--empty-history");
     }
     // Reading a 100,000-agent bootstrap file needs more than the default heap.
-    stack.start(launch(Service.CONFIG_SERVER, CONFIG_SERVER, configPort, args).heap("-Xmx768m"));
+    return stack.start(launch(Service.CONFIG_SERVER, name, port, args).heap("-Xmx768m"));
   }
 
   /** Restarts the Config Server; with {@code emptyHistory} every session becomes unrestorable. */

@@ -6,6 +6,7 @@ import io.tandem.common.grpc.HostPortConverter;
 import io.tandem.management.settings.ManagementSettings;
 import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,9 +20,11 @@ public final class ManagementLayerMain extends ServiceMain {
   @Option(names = "--port", defaultValue = "2030", description = "Port to listen on (default ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--config-server", defaultValue = "localhost:2020", converter = HostPortConverter.class,
-      description = "Configuration Server address (default ${DEFAULT-VALUE}).")
-  HostPort configServer;
+  @Option(names = "--config-server", defaultValue = "localhost:2020", converter = HostPortConverter.class, split = ",",
+      paramLabel = "HOST:PORT[,HOST:PORT...]",
+      description = "Configuration Server address, or its replicas over one etcd store: a broken session is restored"
+          + " on the next (default ${DEFAULT-VALUE}).")
+  List<HostPort> configServers;
 
   @Option(names = "--config-server-identity", paramLabel = "NAME", defaultValue = ServerIdentity.CONFIG_SERVER,
       description = "The application whose certificate the Config Server must present (default ${DEFAULT-VALUE}).")
@@ -43,7 +46,7 @@ public final class ManagementLayerMain extends ServiceMain {
 
   @Override
   public ManagementLayerModule module() {
-    return new ManagementLayerModule(new ManagementSettings(configServer, app, ServerIdentity.of(configServerIdentity)));
+    return new ManagementLayerModule(new ManagementSettings(configServers, app, ServerIdentity.of(configServerIdentity)));
   }
 
   public static void main(String[] args) {

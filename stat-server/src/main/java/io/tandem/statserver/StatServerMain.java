@@ -8,6 +8,7 @@ import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.statserver.settings.StatServerSettings;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,9 +25,11 @@ public final class StatServerMain extends ServiceMain {
   @Option(names = "--port", defaultValue = "2040", description = "Client port (default ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--config-server", defaultValue = "localhost:2020", converter = HostPortConverter.class,
-      description = "Configuration Server address (default ${DEFAULT-VALUE}).")
-  HostPort configServer;
+  @Option(names = "--config-server", defaultValue = "localhost:2020", converter = HostPortConverter.class, split = ",",
+      paramLabel = "HOST:PORT[,HOST:PORT...]",
+      description = "Configuration Server address, or its replicas over one etcd store: a broken session is restored"
+          + " on the next (default ${DEFAULT-VALUE}).")
+  List<HostPort> configServers;
 
   @Option(names = "--management", defaultValue = "localhost:2030", converter = HostPortConverter.class,
       description = "Management Layer address (default ${DEFAULT-VALUE}).")
@@ -65,7 +68,7 @@ public final class StatServerMain extends ServiceMain {
 
   @Override
   public StatServerModule module() {
-    return new StatServerModule(new StatServerSettings(app, port, configServer, management,
+    return new StatServerModule(new StatServerSettings(app, port, configServers, management,
         ServerIdentity.of(configServerIdentity), ServerIdentity.of(managementIdentity)));
   }
 

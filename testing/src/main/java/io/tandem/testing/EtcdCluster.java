@@ -4,16 +4,20 @@ import com.google.common.base.Splitter;
 import io.etcd.jetcd.api.MaintenanceGrpc;
 import io.etcd.jetcd.api.StatusRequest;
 import io.etcd.jetcd.api.StatusResponse;
+import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.process.FreePorts;
+import io.tandem.common.security.TlsFiles;
 import io.tandem.etcd.EtcdChannels;
 import io.tandem.etcd.EtcdEndpoints;
 import io.tandem.etcd.EtcdRequirements;
 import io.tandem.protocol.link.HostPort;
 import java.io.File;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,11 +79,30 @@ public final class EtcdCluster implements AutoCloseable {
 
   private final Path binary;
   private final List<String> flags;
+  /** The members' certificate (clients must present one from the same authority), or null for plaintext. */
+  private final TlsFiles tls;
+  private final ChannelCredentials credentials;
   private final Map<String, Member> members = new LinkedHashMap<>();
 
-  private EtcdCluster(Path binary, List<String> flags) {
+  private EtcdCluster(Path binary, List<String> flags, TlsFiles tls, ChannelCredentials credentials) {
     this.binary = binary;
     this.flags = flags;
+    this.tls = tls;
+    this.credentials = credentials;
+  }
+
+  /**
+   * For a test's {@code @BeforeAll}: skips the test when no etcd is on the PATH, or fails it when
+   * {@code CI} is set ({@code .ci/run} installs Debian's {@value #PACKAGE}).
+   */
+  public static void requireBinary() {
+    if (binary().isEmpty()) {
+      String why = "etcd is not on the PATH: install Debian's " + PACKAGE + " (.ci/run does)";
+      if (System.getenv("CI") != null) {
+        Assertions.fail(why);
+      }
+      Assumptions.abort(why);
+    }
   }
 
   /** The {@code etcd} binary on the PATH, if there is one. */
@@ -96,21 +119,34 @@ public final class EtcdCluster implements AutoCloseable {
 
   /** Starts {@code size} members in {@code dir}, set as Tandem needs them, and returns once one of them leads. */
   public static EtcdCluster start(Path dir, int size, Duration timeout) throws IOException, InterruptedException {
-    return start(dir, size, timeout, List.of("--max-request-bytes", Integer.toString(EtcdRequirements.MAX_REQUEST_BYTES)));
+    return start(dir, size, timeout, TANDEM_FLAGS, null, InsecureChannelCredentials.create());
   }
+
+  /**
+   * As {@link #start(Path, int, Duration)} over mutual TLS: every member presents {@code member}'s
+   * certificate on its client port and requires a client certificate from the same authority;
+   * the cluster asks its members' status with {@code credentials}.
+   */
+  public static EtcdCluster startTls(Path dir, int size, Duration timeout, TlsFiles member, ChannelCredentials credentials)
+      throws IOException, InterruptedException {
+    return start(dir, size, timeout, TANDEM_FLAGS, member, credentials);
+  }
+
+  private static final List<String> TANDEM_FLAGS =
+      List.of("--max-request-bytes", Integer.toString(EtcdRequirements.MAX_REQUEST_BYTES));
 
   /** As {@link #start(Path, int, Duration)} with etcd's own defaults, which Tandem refuses. */
   public static EtcdCluster startWithEtcdDefaults(Path dir, int size, Duration timeout)
       throws IOException, InterruptedException {
-    return start(dir, size, timeout, List.of());
+    return start(dir, size, timeout, List.of(), null, InsecureChannelCredentials.create());
   }
 
-  private static EtcdCluster start(Path dir, int size, Duration timeout, List<String> flags)
-      throws IOException, InterruptedException {
+  private static EtcdCluster start(Path dir, int size, Duration timeout, List<String> flags, TlsFiles tls,
+      ChannelCredentials credentials) throws IOException, InterruptedException {
     Path binary = binary().orElseThrow(() -> new IllegalStateException(
         "etcd is not on the PATH: install Debian's " + PACKAGE + " package (apt-get install " + PACKAGE + ")"));
     Files.createDirectories(dir);
-    EtcdCluster cluster = new EtcdCluster(binary, flags);
+    EtcdCluster cluster = new EtcdCluster(binary, flags, tls, credentials);
     for (int i = 1; i <= size; i++) {
       Member member = new Member("etcd-" + i, FreePorts.next(), FreePorts.next(), dir);
       cluster.members.put(member.name, member);
@@ -238,8 +274,8 @@ public final class EtcdCluster implements AutoCloseable {
     List<String> command = new ArrayList<>(List.of(binary.toString(),
         "--name", member.name,
         "--data-dir", member.dataDir.toString(),
-        "--listen-client-urls", "http://" + member.client(),
-        "--advertise-client-urls", "http://" + member.client(),
+        "--listen-client-urls", clientScheme() + member.client(),
+        "--advertise-client-urls", clientScheme() + member.client(),
         "--listen-peer-urls", member.peerUrl(),
         "--initial-advertise-peer-urls", member.peerUrl(),
         "--initial-cluster", initialCluster,
@@ -248,9 +284,17 @@ public final class EtcdCluster implements AutoCloseable {
         "--logger", "zap",
         "--log-outputs", "stderr"));
     command.addAll(flags);
+    if (tls != null) {
+      command.addAll(List.of("--cert-file", tls.certificate().toString(), "--key-file", tls.key().toString(),
+          "--trusted-ca-file", tls.authority().toString(), "--client-cert-auth"));
+    }
     member.process = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(member.log.toFile())).start();
-    member.channel = EtcdChannels.open(new EtcdEndpoints(List.of(member.client())), InsecureChannelCredentials.create());
+    member.channel = EtcdChannels.open(new EtcdEndpoints(List.of(member.client())), credentials);
+  }
+
+  private String clientScheme() {
+    return tls == null ? "http://" : "https://";
   }
 
   private static Optional<StatusResponse> status(Member member) {

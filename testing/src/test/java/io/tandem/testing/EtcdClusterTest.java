@@ -1,9 +1,7 @@
 package io.tandem.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.ByteString;
 import io.etcd.jetcd.api.Compare;
@@ -37,12 +35,7 @@ class EtcdClusterTest {
 
   @BeforeAll
   static void etcdIsInstalled() {
-    if (EtcdCluster.binary().isEmpty()) {
-      if (System.getenv("CI") != null) {
-        fail("etcd is not on the PATH: CI installs Debian's " + EtcdCluster.PACKAGE + " (.ci/run)");
-      }
-      assumeTrue(false, "etcd is not on the PATH (Debian's " + EtcdCluster.PACKAGE + ")");
-    }
+    EtcdCluster.requireBinary();
   }
 
   /** What a test does with a three-member cluster and a channel over its endpoint list. */

@@ -2,9 +2,7 @@ package io.tandem.configserver.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.tandem.common.bootstrap.FatalStop;
 import io.tandem.common.config.Applications;
@@ -55,12 +53,7 @@ class EtcdStoreTest {
 
   @BeforeAll
   static void startEtcd() throws Exception {
-    if (EtcdCluster.binary().isEmpty()) {
-      if (System.getenv("CI") != null) {
-        fail("etcd is not on the PATH: CI installs Debian's " + EtcdCluster.PACKAGE + " (.ci/run)");
-      }
-      assumeTrue(false, "etcd is not on the PATH (Debian's " + EtcdCluster.PACKAGE + ")");
-    }
+    EtcdCluster.requireBinary();
     cluster = EtcdCluster.start(dir.resolve("etcd"), 3, PATIENCE);
   }
 

@@ -2,18 +2,25 @@ package io.tandem.management.settings;
 
 import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
+import java.util.List;
 
 /**
  * The Management Layer's bootstrap flags; everything else comes from its Application object.
  *
- * @param configServer where the Config Server listens
+ * @param configServers the Config Server's replicas, tried in turn (one address for a single Config Server)
  * @param application name of this Management Layer's own Application object
  * @param configServerIdentity whose certificate the Config Server must present
  */
-public record ManagementSettings(HostPort configServer, String application, ServerIdentity configServerIdentity) {
+public record ManagementSettings(List<HostPort> configServers, String application, ServerIdentity configServerIdentity) {
+  public ManagementSettings {
+    configServers = List.copyOf(configServers);
+    if (configServers.isEmpty()) {
+      throw new IllegalArgumentException("--config-server: give at least one address");
+    }
+  }
 
   /** With the Config Server under its default name. */
   public ManagementSettings(HostPort configServer, String application) {
-    this(configServer, application, ServerIdentity.of(ServerIdentity.CONFIG_SERVER));
+    this(List.of(configServer), application, ServerIdentity.of(ServerIdentity.CONFIG_SERVER));
   }
 }

@@ -1,13 +1,11 @@
 package io.tandem.management.supervision;
 
-import io.grpc.ManagedChannel;
+import io.tandem.common.config.ConfigReplicas;
 import io.tandem.common.bootstrap.HealthState;
 import io.tandem.common.bootstrap.Link;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.config.ConfigReflector;
-import io.tandem.common.config.ConfigSession;
-import io.tandem.common.grpc.Channels;
 import io.tandem.protocol.options.OptionReader;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.config.v1.Application;
@@ -16,7 +14,6 @@ import io.tandem.config.v1.ObjectType;
 import io.tandem.management.settings.ManagementSettings;
 import io.tandem.protocol.redundancy.RedundancySettings;
 import jakarta.inject.Inject;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -40,7 +37,7 @@ public final class PairsFromConfiguration implements ManagedService {
   private final TransportSecurity security;
   /** The Applications in the configuration now: who may read the pairs. */
   private volatile Set<String> applications = Set.of();
-  private ManagedChannel channel;
+  private ConfigReplicas replicas;
   private volatile ConfigReflector reflector;
   private final Instant started = Instant.now();
 
@@ -56,8 +53,9 @@ public final class PairsFromConfiguration implements ManagedService {
 
   @Override
   public void start() {
-    channel = Channels.openForNonBlockingCallbacks(settings.configServer(), settings.configServerIdentity(), security);
-    reflector = new ConfigReflector(new ConfigSession(channel, settings.application()), ObjectType.APPLICATION,
+    replicas = ConfigReplicas.open(settings.configServers(), settings.configServerIdentity(), security,
+        settings.application());
+    reflector = new ConfigReflector(replicas, ObjectType.APPLICATION,
         this::update, executor);
     reflector.start();
   }
@@ -68,7 +66,9 @@ public final class PairsFromConfiguration implements ManagedService {
       reflector.close();
     }
     executor.shutdown();
-    Channels.close(channel, Duration.ofSeconds(1));
+    if (replicas != null) {
+      replicas.close();
+    }
   }
 
   @Override

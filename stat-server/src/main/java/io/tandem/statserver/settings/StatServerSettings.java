@@ -2,23 +2,30 @@ package io.tandem.statserver.settings;
 
 import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
+import java.util.List;
 
 /**
  * The Stat Server's bootstrap flags; everything else comes from its Application object.
  *
  * @param application its Application object's name
  * @param port its client port
- * @param configServer the Config Server
+ * @param configServers the Config Server's replicas, tried in turn (one address for a single Config Server)
  * @param management the Management Layer
  * @param configServerIdentity whose certificate the Config Server must present
  * @param managementIdentity whose certificate the Management Layer must present
  */
-public record StatServerSettings(String application, int port, HostPort configServer, HostPort management,
+public record StatServerSettings(String application, int port, List<HostPort> configServers, HostPort management,
     ServerIdentity configServerIdentity, ServerIdentity managementIdentity) {
+  public StatServerSettings {
+    configServers = List.copyOf(configServers);
+    if (configServers.isEmpty()) {
+      throw new IllegalArgumentException("--config-server: give at least one address");
+    }
+  }
 
   /** With the Config Server and the Management Layer under their default names. */
   public StatServerSettings(String application, int port, HostPort configServer, HostPort management) {
-    this(application, port, configServer, management, ServerIdentity.of(ServerIdentity.CONFIG_SERVER),
+    this(application, port, List.of(configServer), management, ServerIdentity.of(ServerIdentity.CONFIG_SERVER),
         ServerIdentity.of(ServerIdentity.MANAGEMENT_LAYER));
   }
 }

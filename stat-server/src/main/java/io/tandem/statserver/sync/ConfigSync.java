@@ -1,6 +1,6 @@
 package io.tandem.statserver.sync;
 
-import io.grpc.ManagedChannel;
+import io.tandem.common.config.ConfigReplicas;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tandem.common.bootstrap.ManagedService;
@@ -9,7 +9,6 @@ import io.tandem.common.concurrent.ExecutorStop;
 import io.tandem.common.concurrent.Scheduled;
 import io.tandem.common.config.ConfigSession;
 import io.tandem.common.config.ConfigSource;
-import io.tandem.common.grpc.Channels;
 import io.tandem.protocol.log.EventLog;
 import io.tandem.protocol.log.LogEvent;
 import io.tandem.common.retry.Backoff;
@@ -65,7 +64,7 @@ public final class ConfigSync implements ManagedService {
   private final Backoff backoff;
   private final Map<String, Application> applications = new HashMap<>();
   private final Function<ConfigSync, ConfigSource> sources;
-  private ManagedChannel channel;
+  private ConfigReplicas replicas;
   private ConfigSource session;
   private SyncListener listener;
   private ConfigSession.Watch watch;
@@ -128,8 +127,9 @@ public final class ConfigSync implements ManagedService {
   }
 
   private ConfigSource openSession(TransportSecurity security) {
-    channel = Channels.openForNonBlockingCallbacks(settings.configServer(), settings.configServerIdentity(), security);
-    return new ConfigSession(channel, settings.application());
+    replicas = ConfigReplicas.open(settings.configServers(), settings.configServerIdentity(), security,
+        settings.application());
+    return replicas;
   }
 
   public void setListener(SyncListener listener) {
@@ -146,7 +146,9 @@ public final class ConfigSync implements ManagedService {
     stopping = true;
     onThread(this::cancelWatch);
     ExecutorStop.stop(thread, "config-sync", Duration.ofSeconds(2));
-    Channels.close(channel, Duration.ofSeconds(1));
+    if (replicas != null) {
+      replicas.close();
+    }
   }
 
   @Override

@@ -1,0 +1,207 @@
+package io.tandem.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.tandem.common.security.ServerIdentity;
+import io.tandem.common.security.TlsFiles;
+import io.tandem.config.v1.Agent;
+import io.tandem.config.v1.ChangeEvent;
+import io.tandem.config.v1.ConfigObject;
+import io.tandem.config.v1.ConfigServiceGrpc;
+import io.tandem.config.v1.CreateObjectRequest;
+import io.tandem.config.v1.GetHistoryInfoRequest;
+import io.tandem.config.v1.ListObjectsRequest;
+import io.tandem.config.v1.ObjectType;
+import io.tandem.config.v1.UpdateObjectRequest;
+import io.tandem.config.v1.WatchRequest;
+import io.tandem.config.v1.WatchResponse;
+import io.tandem.config.v1.WriteResult;
+import io.tandem.testing.EtcdCluster;
+import io.tandem.testing.StackMember;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The configuration in a real three-member etcd cluster (mutual TLS, as every other link), served
+ * by two Config Server processes; the Management Layer and the pair are given both.
+ */
+class EtcdScenariosTest {
+  @TempDir
+  Path dir;
+
+  @BeforeAll
+  static void etcdIsInstalled() {
+    EtcdCluster.requireBinary();
+  }
+
+  /** What a scenario does with the stack and its etcd cluster. */
+  private interface Scenario {
+    void run(PairStack stack, EtcdCluster etcd) throws Exception;
+  }
+
+  private void overEtcd(Scenario scenario) throws Exception {
+    PairStack stack = new PairStack(dir, PairStack.Setup.pair("true", "yes"));
+    stack.stack.tlsFlags("etcd"); // the members' certificate, from the stack's authority
+    try (EtcdCluster etcd = EtcdCluster.startTls(dir.resolve("etcd"), 3, PairStack.WAIT,
+        TlsFiles.inDirectory(stack.stack.pkiDirectory(), "etcd"),
+        stack.stack.security("operator").channelCredentials(ServerIdentity.of("etcd")))) {
+      stack.withEtcd(etcd.endpoints()).start();
+      try {
+        scenario.run(stack, etcd);
+      } catch (Exception | Error e) {
+        System.out.println(stack.logTails(PairStack.LOG_LINES_ON_FAILURE) + etcd.logTails(20));
+        throw e;
+      } finally {
+        stack.close();
+      }
+    }
+  }
+
+  @Test
+  void s18AConfigServerKilledWhileWritersWriteCostsThePairNoReload() throws Exception {
+    overEtcd((stack, etcd) -> {
+      StackMember first = stack.config();
+      StackMember second = stack.stack.member(PairStack.CONFIG_SERVER_2);
+      Map<String, Long> reloadsBefore = new HashMap<>();
+      for (String member : List.of(PairStack.A, PairStack.B)) {
+        reloadsBefore.put(member, stack.info(member).getReloadCount());
+      }
+      Map<String, Long> acknowledged = new ConcurrentHashMap<>();
+      AtomicBoolean writing = new AtomicBoolean(true);
+      ExecutorService writers = Executors.newFixedThreadPool(2);
+      List<Future<?>> done = new ArrayList<>();
+      for (StackMember through : List.of(first, second)) {
+        ConfigServiceGrpc.ConfigServiceBlockingStub stub = ConfigServiceGrpc.newBlockingStub(through.channel());
+        done.add(writers.submit(() -> {
+          for (int i = 0; writing.get(); i++) {
+            String name = through.name() + "-" + i;
+            try {
+              acknowledged.put(name, stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+                  .createObject(CreateObjectRequest.newBuilder().setObject(agent(name, "E" + i)).build()).getEventId());
+            } catch (StatusRuntimeException e) {
+              if (through == second) {
+                throw e; // the survivor refuses nothing
+              }
+              return null; // killed: this write was not acknowledged
+            }
+          }
+          return null;
+        }));
+      }
+      await().atMost(PairStack.WAIT).until(() -> acknowledged.size() >= 100);
+      first.kill();
+      int atKill = acknowledged.size();
+      await().atMost(PairStack.WAIT).until(() -> acknowledged.size() >= atKill + 100);
+      writing.set(false);
+      for (Future<?> writer : done) {
+        writer.get();
+      }
+      writers.shutdown();
+
+      ConfigServiceGrpc.ConfigServiceBlockingStub survivor = ConfigServiceGrpc.newBlockingStub(second.channel());
+      long head = survivor.getHistoryInfo(GetHistoryInfoRequest.getDefaultInstance()).getHeadEventId();
+      for (String member : List.of(PairStack.A, PairStack.B)) {
+        await().atMost(PairStack.WAIT).until(() -> stack.info(member).getLastEventId() >= head);
+        assertThat(stack.info(member).getReloadCount()).as(member + " restored its session, no reload")
+            .isEqualTo(reloadsBefore.get(member));
+        assertThat(stack.logged(member, "00-05083")).as(member + " says which replica it left and joined")
+            .anySatisfy(line -> assertThat(line).contains("left=localhost:" + stack.configPort)
+                .contains("joined=localhost:" + stack.configPort2));
+      }
+      Map<String, Long> stored = new HashMap<>();
+      survivor.listObjects(ListObjectsRequest.newBuilder().addTypes(ObjectType.AGENT).build())
+          .forEachRemaining(batch -> batch.getObjectsList().forEach(o -> stored.merge(o.getName(), 1L, Long::sum)));
+      assertThat(stored.keySet()).containsAll(acknowledged.keySet());
+      assertThat(new ArrayList<>(acknowledged.values())).as("no event id acknowledged twice")
+          .doesNotHaveDuplicates();
+    });
+  }
+
+  @Test
+  void s21AFrozenConfigServerThawedAfterOthersWroteNeitherAcknowledgesStaleWritesNorReordersItsWatchers()
+      throws Exception {
+    overEtcd((stack, etcd) -> {
+      StackMember frozen = stack.config();
+      ConfigServiceGrpc.ConfigServiceBlockingStub viaFrozen = ConfigServiceGrpc.newBlockingStub(frozen.channel());
+      ConfigServiceGrpc.ConfigServiceBlockingStub viaOther =
+          ConfigServiceGrpc.newBlockingStub(stack.stack.member(PairStack.CONFIG_SERVER_2).channel());
+      WriteResult created = viaOther.createObject(CreateObjectRequest.newBuilder()
+          .setObject(agent("contested", "E0")).build());
+      long from = created.getEventId();
+      List<Long> watched = Collections.synchronizedList(new ArrayList<>());
+      List<Status> watchEnded = Collections.synchronizedList(new ArrayList<>());
+      ConfigServiceGrpc.newStub(frozen.channel()).watch(WatchRequest.newBuilder().setAfterEventId(from)
+          .setClientName("s21").build(), new StreamObserver<WatchResponse>() {
+            @Override
+            public void onNext(WatchResponse response) {
+              response.getChanges().getEventsList().stream().map(ChangeEvent::getEventId).forEach(watched::add);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              watchEnded.add(Status.fromThrowable(t));
+            }
+
+            @Override
+            public void onCompleted() {
+              watchEnded.add(Status.OK);
+            }
+          });
+      await().atMost(PairStack.WAIT).until(() -> viaFrozen.getObject(io.tandem.config.v1.GetObjectRequest.newBuilder()
+          .setType(ObjectType.AGENT).setName("contested").build()).getVersion() == 1);
+
+      frozen.pause();
+      ExecutorService caller = Executors.newSingleThreadExecutor();
+      Future<WriteResult> stale;
+      try {
+        // Sent to the frozen process before the other writes: on thaw its head is stale.
+        stale = caller.submit(() -> viaFrozen.withDeadlineAfter(60, TimeUnit.SECONDS).updateObject(
+            UpdateObjectRequest.newBuilder().setObject(agent("contested", "FROZEN")).setExpectedVersion(1).build()));
+        viaOther.updateObject(UpdateObjectRequest.newBuilder().setObject(agent("contested", "OTHER"))
+            .setExpectedVersion(1).build());
+        for (int i = 0; i < 50; i++) {
+          viaOther.createObject(CreateObjectRequest.newBuilder().setObject(agent("meanwhile-" + i, "M" + i)).build());
+        }
+      } finally {
+        frozen.resume();
+      }
+      assertThatThrownBy(stale::get).hasCauseInstanceOf(StatusRuntimeException.class)
+          .cause().satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode())
+              .as("based on version 1, which the other Config Server replaced").isEqualTo(Status.Code.ABORTED));
+      caller.shutdown();
+      long head = viaOther.getHistoryInfo(GetHistoryInfoRequest.getDefaultInstance()).getHeadEventId();
+      await().atMost(PairStack.WAIT).until(() -> !watched.isEmpty() && watched.get(watched.size() - 1) == head);
+      List<Long> expected = new ArrayList<>();
+      for (long id = from + 1; id <= head; id++) {
+        expected.add(id);
+      }
+      assertThat(watched).as("every event once, in order").isEqualTo(expected);
+      assertThat(watchEnded).isEmpty();
+      assertThat(viaFrozen.getObject(io.tandem.config.v1.GetObjectRequest.newBuilder().setType(ObjectType.AGENT)
+          .setName("contested").build()).getAgent().getEmployeeId()).isEqualTo("OTHER");
+    });
+  }
+
+  private static ConfigObject agent(String name, String employeeId) {
+    return ConfigObject.newBuilder().setType(ObjectType.AGENT).setName(name)
+        .setAgent(Agent.newBuilder().setEmployeeId(employeeId)).build();
+  }
+}
