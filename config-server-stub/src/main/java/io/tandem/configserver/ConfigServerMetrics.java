@@ -1,9 +1,12 @@
 package io.tandem.configserver;
 
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
+import io.tandem.configserver.etcd.EtcdLog;
+import io.tandem.configserver.store.ChangeLog;
 import io.tandem.configserver.store.ConfigStore;
 import io.tandem.configserver.watch.WatchHub;
 import jakarta.inject.Inject;
@@ -11,11 +14,12 @@ import jakarta.inject.Inject;
 /**
  * What an operator watches of the Config Server: the head and the history log (how far back a
  * client can still resume), stored objects beyond today's limits, the watchers, and how long the
- * journal's fsyncs take (every write waits for one before it is acknowledged).
+ * journal's fsyncs take (every write waits for one before it is acknowledged); over etcd, its
+ * round trips, lost races and how far this process is behind the shared log.
  */
 public final class ConfigServerMetrics {
   @Inject
-  public ConfigServerMetrics(PrometheusRegistry registry, ConfigStore store, WatchHub watches) {
+  public ConfigServerMetrics(PrometheusRegistry registry, ConfigStore store, WatchHub watches, ChangeLog log) {
     GaugeWithCallback.builder().name("tandem_config_head_event_id")
         .help("The id of the last change the Config Server accepted.")
         .callback(gauge -> gauge.call(store.head())).register(registry);
@@ -36,5 +40,22 @@ public final class ConfigServerMetrics {
         .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1)
         .classicOnly().register(registry);
     store.onJournalForce(nanos -> fsync.observe(nanos / 1e9));
+    if (log instanceof EtcdLog etcd) {
+      registerEtcd(registry, store, etcd.figures());
+    }
+  }
+
+  private static void registerEtcd(PrometheusRegistry registry, ConfigStore store, EtcdLog.Figures figures) {
+    Histogram roundTrip = Histogram.builder().name("tandem_etcd_round_trip_seconds").unit(Unit.SECONDS)
+        .help("How long one call to etcd took (a write's transaction, a read of the log or a checkpoint).")
+        .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+        .classicOnly().register(registry);
+    figures.onRoundTrip(nanos -> roundTrip.observe(nanos / 1e9));
+    CounterWithCallback.builder().name("tandem_etcd_txn_conflicts_total")
+        .help("Writes that lost the race to another Config Server (the head had moved) and were validated again.")
+        .callback(counter -> counter.call(figures.conflicts())).register(registry);
+    GaugeWithCallback.builder().name("tandem_config_replica_lag_events")
+        .help("Changes the etcd log holds that this Config Server does not serve yet, as far as it has seen.")
+        .callback(gauge -> gauge.call(Math.max(0, figures.logHead() - store.head()))).register(registry);
   }
 }
