@@ -10,6 +10,7 @@ import io.tandem.common.grpc.Channels;
 import io.tandem.common.grpc.HealthProbe;
 import io.tandem.protocol.link.HostPort;
 import io.tandem.common.process.FreePorts;
+import io.tandem.testing.EtcdCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -100,5 +101,42 @@ class StackUpDownTest {
     Cli.Result unreachable = Cli.run(workDir, "health", "localhost:" + statA);
     assertThat(unreachable.exitCode()).isEqualTo(1);
     assertThat(unreachable.output()).contains("UNREACHABLE");
+  }
+
+  @Test
+  void upWithEtcdServesTheConfigurationFromTwoConfigServersThatOutliveEachOther() throws Exception {
+    EtcdCluster.requireBinary();
+    int config = FreePorts.next();
+    int config2 = FreePorts.next();
+    List<String> args = new ArrayList<>(List.of(Cli.upOnPorts(config, FreePorts.next(), FreePorts.next(), FreePorts.next())));
+    List<String> clients = List.of("" + FreePorts.next(), "" + FreePorts.next(), "" + FreePorts.next());
+    List<String> peers = List.of("" + FreePorts.next(), "" + FreePorts.next(), "" + FreePorts.next());
+    args.addAll(List.of("--etcd", "--config-2-port", "" + config2, "--config-2-metrics-port", "" + FreePorts.next(),
+        "--etcd-client-ports", String.join(",", clients), "--etcd-peer-ports", String.join(",", peers)));
+    Cli.Result up = Cli.run(workDir, args.toArray(String[]::new));
+    assertThat(up.exitCode()).as(up.output()).isZero();
+    assertThat(up.output()).contains("etcd-1", "etcd-2", "etcd-3", "config-server-2");
+    for (String member : List.of("etcd-1", "etcd-2", "etcd-3", "config-server", "config-server-2")) {
+      pids.add(Long.parseLong(Files.readString(workDir.resolve(".tandem").resolve(member + ".pid")).trim()));
+    }
+    String servers = "localhost:" + config + ",localhost:" + config2;
+    String etcd = clients.stream().map(port -> "127.0.0.1:" + port).collect(java.util.stream.Collectors.joining(","));
+    Cli.Result status = Cli.run(workDir, "status", "--management", "localhost:" + args.get(args.indexOf("--management-port") + 1),
+        "--config-server", servers, "--etcd-endpoints", etcd);
+    assertThat(status.output()).as(status.output()).contains("CONFIG SERVERS", "ETCD MEMBERS")
+        .doesNotContain("not answering");
+    assertThat(status.output().lines().filter(line -> line.matches("\\s+127\\.0\\.0\\.1:\\d+\\s+yes .*")))
+        .as("one member leads").hasSize(1);
+
+    ProcessHandle firstConfigServer = ProcessHandle.of(pids.get(3)).orElseThrow();
+    firstConfigServer.destroyForcibly();
+    firstConfigServer.onExit().get();
+    Cli.Result write = Cli.run(workDir, "config", "set-option", "--config-server", servers, "StatServer_A", "statserver",
+        "backup-check-interval", "150");
+    assertThat(write.exitCode()).as("written through the survivor: " + write.output()).isZero();
+
+    Cli.Result down = Cli.run(workDir, "down");
+    assertThat(down.output()).contains("stopped etcd-1", "stopped etcd-2", "stopped etcd-3", "stopped config-server-2")
+        .doesNotContain("killed");
   }
 }

@@ -1,21 +1,17 @@
 package io.tandem.testing;
 
-import com.google.common.base.Splitter;
-import io.etcd.jetcd.api.MaintenanceGrpc;
-import io.etcd.jetcd.api.StatusRequest;
-import io.etcd.jetcd.api.StatusResponse;
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.process.FreePorts;
 import io.tandem.common.security.TlsFiles;
 import io.tandem.etcd.EtcdChannels;
+import io.tandem.etcd.EtcdBinary;
 import io.tandem.etcd.EtcdEndpoints;
+import io.tandem.etcd.EtcdMemberStatus;
 import io.tandem.etcd.EtcdRequirements;
 import io.tandem.protocol.link.HostPort;
-import java.io.File;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import java.io.IOException;
@@ -38,7 +34,7 @@ import java.util.stream.Collectors;
  */
 public final class EtcdCluster implements AutoCloseable {
   /** Where a missing binary comes from, for the message that says so. */
-  public static final String PACKAGE = "etcd-server";
+  public static final String PACKAGE = EtcdBinary.PACKAGE;
   private static final Duration POLL = Duration.ofMillis(100);
 
   /** One member: its name, ports, data directory and, while it runs, its process. */
@@ -107,15 +103,9 @@ public final class EtcdCluster implements AutoCloseable {
 
   /** The {@code etcd} binary on the PATH, if there is one. */
   public static Optional<Path> binary() {
-    String path = System.getenv().getOrDefault("PATH", "");
-    for (String dir : Splitter.on(File.pathSeparatorChar).split(path)) {
-      Path candidate = Path.of(dir.isEmpty() ? "." : dir, "etcd");
-      if (Files.isExecutable(candidate)) {
-        return Optional.of(candidate);
-      }
-    }
-    return Optional.empty();
+    return EtcdBinary.onPath();
   }
+
 
   /** Starts {@code size} members in {@code dir}, set as Tandem needs them, and returns once one of them leads. */
   public static EtcdCluster start(Path dir, int size, Duration timeout) throws IOException, InterruptedException {
@@ -143,8 +133,7 @@ public final class EtcdCluster implements AutoCloseable {
 
   private static EtcdCluster start(Path dir, int size, Duration timeout, List<String> flags, TlsFiles tls,
       ChannelCredentials credentials) throws IOException, InterruptedException {
-    Path binary = binary().orElseThrow(() -> new IllegalStateException(
-        "etcd is not on the PATH: install Debian's " + PACKAGE + " package (apt-get install " + PACKAGE + ")"));
+    Path binary = binary().orElseThrow(() -> new IllegalStateException(EtcdBinary.missing()));
     Files.createDirectories(dir);
     EtcdCluster cluster = new EtcdCluster(binary, flags, tls, credentials);
     for (int i = 1; i <= size; i++) {
@@ -194,8 +183,8 @@ public final class EtcdCluster implements AutoCloseable {
   /** The running member that says it leads (its status names itself as leader); empty while none does. */
   public Optional<Member> leader() {
     for (Member member : members.values()) {
-      if (member.pid().isPresent() && status(member)
-          .map(s -> s.getLeader() != 0 && s.getLeader() == s.getHeader().getMemberId()).orElse(false)) {
+      if (member.pid().isPresent() && member.channel != null
+          && EtcdMemberStatus.ask(member.client(), member.channel, Duration.ofSeconds(1)).leader()) {
         return Optional.of(member);
       }
     }
@@ -297,15 +286,4 @@ public final class EtcdCluster implements AutoCloseable {
     return tls == null ? "http://" : "https://";
   }
 
-  private static Optional<StatusResponse> status(Member member) {
-    if (member.channel == null) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(MaintenanceGrpc.newBlockingStub(member.channel).withDeadlineAfter(1, TimeUnit.SECONDS)
-          .status(StatusRequest.getDefaultInstance()));
-    } catch (StatusRuntimeException notYet) {
-      return Optional.empty();
-    }
-  }
 }

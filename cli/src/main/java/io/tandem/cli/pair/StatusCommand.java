@@ -27,11 +27,14 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import io.tandem.common.grpc.HostPortConverter;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code tandem status}: pairs, modes, statuses and the last switchover. */
 @Command(name = "status", mixinStandardHelpOptions = true,
-    description = "Show every pair the Management Layer supervises: members, modes, statuses, since when, last switchover.")
+    description = {"Show every pair the Management Layer supervises: members, modes, statuses, since when, last switchover;",
+        "then each Config Server (head, history, sessions) and each etcd member (leader, revision, database size)."})
 public final class StatusCommand implements Callable<Integer> {
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
 
@@ -40,8 +43,20 @@ public final class StatusCommand implements Callable<Integer> {
 
 
   @Mixin
-
   TlsFlags tls;
+
+  @Option(names = "--config-server", converter = HostPortConverter.class, split = ",", paramLabel = "HOST:PORT[,...]",
+      description = "The Config Servers to show (default: those bin/tandem up started here, localhost:2020 and, with"
+          + " --etcd, localhost:2021).")
+  List<HostPort> configServers;
+
+  @Option(names = "--config-server-identity", paramLabel = "NAME", defaultValue = ServerIdentity.CONFIG_SERVER,
+      description = "The application whose certificate the Config Servers must present (default ${DEFAULT-VALUE}).")
+  String configServerIdentity;
+
+  @Option(names = "--etcd-endpoints", converter = HostPortConverter.class, split = ",", paramLabel = "HOST:PORT[,...]",
+      description = "The etcd members to show (default: those bin/tandem up --etcd started here, if any).")
+  List<HostPort> etcdEndpoints;
 
   @Override
   public Integer call() {
@@ -49,8 +64,10 @@ public final class StatusCommand implements Callable<Integer> {
       PairsStatus status = ManagementOption.stub(endpoint).getPairs(GetPairsRequest.getDefaultInstance());
       System.out.print(render(status));
       System.out.print(renderServers(status));
-      return 0;
     }
+    System.out.print(StoreStatus.render(configServers != null ? configServers : StoreStatus.localConfigServers(),
+        etcdEndpoints != null ? etcdEndpoints : StoreStatus.localEtcd(), configServerIdentity, tls));
+    return 0;
   }
 
   static String render(PairsStatus status) {

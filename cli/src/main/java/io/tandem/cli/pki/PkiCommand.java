@@ -27,6 +27,8 @@ public final class PkiCommand implements Runnable {
    * The services of {@code docker-compose.yml}, by the names they reach each other at: what
    * {@code --compose} adds to every service certificate, and what the stack's {@code pki} job asks for.
    */
+  /** The identity of etcd members' certificates: the Config Servers accept no other there. */
+  public static final String ETCD_MEMBERS = "etcd";
   public static final List<String> COMPOSE_HOSTS = List.of("config-server", "management-layer", "statserver-a",
       "statserver-b");
 
@@ -51,7 +53,7 @@ public final class PkiCommand implements Runnable {
   /** {@code tandem pki init DIR}. */
   @Command(name = "init", mixinStandardHelpOptions = true,
       description = {"Create DIR/ca.crt (and its key) and DIR/NAME.crt + DIR/NAME.key (PEM, PKCS#8) for every Application",
-          "in the configuration, operator and client. Existing files are kept unless --renew; run it again after adding",
+          "in the configuration, etcd (the members of an etcd cluster the Config Servers use), operator and client. Existing files are kept unless --renew; run it again after adding",
           "applications. Services re-read their files within 5 s, so --renew rotates certificates without a restart."})
   public static final class InitCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "Directory of the certificates (created 0700).")
@@ -90,6 +92,9 @@ public final class PkiCommand implements Runnable {
       List<String> applications = new ArrayList<>(objects.stream()
           .filter(o -> o.getType() == ObjectType.APPLICATION).map(ConfigObject::getName).toList());
       apps.stream().filter(app -> !applications.contains(app)).forEach(applications::add);
+      if (!applications.contains(ETCD_MEMBERS)) {
+        applications.add(ETCD_MEMBERS); // tandem up --etcd, or etcd members of one's own
+      }
       List<String> allHosts = new ArrayList<>(hosts);
       if (compose) {
         COMPOSE_HOSTS.stream().filter(host -> !allHosts.contains(host)).forEach(allHosts::add);

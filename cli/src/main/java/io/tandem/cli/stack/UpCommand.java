@@ -67,6 +67,27 @@ public final class UpCommand implements Callable<Integer> {
       "debugger); commands then need --insecure too."})
   boolean insecure;
 
+  @Option(names = "--etcd", description = {"Keep the configuration in a local three-member etcd cluster (the etcd binary",
+      "on the PATH, Debian's etcd-server; client ports 2379, 2479, 2579) served by two Config Servers (2020 and",
+      "--config-2-port); the other services are given both."})
+  boolean etcd;
+
+  @Option(names = "--etcd-client-ports", defaultValue = LocalEtcd.CLIENT_PORTS, split = ",", paramLabel = "PORT,...",
+      description = "With --etcd: the members' client ports, one per member (default ${DEFAULT-VALUE}).")
+  List<Integer> etcdClientPorts;
+
+  @Option(names = "--etcd-peer-ports", defaultValue = LocalEtcd.PEER_PORTS, split = ",", paramLabel = "PORT,...",
+      description = "With --etcd: the members' peer ports, one per member (default ${DEFAULT-VALUE}).")
+  List<Integer> etcdPeerPorts;
+
+  @Option(names = "--config-2-port", defaultValue = "2021",
+      description = "The second Config Server's port with --etcd (default ${DEFAULT-VALUE}).")
+  int config2Port;
+
+  @Option(names = "--config-2-metrics-port", defaultValue = "9021",
+      description = "The second Config Server's metrics port with --etcd (default ${DEFAULT-VALUE}; 0: none).")
+  int config2MetricsPort;
+
   @Option(names = "--timeout-s", defaultValue = "60", description = "How long to wait for each process to be SERVING (default ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
@@ -80,11 +101,21 @@ public final class UpCommand implements Callable<Integer> {
     }
     Files.createDirectories(layout.stateDir());
     Path dataDir = layout.stateDir().resolve("config-data");
+    Path pki = layout.stateDir().resolve("pki");
+    LocalEtcd localEtcd;
+    try {
+      localEtcd = new LocalEtcd(layout, insecure ? null : pki, etcdClientPorts, etcdPeerPorts);
+    } catch (IllegalArgumentException e) {
+      System.err.println("tandem: " + e.getMessage());
+      return 2;
+    }
     if (fresh) {
       Directories.deleteRecursively(dataDir);
+      for (Path etcdData : localEtcd.dataDirs()) {
+        Directories.deleteRecursively(etcdData);
+      }
     }
-    List<String> applications = List.of("confserv", "MgmtLayer", "StatServer_A", "StatServer_B");
-    Path pki = layout.stateDir().resolve("pki");
+    List<String> applications = List.of("confserv", "MgmtLayer", "StatServer_A", "StatServer_B", LocalEtcd.IDENTITY);
     if (!insecure) {
       PkiDirectory.InitResult certificates = PkiCommand.init(pki, applications, List.of(), false);
       if (!certificates.issued().isEmpty()) {
@@ -95,28 +126,50 @@ public final class UpCommand implements Callable<Integer> {
     Path sample = layout.stateDir().resolve("sample-contact-center.yaml");
     Files.writeString(sample, SampleConfiguration.render(Map.of("confserv", configPort, "MgmtLayer", managementPort,
         "StatServer_A", statAPort, "StatServer_B", statBPort)));
-    String config = "localhost:" + configPort;
+    String config = etcd ? "localhost:" + configPort + ",localhost:" + config2Port : "localhost:" + configPort;
     String management = "localhost:" + managementPort;
-    List<List<StackMember>> waves = List.of(
-        List.of(member("config-server", "config-server-stub", configPort, configMetricsPort, pki, "confserv",
-            "--data-dir", dataDir.toString(), "--bootstrap", sample.toString())),
-        List.of(member("management-layer", "management-layer", managementPort, managementMetricsPort, pki, "MgmtLayer",
-            "--config-server", config)),
-        List.of(
-            member("StatServer_A", "stat-server", statAPort, statAMetricsPort, pki, "StatServer_A",
-                "--app", "StatServer_A", "--config-server", config, "--management", management),
-            member("StatServer_B", "stat-server", statBPort, statBMetricsPort, pki, "StatServer_B",
-                "--app", "StatServer_B", "--config-server", config, "--management", management)));
+    List<String> store = etcd ? List.of("--store", "etcd", "--etcd-endpoints", localEtcd.endpoints().toString())
+        : List.of("--data-dir", dataDir.toString());
+    List<List<StackMember>> waves = new ArrayList<>();
+    waves.add(List.of(member("config-server", "config-server-stub", configPort, configMetricsPort, pki, "confserv",
+        concat(store, "--bootstrap", sample.toString()))));
+    if (etcd) {
+      // The second finds the configuration the first loaded (and would load it only if it were not there).
+      waves.add(List.of(member("config-server-2", "config-server-stub", config2Port, config2MetricsPort, pki, "confserv",
+          concat(store, "--bootstrap", sample.toString()))));
+    }
+    waves.add(List.of(member("management-layer", "management-layer", managementPort, managementMetricsPort, pki,
+        "MgmtLayer", List.of("--config-server", config))));
+    waves.add(List.of(
+        member("StatServer_A", "stat-server", statAPort, statAMetricsPort, pki, "StatServer_A",
+            List.of("--app", "StatServer_A", "--config-server", config, "--management", management)),
+        member("StatServer_B", "stat-server", statBPort, statBMetricsPort, pki, "StatServer_B",
+            List.of("--app", "StatServer_B", "--config-server", config, "--management", management))));
 
     // The health probes call as the operator, as every command run here will.
     try (TransportSecurity probes = insecure ? TransportSecurity.plaintext()
         : TransportSecurity.mutualTls(TlsFiles.inDirectory(pki, AccessRule.OPERATOR))) {
-      return start(layout, waves, probes);
+      if (etcd) {
+        try {
+          localEtcd.start(probes, Duration.ofSeconds(timeoutSeconds));
+        } catch (IllegalStateException failure) {
+          System.err.println("tandem: " + failure.getMessage());
+          new Stack(layout).stopAll(Duration.ofSeconds(10), line -> { });
+          return 1;
+        }
+      }
+      return start(layout, waves, probes, etcd ? localEtcd : null);
     }
   }
 
+  private static List<String> concat(List<String> first, String... more) {
+    List<String> all = new ArrayList<>(first);
+    all.addAll(List.of(more));
+    return all;
+  }
+
   /** Starts the waves in order, each once the one before is SERVING; 1 (and the stack stopped) if one fails. */
-  private int start(StackLayout layout, List<List<StackMember>> waves, TransportSecurity probes)
+  private int start(StackLayout layout, List<List<StackMember>> waves, TransportSecurity probes, LocalEtcd localEtcd)
       throws IOException, InterruptedException {
     List<StackMember> started = new ArrayList<>();
     List<ServiceProcess> processes = new ArrayList<>();
@@ -143,6 +196,13 @@ public final class UpCommand implements Callable<Integer> {
     }
     processes.forEach(ServiceProcess::detach);
     System.out.printf("%-17s %-16s %-16s %-8s %s%n", "SERVICE", "LISTENS ON", "METRICS", "PID", "LOG");
+    if (localEtcd != null) {
+      for (int i = 1; i <= localEtcd.members(); i++) {
+        System.out.printf("%-17s %-16s %-16s %-8s %s%n", LocalEtcd.name(i), "127.0.0.1:" + localEtcd.clientPort(i),
+            "-", Files.readString(layout.pidFile(LocalEtcd.name(i))).trim(),
+            Path.of("").toAbsolutePath().relativize(layout.log(LocalEtcd.name(i))));
+      }
+    }
     for (int i = 0; i < started.size(); i++) {
       StackMember member = started.get(i);
       System.out.printf("%-17s %-16s %-16s %-8d %s%n", member.name(), "localhost:" + member.port(),
@@ -155,10 +215,10 @@ public final class UpCommand implements Callable<Integer> {
 
   /** A member listening on {@code port} (and {@code metricsPort}) as {@code application}, with {@code args} besides. */
   private StackMember member(String name, String module, int port, int metricsPort, Path pki, String application,
-      String... args) {
+      List<String> args) {
     List<String> all = new ArrayList<>(List.of("--port", String.valueOf(port), "--metrics-port",
         String.valueOf(metricsPort)));
-    all.addAll(List.of(args));
+    all.addAll(args);
     return new StackMember(name, module, application, port, metricsPort, flags(pki, application, all));
   }
 

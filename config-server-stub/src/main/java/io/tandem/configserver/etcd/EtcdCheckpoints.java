@@ -169,8 +169,12 @@ final class EtcdCheckpoints {
               .setResult(Compare.CompareResult.EQUAL).setModRevision(previousRevision))
           .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(keys.checkpoint())
               .setValue(pointer.toByteString())))
+          .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(keys.checkpoint())))
           .build(), timeout);
       if (!named.getSucceeded()) {
+        // The current one, as the next writer must compare with it (its naming may not have been followed).
+        named.getResponses(0).getResponseRange().getKvsList()
+            .forEach(kv -> seen(parse(kv.getValue()), kv.getModRevision()));
         deleteRange(keys.checkpointParts(head, id), EtcdKeys.prefixEnd(keys.checkpointParts(head, id)));
         EventLog.emit(LOG, LogEvent.ETCD_CHECKPOINT_FAILED, "head", head,
             "cause", "another Config Server made its checkpoint current first");

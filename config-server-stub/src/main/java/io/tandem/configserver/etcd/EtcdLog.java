@@ -11,6 +11,7 @@ import io.etcd.jetcd.api.RequestOp;
 import io.etcd.jetcd.api.ResponseHeader;
 import io.etcd.jetcd.api.TxnRequest;
 import io.etcd.jetcd.api.TxnResponse;
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -41,6 +42,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -114,13 +116,19 @@ public final class EtcdLog implements ChangeLog {
 
   @Inject
   public EtcdLog(ConfigServerSettings settings, TransportSecurity security, FatalStop fatalStop, StoreLock storeLock) {
+    this(settings, security, fatalStop, storeLock, UnaryOperator.identity());
+  }
+
+  /** With the key-value calls going through {@code calls} (a fault-injecting wrapper, in tests). */
+  EtcdLog(ConfigServerSettings settings, TransportSecurity security, FatalStop fatalStop, StoreLock storeLock,
+      UnaryOperator<Channel> calls) {
     this.settings = settings.etcd();
     this.storeLock = storeLock;
     this.checkpointAfter = settings.checkpointAfter();
     this.keys = new EtcdKeys(this.settings.prefix());
     this.fatalStop = fatalStop;
     this.channel = EtcdChannels.open(this.settings.endpoints(), security.channelCredentials(ServerIdentity.of(ETCD)));
-    this.kv = new EtcdKv(channel, this.settings.endpoints(), nanos -> figures.roundTrip.accept(nanos));
+    this.kv = new EtcdKv(calls.apply(channel), this.settings.endpoints(), nanos -> figures.roundTrip.accept(nanos));
   }
 
   public Figures figures() {

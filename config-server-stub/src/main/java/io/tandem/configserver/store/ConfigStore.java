@@ -238,8 +238,7 @@ public final class ConfigStore implements ManagedService {
         throw invalid("object.name: " + describe(valid.getType(), valid.getName()) + " already exists");
       }
       ConfigObject stored = valid.toBuilder().setDbid(table.maxDbid() + 1).setVersion(1).build();
-      commit(List.of(event(ChangeKind.CREATED, stored, contents.head() + 1)));
-      return new Written(stored, contents.head());
+      return new Written(stored, commit(List.of(event(ChangeKind.CREATED, stored, contents.head() + 1))));
     });
   }
 
@@ -252,8 +251,7 @@ public final class ConfigStore implements ManagedService {
       ConfigObject existing = existing(valid.getType(), valid.getName());
       checkVersion(existing, expectedVersion);
       ConfigObject stored = valid.toBuilder().setDbid(existing.getDbid()).setVersion(existing.getVersion() + 1).build();
-      commit(List.of(event(ChangeKind.UPDATED, stored, contents.head() + 1)));
-      return new Written(stored, contents.head());
+      return new Written(stored, commit(List.of(event(ChangeKind.UPDATED, stored, contents.head() + 1))));
     });
   }
 
@@ -272,8 +270,7 @@ public final class ConfigStore implements ManagedService {
         throw new WriteRefusedException(Reason.IN_USE,
             describe(type, name) + " is still referred to by " + String.join(", ", referrers));
       }
-      commit(List.of(event(ChangeKind.DELETED, existing, contents.head() + 1)));
-      return new Written(existing, contents.head());
+      return new Written(existing, commit(List.of(event(ChangeKind.DELETED, existing, contents.head() + 1))));
     });
   }
 
@@ -308,8 +305,7 @@ public final class ConfigStore implements ManagedService {
       ConfigObject valid = validated(List.of(existing.toBuilder().setApplication(updated).build()),
           i -> "option " + section + "/" + key, table::contains).get(0);
       ConfigObject stored = valid.toBuilder().setVersion(existing.getVersion() + 1).build();
-      commit(List.of(event(ChangeKind.UPDATED, stored, contents.head() + 1)));
-      return new Written(stored, contents.head());
+      return new Written(stored, commit(List.of(event(ChangeKind.UPDATED, stored, contents.head() + 1))));
     });
   }
 
@@ -353,10 +349,8 @@ public final class ConfigStore implements ManagedService {
           }
         }
       }
-      if (!events.isEmpty()) {
-        commit(events);
-      }
-      return new Applied(created, updated, valid.size() - created - updated, contents.head());
+      long head = events.isEmpty() ? contents.head() : commit(events);
+      return new Applied(created, updated, valid.size() - created - updated, head);
     });
   }
 
@@ -367,9 +361,9 @@ public final class ConfigStore implements ManagedService {
   public HistoryFigures expireHistory(String reason) {
     write(() -> {
       int dropped = history.records();
-      commit(List.of(ChangeEvent.newBuilder().setEventId(contents.head() + 1).setKind(ChangeKind.HISTORY_RESET)
+      long at = commit(List.of(ChangeEvent.newBuilder().setEventId(contents.head() + 1).setKind(ChangeKind.HISTORY_RESET)
           .setTime(Timestamps.fromMillis(clock.millis())).build()));
-      EventLog.emit(LOG, LogEvent.HISTORY_RESET, "reason", reason, "at_event", contents.head(), "records_dropped", dropped);
+      EventLog.emit(LOG, LogEvent.HISTORY_RESET, "reason", reason, "at_event", at, "records_dropped", dropped);
       return null;
     });
     return figures();
@@ -441,20 +435,32 @@ public final class ConfigStore implements ManagedService {
 
   /**
    * Journal first, then memory. Called with the lock held. A request the journal refuses (disk
-   * full, I/O error) leaves memory as it was and consumes no event id.
+   * full, I/O error) leaves memory as it was and consumes no event id. Returns the request's last
+   * event id.
+   *
+   * <p>A shared log may release the lock while it waits for etcd; when an attempt whose answer was
+   * lost did commit, the follower may meanwhile have applied (and told the listeners) this very
+   * request, and others after it: those events are not applied or told twice.
    */
-  private void commit(List<ChangeEvent> events) {
+  private long commit(List<ChangeEvent> events) {
     log.append(events);
+    List<ChangeEvent> fresh = new ArrayList<>(events.size());
     try {
       for (ChangeEvent event : events) {
-        contents.apply(event);
+        if (event.getEventId() > contents.head()) {
+          contents.replay(event);
+          fresh.add(event);
+        }
       }
     } catch (RuntimeException e) {
       throw log.memoryBehind(e);
     }
-    untold.addAll(events);
-    nonconforming.recheck();
-    log.checkpointIfDue(contents.checkpointSize(), contents::checkpointContent);
+    untold.addAll(fresh);
+    if (!fresh.isEmpty()) {
+      nonconforming.recheck();
+      log.checkpointIfDue(contents.checkpointSize(), contents::checkpointContent);
+    }
+    return events.get(events.size() - 1).getEventId();
   }
 
   /**

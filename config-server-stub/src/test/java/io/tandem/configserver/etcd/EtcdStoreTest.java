@@ -4,6 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
 import io.tandem.common.bootstrap.FatalStop;
 import io.tandem.common.config.Applications;
 import io.tandem.common.security.TransportSecurity;
@@ -32,6 +42,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -72,11 +83,16 @@ class EtcdStoreTest {
   }
 
   private ConfigStore store(long checkpointAfter, Duration timeout) throws IOException {
+    return store(checkpointAfter, timeout, UnaryOperator.identity());
+  }
+
+  /** A store whose calls to etcd go through {@code calls}. */
+  private ConfigStore store(long checkpointAfter, Duration timeout, UnaryOperator<Channel> calls) throws IOException {
     ConfigServerSettings settings = new ConfigServerSettings(dir.resolve("unused"), null, false, "confserv", false,
         checkpointAfter, new EtcdStoreSettings(cluster.endpoints(), prefix, timeout));
     StoreLock lock = new StoreLock();
     ConfigStore store = new ConfigStore(settings, Clock.systemUTC(), lock,
-        new EtcdLog(settings, TransportSecurity.plaintext(), new FatalStop("config-server"), lock));
+        new EtcdLog(settings, TransportSecurity.plaintext(), new FatalStop("config-server"), lock, calls));
     store.start();
     started.add(store);
     return store;
@@ -269,5 +285,44 @@ class EtcdStoreTest {
     Set<String> stored = b.list(Set.of(ObjectType.AGENT)).objects().stream().map(ConfigObject::getName)
         .collect(Collectors.toSet());
     assertThat(stored).containsAll(acknowledged);
+  }
+
+  /** The next {@code lose} transactions reach etcd, but their answers never come back. */
+  private static ClientInterceptor losing(AtomicInteger lose) {
+    return new ClientInterceptor() {
+      @Override
+      public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+        boolean lost = method.getFullMethodName().endsWith("/Txn") && lose.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
+        return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+          @Override
+          public void start(Listener<R> listener, Metadata headers) {
+            super.start(!lost ? listener : new ForwardingClientCallListener.SimpleForwardingClientCallListener<R>(listener) {
+              @Override
+              public void onMessage(R message) {
+                // etcd answered; the answer never reaches the caller
+              }
+
+              @Override
+              public void onClose(Status status, Metadata trailers) {
+                super.onClose(Status.UNAVAILABLE.withDescription("the answer was lost"), new Metadata());
+              }
+            }, headers);
+          }
+        };
+      }
+    };
+  }
+
+  @Test
+  void aWriteCommittedWhoseAnswerWasLostIsAcknowledgedOnceEvenWhenTheFollowerAppliedItFirst() throws Exception {
+    AtomicInteger lose = new AtomicInteger();
+    ConfigStore a = store(ConfigServerSettings.DEFAULT_CHECKPOINT_AFTER, EtcdStoreSettings.DEFAULT_TIMEOUT,
+        channel -> ClientInterceptors.intercept(channel, losing(lose)));
+    a.create(Objects.agent("first"));
+    lose.set(3); // 3 lost answers, 3 pauses of 100 ms: the follower sees log/2 meanwhile
+    ConfigStore.Written written = a.create(Objects.agent("answer-lost"));
+    assertThat(written.eventId()).isEqualTo(2);
+    assertThat(a.create(Objects.agent("after")).eventId()).isEqualTo(3);
+    assertThat(a.history().events().stream().map(ChangeEvent::getEventId).toList()).containsExactly(1L, 2L, 3L);
   }
 }

@@ -1,0 +1,80 @@
+package io.tandem.cli.pair;
+
+import io.grpc.StatusRuntimeException;
+import io.tandem.cli.link.Endpoint;
+import io.tandem.common.security.AccessRule;
+import io.tandem.common.security.ServerIdentity;
+import io.tandem.common.security.TlsFlags;
+import io.tandem.common.security.TransportSecurity;
+import io.tandem.config.v1.ConfigServiceGrpc;
+import io.tandem.config.v1.GetHistoryInfoRequest;
+import io.tandem.config.v1.HistoryInfo;
+import io.tandem.etcd.EtcdEndpoints;
+import io.tandem.etcd.EtcdMemberStatus;
+import io.tandem.protocol.link.HostPort;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The configuration's side of {@code tandem status}: each Config Server (head, history, sessions)
+ * and, when the configuration is in etcd, each etcd member (leader, revision, database size).
+ */
+final class StoreStatus {
+  /** Where {@code tandem up} keeps its pid files: what runs there decides what is shown by default. */
+  private static final Path STATE = Path.of(".tandem");
+  private static final Duration DEADLINE = Duration.ofSeconds(3);
+
+  private StoreStatus() {}
+
+  /** The Config Servers {@code tandem up} started here (2020, and 2021 with --etcd). */
+  static List<HostPort> localConfigServers() {
+    List<HostPort> servers = new ArrayList<>(List.of(HostPort.parse("localhost:2020")));
+    if (Files.exists(STATE.resolve("config-server-2.pid"))) {
+      servers.add(HostPort.parse("localhost:2021"));
+    }
+    return servers;
+  }
+
+  /** The etcd members {@code tandem up --etcd} started here, or none. */
+  static List<HostPort> localEtcd() {
+    if (!Files.exists(STATE.resolve("etcd-1.pid"))) {
+      return List.of();
+    }
+    return List.of(HostPort.parse("127.0.0.1:2379"), HostPort.parse("127.0.0.1:2479"), HostPort.parse("127.0.0.1:2579"));
+  }
+
+  static String render(List<HostPort> configServers, List<HostPort> etcd, String identity, TlsFlags tls) {
+    StringBuilder out = new StringBuilder("\nCONFIG SERVERS\n");
+    out.append(String.format("  %-22s %10s %10s %10s %9s%n", "ADDRESS", "HEAD", "OLDEST", "OBJECTS", "SESSIONS"));
+    for (HostPort address : configServers) {
+      try (Endpoint endpoint = new Endpoint(address, ServerIdentity.of(identity), tls)) {
+        HistoryInfo info = ConfigServiceGrpc.newBlockingStub(endpoint.channel())
+            .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+            .getHistoryInfo(GetHistoryInfoRequest.getDefaultInstance());
+        out.append(String.format("  %-22s %10d %10d %10d %9d%n", address, info.getHeadEventId(),
+            info.getOldestRetainedEventId(), info.getObjects(), info.getClientsCount()));
+      } catch (StatusRuntimeException e) {
+        out.append(String.format("  %-22s %s%n", address, "not answering: " + e.getStatus().getCode()));
+      }
+    }
+    if (!etcd.isEmpty()) {
+      out.append("\nETCD MEMBERS\n");
+      out.append(String.format("  %-22s %-6s %10s %6s %12s %s%n", "MEMBER", "LEADER", "REVISION", "TERM", "DB BYTES",
+          "VERSION"));
+      try (TransportSecurity security = tls.forCommand(AccessRule.OPERATOR)) {
+        for (EtcdMemberStatus member : EtcdMemberStatus.askAll(new EtcdEndpoints(etcd),
+            security.channelCredentials(ServerIdentity.of(io.tandem.cli.pki.PkiCommand.ETCD_MEMBERS)), DEADLINE)) {
+          out.append(member.answered()
+              ? String.format("  %-22s %-6s %10d %6d %12d %s%n", member.member(), member.leader() ? "yes" : "no",
+                  member.revision(), member.raftTerm(), member.dbSizeBytes(), member.version())
+              : String.format("  %-22s not answering: %s%n", member.member(), member.error()));
+        }
+      }
+    }
+    return out.toString();
+  }
+}
