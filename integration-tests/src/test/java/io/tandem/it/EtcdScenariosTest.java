@@ -14,6 +14,7 @@ import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ConfigServiceGrpc;
 import io.tandem.config.v1.CreateObjectRequest;
+import io.tandem.config.v1.ExpireHistoryRequest;
 import io.tandem.config.v1.GetHistoryInfoRequest;
 import io.tandem.config.v1.ListObjectsRequest;
 import io.tandem.config.v1.ObjectType;
@@ -21,6 +22,7 @@ import io.tandem.config.v1.UpdateObjectRequest;
 import io.tandem.config.v1.WatchRequest;
 import io.tandem.config.v1.WatchResponse;
 import io.tandem.config.v1.WriteResult;
+import io.tandem.management.v1.SwitchoverResult;
 import io.tandem.testing.EtcdCluster;
 import io.tandem.testing.StackMember;
 import java.nio.file.Path;
@@ -76,10 +78,11 @@ class EtcdScenariosTest {
   }
 
   @Test
-  void s18AConfigServerKilledWhileWritersWriteCostsThePairNoReload() throws Exception {
+  void s18AConfigServerKilledWhileWritersWriteAndAProtectedReloadRunsCostsThePairNothing() throws Exception {
     overEtcd((stack, etcd) -> {
       StackMember first = stack.config();
       StackMember second = stack.stack.member(PairStack.CONFIG_SERVER_2);
+      String primary = stack.primary();
       Map<String, Long> reloadsBefore = new HashMap<>();
       for (String member : List.of(PairStack.A, PairStack.B)) {
         reloadsBefore.put(member, stack.info(member).getReloadCount());
@@ -88,50 +91,131 @@ class EtcdScenariosTest {
       AtomicBoolean writing = new AtomicBoolean(true);
       ExecutorService writers = Executors.newFixedThreadPool(2);
       List<Future<?>> done = new ArrayList<>();
-      for (StackMember through : List.of(first, second)) {
-        ConfigServiceGrpc.ConfigServiceBlockingStub stub = ConfigServiceGrpc.newBlockingStub(through.channel());
-        done.add(writers.submit(() -> {
-          for (int i = 0; writing.get(); i++) {
-            String name = through.name() + "-" + i;
-            try {
-              acknowledged.put(name, stub.withDeadlineAfter(10, TimeUnit.SECONDS)
-                  .createObject(CreateObjectRequest.newBuilder().setObject(agent(name, "E" + i)).build()).getEventId());
-            } catch (StatusRuntimeException e) {
-              if (through == second) {
-                throw e; // the survivor refuses nothing
+      try (HealthTimeline health = stack.watchHealth(); CallingClient client = new CallingClient(stack)) {
+        await().atMost(PairStack.WAIT).until(() -> client.ok.get() > 100);
+        for (StackMember through : List.of(first, second)) {
+          ConfigServiceGrpc.ConfigServiceBlockingStub stub = ConfigServiceGrpc.newBlockingStub(through.channel());
+          done.add(writers.submit(() -> {
+            for (int i = 0; writing.get(); i++) {
+              String name = through.name() + "-" + i;
+              try {
+                acknowledged.put(name, stub.withDeadlineAfter(10, TimeUnit.SECONDS).createObject(
+                    CreateObjectRequest.newBuilder().setObject(agent(name, "E" + i)).build()).getEventId());
+              } catch (StatusRuntimeException e) {
+                if (through == second) {
+                  throw e; // the survivor refuses nothing
+                }
+                return null; // killed: this write was not acknowledged
               }
-              return null; // killed: this write was not acknowledged
             }
-          }
-          return null;
-        }));
-      }
-      await().atMost(PairStack.WAIT).until(() -> acknowledged.size() >= 100);
-      first.kill();
-      int atKill = acknowledged.size();
-      await().atMost(PairStack.WAIT).until(() -> acknowledged.size() >= atKill + 100);
-      writing.set(false);
-      for (Future<?> writer : done) {
-        writer.get();
-      }
-      writers.shutdown();
+            return null;
+          }));
+        }
+        await().atMost(PairStack.WAIT).until(() -> acknowledged.size() >= 50);
+        // S3 over the survivor: every session expires, the pair reloads in protected mode...
+        ConfigServiceGrpc.newBlockingStub(second.channel()).expireHistory(ExpireHistoryRequest.getDefaultInstance());
+        // ...and the Config Server most of them are connected to dies meanwhile.
+        first.kill();
+        int atKill = acknowledged.size();
+        await().atMost(PairStack.WAIT).until(() -> acknowledged.size() >= atKill + 100);
+        await().atMost(PairStack.WAIT).until(() -> stack.logged(primary, "02-10085").size() == 1);
+        await().atMost(PairStack.WAIT).until(() -> stack.stats().stream().allMatch(s -> s.health().serving()));
+        writing.set(false);
+        for (Future<?> writer : done) {
+          writer.get();
+        }
+        writers.shutdown();
 
-      ConfigServiceGrpc.ConfigServiceBlockingStub survivor = ConfigServiceGrpc.newBlockingStub(second.channel());
-      long head = survivor.getHistoryInfo(GetHistoryInfoRequest.getDefaultInstance()).getHeadEventId();
-      for (String member : List.of(PairStack.A, PairStack.B)) {
-        await().atMost(PairStack.WAIT).until(() -> stack.info(member).getLastEventId() >= head);
-        assertThat(stack.info(member).getReloadCount()).as(member + " restored its session, no reload")
-            .isEqualTo(reloadsBefore.get(member));
-        assertThat(stack.logged(member, "00-05083")).as(member + " says which replica it left and joined")
-            .anySatisfy(line -> assertThat(line).contains("left=localhost:" + stack.configPort)
-                .contains("joined=localhost:" + stack.configPort2));
+        ConfigServiceGrpc.ConfigServiceBlockingStub survivor = ConfigServiceGrpc.newBlockingStub(second.channel());
+        long head = survivor.getHistoryInfo(GetHistoryInfoRequest.getDefaultInstance()).getHeadEventId();
+        long okBefore = client.ok.get();
+        await().atMost(PairStack.WAIT).until(() -> client.ok.get() > okBefore + 100);
+        System.out.printf("S18: %d writes acknowledged; %d calls, %d failed; the pair was dark for %.1f ms%n",
+            acknowledged.size(), client.ok.get(), client.failed.get(), health.darkMillis());
+        assertThat(health.darkMillis()).as("milliseconds with neither member SERVING").isZero();
+        assertThat(client.failed.get()).as("failed calls: %s", client.failures()).isZero();
+        assertThat(stack.pair().getLastSwitchover().getResult()).isEqualTo(SwitchoverResult.DONE);
+        for (String member : List.of(PairStack.A, PairStack.B)) {
+          await().atMost(PairStack.WAIT).until(() -> stack.info(member).getLastEventId() >= head);
+          assertThat(stack.info(member).getReloadCount()).as(member + ": the expiry's reload, none for the kill")
+              .isEqualTo(reloadsBefore.get(member) + 1);
+          assertThat(stack.logged(member, "00-05083")).as(member + " says which replica it left and joined")
+              .anySatisfy(line -> assertThat(line).contains("left=localhost:" + stack.configPort)
+                  .contains("joined=localhost:" + stack.configPort2));
+        }
+        Map<String, Long> stored = new HashMap<>();
+        survivor.listObjects(ListObjectsRequest.newBuilder().addTypes(ObjectType.AGENT).build())
+            .forEachRemaining(batch -> batch.getObjectsList().forEach(o -> stored.merge(o.getName(), 1L, Long::sum)));
+        assertThat(stored.keySet()).containsAll(acknowledged.keySet());
+        assertThat(new ArrayList<>(acknowledged.values())).as("no event id acknowledged twice").doesNotHaveDuplicates();
       }
+    });
+  }
+
+  @Test
+  void s19AndS20EtcdLosesItsLeaderThenItsQuorumAndThePairKeepsServing() throws Exception {
+    overEtcd((stack, etcd) -> {
+      ConfigServiceGrpc.ConfigServiceBlockingStub stub = ConfigServiceGrpc.newBlockingStub(stack.config().channel());
+      List<String> acknowledged = Collections.synchronizedList(new ArrayList<>());
+      AtomicBoolean writing = new AtomicBoolean(true);
+      ExecutorService writer = Executors.newSingleThreadExecutor();
+      Future<?> writes = writer.submit(() -> {
+        for (int i = 0; writing.get(); i++) {
+          try {
+            stub.withDeadlineAfter(30, TimeUnit.SECONDS)
+                .createObject(CreateObjectRequest.newBuilder().setObject(agent("s19-" + i, "E" + i)).build());
+            acknowledged.add("s19-" + i);
+          } catch (StatusRuntimeException e) {
+            assertThat(e.getStatus().getCode()).as("only while etcd elects").isEqualTo(Status.Code.UNAVAILABLE);
+          }
+        }
+        return null;
+      });
+      try (HealthTimeline health = stack.watchHealth(); CallingClient client = new CallingClient(stack)) {
+        // S19: the leader killed during constant writes.
+        await().atMost(PairStack.WAIT).until(() -> acknowledged.size() >= 50);
+        EtcdCluster.Member leader = etcd.awaitLeader(PairStack.WAIT);
+        etcd.kill(leader);
+        int atKill = acknowledged.size();
+        await().atMost(PairStack.WAIT).until(() -> acknowledged.size() >= atKill + 50);
+        writing.set(false);
+        writes.get();
+        etcd.restart(leader);
+
+        // S20: two members of three gone: no quorum.
+        List<EtcdCluster.Member> gone = etcd.members().subList(0, 2);
+        for (EtcdCluster.Member member : gone) {
+          etcd.kill(member);
+        }
+        long begin = System.nanoTime();
+        assertThatThrownBy(() -> stub.withDeadlineAfter(30, TimeUnit.SECONDS)
+            .createObject(CreateObjectRequest.newBuilder().setObject(agent("without-quorum", "Q")).build()))
+            .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+              assertThat(e.getStatus().getDescription()).contains("etcd at ");
+            });
+        long refusedAfterMs = (System.nanoTime() - begin) / 1_000_000;
+        assertThat(stub.listObjects(ListObjectsRequest.newBuilder().addTypes(ObjectType.AGENT).build()).hasNext())
+            .as("reads go on").isTrue();
+        for (EtcdCluster.Member member : gone) {
+          etcd.restart(member);
+        }
+        await().atMost(PairStack.WAIT).ignoreExceptionsInstanceOf(StatusRuntimeException.class).until(() ->
+            stub.withDeadlineAfter(30, TimeUnit.SECONDS).createObject(CreateObjectRequest.newBuilder()
+                .setObject(agent("quorum-back", "B")).build()).getEventId() > 0);
+        long okBefore = client.ok.get();
+        await().atMost(PairStack.WAIT).until(() -> client.ok.get() > okBefore + 100);
+        System.out.printf("S19/S20: %d writes acknowledged; without quorum a write was refused after %d ms; %d calls,"
+            + " %d failed; dark %.1f ms%n", acknowledged.size(), refusedAfterMs, client.ok.get(), client.failed.get(),
+            health.darkMillis());
+        assertThat(health.darkMillis()).as("the pair serves throughout").isZero();
+        assertThat(client.failed.get()).as("failed calls: %s", client.failures()).isZero();
+      }
+      writer.shutdown();
       Map<String, Long> stored = new HashMap<>();
-      survivor.listObjects(ListObjectsRequest.newBuilder().addTypes(ObjectType.AGENT).build())
+      stub.listObjects(ListObjectsRequest.newBuilder().addTypes(ObjectType.AGENT).build())
           .forEachRemaining(batch -> batch.getObjectsList().forEach(o -> stored.merge(o.getName(), 1L, Long::sum)));
-      assertThat(stored.keySet()).containsAll(acknowledged.keySet());
-      assertThat(new ArrayList<>(acknowledged.values())).as("no event id acknowledged twice")
-          .doesNotHaveDuplicates();
+      assertThat(stored.keySet()).containsAll(acknowledged).contains("quorum-back");
     });
   }
 
