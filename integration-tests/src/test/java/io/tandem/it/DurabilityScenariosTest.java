@@ -19,6 +19,9 @@ import io.tandem.config.v1.UpdateObjectRequest;
 import io.tandem.config.v1.WatchRequest;
 import io.tandem.config.v1.WatchResponse;
 import io.tandem.common.process.FreePorts;
+import io.tandem.common.security.ServerIdentity;
+import io.tandem.common.security.TlsFiles;
+import io.tandem.testing.EtcdCluster;
 import io.tandem.testing.Launch;
 import io.tandem.testing.MiniStack;
 import io.tandem.testing.Service;
@@ -50,7 +53,7 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
 /**
  * The Config Server's promise that every acknowledged change survives, with real faults: twenty
  * {@code kill -9} at random moments while requests of 5,000 objects and single updates go on
- * (fsync on), and a disk that really fills up (a small tmpfs). Each runs its own Config Server, side
+ * (fsync on; six more with the store in a real etcd cluster), and a disk that really fills up (a small tmpfs). Each runs its own Config Server, side
  * by side with the other. The crash loop is the longest scenario of all: this class starts first, so
  * that it runs beside the others rather than after them.
  */
@@ -78,15 +81,36 @@ class DurabilityScenariosTest {
   @Test
   void twentyKillsAtRandomMomentsLoseNoAcknowledgedChangeAndSplitNoRequest() throws Exception {
     int port = FreePorts.next();
-    Launch launch = ServiceJvm.launch(Service.CONFIG_SERVER, "config-server", port,
-        List.of("--port", "" + port, "--data-dir", dir.resolve("data").toString())).heap("-Xmx512m");
+    crashLoop(new MiniStack(dir, MiniStack.Mode.PROCESSES), ServiceJvm.launch(Service.CONFIG_SERVER, "config-server", port,
+        List.of("--port", "" + port, "--data-dir", dir.resolve("data").toString())).heap("-Xmx512m"), 20, "journal");
+  }
+
+  /** The same promise with the store in a real three-member etcd cluster: fewer kills, the same checks. */
+  @Test
+  void killsAtRandomMomentsOverEtcdLoseNoAcknowledgedChangeAndSplitNoRequest() throws Exception {
+    EtcdCluster.requireBinary();
+    MiniStack stack = new MiniStack(dir, MiniStack.Mode.PROCESSES);
+    stack.tlsFlags("etcd"); // the members' certificate, from the stack's authority
+    try (EtcdCluster etcd = EtcdCluster.startTls(dir.resolve("etcd"), 3, Duration.ofMinutes(1),
+        TlsFiles.inDirectory(stack.pkiDirectory(), "etcd"),
+        stack.security("operator").channelCredentials(ServerIdentity.of("etcd")))) {
+      int port = FreePorts.next();
+      crashLoop(stack, ServiceJvm.launch(Service.CONFIG_SERVER, "config-server", port, List.of("--port", "" + port,
+          "--store", "etcd", "--etcd-endpoints", etcd.endpoints().toString())).heap("-Xmx512m"), 6, "etcd");
+    }
+  }
+
+  /**
+   * {@code rounds} times: start the Config Server, write requests of {@link #REQUEST_SIZE} objects
+   * and updates of one object, kill it after a random number of updates; check after each start.
+   */
+  private void crashLoop(MiniStack stack, Launch launch, int rounds, String store) throws Exception {
     Random random = new Random(20);
     Set<String> acknowledgedRequests = ConcurrentHashMap.newKeySet();
     Set<String> startedRequests = ConcurrentHashMap.newKeySet();
     AtomicLong hotVersion = new AtomicLong();
-    MiniStack stack = new MiniStack(dir, MiniStack.Mode.PROCESSES);
     try (stack) {
-      for (int round = 1; round <= 20; round++) {
+      for (int round = 1; round <= rounds; round++) {
         StackMember server = stack.start(launch);
         ConfigServiceGrpc.ConfigServiceBlockingStub stub = ConfigServiceGrpc.newBlockingStub(server.channel());
         // An update the kill cut off may have become durable unacknowledged: go on from what is stored.
@@ -142,9 +166,9 @@ class DurabilityScenariosTest {
       }
       StackMember server = stack.start(launch);
       check(ConfigServiceGrpc.newBlockingStub(server.channel()), acknowledgedRequests, startedRequests, hotVersion.get(),
-          21);
-      System.out.printf("crash loop: 20 kills; %d requests of %d objects acknowledged, %d started; hot at version %d%n",
-          acknowledgedRequests.size(), REQUEST_SIZE, startedRequests.size(), hotVersion.get());
+          rounds + 1);
+      System.out.printf("crash loop (%s): %d kills; %d requests of %d objects acknowledged, %d started; hot at version %d%n",
+          store, rounds, acknowledgedRequests.size(), REQUEST_SIZE, startedRequests.size(), hotVersion.get());
     } catch (AssertionError | RuntimeException e) {
       System.out.println(stack.logTails(60));
       throw e;
