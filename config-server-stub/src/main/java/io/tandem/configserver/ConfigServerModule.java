@@ -19,6 +19,7 @@ import io.tandem.configserver.etcd.EtcdLog;
 import io.tandem.configserver.store.ChangeLog;
 import io.tandem.configserver.store.ConfigStore;
 import io.tandem.configserver.store.Durability;
+import io.tandem.configserver.store.HistoryPurge;
 import io.tandem.configserver.store.StoreLock;
 import io.tandem.configserver.watch.WatchHub;
 
@@ -41,6 +42,7 @@ public final class ConfigServerModule extends AbstractModule {
       bind(ChangeLog.class).to(EtcdLog.class).in(Singleton.class);
     }
     bind(ConfigStore.class).in(Singleton.class);
+    bind(HistoryPurge.class).in(Singleton.class);
     bind(WatchHub.class).in(Singleton.class);
     bind(ConfigServiceImpl.class).in(Singleton.class);
     bind(ServingWhenStarted.class).in(Singleton.class);
@@ -48,6 +50,7 @@ public final class ConfigServerModule extends AbstractModule {
 
     Multibinder<ManagedService> parts = Multibinder.newSetBinder(binder(), ManagedService.class);
     parts.addBinding().to(ConfigStore.class);
+    parts.addBinding().to(HistoryPurge.class);
     parts.addBinding().to(WatchHub.class);
     parts.addBinding().to(ServingWhenStarted.class);
     Multibinder.newSetBinder(binder(), LongLivedStreams.class).addBinding().to(WatchHub.class);

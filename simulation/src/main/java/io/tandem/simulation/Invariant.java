@@ -25,7 +25,14 @@ enum Invariant {
   /** A member applies every change once, in order: none skipped, none twice. */
   CHANGES_APPLIED_EXACTLY_ONCE("changes-applied-exactly-once"),
   /** Once faults stop, every member reloads to the Config Server's head, with one primary serving. */
-  RELOADS_TO_HEAD("reloads-to-head");
+  RELOADS_TO_HEAD("reloads-to-head"),
+  /**
+   * Config Servers over one shared log: its event ids are gap-free and never given twice, and
+   * every Config Server holds exactly the log's events under the same ids.
+   */
+  IDENTICAL_EVENT_IDS_EVERYWHERE("identical-event-ids-everywhere"),
+  /** Every write a Config Server acknowledged is in the shared log once, under the id acknowledged. */
+  ACKNOWLEDGED_CHANGES_APPLIED_ONCE("acknowledged-changes-applied-once");
 
   final String id;
 

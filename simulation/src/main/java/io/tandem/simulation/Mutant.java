@@ -34,7 +34,10 @@ enum Mutant {
       ReloadStateMachine.Flaw.PRIMARY_RELOADS_AT_ONCE),
   /** A fault in a shell, not a decision: the coordinator's control thread runs its tick once, as with {@code schedule}. */
   CONTROL_TICKS_ONCE("control-ticks-once",
-      "the Stat Server's reload coordinator schedules its control tick once and never feeds the machine another");
+      "the Stat Server's reload coordinator schedules its control tick once and never feeds the machine another"),
+  /** The etcd store's transaction without its guard: the write is committed whatever the head. */
+  WRITE_WITHOUT_HEAD_COMPARE("write-without-head-compare",
+      "a Config Server over the shared log commits and acknowledges a write without comparing the head");
 
   final String id;
   final String description;
@@ -53,6 +56,11 @@ enum Mutant {
   /** Whether the Stat Server's control thread runs its periodic tick only once. */
   boolean ticksOnce() {
     return this == CONTROL_TICKS_ONCE;
+  }
+
+  /** Whether a Config Server over the shared log commits without comparing the head. */
+  boolean skipsHeadCompare() {
+    return this == WRITE_WITHOUT_HEAD_COMPARE;
   }
 
   /** Whether the Config Server serves what is left of a purged position as if nothing were missing. */

@@ -169,12 +169,23 @@ final class World {
 
   // ---- the run -----------------------------------------------------------------------------------
 
+  /** The pair's world, then the Config Servers over a shared log under the same seed ({@link SharedLogWorld}). */
   Outcome run(long maxSteps) {
+    Outcome outcome;
     try {
-      return runUpTo(maxSteps);
+      outcome = runUpTo(maxSteps);
     } finally {
       nodes.values().forEach(Node::release);
     }
+    if (outcome.violation() != null) {
+      return outcome;
+    }
+    Invariants.Violation sharedLog = new SharedLogWorld(seed, mutant).run();
+    if (sharedLog != null) {
+      trace.note(time.now(), "INVARIANT", sharedLog.describe());
+      return new Outcome(sharedLog, outcome.steps() + sharedLog.step(), outcome.endedAtMs(), faults, trace.lines());
+    }
+    return outcome;
   }
 
   private Outcome runUpTo(long maxSteps) {

@@ -33,6 +33,7 @@ import io.tandem.etcd.EtcdChannels;
 import io.tandem.etcd.EtcdRequirements;
 import io.tandem.protocol.log.EventLog;
 import io.tandem.protocol.log.LogEvent;
+import io.tandem.protocol.sharedlog.WriteOutcome;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -205,18 +206,14 @@ public final class EtcdLog implements ChangeLog {
       try {
         TxnResponse response = kv.txn(txn, shorter(ATTEMPT, deadline));
         reached(response.getHeader());
-        if (response.getSucceeded()) {
-          figures.sawHead(last);
-          return;
-        }
-        long head = headOf(response);
+        long head = response.getSucceeded() ? last : headOf(response);
         figures.sawHead(head);
-        if (head >= last && entry.equals(entryAt(first))) {
-          figures.sawHead(last);
-          return; // an earlier attempt whose answer was lost committed it
+        if (WriteOutcome.of(response.getSucceeded(), head, last, () -> entry.equals(entryAt(first)))
+            == WriteOutcome.LOST_THE_RACE) {
+          figures.conflicts.increment();
+          throw new StaleHeadException(head);
         }
-        figures.conflicts.increment();
-        throw new StaleHeadException(head);
+        return;
       } catch (StatusRuntimeException e) {
         if (EtcdKv.tooLarge(e)) {
           throw new WriteRefusedException(Reason.TOO_LARGE, "etcd refused the request as too large (" + describe(e)

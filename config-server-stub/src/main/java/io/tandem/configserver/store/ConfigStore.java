@@ -5,8 +5,6 @@ import static io.tandem.configserver.store.ObjectValidator.invalid;
 
 import com.google.protobuf.util.Timestamps;
 import io.tandem.common.bootstrap.ManagedService;
-import io.tandem.common.concurrent.DaemonThreadFactory;
-import io.tandem.common.concurrent.Scheduled;
 import io.tandem.common.config.ConfigYaml;
 import io.tandem.common.config.Names;
 import io.tandem.protocol.log.EventLog;
@@ -39,8 +37,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.IntFunction;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -71,8 +67,6 @@ public final class ConfigStore implements ManagedService {
   private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
   /** How long a write that lost a race waits for memory to hold the winner's changes before it is refused. */
   private static final Duration CATCH_UP = Duration.ofSeconds(10);
-  private final ScheduledExecutorService maintenance =
-      Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("history-expiration"));
   private final ChangeLog log;
   /** Changes committed under the lock and not yet told to the listeners (told once it is released). */
   private final List<ChangeEvent> untold = new ArrayList<>();
@@ -158,12 +152,10 @@ public final class ConfigStore implements ManagedService {
     synchronized (lock) {
       nonconforming.findAll();
     }
-    Scheduled.repeat(maintenance, "purge expired history", Duration.ofSeconds(1), Duration.ofSeconds(1), contents::purgeExpired);
   }
 
   @Override
   public void stop() throws IOException, InterruptedException {
-    maintenance.shutdownNow();
     synchronized (lock) {
       log.stopping();
     }
@@ -173,6 +165,11 @@ public final class ConfigStore implements ManagedService {
   @Override
   public String name() {
     return "configuration store";
+  }
+
+  /** Drops what the history log's expiration no longer keeps ({@link HistoryPurge} calls it every second). */
+  public void purgeExpired() {
+    contents.purgeExpired();
   }
 
   public HistoryLog history() {
