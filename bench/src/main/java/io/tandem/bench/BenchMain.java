@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         "on free loopback ports over real gRPC (Netty), and ends with one summary line."},
     subcommands = {
         SnapshotBench.class,
+        StoreBench.class,
         SwitchoverBench.class,
         ThroughputBench.class,
         FeedBench.class,
