@@ -243,8 +243,7 @@ final class PairStack implements AutoCloseable {
 
   /** Starts Config Server {@code name}; over etcd, the second finds the bootstrap already loaded by the first. */
   StackMember startConfigServer(String name, int port, boolean emptyHistory) throws Exception {
-    List<String> args = new ArrayList<>(List.of("--port", "" + port, "--data-dir",
-        dir.resolve(name + "-data").toString(), "--bootstrap", dir.resolve("bootstrap.yaml").toString(),
+    List<String> args = new ArrayList<>(List.of("--port", "" + port, "--data-dir", dataDir(name).toString(), "--bootstrap", dir.resolve("bootstrap.yaml").toString(),
         "--metrics-port", "" + metricsPorts.get(name), fsync ? "--fsync" : "--no-fsync"));
     if (etcd != null) {
       args.addAll(List.of("--store", "etcd", "--etcd-endpoints", etcd.toString()));
@@ -254,6 +253,11 @@ final class PairStack implements AutoCloseable {
     }
     // Reading a 100,000-agent bootstrap file needs more than the default heap.
     return stack.start(launch(Service.CONFIG_SERVER, name, port, args).heap("-Xmx768m"));
+  }
+
+  /** Config Server {@code name}'s journal (a scenario may start another process on it). */
+  Path dataDir(String name) {
+    return dir.resolve(name.equals(CONFIG_SERVER) ? "config-data" : name + "-data");
   }
 
   /** Restarts the Config Server; with {@code emptyHistory} every session becomes unrestorable. */

@@ -84,7 +84,7 @@ class StatisticsScenariosTest extends PairStackTest {
       stack.config().close();
       int adminPort = FreePorts.next();
       try (StackMember admin = stack.stack.start(ServiceJvm.launch(Service.CONFIG_SERVER, "config-admin", adminPort,
-          List.of("--port", "" + adminPort, "--data-dir", dir.resolve("config-data").toString(), "--no-fsync"))
+          List.of("--port", "" + adminPort, "--data-dir", stack.dataDir(PairStack.CONFIG_SERVER).toString(), "--no-fsync"))
           .heap("-Xmx768m"))) {
         var config = ConfigServiceGrpc.newBlockingStub(admin.channel());
         config.createObject(CreateObjectRequest.newBuilder().setObject(ConfigObject.newBuilder()
