@@ -4,8 +4,6 @@ import io.grpc.Status;
 import io.tandem.cli.config.ContactCenterGenerator;
 import io.tandem.common.config.ConfigSession;
 import io.tandem.common.process.FreePorts;
-import io.tandem.common.security.ServerIdentity;
-import io.tandem.common.security.TlsFiles;
 import io.tandem.config.v1.ApplyObjectsRequest;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ConfigObject;
@@ -13,6 +11,7 @@ import io.tandem.config.v1.ConfigServiceGrpc;
 import io.tandem.config.v1.CreateObjectRequest;
 import io.tandem.config.v1.HistoryLogExpired;
 import io.tandem.config.v1.UpdateObjectRequest;
+import io.tandem.etcd.EtcdBinary;
 import io.tandem.testing.EtcdCluster;
 import io.tandem.testing.Launch;
 import io.tandem.testing.MiniStack;
@@ -67,13 +66,10 @@ final class StoreBench implements Callable<Integer> {
       results.add(measure("journal", journal, stack, null));
     }
     if (EtcdCluster.binary().isEmpty()) {
-      throw new IllegalStateException("etcd is not on the PATH: install Debian's " + EtcdCluster.PACKAGE);
+      throw new IllegalStateException(EtcdBinary.missing()); // before the journal's half, not after
     }
     try (MiniStack stack = new MiniStack(dir, MiniStack.Mode.IN_JVM)) {
-      stack.tlsFlags("etcd");
-      try (EtcdCluster etcd = EtcdCluster.startTls(dir.resolve("etcd"), 3, Duration.ofMinutes(1),
-          TlsFiles.inDirectory(stack.pkiDirectory(), "etcd"),
-          stack.security("operator").channelCredentials(ServerIdentity.of("etcd")))) {
+      try (EtcdCluster etcd = EtcdCluster.startTls(dir.resolve("etcd"), 3, Duration.ofMinutes(1), stack)) {
         List<String> store = List.of("--store", "etcd", "--etcd-endpoints", etcd.endpoints().toString());
         int port = FreePorts.next();
         List<String> args = new ArrayList<>(List.of("--port", "" + port));

@@ -19,8 +19,6 @@ import io.tandem.config.v1.UpdateObjectRequest;
 import io.tandem.config.v1.WatchRequest;
 import io.tandem.config.v1.WatchResponse;
 import io.tandem.common.process.FreePorts;
-import io.tandem.common.security.ServerIdentity;
-import io.tandem.common.security.TlsFiles;
 import io.tandem.testing.EtcdCluster;
 import io.tandem.testing.Launch;
 import io.tandem.testing.MiniStack;
@@ -90,10 +88,7 @@ class DurabilityScenariosTest {
   void killsAtRandomMomentsOverEtcdLoseNoAcknowledgedChangeAndSplitNoRequest() throws Exception {
     EtcdCluster.requireBinary();
     MiniStack stack = new MiniStack(dir, MiniStack.Mode.PROCESSES);
-    stack.tlsFlags("etcd"); // the members' certificate, from the stack's authority
-    try (EtcdCluster etcd = EtcdCluster.startTls(dir.resolve("etcd"), 3, Duration.ofMinutes(1),
-        TlsFiles.inDirectory(stack.pkiDirectory(), "etcd"),
-        stack.security("operator").channelCredentials(ServerIdentity.of("etcd")))) {
+    try (EtcdCluster etcd = EtcdCluster.startTls(dir.resolve("etcd"), 3, Duration.ofMinutes(1), stack)) {
       int port = FreePorts.next();
       crashLoop(stack, ServiceJvm.launch(Service.CONFIG_SERVER, "config-server", port, List.of("--port", "" + port,
           "--store", "etcd", "--etcd-endpoints", etcd.endpoints().toString())).heap("-Xmx512m"), 6, "etcd");

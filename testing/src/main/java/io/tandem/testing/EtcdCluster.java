@@ -5,6 +5,8 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.process.FreePorts;
+import io.tandem.common.security.AccessRule;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TlsFiles;
 import io.tandem.etcd.EtcdChannels;
 import io.tandem.etcd.EtcdBinary;
@@ -113,13 +115,16 @@ public final class EtcdCluster implements AutoCloseable {
   }
 
   /**
-   * As {@link #start(Path, int, Duration)} over mutual TLS: every member presents {@code member}'s
-   * certificate on its client port and requires a client certificate from the same authority;
-   * the cluster asks its members' status with {@code credentials}.
+   * As {@link #start(Path, int, Duration)} over mutual TLS with {@code stack}'s authority: every
+   * member presents the certificate of {@link ServerIdentity#ETCD} (issued here) on its client port
+   * and requires a client certificate from the same authority; the cluster asks its members'
+   * status as the operator.
    */
-  public static EtcdCluster startTls(Path dir, int size, Duration timeout, TlsFiles member, ChannelCredentials credentials)
+  public static EtcdCluster startTls(Path dir, int size, Duration timeout, MiniStack stack)
       throws IOException, InterruptedException {
-    return start(dir, size, timeout, TANDEM_FLAGS, member, credentials);
+    stack.tlsFlags(ServerIdentity.ETCD);
+    return start(dir, size, timeout, TANDEM_FLAGS, TlsFiles.inDirectory(stack.pkiDirectory(), ServerIdentity.ETCD),
+        stack.security(AccessRule.OPERATOR).channelCredentials(ServerIdentity.of(ServerIdentity.ETCD)));
   }
 
   private static final List<String> TANDEM_FLAGS =

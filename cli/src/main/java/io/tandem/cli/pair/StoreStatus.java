@@ -67,7 +67,7 @@ final class StoreStatus {
           "VERSION"));
       try (TransportSecurity security = tls.forCommand(AccessRule.OPERATOR)) {
         for (EtcdMemberStatus member : EtcdMemberStatus.askAll(new EtcdEndpoints(etcd),
-            security.channelCredentials(ServerIdentity.of(io.tandem.cli.pki.PkiCommand.ETCD_MEMBERS)), DEADLINE)) {
+            security.channelCredentials(ServerIdentity.of(ServerIdentity.ETCD)), DEADLINE)) {
           out.append(member.answered()
               ? String.format("  %-22s %-6s %10d %6d %12d %s%n", member.member(), member.leader() ? "yes" : "no",
                   member.revision(), member.raftTerm(), member.dbSizeBytes(), member.version())

@@ -3,6 +3,7 @@ package io.tandem.cli.pki;
 import io.tandem.cli.config.SampleConfiguration;
 import io.tandem.common.config.ConfigYaml;
 import io.tandem.common.security.AccessRule;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.pki.PkiDirectory;
@@ -27,8 +28,6 @@ public final class PkiCommand implements Runnable {
    * The services of {@code docker-compose.yml}, by the names they reach each other at: what
    * {@code --compose} adds to every service certificate, and what the stack's {@code pki} job asks for.
    */
-  /** The identity of etcd members' certificates: the Config Servers accept no other there. */
-  public static final String ETCD_MEMBERS = "etcd";
   public static final List<String> COMPOSE_HOSTS = List.of("config-server", "management-layer", "statserver-a",
       "statserver-b");
 
@@ -92,8 +91,8 @@ public final class PkiCommand implements Runnable {
       List<String> applications = new ArrayList<>(objects.stream()
           .filter(o -> o.getType() == ObjectType.APPLICATION).map(ConfigObject::getName).toList());
       apps.stream().filter(app -> !applications.contains(app)).forEach(applications::add);
-      if (!applications.contains(ETCD_MEMBERS)) {
-        applications.add(ETCD_MEMBERS); // tandem up --etcd, or etcd members of one's own
+      if (!applications.contains(ServerIdentity.ETCD)) {
+        applications.add(ServerIdentity.ETCD); // tandem up --etcd, or etcd members of one's own
       }
       List<String> allHosts = new ArrayList<>(hosts);
       if (compose) {

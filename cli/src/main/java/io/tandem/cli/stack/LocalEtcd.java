@@ -28,8 +28,6 @@ final class LocalEtcd {
   static final String CLIENT_PORTS = "2379,2479,2579";
   /** The members' peer ports unless told others. */
   static final String PEER_PORTS = "2380,2480,2580";
-  /** The identity the members' certificate carries. */
-  static final String IDENTITY = io.tandem.cli.pki.PkiCommand.ETCD_MEMBERS;
   private static final Duration POLL = Duration.ofMillis(200);
 
   private final StackLayout layout;
@@ -98,7 +96,7 @@ final class LocalEtcd {
           "--max-request-bytes", Integer.toString(EtcdRequirements.MAX_REQUEST_BYTES),
           "--logger", "zap", "--log-outputs", "stderr"));
       if (pki != null) {
-        TlsFiles files = TlsFiles.inDirectory(pki, IDENTITY);
+        TlsFiles files = TlsFiles.inDirectory(pki, ServerIdentity.ETCD);
         for (String side : List.of("", "peer-")) {
           command.addAll(List.of("--" + side + "cert-file", files.certificate().toString(),
               "--" + side + "key-file", files.key().toString(),
@@ -122,7 +120,7 @@ final class LocalEtcd {
 
   /** Every member's status, asked with {@code probes}' certificate. */
   List<EtcdMemberStatus> status(TransportSecurity probes) {
-    return EtcdMemberStatus.askAll(endpoints(), probes.channelCredentials(ServerIdentity.of(IDENTITY)),
+    return EtcdMemberStatus.askAll(endpoints(), probes.channelCredentials(ServerIdentity.of(ServerIdentity.ETCD)),
         Duration.ofSeconds(2));
   }
 

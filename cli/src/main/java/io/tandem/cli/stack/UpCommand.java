@@ -115,7 +115,7 @@ public final class UpCommand implements Callable<Integer> {
         Directories.deleteRecursively(etcdData);
       }
     }
-    List<String> applications = List.of("confserv", "MgmtLayer", "StatServer_A", "StatServer_B", LocalEtcd.IDENTITY);
+    List<String> applications = List.of("confserv", "MgmtLayer", "StatServer_A", "StatServer_B", ServerIdentity.ETCD);
     if (!insecure) {
       PkiDirectory.InitResult certificates = PkiCommand.init(pki, applications, List.of(), false);
       if (!certificates.issued().isEmpty()) {

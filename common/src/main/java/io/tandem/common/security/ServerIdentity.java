@@ -13,6 +13,8 @@ public final class ServerIdentity {
   public static final String CONFIG_SERVER = "confserv";
   /** The Management Layer's application name unless it is given another ({@code --app}). */
   public static final String MANAGEMENT_LAYER = "MgmtLayer";
+  /** The members of the etcd cluster a Config Server keeps its store in (their certificates' identity). */
+  public static final String ETCD = "etcd";
 
   private static final ServerIdentity ANY = new ServerIdentity(null);
 

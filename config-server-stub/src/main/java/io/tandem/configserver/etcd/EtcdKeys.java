@@ -67,11 +67,6 @@ record EtcdKeys(String prefix) {
     return Long.parseLong(logKey.substring(logStart().size()).toStringUtf8());
   }
 
-  /** Every key of the store. */
-  ByteString start() {
-    return ByteString.copyFromUtf8(prefix);
-  }
-
   boolean isLog(ByteString key) {
     return key.startsWith(logStart());
   }

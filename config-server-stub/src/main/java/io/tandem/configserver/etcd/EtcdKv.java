@@ -12,7 +12,6 @@ import io.grpc.Channel;
 import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
-import io.tandem.etcd.EtcdEndpoints;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
@@ -29,18 +28,12 @@ final class EtcdKv {
   static final Metadata REQUIRE_LEADER = requireLeader();
 
   private final KVGrpc.KVBlockingStub stub;
-  private final EtcdEndpoints endpoints;
   private final LongConsumer roundTrip;
 
   /** @param roundTrip told how long each call took (ns) */
-  EtcdKv(Channel channel, EtcdEndpoints endpoints, LongConsumer roundTrip) {
+  EtcdKv(Channel channel, LongConsumer roundTrip) {
     this.stub = KVGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(REQUIRE_LEADER));
-    this.endpoints = endpoints;
     this.roundTrip = roundTrip;
-  }
-
-  EtcdEndpoints endpoints() {
-    return endpoints;
   }
 
   TxnResponse txn(TxnRequest request, Duration deadline) {

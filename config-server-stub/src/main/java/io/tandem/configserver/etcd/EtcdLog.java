@@ -66,8 +66,6 @@ public final class EtcdLog implements ChangeLog {
   static final int REQUIRED_REQUEST_BYTES = EtcdRequirements.MAX_REQUEST_BYTES;
   /** A log entry's limit: etcd's less the rest of the transaction. */
   static final int MAX_ENTRY_BYTES = REQUIRED_REQUEST_BYTES - 64 * 1024;
-  /** The identity etcd members' certificates carry (their CN), as {@code tandem pki init} makes them. */
-  public static final String ETCD = "etcd";
   /** Between two attempts of one write (the store's lock released meanwhile). */
   private static final Duration RETRY_AFTER = Duration.ofMillis(100);
   /** One attempt's limit: a member that went away costs at most this before the next is tried. */
@@ -128,8 +126,8 @@ public final class EtcdLog implements ChangeLog {
     this.checkpointAfter = settings.checkpointAfter();
     this.keys = new EtcdKeys(this.settings.prefix());
     this.fatalStop = fatalStop;
-    this.channel = EtcdChannels.open(this.settings.endpoints(), security.channelCredentials(ServerIdentity.of(ETCD)));
-    this.kv = new EtcdKv(calls.apply(channel), this.settings.endpoints(), nanos -> figures.roundTrip.accept(nanos));
+    this.channel = EtcdChannels.open(this.settings.endpoints(), security.channelCredentials(ServerIdentity.of(ServerIdentity.ETCD)));
+    this.kv = new EtcdKv(calls.apply(channel), nanos -> figures.roundTrip.accept(nanos));
   }
 
   public Figures figures() {
