@@ -41,11 +41,12 @@ public final class ConfigServerMetrics {
         .classicOnly().register(registry);
     store.onJournalForce(nanos -> fsync.observe(nanos / 1e9));
     if (log instanceof EtcdLog etcd) {
-      registerEtcd(registry, store, etcd.figures());
+      registerEtcd(registry, store, etcd);
     }
   }
 
-  private static void registerEtcd(PrometheusRegistry registry, ConfigStore store, EtcdLog.Figures figures) {
+  private static void registerEtcd(PrometheusRegistry registry, ConfigStore store, EtcdLog etcd) {
+    EtcdLog.Figures figures = etcd.figures();
     Histogram roundTrip = Histogram.builder().name("tandem_etcd_round_trip_seconds").unit(Unit.SECONDS)
         .help("How long one call to etcd took (a write's transaction, a read of the log or a checkpoint).")
         .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
@@ -55,7 +56,7 @@ public final class ConfigServerMetrics {
         .help("Writes that lost the race to another Config Server (the head had moved) and were validated again.")
         .callback(counter -> counter.call(figures.conflicts())).register(registry);
     GaugeWithCallback.builder().name("tandem_config_replica_lag_events")
-        .help("Changes the etcd log holds that this Config Server does not serve yet, as far as it has seen.")
-        .callback(gauge -> gauge.call(Math.max(0, figures.logHead() - store.head()))).register(registry);
+        .help("Changes the etcd log holds that this Config Server does not serve yet (the log's head read at each scrape).")
+        .callback(gauge -> gauge.call(Math.max(0, etcd.headForLag() - store.head()))).register(registry);
   }
 }

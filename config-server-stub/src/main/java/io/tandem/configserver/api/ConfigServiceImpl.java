@@ -155,6 +155,12 @@ public final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImpl
         return;
       }
     }
+    try {
+      store.catchUpTo(request.getAfterEventId());
+    } catch (WriteRefusedException e) {
+      out.onError(refusal(e));
+      return;
+    }
     hub.open(request.getAfterEventId(), request.getClientName(), Caller.current().toString(),
         (ServerCallStreamObserver<WatchResponse>) out);
   }
@@ -265,18 +271,22 @@ public final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImpl
       out.onError(e);
       return;
     } catch (WriteRefusedException e) {
-      Status status = switch (e.reason()) {
-        case INVALID -> Status.INVALID_ARGUMENT;
-        case NOT_FOUND -> Status.NOT_FOUND;
-        case STALE_VERSION -> Status.ABORTED;
-        case IN_USE -> Status.FAILED_PRECONDITION;
-        case NO_SPACE, TOO_LARGE -> Status.RESOURCE_EXHAUSTED;
-        case NOT_DURABLE -> Status.UNAVAILABLE;
-      };
-      out.onError(status.withDescription(e.getMessage()).asRuntimeException());
+      out.onError(refusal(e));
       return;
     }
     out.onNext(result);
     out.onCompleted();
+  }
+
+  private static StatusRuntimeException refusal(WriteRefusedException e) {
+    Status status = switch (e.reason()) {
+      case INVALID -> Status.INVALID_ARGUMENT;
+      case NOT_FOUND -> Status.NOT_FOUND;
+      case STALE_VERSION -> Status.ABORTED;
+      case IN_USE -> Status.FAILED_PRECONDITION;
+      case NO_SPACE, TOO_LARGE -> Status.RESOURCE_EXHAUSTED;
+      case NOT_DURABLE -> Status.UNAVAILABLE;
+    };
+    return status.withDescription(e.getMessage()).asRuntimeException();
   }
 }

@@ -39,6 +39,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
@@ -75,6 +76,8 @@ public final class EtcdLog implements ChangeLog {
   private final long checkpointAfter;
   private final EtcdKeys keys;
   private final ManagedChannel channel;
+  /** The channel every call goes through: {@link #channel} itself, or a fault-injecting wrapper of it. */
+  private final Channel calls;
   private final EtcdKv kv;
   private final FatalStop fatalStop;
   private final Figures figures = new Figures();
@@ -118,7 +121,7 @@ public final class EtcdLog implements ChangeLog {
     this(settings, security, fatalStop, storeLock, UnaryOperator.identity());
   }
 
-  /** With the key-value calls going through {@code calls} (a fault-injecting wrapper, in tests). */
+  /** With the calls to etcd (key-value and watch) going through {@code calls} (a fault-injecting wrapper, in tests). */
   EtcdLog(ConfigServerSettings settings, TransportSecurity security, FatalStop fatalStop, StoreLock storeLock,
       UnaryOperator<Channel> calls) {
     this.settings = settings.etcd();
@@ -127,7 +130,8 @@ public final class EtcdLog implements ChangeLog {
     this.keys = new EtcdKeys(this.settings.prefix());
     this.fatalStop = fatalStop;
     this.channel = EtcdChannels.open(this.settings.endpoints(), security.channelCredentials(ServerIdentity.of(ServerIdentity.ETCD)));
-    this.kv = new EtcdKv(calls.apply(channel), nanos -> figures.roundTrip.accept(nanos));
+    this.calls = calls.apply(channel);
+    this.kv = new EtcdKv(this.calls, nanos -> figures.roundTrip.accept(nanos));
   }
 
   public Figures figures() {
@@ -140,7 +144,7 @@ public final class EtcdLog implements ChangeLog {
     try {
       checkRequestLimit();
       checkpoints = new EtcdCheckpoints(kv, keys, settings.timeout(), storeLock);
-      follower = new LogFollower(channel, kv, keys, settings.timeout(), checkpoints, memory, this::followed, this::cannotFollow);
+      follower = new LogFollower(calls, kv, keys, settings.timeout(), checkpoints, memory, this::followed, this::cannotFollow);
       LogFollower.Loaded loaded = follower.load();
       figures.sawHead(loaded.head());
       follower.start(loaded.revision() + 1);
@@ -317,6 +321,44 @@ public final class EtcdLog implements ChangeLog {
       broken = why;
     }
     fatalStop.stop(why);
+  }
+
+  /** A linearizable read of the head key: it sees every write etcd acknowledged to any process. */
+  @Override
+  public OptionalLong sharedHead() {
+    try {
+      return OptionalLong.of(readHead(settings.timeout()));
+    } catch (StatusRuntimeException e) {
+      throw new WriteRefusedException(Reason.NOT_DURABLE, "etcd at " + settings.endpoints() + " did not say the log's"
+          + " head within " + settings.timeout().toMillis() + " ms (" + describe(e) + "): it may have no quorum");
+    }
+  }
+
+  /**
+   * For the replica-lag gauge: the log's head read now, so a follower that stopped hearing from
+   * etcd shows its lag; the highest head seen so far when etcd does not answer within a second
+   * (its unreachability is logged and refused by the writes themselves).
+   */
+  public long headForLag() {
+    try {
+      return readHead(ATTEMPT);
+    } catch (StatusRuntimeException e) {
+      LOG.debug("etcd did not say the log's head for the lag gauge: {}", describe(e));
+      return figures.logHead();
+    }
+  }
+
+  private long readHead(Duration deadline) {
+    RangeResponse found = kv.range(RangeRequest.newBuilder().setKey(keys.head()).build(), deadline);
+    long head = found.getKvsCount() == 0 ? 0 : parseHead(found.getKvs(0));
+    figures.sawHead(head);
+    return figures.logHead();
+  }
+
+  /** {@code --etcd-timeout-ms}: as long as one call to etcd may take. */
+  @Override
+  public Duration catchUpLimit() {
+    return settings.timeout();
   }
 
   @Override

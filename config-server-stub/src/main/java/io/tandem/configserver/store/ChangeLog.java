@@ -3,7 +3,9 @@ package io.tandem.configserver.store;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.configserver.journal.format.JournalCheckpoint;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -45,6 +47,17 @@ public interface ChangeLog {
    * committed first and memory must catch up before the request is validated again.
    */
   void append(List<ChangeEvent> request);
+
+  /**
+   * The last change any process committed, for a log other processes write too; empty for a log
+   * only this process writes (memory's head is then the log's). Not called with the store lock.
+   *
+   * @throws WriteRefusedException when the shared log does not answer in time
+   */
+  OptionalLong sharedHead();
+
+  /** How long memory may take to hold what the shared log already does before a caller gives up. */
+  Duration catchUpLimit();
 
   /** Store lock. Memory could not take changes the log holds: writes are refused until a restart. */
   WriteRefusedException memoryBehind(RuntimeException cause);

@@ -35,6 +35,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.IntFunction;
@@ -65,8 +66,6 @@ public final class ConfigStore implements ManagedService {
   private final ObjectTable table;
   private final HistoryLog history;
   private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
-  /** How long a write that lost a race waits for memory to hold the winner's changes before it is refused. */
-  private static final Duration CATCH_UP = Duration.ofSeconds(10);
   private final ChangeLog log;
   /** Changes committed under the lock and not yet told to the listeners (told once it is released). */
   private final List<ChangeEvent> untold = new ArrayList<>();
@@ -486,19 +485,54 @@ public final class ConfigStore implements ManagedService {
 
   /** Lock held. Waits (releasing it) until memory holds event {@code target}, which the log already does. */
   private void awaitHead(long target) {
-    long deadline = System.nanoTime() + CATCH_UP.toNanos();
+    if (!caughtUp(target)) {
+      throw new WriteRefusedException(Reason.NOT_DURABLE, "this Config Server has event " + contents.head()
+          + " while the shared log is at " + target + " and has not caught up within " + log.catchUpLimit().toMillis()
+          + " ms: nothing was written; retry, or write through another Config Server");
+    }
+  }
+
+  /** Lock held. Whether memory holds event {@code target} within the log's catch-up limit (waiting releases the lock). */
+  private boolean caughtUp(long target) {
+    long deadline = System.nanoTime() + log.catchUpLimit().toNanos();
     while (contents.head() < target) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        throw new WriteRefusedException(Reason.NOT_DURABLE, "this Config Server has event " + contents.head()
-            + " while the shared log is at " + target + " and has not caught up within " + CATCH_UP.toSeconds()
-            + " s: nothing was written; retry, or write through another Config Server");
+        return false;
       }
       try {
         lock.wait(Math.max(1, left / 1_000_000));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new WriteRefusedException(Reason.NOT_DURABLE, "interrupted while catching up with the shared log");
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Before a client's session resumes after {@code position}. On a shared log a client that comes
+   * from another Config Server may stand ahead of what this one's memory holds yet; memory is
+   * then given the time to catch up, so the client is not told its position is unknown
+   * (HistoryLogExpired, a whole reload) when it is only early. Returns at once when memory holds
+   * {@code position}, or when no process committed it (the position is then truly unknown).
+   *
+   * @throws WriteRefusedException NOT_DURABLE when the shared log cannot say its head, or memory
+   *     does not catch up in time: the client should resume on another Config Server
+   */
+  public void catchUpTo(long position) {
+    if (head() >= position) {
+      return;
+    }
+    OptionalLong shared = log.sharedHead();
+    if (shared.isEmpty() || shared.getAsLong() < position) {
+      return;
+    }
+    synchronized (lock) {
+      if (!caughtUp(position)) {
+        throw new WriteRefusedException(Reason.NOT_DURABLE, "this Config Server is at event " + contents.head()
+            + ", behind the shared log (" + shared.getAsLong() + ") and the requested position " + position
+            + ", and has not caught up within " + log.catchUpLimit().toMillis() + " ms: resume on another Config Server");
       }
     }
   }

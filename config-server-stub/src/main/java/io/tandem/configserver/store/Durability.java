@@ -14,8 +14,10 @@ import io.tandem.configserver.journal.format.JournalCheckpoint;
 import io.tandem.configserver.store.WriteRefusedException.Reason;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -128,6 +130,18 @@ public final class Durability implements ChangeLog {
     } catch (IOException e) {
       throw refused(e);
     }
+  }
+
+  /** Only this process writes the journal. */
+  @Override
+  public OptionalLong sharedHead() {
+    return OptionalLong.empty();
+  }
+
+  /** Memory is never behind the journal: it changes in the same step. */
+  @Override
+  public Duration catchUpLimit() {
+    return Duration.ZERO;
   }
 
   @Override

@@ -12,6 +12,17 @@ import io.grpc.ClientInterceptors;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ForwardingClientCallListener;
 import io.grpc.Metadata;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.tandem.common.config.ConfigReplicas;
+import io.tandem.common.config.ConfigSession;
+import io.tandem.config.v1.HistoryLogExpired;
+import io.tandem.configserver.api.ConfigServiceImpl;
+import io.tandem.configserver.watch.WatchHub;
+import io.tandem.protocol.link.HostPort;
+import java.util.concurrent.ScheduledExecutorService;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.tandem.common.bootstrap.FatalStop;
@@ -35,7 +46,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -60,6 +73,8 @@ class EtcdStoreTest {
   private static EtcdCluster cluster;
 
   private final List<ConfigStore> started = new ArrayList<>();
+  private final List<Runnable> servers = new ArrayList<>();
+  private final Map<ConfigStore, EtcdLog> logs = new HashMap<>();
   private final String prefix = "/store-" + PREFIXES.incrementAndGet() + "/";
 
   @BeforeAll
@@ -77,6 +92,7 @@ class EtcdStoreTest {
 
   @AfterEach
   void stopStores() throws Exception {
+    servers.forEach(Runnable::run);
     for (ConfigStore store : started) {
       store.stop();
     }
@@ -91,10 +107,11 @@ class EtcdStoreTest {
     ConfigServerSettings settings = new ConfigServerSettings(dir.resolve("unused"), null, false, "confserv", false,
         checkpointAfter, new EtcdStoreSettings(cluster.endpoints(), prefix, timeout));
     StoreLock lock = new StoreLock();
-    ConfigStore store = new ConfigStore(settings, Clock.systemUTC(), lock,
-        new EtcdLog(settings, TransportSecurity.plaintext(), new FatalStop("config-server"), lock, calls));
+    EtcdLog log = new EtcdLog(settings, TransportSecurity.plaintext(), new FatalStop("config-server"), lock, calls);
+    ConfigStore store = new ConfigStore(settings, Clock.systemUTC(), lock, log);
     store.start();
     started.add(store);
+    logs.put(store, log);
     return store;
   }
 
@@ -324,5 +341,117 @@ class EtcdStoreTest {
     assertThat(written.eventId()).isEqualTo(2);
     assertThat(a.create(Objects.agent("after")).eventId()).isEqualTo(3);
     assertThat(a.history().events().stream().map(ChangeEvent::getEventId).toList()).containsExactly(1L, 2L, 3L);
+  }
+
+  /** While held, the answers of the log's watch wait; {@link #release} delivers them in order. */
+  private static final class HeldWatch implements ClientInterceptor {
+    private final List<Runnable> waiting = new ArrayList<>();
+    private boolean held = true;
+
+    synchronized void release() {
+      held = false;
+      waiting.forEach(Runnable::run);
+      waiting.clear();
+    }
+
+    private synchronized void deliver(Runnable answer) {
+      if (held) {
+        waiting.add(answer);
+      } else {
+        answer.run();
+      }
+    }
+
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+      if (!method.getFullMethodName().endsWith("/Watch")) {
+        return next.newCall(method, options);
+      }
+      return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        @Override
+        public void start(Listener<R> listener, Metadata headers) {
+          super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<R>(listener) {
+            @Override
+            public void onMessage(R message) {
+              deliver(() -> super.onMessage(message));
+            }
+
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+              deliver(() -> super.onClose(status, trailers));
+            }
+          }, headers);
+        }
+      };
+    }
+  }
+
+  /** {@code store}'s Config service on an in-process server; the channel to it. */
+  private ConfigReplicas.Replica serve(String name, ConfigStore store) throws IOException {
+    WatchHub hub = new WatchHub(store, Clock.systemUTC());
+    hub.start();
+    Server server = InProcessServerBuilder.forName(prefix + name).directExecutor()
+        .addService(new ConfigServiceImpl(store, hub)).build().start();
+    servers.add(() -> {
+      hub.stop();
+      server.shutdownNow();
+    });
+    ManagedChannel channel = InProcessChannelBuilder.forName(prefix + name).directExecutor().build();
+    return new ConfigReplicas.Replica(new HostPort(name, 1), new ConfigSession(channel, "stat-server"), channel);
+  }
+
+  @Test
+  void aSessionResumedOnAConfigServerBehindTheLogMovesOnInsteadOfBeingToldToReload() throws Exception {
+    ConfigStore ahead = store();
+    HeldWatch held = new HeldWatch();
+    ConfigStore behind = store(ConfigServerSettings.DEFAULT_CHECKPOINT_AFTER, EtcdStoreSettings.DEFAULT_TIMEOUT,
+        channel -> ClientInterceptors.intercept(channel, held));
+    for (int i = 0; i < 3; i++) {
+      ahead.create(Objects.agent("agent" + i));
+    }
+    assertThat(behind.head()).isZero();
+    assertThat(logs.get(behind).headForLag()).as("the lag gauge's view of the log").isEqualTo(3);
+    List<Object> told = Collections.synchronizedList(new ArrayList<>());
+    ConfigSession.WatchListener listener = new ConfigSession.WatchListener() {
+      @Override
+      public void onChanges(List<ChangeEvent> events, boolean replay) {
+        told.addAll(events);
+      }
+
+      @Override
+      public void onProgress(long headEventId) {
+        told.add("progress " + headEventId);
+      }
+
+      @Override
+      public void onExpired(HistoryLogExpired expired) {
+        told.add(expired);
+      }
+
+      @Override
+      public void onBroken(Status status) {
+        told.add(status.getCode());
+      }
+    };
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    try (ConfigReplicas replicas = new ConfigReplicas(List.of(serve("behind", behind), serve("ahead", ahead)), "stat-server")) {
+      replicas.watch(3, listener, timer);
+      await().atMost(PATIENCE).until(() -> !told.isEmpty());
+      assertThat(told).containsExactly(Status.Code.UNAVAILABLE);
+      assertThat(replicas.current()).isEqualTo(new HostPort("ahead", 1));
+
+      replicas.watch(3, listener, timer);
+      await().atMost(PATIENCE).until(() -> told.size() == 2);
+      assertThat(told).containsExactly(Status.Code.UNAVAILABLE, "progress 3");
+
+      held.release();
+      await().atMost(PATIENCE).until(() -> behind.head() == 3);
+      ahead.create(Objects.agent("agent3"));
+      await().atMost(PATIENCE).until(() -> told.size() == 3);
+      assertThat(told.get(2)).isInstanceOf(ChangeEvent.class);
+      assertThat(told).noneMatch(HistoryLogExpired.class::isInstance);
+    } finally {
+      timer.shutdownNow();
+    }
   }
 }
