@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * What one etcd member says of itself: whether it leads, its revision and database size; or why
@@ -18,8 +19,8 @@ import java.util.concurrent.TimeUnit;
  *
  * @param error empty when the member answered
  */
-public record EtcdMemberStatus(HostPort member, boolean leader, long revision, long raftTerm, long dbSizeBytes,
-    String version, String error) {
+public record EtcdMemberStatus(HostPort member, boolean leader, long clusterId, long revision, long raftTerm,
+    long dbSizeBytes, String version, String error) {
 
   public boolean answered() {
     return error.isEmpty();
@@ -31,9 +32,9 @@ public record EtcdMemberStatus(HostPort member, boolean leader, long revision, l
       StatusResponse status = MaintenanceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).status(StatusRequest.getDefaultInstance());
       return new EtcdMemberStatus(member, status.getLeader() != 0 && status.getLeader() == status.getHeader().getMemberId(),
-          status.getHeader().getRevision(), status.getRaftTerm(), status.getDbSize(), status.getVersion(), "");
+          status.getHeader().getClusterId(), status.getHeader().getRevision(), status.getRaftTerm(), status.getDbSize(), status.getVersion(), "");
     } catch (StatusRuntimeException e) {
-      return new EtcdMemberStatus(member, false, 0, 0, 0, "",
+      return new EtcdMemberStatus(member, false, 0, 0, 0, 0, "",
           e.getStatus().getCode() + (e.getStatus().getDescription() == null ? "" : ": " + e.getStatus().getDescription()));
     }
   }
@@ -48,6 +49,27 @@ public record EtcdMemberStatus(HostPort member, boolean leader, long revision, l
         channel.shutdownNow();
       }
     }).toList();
+  }
+
+  /**
+   * What keeps {@code statuses}, the members of one cluster, from being a cluster that serves:
+   * a member that did not answer, members of different clusters (another etcd already on one of
+   * the ports), or no leader. Empty when every member answered, in one cluster, with a leader.
+   */
+  public static Optional<String> problem(List<EtcdMemberStatus> statuses) {
+    List<String> silent = statuses.stream().filter(s -> !s.answered()).map(s -> s.member() + ": " + s.error()).toList();
+    if (!silent.isEmpty()) {
+      return Optional.of("no answer from " + String.join("; ", silent));
+    }
+    if (statuses.stream().map(EtcdMemberStatus::clusterId).distinct().count() > 1) {
+      return Optional.of("the members belong to different etcd clusters (" + statuses.stream()
+          .map(s -> s.member() + " in " + Long.toHexString(s.clusterId())).collect(Collectors.joining(", "))
+          + "): is another etcd already listening on one of these ports?");
+    }
+    if (leaderOf(statuses).isEmpty()) {
+      return Optional.of("no member leads");
+    }
+    return Optional.empty();
   }
 
   /** The member that leads, if one of {@code statuses} says so. */

@@ -11,6 +11,8 @@ import io.tandem.common.grpc.HealthProbe;
 import io.tandem.protocol.link.HostPort;
 import io.tandem.common.process.FreePorts;
 import io.tandem.testing.EtcdCluster;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -120,9 +122,9 @@ class StackUpDownTest {
       pids.add(Long.parseLong(Files.readString(workDir.resolve(".tandem").resolve(member + ".pid")).trim()));
     }
     String servers = "localhost:" + config + ",localhost:" + config2;
-    String etcd = clients.stream().map(port -> "127.0.0.1:" + port).collect(java.util.stream.Collectors.joining(","));
-    Cli.Result status = Cli.run(workDir, "status", "--management", "localhost:" + args.get(args.indexOf("--management-port") + 1),
-        "--config-server", servers, "--etcd-endpoints", etcd);
+    // Without flags, status finds what up started here, on whatever ports.
+    Cli.Result status = Cli.run(workDir, "status");
+    assertThat(status.output()).contains("localhost:" + config, "localhost:" + config2, "127.0.0.1:" + clients.get(2));
     assertThat(status.output()).as(status.output()).contains("CONFIG SERVERS", "ETCD MEMBERS")
         .doesNotContain("not answering");
     assertThat(status.output().lines().filter(line -> line.matches("\\s+127\\.0\\.0\\.1:\\d+\\s+yes .*")))
@@ -138,5 +140,24 @@ class StackUpDownTest {
     Cli.Result down = Cli.run(workDir, "down");
     assertThat(down.output()).contains("stopped etcd-1", "stopped etcd-2", "stopped etcd-3", "stopped config-server-2")
         .doesNotContain("killed");
+  }
+  @Test
+  void upWithEtcdRefusesToSayUpWhenAMemberCannotTakeItsPortAndLeavesNothingRunning() throws Exception {
+    EtcdCluster.requireBinary();
+    List<String> args = new ArrayList<>(List.of(Cli.upOnPorts(FreePorts.next(), FreePorts.next(), FreePorts.next(),
+        FreePorts.next())));
+    try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      // Another process already listens on the first member's client port (a system etcd, say).
+      List<String> clients = List.of("" + taken.getLocalPort(), "" + FreePorts.next(), "" + FreePorts.next());
+      List<String> peers = List.of("" + FreePorts.next(), "" + FreePorts.next(), "" + FreePorts.next());
+      args.addAll(List.of("--etcd", "--config-2-port", "" + FreePorts.next(), "--config-2-metrics-port", "0",
+          "--etcd-client-ports", String.join(",", clients), "--etcd-peer-ports", String.join(",", peers)));
+      Cli.Result up = Cli.run(workDir, args.toArray(String[]::new));
+      assertThat(up.exitCode()).as(up.output()).isEqualTo(1);
+      assertThat(up.output()).contains("etcd-1 exited", "client port " + taken.getLocalPort());
+    }
+    try (var pidFiles = Files.list(workDir.resolve(".tandem"))) {
+      assertThat(pidFiles.map(Path::getFileName).map(Path::toString)).noneMatch(name -> name.endsWith(".pid"));
+    }
   }
 }

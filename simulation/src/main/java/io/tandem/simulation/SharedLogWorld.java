@@ -15,12 +15,14 @@ import io.tandem.protocol.sharedlog.WriteOutcome;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.LongSupplier;
@@ -283,6 +285,20 @@ final class SharedLogWorld {
 
     private List<ChangeEvent> entryAt(long first) {
       return entries.stream().filter(e -> e.get(0).getEventId() == first).findFirst().orElse(List.of());
+    }
+
+    @Override
+    public OptionalLong sharedHead() {
+      if (!quorum) {
+        throw new WriteRefusedException(WriteRefusedException.Reason.NOT_DURABLE, "etcd has no quorum");
+      }
+      return OptionalLong.of(head);
+    }
+
+    /** The model's follower delivers when the schedule says so, never while a request waits. */
+    @Override
+    public Duration catchUpLimit() {
+      return Duration.ZERO;
     }
 
     @Override

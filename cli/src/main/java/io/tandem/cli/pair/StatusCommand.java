@@ -60,13 +60,22 @@ public final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    StatusRuntimeException managementFailure = null;
     try (Endpoint endpoint = management.open(tls)) {
       PairsStatus status = ManagementOption.stub(endpoint).getPairs(GetPairsRequest.getDefaultInstance());
       System.out.print(render(status));
       System.out.print(renderServers(status));
+    } catch (StatusRuntimeException e) {
+      // The configuration's side is still worth showing: it may say why.
+      managementFailure = e;
+      System.out.println("The Management Layer at " + management.address() + " did not answer (" + e.getStatus().getCode()
+          + "); its pairs are not shown.");
     }
     System.out.print(StoreStatus.render(configServers != null ? configServers : StoreStatus.localConfigServers(),
         etcdEndpoints != null ? etcdEndpoints : StoreStatus.localEtcd(), configServerIdentity, tls));
+    if (managementFailure != null) {
+      throw managementFailure;
+    }
     return 0;
   }
 

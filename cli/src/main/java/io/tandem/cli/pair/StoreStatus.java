@@ -1,6 +1,7 @@
 package io.tandem.cli.pair;
 
 import io.grpc.StatusRuntimeException;
+import io.tandem.cli.home.StackAddresses;
 import io.tandem.cli.link.Endpoint;
 import io.tandem.common.security.AccessRule;
 import io.tandem.common.security.ServerIdentity;
@@ -12,10 +13,7 @@ import io.tandem.config.v1.HistoryInfo;
 import io.tandem.etcd.EtcdEndpoints;
 import io.tandem.etcd.EtcdMemberStatus;
 import io.tandem.protocol.link.HostPort;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -24,27 +22,19 @@ import java.util.concurrent.TimeUnit;
  * and, when the configuration is in etcd, each etcd member (leader, revision, database size).
  */
 final class StoreStatus {
-  /** Where {@code tandem up} keeps its pid files: what runs there decides what is shown by default. */
-  private static final Path STATE = Path.of(".tandem");
   private static final Duration DEADLINE = Duration.ofSeconds(3);
 
   private StoreStatus() {}
 
-  /** The Config Servers {@code tandem up} started here (2020, and 2021 with --etcd). */
+  /** The Config Servers {@code tandem up} started here, or the default address when it started none. */
   static List<HostPort> localConfigServers() {
-    List<HostPort> servers = new ArrayList<>(List.of(HostPort.parse("localhost:2020")));
-    if (Files.exists(STATE.resolve("config-server-2.pid"))) {
-      servers.add(HostPort.parse("localhost:2021"));
-    }
-    return servers;
+    List<HostPort> servers = StackAddresses.here().named("config-server");
+    return servers.isEmpty() ? List.of(HostPort.parse("localhost:2020")) : servers;
   }
 
   /** The etcd members {@code tandem up --etcd} started here, or none. */
   static List<HostPort> localEtcd() {
-    if (!Files.exists(STATE.resolve("etcd-1.pid"))) {
-      return List.of();
-    }
-    return List.of(HostPort.parse("127.0.0.1:2379"), HostPort.parse("127.0.0.1:2479"), HostPort.parse("127.0.0.1:2579"));
+    return StackAddresses.here().named("etcd");
   }
 
   static String render(List<HostPort> configServers, List<HostPort> etcd, String identity, TlsFlags tls) {

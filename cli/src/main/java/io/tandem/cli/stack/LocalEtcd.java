@@ -82,6 +82,15 @@ final class LocalEtcd {
     Path binary = EtcdBinary.onPath().orElseThrow(() -> new IllegalStateException(EtcdBinary.missing()));
     String scheme = pki == null ? "http://" : "https://";
     String cluster = clusterMembers(scheme);
+    List<Path> missing = dataDirs().stream().filter(dir -> !Files.isDirectory(dir)).toList();
+    if (!missing.isEmpty() && missing.size() < members()) {
+      // A member started empty beside members with data would found a cluster of its own.
+      throw new IllegalStateException("the etcd members' data is incomplete (" + missing.stream()
+          .map(dir -> dir.getFileName().toString()).collect(Collectors.joining(", ")) + " missing in "
+          + layout.stateDir() + "): run tandem down, then tandem up --etcd --fresh to start the configuration again");
+    }
+    String state = missing.isEmpty() ? "existing" : "new";
+    List<Process> started = new ArrayList<>();
     for (int i = 1; i <= members(); i++) {
       int client = clientPorts.get(i - 1);
       int peer = peerPorts.get(i - 1);
@@ -91,7 +100,7 @@ final class LocalEtcd {
           "--listen-client-urls", scheme + "127.0.0.1:" + client, "--advertise-client-urls", scheme + "127.0.0.1:" + client,
           "--listen-peer-urls", scheme + "127.0.0.1:" + peer,
           "--initial-advertise-peer-urls", scheme + "127.0.0.1:" + peer,
-          "--initial-cluster", cluster, "--initial-cluster-state", Files.isDirectory(data) ? "existing" : "new",
+          "--initial-cluster", cluster, "--initial-cluster-state", state,
           "--initial-cluster-token", "tandem-local",
           "--max-request-bytes", Integer.toString(EtcdRequirements.MAX_REQUEST_BYTES),
           "--logger", "zap", "--log-outputs", "stderr"));
@@ -106,8 +115,9 @@ final class LocalEtcd {
       Process process = new ProcessBuilder(command).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(layout.log(name(i)).toFile())).start();
       Files.writeString(layout.pidFile(name(i)), process.pid() + System.lineSeparator());
+      started.add(process);
     }
-    awaitLeader(probes, timeout);
+    awaitCluster(started, probes, timeout);
   }
 
   private String clusterMembers(String scheme) {
@@ -124,18 +134,27 @@ final class LocalEtcd {
         Duration.ofSeconds(2));
   }
 
-  private void awaitLeader(TransportSecurity probes, Duration timeout) throws InterruptedException {
+  /**
+   * Waits until every member answers, in one cluster, with a leader. A member whose process ended
+   * (a port taken, a data directory of another cluster) is reported at once with its log.
+   */
+  private void awaitCluster(List<Process> started, TransportSecurity probes, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      List<EtcdMemberStatus> statuses = status(probes);
-      Optional<HostPort> leader = EtcdMemberStatus.leaderOf(statuses);
-      if (leader.isPresent()) {
+      for (int i = 1; i <= started.size(); i++) {
+        Process process = started.get(i - 1);
+        if (!process.isAlive()) {
+          throw new IllegalStateException(name(i) + " exited with code " + process.exitValue() + " (client port "
+              + clientPort(i) + ", peer port " + peerPorts.get(i - 1) + "); see " + layout.log(name(i)));
+        }
+      }
+      Optional<String> problem = EtcdMemberStatus.problem(status(probes));
+      if (problem.isEmpty()) {
         return;
       }
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("no etcd member leads after " + timeout.toSeconds() + " s ("
-            + statuses.stream().map(s -> s.member() + ": " + (s.answered() ? "no leader" : s.error()))
-                .collect(Collectors.joining("; ")) + "); see " + layout.log(name(1)).getParent() + "/etcd-*.log");
+        throw new IllegalStateException("etcd is not serving after " + timeout.toSeconds() + " s: " + problem.get()
+            + "; see " + layout.log(name(1)).getParent() + "/etcd-*.log");
       }
       Thread.sleep(POLL.toMillis());
     }

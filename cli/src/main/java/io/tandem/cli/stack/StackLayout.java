@@ -1,5 +1,6 @@
 package io.tandem.cli.stack;
 
+import io.tandem.cli.home.StackAddresses;
 import io.tandem.cli.home.TandemHome;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,7 +25,7 @@ final class StackLayout {
 
   /** The checkout from {@code -Dtandem.home} (or this jar's location); state under {@code .tandem/} here. */
   static StackLayout fromEnvironment() {
-    return new StackLayout(TandemHome.fromEnvironment(), Path.of(".tandem").toAbsolutePath());
+    return new StackLayout(TandemHome.fromEnvironment(), StackAddresses.STATE_DIR.toAbsolutePath());
   }
 
   Path stateDir() {

@@ -2,6 +2,7 @@ package io.tandem.cli.stack;
 
 import io.tandem.cli.config.SampleConfiguration;
 import io.tandem.cli.home.Directories;
+import io.tandem.cli.home.StackAddresses;
 import io.tandem.cli.pki.PkiCommand;
 import io.tandem.common.security.AccessRule;
 import io.tandem.common.security.TlsFiles;
@@ -9,12 +10,14 @@ import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.pki.PkiDirectory;
 import io.tandem.common.process.ServiceProcess;
+import io.tandem.protocol.link.HostPort;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -60,7 +63,8 @@ public final class UpCommand implements Callable<Integer> {
   int statBMetricsPort;
 
   @Option(names = "--fresh", description = {"Delete the Config Server's journal first: start again from the sample configuration.",
-      "The journal keeps the configuration (ports included) from one `up` to the next."})
+      "The journal keeps the configuration (ports included) from one `up` to the next. With --etcd, the etcd",
+      "members' data too."})
   boolean fresh;
 
   @Option(names = "--insecure", description = {"Run the stack in plaintext, without identities or authorisation (a lab, a",
@@ -111,8 +115,10 @@ public final class UpCommand implements Callable<Integer> {
     }
     if (fresh) {
       Directories.deleteRecursively(dataDir);
-      for (Path etcdData : localEtcd.dataDirs()) {
-        Directories.deleteRecursively(etcdData);
+      if (etcd) {
+        for (Path etcdData : localEtcd.dataDirs()) {
+          Directories.deleteRecursively(etcdData);
+        }
       }
     }
     List<String> applications = List.of("confserv", "MgmtLayer", "StatServer_A", "StatServer_B", ServerIdentity.ETCD);
@@ -195,6 +201,14 @@ public final class UpCommand implements Callable<Integer> {
       }
     }
     processes.forEach(ServiceProcess::detach);
+    Map<String, HostPort> addresses = new LinkedHashMap<>();
+    if (localEtcd != null) {
+      for (int i = 1; i <= localEtcd.members(); i++) {
+        addresses.put(LocalEtcd.name(i), new HostPort("127.0.0.1", localEtcd.clientPort(i)));
+      }
+    }
+    started.forEach(member -> addresses.put(member.name(), new HostPort("localhost", member.port())));
+    StackAddresses.write(layout.stateDir(), addresses);
     System.out.printf("%-17s %-16s %-16s %-8s %s%n", "SERVICE", "LISTENS ON", "METRICS", "PID", "LOG");
     if (localEtcd != null) {
       for (int i = 1; i <= localEtcd.members(); i++) {
