@@ -111,6 +111,8 @@ final class LocalEtcd {
               "--" + side + "key-file", files.key().toString(),
               "--" + side + "trusted-ca-file", files.authority().toString(), "--" + side + "client-cert-auth"));
         }
+        // Every service's certificate comes from the same authority: only a member's may join the cluster.
+        command.addAll(List.of("--peer-cert-allowed-cn", ServerIdentity.ETCD));
       }
       Process process = new ProcessBuilder(command).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(layout.log(name(i)).toFile())).start();
