@@ -108,7 +108,7 @@ final class BenchStack implements AutoCloseable {
         .withDeadlineAfter(5, TimeUnit.MINUTES), objects);
     int managementPort = FreePorts.next();
     stack.start(Launch.of(Service.MANAGEMENT_LAYER, MANAGEMENT, managementPort, List.of("--port", "" + managementPort,
-        "--config-server", configServer.toString())));
+        "--config-server", configServer.toString(), "--data-dir", dir.resolve("management-data").toString())));
     management = HostPort.local(managementPort);
     for (Map.Entry<String, HostPort> entry : statServers.entrySet()) {
       stack.start(Launch.of(Service.STAT_SERVER, entry.getKey(), entry.getValue().port(), List.of(

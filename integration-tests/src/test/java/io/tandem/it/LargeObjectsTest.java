@@ -109,7 +109,8 @@ class LargeObjectsTest {
 
       int managementPort = FreePorts.next();
       stack.start(ServiceJvm.launch(Service.MANAGEMENT_LAYER, "management-layer", managementPort,
-          List.of("--port", "" + managementPort, "--config-server", "localhost:" + configPort)));
+          List.of("--port", "" + managementPort, "--config-server", "localhost:" + configPort,
+              "--data-dir", dir.resolve("management-data").toString())));
       for (String member : List.of("A", "B")) {
         int port = member.equals("A") ? statA : statB;
         stack.start(ServiceJvm.launch(Service.STAT_SERVER, member, port, List.of("--app", member, "--port", "" + port,

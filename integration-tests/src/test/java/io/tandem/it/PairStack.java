@@ -188,9 +188,15 @@ final class PairStack implements AutoCloseable {
   }
 
   void startManagementLayer() throws Exception {
+    startManagementLayer(Map.of());
+  }
+
+  /** Starts the Management Layer with {@code environment} besides what it inherits (a clock set back, say). */
+  void startManagementLayer(Map<String, String> environment) throws Exception {
     stack.start(launch(Service.MANAGEMENT_LAYER, MANAGEMENT, managementPort,
         List.of("--port", "" + managementPort, "--config-server", configServers(),
-            "--metrics-port", "" + metricsPorts.get(MANAGEMENT))));
+            "--data-dir", dir.resolve("management-data").toString(), "--metrics-port", "" + metricsPorts.get(MANAGEMENT)))
+        .withEnvironment(environment));
   }
 
   /** Starts a Stat Server; it serves once it has its configuration and a mode. */

@@ -203,7 +203,8 @@ class SecurityScenariosTest {
             "--management", "localhost:" + management.port())));
     int managementPort = io.tandem.common.process.FreePorts.next();
     StackMember managementLayer = stack.stack.startNoWait(ServiceJvm.launch(Service.MANAGEMENT_LAYER, "management-layer-2",
-        managementPort, List.of("--port", "" + managementPort, "--config-server", "localhost:" + configServer.port())));
+        managementPort, List.of("--port", "" + managementPort, "--config-server", "localhost:" + configServer.port(),
+            "--data-dir", dir.resolve("management-2-data").toString())));
 
     try (stat; managementLayer) {
       await("each link refused (00-05081) or its call reached the impostor").atMost(WAIT).until(() ->

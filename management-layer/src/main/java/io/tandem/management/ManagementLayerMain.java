@@ -6,6 +6,7 @@ import io.tandem.common.grpc.HostPortConverter;
 import io.tandem.management.settings.ManagementSettings;
 import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
+import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -30,6 +31,11 @@ public final class ManagementLayerMain extends ServiceMain {
       description = "The application whose certificate the Config Server must present (default ${DEFAULT-VALUE}).")
   String configServerIdentity;
 
+  @Option(names = "--data-dir", defaultValue = "management-data", paramLabel = "DIR",
+      description = "Where the epoch ledger is kept: the highest epoch issued, so a restart issues only higher ones,"
+          + " whatever the clock says (default ${DEFAULT-VALUE}).")
+  Path dataDir;
+
   @Option(names = "--app", defaultValue = "MgmtLayer",
       description = "Name of this Management Layer's Application object (default ${DEFAULT-VALUE}).")
   String app;
@@ -46,7 +52,7 @@ public final class ManagementLayerMain extends ServiceMain {
 
   @Override
   public ManagementLayerModule module() {
-    return new ManagementLayerModule(new ManagementSettings(configServers, app, ServerIdentity.of(configServerIdentity)));
+    return new ManagementLayerModule(new ManagementSettings(configServers, app, ServerIdentity.of(configServerIdentity), dataDir));
   }
 
   public static void main(String[] args) {

@@ -1,6 +1,7 @@
 package io.tandem.management;
 
 import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.Multibinder;
 import com.google.inject.multibindings.OptionalBinder;
@@ -13,11 +14,16 @@ import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.security.AccessPolicy;
 import io.tandem.common.security.AccessRule;
 import io.tandem.common.security.ConnectionQuota;
+import io.tandem.management.ledger.EpochLedger;
+import io.tandem.management.ledger.FileEpochLedger;
 import io.tandem.management.settings.ManagementSettings;
 import io.tandem.management.supervision.ManagementServiceImpl;
 import io.tandem.management.supervision.PairsFromConfiguration;
 import io.tandem.management.supervision.RedundancyLoop;
 import io.tandem.management.v1.ManagementServiceGrpc;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
 
 /** Wiring of the Management Layer: the redundancy loop, then the configuration it follows, then the API. */
 public final class ManagementLayerModule extends AbstractModule {
@@ -40,6 +46,16 @@ public final class ManagementLayerModule extends AbstractModule {
     parts.addBinding().to(RedundancyLoop.class);
     parts.addBinding().to(PairsFromConfiguration.class);
     Multibinder.newSetBinder(binder(), LongLivedStreams.class).addBinding().to(RedundancyLoop.class);
+  }
+
+  @Provides
+  @Singleton
+  EpochLedger epochLedger(Clock clock) {
+    try {
+      return FileEpochLedger.open(settings.dataDir(), clock);
+    } catch (IOException e) {
+      throw new UncheckedIOException("--data-dir " + settings.dataDir() + ": " + e.getMessage(), e);
+    }
   }
 
   @ProvidesIntoSet

@@ -53,6 +53,9 @@ final class ManagementNode extends Node {
 
   private record Session(long id, String application, Stream stream) {}
 
+  /** The epoch ledger on this node's disk: the highest epoch a command carried; outlives restarts. */
+  private long ledger;
+
   ManagementNode(VirtualTime time, Network network, Trace trace, ConfigServerNode configServer,
       RedundancySettings settings, Set<RedundancyController.Flaw> flaws, Random tickWork) {
     super(World.MANAGEMENT, time, network, trace);
@@ -72,7 +75,7 @@ final class ManagementNode extends Node {
 
   @Override
   void onStart() {
-    controller = new RedundancyController(RedundancySettings.DEFAULTS, flaws);
+    controller = new RedundancyController(RedundancySettings.DEFAULTS, flaws, ledger);
     sessions.clear();
     readySince = -1;
     follow();
@@ -169,6 +172,7 @@ final class ManagementNode extends Node {
     public void sendMode(Action.SendMode send) {
       Session session = sessions.get(send.session());
       if (session != null) {
+        ledger = Math.max(ledger, send.epoch()); // recorded before the command leaves, as the real loop does
         send(session.stream(), SupervisionCommand.newBuilder().setMode(ModeCommand.newBuilder()
             .setCommandId(send.commandId()).setMode(send.mode()).setEpoch(send.epoch()).setReason(send.reason()))
             .build());

@@ -92,6 +92,9 @@ public final class MiniStack implements AutoCloseable {
     if (previous != null) {
       previous.close(); // its process is gone; its channel goes with it
     }
+    if (mode == Mode.IN_JVM && !launch.environment().isEmpty()) {
+      throw new IllegalArgumentException(launch.name() + ": environment variables need a process of its own (Mode.PROCESSES)");
+    }
     List<String> tls = security.flags(launch.application());
     TransportSecurity operator = security.security(AccessRule.OPERATOR);
     StackMember member = mode == Mode.IN_JVM ? new InJvmMember(launch, tls, operator).start()

@@ -22,7 +22,7 @@ final class ProcessMember implements StackMember {
   ProcessMember(Launch launch, List<String> tlsFlags, TransportSecurity channelSecurity, Path dir) {
     this.launch = launch;
     this.process = new ServiceProcess(launch.name(), RunnableJars.of(launch.service()), launch.port(),
-        launch.jvmOptions(), launch.withArgs(tlsFlags).args(), dir.resolve(launch.name() + ".log"),
+        launch.jvmOptions(), launch.withArgs(tlsFlags).args(), launch.environment(), dir.resolve(launch.name() + ".log"),
         ServerIdentity.of(launch.application()), channelSecurity);
   }
 

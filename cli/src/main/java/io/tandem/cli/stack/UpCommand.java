@@ -145,7 +145,8 @@ public final class UpCommand implements Callable<Integer> {
           concat(store, "--bootstrap", sample.toString()))));
     }
     waves.add(List.of(member("management-layer", "management-layer", managementPort, managementMetricsPort, pki,
-        "MgmtLayer", List.of("--config-server", config))));
+        "MgmtLayer", List.of("--config-server", config, "--data-dir",
+            layout.stateDir().resolve("management-data").toString()))));
     waves.add(List.of(
         member("StatServer_A", "stat-server", statAPort, statAMetricsPort, pki, "StatServer_A",
             List.of("--app", "StatServer_A", "--config-server", config, "--management", management)),

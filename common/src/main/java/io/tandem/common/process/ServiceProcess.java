@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,6 +41,7 @@ public final class ServiceProcess implements AutoCloseable {
   private final Path jar;
   private final int port;
   private final List<String> jvmOptions;
+  private final Map<String, String> environment;
   private final List<String> args;
   private final Path log;
   private final ServerIdentity identity;
@@ -57,6 +59,13 @@ public final class ServiceProcess implements AutoCloseable {
    */
   public ServiceProcess(String name, Path jar, int port, List<String> jvmOptions, List<String> args, Path log,
       ServerIdentity identity, TransportSecurity security) {
+    this(name, jar, port, jvmOptions, args, Map.of(), log, identity, security);
+  }
+
+  /** @param environment variables set for the process besides those it inherits */
+  public ServiceProcess(String name, Path jar, int port, List<String> jvmOptions, List<String> args,
+      Map<String, String> environment, Path log, ServerIdentity identity, TransportSecurity security) {
+    this.environment = Map.copyOf(environment);
     this.identity = identity;
     this.security = security;
     this.name = name;
@@ -75,7 +84,9 @@ public final class ServiceProcess implements AutoCloseable {
     command.add("-jar");
     command.add(jar.toString());
     command.addAll(args);
-    process = new ProcessBuilder(command)
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().putAll(environment);
+    process = builder
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

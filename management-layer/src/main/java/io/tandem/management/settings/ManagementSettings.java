@@ -2,6 +2,7 @@ package io.tandem.management.settings;
 
 import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -10,17 +11,14 @@ import java.util.List;
  * @param configServers the Config Server's replicas, tried in turn (one address for a single Config Server)
  * @param application name of this Management Layer's own Application object
  * @param configServerIdentity whose certificate the Config Server must present
+ * @param dataDir where the epoch ledger is kept
  */
-public record ManagementSettings(List<HostPort> configServers, String application, ServerIdentity configServerIdentity) {
+public record ManagementSettings(List<HostPort> configServers, String application, ServerIdentity configServerIdentity,
+    Path dataDir) {
   public ManagementSettings {
     configServers = List.copyOf(configServers);
     if (configServers.isEmpty()) {
       throw new IllegalArgumentException("--config-server: give at least one address");
     }
-  }
-
-  /** With the Config Server under its default name. */
-  public ManagementSettings(HostPort configServer, String application) {
-    this(List.of(configServer), application, ServerIdentity.of(ServerIdentity.CONFIG_SERVER));
   }
 }

@@ -5,12 +5,15 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.tandem.common.bootstrap.FatalStop;
 import io.tandem.common.bootstrap.LongLivedStreams;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.concurrent.ExecutorStop;
 import io.tandem.common.concurrent.Scheduled;
+import io.tandem.management.ledger.EpochLedger;
+import io.tandem.management.ledger.EpochNotRecordedException;
 import io.tandem.protocol.log.LogEvent;
 import io.tandem.common.logging.RateLimitedLog;
 import io.tandem.protocol.redundancy.Action;
@@ -48,7 +51,11 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   private static final Set<LogEvent> PER_REQUEST = EnumSet.of(LogEvent.APPLICATION_REFUSED);
 
   private final Clock clock;
-  private final RedundancyController controller = new RedundancyController(RedundancySettings.DEFAULTS);
+  private final RedundancyController controller;
+  private final EpochLedger ledger;
+  private final FatalStop fatalStop;
+  /** False once an epoch could not be recorded: no command leaves this process again. */
+  private boolean commanding = true;
   private final ScheduledExecutorService executor =
       Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("redundancy"));
   /** Open supervision streams by session id (several per application while one replaces another). */
@@ -64,9 +71,12 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   private final PauseWatchdog pauses = new PauseWatchdog(System.nanoTime());
 
   @Inject
-  public RedundancyLoop(Clock clock, PrometheusRegistry registry) {
+  public RedundancyLoop(Clock clock, PrometheusRegistry registry, EpochLedger ledger, FatalStop fatalStop) {
     this.clock = clock;
     this.metrics = new RedundancyMetrics(registry);
+    this.ledger = ledger;
+    this.fatalStop = fatalStop;
+    this.controller = new RedundancyController(RedundancySettings.DEFAULTS, ledger.highest());
   }
 
   @Override
@@ -135,9 +145,27 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   private final class Plumbing implements Action.Handler {
     @Override
     public void sendMode(Action.SendMode send) {
+      if (!commanding || !recorded(send.epoch())) {
+        return;
+      }
       SupervisionSession session = sessions.get(send.session());
       if (session != null) {
         session.sendMode(send.commandId(), send.mode(), send.epoch(), send.reason());
+      }
+    }
+
+    /** Records a new epoch before any command carries it; a Management Layer that cannot must stop commanding. */
+    private boolean recorded(long epoch) {
+      if (epoch <= ledger.highest()) {
+        return true;
+      }
+      try {
+        ledger.record(epoch);
+        return true;
+      } catch (EpochNotRecordedException e) {
+        commanding = false;
+        fatalStop.stop(e.getMessage() + "; a Management Layer that cannot record its epochs must not command");
+        return false;
       }
     }
 

@@ -87,7 +87,8 @@ class ManagementLayerTest {
         .build());
     int port = FreePorts.next();
     channel = stack.start(Launch.of(Service.MANAGEMENT_LAYER, "management-layer", port, List.of(
-        "--port", "" + port, "--config-server", "localhost:" + configPort))).channel();
+        "--port", "" + port, "--config-server", "localhost:" + configPort,
+        "--data-dir", dir.resolve("management-data").toString()))).channel();
     managementAddress = HostPort.local(port);
     management = ManagementServiceGrpc.newBlockingStub(channel);
     await().atMost(WAIT).until(() -> pair("A") != null);

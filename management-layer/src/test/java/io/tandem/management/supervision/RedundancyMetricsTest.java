@@ -1,5 +1,9 @@
 package io.tandem.management.supervision;
 
+import io.tandem.common.bootstrap.FatalStop;
+import io.tandem.management.ledger.FileEpochLedger;
+import java.io.IOException;
+import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.stub.StreamObserver;
@@ -20,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Management Layer's metrics as a scrape reads them, with the redundancy loop driven by hand
@@ -29,14 +34,17 @@ class RedundancyMetricsTest {
   private static final String PAIR = "A/B";
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final ManualClock clock = new ManualClock();
-  private final RedundancyLoop loop = new RedundancyLoop(clock, registry);
+  @TempDir
+  Path dir;
+  private RedundancyLoop loop;
   private final Map<String, RecordingServerStream<SupervisionCommand>> streams =
       Map.of("A", new RecordingServerStream<>(), "B", new RecordingServerStream<>());
   private final Map<String, Long> sessionIds = Map.of("A", 1L, "B", 2L);
   private final List<SwitchoverReply> replies = new CopyOnWriteArrayList<>();
 
   @BeforeEach
-  void configure() {
+  void configure() throws IOException {
+    loop = new RedundancyLoop(clock, registry, FileEpochLedger.open(dir, clock), new FatalStop("management-layer"));
     loop.configure(Map.of("A", "B", "B", ""), RedundancySettings.DEFAULTS);
   }
 

@@ -80,6 +80,7 @@ public enum LogEvent {
   MODE_WITHHELD("43-30019", Level.STD, "Mode withheld: the peer may still be primary"),
   PAIR_WATCHER_DROPPED("43-30020", Level.STD, "Pair watcher dropped: it did not read"),
   NEWCOMER_WAITS("43-30021", Level.STD, "Another instance waits: the one before it may return"),
+  EPOCH_LEDGER_OPENED("43-30022", Level.STD, "Epoch ledger opened: epochs start above its highest"),
 
   // ---- Stat Server -----------------------------------------------------------------------
   NORMAL_RELOAD_STARTED("02-10084", Level.STD, "Normal mode of configuration reload started"),

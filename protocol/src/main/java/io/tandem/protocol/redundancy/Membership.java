@@ -28,7 +28,6 @@ final class Membership {
    * Management Layer's options. Applications are told a new heartbeat interval when it changes.
    */
   void configure(Map<String, String> backupOf, RedundancySettings newSettings, Instant now, List<Action> actions) {
-    state.startEpochsAt(now);
     Duration interval = state.settings().heartbeatInterval();
     state.settings(newSettings);
     if (!interval.equals(newSettings.heartbeatInterval())) {

@@ -17,15 +17,20 @@ final class PairState {
   private final Map<String, Member> members = new TreeMap<>();
   private final List<Pair> pairs = new ArrayList<>();
   /**
-   * The least epoch this controller issues: its start time in milliseconds. A restarted Management
-   * Layer knows only the epochs its members claim; one it has not heard from (dead, or frozen and
-   * still believing it is primary) may hold a higher one, so counting on from the claims could
-   * issue that epoch again. Starting from the clock never does.
+   * The least epoch this controller issues: one above the highest any earlier Management Layer
+   * recorded in the epoch ledger before a command carried it. A restarted Management Layer knows
+   * only the epochs its members claim; one it has not heard from (dead, or frozen and still
+   * believing it is primary) may hold a higher one, so counting on from the claims could issue
+   * that epoch again. Counting on from the ledger never does, whatever the clock says.
    */
-  private long epochFloor;
+  private final long epochFloor;
 
-  PairState(RedundancySettings settings) {
+  PairState(RedundancySettings settings, long epochsAbove) {
+    if (epochsAbove < 0) {
+      throw new IllegalArgumentException("epochsAbove: " + epochsAbove + " is negative");
+    }
     this.settings = settings;
+    this.epochFloor = epochsAbove + 1;
   }
 
   RedundancySettings settings() {
@@ -61,13 +66,6 @@ final class PairState {
   /** The pairs, in the order they were formed. */
   List<Pair> pairs() {
     return pairs;
-  }
-
-  /** The clock's time the first time this controller is configured: no epoch it issues is below it. */
-  void startEpochsAt(Instant now) {
-    if (epochFloor == 0) {
-      epochFloor = now.toEpochMilli();
-    }
   }
 
   /** The epoch after {@code current}: never one a previous Management Layer could have issued. */

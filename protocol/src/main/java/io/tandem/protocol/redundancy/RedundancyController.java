@@ -34,7 +34,8 @@ import java.util.Set;
  *       and {@code RUNNING}.
  *   <li>Every mode command carries the pair's epoch, which grows whenever the pair's primary
  *       changes (and is recovered from the members' hellos after a restart), so an application can
- *       refuse a command older than the last one it obeyed.
+ *       refuse a command older than the last one it obeyed. Epochs start above the highest the
+ *       Management Layer's epoch ledger holds, never from the clock.
  *   <li>One live process per application: another instance is refused while the current one is
  *       alive; the same instance reconnecting replaces its old stream ({@link Admission}).
  * </ul>
@@ -66,14 +67,23 @@ public final class RedundancyController {
   private final Membership membership;
   private final Admission admission;
 
+  /** A controller of a Management Layer whose epoch ledger is empty. */
   public RedundancyController(RedundancySettings settings) {
-    this(settings, EnumSet.noneOf(Flaw.class));
+    this(settings, 0);
+  }
+
+  /**
+   * @param epochsAbove the highest epoch the ledger holds: every epoch issued is above it. The
+   *     caller records each epoch a command carries in the ledger before the command leaves.
+   */
+  public RedundancyController(RedundancySettings settings, long epochsAbove) {
+    this(settings, EnumSet.noneOf(Flaw.class), epochsAbove);
   }
 
   /** A controller with deliberately broken rules: the simulator's mutants only. */
-  public RedundancyController(RedundancySettings settings, Set<Flaw> flaws) {
+  public RedundancyController(RedundancySettings settings, Set<Flaw> flaws, long epochsAbove) {
     this.detectsHung = !flaws.contains(Flaw.NO_HUNG_DETECTION);
-    this.state = new PairState(settings);
+    this.state = new PairState(settings, epochsAbove);
     this.modeChanges = new ModeChanges(state);
     this.modes = new Modes(state, modeChanges);
     this.switchovers = new Switchovers(state, modes, modeChanges);

@@ -230,12 +230,13 @@ class RedundancyControllerTest {
   }
 
   @Test
-  void aRestartedManagementLayerNeverIssuesAnEpochAnEarlierOneIssued() {
+  void aRestartedManagementLayerIssuesEpochsAboveItsLedgerEvenWithItsClockSetBack() {
     runningPairWithAPrimary();
     long before = pairOf("A").getEpoch();
-    // Restarted a moment later; neither member has said hello yet, and A comes back as a new process.
-    now = now.plusSeconds(1);
-    controller = new RedundancyController(SETTINGS);
+    // Restarted on a host whose clock went back an hour; neither member has said hello yet, and A
+    // comes back as a new process. The ledger holds the highest epoch the last run's commands carried.
+    now = now.minus(Duration.ofHours(1));
+    controller = new RedundancyController(SETTINGS, before);
     sessions.clear();
     record(controller.configure(CONFIGURED, SETTINGS, now));
     connect("A");

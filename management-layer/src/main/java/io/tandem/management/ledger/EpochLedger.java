@@ -1,0 +1,19 @@
+package io.tandem.management.ledger;
+
+/**
+ * Where a Management Layer records every epoch before a command carries it, so that whoever
+ * commands next (this process after a restart, with its clock set back or not) issues only
+ * higher ones. The controller starts its epochs above {@link #highest}; the loop that sends its
+ * commands records each new epoch first.
+ */
+public interface EpochLedger {
+  /** The highest epoch recorded: every epoch issued from now on is above it. */
+  long highest();
+
+  /**
+   * Records {@code epoch}, above {@link #highest}, durably: when this returns, a restart reads it.
+   *
+   * @throws EpochNotRecordedException when it could not be recorded: no command may carry it
+   */
+  void record(long epoch);
+}
