@@ -12,6 +12,7 @@ import io.etcd.jetcd.api.RequestOp;
 import io.etcd.jetcd.api.TxnRequest;
 import io.etcd.jetcd.api.TxnResponse;
 import io.grpc.StatusRuntimeException;
+import io.tandem.etcd.EtcdKv;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.security.RandomIds;
 import io.tandem.configserver.etcd.format.EtcdCheckpoint;

@@ -15,6 +15,7 @@ import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.tandem.etcd.EtcdKv;
 import io.tandem.common.bootstrap.FatalStop;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.security.ServerIdentity;

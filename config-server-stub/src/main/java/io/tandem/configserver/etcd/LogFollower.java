@@ -15,6 +15,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
+import io.tandem.etcd.EtcdKv;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.concurrent.Scheduled;
 import io.tandem.common.retry.Backoff;

@@ -40,6 +40,7 @@ import io.tandem.configserver.store.StoreLock;
 import io.tandem.configserver.store.WriteRefusedException;
 import io.tandem.protocol.log.LogCapture;
 import io.tandem.testing.EtcdCluster;
+import io.tandem.testing.SharedEtcdCluster;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -57,10 +58,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Several stores over one real three-member etcd cluster: one configuration, one sequence of event ids. */
@@ -68,27 +68,15 @@ class EtcdStoreTest {
   private static final Duration PATIENCE = Duration.ofMinutes(1);
   private static final AtomicInteger PREFIXES = new AtomicInteger();
 
+  @RegisterExtension
+  static final SharedEtcdCluster ETCD = new SharedEtcdCluster(3);
   @TempDir
-  static Path dir;
-  private static EtcdCluster cluster;
+  Path dir;
 
   private final List<ConfigStore> started = new ArrayList<>();
   private final List<Runnable> servers = new ArrayList<>();
   private final Map<ConfigStore, EtcdLog> logs = new HashMap<>();
   private final String prefix = "/store-" + PREFIXES.incrementAndGet() + "/";
-
-  @BeforeAll
-  static void startEtcd() throws Exception {
-    EtcdCluster.requireBinary();
-    cluster = EtcdCluster.start(dir.resolve("etcd"), 3, PATIENCE);
-  }
-
-  @AfterAll
-  static void stopEtcd() throws InterruptedException {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @AfterEach
   void stopStores() throws Exception {
@@ -105,7 +93,7 @@ class EtcdStoreTest {
   /** A store whose calls to etcd go through {@code calls}. */
   private ConfigStore store(long checkpointAfter, Duration timeout, UnaryOperator<Channel> calls) throws IOException {
     ConfigServerSettings settings = new ConfigServerSettings(dir.resolve("unused"), null, false, "confserv", false,
-        checkpointAfter, new EtcdStoreSettings(cluster.endpoints(), prefix, timeout));
+        checkpointAfter, new EtcdStoreSettings(ETCD.cluster().endpoints(), prefix, timeout));
     StoreLock lock = new StoreLock();
     EtcdLog log = new EtcdLog(settings, TransportSecurity.plaintext(), new FatalStop("config-server"), lock, calls);
     ConfigStore store = new ConfigStore(settings, Clock.systemUTC(), lock, log);
@@ -241,23 +229,23 @@ class EtcdStoreTest {
   void writesAreRefusedWithoutQuorumAndAcceptedAgainOnceItIsBack() throws Exception {
     ConfigStore a = store(ConfigServerSettings.DEFAULT_CHECKPOINT_AFTER, Duration.ofSeconds(2));
     a.create(Objects.agent("before"));
-    List<EtcdCluster.Member> stopped = cluster.members().subList(1, 3);
+    List<EtcdCluster.Member> stopped = ETCD.cluster().members().subList(1, 3);
     for (EtcdCluster.Member member : stopped) {
-      cluster.kill(member);
+      ETCD.cluster().kill(member);
     }
     try {
       assertThatThrownBy(() -> a.create(Objects.agent("without-quorum")))
           .isInstanceOfSatisfying(WriteRefusedException.class, e -> {
             assertThat(e.reason()).isEqualTo(WriteRefusedException.Reason.NOT_DURABLE);
-            assertThat(e.getMessage()).contains("etcd at " + cluster.endpoints());
+            assertThat(e.getMessage()).contains("etcd at " + ETCD.cluster().endpoints());
           });
       assertThat(a.get(ObjectType.AGENT, "before")).as("reads go on").isPresent();
     } finally {
       for (EtcdCluster.Member member : stopped) {
-        cluster.restart(member);
+        ETCD.cluster().restart(member);
       }
     }
-    cluster.awaitLeader(PATIENCE);
+    ETCD.cluster().awaitLeader(PATIENCE);
     await().atMost(PATIENCE).ignoreExceptionsInstanceOf(WriteRefusedException.class)
         .until(() -> a.create(Objects.agent("after")).eventId() > 0);
     ConfigStore b = store();
@@ -286,14 +274,14 @@ class EtcdStoreTest {
       return null;
     });
     await().atMost(PATIENCE).until(() -> acknowledged.size() >= 50);
-    EtcdCluster.Member leader = cluster.awaitLeader(PATIENCE);
-    cluster.kill(leader);
+    EtcdCluster.Member leader = ETCD.cluster().awaitLeader(PATIENCE);
+    ETCD.cluster().kill(leader);
     int atKill = acknowledged.size();
     try {
       await().atMost(PATIENCE).until(() -> acknowledged.size() >= atKill + 50 || refusals.size() > 20);
       assertThat(acknowledged.size()).as("writes resume; refused: %s", refusals).isGreaterThanOrEqualTo(atKill + 50);
     } finally {
-      cluster.restart(leader);
+      ETCD.cluster().restart(leader);
     }
     writing.get();
     writer.shutdown();

@@ -16,4 +16,11 @@ public interface EpochLedger {
    * @throws EpochNotRecordedException when it could not be recorded: no command may carry it
    */
   void record(long epoch);
+
+  /** An epoch to record must be above the highest recorded: a caller that asks otherwise has a bug. */
+  static void checkAbove(long epoch, long highest) {
+    if (epoch <= highest) {
+      throw new IllegalArgumentException("epoch " + epoch + " is not above the highest recorded, " + highest);
+    }
+  }
 }

@@ -73,9 +73,7 @@ public final class FileEpochLedger implements EpochLedger {
 
   @Override
   public synchronized void record(long epoch) {
-    if (epoch <= highest) {
-      throw new IllegalArgumentException("epoch " + epoch + " is not above the highest recorded, " + highest);
-    }
+    EpochLedger.checkAbove(epoch, highest);
     Path beside = dir.resolve(FILE + ".tmp");
     try {
       try (FileChannel out = FileChannel.open(beside, StandardOpenOption.CREATE, StandardOpenOption.WRITE,

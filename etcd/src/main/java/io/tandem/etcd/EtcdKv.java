@@ -1,4 +1,4 @@
-package io.tandem.configserver.etcd;
+package io.tandem.etcd;
 
 import io.etcd.jetcd.api.CompactionRequest;
 import io.etcd.jetcd.api.DeleteRangeRequest;
@@ -18,41 +18,41 @@ import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 /**
- * The key-value calls the store makes, each with a deadline and etcd's "require a leader"
+ * The key-value calls Tandem makes of etcd, each with a deadline and etcd's "require a leader"
  * header: a member cut off from its quorum refuses at once ({@code etcdserver: no leader})
  * instead of holding the call until the deadline, so the next attempt can go to a member that
  * still has one.
  */
-final class EtcdKv {
+public final class EtcdKv {
   /** etcd's header asking a member to refuse calls while it has no leader (clientv3.WithRequireLeader). */
-  static final Metadata REQUIRE_LEADER = requireLeader();
+  public static final Metadata REQUIRE_LEADER = requireLeader();
 
   private final KVGrpc.KVBlockingStub stub;
   private final LongConsumer roundTrip;
 
   /** @param roundTrip told how long each call took (ns) */
-  EtcdKv(Channel channel, LongConsumer roundTrip) {
+  public EtcdKv(Channel channel, LongConsumer roundTrip) {
     this.stub = KVGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(REQUIRE_LEADER));
     this.roundTrip = roundTrip;
   }
 
-  TxnResponse txn(TxnRequest request, Duration deadline) {
+  public TxnResponse txn(TxnRequest request, Duration deadline) {
     return timed(() -> stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).txn(request));
   }
 
-  RangeResponse range(RangeRequest request, Duration deadline) {
+  public RangeResponse range(RangeRequest request, Duration deadline) {
     return timed(() -> stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).range(request));
   }
 
-  void put(PutRequest request, Duration deadline) {
+  public void put(PutRequest request, Duration deadline) {
     timed(() -> stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).put(request));
   }
 
-  void deleteRange(DeleteRangeRequest request, Duration deadline) {
+  public void deleteRange(DeleteRangeRequest request, Duration deadline) {
     timed(() -> stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).deleteRange(request));
   }
 
-  void compact(long revision, Duration deadline) {
+  public void compact(long revision, Duration deadline) {
     timed(() -> stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)
         .compact(CompactionRequest.newBuilder().setRevision(revision).build()));
   }
@@ -67,12 +67,12 @@ final class EtcdKv {
   }
 
   /** Whether etcd refused because a compaction removed the revision asked for. */
-  static boolean compacted(StatusRuntimeException e) {
+  public static boolean compacted(StatusRuntimeException e) {
     return String.valueOf(e.getStatus().getDescription()).contains("required revision has been compacted");
   }
 
   /** Whether etcd refused the request as larger than its --max-request-bytes. */
-  static boolean tooLarge(StatusRuntimeException e) {
+  public static boolean tooLarge(StatusRuntimeException e) {
     String description = String.valueOf(e.getStatus().getDescription());
     return description.contains("request is too large") || (e.getStatus().getCode() == io.grpc.Status.Code.RESOURCE_EXHAUSTED
         && description.contains("message larger than max"));

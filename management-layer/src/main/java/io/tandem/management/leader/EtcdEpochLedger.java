@@ -1,0 +1,85 @@
+package io.tandem.management.leader;
+
+import com.google.protobuf.ByteString;
+import io.etcd.jetcd.api.Compare;
+import io.etcd.jetcd.api.PutRequest;
+import io.etcd.jetcd.api.RangeRequest;
+import io.etcd.jetcd.api.RangeResponse;
+import io.etcd.jetcd.api.RequestOp;
+import io.etcd.jetcd.api.TxnRequest;
+import io.grpc.Channel;
+import io.grpc.StatusRuntimeException;
+import io.tandem.etcd.EtcdKv;
+import io.tandem.management.ledger.EpochLedger;
+import io.tandem.management.ledger.EpochNotRecordedException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.function.LongSupplier;
+
+/**
+ * The epoch ledger of Management Layers over one etcd cluster: the key {@code epoch} beside the
+ * leader key, written only by a transaction that compares the leader key's creation revision with
+ * the writer's own (its fencing token, as etcd's election recipe and Patroni use it). A deposed
+ * leader, frozen or cut off while another was elected, can therefore record no epoch, and sends
+ * no command carrying one; a new leader starts above every epoch any leader recorded.
+ */
+public final class EtcdEpochLedger implements EpochLedger {
+  private final EtcdKv kv;
+  private final ByteString key;
+  private final ByteString leaderKey;
+  private final LongSupplier fencingToken;
+  private final Runnable fenced;
+  private final Duration callTimeout;
+  private long highest;
+
+  /**
+   * Reads the highest epoch recorded.
+   *
+   * @param fencingToken the leader key's creation revision while this process leads, 0 otherwise
+   *     ({@link EtcdLeaderElection#revision})
+   * @param fenced told when a write was refused because another leads ({@link EtcdLeaderElection#fenced})
+   * @throws StatusRuntimeException when etcd does not answer
+   */
+  public EtcdEpochLedger(Channel channel, ByteString key, ByteString leaderKey, LongSupplier fencingToken,
+      Runnable fenced, Duration callTimeout) {
+    this.kv = new EtcdKv(channel, nanos -> { });
+    this.key = key;
+    this.leaderKey = leaderKey;
+    this.fencingToken = fencingToken;
+    this.fenced = fenced;
+    this.callTimeout = callTimeout;
+    RangeResponse found = kv.range(RangeRequest.newBuilder().setKey(key).build(), callTimeout);
+    this.highest = found.getKvsCount() == 0 ? 0 : Long.parseLong(found.getKvs(0).getValue().toString(StandardCharsets.US_ASCII));
+  }
+
+  @Override
+  public synchronized long highest() {
+    return highest;
+  }
+
+  @Override
+  public synchronized void record(long epoch) {
+    EpochLedger.checkAbove(epoch, highest);
+    long token = fencingToken.getAsLong();
+    if (token == 0) {
+      throw new EpochNotRecordedException("epoch " + epoch + " not recorded: this Management Layer does not lead", null);
+    }
+    boolean recorded;
+    try {
+      recorded = kv.txn(TxnRequest.newBuilder()
+          .addCompare(Compare.newBuilder().setKey(leaderKey).setTarget(Compare.CompareTarget.CREATE)
+              .setResult(Compare.CompareResult.EQUAL).setCreateRevision(token))
+          .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key)
+              .setValue(ByteString.copyFromUtf8(Long.toString(epoch)))))
+          .build(), callTimeout).getSucceeded();
+    } catch (StatusRuntimeException e) {
+      throw new EpochNotRecordedException("epoch " + epoch + " not recorded in etcd: " + e.getStatus(), e);
+    }
+    if (!recorded) {
+      fenced.run();
+      throw new EpochNotRecordedException("epoch " + epoch + " not recorded: the leader key is no longer this"
+          + " Management Layer's (revision " + token + "); another leads", null);
+    }
+    highest = epoch;
+  }
+}

@@ -1,0 +1,290 @@
+package io.tandem.management.leader;
+
+import com.google.protobuf.ByteString;
+import io.etcd.jetcd.api.Compare;
+import io.etcd.jetcd.api.LeaseGrantRequest;
+import io.etcd.jetcd.api.LeaseGrpc;
+import io.etcd.jetcd.api.LeaseKeepAliveRequest;
+import io.etcd.jetcd.api.LeaseKeepAliveResponse;
+import io.etcd.jetcd.api.LeaseRevokeRequest;
+import io.etcd.jetcd.api.PutRequest;
+import io.etcd.jetcd.api.RangeRequest;
+import io.etcd.jetcd.api.RangeResponse;
+import io.etcd.jetcd.api.RequestOp;
+import io.etcd.jetcd.api.TxnRequest;
+import io.etcd.jetcd.api.TxnResponse;
+import io.grpc.Channel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import io.tandem.common.concurrent.DaemonThreadFactory;
+import io.tandem.common.concurrent.Scheduled;
+import io.tandem.etcd.EtcdKv;
+import io.tandem.protocol.leadership.Leadership;
+import io.tandem.protocol.leadership.Leadership.Change;
+import io.tandem.protocol.leadership.Leadership.Role;
+import io.tandem.protocol.leadership.Leadership.StepDown;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Management Layer's part in the election among several over one etcd cluster, as etcd's own
+ * election recipe and Kubernetes' leader election run it: a lease, and a leader key created under
+ * it only if no one holds it (a transaction comparing the key's creation revision with 0). The
+ * leader renews its lease six times a lease on a keep-alive stream; a standby looks at the key as
+ * often and campaigns once it is gone (its holder's lease expired or was revoked). Whether the
+ * leader may command is {@link Leadership}'s decision, fed with the times renewals were sent.
+ */
+public final class EtcdLeaderElection implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EtcdLeaderElection.class);
+
+  /** Who holds the leader key: the instance id and the address its clients use. */
+  public record Leader(String instance, String address) {
+    static Leader parse(ByteString value) {
+      String text = value.toString(StandardCharsets.UTF_8);
+      int space = text.indexOf(' ');
+      return space < 0 ? new Leader(text, "") : new Leader(text.substring(0, space), text.substring(space + 1));
+    }
+
+    ByteString encode() {
+      return ByteString.copyFromUtf8(instance + " " + address);
+    }
+  }
+
+  private final EtcdKv kv;
+  private final LeaseGrpc.LeaseBlockingStub leases;
+  private final LeaseGrpc.LeaseStub keepAlives;
+  private final ByteString key;
+  private final Leader self;
+  private final Leadership leadership;
+  private final Clock monotonic;
+  private final Duration callTimeout;
+  private final Consumer<Change> listener;
+  private final ScheduledExecutorService executor =
+      Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("leader-election"));
+
+  // Guarded by this.
+  private long lease;
+  private StreamObserver<LeaseKeepAliveRequest> renewals;
+  private final ArrayDeque<Instant> renewalsSent = new ArrayDeque<>();
+  private Optional<Leader> leader = Optional.empty();
+
+  /**
+   * @param key the leader key, e.g. {@code /tandem/management/leader}
+   * @param monotonic the clock renewals and deadlines are measured on (never the wall clock)
+   * @param listener told each change of this process's role, on the election's thread
+   */
+  public EtcdLeaderElection(Channel channel, ByteString key, Leader self, Leadership leadership, Clock monotonic,
+      Duration callTimeout, Consumer<Change> listener) {
+    this.kv = new EtcdKv(channel, nanos -> { });
+    this.leases = LeaseGrpc.newBlockingStub(channel)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(EtcdKv.REQUIRE_LEADER));
+    this.keepAlives = LeaseGrpc.newStub(channel)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(EtcdKv.REQUIRE_LEADER));
+    this.key = key;
+    this.self = self;
+    this.leadership = leadership;
+    this.monotonic = monotonic;
+    this.callTimeout = callTimeout;
+    this.listener = listener;
+  }
+
+  public void start() {
+    Scheduled.repeat(executor, "leader election", Duration.ZERO, leadership.renewEvery(), this::step);
+  }
+
+  /** Whether a command may leave now. */
+  public synchronized boolean mayCommand() {
+    return leadership.mayCommand(monotonic.instant());
+  }
+
+  /** The leader key's creation revision while leading (the fencing token); 0 otherwise. */
+  public synchronized long revision() {
+    return leadership.revision();
+  }
+
+  /** Who leads, as last seen: this process while it leads. */
+  public synchronized Optional<Leader> leader() {
+    return leadership.role() == Role.LEADER ? Optional.of(self) : leader;
+  }
+
+  /** A write guarded by this leadership was refused: another leads. */
+  public void fenced() {
+    changed(leadershipLost(StepDown.FENCED));
+  }
+
+  private void step() {
+    Optional<Change> change;
+    synchronized (this) {
+      change = leadership.tick(monotonic.instant());
+      change.ifPresent(c -> endLease());
+    }
+    changed(change);
+    try {
+      if (role() == Role.LEADER) {
+        renew();
+      } else {
+        campaign();
+      }
+    } catch (StatusRuntimeException e) {
+      // etcd unreachable: a leader keeps commanding until its deadline, a standby tries again next step.
+      LOG.debug("election step failed: {}", e.getStatus());
+    }
+  }
+
+  private synchronized Role role() {
+    return leadership.role();
+  }
+
+  private void campaign() {
+    RangeResponse held = kv.range(RangeRequest.newBuilder().setKey(key).build(), callTimeout);
+    if (held.getKvsCount() > 0) {
+      Leader holder = Leader.parse(held.getKvs(0).getValue());
+      synchronized (this) {
+        // This process's own key, left by a step-down whose revocation failed, names no leader: it expires.
+        leader = holder.instance().equals(self.instance()) ? Optional.empty() : Optional.of(holder);
+      }
+      return;
+    }
+    long granted = leases.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .leaseGrant(LeaseGrantRequest.newBuilder().setTTL(leadership.lease().toSeconds()).build()).getID();
+    Instant sentAt = monotonic.instant();
+    TxnResponse won = kv.txn(TxnRequest.newBuilder()
+        .addCompare(Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.CREATE)
+            .setResult(Compare.CompareResult.EQUAL).setCreateRevision(0))
+        .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key).setValue(self.encode())
+            .setLease(granted)))
+        .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key)))
+        .build(), callTimeout);
+    if (!won.getSucceeded()) {
+      revoke(granted);
+      RangeResponse holder = won.getResponses(0).getResponseRange();
+      synchronized (this) {
+        leader = holder.getKvsCount() == 0 ? Optional.empty() : Optional.of(Leader.parse(holder.getKvs(0).getValue()));
+      }
+      return;
+    }
+    Optional<Change> change;
+    synchronized (this) {
+      lease = granted;
+      leader = Optional.of(self);
+      change = leadership.elected(won.getHeader().getRevision(), sentAt);
+    }
+    changed(change);
+  }
+
+  /** Sends one renewal on the keep-alive stream (opened when there is none). */
+  private synchronized void renew() {
+    if (renewals == null) {
+      renewalsSent.clear();
+      AtomicReference<StreamObserver<LeaseKeepAliveRequest>> mine = new AtomicReference<>();
+      mine.set(keepAlives.leaseKeepAlive(new StreamObserver<>() {
+        @Override
+        public void onNext(LeaseKeepAliveResponse response) {
+          renewalAnswered(mine.get(), response);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          streamEnded(mine.get());
+        }
+
+        @Override
+        public void onCompleted() {
+          streamEnded(mine.get());
+        }
+      }));
+      renewals = mine.get();
+    }
+    renewalsSent.add(monotonic.instant());
+    renewals.onNext(LeaseKeepAliveRequest.newBuilder().setID(lease).build());
+  }
+
+  private void renewalAnswered(StreamObserver<LeaseKeepAliveRequest> stream, LeaseKeepAliveResponse response) {
+    Optional<Change> change = Optional.empty();
+    synchronized (this) {
+      if (stream != renewals || renewalsSent.isEmpty()) {
+        return;
+      }
+      Instant sentAt = renewalsSent.poll();
+      if (response.getTTL() > 0) {
+        leadership.renewed(sentAt);
+      } else {
+        change = leadership.lost(StepDown.LEASE_LOST);
+        change.ifPresent(c -> endLease());
+      }
+    }
+    changed(change);
+  }
+
+  private synchronized void streamEnded(StreamObserver<LeaseKeepAliveRequest> stream) {
+    if (stream == renewals) {
+      renewals = null; // the renewals it carried go unanswered; the next step opens another
+    }
+  }
+
+  private synchronized Optional<Change> leadershipLost(StepDown why) {
+    Optional<Change> change = leadership.lost(why);
+    change.ifPresent(c -> endLease());
+    return change;
+  }
+
+  /** Lock held. Closes the keep-alive stream and revokes the lease (so a standby need not wait for it to expire). */
+  private void endLease() {
+    if (renewals != null) {
+      renewals.onCompleted();
+      renewals = null;
+    }
+    long ended = lease;
+    lease = 0;
+    if (ended != 0) {
+      executor.execute(() -> revoke(ended));
+    }
+  }
+
+  private void revoke(long id) {
+    try {
+      leases.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
+          .leaseRevoke(LeaseRevokeRequest.newBuilder().setID(id).build());
+    } catch (StatusRuntimeException e) {
+      LOG.debug("lease {} not revoked ({}): it expires by itself", Long.toHexString(id), e.getStatus());
+    }
+  }
+
+  private void changed(Optional<Change> change) {
+    change.ifPresent(listener);
+  }
+
+  /** Steps down (the lease revoked, so a standby takes over at once) and stops campaigning. */
+  @Override
+  public void close() throws InterruptedException {
+    Optional<Change> change;
+    long ended;
+    synchronized (this) {
+      ended = lease;
+      change = leadership.lost(StepDown.STOPPING);
+      if (renewals != null) {
+        renewals.onCompleted();
+        renewals = null;
+      }
+      lease = 0;
+    }
+    changed(change);
+    executor.shutdownNow();
+    executor.awaitTermination(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (ended != 0) {
+      revoke(ended);
+    }
+  }
+}

@@ -1,0 +1,188 @@
+package io.tandem.management.leader;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.tandem.etcd.EtcdChannels;
+import io.tandem.management.ledger.EpochNotRecordedException;
+import io.tandem.protocol.leadership.Leadership;
+import io.tandem.protocol.leadership.Leadership.Change;
+import io.tandem.protocol.leadership.Leadership.Role;
+import io.tandem.protocol.leadership.Leadership.StepDown;
+import io.tandem.protocol.time.MonotonicClock;
+import io.tandem.testing.SharedEtcdCluster;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Two Management Layers' elections over a real three-member etcd ETCD.cluster(). */
+class EtcdLeaderElectionTest {
+  private static final Duration PATIENCE = Duration.ofMinutes(1);
+  private static final Duration LEASE = Duration.ofSeconds(3);
+  private static final Duration CALL = Duration.ofSeconds(2);
+  private static final AtomicInteger PREFIXES = new AtomicInteger();
+
+  @RegisterExtension
+  static final SharedEtcdCluster ETCD = new SharedEtcdCluster(3);
+
+  private final String prefix = "/election-" + PREFIXES.incrementAndGet() + "/";
+  private final ByteString leaderKey = ByteString.copyFromUtf8(prefix + "leader");
+  private final ByteString epochKey = ByteString.copyFromUtf8(prefix + "epoch");
+  private final Clock monotonic = MonotonicClock.startingNow();
+  private final List<AutoCloseable> opened = new ArrayList<>();
+  /** Each member's role changes, with the monotonic time they happened. */
+  private final Map<String, List<Change>> changes = new ConcurrentHashMap<>();
+  private final Map<String, Instant> lastChangeAt = new ConcurrentHashMap<>();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = opened.size() - 1; i >= 0; i--) {
+      opened.get(i).close();
+    }
+  }
+
+  /** A link to etcd that can be cut: every call then fails as an unreachable cluster's would. */
+  private static final class CuttableLink implements ClientInterceptor {
+    final AtomicBoolean cut = new AtomicBoolean();
+
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+      if (!cut.get()) {
+        return next.newCall(method, options);
+      }
+      return new ClientCall<>() {
+        @Override
+        public void start(Listener<R> listener, Metadata headers) {
+          listener.onClose(Status.UNAVAILABLE.withDescription("link cut"), new Metadata());
+        }
+
+        @Override
+        public void request(int numMessages) {}
+
+        @Override
+        public void cancel(String message, Throwable cause) {}
+
+        @Override
+        public void halfClose() {}
+
+        @Override
+        public void sendMessage(Q message) {}
+      };
+    }
+  }
+
+  private Channel channel(CuttableLink link) {
+    ManagedChannel channel = EtcdChannels.open(ETCD.cluster().endpoints(), io.grpc.InsecureChannelCredentials.create());
+    opened.add(channel::shutdownNow);
+    return ClientInterceptors.intercept(channel, link);
+  }
+
+  private EtcdLeaderElection election(String name, Channel channel) {
+    EtcdLeaderElection election = new EtcdLeaderElection(channel, leaderKey,
+        new EtcdLeaderElection.Leader(name, name + ":2030"), new Leadership(LEASE), monotonic, CALL, change -> {
+          lastChangeAt.put(name + change.role(), monotonic.instant());
+          changes.computeIfAbsent(name, n -> new ArrayList<>()).add(change);
+        });
+    opened.add(election);
+    election.start();
+    return election;
+  }
+
+  @Test
+  void oneOfTwoLeadsAndTheOtherNamesItsAddress() {
+    EtcdLeaderElection a = election("a", channel(new CuttableLink()));
+    EtcdLeaderElection b = election("b", channel(new CuttableLink()));
+    await().atMost(PATIENCE).until(() -> a.mayCommand() != b.mayCommand() && a.leader().isPresent() && b.leader().isPresent());
+    EtcdLeaderElection leader = a.mayCommand() ? a : b;
+    EtcdLeaderElection standby = leader == a ? b : a;
+    assertThat(standby.leader()).map(EtcdLeaderElection.Leader::address).contains(leader == a ? "a:2030" : "b:2030");
+    assertThat(standby.revision()).isZero();
+    assertThat(leader.revision()).isPositive();
+  }
+
+  @Test
+  void aLeaderThatStopsHandsOverWithoutWaitingForItsLease() throws Exception {
+    EtcdLeaderElection a = election("a", channel(new CuttableLink()));
+    await().atMost(PATIENCE).until(a::mayCommand);
+    EtcdLeaderElection b = election("b", channel(new CuttableLink()));
+    await().atMost(PATIENCE).until(() -> b.leader().isPresent());
+    a.close();
+    assertThat(changes.get("a")).last().isEqualTo(new Change(Role.STANDBY, StepDown.STOPPING));
+    await().atMost(PATIENCE).until(b::mayCommand);
+  }
+
+  @Test
+  void aLeaderCutFromEtcdStopsCommandingBeforeTheOtherIsElected() {
+    CuttableLink aLink = new CuttableLink();
+    EtcdLeaderElection a = election("a", channel(aLink));
+    await().atMost(PATIENCE).until(a::mayCommand);
+    EtcdLeaderElection b = election("b", channel(new CuttableLink()));
+    await().atMost(PATIENCE).until(() -> b.leader().isPresent());
+
+    aLink.cut.set(true);
+    await().atMost(PATIENCE).until(b::mayCommand);
+    assertThat(a.mayCommand()).isFalse();
+    assertThat(changes.get("a")).last().isEqualTo(new Change(Role.STANDBY, StepDown.DEADLINE_PASSED));
+    assertThat(lastChangeAt.get("aSTANDBY")).as("a stopped commanding before b was elected")
+        .isBefore(lastChangeAt.get("bLEADER"));
+  }
+
+  @Test
+  void aDeposedLeadersEpochIsRefusedAndTheNewLeaderStartsAboveEveryRecordedEpoch() {
+    EtcdLeaderElection a = election("a", channel(new CuttableLink()));
+    await().atMost(PATIENCE).until(a::mayCommand);
+    long aToken = a.revision();
+    AtomicBoolean aFenced = new AtomicBoolean();
+    EtcdEpochLedger aLedger = new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, () -> aToken,
+        () -> aFenced.set(true), CALL);
+    aLedger.record(5);
+
+    EtcdLeaderElection b = election("b", channel(new CuttableLink()));
+    await().atMost(PATIENCE).until(() -> b.leader().isPresent());
+    changes.clear();
+    opened.remove(a);
+    assertThat(a.mayCommand()).isTrue();
+    closeQuietly(a);
+    await().atMost(PATIENCE).until(b::mayCommand);
+
+    EtcdEpochLedger bLedger = new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, b::revision,
+        b::fenced, CALL);
+    assertThat(bLedger.highest()).isEqualTo(5);
+    bLedger.record(6);
+    // a, frozen between its last check and its write, still holds its old token.
+    assertThatThrownBy(() -> aLedger.record(7)).isInstanceOf(EpochNotRecordedException.class)
+        .hasMessageContaining("another leads");
+    assertThat(aFenced).isTrue();
+    assertThat(new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, () -> 0, () -> { }, CALL).highest())
+        .isEqualTo(6);
+  }
+
+  private static void closeQuietly(EtcdLeaderElection election) {
+    try {
+      election.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
