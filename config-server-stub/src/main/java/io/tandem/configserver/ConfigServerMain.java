@@ -3,13 +3,14 @@ package io.tandem.configserver;
 import io.tandem.common.bootstrap.ServiceCommand;
 import io.tandem.common.bootstrap.ServiceMain;
 import io.tandem.configserver.settings.ConfigServerSettings;
-import io.tandem.configserver.settings.EtcdStoreSettings;
-import io.tandem.etcd.EtcdEndpoints;
+import io.tandem.etcd.EtcdSettings;
+import io.tandem.etcd.EtcdOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -58,18 +59,8 @@ public final class ConfigServerMain extends ServiceMain {
           + " Config Server with the same --etcd-endpoints and --etcd-prefix). Default ${DEFAULT-VALUE}.")
   Store store;
 
-  @Option(names = "--etcd-endpoints", paramLabel = "HOST:PORT,...",
-      description = "The etcd members' client addresses (--store etcd). TLS with this service's certificate and --tls-ca,"
-          + " plaintext with --insecure.")
-  String etcdEndpoints;
-
-  @Option(names = "--etcd-prefix", defaultValue = EtcdStoreSettings.DEFAULT_PREFIX,
-      description = "Every key of the store in etcd starts with it (default ${DEFAULT-VALUE}).")
-  String etcdPrefix;
-
-  @Option(names = "--etcd-timeout-ms", defaultValue = "5000",
-      description = "How long a write waits for etcd before it is refused UNAVAILABLE (default ${DEFAULT-VALUE}).")
-  long etcdTimeoutMs;
+  @Mixin
+  EtcdOptions etcd;
 
   @Spec
   CommandSpec spec;
@@ -83,19 +74,18 @@ public final class ConfigServerMain extends ServiceMain {
         etcdSettings()));
   }
 
-  private EtcdStoreSettings etcdSettings() {
+  private EtcdSettings etcdSettings() {
     if (store == Store.journal) {
-      if (etcdEndpoints != null) {
+      if (etcd.given()) {
         throw new ParameterException(spec.commandLine(), "--etcd-endpoints: needs --store etcd (the store is the journal)");
       }
       return null;
     }
-    if (etcdEndpoints == null) {
+    if (!etcd.given()) {
       throw new ParameterException(spec.commandLine(), "--store etcd: give the etcd members with --etcd-endpoints HOST:PORT,...");
     }
     try {
-      return new EtcdStoreSettings(EtcdEndpoints.parse("--etcd-endpoints", etcdEndpoints), etcdPrefix,
-          Duration.ofMillis(etcdTimeoutMs));
+      return etcd.settings().orElseThrow();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

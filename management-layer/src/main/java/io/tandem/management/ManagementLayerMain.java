@@ -6,11 +6,19 @@ import io.tandem.common.grpc.HostPortConverter;
 import io.tandem.management.settings.ManagementSettings;
 import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
+import io.tandem.etcd.EtcdOptions;
+import io.tandem.etcd.EtcdSettings;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code java -jar tandem-management-layer-all.jar --port 2030 --config-server HOST:PORT}. */
 @Command(name = "management-layer", mixinStandardHelpOptions = true,
@@ -36,6 +44,17 @@ public final class ManagementLayerMain extends ServiceMain {
           + " whatever the clock says (default ${DEFAULT-VALUE}).")
   Path dataDir;
 
+  @Mixin
+  EtcdOptions etcd;
+
+  @Option(names = "--advertise", converter = HostPortConverter.class, paramLabel = "HOST:PORT",
+      description = "With --etcd-endpoints: the address clients reach this Management Layer at, which the others name"
+          + " while it leads (default: this host's name and --port).")
+  HostPort advertise;
+
+  @Spec
+  CommandSpec spec;
+
   @Option(names = "--app", defaultValue = "MgmtLayer",
       description = "Name of this Management Layer's Application object (default ${DEFAULT-VALUE}).")
   String app;
@@ -52,7 +71,24 @@ public final class ManagementLayerMain extends ServiceMain {
 
   @Override
   public ManagementLayerModule module() {
-    return new ManagementLayerModule(new ManagementSettings(configServers, app, ServerIdentity.of(configServerIdentity), dataDir));
+    EtcdSettings etcdSettings;
+    try {
+      etcdSettings = etcd.settings().orElse(null);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    HostPort address = advertise != null ? advertise : etcdSettings == null ? HostPort.local(port) : thisHost();
+    return new ManagementLayerModule(new ManagementSettings(configServers, app, ServerIdentity.of(configServerIdentity),
+        dataDir, etcdSettings, address));
+  }
+
+  private HostPort thisHost() {
+    try {
+      return new HostPort(InetAddress.getLocalHost().getHostName(), port);
+    } catch (UnknownHostException e) {
+      throw new ParameterException(spec.commandLine(), "--advertise: this host's name does not resolve (" + e.getMessage()
+          + "): give the address clients reach this Management Layer at");
+    }
   }
 
   public static void main(String[] args) {

@@ -7,6 +7,19 @@ import com.google.inject.multibindings.Multibinder;
 import com.google.inject.multibindings.OptionalBinder;
 import com.google.inject.multibindings.ProvidesIntoSet;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.ManagedChannel;
+import io.tandem.common.security.ServerIdentity;
+import io.tandem.common.security.TransportSecurity;
+import io.tandem.etcd.EtcdChannels;
+import io.tandem.management.leader.EtcdEpochLedger;
+import io.tandem.management.leader.EtcdLeaderElection;
+import io.tandem.management.leader.LeaderElectionService;
+import io.tandem.management.leader.LeaderLease;
+import io.tandem.management.leader.Leading;
+import io.tandem.management.leader.ManagementKeys;
+import io.tandem.protocol.time.MonotonicClock;
+import java.util.Optional;
+import java.util.UUID;
 import io.tandem.common.bootstrap.Link;
 import io.tandem.common.bootstrap.HandlerThreading;
 import io.tandem.common.bootstrap.LongLivedStreams;
@@ -39,6 +52,7 @@ public final class ManagementLayerModule extends AbstractModule {
     bind(RedundancyLoop.class).in(Singleton.class);
     bind(PairsFromConfiguration.class).in(Singleton.class);
     bind(ManagementServiceImpl.class).in(Singleton.class);
+    bind(LeaderLease.class).in(Singleton.class);
 
     // Every handler hands its work to the service's own threads: run them on the event loop.
     OptionalBinder.newOptionalBinder(binder(), HandlerThreading.class).setBinding().toInstance(HandlerThreading.EVENT_LOOP);
@@ -48,14 +62,62 @@ public final class ManagementLayerModule extends AbstractModule {
     Multibinder.newSetBinder(binder(), LongLivedStreams.class).addBinding().to(RedundancyLoop.class);
   }
 
+  /** Alone, the file in --data-dir; among several, the key beside the leader key in etcd. */
   @Provides
   @Singleton
-  EpochLedger epochLedger(Clock clock) {
+  EpochLedger epochLedger(Clock clock, Optional<EtcdLeaderElection> election, Optional<ManagedChannel> etcd) {
+    if (election.isPresent()) {
+      EtcdLeaderElection leader = election.get();
+      return new EtcdEpochLedger(etcd.orElseThrow(), ManagementKeys.epoch(settings.etcd()),
+          ManagementKeys.leader(settings.etcd()), leader::revision, leader::fenced, settings.etcd().timeout());
+    }
     try {
       return FileEpochLedger.open(settings.dataDir(), clock);
     } catch (IOException e) {
       throw new UncheckedIOException("--data-dir " + settings.dataDir() + ": " + e.getMessage(), e);
     }
+  }
+
+  @Provides
+  @Singleton
+  Optional<ManagedChannel> etcdChannel(TransportSecurity security) {
+    if (settings.etcd() == null) {
+      return Optional.empty();
+    }
+    return Optional.of(EtcdChannels.open(settings.etcd().endpoints(),
+        security.channelCredentials(ServerIdentity.of(ServerIdentity.ETCD))));
+  }
+
+  @Provides
+  @Singleton
+  Optional<EtcdLeaderElection> election(Optional<ManagedChannel> etcd, LeaderLease lease) {
+    return etcd.map(channel -> new EtcdLeaderElection(channel, ManagementKeys.leader(settings.etcd()),
+        new EtcdLeaderElection.Leader(UUID.randomUUID().toString(), settings.advertise().toString()), lease,
+        MonotonicClock.startingNow(), settings.etcd().timeout()));
+  }
+
+  @ProvidesIntoSet
+  ManagedService electionService(Optional<EtcdLeaderElection> election, Optional<ManagedChannel> etcd) {
+    // Alone there is nothing to elect: the part does nothing.
+    return election.<ManagedService>map(e -> new LeaderElectionService(e, etcd.orElseThrow()))
+        .orElseGet(() -> new ManagedService() {
+          @Override
+          public void start() {}
+
+          @Override
+          public void stop() {}
+
+          @Override
+          public String name() {
+            return "leader election (none: this Management Layer runs alone)";
+          }
+        });
+  }
+
+  @Provides
+  @Singleton
+  Leading leading(Optional<EtcdLeaderElection> election) {
+    return election.<Leading>map(e -> e).orElseGet(Leading::alone);
   }
 
   @ProvidesIntoSet

@@ -24,7 +24,7 @@ import io.tandem.config.v1.ChangeEvent;
 import io.tandem.configserver.journal.format.JournalCheckpoint;
 import io.tandem.configserver.journal.format.JournalRecord;
 import io.tandem.configserver.settings.ConfigServerSettings;
-import io.tandem.configserver.settings.EtcdStoreSettings;
+import io.tandem.etcd.EtcdSettings;
 import io.tandem.configserver.store.ChangeLog;
 import io.tandem.configserver.store.StaleHeadException;
 import io.tandem.configserver.store.StoreLock;
@@ -73,7 +73,7 @@ public final class EtcdLog implements ChangeLog {
   /** One attempt's limit: a member that went away costs at most this before the next is tried. */
   private static final Duration ATTEMPT = Duration.ofSeconds(1);
 
-  private final EtcdStoreSettings settings;
+  private final EtcdSettings settings;
   private final long checkpointAfter;
   private final EtcdKeys keys;
   private final ManagedChannel channel;

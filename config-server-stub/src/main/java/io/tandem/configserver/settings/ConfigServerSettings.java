@@ -1,5 +1,6 @@
 package io.tandem.configserver.settings;
 
+import io.tandem.etcd.EtcdSettings;
 import java.nio.file.Path;
 
 /**
@@ -15,7 +16,7 @@ import java.nio.file.Path;
  * @param etcd where the store lives in etcd ({@code --store etcd}), or null for the journal in {@code dataDir}
  */
 public record ConfigServerSettings(Path dataDir, Path bootstrap, boolean emptyHistory, String application, boolean fsync,
-    long checkpointAfter, EtcdStoreSettings etcd) {
+    long checkpointAfter, EtcdSettings etcd) {
   public static final long DEFAULT_CHECKPOINT_AFTER = 100_000;
 
   public ConfigServerSettings {

@@ -34,7 +34,7 @@ import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.configserver.Objects;
 import io.tandem.configserver.settings.ConfigServerSettings;
-import io.tandem.configserver.settings.EtcdStoreSettings;
+import io.tandem.etcd.EtcdSettings;
 import io.tandem.configserver.store.ConfigStore;
 import io.tandem.configserver.store.StoreLock;
 import io.tandem.configserver.store.WriteRefusedException;
@@ -93,7 +93,7 @@ class EtcdStoreTest {
   /** A store whose calls to etcd go through {@code calls}. */
   private ConfigStore store(long checkpointAfter, Duration timeout, UnaryOperator<Channel> calls) throws IOException {
     ConfigServerSettings settings = new ConfigServerSettings(dir.resolve("unused"), null, false, "confserv", false,
-        checkpointAfter, new EtcdStoreSettings(ETCD.cluster().endpoints(), prefix, timeout));
+        checkpointAfter, new EtcdSettings(ETCD.cluster().endpoints(), prefix, timeout));
     StoreLock lock = new StoreLock();
     EtcdLog log = new EtcdLog(settings, TransportSecurity.plaintext(), new FatalStop("config-server"), lock, calls);
     ConfigStore store = new ConfigStore(settings, Clock.systemUTC(), lock, log);
@@ -104,7 +104,7 @@ class EtcdStoreTest {
   }
 
   private ConfigStore store() throws IOException {
-    return store(ConfigServerSettings.DEFAULT_CHECKPOINT_AFTER, EtcdStoreSettings.DEFAULT_TIMEOUT);
+    return store(ConfigServerSettings.DEFAULT_CHECKPOINT_AFTER, EtcdSettings.DEFAULT_TIMEOUT);
   }
 
   private static void awaitSame(ConfigStore a, ConfigStore b) {
@@ -188,7 +188,7 @@ class EtcdStoreTest {
 
   @Test
   void aStoreStartedAfterCheckpointsHoldsTheSameObjectsAndHistory() throws Exception {
-    ConfigStore a = store(10, EtcdStoreSettings.DEFAULT_TIMEOUT);
+    ConfigStore a = store(10, EtcdSettings.DEFAULT_TIMEOUT);
     a.create(Applications.of("confserv", ApplicationType.CONFIG_SERVER).port(2020).build());
     a.setOption("confserv", "history-log", "max-records", "5", false); // a checkpoint then stays small
     a.create(Objects.agent("c"));
@@ -201,7 +201,7 @@ class EtcdStoreTest {
     }
     ConfigStore late;
     try (LogCapture log = new LogCapture(EtcdLog.class)) {
-      late = store(10, EtcdStoreSettings.DEFAULT_TIMEOUT);
+      late = store(10, EtcdSettings.DEFAULT_TIMEOUT);
       assertThat(log.withId("21-20030")).singleElement().asString().doesNotContain("checkpoint_head=0,");
     }
     awaitSame(a, late);
@@ -321,7 +321,7 @@ class EtcdStoreTest {
   @Test
   void aWriteCommittedWhoseAnswerWasLostIsAcknowledgedOnceEvenWhenTheFollowerAppliedItFirst() throws Exception {
     AtomicInteger lose = new AtomicInteger();
-    ConfigStore a = store(ConfigServerSettings.DEFAULT_CHECKPOINT_AFTER, EtcdStoreSettings.DEFAULT_TIMEOUT,
+    ConfigStore a = store(ConfigServerSettings.DEFAULT_CHECKPOINT_AFTER, EtcdSettings.DEFAULT_TIMEOUT,
         channel -> ClientInterceptors.intercept(channel, losing(lose)));
     a.create(Objects.agent("first"));
     lose.set(3); // 3 lost answers, 3 pauses of 100 ms: the follower sees log/2 meanwhile
@@ -392,7 +392,7 @@ class EtcdStoreTest {
   void aSessionResumedOnAConfigServerBehindTheLogMovesOnInsteadOfBeingToldToReload() throws Exception {
     ConfigStore ahead = store();
     HeldWatch held = new HeldWatch();
-    ConfigStore behind = store(ConfigServerSettings.DEFAULT_CHECKPOINT_AFTER, EtcdStoreSettings.DEFAULT_TIMEOUT,
+    ConfigStore behind = store(ConfigServerSettings.DEFAULT_CHECKPOINT_AFTER, EtcdSettings.DEFAULT_TIMEOUT,
         channel -> ClientInterceptors.intercept(channel, held));
     for (int i = 0; i < 3; i++) {
       ahead.create(Objects.agent("agent" + i));

@@ -48,8 +48,21 @@ public final class EtcdEpochLedger implements EpochLedger {
     this.fencingToken = fencingToken;
     this.fenced = fenced;
     this.callTimeout = callTimeout;
+    this.highest = read();
+  }
+
+  private long read() {
     RangeResponse found = kv.range(RangeRequest.newBuilder().setKey(key).build(), callTimeout);
-    this.highest = found.getKvsCount() == 0 ? 0 : Long.parseLong(found.getKvs(0).getValue().toString(StandardCharsets.US_ASCII));
+    return found.getKvsCount() == 0 ? 0 : Long.parseLong(found.getKvs(0).getValue().toString(StandardCharsets.US_ASCII));
+  }
+
+  @Override
+  public synchronized void refresh() {
+    try {
+      highest = Math.max(highest, read());
+    } catch (StatusRuntimeException e) {
+      throw new EpochNotRecordedException("the highest epoch in etcd could not be read: " + e.getStatus(), e);
+    }
   }
 
   @Override

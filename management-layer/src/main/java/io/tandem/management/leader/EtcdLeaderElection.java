@@ -35,6 +35,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * often and campaigns once it is gone (its holder's lease expired or was revoked). Whether the
  * leader may command is {@link Leadership}'s decision, fed with the times renewals were sent.
  */
-public final class EtcdLeaderElection implements AutoCloseable {
+public final class EtcdLeaderElection implements Leading, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EtcdLeaderElection.class);
 
   /** Who holds the leader key: the instance id and the address its clients use. */
@@ -67,15 +68,18 @@ public final class EtcdLeaderElection implements AutoCloseable {
   private final LeaseGrpc.LeaseStub keepAlives;
   private final ByteString key;
   private final Leader self;
-  private final Leadership leadership;
+  private final Supplier<Duration> lease;
+  /** Made anew for each campaign, with the lease configured then. Guarded by this. */
+  private Leadership leadership;
+  private Instant lastRenewal = Instant.MIN;
   private final Clock monotonic;
   private final Duration callTimeout;
-  private final Consumer<Change> listener;
+  private volatile Consumer<Change> listener;
   private final ScheduledExecutorService executor =
       Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("leader-election"));
 
   // Guarded by this.
-  private long lease;
+  private long leaseId;
   private StreamObserver<LeaseKeepAliveRequest> renewals;
   private final ArrayDeque<Instant> renewalsSent = new ArrayDeque<>();
   private Optional<Leader> leader = Optional.empty();
@@ -83,10 +87,9 @@ public final class EtcdLeaderElection implements AutoCloseable {
   /**
    * @param key the leader key, e.g. {@code /tandem/management/leader}
    * @param monotonic the clock renewals and deadlines are measured on (never the wall clock)
-   * @param listener told each change of this process's role, on the election's thread
    */
-  public EtcdLeaderElection(Channel channel, ByteString key, Leader self, Leadership leadership, Clock monotonic,
-      Duration callTimeout, Consumer<Change> listener) {
+  public EtcdLeaderElection(Channel channel, ByteString key, Leader self, Supplier<Duration> lease, Clock monotonic,
+      Duration callTimeout) {
     this.kv = new EtcdKv(channel, nanos -> { });
     this.leases = LeaseGrpc.newBlockingStub(channel)
         .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(EtcdKv.REQUIRE_LEADER));
@@ -94,17 +97,25 @@ public final class EtcdLeaderElection implements AutoCloseable {
         .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(EtcdKv.REQUIRE_LEADER));
     this.key = key;
     this.self = self;
-    this.leadership = leadership;
+    this.lease = lease;
+    this.leadership = new Leadership(lease.get());
     this.monotonic = monotonic;
     this.callTimeout = callTimeout;
+    this.listener = change -> { };
+  }
+
+  @Override
+  public void onChange(Consumer<Change> listener) {
     this.listener = listener;
   }
 
   public void start() {
-    Scheduled.repeat(executor, "leader election", Duration.ZERO, leadership.renewEvery(), this::step);
+    // As often as the shortest lease's renewals: a lease configured shorter later is renewed in time too.
+    Scheduled.repeat(executor, "leader election", Duration.ZERO, new Leadership(Leadership.MIN_LEASE).renewEvery(),
+        this::step);
   }
 
-  /** Whether a command may leave now. */
+  @Override
   public synchronized boolean mayCommand() {
     return leadership.mayCommand(monotonic.instant());
   }
@@ -112,6 +123,15 @@ public final class EtcdLeaderElection implements AutoCloseable {
   /** The leader key's creation revision while leading (the fencing token); 0 otherwise. */
   public synchronized long revision() {
     return leadership.revision();
+  }
+
+  @Override
+  public synchronized Optional<String> standbyReason() {
+    if (leadership.role() == Role.LEADER) {
+      return Optional.empty();
+    }
+    return Optional.of("this Management Layer stands by: " + leader.map(l -> "the leader is at " + l.address())
+        .orElse("no leader is known yet; try another"));
   }
 
   /** Who leads, as last seen: this process while it leads. */
@@ -133,7 +153,7 @@ public final class EtcdLeaderElection implements AutoCloseable {
     changed(change);
     try {
       if (role() == Role.LEADER) {
-        renew();
+        renewIfDue();
       } else {
         campaign();
       }
@@ -157,8 +177,9 @@ public final class EtcdLeaderElection implements AutoCloseable {
       }
       return;
     }
+    Leadership next = new Leadership(lease.get());
     long granted = leases.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .leaseGrant(LeaseGrantRequest.newBuilder().setTTL(leadership.lease().toSeconds()).build()).getID();
+        .leaseGrant(LeaseGrantRequest.newBuilder().setTTL(next.lease().toSeconds()).build()).getID();
     Instant sentAt = monotonic.instant();
     TxnResponse won = kv.txn(TxnRequest.newBuilder()
         .addCompare(Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.CREATE)
@@ -177,15 +198,22 @@ public final class EtcdLeaderElection implements AutoCloseable {
     }
     Optional<Change> change;
     synchronized (this) {
-      lease = granted;
+      leaseId = granted;
       leader = Optional.of(self);
+      leadership = next;
+      lastRenewal = sentAt;
       change = leadership.elected(won.getHeader().getRevision(), sentAt);
     }
     changed(change);
   }
 
-  /** Sends one renewal on the keep-alive stream (opened when there is none). */
-  private synchronized void renew() {
+  /** Sends one renewal on the keep-alive stream (opened when there is none), a sixth of the lease after the last. */
+  private synchronized void renewIfDue() {
+    Instant now = monotonic.instant();
+    if (now.isBefore(lastRenewal.plus(leadership.renewEvery()))) {
+      return;
+    }
+    lastRenewal = now;
     if (renewals == null) {
       renewalsSent.clear();
       AtomicReference<StreamObserver<LeaseKeepAliveRequest>> mine = new AtomicReference<>();
@@ -207,8 +235,8 @@ public final class EtcdLeaderElection implements AutoCloseable {
       }));
       renewals = mine.get();
     }
-    renewalsSent.add(monotonic.instant());
-    renewals.onNext(LeaseKeepAliveRequest.newBuilder().setID(lease).build());
+    renewalsSent.add(now);
+    renewals.onNext(LeaseKeepAliveRequest.newBuilder().setID(leaseId).build());
   }
 
   private void renewalAnswered(StreamObserver<LeaseKeepAliveRequest> stream, LeaseKeepAliveResponse response) {
@@ -246,8 +274,8 @@ public final class EtcdLeaderElection implements AutoCloseable {
       renewals.onCompleted();
       renewals = null;
     }
-    long ended = lease;
-    lease = 0;
+    long ended = leaseId;
+    leaseId = 0;
     if (ended != 0) {
       executor.execute(() -> revoke(ended));
     }
@@ -272,13 +300,13 @@ public final class EtcdLeaderElection implements AutoCloseable {
     Optional<Change> change;
     long ended;
     synchronized (this) {
-      ended = lease;
+      ended = leaseId;
       change = leadership.lost(StepDown.STOPPING);
       if (renewals != null) {
         renewals.onCompleted();
         renewals = null;
       }
-      lease = 0;
+      leaseId = 0;
     }
     changed(change);
     executor.shutdownNow();

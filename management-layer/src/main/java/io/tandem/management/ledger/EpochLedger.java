@@ -17,6 +17,14 @@ public interface EpochLedger {
    */
   void record(long epoch);
 
+  /**
+   * Reads the highest epoch again, for a ledger other processes write too: before this one starts
+   * issuing epochs. Nothing to do for a ledger only this process writes.
+   *
+   * @throws EpochNotRecordedException when it cannot be read: this process must not issue epochs
+   */
+  default void refresh() {}
+
   /** An epoch to record must be above the highest recorded: a caller that asks otherwise has a bug. */
   static void checkAbove(long epoch, long highest) {
     if (epoch <= highest) {

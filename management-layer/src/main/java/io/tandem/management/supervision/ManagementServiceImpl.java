@@ -125,6 +125,9 @@ public final class ManagementServiceImpl extends ManagementServiceGrpc.Managemen
     }
     long requestId = requestIds.incrementAndGet();
     loop.execute(() -> {
+      if (refusedOnStandby(out)) {
+        return;
+      }
       loop.addRequest(requestId, out);
       loop.apply(now -> loop.controller().switchoverRequested(request.getApplication(), requestId, now));
     });
@@ -133,6 +136,9 @@ public final class ManagementServiceImpl extends ManagementServiceGrpc.Managemen
   @Override
   public void getPairs(GetPairsRequest request, StreamObserver<PairsStatus> out) {
     loop.execute(() -> {
+      if (refusedOnStandby(out)) {
+        return;
+      }
       out.onNext(loop.currentStatus());
       out.onCompleted();
     });
@@ -144,6 +150,17 @@ public final class ManagementServiceImpl extends ManagementServiceGrpc.Managemen
     String peer = Caller.current().address();
     out.setOnCancelHandler(() -> loop.execute(() -> loop.removeWatcher(out)));
     out.setOnReadyHandler(() -> loop.execute(() -> loop.watcherReady(out)));
-    loop.execute(() -> loop.addWatcher(out, peer));
+    loop.execute(() -> {
+      if (!refusedOnStandby(out)) {
+        loop.addWatcher(out, peer);
+      }
+    });
+  }
+
+  /** Loop thread. A standby answers nothing of its own: a client must never act on its view. */
+  private boolean refusedOnStandby(StreamObserver<?> out) {
+    var standby = loop.standbyReason();
+    standby.ifPresent(reason -> out.onError(Status.UNAVAILABLE.withDescription(reason).asRuntimeException()));
+    return standby.isPresent();
   }
 }

@@ -84,6 +84,16 @@ final class PairWatchers {
     watchers.clear();
   }
 
+  /** Ends every watch with {@code status} (this process no longer leads: the watchers go to the one that does). */
+  void endAll(io.grpc.Status status) {
+    watchers.values().forEach(w -> write(w, () -> w.out.onError(status.asRuntimeException())));
+    watchers.clear();
+  }
+
+  int count() {
+    return watchers.size();
+  }
+
   private void offer(Watcher watcher, PairsStatus status, PairsStatus change) {
     if (watcher.out.isCancelled()) {
       watchers.remove(watcher.out);

@@ -12,6 +12,8 @@ import io.tandem.config.v1.Application;
 import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.management.settings.ManagementSettings;
+import io.tandem.management.leader.LeaderLease;
+import io.tandem.protocol.options.OptionCatalogue;
 import io.tandem.protocol.redundancy.RedundancySettings;
 import jakarta.inject.Inject;
 import java.time.Instant;
@@ -40,11 +42,13 @@ public final class PairsFromConfiguration implements ManagedService {
   private ConfigReplicas replicas;
   private volatile ConfigReflector reflector;
   private final Instant started = Instant.now();
+  private final LeaderLease leaderLease;
 
   @Inject
   public PairsFromConfiguration(ManagementSettings settings, RedundancyLoop loop, HealthState health,
-      TransportSecurity security) {
+      TransportSecurity security, LeaderLease leaderLease) {
     this.settings = settings;
+    this.leaderLease = leaderLease;
     this.security = security;
     this.loop = loop;
     this.health = health;
@@ -107,6 +111,7 @@ public final class PairsFromConfiguration implements ManagedService {
       app.getOptionsMap().forEach((section, values) -> sections.put(section, values.getValuesMap()));
     }
     RedundancySettings redundancy = RedundancySettings.read(options, sections);
+    leaderLease.set(options.read(OptionCatalogue.LEADER_LEASE, sections));
     loop.execute(() -> {
       loop.configure(backupOf, redundancy);
       health.set(true, "configuration loaded (event " + eventId + ")");

@@ -13,7 +13,11 @@ import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.concurrent.ExecutorStop;
 import io.tandem.common.concurrent.Scheduled;
 import io.tandem.management.ledger.EpochLedger;
+import io.tandem.management.leader.Leading;
 import io.tandem.management.ledger.EpochNotRecordedException;
+import io.tandem.management.ledger.FileEpochLedger;
+import io.tandem.protocol.leadership.Leadership;
+import io.tandem.protocol.log.EventLog;
 import io.tandem.protocol.log.LogEvent;
 import io.tandem.common.logging.RateLimitedLog;
 import io.tandem.protocol.redundancy.Action;
@@ -32,6 +36,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -51,8 +56,12 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   private static final Set<LogEvent> PER_REQUEST = EnumSet.of(LogEvent.APPLICATION_REFUSED);
 
   private final Clock clock;
-  private final RedundancyController controller;
+  private RedundancyController controller;
   private final EpochLedger ledger;
+  private final Leading leading;
+  /** The configuration last given, so a newly elected leader starts from it. */
+  private Map<String, String> backupOf = Map.of();
+  private RedundancySettings settings = RedundancySettings.DEFAULTS;
   private final FatalStop fatalStop;
   /** False once an epoch could not be recorded: no command leaves this process again. */
   private boolean commanding = true;
@@ -71,12 +80,14 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   private final PauseWatchdog pauses = new PauseWatchdog(System.nanoTime());
 
   @Inject
-  public RedundancyLoop(Clock clock, PrometheusRegistry registry, EpochLedger ledger, FatalStop fatalStop) {
+  public RedundancyLoop(Clock clock, PrometheusRegistry registry, EpochLedger ledger, Leading leading, FatalStop fatalStop) {
     this.clock = clock;
     this.metrics = new RedundancyMetrics(registry);
     this.ledger = ledger;
+    this.leading = leading;
     this.fatalStop = fatalStop;
     this.controller = new RedundancyController(RedundancySettings.DEFAULTS, ledger.highest());
+    leading.onChange(change -> execute(() -> roleChanged(change)));
   }
 
   @Override
@@ -106,6 +117,41 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
       sessions.clear();
       watchers.endAll();
     });
+  }
+
+  /** Empty while this Management Layer leads; otherwise why a caller must go to another. */
+  Optional<String> standbyReason() {
+    return leading.standbyReason();
+  }
+
+  /**
+   * Elected: decides from scratch, above every epoch any leader recorded, with the configuration
+   * in hand; the members' hellos (they connect here now) tell it the modes they run in. Stepped
+   * down: every stream and request ends, so the applications and watchers go to the leader.
+   */
+  private void roleChanged(Leadership.Change change) {
+    if (change.role() == Leadership.Role.LEADER) {
+      try {
+        ledger.refresh();
+      } catch (EpochNotRecordedException e) {
+        EventLog.emit(LOG, LogEvent.COMMAND_WITHHELD, "epoch", "-", "reason", e.getMessage());
+      }
+      controller = new RedundancyController(settings, ledger.highest());
+      apply(now -> controller.configure(backupOf, settings, now));
+      EventLog.emit(LOG, LogEvent.LEADER_ELECTED, "epochs_above", ledger.highest());
+      return;
+    }
+    String reason = leading.standbyReason().orElse("this Management Layer stepped down");
+    EventLog.emit(LOG, LogEvent.LEADER_STEPPED_DOWN, "cause", change.reason(), "sessions", sessions.size(),
+        "watchers", watchers.count());
+    sessions.values().forEach(s -> s.end(Status.UNAVAILABLE.withDescription(reason)));
+    sessions.clear();
+    requests.values().forEach(out -> complete(() -> out.onError(Status.UNAVAILABLE.withDescription(reason)
+        .asRuntimeException())));
+    requests.clear();
+    watchers.endAll(Status.UNAVAILABLE.withDescription(reason));
+    controller = new RedundancyController(settings, ledger.highest());
+    publish();
   }
 
   /** Runs {@code task} on the loop thread. */
@@ -145,7 +191,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   private final class Plumbing implements Action.Handler {
     @Override
     public void sendMode(Action.SendMode send) {
-      if (!commanding || !recorded(send.epoch())) {
+      if (!commanding || !leading.mayCommand() || !recorded(send.epoch())) {
         return;
       }
       SupervisionSession session = sessions.get(send.session());
@@ -163,8 +209,12 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
         ledger.record(epoch);
         return true;
       } catch (EpochNotRecordedException e) {
-        commanding = false;
-        fatalStop.stop(e.getMessage() + "; a Management Layer that cannot record its epochs must not command");
+        EventLog.emit(LOG, LogEvent.COMMAND_WITHHELD, "epoch", epoch, "reason", e.getMessage());
+        if (ledger instanceof FileEpochLedger) {
+          // Its own disk failed it: no later epoch would fare better.
+          commanding = false;
+          fatalStop.stop(e.getMessage() + "; a Management Layer that cannot record its epochs must not command");
+        }
         return false;
       }
     }
@@ -207,11 +257,18 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   }
 
   void configure(Map<String, String> backupOf, RedundancySettings settings) {
+    this.backupOf = Map.copyOf(backupOf);
+    this.settings = settings;
     apply(now -> controller.configure(backupOf, settings, now));
   }
 
   /** A new stream said hello: the controller accepts it (possibly replacing an older one) or refuses it. */
   void register(SupervisionSession session, Arrival arrival) {
+    Optional<String> standby = leading.standbyReason();
+    if (standby.isPresent()) {
+      session.end(Status.UNAVAILABLE.withDescription(standby.get()));
+      return;
+    }
     sessions.put(session.id, session);
     apply(now -> controller.connected(arrival, now));
   }

@@ -16,7 +16,6 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.tandem.etcd.EtcdChannels;
 import io.tandem.management.ledger.EpochNotRecordedException;
-import io.tandem.protocol.leadership.Leadership;
 import io.tandem.protocol.leadership.Leadership.Change;
 import io.tandem.protocol.leadership.Leadership.Role;
 import io.tandem.protocol.leadership.Leadership.StepDown;
@@ -99,10 +98,11 @@ class EtcdLeaderElectionTest {
 
   private EtcdLeaderElection election(String name, Channel channel) {
     EtcdLeaderElection election = new EtcdLeaderElection(channel, leaderKey,
-        new EtcdLeaderElection.Leader(name, name + ":2030"), new Leadership(LEASE), monotonic, CALL, change -> {
-          lastChangeAt.put(name + change.role(), monotonic.instant());
-          changes.computeIfAbsent(name, n -> new ArrayList<>()).add(change);
-        });
+        new EtcdLeaderElection.Leader(name, name + ":2030"), () -> LEASE, monotonic, CALL);
+    election.onChange(change -> {
+      lastChangeAt.put(name + change.role(), monotonic.instant());
+      changes.computeIfAbsent(name, n -> new ArrayList<>()).add(change);
+    });
     opened.add(election);
     election.start();
     return election;
@@ -116,6 +116,9 @@ class EtcdLeaderElectionTest {
     EtcdLeaderElection leader = a.mayCommand() ? a : b;
     EtcdLeaderElection standby = leader == a ? b : a;
     assertThat(standby.leader()).map(EtcdLeaderElection.Leader::address).contains(leader == a ? "a:2030" : "b:2030");
+    assertThat(standby.standbyReason()).hasValueSatisfying(reason -> assertThat(reason).contains("stands by",
+        "the leader is at " + (leader == a ? "a:2030" : "b:2030")));
+    assertThat(leader.standbyReason()).isEmpty();
     assertThat(standby.revision()).isZero();
     assertThat(leader.revision()).isPositive();
   }

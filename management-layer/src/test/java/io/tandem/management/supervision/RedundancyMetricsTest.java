@@ -1,6 +1,7 @@
 package io.tandem.management.supervision;
 
 import io.tandem.common.bootstrap.FatalStop;
+import io.tandem.management.leader.Leading;
 import io.tandem.management.ledger.FileEpochLedger;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -44,7 +45,8 @@ class RedundancyMetricsTest {
 
   @BeforeEach
   void configure() throws IOException {
-    loop = new RedundancyLoop(clock, registry, FileEpochLedger.open(dir, clock), new FatalStop("management-layer"));
+    loop = new RedundancyLoop(clock, registry, FileEpochLedger.open(dir, clock), Leading.alone(),
+        new FatalStop("management-layer"));
     loop.configure(Map.of("A", "B", "B", ""), RedundancySettings.DEFAULTS);
   }
 

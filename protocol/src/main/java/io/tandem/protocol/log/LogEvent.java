@@ -81,6 +81,9 @@ public enum LogEvent {
   PAIR_WATCHER_DROPPED("43-30020", Level.STD, "Pair watcher dropped: it did not read"),
   NEWCOMER_WAITS("43-30021", Level.STD, "Another instance waits: the one before it may return"),
   EPOCH_LEDGER_OPENED("43-30022", Level.STD, "Epoch ledger opened: epochs start above its highest"),
+  COMMAND_WITHHELD("43-30023", Level.ALR, "Command withheld: its epoch could not be recorded"),
+  LEADER_ELECTED("43-30024", Level.STD, "This Management Layer leads"),
+  LEADER_STEPPED_DOWN("43-30025", Level.ALR, "This Management Layer stepped down: it stands by"),
 
   // ---- Stat Server -----------------------------------------------------------------------
   NORMAL_RELOAD_STARTED("02-10084", Level.STD, "Normal mode of configuration reload started"),

@@ -49,6 +49,10 @@ public final class OptionCatalogue {
   public static final Option<Duration> HEARTBEAT_TIMEOUT = Option.of(MANAGEMENT, "heartbeat-timeout",
       Duration.ofSeconds(10), OptionParsers.duration(ChronoUnit.SECONDS, HEARTBEAT_TIMEOUT_MIN, Duration.ofMinutes(10)));
 
+  /** With several Management Layers over etcd: the leader's lease; it commands for two thirds of it per renewal. */
+  public static final Option<Duration> LEADER_LEASE = Option.of(MANAGEMENT, "leader-lease", Duration.ofSeconds(6),
+      OptionParsers.duration(ChronoUnit.SECONDS, Duration.ofSeconds(2), Duration.ofMinutes(1)));
+
   // ---- Config Server (history-log, confserv) -------------------------------------------------
   /** Most events a resuming client may need; older ones are purged. */
   public static final Option<Long> MAX_RECORDS = Option.of(HISTORY_LOG, "max-records", 1000L,
@@ -64,7 +68,7 @@ public final class OptionCatalogue {
       CONFIG_RELOAD_DELAY_IF_PRIMARY, ACCEPT_CLIENTS_IN_BACKUP_MODE, BACKUP_CHECK_INTERVAL, PROTECTED_MODE_MAX_DURATION,
       RELOAD_FEED_BUFFER,
       DISCONNECT_SWITCHOVER_TIMEOUT, SWITCHOVER_TIMEOUT, FLAPPING_THRESHOLD, FLAPPING_WINDOW, HEARTBEAT_TIMEOUT,
-      MAX_RECORDS, EXPIRATION, PROGRESS_INTERVAL);
+      LEADER_LEASE, MAX_RECORDS, EXPIRATION, PROGRESS_INTERVAL);
   private static final Map<String, Set<String>> KEYS = ALL.stream().collect(Collectors.groupingBy(Option::section,
       TreeMap::new, Collectors.mapping(Option::key, Collectors.toCollection(java.util.TreeSet::new))));
 

@@ -1,0 +1,17 @@
+package io.tandem.management.leader;
+
+import com.google.protobuf.ByteString;
+import io.tandem.etcd.EtcdSettings;
+
+/** The Management Layers' keys in etcd, under {@code --etcd-prefix}: {@code management/leader} and {@code management/epoch}. */
+public final class ManagementKeys {
+  private ManagementKeys() {}
+
+  public static ByteString leader(EtcdSettings etcd) {
+    return ByteString.copyFromUtf8(etcd.prefix() + "management/leader");
+  }
+
+  public static ByteString epoch(EtcdSettings etcd) {
+    return ByteString.copyFromUtf8(etcd.prefix() + "management/epoch");
+  }
+}
