@@ -31,9 +31,11 @@ public final class StatServerMain extends ServiceMain {
           + " on the next (default ${DEFAULT-VALUE}).")
   List<HostPort> configServers;
 
-  @Option(names = "--management", defaultValue = "localhost:2030", converter = HostPortConverter.class,
-      description = "Management Layer address (default ${DEFAULT-VALUE}).")
-  HostPort management;
+  @Option(names = "--management", defaultValue = "localhost:2030", converter = HostPortConverter.class, split = ",",
+      paramLabel = "HOST:PORT[,HOST:PORT...]",
+      description = "Management Layer address, or the addresses of several of which one leads: supervision moves to the"
+          + " next when one answers UNAVAILABLE (default ${DEFAULT-VALUE}).")
+  List<HostPort> management;
 
   @Option(names = "--config-server-identity", paramLabel = "NAME", defaultValue = ServerIdentity.CONFIG_SERVER,
       description = "The application whose certificate the Config Server must present (default ${DEFAULT-VALUE}).")

@@ -6,33 +6,61 @@ import io.tandem.common.grpc.HostPortConverter;
 import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TlsFlags;
+import io.grpc.StatusRuntimeException;
+import io.tandem.management.v1.GetPairsRequest;
 import io.tandem.management.v1.ManagementServiceGrpc;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
 
 /** {@code --management HOST:PORT}, shared by the commands that talk to the Management Layer. */
 public final class ManagementOption {
   private static final HostPort DEFAULT = HostPort.parse("localhost:2030");
+  /** How long a command waits for each Management Layer to say whether it leads. */
+  private static final Duration LEADER_PROBE = Duration.ofSeconds(3);
 
-  @Option(names = "--management", converter = HostPortConverter.class, paramLabel = "HOST:PORT",
-      description = "Management Layer address (default: the one bin/tandem up started here, else localhost:2030).")
-  HostPort address;
+  @Option(names = "--management", converter = HostPortConverter.class, split = ",", paramLabel = "HOST:PORT[,...]",
+      description = "Management Layer address, or the addresses of several of which one leads: the command talks to the"
+          + " leader (default: those bin/tandem up started here, else localhost:2030).")
+  List<HostPort> addresses;
 
   @Option(names = "--management-identity", paramLabel = "NAME", defaultValue = ServerIdentity.MANAGEMENT_LAYER,
       description = "The application whose certificate the Management Layer must present (default ${DEFAULT-VALUE}).")
   String identity;
 
-  /** {@code --management}, or where {@code tandem up} started the Management Layer in this directory. */
-  public HostPort address() {
-    if (address != null) {
-      return address;
+  /** {@code --management}, or where {@code tandem up} started the Management Layers in this directory. */
+  public List<HostPort> addresses() {
+    if (addresses != null) {
+      return addresses;
     }
-    return StackAddresses.here().named("management-layer").stream().findFirst().orElse(DEFAULT);
+    List<HostPort> started = StackAddresses.here().named("management-layer");
+    return started.isEmpty() ? List.of(DEFAULT) : started;
   }
 
-  /** The channel, secured by the command's {@code --tls-*} flags. */
+  /** The first address, for messages. */
+  public HostPort address() {
+    return addresses().get(0);
+  }
+
+  /**
+   * The channel to the leader, secured by the command's {@code --tls-*} flags: with several
+   * addresses, the first that answers {@code GetPairs} (a standby answers {@code UNAVAILABLE});
+   * when none does, the last asked, so the command fails with its answer.
+   */
   public Endpoint open(TlsFlags tls) {
-    return new Endpoint(address(), ServerIdentity.of(identity), tls);
+    List<HostPort> all = addresses();
+    for (int i = 0; i < all.size() - 1; i++) {
+      Endpoint endpoint = new Endpoint(all.get(i), ServerIdentity.of(identity), tls);
+      try {
+        ManagementServiceGrpc.newBlockingStub(endpoint.channel()).withDeadlineAfter(LEADER_PROBE.toMillis(),
+            TimeUnit.MILLISECONDS).getPairs(GetPairsRequest.getDefaultInstance());
+        return endpoint;
+      } catch (StatusRuntimeException e) {
+        endpoint.close(); // a standby, or not reachable: the next may lead
+      }
+    }
+    return new Endpoint(all.get(all.size() - 1), ServerIdentity.of(identity), tls);
   }
 
   public static ManagementServiceGrpc.ManagementServiceBlockingStub stub(Endpoint endpoint) {

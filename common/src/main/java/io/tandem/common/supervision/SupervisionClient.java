@@ -17,10 +17,12 @@ import io.tandem.management.v1.ModeCommand;
 import io.tandem.management.v1.StatusReport;
 import io.tandem.management.v1.SupervisionCommand;
 import io.tandem.management.v1.SupervisionMessage;
+import io.tandem.protocol.link.HostPort;
 import io.tandem.protocol.time.MonotonicClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -121,6 +123,14 @@ public final class SupervisionClient implements AutoCloseable {
         channel.resetConnectBackoff();
       }
     };
+  }
+
+  /**
+   * Supervision over {@code channels}, one per address of {@code addresses} (the Management
+   * Layers of which one leads): a stream ended {@code UNAVAILABLE} moves the next to the next address.
+   */
+  public static Transport following(List<HostPort> addresses, List<ManagedChannel> channels, String application) {
+    return addresses.size() == 1 ? grpc(channels.get(0)) : new FollowingTransport(addresses, channels, application);
   }
 
   /** Told on the executor given to the client, one call at a time. */

@@ -5,6 +5,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.Status;
+import io.grpc.ManagedChannel;
+import io.tandem.common.grpc.Channels;
+import io.tandem.common.security.ServerIdentity;
+import io.tandem.common.security.TransportSecurity;
+import io.tandem.common.supervision.SupervisionClient;
+import io.tandem.management.v1.AppStatus;
+import io.tandem.management.v1.Mode;
+import io.tandem.management.v1.ModeCommand;
+import io.tandem.protocol.link.HostPort;
+import io.tandem.protocol.time.MonotonicClock;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import io.grpc.StatusRuntimeException;
 import io.tandem.common.config.Applications;
 import io.tandem.common.process.FreePorts;
@@ -103,5 +118,68 @@ class ManagementLayersOverEtcdTest {
     await().atMost(PATIENCE).until(() -> pairs(standby).isPresent());
     assertThat(pairs(standby).orElseThrow().getPairsList()).as("the new leader decides from the configuration")
         .hasSize(1);
+  }
+  @Test
+  void aSupervisedApplicationGivenEveryAddressFindsTheLeaderAndFollowsItToTheNext() throws Exception {
+    StackMember a = managementLayer("one");
+    StackMember b = managementLayer("two");
+    await().atMost(PATIENCE).until(() -> pairs(a).isPresent() != pairs(b).isPresent());
+    StackMember leader = pairs(a).isPresent() ? a : b;
+    StackMember standby = leader == a ? b : a;
+    // The standby first: the application must find the leader by itself.
+    List<HostPort> addresses = List.of(standby.address(), leader.address());
+    List<ManagedChannel> channels = addresses.stream()
+        .map(address -> Channels.openForNonBlockingCallbacks(address, ServerIdentity.of(ServerIdentity.MANAGEMENT_LAYER),
+            TransportSecurity.plaintext())).toList();
+    ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
+    AtomicReference<SupervisionClient.Standing> standing =
+        new AtomicReference<>(new SupervisionClient.Standing(Mode.MODE_UNSPECIFIED, 0));
+    AtomicLong reports = new AtomicLong();
+    SupervisionClient[] client = new SupervisionClient[1];
+    client[0] = new SupervisionClient(SupervisionClient.following(addresses, channels, "B"), "B",
+        SupervisionClient.newInstanceId(), "localhost:1", new SupervisionClient.Listener() {
+          @Override
+          public void onConnected() {
+            client[0].report(reports.incrementAndGet(), AppStatus.RUNNING, "");
+          }
+
+          @Override
+          public void onDisconnected(Status status) {}
+
+          @Override
+          public void onModeCommand(ModeCommand command) {
+            standing.set(new SupervisionClient.Standing(command.getMode(), command.getEpoch()));
+            client[0].acknowledge(command);
+          }
+
+          @Override
+          public void onStatusDelivered(long reportId) {}
+
+          @Override
+          public void onHeartbeatInterval(Duration interval) {
+            var unused = executor.scheduleAtFixedRate(() -> client[0].heartbeat(standing.get().epoch()), 0, interval.toMillis(),
+                TimeUnit.MILLISECONDS);
+          }
+
+          @Override
+          public void onRefused(Status status) {
+            standing.set(new SupervisionClient.Standing(Mode.MODE_UNSPECIFIED, -1));
+          }
+        }, standing::get, executor, MonotonicClock.startingNow(), new java.util.Random(7));
+    try {
+      client[0].start();
+      await().atMost(PATIENCE).until(() -> standing.get().mode() == Mode.PRIMARY);
+      long epoch = standing.get().epoch();
+
+      leader.close();
+      await().atMost(PATIENCE).until(() -> pairs(standby).map(p -> p.getPairs(0).getMembersList().stream()
+          .anyMatch(m -> m.getApplication().equals("B") && m.getMode() == Mode.PRIMARY)).orElse(false));
+      assertThat(standing.get()).as("the new leader adopted the mode B runs in; nobody's mode changed")
+          .isEqualTo(new SupervisionClient.Standing(Mode.PRIMARY, epoch));
+    } finally {
+      client[0].close();
+      executor.shutdownNow();
+      channels.forEach(ManagedChannel::shutdownNow);
+    }
   }
 }

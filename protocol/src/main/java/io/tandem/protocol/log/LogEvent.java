@@ -30,6 +30,7 @@ public enum LogEvent {
   SERVER_IDENTITY_REFUSED("00-05081", Level.ALR, "Server refused: its certificate is not the identity expected"),
   SCHEDULED_TASK_FAILED("00-05082", Level.ALR, "A scheduled task failed; a repeating one runs again at its next time"),
   CONFIG_REPLICA_CHANGED("00-05083", Level.STD, "Config Server replica left for the next in the list"),
+  MANAGEMENT_LAYER_CHANGED("00-05084", Level.STD, "Management Layer left for the next in the list"),
 
   // ---- Config Server ----------------------------------------------------------------------
   JOURNAL_RECOVERED("21-20001", Level.STD, "Journal recovered"),

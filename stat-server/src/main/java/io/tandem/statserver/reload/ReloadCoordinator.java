@@ -110,12 +110,14 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
     /** A server's: a thread of its own, gRPC to the Management Layer and the backup, the machine's lines to its log. */
     static Surroundings ofServer(StatServerSettings settings, Clock clock, FatalStop fatalStop,
         TransportSecurity security) {
-      ManagedChannel management = Channels.openForNonBlockingCallbacks(settings.management(),
-          settings.managementIdentity(), security);
+      List<ManagedChannel> management = settings.management().stream()
+          .map(address -> Channels.openForNonBlockingCallbacks(address, settings.managementIdentity(), security)).toList();
       return new Surroundings(Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("reload-control")),
           clock, Backoff.THREAD_LOCAL_RANDOM, new ReloadStateMachine(settings.application()),
-          SupervisionClient.newInstanceId(), SupervisionClient.grpc(management), new BackupProbe(security),
-          line -> line.emit(LOG), fatalStop::stop, () -> Channels.close(management, Duration.ofSeconds(1)));
+          SupervisionClient.newInstanceId(),
+          SupervisionClient.following(settings.management(), management, settings.application()),
+          new BackupProbe(security), line -> line.emit(LOG), fatalStop::stop,
+          () -> management.forEach(channel -> Channels.close(channel, Duration.ofSeconds(1))));
     }
   }
 

@@ -10,22 +10,26 @@ import java.util.List;
  * @param application its Application object's name
  * @param port its client port
  * @param configServers the Config Server's replicas, tried in turn (one address for a single Config Server)
- * @param management the Management Layer
+ * @param management the Management Layers, of which one leads (one address for a single one)
  * @param configServerIdentity whose certificate the Config Server must present
  * @param managementIdentity whose certificate the Management Layer must present
  */
-public record StatServerSettings(String application, int port, List<HostPort> configServers, HostPort management,
+public record StatServerSettings(String application, int port, List<HostPort> configServers, List<HostPort> management,
     ServerIdentity configServerIdentity, ServerIdentity managementIdentity) {
   public StatServerSettings {
     configServers = List.copyOf(configServers);
     if (configServers.isEmpty()) {
       throw new IllegalArgumentException("--config-server: give at least one address");
     }
+    management = List.copyOf(management);
+    if (management.isEmpty()) {
+      throw new IllegalArgumentException("--management: give at least one address");
+    }
   }
 
   /** With the Config Server and the Management Layer under their default names. */
   public StatServerSettings(String application, int port, HostPort configServer, HostPort management) {
-    this(application, port, List.of(configServer), management, ServerIdentity.of(ServerIdentity.CONFIG_SERVER),
+    this(application, port, List.of(configServer), List.of(management), ServerIdentity.of(ServerIdentity.CONFIG_SERVER),
         ServerIdentity.of(ServerIdentity.MANAGEMENT_LAYER));
   }
 }
