@@ -1,6 +1,7 @@
 package io.tandem.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import io.tandem.common.security.TlsFiles;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
@@ -113,12 +114,15 @@ class StackUpDownTest {
     List<String> args = new ArrayList<>(List.of(Cli.upOnPorts(config, FreePorts.next(), FreePorts.next(), FreePorts.next())));
     List<String> clients = List.of("" + FreePorts.next(), "" + FreePorts.next(), "" + FreePorts.next());
     List<String> peers = List.of("" + FreePorts.next(), "" + FreePorts.next(), "" + FreePorts.next());
+    int management2 = FreePorts.next();
     args.addAll(List.of("--etcd", "--config-2-port", "" + config2, "--config-2-metrics-port", "" + FreePorts.next(),
-        "--etcd-client-ports", String.join(",", clients), "--etcd-peer-ports", String.join(",", peers)));
+        "--etcd-client-ports", String.join(",", clients), "--etcd-peer-ports", String.join(",", peers),
+        "--management-2-port", "" + management2, "--management-2-metrics-port", "0"));
     Cli.Result up = Cli.run(workDir, args.toArray(String[]::new));
     assertThat(up.exitCode()).as(up.output()).isZero();
-    assertThat(up.output()).contains("etcd-1", "etcd-2", "etcd-3", "config-server-2");
-    for (String member : List.of("etcd-1", "etcd-2", "etcd-3", "config-server", "config-server-2")) {
+    assertThat(up.output()).contains("etcd-1", "etcd-2", "etcd-3", "config-server-2", "management-layer-2");
+    for (String member : List.of("etcd-1", "etcd-2", "etcd-3", "config-server", "config-server-2", "management-layer",
+        "management-layer-2")) {
       pids.add(Long.parseLong(Files.readString(workDir.resolve(".tandem").resolve(member + ".pid")).trim()));
     }
     String servers = "localhost:" + config + ",localhost:" + config2;
@@ -129,6 +133,20 @@ class StackUpDownTest {
         .doesNotContain("not answering");
     assertThat(status.output().lines().filter(line -> line.matches("\\s+127\\.0\\.0\\.1:\\d+\\s+yes .*")))
         .as("one member leads").hasSize(1);
+    assertThat(status.output()).contains("MANAGEMENT LAYERS");
+    assertThat(status.output().lines().filter(line -> line.matches("\\s+localhost:\\d+\\s+leads")))
+        .as("one Management Layer leads").hasSize(1);
+    assertThat(status.output()).contains("stands by: the leader is at localhost:");
+
+    // The leading Management Layer killed: the other leads, and the commands find it.
+    String leading = status.output().lines().filter(line -> line.matches("\\s+localhost:\\d+\\s+leads")).findFirst()
+        .orElseThrow().trim().replaceAll("\\s+leads$", "");
+    long leaderPid = pids.get(leading.endsWith(":" + management2) ? 6 : 5);
+    ProcessHandle leader = ProcessHandle.of(leaderPid).orElseThrow();
+    leader.destroyForcibly();
+    leader.onExit().get();
+    await().atMost(Duration.ofMinutes(1)).until(() -> Cli.run(workDir, "status").output().lines()
+        .anyMatch(line -> line.matches("\\s+localhost:\\d+\\s+leads") && !line.contains(leading)));
 
     ProcessHandle firstConfigServer = ProcessHandle.of(pids.get(3)).orElseThrow();
     firstConfigServer.destroyForcibly();

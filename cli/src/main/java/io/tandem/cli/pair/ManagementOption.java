@@ -10,7 +10,9 @@ import io.grpc.StatusRuntimeException;
 import io.tandem.management.v1.GetPairsRequest;
 import io.tandem.management.v1.ManagementServiceGrpc;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
 
@@ -61,6 +63,26 @@ public final class ManagementOption {
       }
     }
     return new Endpoint(all.get(all.size() - 1), ServerIdentity.of(identity), tls);
+  }
+
+  /**
+   * What each Management Layer of {@code --management} says of itself: "leads", "stands by" with
+   * the leader it names, or why it did not answer.
+   */
+  public Map<HostPort, String> leadership(TlsFlags tls) {
+    Map<HostPort, String> roles = new LinkedHashMap<>();
+    for (HostPort address : addresses()) {
+      try (Endpoint endpoint = new Endpoint(address, ServerIdentity.of(identity), tls)) {
+        ManagementServiceGrpc.newBlockingStub(endpoint.channel()).withDeadlineAfter(LEADER_PROBE.toMillis(),
+            TimeUnit.MILLISECONDS).getPairs(GetPairsRequest.getDefaultInstance());
+        roles.put(address, "leads");
+      } catch (StatusRuntimeException e) {
+        String description = e.getStatus().getDescription() == null ? "" : e.getStatus().getDescription();
+        roles.put(address, description.contains("stands by") ? description.replace("this Management Layer ", "")
+            : "not answering (" + e.getStatus().getCode() + ")");
+      }
+    }
+    return roles;
   }
 
   public static ManagementServiceGrpc.ManagementServiceBlockingStub stub(Endpoint endpoint) {

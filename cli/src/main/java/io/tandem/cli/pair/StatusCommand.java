@@ -71,12 +71,22 @@ public final class StatusCommand implements Callable<Integer> {
       System.out.println("The Management Layer at " + management.address() + " did not answer (" + e.getStatus().getCode()
           + "); its pairs are not shown.");
     }
+    if (management.addresses().size() > 1) {
+      System.out.print(renderLeadership(management.leadership(tls)));
+    }
     System.out.print(StoreStatus.render(configServers != null ? configServers : StoreStatus.localConfigServers(),
         etcdEndpoints != null ? etcdEndpoints : StoreStatus.localEtcd(), configServerIdentity, tls));
     if (managementFailure != null) {
       throw managementFailure;
     }
     return 0;
+  }
+
+  /** Which of several Management Layers leads, as each answers for itself. */
+  static String renderLeadership(java.util.Map<io.tandem.protocol.link.HostPort, String> roles) {
+    StringBuilder out = new StringBuilder("\nMANAGEMENT LAYERS\n");
+    roles.forEach((address, role) -> out.append(String.format("  %-22s %s%n", address, role)));
+    return out.toString();
   }
 
   static String render(PairsStatus status) {

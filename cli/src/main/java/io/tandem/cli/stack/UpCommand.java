@@ -92,6 +92,14 @@ public final class UpCommand implements Callable<Integer> {
       description = "The second Config Server's metrics port with --etcd (default ${DEFAULT-VALUE}; 0: none).")
   int config2MetricsPort;
 
+  @Option(names = "--management-2-port", defaultValue = "2031",
+      description = "The second Management Layer's port with --etcd (default ${DEFAULT-VALUE}).")
+  int management2Port;
+
+  @Option(names = "--management-2-metrics-port", defaultValue = "9031",
+      description = "The second Management Layer's metrics port with --etcd (default ${DEFAULT-VALUE}; 0: none).")
+  int management2MetricsPort;
+
   @Option(names = "--timeout-s", defaultValue = "60", description = "How long to wait for each process to be SERVING (default ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
@@ -133,7 +141,7 @@ public final class UpCommand implements Callable<Integer> {
     Files.writeString(sample, SampleConfiguration.render(Map.of("confserv", configPort, "MgmtLayer", managementPort,
         "StatServer_A", statAPort, "StatServer_B", statBPort)));
     String config = etcd ? "localhost:" + configPort + ",localhost:" + config2Port : "localhost:" + configPort;
-    String management = "localhost:" + managementPort;
+    String management = etcd ? "localhost:" + managementPort + ",localhost:" + management2Port : "localhost:" + managementPort;
     List<String> store = etcd ? List.of("--store", "etcd", "--etcd-endpoints", localEtcd.endpoints().toString())
         : List.of("--data-dir", dataDir.toString());
     List<List<StackMember>> waves = new ArrayList<>();
@@ -144,9 +152,15 @@ public final class UpCommand implements Callable<Integer> {
       waves.add(List.of(member("config-server-2", "config-server-stub", config2Port, config2MetricsPort, pki, "confserv",
           concat(store, "--bootstrap", sample.toString()))));
     }
-    waves.add(List.of(member("management-layer", "management-layer", managementPort, managementMetricsPort, pki,
-        "MgmtLayer", List.of("--config-server", config, "--data-dir",
-            layout.stateDir().resolve("management-data").toString()))));
+    List<StackMember> managementLayers = new ArrayList<>();
+    managementLayers.add(managementLayer("management-layer", managementPort, managementMetricsPort, pki, config, layout,
+        etcd ? localEtcd : null));
+    if (etcd) {
+      // Two over the etcd cluster: one leads, the other stands by and takes over.
+      managementLayers.add(managementLayer("management-layer-2", management2Port, management2MetricsPort, pki, config,
+          layout, localEtcd));
+    }
+    waves.add(managementLayers);
     waves.add(List.of(
         member("StatServer_A", "stat-server", statAPort, statAMetricsPort, pki, "StatServer_A",
             List.of("--app", "StatServer_A", "--config-server", config, "--management", management)),
@@ -226,6 +240,17 @@ public final class UpCommand implements Callable<Integer> {
     }
     System.out.println("Stack is up. Stop it with: bin/tandem down");
     return 0;
+  }
+
+  /** A Management Layer with its own epoch ledger; with {@code localEtcd}, one of several electing their leader there. */
+  private StackMember managementLayer(String name, int port, int metricsPort, Path pki, String config, StackLayout layout,
+      LocalEtcd localEtcd) {
+    List<String> args = new ArrayList<>(List.of("--config-server", config, "--data-dir",
+        layout.stateDir().resolve(name + "-data").toString()));
+    if (localEtcd != null) {
+      args.addAll(List.of("--etcd-endpoints", localEtcd.endpoints().toString(), "--advertise", "localhost:" + port));
+    }
+    return member(name, "management-layer", port, metricsPort, pki, "MgmtLayer", args);
   }
 
   /** A member listening on {@code port} (and {@code metricsPort}) as {@code application}, with {@code args} besides. */

@@ -82,7 +82,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   @Inject
   public RedundancyLoop(Clock clock, PrometheusRegistry registry, EpochLedger ledger, Leading leading, FatalStop fatalStop) {
     this.clock = clock;
-    this.metrics = new RedundancyMetrics(registry);
+    this.metrics = new RedundancyMetrics(registry, () -> leading.standbyReason().isEmpty());
     this.ledger = ledger;
     this.leading = leading;
     this.fatalStop = fatalStop;
@@ -139,11 +139,13 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
       controller = new RedundancyController(settings, ledger.highest());
       apply(now -> controller.configure(backupOf, settings, now));
       EventLog.emit(LOG, LogEvent.LEADER_ELECTED, "epochs_above", ledger.highest());
+      metrics.leadershipChanged(Leadership.Role.LEADER.name(), "ELECTED");
       return;
     }
     String reason = leading.standbyReason().orElse("this Management Layer stepped down");
     EventLog.emit(LOG, LogEvent.LEADER_STEPPED_DOWN, "cause", change.reason(), "sessions", sessions.size(),
         "watchers", watchers.count());
+    metrics.leadershipChanged(Leadership.Role.STANDBY.name(), String.valueOf(change.reason()));
     sessions.values().forEach(s -> s.end(Status.UNAVAILABLE.withDescription(reason)));
     sessions.clear();
     requests.values().forEach(out -> complete(() -> out.onError(Status.UNAVAILABLE.withDescription(reason)

@@ -13,6 +13,7 @@ import io.tandem.management.v1.SwitchoverRecord;
 import io.tandem.management.v1.SwitchoverResult;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -32,7 +33,15 @@ final class RedundancyMetrics {
   private final Map<String, Long> modeChangesCounted = new HashMap<>();
   private volatile PairsStatus published = PairsStatus.getDefaultInstance();
 
-  RedundancyMetrics(PrometheusRegistry registry) {
+  private final Counter leadershipChanges;
+
+  RedundancyMetrics(PrometheusRegistry registry, BooleanSupplier leads) {
+    GaugeWithCallback.builder().name("tandem_management_leader")
+        .help("1 while this Management Layer leads (always, when it runs alone), 0 while it stands by.")
+        .callback(gauge -> gauge.call(leads.getAsBoolean() ? 1 : 0)).register(registry);
+    leadershipChanges = Counter.builder().name("tandem_management_leadership_changes_total")
+        .help("Times this Management Layer was elected or stepped down, by the role it took and why.")
+        .labelNames("role", "cause").register(registry);
     switchovers = Counter.builder().name("tandem_switchovers_total")
         .help("Switchovers and failovers, by what started them and how they ended.").labelNames("cause", "result")
         .register(registry);
@@ -59,6 +68,11 @@ final class RedundancyMetrics {
 
   private Stream<MemberStatus> members() {
     return published.getPairsList().stream().flatMap(p -> p.getMembersList().stream());
+  }
+
+  /** This Management Layer took {@code role} ("LEADER", "STANDBY") for {@code cause} ("ELECTED", or why it stepped down). */
+  void leadershipChanged(String role, String cause) {
+    leadershipChanges.labelValues(role, cause).inc();
   }
 
   /** The pair status just published, and the controller's mode changes by pair so far. */
