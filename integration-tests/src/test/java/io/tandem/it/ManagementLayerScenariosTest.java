@@ -1,10 +1,19 @@
 package io.tandem.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.util.Timestamps;
 import io.tandem.management.v1.GetPairsRequest;
 import io.tandem.management.v1.ManagementServiceGrpc;
+import io.tandem.etcd.EtcdEndpoints;
+import io.tandem.management.v1.SwitchoverRequest;
+import io.tandem.protocol.link.HostPort;
+import io.tandem.testing.EtcdCluster;
+import io.tandem.testing.LinkProxy;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import io.tandem.testing.FakeTime;
 import io.tandem.testing.StackMember;
 import java.time.Duration;
@@ -37,5 +46,71 @@ class ManagementLayerScenariosTest extends PairStackTest {
     assertThat(stack.pair().getEpoch()).as("the first epoch after the restart").isGreaterThan(issued);
     assertThat(stack.management().logLines(" 43-30022 ")).as("one start each: the first, then the restart")
         .hasSize(2).last().asString().contains("highest=" + issued, "first_start=false");
+  }
+  /** A proxy per etcd member: one Management Layer's own way to etcd, to cut. */
+  private static final class EtcdLink implements AutoCloseable {
+    final List<LinkProxy> proxies = new ArrayList<>();
+
+    EtcdLink(EtcdCluster etcd) throws IOException {
+      for (EtcdCluster.Member member : etcd.members()) {
+        proxies.add(new LinkProxy(member.client().port()));
+      }
+    }
+
+    EtcdEndpoints endpoints() {
+      return new EtcdEndpoints(proxies.stream().map(p -> new HostPort("127.0.0.1", p.port())).toList());
+    }
+
+    void cut() throws IOException {
+      for (LinkProxy proxy : proxies) {
+        proxy.cut();
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      for (LinkProxy proxy : proxies) {
+        proxy.close();
+      }
+    }
+  }
+
+  @Test
+  void s24ALeaderCutFromEtcdButNotFromThePairStepsDownAndNoMemberObeysIt() throws Exception {
+    EtcdCluster.requireBinary();
+    stack = new PairStack(dir, PairStack.Setup.pair("true", "yes")).withManagementOption("leader-lease", "3s");
+    try (EtcdCluster etcd = EtcdCluster.startTls(dir.resolve("etcd"), 3, PairStack.WAIT, stack.stack);
+        EtcdLink first = new EtcdLink(etcd);
+        EtcdLink second = new EtcdLink(etcd)) {
+      stack.withEtcd(etcd.endpoints()).withManagementLayers(first.endpoints(), second.endpoints()).start();
+      StackMember leader = stack.management();
+      StackMember other = stack.stack.member(leader.name().equals(PairStack.MANAGEMENT) ? PairStack.MANAGEMENT_2
+          : PairStack.MANAGEMENT);
+      long epoch = stack.pair().getEpoch();
+      String primary = stack.primary();
+
+      (leader.name().equals(PairStack.MANAGEMENT) ? first : second).cut();
+      await("the other leads").atMost(PairStack.WAIT).until(() -> PairStack.leads(other));
+      assertThat(PairStack.leads(leader)).as("the cut one stands by").isFalse();
+      assertThat(leader.logLines(" 43-30025 ")).as("it stepped down by its own deadline").last().asString()
+          .contains("cause=DEADLINE_PASSED");
+
+      // The pair follows the new leader, which switches it over under a higher epoch.
+      stack.awaitModesAcknowledged();
+      assertThat(stack.primary()).as("nobody's mode changed on the way").isEqualTo(primary);
+      ManagementServiceGrpc.newBlockingStub(other.channel())
+          .switchover(SwitchoverRequest.newBuilder().setApplication(stack.other(primary)).build());
+      await("the switchover done").atMost(PairStack.WAIT).until(() -> stack.primary().equals(stack.other(primary))
+          && stack.pair().getMembersList().stream().allMatch(m -> m.getModeAcknowledged()));
+      assertThat(stack.pair().getEpoch()).isGreaterThan(epoch);
+
+      List<String> lines = leader.logText().lines().toList();
+      int steppedDown = lines.size() - 1;
+      while (!lines.get(steppedDown).contains(" 43-30025 ")) {
+        steppedDown--;
+      }
+      assertThat(lines.subList(steppedDown, lines.size())).as("no mode assigned by the old leader once it stepped down")
+          .noneMatch(line -> line.contains(" 43-30003 "));
+    }
   }
 }

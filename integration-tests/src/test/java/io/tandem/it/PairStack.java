@@ -48,6 +48,7 @@ final class PairStack implements AutoCloseable {
   /** The second Config Server of a stack over etcd. */
   static final String CONFIG_SERVER_2 = "config-server-2";
   static final String MANAGEMENT = "management-layer";
+  static final String MANAGEMENT_2 = "management-layer-2";
   static final Duration WAIT = Duration.ofSeconds(90);
   /** How long a single call may take to be answered on a busy machine. */
   static final Duration ANSWER_DEADLINE = Duration.ofSeconds(10);
@@ -76,6 +77,9 @@ final class PairStack implements AutoCloseable {
   /** The etcd cluster the Config Servers keep the configuration in (two of them), or null for one over its journal. */
   private EtcdEndpoints etcd;
   final int managementPort = FreePorts.next();
+  final int managementPort2 = FreePorts.next();
+  /** With two Management Layers electing their leader in etcd: each one's way to etcd (a proxy's, say); else empty. */
+  private final List<EtcdEndpoints> managementEtcd = new ArrayList<>();
   final Map<String, Integer> statPorts = new LinkedHashMap<>();
   /** Every service's metrics port, by member name. */
   final Map<String, Integer> metricsPorts = new LinkedHashMap<>();
@@ -152,6 +156,21 @@ final class PairStack implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Two Management Layers elect their leader in etcd, the first reaching it at {@code first}, the
+   * second at {@code second} (the cluster's endpoints, or proxies to them); the Stat Servers get both.
+   */
+  PairStack withManagementLayers(EtcdEndpoints first, EtcdEndpoints second) {
+    managementEtcd.addAll(List.of(first, second));
+    metricsPorts.put(MANAGEMENT_2, FreePorts.next());
+    return this;
+  }
+
+  /** The Management Layers' names: one, or two over etcd. */
+  List<String> managementNames() {
+    return managementEtcd.isEmpty() ? List.of(MANAGEMENT) : List.of(MANAGEMENT, MANAGEMENT_2);
+  }
+
   /** What the services are given as {@code --config-server}: every Config Server. */
   String configServers() {
     return etcd == null ? "localhost:" + configPort : "localhost:" + configPort + ",localhost:" + configPort2;
@@ -170,8 +189,29 @@ final class PairStack implements AutoCloseable {
     return stack.member(CONFIG_SERVER);
   }
 
+  /** The Management Layer, or of two the one that leads now (the first when neither answers). */
   StackMember management() {
+    if (managementEtcd.isEmpty()) {
+      return stack.member(MANAGEMENT);
+    }
+    for (String name : managementNames()) {
+      StackMember member = stack.member(name);
+      if (member != null && member.alive() && leads(member)) {
+        return member;
+      }
+    }
     return stack.member(MANAGEMENT);
+  }
+
+  /** Whether {@code member} answers as the leader (a standby answers UNAVAILABLE). */
+  static boolean leads(StackMember member) {
+    try {
+      ManagementServiceGrpc.newBlockingStub(member.channel()).withDeadlineAfter(ANSWER_DEADLINE.toMillis(),
+          java.util.concurrent.TimeUnit.MILLISECONDS).getPairs(GetPairsRequest.getDefaultInstance());
+      return true;
+    } catch (io.grpc.StatusRuntimeException e) {
+      return false;
+    }
   }
 
   StackMember stat(String name) {
@@ -191,12 +231,20 @@ final class PairStack implements AutoCloseable {
     startManagementLayer(Map.of());
   }
 
-  /** Starts the Management Layer with {@code environment} besides what it inherits (a clock set back, say). */
+  /** Starts the Management Layer (or both, one after the other) with {@code environment} besides what it inherits. */
   void startManagementLayer(Map<String, String> environment) throws Exception {
-    stack.start(launch(Service.MANAGEMENT_LAYER, MANAGEMENT, managementPort,
-        List.of("--port", "" + managementPort, "--config-server", configServers(),
-            "--data-dir", dir.resolve("management-data").toString(), "--metrics-port", "" + metricsPorts.get(MANAGEMENT)))
-        .withEnvironment(environment));
+    List<String> names = managementNames();
+    for (int i = 0; i < names.size(); i++) {
+      String name = names.get(i);
+      int port = i == 0 ? managementPort : managementPort2;
+      List<String> args = new ArrayList<>(List.of("--port", "" + port, "--config-server", configServers(),
+          "--data-dir", dir.resolve(i == 0 ? "management-data" : "management-2-data").toString(),
+          "--metrics-port", "" + metricsPorts.get(name)));
+      if (!managementEtcd.isEmpty()) {
+        args.addAll(List.of("--etcd-endpoints", managementEtcd.get(i).toString(), "--advertise", "localhost:" + port));
+      }
+      stack.start(launch(Service.MANAGEMENT_LAYER, name, port, args).withEnvironment(environment));
+    }
   }
 
   /** Starts a Stat Server; it serves once it has its configuration and a mode. */
@@ -207,8 +255,10 @@ final class PairStack implements AutoCloseable {
   /** Starts a Stat Server that reaches the Management Layer at {@code management} (a {@code LinkProxy}, say). */
   StackMember startStatServerNoWait(String name, int management) throws Exception {
     int port = statPorts.get(name);
+    String managementLayers = managementEtcd.isEmpty() ? "localhost:" + management
+        : "localhost:" + managementPort + ",localhost:" + managementPort2;
     return stack.startNoWait(launch(Service.STAT_SERVER, name, port, List.of("--app", name, "--port", "" + port,
-        "--config-server", configServers(), "--management", "localhost:" + management,
+        "--config-server", configServers(), "--management", managementLayers,
         "--metrics-port", "" + metricsPorts.get(name), "--status-file", statusFile(name).toString())));
   }
 
