@@ -6,7 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.util.Timestamps;
 import io.tandem.management.v1.GetPairsRequest;
 import io.tandem.management.v1.ManagementServiceGrpc;
+import io.tandem.config.v1.ConfigServiceGrpc;
+import io.tandem.config.v1.ExpireHistoryRequest;
 import io.tandem.etcd.EtcdEndpoints;
+import io.tandem.management.v1.Mode;
 import io.tandem.management.v1.SwitchoverRequest;
 import io.tandem.protocol.link.HostPort;
 import io.tandem.testing.EtcdCluster;
@@ -100,8 +103,7 @@ class ManagementLayerScenariosTest extends PairStackTest {
       assertThat(stack.primary()).as("nobody's mode changed on the way").isEqualTo(primary);
       ManagementServiceGrpc.newBlockingStub(other.channel())
           .switchover(SwitchoverRequest.newBuilder().setApplication(stack.other(primary)).build());
-      await("the switchover done").atMost(PairStack.WAIT).until(() -> stack.primary().equals(stack.other(primary))
-          && stack.pair().getMembersList().stream().allMatch(m -> m.getModeAcknowledged()));
+      await("the switchover done").atMost(PairStack.WAIT).until(() -> primaryAcknowledged(stack.other(primary)));
       assertThat(stack.pair().getEpoch()).isGreaterThan(epoch);
 
       List<String> lines = leader.logText().lines().toList();
@@ -112,5 +114,45 @@ class ManagementLayerScenariosTest extends PairStackTest {
       assertThat(lines.subList(steppedDown, lines.size())).as("no mode assigned by the old leader once it stepped down")
           .noneMatch(line -> line.contains(" 43-30003 "));
     }
+  }
+  @Test
+  void s22TheLeadingManagementLayerKilledInTheMiddleOfAProtectedReloadCostsThePairNothing() throws Exception {
+    EtcdCluster.requireBinary();
+    stack = new PairStack(dir, PairStack.Setup.pair("true", "yes")).withManagementOption("leader-lease", "3s");
+    try (EtcdCluster etcd = EtcdCluster.startTls(dir.resolve("etcd"), 3, PairStack.WAIT, stack.stack)) {
+      stack.withEtcd(etcd.endpoints()).withManagementLayers(etcd.endpoints(), etcd.endpoints()).start();
+      String primary = stack.primary();
+      StackMember leader = stack.management();
+      StackMember other = stack.stack.member(leader.name().equals(PairStack.MANAGEMENT) ? PairStack.MANAGEMENT_2
+          : PairStack.MANAGEMENT);
+      try (HealthTimeline health = stack.watchHealth(); CallingClient client = new CallingClient(stack)) {
+        await().atMost(PairStack.WAIT).until(() -> client.ok.get() > 100);
+        // S3: every session expires; the primary protects while its backup reloads...
+        ConfigServiceGrpc.newBlockingStub(stack.config().channel()).expireHistory(ExpireHistoryRequest.getDefaultInstance());
+        await().atMost(PairStack.WAIT).until(() -> !stack.logged(primary, "02-10086").isEmpty());
+        // ...and the Management Layer that would switch it over dies.
+        leader.kill();
+        long killed = System.nanoTime();
+        await("the standby leads").atMost(PairStack.WAIT).until(() -> PairStack.leads(other));
+        long tookMs = (System.nanoTime() - killed) / 1_000_000;
+        await("the switchover done").atMost(PairStack.WAIT).until(() -> primaryAcknowledged(stack.other(primary)));
+        await("both reloaded").atMost(PairStack.WAIT).until(() -> !stack.logged(primary, "02-10085").isEmpty()
+            && stack.stats().stream().allMatch(m -> m.health().serving()));
+        long okBefore = client.ok.get();
+        await().atMost(PairStack.WAIT).until(() -> client.ok.get() > okBefore + 100);
+        System.out.printf("S22: the standby led %d ms after the kill (lease 3 s); %d calls, %d failed; dark %.1f ms%n",
+            tookMs, client.ok.get(), client.failed.get(), health.darkMillis());
+        assertThat(health.darkMillis()).as("milliseconds with neither member SERVING").isZero();
+        assertThat(client.failed.get()).as("failed calls: %s", client.failures()).isZero();
+        assertThat(other.logLines(" 43-30024 ")).as("elected once").hasSize(1);
+      }
+    }
+  }
+
+  /** Whether the leader has {@code member} as primary and both modes acknowledged (a new leader may have none yet). */
+  private boolean primaryAcknowledged(String member) {
+    var members = stack.pair().getMembersList();
+    return members.size() == 2 && members.stream().allMatch(m -> m.getModeAcknowledged())
+        && members.stream().anyMatch(m -> m.getApplication().equals(member) && m.getMode() == Mode.PRIMARY);
   }
 }

@@ -86,6 +86,7 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
 
   /**
    * @param key the leader key, e.g. {@code /tandem/management/leader}
+   * @param lease the lease each campaign asks for; null while not known, and no campaign starts
    * @param monotonic the clock renewals and deadlines are measured on (never the wall clock)
    */
   public EtcdLeaderElection(Channel channel, ByteString key, Leader self, Supplier<Duration> lease, Clock monotonic,
@@ -98,7 +99,7 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
     this.key = key;
     this.self = self;
     this.lease = lease;
-    this.leadership = new Leadership(lease.get());
+    this.leadership = new Leadership(Leadership.MIN_LEASE);
     this.monotonic = monotonic;
     this.callTimeout = callTimeout;
     this.listener = change -> { };
@@ -168,6 +169,7 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
   }
 
   private void campaign() {
+    Duration configured = lease.get();
     RangeResponse held = kv.range(RangeRequest.newBuilder().setKey(key).build(), callTimeout);
     if (held.getKvsCount() > 0) {
       Leader holder = Leader.parse(held.getKvs(0).getValue());
@@ -177,7 +179,10 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
       }
       return;
     }
-    Leadership next = new Leadership(lease.get());
+    if (configured == null) {
+      return; // the lease is not configured yet: look again at the next step
+    }
+    Leadership next = new Leadership(configured);
     long granted = leases.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
         .leaseGrant(LeaseGrantRequest.newBuilder().setTTL(next.lease().toSeconds()).build()).getID();
     Instant sentAt = monotonic.instant();

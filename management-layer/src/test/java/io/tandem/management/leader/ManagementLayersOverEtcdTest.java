@@ -87,6 +87,15 @@ class ManagementLayersOverEtcdTest {
         "--advertise", "localhost:" + port)));
   }
 
+  private static String refusal(StackMember member) {
+    try {
+      ManagementServiceGrpc.newBlockingStub(member.channel()).getPairs(GetPairsRequest.getDefaultInstance());
+      return "";
+    } catch (StatusRuntimeException e) {
+      return String.valueOf(e.getStatus().getDescription());
+    }
+  }
+
   private static Optional<PairsStatus> pairs(StackMember member) {
     try {
       return Optional.of(ManagementServiceGrpc.newBlockingStub(member.channel()).getPairs(GetPairsRequest.getDefaultInstance()));
@@ -102,6 +111,8 @@ class ManagementLayersOverEtcdTest {
     await().atMost(PATIENCE).until(() -> pairs(a).isPresent() != pairs(b).isPresent());
     StackMember leader = pairs(a).isPresent() ? a : b;
     StackMember standby = leader == a ? b : a;
+    // The standby names the leader once it has looked at the key since the election.
+    await().atMost(PATIENCE).until(() -> refusal(standby).contains("the leader is at"));
 
     assertThatThrownBy(() -> ManagementServiceGrpc.newBlockingStub(standby.channel())
         .getPairs(GetPairsRequest.getDefaultInstance()))
