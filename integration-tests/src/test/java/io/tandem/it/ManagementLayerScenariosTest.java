@@ -103,7 +103,7 @@ class ManagementLayerScenariosTest extends PairStackTest {
       assertThat(stack.primary()).as("nobody's mode changed on the way").isEqualTo(primary);
       ManagementServiceGrpc.newBlockingStub(other.channel())
           .switchover(SwitchoverRequest.newBuilder().setApplication(stack.other(primary)).build());
-      await("the switchover done").atMost(PairStack.WAIT).until(() -> primaryAcknowledged(stack.other(primary)));
+      await("the switchover done").atMost(PairStack.WAIT).until(() -> switchedOverTo(stack.other(primary)));
       assertThat(stack.pair().getEpoch()).isGreaterThan(epoch);
 
       List<String> lines = leader.logText().lines().toList();
@@ -135,7 +135,7 @@ class ManagementLayerScenariosTest extends PairStackTest {
         long killed = System.nanoTime();
         await("the standby leads").atMost(PairStack.WAIT).until(() -> PairStack.leads(other));
         long tookMs = (System.nanoTime() - killed) / 1_000_000;
-        await("the switchover done").atMost(PairStack.WAIT).until(() -> primaryAcknowledged(stack.other(primary)));
+        await("the switchover done").atMost(PairStack.WAIT).until(() -> switchedOverTo(stack.other(primary)));
         await("both reloaded").atMost(PairStack.WAIT).until(() -> !stack.logged(primary, "02-10085").isEmpty()
             && stack.stats().stream().allMatch(m -> m.health().serving()));
         long okBefore = client.ok.get();
@@ -149,10 +149,48 @@ class ManagementLayerScenariosTest extends PairStackTest {
     }
   }
 
-  /** Whether the leader has {@code member} as primary and both modes acknowledged (a new leader may have none yet). */
+  @Test
+  void s23ALeaderFrozenPastItsLeaseThenThePrimaryLostTheOtherFailsOverAndTheThawedOneStandsBy() throws Exception {
+    EtcdCluster.requireBinary();
+    stack = new PairStack(dir, PairStack.Setup.pair("true", "yes")).withManagementOption("leader-lease", "3s");
+    try (EtcdCluster etcd = EtcdCluster.startTls(dir.resolve("etcd"), 3, PairStack.WAIT, stack.stack)) {
+      stack.withEtcd(etcd.endpoints()).withManagementLayers(etcd.endpoints(), etcd.endpoints()).start();
+      String primary = stack.primary();
+      String backup = stack.other(primary);
+      long epoch = stack.pair().getEpoch();
+      StackMember leader = stack.management();
+      StackMember other = stack.stack.member(leader.name().equals(PairStack.MANAGEMENT) ? PairStack.MANAGEMENT_2
+          : PairStack.MANAGEMENT);
+
+      leader.pause();
+      await("the other leads").atMost(PairStack.WAIT).until(() -> PairStack.leads(other));
+      stack.stat(primary).kill();
+      // The Stat Servers find the frozen one gone (keepalive), move to the leader, which fails the pair over.
+      await("failed over to the backup").atMost(PairStack.WAIT).until(() -> primaryAcknowledged(backup));
+      long failedOverAt = stack.pair().getEpoch();
+      assertThat(failedOverAt).isGreaterThan(epoch);
+
+      leader.resume();
+      await("the thawed one stands by").atMost(PairStack.WAIT).until(() -> !leader.logLines(" 43-30025 ").isEmpty());
+      assertThat(leader.logLines(" 43-30025 ")).last().asString().contains("cause=DEADLINE_PASSED");
+      assertThat(PairStack.leads(leader)).isFalse();
+      assertThat(PairStack.leads(other)).as("one leader only").isTrue();
+      assertThat(stack.pair().getEpoch()).isEqualTo(failedOverAt);
+      assertThat(stack.stat(backup).logLines(" 02-10104 ")).as("the thawed leader sent " + backup + " no command")
+          .isEmpty();
+      assertThat(primaryAcknowledged(backup)).isTrue();
+    }
+  }
+
+  /** Whether the leader has {@code member} as primary, acknowledged (a new leader may have no primary yet). */
   private boolean primaryAcknowledged(String member) {
+    return stack.pair().getMembersList().stream()
+        .anyMatch(m -> m.getApplication().equals(member) && m.getMode() == Mode.PRIMARY && m.getModeAcknowledged());
+  }
+
+  /** Whether {@code member} is primary and both members acknowledged their modes: a switchover done. */
+  private boolean switchedOverTo(String member) {
     var members = stack.pair().getMembersList();
-    return members.size() == 2 && members.stream().allMatch(m -> m.getModeAcknowledged())
-        && members.stream().anyMatch(m -> m.getApplication().equals(member) && m.getMode() == Mode.PRIMARY);
+    return primaryAcknowledged(member) && members.size() == 2 && members.stream().allMatch(m -> m.getModeAcknowledged());
   }
 }
