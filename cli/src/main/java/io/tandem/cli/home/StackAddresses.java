@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 public final class StackAddresses {
   /** Where {@code tandem up} keeps what it started (pid files, logs, data, this file), in the working directory. */
   public static final Path STATE_DIR = Path.of(".tandem");
-  private static final String FILE = "addresses";
+  public static final String FILE = "addresses";
 
   private final Map<String, HostPort> byName;
 

@@ -1,5 +1,6 @@
 package io.tandem.cli.stack;
 
+import io.tandem.cli.home.StackAddresses;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -35,20 +36,12 @@ final class Stack {
    * SIGTERM to every member, then waits up to {@code grace} in all; what is still alive then is
    * killed. Pid files are removed. Returns how many processes were stopped.
    */
-  int stopAll(Duration grace, Consumer<String> report) {
-    Map<String, ProcessHandle> live = new LinkedHashMap<>();
-    for (Path pidFile : layout.pidFiles()) {
-      Optional<ProcessHandle> handle = process(pidFile);
-      if (handle.isPresent()) {
-        live.put(memberName(pidFile), handle.get());
-      } else {
-        report.accept(memberName(pidFile) + " was not running");
-      }
-    }
+  /** Stops {@code processes} together, each given {@code grace} from now before it is killed. */
+  private static void stop(Map<String, ProcessHandle> processes, Duration grace, Consumer<String> report) {
     long begin = System.nanoTime();
-    live.values().forEach(ProcessHandle::destroy);
+    processes.values().forEach(ProcessHandle::destroy);
     long deadline = begin + grace.toNanos();
-    for (Map.Entry<String, ProcessHandle> entry : live.entrySet()) {
+    for (Map.Entry<String, ProcessHandle> entry : processes.entrySet()) {
       ProcessHandle handle = entry.getValue();
       long pid = handle.pid();
       try {
@@ -65,6 +58,35 @@ final class Stack {
       } catch (java.util.concurrent.ExecutionException e) {
         throw new IllegalStateException(e);
       }
+    }
+  }
+
+  int stopAll(Duration grace, Consumer<String> report) {
+    Map<String, ProcessHandle> live = new LinkedHashMap<>();
+    for (Path pidFile : layout.pidFiles()) {
+      Optional<ProcessHandle> handle = process(pidFile);
+      if (handle.isPresent()) {
+        live.put(memberName(pidFile), handle.get());
+      } else {
+        report.accept(memberName(pidFile) + " was not running");
+      }
+    }
+    // The services first, all at once, while etcd still answers them (a leading Management Layer
+    // hands its lease back); then the etcd members one at a time, each with its peers still up to
+    // take the leadership over, which is how etcd stops quickly.
+    Map<String, ProcessHandle> services = new LinkedHashMap<>(live);
+    services.keySet().removeIf(name -> name.startsWith("etcd-"));
+    stop(services, grace, report);
+    for (Map.Entry<String, ProcessHandle> member : live.entrySet()) {
+      if (member.getKey().startsWith("etcd-")) {
+        stop(Map.of(member.getKey(), member.getValue()), grace, report);
+      }
+    }
+    try {
+      // What the stopped stack listened on no longer means anything: commands fall back to their defaults.
+      Files.deleteIfExists(layout.stateDir().resolve(StackAddresses.FILE));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
     for (Path pidFile : layout.pidFiles()) {
       try {

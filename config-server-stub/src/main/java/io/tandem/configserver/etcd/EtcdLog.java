@@ -72,6 +72,8 @@ public final class EtcdLog implements ChangeLog {
   private static final Duration RETRY_AFTER = Duration.ofMillis(100);
   /** One attempt's limit: a member that went away costs at most this before the next is tried. */
   private static final Duration ATTEMPT = Duration.ofSeconds(1);
+  /** How many call timeouts a start waits for etcd to answer its first request. */
+  private static final int START_ATTEMPTS = 6;
 
   private final EtcdSettings settings;
   private final long checkpointAfter;
@@ -80,6 +82,8 @@ public final class EtcdLog implements ChangeLog {
   /** The channel every call goes through: {@link #channel} itself, or a fault-injecting wrapper of it. */
   private final Channel calls;
   private final EtcdKv kv;
+  /** The gauge's reads: not the store's calls, so not in the round-trip histogram. */
+  private final EtcdKv scrapes;
   private final FatalStop fatalStop;
   private final Figures figures = new Figures();
   private final StoreLock storeLock;
@@ -133,6 +137,7 @@ public final class EtcdLog implements ChangeLog {
     this.channel = EtcdChannels.open(this.settings.endpoints(), security.channelCredentials(ServerIdentity.of(ServerIdentity.ETCD)));
     this.calls = calls.apply(channel);
     this.kv = new EtcdKv(this.calls, nanos -> figures.roundTrip.accept(nanos));
+    this.scrapes = new EtcdKv(this.calls, nanos -> { });
   }
 
   public Figures figures() {
@@ -172,15 +177,30 @@ public final class EtcdLog implements ChangeLog {
         .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(keys.probe())
             .setValue(ByteString.copyFrom(new byte[MAX_ENTRY_BYTES]))))
         .build();
-    try {
-      kv.txn(probe, settings.timeout());
-    } catch (StatusRuntimeException e) {
-      if (EtcdKv.tooLarge(e)) {
-        throw new IOException("etcd at " + settings.endpoints() + " refuses requests of " + MAX_ENTRY_BYTES
-            + " bytes (" + describe(e) + "): start every etcd member with --max-request-bytes=" + REQUIRED_REQUEST_BYTES
-            + ", which a Tandem request of up to 8 MiB needs");
+    // A cluster still starting, or busy, may answer this large request late: a start waits for it
+    // several call timeouts before it gives up.
+    long deadline = System.nanoTime() + settings.timeout().multipliedBy(START_ATTEMPTS).toNanos();
+    while (true) {
+      try {
+        kv.txn(probe, settings.timeout());
+        return;
+      } catch (StatusRuntimeException e) {
+        if (EtcdKv.tooLarge(e)) {
+          throw new IOException("etcd at " + settings.endpoints() + " refuses requests of " + MAX_ENTRY_BYTES
+              + " bytes (" + describe(e) + "): start every etcd member with --max-request-bytes=" + REQUIRED_REQUEST_BYTES
+              + ", which a Tandem request of up to 8 MiB needs");
+        }
+        if (!retryable(e) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        LOG.info("etcd did not answer the start's request-size check yet ({}); asking again", describe(e));
+        try {
+          Thread.sleep(RETRY_AFTER.toMillis());
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted while waiting for etcd at " + settings.endpoints(), interrupted);
+        }
       }
-      throw e;
     }
   }
 
@@ -328,7 +348,7 @@ public final class EtcdLog implements ChangeLog {
   @Override
   public OptionalLong sharedHead() {
     try {
-      return OptionalLong.of(readHead(settings.timeout()));
+      return OptionalLong.of(readHead(kv, settings.timeout()));
     } catch (StatusRuntimeException e) {
       throw new WriteRefusedException(Reason.NOT_DURABLE, "etcd at " + settings.endpoints() + " did not say the log's"
           + " head within " + settings.timeout().toMillis() + " ms (" + describe(e) + "): it may have no quorum");
@@ -342,18 +362,19 @@ public final class EtcdLog implements ChangeLog {
    */
   public long headForLag() {
     try {
-      return readHead(ATTEMPT);
+      return Math.max(readHead(scrapes, ATTEMPT), figures.logHead());
     } catch (StatusRuntimeException e) {
       LOG.debug("etcd did not say the log's head for the lag gauge: {}", describe(e));
       return figures.logHead();
     }
   }
 
-  private long readHead(Duration deadline) {
-    RangeResponse found = kv.range(RangeRequest.newBuilder().setKey(keys.head()).build(), deadline);
+  /** The head key's value as etcd has it now (a restored etcd may hold an older one than was seen). */
+  private long readHead(EtcdKv through, Duration deadline) {
+    RangeResponse found = through.range(RangeRequest.newBuilder().setKey(keys.head()).build(), deadline);
     long head = found.getKvsCount() == 0 ? 0 : parseHead(found.getKvs(0));
     figures.sawHead(head);
-    return figures.logHead();
+    return head;
   }
 
   /** {@code --etcd-timeout-ms}: as long as one call to etcd may take. */

@@ -494,7 +494,11 @@ public final class ConfigStore implements ManagedService {
 
   /** Lock held. Whether memory holds event {@code target} within the log's catch-up limit (waiting releases the lock). */
   private boolean caughtUp(long target) {
-    long deadline = System.nanoTime() + log.catchUpLimit().toNanos();
+    return caughtUp(target, System.nanoTime() + log.catchUpLimit().toNanos());
+  }
+
+  /** As {@link #caughtUp(long)}, until {@code deadline} ({@code System.nanoTime}). */
+  private boolean caughtUp(long target, long deadline) {
     while (contents.head() < target) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
@@ -521,18 +525,21 @@ public final class ConfigStore implements ManagedService {
    *     does not catch up in time: the client should resume on another Config Server
    */
   public void catchUpTo(long position) {
-    if (head() >= position) {
+    // Only this process writes a journal: memory is never behind it (and the lock is not taken).
+    if (log.catchUpLimit().isZero() || history.head() >= position) {
       return;
     }
+    long deadline = System.nanoTime() + log.catchUpLimit().toNanos();
     OptionalLong shared = log.sharedHead();
     if (shared.isEmpty() || shared.getAsLong() < position) {
       return;
     }
     synchronized (lock) {
-      if (!caughtUp(position)) {
+      if (!caughtUp(position, deadline)) {
         throw new WriteRefusedException(Reason.NOT_DURABLE, "this Config Server is at event " + contents.head()
             + ", behind the shared log (" + shared.getAsLong() + ") and the requested position " + position
-            + ", and has not caught up within " + log.catchUpLimit().toMillis() + " ms: resume on another Config Server");
+            + ", and has not caught up within " + log.catchUpLimit().toMillis() + " ms (reading the log's head"
+            + " included): resume on another Config Server");
       }
     }
   }

@@ -49,6 +49,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class EtcdLeaderElection implements Leading, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EtcdLeaderElection.class);
+  /** A stopping leader hands its lease back if etcd answers at once; otherwise the lease expires by itself. */
+  private static final Duration STOPPING_REVOKE = Duration.ofSeconds(1);
 
   /** Who holds the leader key: the instance id and the address its clients use. */
   public record Leader(String instance, String address) {
@@ -287,8 +289,12 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
   }
 
   private void revoke(long id) {
+    revoke(id, callTimeout);
+  }
+
+  private void revoke(long id, Duration deadline) {
     try {
-      leases.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
+      leases.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
           .leaseRevoke(LeaseRevokeRequest.newBuilder().setID(id).build());
     } catch (StatusRuntimeException e) {
       LOG.debug("lease {} not revoked ({}): it expires by itself", Long.toHexString(id), e.getStatus());
@@ -317,7 +323,7 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
     executor.shutdownNow();
     executor.awaitTermination(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
     if (ended != 0) {
-      revoke(ended);
+      revoke(ended, STOPPING_REVOKE);
     }
   }
 }
