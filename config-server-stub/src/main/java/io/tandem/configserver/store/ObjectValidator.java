@@ -1,5 +1,7 @@
 package io.tandem.configserver.store;
 
+import io.tandem.common.security.AccessRule;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.config.Names;
 import io.tandem.common.config.ObjectTypes;
 import io.tandem.common.grpc.MessageLimits;
@@ -39,6 +41,10 @@ final class ObjectValidator {
 
   private ObjectValidator() {}
 
+  /** Names whose certificates are not an application's: each opens doors an application must not hold. */
+  static final Set<String> RESERVED_APPLICATION_NAMES = Set.of(ServerIdentity.ETCD, AccessRule.OPERATOR, AccessRule.CLIENT,
+      AccessRule.MONITOR);
+
   /**
    * Returns {@code object} with its body normalised (an empty body of its type when none), and
    * what it breaks. An unknown type or a body of another type ends the checks there: nothing
@@ -63,6 +69,11 @@ final class ObjectValidator {
     ConfigObject result = actual == ConfigObject.BodyCase.BODY_NOT_SET ? withEmptyBody(object) : object;
     if (type == ObjectType.APPLICATION) {
       checkOptions(result.getApplication(), "application", found);
+      if (RESERVED_APPLICATION_NAMES.contains(object.getName())) {
+        found.add(Violation.rule("name", "'" + object.getName() + "' is reserved: a certificate of that name is the "
+            + "etcd members', the operator's, the routing clients' or the monitors' (one of "
+            + RESERVED_APPLICATION_NAMES + "), and an application's certificate must not be one of theirs"));
+      }
     }
     int size = result.getSerializedSize();
     if (size > MessageLimits.MAX_OBJECT_BYTES) {

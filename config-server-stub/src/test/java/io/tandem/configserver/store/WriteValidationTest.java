@@ -78,6 +78,17 @@ class WriteValidationTest {
   }
 
   @Test
+  void anApplicationCannotTakeTheNameOfACertificateThatIsNotAnApplications() throws Exception {
+    start(null);
+    for (String reserved : List.of("etcd", "operator", "client", "monitor")) {
+      refused(() -> store.create(statServer(reserved, "small", "1")), "object.name", "'" + reserved + "' is reserved");
+      refused(() -> store.apply(List.of(statServer("S_A", "small", "1"), statServer(reserved, "small", "1"))),
+          "objects[1].name", "is reserved");
+    }
+    assertThat(store.get(ObjectType.APPLICATION, "S_A")).as("nothing of a refused request is stored").isEmpty();
+  }
+
+  @Test
   void setOptionCannotGrowAnApplicationPastTheObjectLimit() throws Exception {
     start(null);
     // Values at their limit, as many as fit in one object.
