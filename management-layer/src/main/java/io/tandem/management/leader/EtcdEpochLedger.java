@@ -7,6 +7,7 @@ import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.RangeResponse;
 import io.etcd.jetcd.api.RequestOp;
 import io.etcd.jetcd.api.TxnRequest;
+import io.etcd.jetcd.api.TxnResponse;
 import io.grpc.Channel;
 import io.grpc.StatusRuntimeException;
 import io.tandem.etcd.EtcdKv;
@@ -31,6 +32,8 @@ public final class EtcdEpochLedger implements EpochLedger {
   private final Runnable fenced;
   private final Duration callTimeout;
   private long highest;
+  /** The revision the epoch key had when last read or written here (0: absent): a write expects it unchanged. */
+  private long written;
 
   /**
    * Reads the highest epoch recorded.
@@ -48,18 +51,22 @@ public final class EtcdEpochLedger implements EpochLedger {
     this.fencingToken = fencingToken;
     this.fenced = fenced;
     this.callTimeout = callTimeout;
-    this.highest = read();
+    read();
   }
 
-  private long read() {
+  /** Reads the epoch key: its value and the revision it was last written at. */
+  private void read() {
     RangeResponse found = kv.range(RangeRequest.newBuilder().setKey(key).build(), callTimeout);
-    return found.getKvsCount() == 0 ? 0 : Long.parseLong(found.getKvs(0).getValue().toString(StandardCharsets.US_ASCII));
+    if (found.getKvsCount() > 0) {
+      highest = Math.max(highest, Long.parseLong(found.getKvs(0).getValue().toString(StandardCharsets.US_ASCII)));
+      written = found.getKvs(0).getModRevision();
+    }
   }
 
   @Override
   public synchronized void refresh() {
     try {
-      highest = Math.max(highest, read());
+      read();
     } catch (StatusRuntimeException e) {
       throw new EpochNotRecordedException("the highest epoch in etcd could not be read: " + e.getStatus(), e);
     }
@@ -77,22 +84,27 @@ public final class EtcdEpochLedger implements EpochLedger {
     if (token == 0) {
       throw new EpochNotRecordedException("epoch " + epoch + " not recorded: this Management Layer does not lead", null);
     }
-    boolean recorded;
+    TxnResponse answer;
     try {
-      recorded = kv.txn(TxnRequest.newBuilder()
+      // Fenced twice: the leader key must still be this leadership's, and the epoch key unchanged
+      // since this process read it, so an epoch is never recorded below one another leader wrote.
+      answer = kv.txn(TxnRequest.newBuilder()
           .addCompare(Compare.newBuilder().setKey(leaderKey).setTarget(Compare.CompareTarget.CREATE)
               .setResult(Compare.CompareResult.EQUAL).setCreateRevision(token))
+          .addCompare(Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.MOD)
+              .setResult(Compare.CompareResult.EQUAL).setModRevision(written))
           .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key)
               .setValue(ByteString.copyFromUtf8(Long.toString(epoch)))))
-          .build(), callTimeout).getSucceeded();
+          .build(), callTimeout);
     } catch (StatusRuntimeException e) {
       throw new EpochNotRecordedException("epoch " + epoch + " not recorded in etcd: " + e.getStatus(), e);
     }
-    if (!recorded) {
+    if (!answer.getSucceeded()) {
       fenced.run();
       throw new EpochNotRecordedException("epoch " + epoch + " not recorded: the leader key is no longer this"
-          + " Management Layer's (revision " + token + "); another leads", null);
+          + " Management Layer's (revision " + token + ") or another recorded an epoch since; another leads", null);
     }
     highest = epoch;
+    written = answer.getHeader().getRevision();
   }
 }

@@ -134,6 +134,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
       try {
         ledger.refresh();
       } catch (EpochNotRecordedException e) {
+        // A stale highest could only be written over by a fenced write, which would step it down anyway.
         EventLog.emit(LOG, LogEvent.COMMAND_WITHHELD, "epoch", "-", "reason", e.getMessage());
       }
       controller = new RedundancyController(settings, ledger.highest());

@@ -171,7 +171,12 @@ class EtcdLeaderElectionTest {
     EtcdEpochLedger bLedger = new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, b::revision,
         b::fenced, CALL);
     assertThat(bLedger.highest()).isEqualTo(5);
+    // A ledger that read before another write (a refresh that failed, say) cannot record below it.
+    EtcdEpochLedger stale = new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, b::revision, () -> { },
+        CALL);
     bLedger.record(6);
+    assertThatThrownBy(() -> stale.record(6)).isInstanceOf(EpochNotRecordedException.class)
+        .hasMessageContaining("another recorded an epoch since");
     // a, frozen between its last check and its write, still holds its old token.
     assertThatThrownBy(() -> aLedger.record(7)).isInstanceOf(EpochNotRecordedException.class)
         .hasMessageContaining("another leads");
