@@ -3,6 +3,7 @@ package io.tandem.common.config;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.tandem.common.grpc.AddressRotation;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
@@ -11,7 +12,6 @@ import io.tandem.config.v1.HistoryLogExpired;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.config.v1.ObjectType;
 import io.tandem.protocol.link.HostPort;
-import io.tandem.protocol.log.EventLog;
 import io.tandem.protocol.log.LogEvent;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,8 +19,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The Config Server as a list of replicas — Config Servers over one etcd store, which serve the
@@ -30,21 +28,19 @@ import org.slf4j.LoggerFactory;
  * last event id, without a reload. With one address it is a plain {@link ConfigSession}.
  */
 public final class ConfigReplicas implements ConfigSource, AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(ConfigReplicas.class);
-
   /** One replica: its address and the session over its own channel. */
   public record Replica(HostPort address, ConfigSource source, ManagedChannel channel) {}
 
   private final List<Replica> replicas;
-  private final String clientName;
-  private volatile int current;
+  private final AddressRotation rotation;
 
   public ConfigReplicas(List<Replica> replicas, String clientName) {
     if (replicas.isEmpty()) {
       throw new IllegalArgumentException("--config-server: give at least one address");
     }
     this.replicas = List.copyOf(replicas);
-    this.clientName = clientName;
+    this.rotation = new AddressRotation(replicas.stream().map(Replica::address).toList(),
+        LogEvent.CONFIG_REPLICA_CHANGED, clientName);
   }
 
   /** Sessions with every address of {@code addresses}, each over a channel of its own. */
@@ -60,12 +56,12 @@ public final class ConfigReplicas implements ConfigSource, AutoCloseable {
 
   /** The replica calls go to now. */
   public HostPort current() {
-    return replicas.get(current).address();
+    return replicas.get(rotation.current()).address();
   }
 
   @Override
   public void snapshotBatches(Set<ObjectType> types, Consumer<byte[]> batches, Duration deadline) {
-    int used = current;
+    int used = rotation.current();
     try {
       replicas.get(used).source().snapshotBatches(types, batches, deadline);
     } catch (StatusRuntimeException e) {
@@ -76,7 +72,7 @@ public final class ConfigReplicas implements ConfigSource, AutoCloseable {
 
   @Override
   public ConfigObject get(ObjectType type, String name, Duration deadline) {
-    int used = current;
+    int used = rotation.current();
     try {
       return replicas.get(used).source().get(type, name, deadline);
     } catch (StatusRuntimeException e) {
@@ -88,7 +84,7 @@ public final class ConfigReplicas implements ConfigSource, AutoCloseable {
   @Override
   public ConfigSession.Watch watch(long afterEventId, ConfigSession.WatchListener listener,
       ScheduledExecutorService timer) {
-    int used = current;
+    int used = rotation.current();
     return replicas.get(used).source().watch(afterEventId, new ConfigSession.WatchListener() {
       @Override
       public void onChanges(List<ChangeEvent> events, boolean replay) {
@@ -117,14 +113,10 @@ public final class ConfigReplicas implements ConfigSource, AutoCloseable {
    * The replica at {@code used} failed: the next one becomes current, unless another failure
    * moved on already. An answer the replica gave (not found, refused) is no failure of it.
    */
-  private synchronized void failed(int used, Status status) {
-    if (replicas.size() == 1 || used != current || !replicaTrouble(status.getCode())) {
-      return;
+  private void failed(int used, Status status) {
+    if (replicaTrouble(status.getCode())) {
+      rotation.failed(used, status);
     }
-    current = (used + 1) % replicas.size();
-    EventLog.emit(LOG, LogEvent.CONFIG_REPLICA_CHANGED, "client", clientName, "left", replicas.get(used).address(),
-        "joined", replicas.get(current).address(), "cause", status.getCode()
-            + (status.getDescription() == null ? "" : ": " + status.getDescription()));
   }
 
   private static boolean replicaTrouble(Status.Code code) {
