@@ -12,6 +12,7 @@ import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,13 +81,19 @@ final class PairWatchers {
 
   /** Completes every watch (this process is stopping). */
   void endAll() {
-    watchers.values().forEach(w -> write(w, w.out::onCompleted));
-    watchers.clear();
+    endEach(out -> out.onCompleted());
   }
 
   /** Ends every watch with {@code status} (this process no longer leads: the watchers go to the one that does). */
-  void endAll(io.grpc.Status status) {
-    watchers.values().forEach(w -> write(w, () -> w.out.onError(status.asRuntimeException())));
+  void endAll(Status status) {
+    endEach(out -> out.onError(status.asRuntimeException()));
+  }
+
+  /** Writes each watch its last message; over a copy, since a watch whose write fails leaves the map. */
+  private void endEach(Consumer<ServerCallStreamObserver<PairsStatus>> last) {
+    for (Watcher watcher : List.copyOf(watchers.values())) {
+      write(watcher, () -> last.accept(watcher.out));
+    }
     watchers.clear();
   }
 

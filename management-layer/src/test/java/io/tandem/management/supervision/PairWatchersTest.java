@@ -8,6 +8,8 @@ import io.tandem.management.v1.AppStatus;
 import io.tandem.management.v1.MemberStatus;
 import io.tandem.management.v1.PairStatus;
 import io.tandem.management.v1.PairsStatus;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** What waits for each watcher of the pairs, with transports that take what a test lets them. */
@@ -70,5 +72,21 @@ class PairWatchersTest {
     assertThat(stuck.sent).isEmpty();
     assertThat(reading.sent).as("a watcher that reads gets every change").hasSize(10_001);
     assertThat(reading.ended).isNull();
+  }
+
+  @Test
+  void endingEveryWatchReachesTheOthersWhenSomeAreAlreadyGone() {
+    List<RecordingServerStream<PairsStatus>> live = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      RecordingServerStream<PairsStatus> watcher = new RecordingServerStream<PairsStatus>();
+      watcher.gone = i % 2 == 0;
+      if (!watcher.gone) {
+        live.add(watcher);
+      }
+      watchers.add(watcher, "10.0.0." + i + ":1", status(AppStatus.RUNNING, 0));
+    }
+    watchers.endAll(io.grpc.Status.UNAVAILABLE.withDescription("stands by"));
+    assertThat(live).allSatisfy(w -> assertThat(w.ended.getCode()).isEqualTo(io.grpc.Status.Code.UNAVAILABLE));
+    assertThat(watchers.count()).isZero();
   }
 }

@@ -10,6 +10,8 @@ final class RecordingServerStream<T> extends ServerCallStreamObserver<T> {
   volatile boolean ready = true;
   final List<T> sent = new CopyOnWriteArrayList<>();
   volatile Status ended;
+  /** The call is already closed (the client went away): a last message throws, as gRPC's would. */
+  volatile boolean gone;
 
   @Override
   public boolean isReady() {
@@ -23,11 +25,17 @@ final class RecordingServerStream<T> extends ServerCallStreamObserver<T> {
 
   @Override
   public void onError(Throwable t) {
+    if (gone) {
+      throw new IllegalStateException("call already closed");
+    }
     ended = Status.fromThrowable(t);
   }
 
   @Override
   public void onCompleted() {
+    if (gone) {
+      throw new IllegalStateException("call already closed");
+    }
     ended = Status.OK;
   }
 
