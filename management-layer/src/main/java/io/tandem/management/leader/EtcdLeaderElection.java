@@ -277,15 +277,21 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
 
   /** Lock held. Closes the keep-alive stream and revokes the lease (so a standby need not wait for it to expire). */
   private void endLease() {
+    long ended = releaseLease();
+    if (ended != 0) {
+      executor.execute(() -> revoke(ended));
+    }
+  }
+
+  /** Lock held. Closes the keep-alive stream and forgets the lease; returns its id (0: none). */
+  private long releaseLease() {
     if (renewals != null) {
       renewals.onCompleted();
       renewals = null;
     }
     long ended = leaseId;
     leaseId = 0;
-    if (ended != 0) {
-      executor.execute(() -> revoke(ended));
-    }
+    return ended;
   }
 
   private void revoke(long id) {
@@ -311,13 +317,8 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
     Optional<Change> change;
     long ended;
     synchronized (this) {
-      ended = leaseId;
       change = leadership.lost(StepDown.STOPPING);
-      if (renewals != null) {
-        renewals.onCompleted();
-        renewals = null;
-      }
-      leaseId = 0;
+      ended = releaseLease();
     }
     changed(change);
     executor.shutdownNow();

@@ -38,7 +38,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class EtcdLeaderElectionTest {
   private static final Duration PATIENCE = Duration.ofMinutes(1);
   private static final Duration LEASE = Duration.ofSeconds(3);
-  private static final Duration CALL = Duration.ofSeconds(2);
+  /** As long as a call to etcd may take: generous, for a busy machine (a cut link fails at once). */
+  private static final Duration CALL = Duration.ofSeconds(10);
   private static final AtomicInteger PREFIXES = new AtomicInteger();
 
   @RegisterExtension
