@@ -55,8 +55,7 @@ public final class ManagementOption {
     for (int i = 0; i < all.size() - 1; i++) {
       Endpoint endpoint = new Endpoint(all.get(i), ServerIdentity.of(identity), tls);
       try {
-        ManagementServiceGrpc.newBlockingStub(endpoint.channel()).withDeadlineAfter(LEADER_PROBE.toMillis(),
-            TimeUnit.MILLISECONDS).getPairs(GetPairsRequest.getDefaultInstance());
+        askAsLeader(endpoint);
         return endpoint;
       } catch (StatusRuntimeException e) {
         endpoint.close(); // a standby, or not reachable: the next may lead
@@ -73,8 +72,7 @@ public final class ManagementOption {
     Map<HostPort, String> roles = new LinkedHashMap<>();
     for (HostPort address : addresses()) {
       try (Endpoint endpoint = new Endpoint(address, ServerIdentity.of(identity), tls)) {
-        ManagementServiceGrpc.newBlockingStub(endpoint.channel()).withDeadlineAfter(LEADER_PROBE.toMillis(),
-            TimeUnit.MILLISECONDS).getPairs(GetPairsRequest.getDefaultInstance());
+        askAsLeader(endpoint);
         roles.put(address, "leads");
       } catch (StatusRuntimeException e) {
         String description = e.getStatus().getDescription() == null ? "" : e.getStatus().getDescription();
@@ -83,6 +81,12 @@ public final class ManagementOption {
       }
     }
     return roles;
+  }
+
+  /** Asks for the pairs, which only the leader answers (a standby: {@code UNAVAILABLE} naming the leader). */
+  private static void askAsLeader(Endpoint endpoint) {
+    ManagementServiceGrpc.newBlockingStub(endpoint.channel()).withDeadlineAfter(LEADER_PROBE.toMillis(),
+        TimeUnit.MILLISECONDS).getPairs(GetPairsRequest.getDefaultInstance());
   }
 
   public static ManagementServiceGrpc.ManagementServiceBlockingStub stub(Endpoint endpoint) {

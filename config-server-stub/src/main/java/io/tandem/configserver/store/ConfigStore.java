@@ -485,19 +485,17 @@ public final class ConfigStore implements ManagedService {
 
   /** Lock held. Waits (releasing it) until memory holds event {@code target}, which the log already does. */
   private void awaitHead(long target) {
-    if (!caughtUp(target)) {
+    if (!caughtUp(target, System.nanoTime() + log.catchUpLimit().toNanos())) {
       throw new WriteRefusedException(Reason.NOT_DURABLE, "this Config Server has event " + contents.head()
           + " while the shared log is at " + target + " and has not caught up within " + log.catchUpLimit().toMillis()
           + " ms: nothing was written; retry, or write through another Config Server");
     }
   }
 
-  /** Lock held. Whether memory holds event {@code target} within the log's catch-up limit (waiting releases the lock). */
-  private boolean caughtUp(long target) {
-    return caughtUp(target, System.nanoTime() + log.catchUpLimit().toNanos());
-  }
-
-  /** As {@link #caughtUp(long)}, until {@code deadline} ({@code System.nanoTime}). */
+  /**
+   * Lock held. Whether memory holds event {@code target} by {@code deadline} ({@code System.nanoTime});
+   * waiting releases the lock.
+   */
   private boolean caughtUp(long target, long deadline) {
     while (contents.head() < target) {
       long left = deadline - System.nanoTime();
@@ -525,14 +523,13 @@ public final class ConfigStore implements ManagedService {
    *     does not catch up in time: the client should resume on another Config Server
    */
   public void catchUpTo(long position) {
-    // Only this process writes a journal: memory is never behind it (and the lock is not taken).
-    if (log.catchUpLimit().isZero() || history.head() >= position) {
-      return;
+    if (history.head() >= position) {
+      return; // without the store's lock: a Watch never waits behind a write here
     }
     long deadline = System.nanoTime() + log.catchUpLimit().toNanos();
     OptionalLong shared = log.sharedHead();
     if (shared.isEmpty() || shared.getAsLong() < position) {
-      return;
+      return; // a journal only this process writes, or a position no process committed
     }
     synchronized (lock) {
       if (!caughtUp(position, deadline)) {
