@@ -87,8 +87,7 @@ class ManagementLayerScenariosTest extends PairStackTest {
         EtcdLink second = new EtcdLink(etcd)) {
       stack.withEtcd(etcd.endpoints()).withManagementLayers(first.endpoints(), second.endpoints()).start();
       StackMember leader = stack.management();
-      StackMember other = stack.stack.member(leader.name().equals(PairStack.MANAGEMENT) ? PairStack.MANAGEMENT_2
-          : PairStack.MANAGEMENT);
+      StackMember other = stack.otherManagementLayer(leader);
       long epoch = stack.pair().getEpoch();
       String primary = stack.primary();
 
@@ -123,8 +122,7 @@ class ManagementLayerScenariosTest extends PairStackTest {
       stack.withEtcd(etcd.endpoints()).withManagementLayers(etcd.endpoints(), etcd.endpoints()).start();
       String primary = stack.primary();
       StackMember leader = stack.management();
-      StackMember other = stack.stack.member(leader.name().equals(PairStack.MANAGEMENT) ? PairStack.MANAGEMENT_2
-          : PairStack.MANAGEMENT);
+      StackMember other = stack.otherManagementLayer(leader);
       try (HealthTimeline health = stack.watchHealth(); CallingClient client = new CallingClient(stack)) {
         await().atMost(PairStack.WAIT).until(() -> client.ok.get() > 100);
         // S3: every session expires; the primary protects while its backup reloads...
@@ -159,8 +157,7 @@ class ManagementLayerScenariosTest extends PairStackTest {
       String backup = stack.other(primary);
       long epoch = stack.pair().getEpoch();
       StackMember leader = stack.management();
-      StackMember other = stack.stack.member(leader.name().equals(PairStack.MANAGEMENT) ? PairStack.MANAGEMENT_2
-          : PairStack.MANAGEMENT);
+      StackMember other = stack.otherManagementLayer(leader);
 
       leader.pause();
       await("the other leads").atMost(PairStack.WAIT).until(() -> PairStack.leads(other));

@@ -203,6 +203,11 @@ final class PairStack implements AutoCloseable {
     return stack.member(MANAGEMENT);
   }
 
+  /** Of two Management Layers, the one that is not {@code member}. */
+  StackMember otherManagementLayer(StackMember member) {
+    return stack.member(member.name().equals(MANAGEMENT) ? MANAGEMENT_2 : MANAGEMENT);
+  }
+
   /** Whether {@code member} answers as the leader (a standby answers UNAVAILABLE). */
   static boolean leads(StackMember member) {
     try {

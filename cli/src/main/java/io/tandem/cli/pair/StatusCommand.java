@@ -83,7 +83,7 @@ public final class StatusCommand implements Callable<Integer> {
   }
 
   /** Which of several Management Layers leads, as each answers for itself. */
-  static String renderLeadership(java.util.Map<io.tandem.protocol.link.HostPort, String> roles) {
+  static String renderLeadership(Map<HostPort, String> roles) {
     StringBuilder out = new StringBuilder("\nMANAGEMENT LAYERS\n");
     roles.forEach((address, role) -> out.append(String.format("  %-22s %s%n", address, role)));
     return out.toString();

@@ -219,7 +219,7 @@ public final class UpCommand implements Callable<Integer> {
     Map<String, HostPort> addresses = new LinkedHashMap<>();
     if (localEtcd != null) {
       for (int i = 1; i <= localEtcd.members(); i++) {
-        addresses.put(LocalEtcd.name(i), new HostPort("127.0.0.1", localEtcd.clientPort(i)));
+        addresses.put(LocalEtcd.name(i), localEtcd.endpoints().members().get(i - 1));
       }
     }
     started.forEach(member -> addresses.put(member.name(), new HostPort("localhost", member.port())));

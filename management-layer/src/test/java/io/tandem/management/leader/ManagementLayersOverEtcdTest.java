@@ -96,6 +96,16 @@ class ManagementLayersOverEtcdTest {
     }
   }
 
+  /** Two Management Layers of this group, once one of them leads. */
+  private record Elected(StackMember leader, StackMember standby) {}
+
+  private Elected twoElected() throws Exception {
+    StackMember a = managementLayer("one");
+    StackMember b = managementLayer("two");
+    await().atMost(PATIENCE).until(() -> pairs(a).isPresent() != pairs(b).isPresent());
+    return pairs(a).isPresent() ? new Elected(a, b) : new Elected(b, a);
+  }
+
   private static Optional<PairsStatus> pairs(StackMember member) {
     try {
       return Optional.of(ManagementServiceGrpc.newBlockingStub(member.channel()).getPairs(GetPairsRequest.getDefaultInstance()));
@@ -106,11 +116,9 @@ class ManagementLayersOverEtcdTest {
 
   @Test
   void oneLeadsTheOtherNamesItAndTakesOverWhenItStops() throws Exception {
-    StackMember a = managementLayer("one");
-    StackMember b = managementLayer("two");
-    await().atMost(PATIENCE).until(() -> pairs(a).isPresent() != pairs(b).isPresent());
-    StackMember leader = pairs(a).isPresent() ? a : b;
-    StackMember standby = leader == a ? b : a;
+    Elected two = twoElected();
+    StackMember leader = two.leader();
+    StackMember standby = two.standby();
     // The standby names the leader once it has looked at the key since the election.
     await().atMost(PATIENCE).until(() -> refusal(standby).contains("the leader is at"));
 
@@ -130,13 +138,12 @@ class ManagementLayersOverEtcdTest {
     assertThat(pairs(standby).orElseThrow().getPairsList()).as("the new leader decides from the configuration")
         .hasSize(1);
   }
+
   @Test
   void aSupervisedApplicationGivenEveryAddressFindsTheLeaderAndFollowsItToTheNext() throws Exception {
-    StackMember a = managementLayer("one");
-    StackMember b = managementLayer("two");
-    await().atMost(PATIENCE).until(() -> pairs(a).isPresent() != pairs(b).isPresent());
-    StackMember leader = pairs(a).isPresent() ? a : b;
-    StackMember standby = leader == a ? b : a;
+    Elected two = twoElected();
+    StackMember leader = two.leader();
+    StackMember standby = two.standby();
     // The standby first: the application must find the leader by itself.
     List<HostPort> addresses = List.of(standby.address(), leader.address());
     List<ManagedChannel> channels = addresses.stream()
