@@ -304,6 +304,18 @@ class SecurityScenariosTest {
   }
 
   @Test
+  void aCommandTheFirstManagementLayerRefusesSaysWhyRatherThanAskingTheNext() throws Exception {
+    stack.stack.security(AccessRule.CLIENT);
+    TlsFiles client = TlsFiles.inDirectory(stack.stack.pkiDirectory(), AccessRule.CLIENT);
+    int nobody = io.tandem.common.process.FreePorts.next();
+    Cli.Result refused = Cli.run(dir, java.util.Map.of("TANDEM_TLS_DIR", stack.stack.pkiDirectory().toString()),
+        "switchover", PairStack.A, "--management", "localhost:" + stack.managementPort + ",localhost:" + nobody,
+        "--tls-cert", client.certificate().toString(), "--tls-key", client.key().toString());
+    assertThat(refused.exitCode()).as(refused.output()).isEqualTo(1);
+    assertThat(refused.output()).contains("'client' may not call").doesNotContain("localhost:" + nobody);
+  }
+
+  @Test
   void aStatisticIsClosedAndReadByIdOnlyByTheIdentityThatOpenedIt() {
     int port = stack.statPorts.get(stack.primary());
     List<StatisticValue> values = new CopyOnWriteArrayList<>();

@@ -69,7 +69,7 @@ public final class ManagementLayerModule extends AbstractModule {
     if (election.isPresent()) {
       EtcdLeaderElection leader = election.get();
       return new EtcdEpochLedger(etcd.orElseThrow(), ManagementKeys.epoch(settings.etcd()),
-          ManagementKeys.leader(settings.etcd()), leader::revision, leader::fenced, settings.etcd().timeout());
+          ManagementKeys.leader(settings.etcd()), clock, leader::fenced, settings.etcd().timeout());
     }
     try {
       return FileEpochLedger.open(settings.dataDir(), clock);

@@ -6,13 +6,16 @@ import io.tandem.common.grpc.HostPortConverter;
 import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TlsFlags;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tandem.management.v1.GetPairsRequest;
 import io.tandem.management.v1.ManagementServiceGrpc;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
 
@@ -21,6 +24,9 @@ public final class ManagementOption {
   private static final HostPort DEFAULT = HostPort.parse("localhost:2030");
   /** How long a command waits for each Management Layer to say whether it leads. */
   private static final Duration LEADER_PROBE = Duration.ofSeconds(3);
+  /** The answers after which the leader may be the next address: a standby's, or none. */
+  private static final Set<Status.Code> LEADER_ELSEWHERE = EnumSet.of(Status.Code.UNAVAILABLE,
+      Status.Code.DEADLINE_EXCEEDED);
 
   @Option(names = "--management", converter = HostPortConverter.class, split = ",", paramLabel = "HOST:PORT[,...]",
       description = "Management Layer address, or the addresses of several of which one leads: the command talks to the"
@@ -47,8 +53,9 @@ public final class ManagementOption {
 
   /**
    * The channel to the leader, secured by the command's {@code --tls-*} flags: with several
-   * addresses, the first that answers {@code GetPairs} (a standby answers {@code UNAVAILABLE});
-   * when none does, the last asked, so the command fails with its answer.
+   * addresses, the first that answers {@code GetPairs} (a standby answers {@code UNAVAILABLE}) or
+   * refuses it for another reason (a certificate refused, say: the next would refuse it too, and
+   * the command fails with that reason rather than a standby's); when none does, the last asked.
    */
   public Endpoint open(TlsFlags tls) {
     List<HostPort> all = addresses();
@@ -58,6 +65,9 @@ public final class ManagementOption {
         askAsLeader(endpoint);
         return endpoint;
       } catch (StatusRuntimeException e) {
+        if (!LEADER_ELSEWHERE.contains(e.getStatus().getCode())) {
+          return endpoint;
+        }
         endpoint.close(); // a standby, or not reachable: the next may lead
       }
     }

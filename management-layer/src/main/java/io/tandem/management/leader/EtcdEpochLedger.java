@@ -15,7 +15,7 @@ import io.tandem.management.ledger.EpochLedger;
 import io.tandem.management.ledger.EpochNotRecordedException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.function.LongSupplier;
+import java.time.Clock;
 
 /**
  * The epoch ledger of Management Layers over one etcd cluster: the key {@code epoch} beside the
@@ -23,12 +23,16 @@ import java.util.function.LongSupplier;
  * the writer's own (its fencing token, as etcd's election recipe and Patroni use it). A deposed
  * leader, frozen or cut off while another was elected, can therefore record no epoch, and sends
  * no command carrying one; a new leader starts above every epoch any leader recorded.
+ *
+ * <p>A cluster without the key is a first start: epochs then begin above the clock's time in
+ * milliseconds, as the single Management Layer's file ledger does, so they stay above any epoch
+ * the applications of an installation that ran one still hold. From then on only the key counts.
  */
 public final class EtcdEpochLedger implements EpochLedger {
   private final EtcdKv kv;
   private final ByteString key;
   private final ByteString leaderKey;
-  private final LongSupplier fencingToken;
+  private final Clock clock;
   private final Runnable fenced;
   private final Duration callTimeout;
   private long highest;
@@ -38,17 +42,16 @@ public final class EtcdEpochLedger implements EpochLedger {
   /**
    * Reads the highest epoch recorded.
    *
-   * @param fencingToken the leader key's creation revision while this process leads, 0 otherwise
-   *     ({@link EtcdLeaderElection#revision})
+   * @param clock read when no epoch was ever recorded
    * @param fenced told when a write was refused because another leads ({@link EtcdLeaderElection#fenced})
    * @throws StatusRuntimeException when etcd does not answer
    */
-  public EtcdEpochLedger(Channel channel, ByteString key, ByteString leaderKey, LongSupplier fencingToken,
-      Runnable fenced, Duration callTimeout) {
+  public EtcdEpochLedger(Channel channel, ByteString key, ByteString leaderKey, Clock clock, Runnable fenced,
+      Duration callTimeout) {
     this.kv = new EtcdKv(channel, nanos -> { });
     this.key = key;
     this.leaderKey = leaderKey;
-    this.fencingToken = fencingToken;
+    this.clock = clock;
     this.fenced = fenced;
     this.callTimeout = callTimeout;
     read();
@@ -60,6 +63,9 @@ public final class EtcdEpochLedger implements EpochLedger {
     if (found.getKvsCount() > 0) {
       highest = Math.max(highest, Long.parseLong(found.getKvs(0).getValue().toString(StandardCharsets.US_ASCII)));
       written = found.getKvs(0).getModRevision();
+    } else {
+      highest = Math.max(highest, clock.millis());
+      written = 0;
     }
   }
 
@@ -78,9 +84,9 @@ public final class EtcdEpochLedger implements EpochLedger {
   }
 
   @Override
-  public synchronized void record(long epoch) {
+  public synchronized void record(long epoch, long leadership) {
     EpochLedger.checkAbove(epoch, highest);
-    long token = fencingToken.getAsLong();
+    long token = leadership;
     if (token == 0) {
       throw new EpochNotRecordedException("epoch " + epoch + " not recorded: this Management Layer does not lead", null);
     }
@@ -97,6 +103,7 @@ public final class EtcdEpochLedger implements EpochLedger {
               .setValue(ByteString.copyFromUtf8(Long.toString(epoch)))))
           .build(), callTimeout);
     } catch (StatusRuntimeException e) {
+      rereadAfter(e);
       throw new EpochNotRecordedException("epoch " + epoch + " not recorded in etcd: " + e.getStatus(), e);
     }
     if (!answer.getSucceeded()) {
@@ -106,5 +113,17 @@ public final class EtcdEpochLedger implements EpochLedger {
     }
     highest = epoch;
     written = answer.getHeader().getRevision();
+  }
+
+  /**
+   * A write without an answer may still have been committed, and the next would then compare a
+   * revision the key no longer has and be taken for fenced: the key is read again, if etcd answers.
+   */
+  private void rereadAfter(StatusRuntimeException failed) {
+    try {
+      read();
+    } catch (StatusRuntimeException e) {
+      failed.addSuppressed(e);
+    }
   }
 }

@@ -85,6 +85,8 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
   private StreamObserver<LeaseKeepAliveRequest> renewals;
   private final ArrayDeque<Instant> renewalsSent = new ArrayDeque<>();
   private Optional<Leader> leader = Optional.empty();
+  /** Set by {@link #close}: a campaign won after it hands its lease back at once. */
+  private boolean closed;
 
   /**
    * @param key the leader key, e.g. {@code /tandem/management/leader}
@@ -118,12 +120,18 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
         this::step);
   }
 
-  @Override
+  /** Whether a command may leave now, under the leadership held now. */
   public synchronized boolean mayCommand() {
     return leadership.mayCommand(monotonic.instant());
   }
 
+  @Override
+  public synchronized boolean mayCommand(long revision) {
+    return leadership.mayCommand(revision, monotonic.instant());
+  }
+
   /** The leader key's creation revision while leading (the fencing token); 0 otherwise. */
+  @Override
   public synchronized long revision() {
     return leadership.revision();
   }
@@ -143,17 +151,16 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
   }
 
   /** A write guarded by this leadership was refused: another leads. */
-  public void fenced() {
+  public synchronized void fenced() {
     changed(leadershipLost(StepDown.FENCED));
   }
 
   private void step() {
-    Optional<Change> change;
     synchronized (this) {
-      change = leadership.tick(monotonic.instant());
+      Optional<Change> change = leadership.tick(monotonic.instant());
       change.ifPresent(c -> endLease());
+      changed(change);
     }
-    changed(change);
     try {
       if (role() == Role.LEADER) {
         renewIfDue();
@@ -185,9 +192,10 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
       return; // the lease is not configured yet: look again at the next step
     }
     Leadership next = new Leadership(configured);
-    long granted = leases.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .leaseGrant(LeaseGrantRequest.newBuilder().setTTL(next.lease().toSeconds()).build()).getID();
+    // Read before the grant is sent: etcd starts the lease's time when it receives the grant, not later.
     Instant sentAt = monotonic.instant();
+    long granted = leases.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .leaseGrant(LeaseGrantRequest.newBuilder().setTTL(ttlSeconds(next.lease())).build()).getID();
     TxnResponse won = kv.txn(TxnRequest.newBuilder()
         .addCompare(Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.CREATE)
             .setResult(Compare.CompareResult.EQUAL).setCreateRevision(0))
@@ -203,15 +211,22 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
       }
       return;
     }
-    Optional<Change> change;
     synchronized (this) {
-      leaseId = granted;
-      leader = Optional.of(self);
-      leadership = next;
-      lastRenewal = sentAt;
-      change = leadership.elected(won.getHeader().getRevision(), sentAt);
+      if (!closed) {
+        leaseId = granted;
+        leader = Optional.of(self);
+        leadership = next;
+        lastRenewal = sentAt;
+        changed(leadership.elected(won.getHeader().getRevision(), sentAt));
+        return;
+      }
     }
-    changed(change);
+    revoke(granted, STOPPING_REVOKE); // won while stopping: the others need not wait for the lease to expire
+  }
+
+  /** etcd counts leases in whole seconds: rounded up, so the lease is never shorter than the decision assumes. */
+  static long ttlSeconds(Duration lease) {
+    return (lease.toMillis() + 999) / 1000;
   }
 
   /** Sends one renewal on the keep-alive stream (opened when there is none), a sixth of the lease after the last. */
@@ -246,21 +261,17 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
     renewals.onNext(LeaseKeepAliveRequest.newBuilder().setID(leaseId).build());
   }
 
-  private void renewalAnswered(StreamObserver<LeaseKeepAliveRequest> stream, LeaseKeepAliveResponse response) {
-    Optional<Change> change = Optional.empty();
-    synchronized (this) {
-      if (stream != renewals || renewalsSent.isEmpty()) {
-        return;
-      }
-      Instant sentAt = renewalsSent.poll();
-      if (response.getTTL() > 0) {
-        leadership.renewed(sentAt);
-      } else {
-        change = leadership.lost(StepDown.LEASE_LOST);
-        change.ifPresent(c -> endLease());
-      }
+  private synchronized void renewalAnswered(StreamObserver<LeaseKeepAliveRequest> stream,
+      LeaseKeepAliveResponse response) {
+    if (stream != renewals || renewalsSent.isEmpty()) {
+      return;
     }
-    changed(change);
+    Instant sentAt = renewalsSent.poll();
+    if (response.getTTL() > 0) {
+      leadership.renewed(sentAt);
+    } else {
+      changed(leadershipLost(StepDown.LEASE_LOST));
+    }
   }
 
   private synchronized void streamEnded(StreamObserver<LeaseKeepAliveRequest> stream) {
@@ -307,20 +318,20 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
     }
   }
 
-  private void changed(Optional<Change> change) {
+  /** Lock held, so the listener hears the changes in the order they happened. */
+  private synchronized void changed(Optional<Change> change) {
     change.ifPresent(listener);
   }
 
   /** Steps down (the lease revoked, so a standby takes over at once) and stops campaigning. */
   @Override
   public void close() throws InterruptedException {
-    Optional<Change> change;
     long ended;
     synchronized (this) {
-      change = leadership.lost(StepDown.STOPPING);
+      closed = true;
+      changed(leadership.lost(StepDown.STOPPING));
       ended = releaseLease();
     }
-    changed(change);
     executor.shutdownNow();
     executor.awaitTermination(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
     if (ended != 0) {

@@ -8,23 +8,41 @@ import java.util.function.Consumer;
  * Whether this Management Layer leads: always when it runs alone; while it holds the etcd lease
  * when several run ({@link EtcdLeaderElection}). Only a leader takes supervision streams,
  * switchovers and pair watchers, and only while it may command does a command leave.
+ *
+ * <p>Each leadership is named by its revision (the leader key's creation revision in etcd). What
+ * was decided under one leadership may only leave under that same one: a process that stepped
+ * down and was elected again starts anew, as any other new leader would.
  */
 public interface Leading {
-  /** Whether a command may leave now. */
-  boolean mayCommand();
+  /** The revision of a Management Layer that runs alone: it leads once, for ever. */
+  long ALONE = 1;
+
+  /** The revision of the leadership held now; 0 while standing by. */
+  long revision();
+
+  /** Whether a command decided under the leadership of {@code revision} may leave now. */
+  boolean mayCommand(long revision);
 
   /** Empty while this one leads; otherwise what a caller is told: that it stands by, and where the leader is. */
   Optional<String> standbyReason();
 
-  /** {@code listener} is told each change of role, on a thread of the election's own; set before start. */
+  /**
+   * {@code listener} is told each change of role, in the order they happen; it must only hand the
+   * change on (it may be called with the election's lock held). Set before start.
+   */
   void onChange(Consumer<Change> listener);
 
   /** A Management Layer that runs alone: it always leads. */
   static Leading alone() {
     return new Leading() {
       @Override
-      public boolean mayCommand() {
-        return true;
+      public long revision() {
+        return ALONE;
+      }
+
+      @Override
+      public boolean mayCommand(long revision) {
+        return revision == ALONE;
       }
 
       @Override

@@ -13,9 +13,12 @@ public interface EpochLedger {
   /**
    * Records {@code epoch}, above {@link #highest}, durably: when this returns, a restart reads it.
    *
+   * @param leadership the revision of the leadership the epoch was decided under
+   *     ({@link io.tandem.management.leader.Leading#revision}): a ledger other processes write too
+   *     refuses it once that leadership is over
    * @throws EpochNotRecordedException when it could not be recorded: no command may carry it
    */
-  void record(long epoch);
+  void record(long epoch, long leadership);
 
   /**
    * Reads the highest epoch again, for a ledger other processes write too: before this one starts

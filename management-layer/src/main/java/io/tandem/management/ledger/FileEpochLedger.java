@@ -47,7 +47,7 @@ public final class FileEpochLedger implements EpochLedger {
     Path file = dir.resolve(FILE);
     if (!Files.exists(file)) {
       FileEpochLedger ledger = new FileEpochLedger(dir, 0);
-      ledger.record(clock.millis());
+      ledger.write(clock.millis());
       EventLog.emit(LOG, LogEvent.EPOCH_LEDGER_OPENED, "file", file, "highest", ledger.highest(), "first_start", true);
       return ledger;
     }
@@ -71,8 +71,13 @@ public final class FileEpochLedger implements EpochLedger {
     return highest;
   }
 
+  /** Only this process writes the file: whatever it leads under, the epoch is its own. */
   @Override
-  public synchronized void record(long epoch) {
+  public synchronized void record(long epoch, long leadership) {
+    write(epoch);
+  }
+
+  private synchronized void write(long epoch) {
     EpochLedger.checkAbove(epoch, highest);
     Path beside = dir.resolve(FILE + ".tmp");
     try {

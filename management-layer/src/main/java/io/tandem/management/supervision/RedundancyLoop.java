@@ -59,6 +59,12 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   private RedundancyController controller;
   private final EpochLedger ledger;
   private final Leading leading;
+  /**
+   * The leadership this loop acts under, as the role changes reached it (0: standing by). The
+   * election may already be a change further; a command decided under this leadership leaves only
+   * while the election still holds it, and nothing is accepted until the loop has caught up.
+   */
+  private long ledRevision;
   /** The configuration last given, so a newly elected leader starts from it. */
   private Map<String, String> backupOf = Map.of();
   private RedundancySettings settings = RedundancySettings.DEFAULTS;
@@ -87,6 +93,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
     this.leading = leading;
     this.fatalStop = fatalStop;
     this.controller = new RedundancyController(RedundancySettings.DEFAULTS, ledger.highest());
+    this.ledRevision = leading.revision();
     leading.onChange(change -> execute(() -> roleChanged(change)));
   }
 
@@ -119,9 +126,12 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
     });
   }
 
-  /** Empty while this Management Layer leads; otherwise why a caller must go to another. */
+  /** Loop thread. Empty while this Management Layer leads; otherwise why a caller must go to another. */
   Optional<String> standbyReason() {
-    return leading.standbyReason();
+    if (ledRevision != 0 && leading.revision() == ledRevision) {
+      return Optional.empty();
+    }
+    return Optional.of(leading.standbyReason().orElse("this Management Layer is taking over; try again"));
   }
 
   /**
@@ -131,6 +141,9 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
    */
   private void roleChanged(Leadership.Change change) {
     if (change.role() == Leadership.Role.LEADER) {
+      // Every stream begins under a leadership: one accepted before (there should be none) ends, the new controller does not know it.
+      endEverything("this Management Layer was elected; say hello again");
+      ledRevision = change.revision();
       try {
         ledger.refresh();
       } catch (EpochNotRecordedException e) {
@@ -143,18 +156,23 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
       metrics.leadershipChanged(Leadership.Role.LEADER.name(), "ELECTED");
       return;
     }
-    String reason = leading.standbyReason().orElse("this Management Layer stepped down");
+    ledRevision = 0;
     EventLog.emit(LOG, LogEvent.LEADER_STEPPED_DOWN, "cause", change.reason(), "sessions", sessions.size(),
         "watchers", watchers.count());
     metrics.leadershipChanged(Leadership.Role.STANDBY.name(), String.valueOf(change.reason()));
+    endEverything(leading.standbyReason().orElse("this Management Layer stepped down"));
+    controller = new RedundancyController(settings, ledger.highest());
+    publish();
+  }
+
+  /** Ends every supervision stream, switchover request and pair watch with UNAVAILABLE and {@code reason}. */
+  private void endEverything(String reason) {
     sessions.values().forEach(s -> s.end(Status.UNAVAILABLE.withDescription(reason)));
     sessions.clear();
     requests.values().forEach(out -> complete(() -> out.onError(Status.UNAVAILABLE.withDescription(reason)
         .asRuntimeException())));
     requests.clear();
     watchers.endAll(Status.UNAVAILABLE.withDescription(reason));
-    controller = new RedundancyController(settings, ledger.highest());
-    publish();
   }
 
   /** Runs {@code task} on the loop thread. */
@@ -194,7 +212,13 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   private final class Plumbing implements Action.Handler {
     @Override
     public void sendMode(Action.SendMode send) {
-      if (!commanding || !leading.mayCommand() || !recorded(send.epoch())) {
+      if (!commanding || !leading.mayCommand(ledRevision) || !recorded(send.epoch())) {
+        return;
+      }
+      if (!leading.mayCommand(ledRevision)) {
+        // Recording took an etcd round trip, and the command window closed meanwhile.
+        EventLog.emit(LOG, LogEvent.COMMAND_WITHHELD, "epoch", send.epoch(), "reason",
+            "the command window closed while the epoch was recorded");
         return;
       }
       SupervisionSession session = sessions.get(send.session());
@@ -209,7 +233,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
         return true;
       }
       try {
-        ledger.record(epoch);
+        ledger.record(epoch, ledRevision);
         return true;
       } catch (EpochNotRecordedException e) {
         EventLog.emit(LOG, LogEvent.COMMAND_WITHHELD, "epoch", epoch, "reason", e.getMessage());
@@ -267,7 +291,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
 
   /** A new stream said hello: the controller accepts it (possibly replacing an older one) or refuses it. */
   void register(SupervisionSession session, Arrival arrival) {
-    Optional<String> standby = leading.standbyReason();
+    Optional<String> standby = standbyReason();
     if (standby.isPresent()) {
       session.end(Status.UNAVAILABLE.withDescription(standby.get()));
       return;

@@ -10,6 +10,8 @@ import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -27,6 +29,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,6 +44,11 @@ class EtcdLeaderElectionTest {
   /** As long as a call to etcd may take: generous, for a busy machine (a cut link fails at once). */
   private static final Duration CALL = Duration.ofSeconds(10);
   private static final AtomicInteger PREFIXES = new AtomicInteger();
+  private static final long FIRST = 1_000_000;
+  /** A clock at {@code FIRST} ms since 1970, for the epoch ledger's first start. */
+  private static final Clock CLOCK = Clock.fixed(Instant.ofEpochMilli(FIRST), java.time.ZoneOffset.UTC);
+  /** Another host's clock, an hour ahead. */
+  private static final Clock LATER_CLOCK = Clock.offset(CLOCK, Duration.ofHours(1));
 
   @RegisterExtension
   static final SharedEtcdCluster ETCD = new SharedEtcdCluster(3);
@@ -61,34 +69,61 @@ class EtcdLeaderElectionTest {
     }
   }
 
-  /** A link to etcd that can be cut: every call then fails as an unreachable cluster's would. */
+  /**
+   * A link to etcd that can be cut: the calls open then (the keep-alive stream above all) end, and
+   * every call after fails, as an unreachable cluster's would.
+   */
   private static final class CuttableLink implements ClientInterceptor {
-    final AtomicBoolean cut = new AtomicBoolean();
+    private final AtomicBoolean cut = new AtomicBoolean();
+    private final Set<ClientCall<?, ?>> open = ConcurrentHashMap.newKeySet();
+
+    void cut() {
+      cut.set(true);
+      open.forEach(call -> call.cancel("link cut", null));
+    }
 
     @Override
     public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-      if (!cut.get()) {
-        return next.newCall(method, options);
+      if (cut.get()) {
+        return new FailedCall<>();
       }
-      return new ClientCall<>() {
+      return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
         @Override
         public void start(Listener<R> listener, Metadata headers) {
-          listener.onClose(Status.UNAVAILABLE.withDescription("link cut"), new Metadata());
+          ClientCall<Q, R> call = this;
+          open.add(call);
+          super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+              open.remove(call);
+              super.onClose(status, trailers);
+            }
+          }, headers);
+          if (cut.get()) {
+            cancel("link cut", null); // cut while it started
+          }
         }
-
-        @Override
-        public void request(int numMessages) {}
-
-        @Override
-        public void cancel(String message, Throwable cause) {}
-
-        @Override
-        public void halfClose() {}
-
-        @Override
-        public void sendMessage(Q message) {}
       };
     }
+  }
+
+  private static final class FailedCall<Q, R> extends ClientCall<Q, R> {
+    @Override
+    public void start(Listener<R> listener, Metadata headers) {
+      listener.onClose(Status.UNAVAILABLE.withDescription("link cut"), new Metadata());
+    }
+
+    @Override
+    public void request(int numMessages) {}
+
+    @Override
+    public void cancel(String message, Throwable cause) {}
+
+    @Override
+    public void halfClose() {}
+
+    @Override
+    public void sendMessage(Q message) {}
   }
 
   private Channel channel(CuttableLink link) {
@@ -128,10 +163,11 @@ class EtcdLeaderElectionTest {
   void aLeaderThatStopsHandsOverWithoutWaitingForItsLease() throws Exception {
     EtcdLeaderElection a = election("a", channel(new CuttableLink()));
     await().atMost(PATIENCE).until(a::mayCommand);
+    long aToken = a.revision();
     EtcdLeaderElection b = election("b", channel(new CuttableLink()));
     await().atMost(PATIENCE).until(() -> b.leader().isPresent());
     a.close();
-    assertThat(changes.get("a")).last().isEqualTo(new Change(Role.STANDBY, StepDown.STOPPING));
+    assertThat(changes.get("a")).last().isEqualTo(new Change(Role.STANDBY, StepDown.STOPPING, aToken));
     await().atMost(PATIENCE).until(b::mayCommand);
   }
 
@@ -140,13 +176,15 @@ class EtcdLeaderElectionTest {
     CuttableLink aLink = new CuttableLink();
     EtcdLeaderElection a = election("a", channel(aLink));
     await().atMost(PATIENCE).until(a::mayCommand);
+    long aToken = a.revision();
     EtcdLeaderElection b = election("b", channel(new CuttableLink()));
     await().atMost(PATIENCE).until(() -> b.leader().isPresent());
 
-    aLink.cut.set(true);
+    await().atMost(PATIENCE).until(() -> !aLink.open.isEmpty()); // its renewals flow on the keep-alive stream
+    aLink.cut();
     await().atMost(PATIENCE).until(b::mayCommand);
     assertThat(a.mayCommand()).isFalse();
-    assertThat(changes.get("a")).last().isEqualTo(new Change(Role.STANDBY, StepDown.DEADLINE_PASSED));
+    assertThat(changes.get("a")).last().isEqualTo(new Change(Role.STANDBY, StepDown.DEADLINE_PASSED, aToken));
     assertThat(lastChangeAt.get("aSTANDBY")).as("a stopped commanding before b was elected")
         .isBefore(lastChangeAt.get("bLEADER"));
   }
@@ -157,9 +195,10 @@ class EtcdLeaderElectionTest {
     await().atMost(PATIENCE).until(a::mayCommand);
     long aToken = a.revision();
     AtomicBoolean aFenced = new AtomicBoolean();
-    EtcdEpochLedger aLedger = new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, () -> aToken,
+    EtcdEpochLedger aLedger = new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, CLOCK,
         () -> aFenced.set(true), CALL);
-    aLedger.record(5);
+    assertThat(aLedger.highest()).as("no epoch recorded yet: above the clock").isEqualTo(CLOCK.millis());
+    aLedger.record(FIRST + 5, aToken);
 
     EtcdLeaderElection b = election("b", channel(new CuttableLink()));
     await().atMost(PATIENCE).until(() -> b.leader().isPresent());
@@ -169,21 +208,27 @@ class EtcdLeaderElectionTest {
     closeQuietly(a);
     await().atMost(PATIENCE).until(b::mayCommand);
 
-    EtcdEpochLedger bLedger = new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, b::revision,
+    EtcdEpochLedger bLedger = new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, LATER_CLOCK,
         b::fenced, CALL);
-    assertThat(bLedger.highest()).isEqualTo(5);
+    assertThat(bLedger.highest()).as("the recorded epoch counts, whatever b's clock says").isEqualTo(FIRST + 5);
     // A ledger that read before another write (a refresh that failed, say) cannot record below it.
-    EtcdEpochLedger stale = new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, b::revision, () -> { },
+    EtcdEpochLedger stale = new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, CLOCK, () -> { },
         CALL);
-    bLedger.record(6);
-    assertThatThrownBy(() -> stale.record(6)).isInstanceOf(EpochNotRecordedException.class)
+    bLedger.record(FIRST + 6, b.revision());
+    assertThatThrownBy(() -> stale.record(FIRST + 6, b.revision())).isInstanceOf(EpochNotRecordedException.class)
         .hasMessageContaining("another recorded an epoch since");
     // a, frozen between its last check and its write, still holds its old token.
-    assertThatThrownBy(() -> aLedger.record(7)).isInstanceOf(EpochNotRecordedException.class)
+    assertThatThrownBy(() -> aLedger.record(FIRST + 7, aToken)).isInstanceOf(EpochNotRecordedException.class)
         .hasMessageContaining("another leads");
     assertThat(aFenced).isTrue();
-    assertThat(new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, () -> 0, () -> { }, CALL).highest())
-        .isEqualTo(6);
+    assertThat(new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, CLOCK, () -> { }, CALL).highest())
+        .isEqualTo(FIRST + 6);
+  }
+
+  @Test
+  void aLeaseInMillisecondsIsAskedOfEtcdInWholeSecondsRoundedUpNeverShorter() {
+    assertThat(EtcdLeaderElection.ttlSeconds(Duration.ofMillis(2500))).isEqualTo(3);
+    assertThat(EtcdLeaderElection.ttlSeconds(Duration.ofSeconds(6))).isEqualTo(6);
   }
 
   private static void closeQuietly(EtcdLeaderElection election) {

@@ -34,7 +34,7 @@ class FileEpochLedgerTest {
   @Test
   void aRestartWithItsClockSetBackAnHourStillStartsAboveEveryEpochRecorded() throws IOException {
     FileEpochLedger first = FileEpochLedger.open(dir, at(NOW));
-    first.record(NOW.toEpochMilli() + 5);
+    first.record(NOW.toEpochMilli() + 5, 1);
     FileEpochLedger restarted = FileEpochLedger.open(dir, at(NOW.minus(Duration.ofHours(1))));
     assertThat(restarted.highest()).isEqualTo(NOW.toEpochMilli() + 5);
   }
@@ -42,7 +42,7 @@ class FileEpochLedgerTest {
   @Test
   void onlyAHigherEpochIsRecorded() throws IOException {
     FileEpochLedger ledger = FileEpochLedger.open(dir, at(NOW));
-    assertThatThrownBy(() -> ledger.record(NOW.toEpochMilli())).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> ledger.record(NOW.toEpochMilli(), 1)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("not above the highest recorded");
   }
 
@@ -50,7 +50,7 @@ class FileEpochLedgerTest {
   void anEpochThatCannotBeWrittenIsRefusedAndTheLedgerStillHoldsTheOneBefore() throws IOException {
     FileEpochLedger ledger = FileEpochLedger.open(dir, at(NOW));
     Files.createDirectory(dir.resolve(FileEpochLedger.FILE + ".tmp")); // where the new value would be written
-    assertThatThrownBy(() -> ledger.record(NOW.toEpochMilli() + 1)).isInstanceOf(EpochNotRecordedException.class)
+    assertThatThrownBy(() -> ledger.record(NOW.toEpochMilli() + 1, 1)).isInstanceOf(EpochNotRecordedException.class)
         .hasMessageContaining(dir.resolve(FileEpochLedger.FILE).toString());
     assertThat(ledger.highest()).isEqualTo(NOW.toEpochMilli());
     assertThat(FileEpochLedger.open(dir, at(NOW)).highest()).isEqualTo(NOW.toEpochMilli());

@@ -34,8 +34,11 @@ public final class Leadership {
     STOPPING
   }
 
-  /** The role now and, on a step-down, why (null when elected). */
-  public record Change(Role role, StepDown reason) {}
+  /**
+   * The role now; on a step-down, why (null when elected); and the leader key's creation revision
+   * of the leadership that began or ended, so a listener told of changes late knows which one it is.
+   */
+  public record Change(Role role, StepDown reason, long revision) {}
 
   private final Duration lease;
   private final Duration commandWindow;
@@ -80,6 +83,11 @@ public final class Leadership {
     return role == Role.LEADER && now.isBefore(commandUntil);
   }
 
+  /** Whether a command decided under the leadership of {@code keyRevision} may leave now: not under a later one. */
+  public boolean mayCommand(long keyRevision, Instant now) {
+    return revision() == keyRevision && mayCommand(now);
+  }
+
   /**
    * A campaign sent at {@code sentAt} created the leader key at {@code keyRevision}: this process
    * leads, for the command window from {@code sentAt}.
@@ -91,7 +99,7 @@ public final class Leadership {
     role = Role.LEADER;
     revision = keyRevision;
     commandUntil = sentAt.plus(commandWindow);
-    return Optional.of(new Change(Role.LEADER, null));
+    return Optional.of(new Change(Role.LEADER, null, keyRevision));
   }
 
   /** A renewal sent at {@code sentAt} was acknowledged: commands may go on until the window from then ends. */
@@ -118,9 +126,10 @@ public final class Leadership {
   }
 
   private Optional<Change> stepDown(StepDown why) {
+    Change change = new Change(Role.STANDBY, why, revision);
     role = Role.STANDBY;
     revision = 0;
     commandUntil = Instant.MIN;
-    return Optional.of(new Change(Role.STANDBY, why));
+    return Optional.of(change);
   }
 }

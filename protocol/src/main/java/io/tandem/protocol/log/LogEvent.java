@@ -82,7 +82,7 @@ public enum LogEvent {
   PAIR_WATCHER_DROPPED("43-30020", Level.STD, "Pair watcher dropped: it did not read"),
   NEWCOMER_WAITS("43-30021", Level.STD, "Another instance waits: the one before it may return"),
   EPOCH_LEDGER_OPENED("43-30022", Level.STD, "Epoch ledger opened: epochs start above its highest"),
-  COMMAND_WITHHELD("43-30023", Level.ALR, "Command withheld: its epoch could not be recorded"),
+  COMMAND_WITHHELD("43-30023", Level.ALR, "Command withheld: its epoch could not be recorded, or not in time"),
   LEADER_ELECTED("43-30024", Level.STD, "This Management Layer leads"),
   LEADER_STEPPED_DOWN("43-30025", Level.ALR, "This Management Layer stepped down: it stands by"),
 

@@ -31,7 +31,7 @@ class LeadershipTest {
   void anElectedLeaderCommandsForTwoThirdsOfTheLeaseFromWhenItsCampaignWasSent() {
     Instant sent = now;
     advance(Duration.ofMillis(1500)); // the answer took long to come
-    assertThat(leadership.elected(42, sent)).contains(new Change(Role.LEADER, null));
+    assertThat(leadership.elected(42, sent)).contains(new Change(Role.LEADER, null, 42));
     assertThat(leadership.revision()).isEqualTo(42);
     advance(Duration.ofMillis(2499));
     assertThat(leadership.mayCommand(now)).isTrue();
@@ -69,10 +69,19 @@ class LeadershipTest {
     advance(Duration.ofMillis(3999));
     assertThat(leadership.tick(now)).isEmpty();
     advance(Duration.ofMillis(1));
-    assertThat(leadership.tick(now)).contains(new Change(Role.STANDBY, StepDown.DEADLINE_PASSED));
+    assertThat(leadership.tick(now)).contains(new Change(Role.STANDBY, StepDown.DEADLINE_PASSED, 42));
     assertThat(leadership.role()).isEqualTo(Role.STANDBY);
     assertThat(leadership.revision()).isZero();
     assertThat(leadership.tick(now)).as("stepped down once").isEmpty();
+  }
+
+  @Test
+  void aCommandDecidedUnderOneLeadershipDoesNotLeaveUnderTheNext() {
+    leadership.elected(42, now);
+    leadership.lost(StepDown.LEASE_LOST);
+    leadership.elected(57, now);
+    assertThat(leadership.mayCommand(57, now)).isTrue();
+    assertThat(leadership.mayCommand(42, now)).as("decided before the step-down").isFalse();
   }
 
   @Test
@@ -88,12 +97,12 @@ class LeadershipTest {
   @Test
   void aLostLeaseOrAFencedWriteStepsDownAtOnce() {
     leadership.elected(42, now);
-    assertThat(leadership.lost(StepDown.LEASE_LOST)).contains(new Change(Role.STANDBY, StepDown.LEASE_LOST));
+    assertThat(leadership.lost(StepDown.LEASE_LOST)).contains(new Change(Role.STANDBY, StepDown.LEASE_LOST, 42));
     assertThat(leadership.mayCommand(now)).isFalse();
     assertThat(leadership.lost(StepDown.FENCED)).as("a standby has nothing to lose").isEmpty();
 
     leadership.elected(43, now);
-    assertThat(leadership.lost(StepDown.FENCED)).contains(new Change(Role.STANDBY, StepDown.FENCED));
+    assertThat(leadership.lost(StepDown.FENCED)).contains(new Change(Role.STANDBY, StepDown.FENCED, 43));
   }
 
   @Test
@@ -102,7 +111,7 @@ class LeadershipTest {
     leadership.renewed(now.plusSeconds(1));
     advance(Duration.ofSeconds(12)); // frozen for twice the lease
     assertThat(leadership.mayCommand(now)).isFalse();
-    assertThat(leadership.tick(now)).contains(new Change(Role.STANDBY, StepDown.DEADLINE_PASSED));
+    assertThat(leadership.tick(now)).contains(new Change(Role.STANDBY, StepDown.DEADLINE_PASSED, 42));
   }
 
   @Test

@@ -1,0 +1,147 @@
+package io.tandem.management.supervision;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.Status;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tandem.common.bootstrap.FatalStop;
+import io.tandem.management.leader.Leading;
+import io.tandem.management.ledger.FileEpochLedger;
+import io.tandem.management.v1.AppStatus;
+import io.tandem.management.v1.Mode;
+import io.tandem.management.v1.SupervisionCommand;
+import io.tandem.protocol.leadership.Leadership.Change;
+import io.tandem.protocol.leadership.Leadership.Role;
+import io.tandem.protocol.leadership.Leadership.StepDown;
+import io.tandem.protocol.redundancy.Arrival;
+import io.tandem.protocol.redundancy.RedundancySettings;
+import io.tandem.protocol.time.ManualClock;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The redundancy loop at a change of leadership, when the election has moved on and the loop has
+ * not yet heard of it: the election is moved by hand, its changes handed to the loop when the
+ * test says, and every input runs on the loop's thread as in service.
+ */
+class RedundancyLoopLeadershipTest {
+  private final ManualClock clock = new ManualClock();
+  private final HandElection election = new HandElection();
+  private final RecordingServerStream<SupervisionCommand> a = new RecordingServerStream<>();
+  private final RecordingServerStream<SupervisionCommand> b = new RecordingServerStream<>();
+  @TempDir
+  Path dir;
+  private RedundancyLoop loop;
+
+  /** The election's side, moved by the test: the leadership it holds, and the changes it tells. */
+  private static final class HandElection implements Leading {
+    volatile long revision;
+    private Consumer<Change> listener;
+
+    @Override
+    public long revision() {
+      return revision;
+    }
+
+    @Override
+    public boolean mayCommand(long decidedUnder) {
+      return decidedUnder != 0 && decidedUnder == revision;
+    }
+
+    @Override
+    public Optional<String> standbyReason() {
+      return revision == 0 ? Optional.of("this Management Layer stands by") : Optional.empty();
+    }
+
+    @Override
+    public void onChange(Consumer<Change> listener) {
+      this.listener = listener;
+    }
+
+    void tell(Change change) {
+      listener.accept(change);
+    }
+  }
+
+  @BeforeEach
+  void start() throws IOException {
+    loop = new RedundancyLoop(clock, new PrometheusRegistry(), FileEpochLedger.open(dir, clock), election,
+        new FatalStop("management-layer"));
+    onLoop(() -> loop.configure(Map.of("A", "B", "B", ""), RedundancySettings.DEFAULTS));
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    loop.stop();
+  }
+
+  /** Runs {@code task} on the loop's thread, after everything handed to it before. */
+  private void onLoop(Runnable task) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    loop.execute(() -> {
+      task.run();
+      done.complete(null);
+    });
+    done.orTimeout(1, TimeUnit.MINUTES).join();
+  }
+
+  private void hello(String app, long session, RecordingServerStream<SupervisionCommand> stream) {
+    onLoop(() -> loop.register(new SupervisionSession(session, app, stream),
+        new Arrival(app, session, "instance-" + app, "", "10.0.0.1:1", Mode.MODE_UNSPECIFIED, 0)));
+  }
+
+  private void elected(long revision) {
+    election.revision = revision;
+    election.tell(new Change(Role.LEADER, null, revision));
+  }
+
+  @Test
+  void aHelloTheLoopTakesBeforeItHeardOfTheElectionIsRefusedSoTheMemberSaysItAgainToTheNewController() {
+    election.revision = 7; // elected; the change not yet handed to the loop
+    hello("A", 1, a);
+    assertThat(a.ended).as("refused while the loop is a change behind").isNotNull();
+    assertThat(a.ended.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+
+    election.tell(new Change(Role.LEADER, null, 7));
+    RecordingServerStream<SupervisionCommand> again = new RecordingServerStream<>();
+    hello("A", 2, again);
+    onLoop(() -> { });
+    assertThat(again.ended).isNull();
+    assertThat(loop.currentStatus().getPairs(0).getMembers(0).getConnected()).as("the new controller has it").isTrue();
+  }
+
+  @Test
+  void aCommandDecidedUnderOneLeadershipDoesNotLeaveUnderTheNext() {
+    elected(7);
+    hello("A", 1, a);
+    hello("B", 2, b);
+    election.revision = 9; // stepped down and elected again; neither change handed to the loop yet
+    onLoop(() -> loop.apply(now -> loop.controller().statusReported("A", 1, AppStatus.RUNNING, "", now)));
+    assertThat(a.sent).as("decided under leadership 7, which is over").noneMatch(SupervisionCommand::hasMode);
+
+    election.tell(new Change(Role.STANDBY, StepDown.LEASE_LOST, 7));
+    election.tell(new Change(Role.LEADER, null, 9));
+    onLoop(() -> { });
+    assertThat(a.ended).as("the stream of the old leadership ends; A says hello again").isNotNull();
+    assertThat(a.ended.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+  }
+
+  @Test
+  void theLeaderCommandsUnderTheLeadershipItHolds() {
+    elected(7);
+    hello("A", 1, a);
+    hello("B", 2, b);
+    onLoop(() -> loop.apply(now -> loop.controller().statusReported("A", 1, AppStatus.RUNNING, "", now)));
+    assertThat(a.sent).filteredOn(SupervisionCommand::hasMode).extracting(c -> c.getMode().getMode())
+        .containsExactly(Mode.PRIMARY);
+  }
+}
