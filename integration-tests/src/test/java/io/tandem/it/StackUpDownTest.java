@@ -29,6 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code tandem up} / {@code tandem down} on free ports, with the real runnable jars. */
 @Order(9)
 class StackUpDownTest {
+  /** A Management Layer's row in `status` while it leads: since when, and its lease. */
+  private static final java.util.regex.Pattern LEADS =
+      java.util.regex.Pattern.compile("\\s+localhost:\\d+\\s+leads since [\\d:.]+ \\(\\d+ s\\), lease \\d+\\.\\d s left");
   @TempDir
   Path workDir;
 
@@ -138,18 +141,18 @@ class StackUpDownTest {
     await().atMost(Duration.ofMinutes(1)).until(() -> Cli.run(workDir, "status").output()
         .contains("stands by: the leader is at localhost:"));
     status = Cli.run(workDir, "status");
-    assertThat(status.output().lines().filter(line -> line.matches("\\s+localhost:\\d+\\s+leads")))
+    assertThat(status.output().lines().filter(line -> LEADS.matcher(line).matches()))
         .as("one Management Layer leads: " + status.output()).hasSize(1);
 
     // The leading Management Layer killed: the other leads, and the commands find it.
-    String leading = status.output().lines().filter(line -> line.matches("\\s+localhost:\\d+\\s+leads")).findFirst()
-        .orElseThrow().trim().replaceAll("\\s+leads$", "");
+    String leading = status.output().lines().filter(line -> LEADS.matcher(line).matches()).findFirst()
+        .orElseThrow().trim().replaceAll("\\s+leads .*$", "");
     long leaderPid = pids.get(leading.endsWith(":" + management2) ? 6 : 5);
     ProcessHandle leader = ProcessHandle.of(leaderPid).orElseThrow();
     leader.destroyForcibly();
     leader.onExit().get();
     await().atMost(Duration.ofMinutes(1)).until(() -> Cli.run(workDir, "status").output().lines()
-        .anyMatch(line -> line.matches("\\s+localhost:\\d+\\s+leads") && !line.contains(leading)));
+        .anyMatch(line -> LEADS.matcher(line).matches() && !line.contains(leading)));
 
     ProcessHandle firstConfigServer = ProcessHandle.of(pids.get(3)).orElseThrow();
     firstConfigServer.destroyForcibly();

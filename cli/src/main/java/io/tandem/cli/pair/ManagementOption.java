@@ -10,11 +10,13 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tandem.management.v1.GetPairsRequest;
 import io.tandem.management.v1.ManagementServiceGrpc;
+import io.tandem.management.v1.PairsStatus;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
@@ -75,27 +77,29 @@ public final class ManagementOption {
   }
 
   /**
-   * What each Management Layer of {@code --management} says of itself: "leads", "stands by" with
-   * the leader it names, or why it did not answer.
+   * What one Management Layer says of itself: the leader's answer (since when it leads, its lease),
+   * or, from a standby, that it stands by and where the leader is, or why it did not answer.
    */
-  public Map<HostPort, String> leadership(TlsFlags tls) {
-    Map<HostPort, String> roles = new LinkedHashMap<>();
+  public record Role(Optional<PairsStatus> leads, String otherwise) {}
+
+  /** What each Management Layer of {@code --management} says of itself. */
+  public Map<HostPort, Role> leadership(TlsFlags tls) {
+    Map<HostPort, Role> roles = new LinkedHashMap<>();
     for (HostPort address : addresses()) {
       try (Endpoint endpoint = new Endpoint(address, ServerIdentity.of(identity), tls)) {
-        askAsLeader(endpoint);
-        roles.put(address, "leads");
+        roles.put(address, new Role(Optional.of(askAsLeader(endpoint)), ""));
       } catch (StatusRuntimeException e) {
         String description = e.getStatus().getDescription() == null ? "" : e.getStatus().getDescription();
-        roles.put(address, description.contains("stands by") ? description.replace("this Management Layer ", "")
-            : "not answering (" + e.getStatus().getCode() + ")");
+        roles.put(address, new Role(Optional.empty(), description.contains("stands by")
+            ? description.replace("this Management Layer ", "") : "not answering (" + e.getStatus().getCode() + ")"));
       }
     }
     return roles;
   }
 
   /** Asks for the pairs, which only the leader answers (a standby: {@code UNAVAILABLE} naming the leader). */
-  private static void askAsLeader(Endpoint endpoint) {
-    ManagementServiceGrpc.newBlockingStub(endpoint.channel()).withDeadlineAfter(LEADER_PROBE.toMillis(),
+  private static PairsStatus askAsLeader(Endpoint endpoint) {
+    return ManagementServiceGrpc.newBlockingStub(endpoint.channel()).withDeadlineAfter(LEADER_PROBE.toMillis(),
         TimeUnit.MILLISECONDS).getPairs(GetPairsRequest.getDefaultInstance());
   }
 

@@ -4,7 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tandem.stat.v1.ProducerProgress;
 import io.tandem.stat.v1.ServerInfo;
+import com.google.protobuf.util.Durations;
+import com.google.protobuf.util.Timestamps;
+import io.tandem.management.v1.LeaderInfo;
+import io.tandem.management.v1.PairsStatus;
+import io.tandem.protocol.link.HostPort;
+import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class StatusCommandTest {
@@ -35,5 +44,21 @@ class StatusCommandTest {
         .isEqualTo("feed: StatServer_A and StatServer_B agree (1 producer(s) of the most recently active)\n");
     assertThat(StatusCommand.feedAgreement(names, List.of(a, b.toBuilder().setProducersRemembered(1).build())))
         .as("B lists all it remembers: router-2 is missing there").asString().contains("DIFFER: router-2");
+  }
+
+  @Test
+  void theLeaderSaysSinceWhenItLeadsAndItsLeaseAStandbyWhereTheLeaderIs() {
+    long since = Instant.parse("2026-12-05T03:12:00Z").toEpochMilli();
+    PairsStatus leader = PairsStatus.newBuilder().setAsOf(Timestamps.fromMillis(since + 125_000))
+        .setLeader(LeaderInfo.newBuilder().setSince(Timestamps.fromMillis(since))
+            .setLeaseRemaining(Durations.fromMillis(5_140)))
+        .build();
+    Map<HostPort, ManagementOption.Role> roles = new LinkedHashMap<>();
+    roles.put(HostPort.parse("host-1:2030"), new ManagementOption.Role(Optional.of(leader), ""));
+    roles.put(HostPort.parse("host-2:2031"), new ManagementOption.Role(Optional.empty(),
+        "stands by: the leader is at host-1:2030"));
+    String rendered = StatusCommand.renderLeadership(roles);
+    assertThat(rendered).contains("host-1:2030").containsPattern("leads since \\d\\d:\\d\\d:00\\.000 \\(125 s\\), lease 5\\.1 s left")
+        .containsPattern("host-2:2031 +stands by: the leader is at host-1:2030");
   }
 }

@@ -137,6 +137,12 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
   }
 
   @Override
+  public synchronized Optional<Duration> leaseRemaining() {
+    return leadership.role() == Role.LEADER ? Optional.of(leadership.leaseRemaining(monotonic.instant()))
+        : Optional.empty();
+  }
+
+  @Override
   public synchronized Optional<String> standbyReason() {
     if (leadership.role() == Role.LEADER) {
       return Optional.empty();

@@ -1,6 +1,7 @@
 package io.tandem.management.leader;
 
 import io.tandem.protocol.leadership.Leadership.Change;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -23,6 +24,9 @@ public interface Leading {
   /** Whether a command decided under the leadership of {@code revision} may leave now. */
   boolean mayCommand(long revision);
 
+  /** While leading over etcd, how long the lease lasts at least without another renewal; empty otherwise. */
+  Optional<Duration> leaseRemaining();
+
   /** Empty while this one leads; otherwise what a caller is told: that it stands by, and where the leader is. */
   Optional<String> standbyReason();
 
@@ -43,6 +47,11 @@ public interface Leading {
       @Override
       public boolean mayCommand(long revision) {
         return revision == ALONE;
+      }
+
+      @Override
+      public Optional<Duration> leaseRemaining() {
+        return Optional.empty();
       }
 
       @Override

@@ -1,5 +1,6 @@
 package io.tandem.management.supervision;
 
+import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.Timestamps;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -26,6 +27,7 @@ import io.tandem.protocol.redundancy.Pause;
 import io.tandem.protocol.redundancy.RedundancyController;
 import io.tandem.protocol.redundancy.RedundancySettings;
 import io.tandem.protocol.redundancy.SessionEnd;
+import io.tandem.management.v1.LeaderInfo;
 import io.tandem.management.v1.PairsStatus;
 import io.tandem.management.v1.SwitchoverReply;
 import jakarta.inject.Inject;
@@ -65,6 +67,8 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
    * while the election still holds it, and nothing is accepted until the loop has caught up.
    */
   private long ledRevision;
+  /** Since when this process leads (its start when alone), on the wall clock. */
+  private Instant leaderSince;
   /** The configuration last given, so a newly elected leader starts from it. */
   private Map<String, String> backupOf = Map.of();
   private RedundancySettings settings = RedundancySettings.DEFAULTS;
@@ -94,6 +98,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
     this.fatalStop = fatalStop;
     this.controller = new RedundancyController(RedundancySettings.DEFAULTS, ledger.highest());
     this.ledRevision = leading.revision();
+    this.leaderSince = clock.instant();
     leading.onChange(change -> execute(() -> roleChanged(change)));
   }
 
@@ -144,6 +149,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
       // Every stream begins under a leadership: one accepted before (there should be none) ends, the new controller does not know it.
       endEverything("this Management Layer was elected; say hello again");
       ledRevision = change.revision();
+      leaderSince = clock.instant();
       try {
         ledger.refresh();
       } catch (EpochNotRecordedException e) {
@@ -342,7 +348,9 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   }
 
   PairsStatus currentStatus() {
-    return published.toBuilder().setAsOf(Timestamps.fromMillis(clock.millis())).build();
+    LeaderInfo.Builder leader = LeaderInfo.newBuilder().setSince(Timestamps.fromMillis(leaderSince.toEpochMilli()));
+    leading.leaseRemaining().ifPresent(left -> leader.setLeaseRemaining(Durations.fromMillis(left.toMillis())));
+    return published.toBuilder().setAsOf(Timestamps.fromMillis(clock.millis())).setLeader(leader).build();
   }
 
   private void publish() {

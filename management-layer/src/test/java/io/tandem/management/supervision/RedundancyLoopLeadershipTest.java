@@ -18,6 +18,7 @@ import io.tandem.protocol.redundancy.RedundancySettings;
 import io.tandem.protocol.time.ManualClock;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -55,6 +56,11 @@ class RedundancyLoopLeadershipTest {
     @Override
     public boolean mayCommand(long decidedUnder) {
       return decidedUnder != 0 && decidedUnder == revision;
+    }
+
+    @Override
+    public Optional<Duration> leaseRemaining() {
+      return Optional.empty();
     }
 
     @Override

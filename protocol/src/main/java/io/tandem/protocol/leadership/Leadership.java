@@ -89,6 +89,18 @@ public final class Leadership {
   }
 
   /**
+   * How long, at {@code now}, the lease lasts at least without another renewal: a lease from the
+   * send of the last acknowledged renewal; zero for a standby.
+   */
+  public Duration leaseRemaining(Instant now) {
+    if (role != Role.LEADER) {
+      return Duration.ZERO;
+    }
+    Duration left = Duration.between(now, commandUntil.minus(commandWindow).plus(lease));
+    return left.isNegative() ? Duration.ZERO : left;
+  }
+
+  /**
    * A campaign sent at {@code sentAt} created the leader key at {@code keyRevision}: this process
    * leads, for the command window from {@code sentAt}.
    */

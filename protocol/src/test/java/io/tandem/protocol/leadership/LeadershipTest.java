@@ -53,6 +53,18 @@ class LeadershipTest {
   }
 
   @Test
+  void theLeaseLastsALeaseFromTheSendOfTheLastAcknowledgedRenewal() {
+    assertThat(leadership.leaseRemaining(now)).as("a standby holds none").isZero();
+    leadership.elected(42, now);
+    advance(Duration.ofSeconds(1));
+    leadership.renewed(now);
+    advance(Duration.ofSeconds(2));
+    assertThat(leadership.leaseRemaining(now)).isEqualTo(Duration.ofSeconds(4));
+    advance(Duration.ofSeconds(5));
+    assertThat(leadership.leaseRemaining(now)).as("never negative").isZero();
+  }
+
+  @Test
   void anOlderRenewalAnsweredLateNeverShortensTheWindow() {
     leadership.elected(42, now);
     Instant older = now;
