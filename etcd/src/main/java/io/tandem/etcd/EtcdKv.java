@@ -1,5 +1,6 @@
 package io.tandem.etcd;
 
+import com.google.protobuf.ByteString;
 import io.etcd.jetcd.api.CompactionRequest;
 import io.etcd.jetcd.api.DeleteRangeRequest;
 import io.etcd.jetcd.api.KVGrpc;
@@ -82,5 +83,17 @@ public final class EtcdKv {
     Metadata headers = new Metadata();
     headers.put(Metadata.Key.of("hasleader", Metadata.ASCII_STRING_MARSHALLER), "true");
     return headers;
+  }
+
+  /** The first key after every key starting with {@code prefix}: a range's end. */
+  public static ByteString prefixEnd(ByteString prefix) {
+    byte[] end = prefix.toByteArray();
+    for (int i = end.length - 1; i >= 0; i--) {
+      if (end[i] != (byte) 0xff) {
+        end[i]++;
+        return ByteString.copyFrom(end, 0, i + 1);
+      }
+    }
+    return ByteString.copyFrom(new byte[] {0}); // every key
   }
 }

@@ -13,6 +13,7 @@ import io.tandem.common.security.TransportSecurity;
 import io.tandem.etcd.EtcdChannels;
 import io.tandem.management.leader.EtcdEpochLedger;
 import io.tandem.management.leader.EtcdLeaderElection;
+import io.tandem.management.leader.EtcdPairMemories;
 import io.tandem.management.leader.LeaderElectionService;
 import io.tandem.management.leader.LeaderLease;
 import io.tandem.management.leader.Leading;
@@ -28,6 +29,7 @@ import io.tandem.common.security.AccessPolicy;
 import io.tandem.common.security.AccessRule;
 import io.tandem.common.security.ConnectionQuota;
 import io.tandem.management.ledger.EpochLedger;
+import io.tandem.management.ledger.PairMemories;
 import io.tandem.management.ledger.FileEpochLedger;
 import io.tandem.management.settings.ManagementSettings;
 import io.tandem.management.supervision.ManagementServiceImpl;
@@ -76,6 +78,14 @@ public final class ManagementLayerModule extends AbstractModule {
     } catch (IOException e) {
       throw new UncheckedIOException("--data-dir " + settings.dataDir() + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Among several, the pairs' state beside the leader key in etcd; alone, none is kept. */
+  @Provides
+  @Singleton
+  PairMemories pairMemories(Optional<ManagedChannel> etcd) {
+    return etcd.<PairMemories>map(channel -> new EtcdPairMemories(channel, ManagementKeys.pairs(settings.etcd()),
+        ManagementKeys.leader(settings.etcd()), settings.etcd().timeout())).orElseGet(PairMemories::none);
   }
 
   @Provides

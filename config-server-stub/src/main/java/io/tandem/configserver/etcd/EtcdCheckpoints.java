@@ -83,7 +83,7 @@ final class EtcdCheckpoints {
     EtcdCheckpoint pointer = parse(found.getValue());
     ByteString content = ByteString.EMPTY;
     ByteString from = keys.checkpointParts(pointer.getHeadEventId(), pointer.getId());
-    ByteString end = EtcdKeys.prefixEnd(from);
+    ByteString end = EtcdKv.prefixEnd(from);
     int parts = 0;
     while (true) {
       RangeResponse page = kv.range(RangeRequest.newBuilder().setKey(from).setRangeEnd(end).setRevision(revision)
@@ -176,7 +176,7 @@ final class EtcdCheckpoints {
         // The current one, as the next writer must compare with it (its naming may not have been followed).
         named.getResponses(0).getResponseRange().getKvsList()
             .forEach(kv -> seen(parse(kv.getValue()), kv.getModRevision()));
-        deleteRange(keys.checkpointParts(head, id), EtcdKeys.prefixEnd(keys.checkpointParts(head, id)));
+        deleteRange(keys.checkpointParts(head, id), EtcdKv.prefixEnd(keys.checkpointParts(head, id)));
         EventLog.emit(LOG, LogEvent.ETCD_CHECKPOINT_FAILED, "head", head,
             "cause", "another Config Server made its checkpoint current first");
         return;

@@ -1,6 +1,7 @@
 package io.tandem.configserver.etcd;
 
 import com.google.protobuf.ByteString;
+import io.tandem.etcd.EtcdKv;
 
 /**
  * Where the store lives under {@code --etcd-prefix}:
@@ -34,7 +35,7 @@ record EtcdKeys(String prefix) {
   }
 
   ByteString logEnd() {
-    return prefixEnd(logStart());
+    return EtcdKv.prefixEnd(logStart());
   }
 
   ByteString checkpoint() {
@@ -69,18 +70,6 @@ record EtcdKeys(String prefix) {
 
   boolean isLog(ByteString key) {
     return key.startsWith(logStart());
-  }
-
-  /** The first key after every key starting with {@code prefix}: a range's end. */
-  static ByteString prefixEnd(ByteString prefix) {
-    byte[] end = prefix.toByteArray();
-    for (int i = end.length - 1; i >= 0; i--) {
-      if (end[i] != (byte) 0xff) {
-        end[i]++;
-        return ByteString.copyFrom(end, 0, i + 1);
-      }
-    }
-    return ByteString.copyFrom(new byte[] {0}); // every key
   }
 
   private ByteString key(String suffix) {

@@ -3,7 +3,10 @@ package io.tandem.management.leader;
 import com.google.protobuf.ByteString;
 import io.tandem.etcd.EtcdSettings;
 
-/** The Management Layers' keys in etcd, under {@code --etcd-prefix}: {@code management/leader} and {@code management/epoch}. */
+/**
+ * The Management Layers' keys in etcd, under {@code --etcd-prefix}: {@code management/leader},
+ * {@code management/epoch} and one {@code management/pairs/FIRST/SECOND} per pair.
+ */
 public final class ManagementKeys {
   private ManagementKeys() {}
 
@@ -13,5 +16,9 @@ public final class ManagementKeys {
 
   public static ByteString epoch(EtcdSettings etcd) {
     return ByteString.copyFromUtf8(etcd.prefix() + "management/epoch");
+  }
+
+  public static ByteString pairs(EtcdSettings etcd) {
+    return ByteString.copyFromUtf8(etcd.prefix() + "management/pairs/");
   }
 }

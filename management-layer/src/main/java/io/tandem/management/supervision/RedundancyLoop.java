@@ -17,6 +17,7 @@ import io.tandem.management.ledger.EpochLedger;
 import io.tandem.management.leader.Leading;
 import io.tandem.management.ledger.EpochNotRecordedException;
 import io.tandem.management.ledger.FileEpochLedger;
+import io.tandem.management.ledger.PairMemories;
 import io.tandem.protocol.leadership.Leadership;
 import io.tandem.protocol.log.EventLog;
 import io.tandem.protocol.log.LogEvent;
@@ -28,6 +29,9 @@ import io.tandem.protocol.redundancy.RedundancyController;
 import io.tandem.protocol.redundancy.RedundancySettings;
 import io.tandem.protocol.redundancy.SessionEnd;
 import io.tandem.management.v1.LeaderInfo;
+import io.tandem.management.v1.Mode;
+import io.tandem.management.v1.PairMemory;
+import io.tandem.management.v1.PairStatus;
 import io.tandem.management.v1.PairsStatus;
 import io.tandem.management.v1.SwitchoverReply;
 import jakarta.inject.Inject;
@@ -60,6 +64,9 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   private final Clock clock;
   private RedundancyController controller;
   private final EpochLedger ledger;
+  private final PairMemories pairMemories;
+  /** What this leader last handed to {@link #pairMemories} of each pair, or read from it when elected. */
+  private Map<String, PairMemory> kept = new HashMap<>();
   private final Leading leading;
   /**
    * The leadership this loop acts under, as the role changes reached it (0: standing by). The
@@ -90,10 +97,12 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   private final PauseWatchdog pauses = new PauseWatchdog(System.nanoTime());
 
   @Inject
-  public RedundancyLoop(Clock clock, PrometheusRegistry registry, EpochLedger ledger, Leading leading, FatalStop fatalStop) {
+  public RedundancyLoop(Clock clock, PrometheusRegistry registry, EpochLedger ledger, PairMemories pairMemories,
+      Leading leading, FatalStop fatalStop) {
     this.clock = clock;
     this.metrics = new RedundancyMetrics(registry, () -> leading.standbyReason().isEmpty());
     this.ledger = ledger;
+    this.pairMemories = pairMemories;
     this.leading = leading;
     this.fatalStop = fatalStop;
     this.controller = new RedundancyController(RedundancySettings.DEFAULTS, ledger.highest());
@@ -158,6 +167,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
       }
       controller = new RedundancyController(settings, ledger.highest());
       apply(now -> controller.configure(backupOf, settings, now));
+      continueFromKeptPairs();
       EventLog.emit(LOG, LogEvent.LEADER_ELECTED, "epochs_above", ledger.highest());
       metrics.leadershipChanged(Leadership.Role.LEADER.name(), "ELECTED");
       return;
@@ -169,6 +179,44 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
     endEverything(leading.standbyReason().orElse("this Management Layer stepped down"));
     controller = new RedundancyController(settings, ledger.highest());
     publish();
+  }
+
+  /** Elected: the pairs carry on from what the previous leader kept of them, if etcd answers. */
+  private void continueFromKeptPairs() {
+    try {
+      kept = new HashMap<>(pairMemories.read());
+    } catch (StatusRuntimeException e) {
+      kept = new HashMap<>();
+      EventLog.emit(LOG, LogEvent.PAIR_STATE_UNAVAILABLE, "pair", "-", "reason",
+          "not read: " + e.getStatus() + "; the pairs are decided from the hellos");
+    }
+    controller.remember(kept);
+    publish();
+  }
+
+  /** Hands each pair's state to {@link #pairMemories} when its acknowledged primary, epoch or last switchover changed. */
+  private void keepPairs(PairsStatus status) {
+    if (ledRevision == 0) {
+      return;
+    }
+    for (PairStatus pair : status.getPairsList()) {
+      if (pair.getMembersCount() != 2) {
+        continue;
+      }
+      String name = pair.getMembers(0).getApplication() + "/" + pair.getMembers(1).getApplication();
+      pair.getMembersList().stream().filter(m -> m.getMode() == Mode.PRIMARY && m.getModeAcknowledged()).findFirst()
+          .ifPresent(primary -> {
+            PairMemory.Builder memory = PairMemory.newBuilder().setPrimary(primary.getApplication())
+                .setEpoch(primary.getEpoch());
+            if (pair.hasLastSwitchover()) {
+              memory.setLastSwitchover(pair.getLastSwitchover());
+            }
+            if (!memory.build().equals(kept.get(name))) {
+              kept.put(name, memory.build());
+              pairMemories.keep(name, memory.build(), ledRevision);
+            }
+          });
+    }
   }
 
   /** Ends every supervision stream, switchover request and pair watch with UNAVAILABLE and {@code reason}. */
@@ -359,6 +407,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
       return;
     }
     published = status;
+    keepPairs(status);
     metrics.observe(status, controller.modeChangesByPair());
     watchers.publish(currentStatus());
   }

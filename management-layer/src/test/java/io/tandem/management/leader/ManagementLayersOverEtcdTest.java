@@ -139,65 +139,94 @@ class ManagementLayersOverEtcdTest {
         .hasSize(1);
   }
 
+  /** A member of the pair as the Stat Server's supervision shell runs it: it reports RUNNING and obeys. */
+  private static final class Member implements AutoCloseable {
+    final AtomicReference<SupervisionClient.Standing> standing =
+        new AtomicReference<>(new SupervisionClient.Standing(Mode.MODE_UNSPECIFIED, 0));
+    private final List<ManagedChannel> channels;
+    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
+    private final SupervisionClient client;
+
+    Member(String application, List<HostPort> addresses) {
+      channels = addresses.stream()
+          .map(address -> Channels.openForNonBlockingCallbacks(address, ServerIdentity.of(ServerIdentity.MANAGEMENT_LAYER),
+              TransportSecurity.plaintext())).toList();
+      AtomicLong reports = new AtomicLong();
+      SupervisionClient[] self = new SupervisionClient[1];
+      client = new SupervisionClient(SupervisionClient.following(addresses, channels, application), application,
+          SupervisionClient.newInstanceId(), "localhost:1", new SupervisionClient.Listener() {
+            @Override
+            public void onConnected() {
+              self[0].report(reports.incrementAndGet(), AppStatus.RUNNING, "");
+            }
+
+            @Override
+            public void onDisconnected(Status status) {}
+
+            @Override
+            public void onModeCommand(ModeCommand command) {
+              standing.set(new SupervisionClient.Standing(command.getMode(), command.getEpoch()));
+              self[0].acknowledge(command);
+            }
+
+            @Override
+            public void onStatusDelivered(long reportId) {}
+
+            @Override
+            public void onHeartbeatInterval(Duration interval) {
+              var unused = executor.scheduleAtFixedRate(() -> self[0].heartbeat(standing.get().epoch()), 0,
+                  interval.toMillis(), TimeUnit.MILLISECONDS);
+            }
+
+            @Override
+            public void onRefused(Status status) {
+              standing.set(new SupervisionClient.Standing(Mode.MODE_UNSPECIFIED, -1));
+            }
+          }, standing::get, executor, MonotonicClock.startingNow(), new java.util.Random(7));
+      self[0] = client;
+      client.start();
+    }
+
+    @Override
+    public void close() {
+      client.close();
+      executor.shutdownNow();
+      channels.forEach(ManagedChannel::shutdownNow);
+    }
+  }
+
   @Test
   void aSupervisedApplicationGivenEveryAddressFindsTheLeaderAndFollowsItToTheNext() throws Exception {
     Elected two = twoElected();
     StackMember leader = two.leader();
     StackMember standby = two.standby();
     // The standby first: the application must find the leader by itself.
-    List<HostPort> addresses = List.of(standby.address(), leader.address());
-    List<ManagedChannel> channels = addresses.stream()
-        .map(address -> Channels.openForNonBlockingCallbacks(address, ServerIdentity.of(ServerIdentity.MANAGEMENT_LAYER),
-            TransportSecurity.plaintext())).toList();
-    ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
-    AtomicReference<SupervisionClient.Standing> standing =
-        new AtomicReference<>(new SupervisionClient.Standing(Mode.MODE_UNSPECIFIED, 0));
-    AtomicLong reports = new AtomicLong();
-    SupervisionClient[] client = new SupervisionClient[1];
-    client[0] = new SupervisionClient(SupervisionClient.following(addresses, channels, "B"), "B",
-        SupervisionClient.newInstanceId(), "localhost:1", new SupervisionClient.Listener() {
-          @Override
-          public void onConnected() {
-            client[0].report(reports.incrementAndGet(), AppStatus.RUNNING, "");
-          }
-
-          @Override
-          public void onDisconnected(Status status) {}
-
-          @Override
-          public void onModeCommand(ModeCommand command) {
-            standing.set(new SupervisionClient.Standing(command.getMode(), command.getEpoch()));
-            client[0].acknowledge(command);
-          }
-
-          @Override
-          public void onStatusDelivered(long reportId) {}
-
-          @Override
-          public void onHeartbeatInterval(Duration interval) {
-            var unused = executor.scheduleAtFixedRate(() -> client[0].heartbeat(standing.get().epoch()), 0, interval.toMillis(),
-                TimeUnit.MILLISECONDS);
-          }
-
-          @Override
-          public void onRefused(Status status) {
-            standing.set(new SupervisionClient.Standing(Mode.MODE_UNSPECIFIED, -1));
-          }
-        }, standing::get, executor, MonotonicClock.startingNow(), new java.util.Random(7));
-    try {
-      client[0].start();
-      await().atMost(PATIENCE).until(() -> standing.get().mode() == Mode.PRIMARY);
-      long epoch = standing.get().epoch();
+    try (Member b = new Member("B", List.of(standby.address(), leader.address()))) {
+      await().atMost(PATIENCE).until(() -> b.standing.get().mode() == Mode.PRIMARY);
+      long epoch = b.standing.get().epoch();
 
       leader.close();
       await().atMost(PATIENCE).until(() -> pairs(standby).map(p -> p.getPairs(0).getMembersList().stream()
           .anyMatch(m -> m.getApplication().equals("B") && m.getMode() == Mode.PRIMARY)).orElse(false));
-      assertThat(standing.get()).as("the new leader adopted the mode B runs in; nobody's mode changed")
+      assertThat(b.standing.get()).as("the new leader adopted the mode B runs in; nobody's mode changed")
           .isEqualTo(new SupervisionClient.Standing(Mode.PRIMARY, epoch));
-    } finally {
-      client[0].close();
-      executor.shutdownNow();
-      channels.forEach(ManagedChannel::shutdownNow);
     }
+  }
+
+  @Test
+  void aNewLeaderContinuesFromThePairStateTheOldOneKeptInEtcd() throws Exception {
+    Elected two = twoElected();
+    long epoch;
+    try (Member b = new Member("B", List.of(two.leader().address()))) {
+      await().atMost(PATIENCE).until(() -> b.standing.get().mode() == Mode.PRIMARY);
+      epoch = b.standing.get().epoch();
+      await("B's acknowledgement reached the leader").atMost(PATIENCE).until(() -> pairs(two.leader())
+          .map(p -> p.getPairs(0).getMembersList().stream().anyMatch(m -> m.getModeAcknowledged())).orElse(false));
+    }
+    two.leader().close();
+    await().atMost(PATIENCE).until(() -> pairs(two.standby()).isPresent());
+    // Nobody has said hello to the new leader: what it knows of the pair, it read from etcd.
+    assertThat(pairs(two.standby()).orElseThrow().getPairs(0).getEpoch())
+        .as("the epoch B was made primary under, kept by the old leader").isEqualTo(epoch);
   }
 }

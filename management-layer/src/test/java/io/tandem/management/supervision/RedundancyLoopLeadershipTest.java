@@ -7,6 +7,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tandem.common.bootstrap.FatalStop;
 import io.tandem.management.leader.Leading;
 import io.tandem.management.ledger.FileEpochLedger;
+import io.tandem.management.ledger.PairMemories;
 import io.tandem.management.v1.AppStatus;
 import io.tandem.management.v1.Mode;
 import io.tandem.management.v1.SupervisionCommand;
@@ -80,7 +81,8 @@ class RedundancyLoopLeadershipTest {
 
   @BeforeEach
   void start() throws IOException {
-    loop = new RedundancyLoop(clock, new PrometheusRegistry(), FileEpochLedger.open(dir, clock), election,
+    loop = new RedundancyLoop(clock, new PrometheusRegistry(), FileEpochLedger.open(dir, clock),
+        PairMemories.none(), election,
         new FatalStop("management-layer"));
     onLoop(() -> loop.configure(Map.of("A", "B", "B", ""), RedundancySettings.DEFAULTS));
   }

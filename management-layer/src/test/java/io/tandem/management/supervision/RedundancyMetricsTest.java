@@ -3,6 +3,7 @@ package io.tandem.management.supervision;
 import io.tandem.common.bootstrap.FatalStop;
 import io.tandem.management.leader.Leading;
 import io.tandem.management.ledger.FileEpochLedger;
+import io.tandem.management.ledger.PairMemories;
 import java.io.IOException;
 import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,7 +46,8 @@ class RedundancyMetricsTest {
 
   @BeforeEach
   void configure() throws IOException {
-    loop = new RedundancyLoop(clock, registry, FileEpochLedger.open(dir, clock), Leading.alone(),
+    loop = new RedundancyLoop(clock, registry, FileEpochLedger.open(dir, clock), PairMemories.none(),
+        Leading.alone(),
         new FatalStop("management-layer"));
     loop.configure(Map.of("A", "B", "B", ""), RedundancySettings.DEFAULTS);
   }

@@ -85,6 +85,8 @@ public enum LogEvent {
   COMMAND_WITHHELD("43-30023", Level.ALR, "Command withheld: its epoch could not be recorded, or not in time"),
   LEADER_ELECTED("43-30024", Level.STD, "This Management Layer leads"),
   LEADER_STEPPED_DOWN("43-30025", Level.ALR, "This Management Layer stepped down: it stands by"),
+  PAIR_STATE_READ("43-30026", Level.STD, "Pair state read from etcd: the new leader continues from it"),
+  PAIR_STATE_UNAVAILABLE("43-30027", Level.STD, "Pair state not written to etcd, or not read"),
 
   // ---- Stat Server -----------------------------------------------------------------------
   NORMAL_RELOAD_STARTED("02-10084", Level.STD, "Normal mode of configuration reload started"),

@@ -3,6 +3,7 @@ package io.tandem.protocol.redundancy;
 import io.tandem.protocol.log.LogEvent;
 import io.tandem.management.v1.AppStatus;
 import io.tandem.management.v1.Mode;
+import io.tandem.management.v1.PairMemory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -70,6 +71,10 @@ final class Modes {
       return claimed == Mode.PRIMARY;
     }
     if (claimed == Mode.PRIMARY) {
+      PairMemory kept = m.pair.remembered;
+      if (kept != null && kept.getPrimary().equals(peer.name) && claimedEpoch < kept.getEpoch()) {
+        return false; // the previous leader made the peer primary since: the claim is outdated
+      }
       // Against the epoch the peer was made primary under, acknowledged or not yet.
       return peer.mode != Mode.PRIMARY || claimedEpoch > Math.max(peer.epoch, peer.commandedEpoch);
     }

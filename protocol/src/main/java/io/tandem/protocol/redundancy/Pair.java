@@ -2,6 +2,7 @@ package io.tandem.protocol.redundancy;
 
 import io.tandem.protocol.pairs.RedundantPairs;
 import io.tandem.management.v1.Mode;
+import io.tandem.management.v1.PairMemory;
 import io.tandem.management.v1.SwitchoverCause;
 import io.tandem.management.v1.SwitchoverRecord;
 import java.time.Instant;
@@ -17,6 +18,8 @@ final class Pair {
   /** A switchover the primary asked for that waits for its backup to be ready. */
   SwitchoverCause deferred;
   SwitchoverRecord last;
+  /** What the previous leader kept of this pair; null when nothing was kept. */
+  PairMemory remembered;
   /** When its primary changed hands, within the flapping window. */
   final Deque<Instant> modeChanges = new ArrayDeque<>();
   Instant lastFlappingAlarm;

@@ -4,6 +4,7 @@ import io.tandem.protocol.pairs.RedundantPairs;
 import io.tandem.protocol.log.LogEvent;
 import io.tandem.management.v1.AppStatus;
 import io.tandem.management.v1.Mode;
+import io.tandem.management.v1.PairMemory;
 import io.tandem.management.v1.PairsStatus;
 import io.tandem.management.v1.SwitchoverCause;
 import java.time.Duration;
@@ -106,6 +107,26 @@ public final class RedundancyController {
     List<Action> actions = new ArrayList<>();
     membership.configure(backupOf, newSettings, now, actions);
     return actions;
+  }
+
+  /**
+   * What the previous leader kept of each pair (by {@code FIRST/SECOND}), read by a newly elected
+   * Management Layer after {@link #configure}: each pair's epoch and last switchover carry on, and
+   * a member's claim to be primary under an older epoch than the one its peer was made primary
+   * under is outdated, and not adopted, even when it says hello first. A memory behind the pair
+   * (a write that did not reach etcd) outdates nothing newer: a later primary has a higher epoch.
+   */
+  public void remember(Map<String, PairMemory> kept) {
+    for (Pair pair : state.pairs()) {
+      PairMemory memory = kept.get(pair.describe());
+      if (memory != null && (memory.getPrimary().equals(pair.first.name) || memory.getPrimary().equals(pair.second.name))) {
+        pair.remembered = memory;
+        pair.epoch = Math.max(pair.epoch, memory.getEpoch());
+        if (memory.hasLastSwitchover()) {
+          pair.last = memory.getLastSwitchover();
+        }
+      }
+    }
   }
 
   /**

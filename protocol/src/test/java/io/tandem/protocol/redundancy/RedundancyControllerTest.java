@@ -6,6 +6,8 @@ import io.tandem.protocol.log.LogEvent;
 import io.tandem.management.v1.AppStatus;
 import io.tandem.management.v1.MemberStatus;
 import io.tandem.management.v1.Mode;
+import io.tandem.management.v1.SwitchoverRecord;
+import io.tandem.management.v1.PairMemory;
 import io.tandem.management.v1.PairStatus;
 import io.tandem.management.v1.SwitchoverCause;
 import io.tandem.management.v1.SwitchoverReply;
@@ -315,6 +317,49 @@ class RedundancyControllerTest {
     assertThat(conflict.statusReported("B", 2, AppStatus.RUNNING, "", now))
         .filteredOn(Action.SendMode.class::isInstance).singleElement()
         .satisfies(a -> assertThat(((Action.SendMode) a).mode()).isEqualTo(Mode.BACKUP));
+  }
+
+  @Test
+  void aNewLeaderDoesNotAdoptAPrimaryClaimThePreviousLeaderOutdatedThoughItIsHeardFirst() {
+    SwitchoverRecord last = SwitchoverRecord.newBuilder().setCause(SwitchoverCause.MANUAL)
+        .setResult(SwitchoverResult.DONE).setFromPrimary("A").setToPrimary("B").build();
+    RedundancyController elected = new RedundancyController(SETTINGS, 20);
+    elected.configure(Map.of("A", "B", "B", ""), SETTINGS, now);
+    elected.remember(Map.of("A/B", PairMemory.newBuilder().setPrimary("B").setEpoch(12).setLastSwitchover(last)
+        .build()));
+    assertThat(elected.status(now).getPairs(0).getLastSwitchover()).as("the last switchover carries on")
+        .isEqualTo(last);
+    assertThat(elected.status(now).getPairs(0).getEpoch()).isEqualTo(12);
+
+    // A was frozen through the switchover: it still believes it is primary under the epoch before.
+    assertThat(elected.connected(arrival("A", 1, Mode.PRIMARY, 11), now)).noneMatch(Action.SendMode.class::isInstance);
+    assertThat(elected.status(now).getPairs(0).getMembers(0).getMode()).as("A's outdated claim").isEqualTo(
+        Mode.MODE_UNSPECIFIED);
+    elected.connected(arrival("B", 2, Mode.PRIMARY, 12), now);
+    assertThat(elected.status(now).getPairs(0).getMembersList()).extracting(MemberStatus::getMode)
+        .containsExactly(Mode.MODE_UNSPECIFIED, Mode.PRIMARY);
+    assertThat(elected.statusReported("A", 1, AppStatus.RUNNING, "", now))
+        .filteredOn(Action.SendMode.class::isInstance).singleElement()
+        .satisfies(a -> assertThat(((Action.SendMode) a).mode()).isEqualTo(Mode.BACKUP));
+
+    RedundancyController forgetful = new RedundancyController(SETTINGS, 20);
+    forgetful.configure(Map.of("A", "B", "B", ""), SETTINGS, now);
+    forgetful.connected(arrival("A", 1, Mode.PRIMARY, 11), now);
+    assertThat(forgetful.status(now).getPairs(0).getMembers(0).getMode())
+        .as("without the kept state, the first claim heard wins for a while").isEqualTo(Mode.PRIMARY);
+  }
+
+  @Test
+  void aKeptStateBehindThePairOutdatesNothingNewer() {
+    RedundancyController elected = new RedundancyController(SETTINGS, 20);
+    elected.configure(Map.of("A", "B", "B", ""), SETTINGS, now);
+    elected.remember(Map.of("A/B", PairMemory.newBuilder().setPrimary("B").setEpoch(12).build()));
+    // The previous leader made A primary under 14, and its write of that did not reach etcd.
+    elected.connected(arrival("A", 1, Mode.PRIMARY, 14), now);
+    elected.connected(arrival("B", 2, Mode.BACKUP, 14), now);
+    assertThat(elected.status(now).getPairs(0).getMembersList()).extracting(MemberStatus::getMode)
+        .containsExactly(Mode.PRIMARY, Mode.BACKUP);
+    assertThat(elected.status(now).getPairs(0).getEpoch()).isEqualTo(14);
   }
 
   private static Arrival arrival(String app, long session, Mode claimed, long epoch) {
