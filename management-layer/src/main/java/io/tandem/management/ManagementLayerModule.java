@@ -29,6 +29,7 @@ import io.tandem.common.security.AccessPolicy;
 import io.tandem.common.security.AccessRule;
 import io.tandem.common.security.ConnectionQuota;
 import io.tandem.management.ledger.EpochLedger;
+import io.tandem.management.ledger.LedgerDirectory;
 import io.tandem.management.ledger.PairMemories;
 import io.tandem.management.ledger.FileEpochLedger;
 import io.tandem.management.settings.ManagementSettings;
@@ -55,10 +56,12 @@ public final class ManagementLayerModule extends AbstractModule {
     bind(PairsFromConfiguration.class).in(Singleton.class);
     bind(ManagementServiceImpl.class).in(Singleton.class);
     bind(LeaderLease.class).in(Singleton.class);
+    bind(LedgerDirectory.class).toInstance(new LedgerDirectory(settings.dataDir()));
 
     // Every handler hands its work to the service's own threads: run them on the event loop.
     OptionalBinder.newOptionalBinder(binder(), HandlerThreading.class).setBinding().toInstance(HandlerThreading.EVENT_LOOP);
     Multibinder<ManagedService> parts = Multibinder.newSetBinder(binder(), ManagedService.class);
+    parts.addBinding().to(LedgerDirectory.class); // first, so it is unlocked last
     parts.addBinding().to(RedundancyLoop.class);
     parts.addBinding().to(PairsFromConfiguration.class);
     Multibinder.newSetBinder(binder(), LongLivedStreams.class).addBinding().to(RedundancyLoop.class);
@@ -67,14 +70,15 @@ public final class ManagementLayerModule extends AbstractModule {
   /** Alone, the file in --data-dir; among several, the key beside the leader key in etcd. */
   @Provides
   @Singleton
-  EpochLedger epochLedger(Clock clock, Optional<EtcdLeaderElection> election, Optional<ManagedChannel> etcd) {
+  EpochLedger epochLedger(Clock clock, Optional<EtcdLeaderElection> election, Optional<ManagedChannel> etcd,
+      LedgerDirectory directory) {
     if (election.isPresent()) {
       EtcdLeaderElection leader = election.get();
       return new EtcdEpochLedger(etcd.orElseThrow(), ManagementKeys.epoch(settings.etcd()),
           ManagementKeys.leader(settings.etcd()), clock, leader::fenced, settings.etcd().timeout());
     }
     try {
-      return FileEpochLedger.open(settings.dataDir(), clock);
+      return FileEpochLedger.open(directory.lock(), clock);
     } catch (IOException e) {
       throw new UncheckedIOException("--data-dir " + settings.dataDir() + ": " + e.getMessage(), e);
     }

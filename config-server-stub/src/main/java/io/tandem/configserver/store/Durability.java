@@ -6,7 +6,7 @@ import io.tandem.protocol.log.LogEvent;
 import io.tandem.config.v1.ChangeEvent;
 import io.tandem.configserver.settings.ConfigServerSettings;
 import io.tandem.configserver.journal.Checkpoint;
-import io.tandem.configserver.journal.DataDirectoryLock;
+import io.tandem.common.process.DataDirectoryLock;
 import io.tandem.configserver.journal.Disk;
 import io.tandem.configserver.journal.Journal;
 import io.tandem.configserver.journal.JournalCorruptedException;
@@ -100,7 +100,7 @@ public final class Durability implements ChangeLog {
   }
 
   private void recover(Memory memory) throws IOException {
-    directoryLock = DataDirectoryLock.acquire(settings.dataDir());
+    directoryLock = DataDirectoryLock.acquire(settings.dataDir(), "Config Server");
     journal = Journal.open(settings.dataDir(), settings.fsync(), disk, journalForced);
     long begin = System.nanoTime();
     Optional<JournalCheckpoint> checkpoint = Checkpoint.read(settings.dataDir(), disk);

@@ -136,6 +136,16 @@ class ManagementLayerTest {
   }
 
   @Test
+  void aSecondManagementLayerOnTheSameDataDirectoryIsRefusedNamingTheHolder() {
+    int port = FreePorts.next();
+    assertThatThrownBy(() -> stack.start(Launch.of(Service.MANAGEMENT_LAYER, "management-layer-2", port, List.of(
+        "--port", "" + port, "--config-server", "localhost:" + stack.member("config-server").port(),
+        "--data-dir", dir.resolve("management-data").toString()))))
+        .hasStackTraceContaining("is in use by another Management Layer (pid " + ProcessHandle.current().pid());
+    assertThat(pair("A")).as("the first one still answers").isNotNull();
+  }
+
+  @Test
   void theFirstToReportRunningIsPrimaryAndStatusReportsAreAcknowledged() {
     FakeApplication a = connect("A");
     FakeApplication b = connect("B");

@@ -1,4 +1,4 @@
-package io.tandem.configserver.journal;
+package io.tandem.common.process;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -17,9 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One Config Server per data directory: an exclusive lock on {@code DATA_DIR/lock}, which names its
- * holder (pid, host, since when), held while the server runs. A second server on the same
- * directory would overwrite the first one's journal; it refuses to start instead, naming the holder.
+ * One process per data directory: an exclusive lock on {@code DATA_DIR/lock}, which names its
+ * holder (pid, host, since when), held while the service runs. A second Config Server on the same
+ * directory would overwrite the first one's journal, a second Management Layer its epoch ledger;
+ * it refuses to start instead, naming the holder.
  * The operating system releases the lock when the process ends, also by {@code kill -9}.
  *
  * <p>The operating system's lock belongs to the process, and closing any channel of the file
@@ -60,19 +61,20 @@ public final class DataDirectoryLock implements AutoCloseable {
   /**
    * Takes the lock.
    *
-   * @throws IOException naming the directory and its holder when another server has it
+   * @param service what holds it, for the message a second one gets ("Config Server")
+   * @throws IOException naming the directory and its holder when another process has it
    */
-  public static DataDirectoryLock acquire(Path dataDir) throws IOException {
+  public static DataDirectoryLock acquire(Path dataDir, String service) throws IOException {
     Files.createDirectories(dataDir);
     Path file = dataDir.toRealPath().resolve(FILE_NAME);
     Object key = identity(file);
     Holder holder = new Holder("pid " + ProcessHandle.current().pid() + " on " + hostName() + " since " + Instant.now());
     Holder heldHere = HELD.putIfAbsent(key, holder);
     if (heldHere != null) {
-      throw inUse(dataDir, heldHere.description);
+      throw inUse(dataDir, service, heldHere.description);
     }
     try {
-      return lock(dataDir, file, key, holder);
+      return lock(dataDir, service, file, key, holder);
     } catch (IOException | RuntimeException e) {
       HELD.remove(key, holder);
       throw e;
@@ -93,7 +95,8 @@ public final class DataDirectoryLock implements AutoCloseable {
     return fileKey != null ? fileKey : file.toRealPath();
   }
 
-  private static DataDirectoryLock lock(Path dataDir, Path file, Object key, Holder holder) throws IOException {
+  private static DataDirectoryLock lock(Path dataDir, String service, Path file, Object key, Holder holder)
+      throws IOException {
     FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
     FileLock lock;
     try {
@@ -104,7 +107,7 @@ public final class DataDirectoryLock implements AutoCloseable {
     }
     if (lock == null) {
       channel.close();
-      throw inUse(dataDir, Files.readString(file, StandardCharsets.UTF_8).strip());
+      throw inUse(dataDir, service, Files.readString(file, StandardCharsets.UTF_8).strip());
     }
     try {
       channel.truncate(0);
@@ -117,8 +120,8 @@ public final class DataDirectoryLock implements AutoCloseable {
     return new DataDirectoryLock(key, holder, channel, lock);
   }
 
-  private static IOException inUse(Path dataDir, String holder) {
-    return new IOException("data directory " + dataDir.toAbsolutePath() + " is in use by another Config Server ("
+  private static IOException inUse(Path dataDir, String service, String holder) {
+    return new IOException("data directory " + dataDir.toAbsolutePath() + " is in use by another " + service + " ("
         + (holder.isEmpty() ? "holder unknown" : holder) + "); stop that one, or give this one another --data-dir");
   }
 
