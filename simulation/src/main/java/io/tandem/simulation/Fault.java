@@ -1,6 +1,7 @@
 package io.tandem.simulation;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
 
@@ -29,44 +30,62 @@ record Fault(int index, long atMs, Kind kind, String target, String other, long 
     MANUAL_SWITCHOVER,
     CUT_LINK,
     SLOW_LINK,
-    SLOW_RELOADS
+    SLOW_RELOADS,
+    // Only among Management Layers over etcd:
+    /** A Management Layer stops for up to three leases, then runs on with what it knew: a zombie leader. */
+    FREEZE_MANAGEMENT,
+    /** A Management Layer loses etcd but still reaches the Stat Servers. */
+    CUT_FROM_ETCD,
+    ETCD_OUTAGE
   }
 
   static final List<String> MEMBERS = List.of(World.A, World.B);
+  private static final List<Kind> ALONE = List.copyOf(EnumSet.range(Kind.CRASH_STAT_SERVER, Kind.SLOW_RELOADS));
+  private static final List<Kind> OVER_ETCD = List.of(Kind.values());
 
-  /** Draws a schedule of up to {@code maxFaults} faults within {@code windowMs}, in time order. */
-  static List<Fault> schedule(Random random, long windowMs, int maxFaults) {
+  /**
+   * Draws a schedule of up to {@code maxFaults} faults within {@code windowMs}, in time order, for
+   * {@code layout}'s world ({@code leaseMs}: its leader lease, 0 alone).
+   */
+  static List<Fault> schedule(Random random, long windowMs, int maxFaults, World.Layout layout, long leaseMs) {
     int count = 1 + random.nextInt(maxFaults);
     List<long[]> times = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       times.add(new long[] {1_000 + (long) (random.nextDouble() * (windowMs - 1_000))});
     }
     times.sort((x, y) -> Long.compare(x[0], y[0]));
+    List<Kind> kinds = layout == World.Layout.ONE_MANAGEMENT_LAYER ? ALONE : OVER_ETCD;
+    List<String> managements = layout.managementLayers();
     List<Fault> faults = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      Kind kind = Kind.values()[random.nextInt(Kind.values().length)];
+      Kind kind = kinds.get(random.nextInt(kinds.size()));
       String member = MEMBERS.get(random.nextInt(2));
       String other = "";
       if (kind == Kind.CUT_LINK || kind == Kind.SLOW_LINK) {
-        List<String> nodes = List.of(World.A, World.B, World.MANAGEMENT, World.CONFIG_SERVER);
+        List<String> nodes = layout.nodes();
         member = nodes.get(random.nextInt(nodes.size()));
         do {
           other = nodes.get(random.nextInt(nodes.size()));
         } while (other.equals(member));
       }
       long duration = switch (kind) {
-        case CRASH_STAT_SERVER, RESTART_MANAGEMENT, CONFIG_SERVER_OUTAGE, CONFIG_SERVER_RESTART_WITHOUT_HISTORY ->
-            200 + random.nextInt(6_000);
+        case CRASH_STAT_SERVER, RESTART_MANAGEMENT, CONFIG_SERVER_OUTAGE, CONFIG_SERVER_RESTART_WITHOUT_HISTORY,
+            ETCD_OUTAGE -> 200 + random.nextInt(6_000);
         case FREEZE_STAT_SERVER -> 500 + random.nextInt(24_000);
-        case CUT_LINK, SLOW_LINK, SLOW_RELOADS -> 500 + random.nextInt(15_000);
+        case CUT_LINK, SLOW_LINK, SLOW_RELOADS, CUT_FROM_ETCD -> 500 + random.nextInt(15_000);
+        case FREEZE_MANAGEMENT -> 500 + random.nextInt((int) (3 * leaseMs));
         default -> 0;
       };
       String target = switch (kind) {
-        case RESTART_MANAGEMENT, MANUAL_SWITCHOVER -> World.MANAGEMENT;
+        case RESTART_MANAGEMENT, FREEZE_MANAGEMENT, CUT_FROM_ETCD -> managements.size() == 1 ? managements.get(0)
+            : managements.get(random.nextInt(managements.size()));
+        case MANUAL_SWITCHOVER -> managements.size() == 1 ? managements.get(0) : "the leading Management Layer";
         case CONFIG_SERVER_OUTAGE, CONFIG_SERVER_RESTART_WITHOUT_HISTORY, PURGE_HISTORY, DROP_SESSIONS -> World.CONFIG_SERVER;
+        case ETCD_OUTAGE -> World.ETCD;
         default -> member;
       };
-      faults.add(new Fault(i, times.get(i)[0], kind, target, other, duration));
+      faults.add(new Fault(i, times.get(i)[0], kind, target, kind == Kind.CUT_FROM_ETCD ? World.ETCD : other,
+          duration));
     }
     return faults;
   }

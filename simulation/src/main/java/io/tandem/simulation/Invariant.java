@@ -22,6 +22,12 @@ enum Invariant {
   PROTECTED_RELOAD_NEVER_DARK("protected-reload-never-dark"),
   /** A member in protected mode always has a way out: two protected primaries never wait on each other. */
   PROTECTED_MODE_HAS_A_WAY_OUT("protected-mode-has-a-way-out"),
+  /**
+   * A Management Layer among several sends a mode command only while etcd holds its leader key
+   * under a lease that has not expired: a leader frozen or cut from etcd stops commanding by its
+   * own deadline, before another can be elected.
+   */
+  COMMANDS_ONLY_UNDER_A_LIVE_LEASE("commands-only-under-a-live-lease"),
   /** A member applies every change once, in order: none skipped, none twice. */
   CHANGES_APPLIED_EXACTLY_ONCE("changes-applied-exactly-once"),
   /** Once faults stop, every member reloads to the Config Server's head, with one primary serving. */

@@ -59,19 +59,33 @@ final class Invariants {
     }
   }
 
+  /**
+   * {@code management} sends a mode command under the leadership of {@code revision}: etcd must
+   * still hold that leadership's key under a lease that has not expired. A leader stops commanding
+   * by its own deadline, before its lease can expire and another be elected.
+   */
+  void commandLeaves(ManagementNode management, long revision) {
+    if (!world.etcd.leads(revision)) {
+      violate(Invariant.COMMANDS_ONLY_UNDER_A_LIVE_LEASE, management.name + " sent a mode command under the"
+          + " leadership of revision " + revision + ", and " + world.etcd.leaderKey());
+    }
+  }
+
   /** The state invariants, after a step. */
   void check() {
     checkProcesses();
     long now = world.now();
     boolean anyServing = false;
+    ManagementNode management = world.inCharge();
+    long managementReadySince = management == null ? -1 : management.readySince();
     // A primary the Management Layer can reach is in charge, even while it reloads in normal mode
     // (dark by configuration); only without one must the backup take over.
-    boolean primaryInCharge = world.statServers().stream().anyMatch(s -> s.isUp() && s.machine().mode() == Mode.PRIMARY
-        && !world.network.isCut(s, world.management));
+    boolean primaryInCharge = management != null && world.statServers().stream().anyMatch(s -> s.isUp()
+        && s.machine().mode() == Mode.PRIMARY && !world.network.isCut(s, management));
     for (StatServerNode member : world.statServers()) {
       anyServing |= member.serving();
       boolean capable = !primaryInCharge && member.isUp() && member.hasConfiguration()
-          && world.management.readySince() >= 0 && !world.network.isCut(member, world.management);
+          && managementReadySince >= 0 && !world.network.isCut(member, management);
       if (!capable) {
         capableSince.remove(member.name);
       } else {
@@ -85,7 +99,7 @@ final class Invariants {
       long bound = world.parameters.failoverBound().toMillis();
       for (StatServerNode member : world.statServers()) {
         Long since = capableSince.get(member.name);
-        if (since != null && now - Math.max(Math.max(darkSince, since), world.management.readySince()) > bound) {
+        if (since != null && now - Math.max(Math.max(darkSince, since), managementReadySince) > bound) {
           violate(Invariant.NEVER_DARK_WHILE_ONE_COULD_SERVE, "no member has served for " + (now - darkSince)
               + " ms, while " + member.name + " (" + member.machine().configState() + ", " + member.machine().mode()
               + ") could, and the Management Layer has seen it for longer than a failover takes (" + bound + " ms)");

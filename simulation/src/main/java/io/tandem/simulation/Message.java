@@ -50,4 +50,32 @@ sealed interface Message {
   record ProbeRequest() implements Message {}
 
   record ProbeReply(PeerProbe probe) implements Message {}
+
+  // ---- to and from etcd: what the election and the epoch ledger ask of it --------------------
+
+  /** Reads one key, as a Range of one key does. */
+  record EtcdRange(String key) implements Message {}
+
+  /** The key read (null when there is none) and the store's revision then. */
+  record EtcdRead(EtcdNode.Entry found, long revision) implements Message {}
+
+  record EtcdGrant(long ttlSeconds) implements Message {}
+
+  record EtcdGranted(long lease) implements Message {}
+
+  /** A transaction: if every comparison holds, puts {@code value} at {@code key}, attached to {@code lease} (0: none). */
+  record EtcdTxn(List<EtcdNode.Compare> compares, String key, String value, long lease) implements Message {}
+
+  /** Whether the comparisons held, and the store's revision after the transaction. */
+  record EtcdTxnAnswer(boolean succeeded, long revision) implements Message {}
+
+  /** One renewal on a keep-alive stream. */
+  record EtcdKeepAlive(long lease) implements Message {}
+
+  /** Its answer: the lease's TTL, 0 when it expired or was revoked. */
+  record EtcdKeptAlive(long ttlSeconds) implements Message {}
+
+  record EtcdRevoke(long lease) implements Message {}
+
+  record EtcdRevoked() implements Message {}
 }

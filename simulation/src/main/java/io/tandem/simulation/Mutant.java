@@ -35,6 +35,16 @@ enum Mutant {
   /** A fault in a shell, not a decision: the coordinator's control thread runs its tick once, as with {@code schedule}. */
   CONTROL_TICKS_ONCE("control-ticks-once",
       "the Stat Server's reload coordinator schedules its control tick once and never feeds the machine another"),
+  /**
+   * A fault in the election's shell: {@code Leadership} stays the real one, but the gate never
+   * asks it about the window. Its commands carry epochs recorded while it led, which the ledger's
+   * fencing and the Stat Servers' refusal of older epochs already keep from making two primaries
+   * under one epoch: what the deadline guarantees is that no command leaves once another could be
+   * elected, and that is the invariant that catches it.
+   */
+  COMMAND_PAST_DEADLINE("command-past-deadline",
+      "a leading Management Layer keeps commanding past its deadline: it never steps down when its command window"
+          + " ends, and asks only whether it still holds the role"),
   /** The etcd store's transaction without its guard: the write is committed whatever the head. */
   WRITE_WITHOUT_HEAD_COMPARE("write-without-head-compare",
       "a Config Server over the shared log commits and acknowledges a write without comparing the head");
@@ -56,6 +66,11 @@ enum Mutant {
   /** Whether the Stat Server's control thread runs its periodic tick only once. */
   boolean ticksOnce() {
     return this == CONTROL_TICKS_ONCE;
+  }
+
+  /** Whether a leading Management Layer over etcd ignores its command window. */
+  boolean ignoresDeadline() {
+    return this == COMMAND_PAST_DEADLINE;
   }
 
   /** Whether a Config Server over the shared log commits without comparing the head. */

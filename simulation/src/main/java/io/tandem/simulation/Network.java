@@ -3,10 +3,13 @@ package io.tandem.simulation;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -30,6 +33,8 @@ final class Network {
   /** The cut links, and the slowed ones, by their two ends. */
   private final Map<String, Node[]> cuts = new LinkedHashMap<>();
   private final Map<String, Node[]> slow = new LinkedHashMap<>();
+  /** Frozen processes whose peers' keepalive goes unanswered ({@link #frozen}). */
+  private final Set<Node> unanswering = new HashSet<>();
 
   /** Messages take {@code minDelayMs} to {@code maxDelayMs}, drawn from {@code random}. */
   Network(VirtualTime time, Random random, long minDelayMs, long maxDelayMs) {
@@ -71,6 +76,9 @@ final class Network {
       return stream;
     }
     streams.add(stream);
+    if (unanswering.contains(server)) {
+      breakOnceNoticed(stream, server::isFrozen);
+    }
     stream.serverIncarnation = server.incarnation();
     long at = time.now() + delay(client, server);
     stream.lastArrivalAtServer = at;
@@ -222,14 +230,38 @@ final class Network {
     cuts.put(key(a, b), new Node[] {a, b});
     for (Stream stream : List.copyOf(streams)) {
       if (stream.between(a, b)) {
-        long detect = KEEPALIVE_MIN_MS + random.nextInt((int) (KEEPALIVE_MAX_MS - KEEPALIVE_MIN_MS));
-        time.after(detect, null, () -> {
-          if (isCut(a, b)) {
-            breakStream(stream, Status.UNAVAILABLE.withDescription("keepalive timed out"));
-          }
-        });
+        breakOnceNoticed(stream, () -> isCut(a, b));
       }
     }
+  }
+
+  /**
+   * {@code node} froze, and its peers' keepalive goes unanswered: its streams, and those opened to
+   * it meanwhile, break once keepalive notices, if it is still frozen then. (A frozen Management
+   * Layer's: the Stat Servers have no faster signal. A frozen Stat Server keeps its streams: the
+   * Management Layer's heartbeats find it hung first.)
+   */
+  void frozen(Node node) {
+    unanswering.add(node);
+    for (Stream stream : List.copyOf(streams)) {
+      if (stream.touches(node)) {
+        breakOnceNoticed(stream, node::isFrozen);
+      }
+    }
+  }
+
+  void thawed(Node node) {
+    unanswering.remove(node);
+  }
+
+  /** Keepalive notices a dead peer after 1–3 s: then {@code stream} breaks, if {@code stillDead} says so. */
+  private void breakOnceNoticed(Stream stream, BooleanSupplier stillDead) {
+    long detect = KEEPALIVE_MIN_MS + random.nextInt((int) (KEEPALIVE_MAX_MS - KEEPALIVE_MIN_MS));
+    time.after(detect, null, () -> {
+      if (stillDead.getAsBoolean()) {
+        breakStream(stream, Status.UNAVAILABLE.withDescription("keepalive timed out"));
+      }
+    });
   }
 
   /** Heals the link: held messages go on, in order. */

@@ -1,5 +1,6 @@
 package io.tandem.simulation;
 
+import io.tandem.protocol.leadership.Leadership;
 import io.tandem.protocol.options.OptionCatalogue;
 import io.tandem.protocol.redundancy.RedundancySettings;
 import java.time.Duration;
@@ -60,6 +61,14 @@ record Parameters(boolean delayIfPrimary, boolean acceptClientsA, boolean accept
     long spread = HEARTBEAT_TIMEOUT_SPREAD_MS;
     long r = random.nextInt((int) spread);
     return OptionCatalogue.HEARTBEAT_TIMEOUT_MIN.plusMillis(r * r / spread);
+  }
+
+  /**
+   * {@code [management] leader-lease} of Management Layers over etcd: whole seconds, from the least
+   * the option accepts (2 s) to 8 s, around its default of 6 s.
+   */
+  static Duration leaderLease(Random random) {
+    return Leadership.MIN_LEASE.plusSeconds(random.nextInt(7));
   }
 
   /** The longest a failover may take once the Management Layer can see everything it needs. */

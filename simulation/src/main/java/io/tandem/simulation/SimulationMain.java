@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -52,6 +53,10 @@ public final class SimulationMain implements Callable<Integer> {
   @Option(names = "--threads", description = "Worker threads (default: the number of processors).")
   Integer threads;
 
+  @Option(names = "--layout", description = "Only this layout's world: one (one Management Layer) or two (two over"
+      + " etcd); default: each seed in both, one then two.")
+  String layout;
+
   private final PrintStream out;
 
   SimulationMain(PrintStream out) {
@@ -77,23 +82,26 @@ public final class SimulationMain implements Callable<Integer> {
       throw new CommandLine.ParameterException(new CommandLine(this), "--seeds and --steps must be at least 1");
     }
     Mutant broken = mutant == null ? Mutant.NONE : Mutant.byId(mutant);
-    Simulator simulator = new Simulator(steps, threads == null ? Runtime.getRuntime().availableProcessors() : threads);
+    List<World.Layout> layouts = layout == null ? List.of(World.Layout.values()) : List.of(World.Layout.byId(layout));
+    Simulator simulator = new Simulator(steps, threads == null ? Runtime.getRuntime().availableProcessors() : threads,
+        layouts);
     if (seed != null) {
-      return replay(simulator, broken);
+      return replay(simulator, broken, layouts);
     }
     if (keep != null || trace) {
       throw new CommandLine.ParameterException(new CommandLine(this), "--keep and --trace need --seed");
     }
     Simulator.Exploration explored = simulator.explore(firstSeed, seeds, broken, broken != Mutant.NONE);
-    long violations = explored.failingSeeds().size();
+    long violations = explored.failing().size();
     if (broken != Mutant.NONE) {
       out.println(violations == 0 ? "mutant " + broken.id + " NOT caught in " + seeds + " seeds"
-          : "mutant " + broken.id + " caught by seed " + explored.failingSeeds().get(0));
+          : "mutant " + broken.id + " caught by seed " + named(explored.failing().get(0)));
     }
     if (violations > 0) {
-      printFailure(simulator.shrink(explored.failingSeeds().get(0), broken), false);
+      printFailure(simulator.shrink(explored.failing().get(0), broken), false);
       if (violations > 1) {
-        out.println("other failing seeds: " + explored.failingSeeds().subList(1, (int) Math.min(violations, 20)));
+        out.println("other failing seeds: " + explored.failing().subList(1, (int) Math.min(violations, 20)).stream()
+            .map(SimulationMain::named).toList());
       }
     }
     String caught = lastMutantRun();
@@ -107,14 +115,14 @@ public final class SimulationMain implements Callable<Integer> {
         }
         total++;
         Simulator.Exploration run = simulator.explore(firstSeed, seeds, m, true);
-        if (run.failingSeeds().isEmpty()) {
+        if (run.failing().isEmpty()) {
           out.println("mutant " + m.id + " (" + m.description + "): NOT caught in " + seeds + " seeds");
           allCaught = false;
         } else {
           found++;
-          long by = run.failingSeeds().get(0);
-          World.Outcome outcome = simulator.run(by, m, null, false);
-          out.println("mutant " + m.id + " (" + m.description + "): caught by seed " + by + ", "
+          Simulator.Failing by = run.failing().get(0);
+          World.Outcome outcome = simulator.run(by.seed(), by.layout(), m, null, false);
+          out.println("mutant " + m.id + " (" + m.description + "): caught by seed " + named(by) + ", "
               + outcome.violation().invariant().id);
         }
       }
@@ -127,7 +135,12 @@ public final class SimulationMain implements Callable<Integer> {
     return expected && allCaught ? 0 : 1;
   }
 
-  private int replay(Simulator simulator, Mutant broken) {
+  /** A failing seed as the output names it: with its layout. */
+  private static String named(Simulator.Failing failing) {
+    return failing.seed() + " (" + failing.layout().id + ")";
+  }
+
+  private int replay(Simulator simulator, Mutant broken, List<World.Layout> layouts) {
     Set<Integer> kept = null;
     if (keep != null) {
       kept = new TreeSet<>();
@@ -142,27 +155,38 @@ public final class SimulationMain implements Callable<Integer> {
         }
       }
     }
-    World.Outcome outcome = simulator.run(seed, broken, kept, true);
-    Simulator.Failure run = new Simulator.Failure(seed, broken, kept == null ? Set.of() : kept,
-        World.schedule(seed).size(), outcome);
-    if (outcome.violation() == null) {
+    if (kept != null && layouts.size() > 1) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "--keep needs --layout: each layout's world draws a schedule of its own");
+    }
+    long stepsTaken = 0;
+    boolean violated = false;
+    for (World.Layout each : layouts) {
+      World.Outcome outcome = simulator.run(seed, each, broken, kept, true);
+      stepsTaken += outcome.steps();
+      if (outcome.violation() != null) {
+        List<Fault> schedule = World.schedule(seed, each);
+        Set<Integer> struck = kept != null ? kept
+            : schedule.stream().map(Fault::index).collect(Collectors.toCollection(TreeSet::new));
+        printFailure(new Simulator.Failure(seed, each, broken, struck, schedule.size(), outcome), trace);
+        violated = true;
+        break;
+      }
       if (trace) {
         outcome.trace().forEach(out::println);
       }
-      out.println("seed " + seed + (broken == Mutant.NONE ? "" : " with mutant " + broken.id) + ": no violation, "
-          + outcome.steps() + " steps, " + outcome.endedAtMs() + " ms of virtual time");
-    } else {
-      printFailure(run, trace);
+      out.println("seed " + seed + " (" + each.id + ")" + (broken == Mutant.NONE ? "" : " with mutant " + broken.id)
+          + ": no violation, " + outcome.steps() + " steps, " + outcome.endedAtMs() + " ms of virtual time");
     }
-    out.println("simulation: seeds=1 steps=" + outcome.steps() + " violations=" + (outcome.violation() == null ? 0 : 1)
+    out.println("simulation: seeds=1 steps=" + stepsTaken + " violations=" + (violated ? 1 : 0)
         + " mutants_caught=" + lastMutantRun());
-    return outcome.violation() == null || broken != Mutant.NONE ? 0 : 1;
+    return !violated || broken != Mutant.NONE ? 0 : 1;
   }
 
   private void printFailure(Simulator.Failure failure, boolean wholeTrace) {
     World.Outcome outcome = failure.outcome();
-    out.println("seed " + failure.seed() + (failure.mutant() == Mutant.NONE ? "" : " (mutant " + failure.mutant().id
-        + ")") + ": " + outcome.violation().describe());
+    out.println("seed " + failure.seed() + " (" + failure.layout().id + (failure.mutant() == Mutant.NONE ? ""
+        : ", mutant " + failure.mutant().id) + "): " + outcome.violation().describe());
     out.println("faults: " + outcome.faults().size() + " of the " + failure.scheduled() + " scheduled");
     outcome.faults().forEach(f -> out.println("  at " + f.atMs() + " ms: " + f.describe()));
     out.println("replay: " + failure.replayCommand());

@@ -4,6 +4,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tandem.common.bootstrap.HealthState;
+import io.tandem.common.security.ServerIdentity;
 import io.tandem.protocol.link.HostPort;
 import io.tandem.protocol.log.EventLog;
 import io.tandem.protocol.log.LogLine;
@@ -18,6 +19,7 @@ import io.tandem.statserver.stats.StatisticsEngine;
 import io.tandem.statserver.sync.ConfigSync;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
@@ -27,22 +29,23 @@ import java.util.function.ToLongFunction;
  * A Stat Server process: the server's own {@link ConfigSync}, {@link ReloadCoordinator} (with its
  * {@link ReloadStateMachine}, {@link BackupProbe} and supervision client) and statistics engine,
  * each of its threads a {@link VirtualExecutor}, its links to the Config Server, the Management
- * Layer and its peer over the simulated network. Its client port answers the peer's probe from
+ * Layers (following the leader among several) and its peer over the simulated network. Its client
+ * port answers the peer's probe from
  * the coordinator's health and server info, as a server's does. The engine is not started: its
  * tick serves open statistics, and no client opens any here.
  */
 final class StatServerNode extends Node {
   private static final HostPort CONFIG_SERVER = HostPort.local(2020);
-  private static final HostPort MANAGEMENT = HostPort.local(2030);
 
   /**
    * What a Stat Server process talks to besides the time, the network and the trace.
    *
+   * @param managements every Management Layer, as {@code --management} lists them
    * @param clientPorts the process listening at an address now (null: none)
    * @param loadMillis how long streaming and building a snapshot takes for an application, drawn for each
    * @param random the run's generator (the backoffs' jitter)
    */
-  record Surroundings(ConfigServerNode configServer, ManagementNode management,
+  record Surroundings(ConfigServerNode configServer, List<ManagementNode> managements,
       Function<HostPort, StatServerNode> clientPorts, ToLongFunction<String> loadMillis, Random random,
       Invariants invariants, Mutant mutant) {}
 
@@ -118,14 +121,16 @@ final class StatServerNode extends Node {
     model = new ModelInHand(instanceId, engine, syncThread.carrier(), around.configServer(), around.invariants());
     SimulatedConfigSource source = new SimulatedConfigSource(this, around.configServer(), syncThread,
         () -> around.loadMillis().applyAsLong(application), model::served);
-    StatServerSettings settings = new StatServerSettings(application, clientPort.port(), CONFIG_SERVER, MANAGEMENT);
+    StatServerSettings settings = new StatServerSettings(application, clientPort.port(), List.of(CONFIG_SERVER),
+        around.managements().stream().map(ManagementNode::address).toList(),
+        ServerIdentity.of(ServerIdentity.CONFIG_SERVER), ServerIdentity.of(ServerIdentity.MANAGEMENT_LAYER));
     sync = new ConfigSync(settings, model, s -> source, syncThread, clock, around.random());
     machine = new ReloadStateMachine(application, around.mutant().statServerFlaws());
     health = new HealthState();
     coordinator = new ReloadCoordinator(settings, sync, engine, health, new PrometheusRegistry(),
         new ReloadCoordinator.Surroundings(around.mutant().ticksOnce() ? control.runningPeriodicTasksOnce() : control,
             clock, around.random(), machine, instanceId,
-            new SimulatedSupervision(this, instanceId, around.management(), around.invariants()),
+            new SimulatedSupervision(this, instanceId, around.managements(), around.invariants()),
             new BackupProbe(probeThread, new SimulatedProbe(this, probeThread.carrier(), around.clientPorts())),
             this::note, reason -> time.after(0, this, () -> crash("exits: " + reason)), () -> { }));
     sync.start();

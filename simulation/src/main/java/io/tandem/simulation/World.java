@@ -12,6 +12,7 @@ import io.tandem.management.v1.MemberStatus;
 import io.tandem.management.v1.Mode;
 import io.tandem.management.v1.PairStatus;
 import io.tandem.stat.v1.ConfigState;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -21,21 +22,62 @@ import java.util.Random;
 import java.util.Set;
 
 /**
- * One run: a Config Server, a Management Layer and a pair of Stat Servers on one thread and
- * virtual time, every choice drawn from the run's seed. A step is one scheduled event; the
- * invariants are checked after each. Faults strike during {@link #FAULT_WINDOW_MS}; then every
- * fault is healed and the world must settle (liveness) within {@link #QUIET_LIMIT_MS}.
+ * One run: a Config Server, a Management Layer (or two over etcd) and a pair of Stat Servers on
+ * one thread and virtual time, every choice drawn from the run's seed. A step is one scheduled
+ * event; the invariants are checked after each. Faults strike during {@link #FAULT_WINDOW_MS};
+ * then every fault is healed and the world must settle (liveness) within {@link #QUIET_LIMIT_MS}.
  */
 final class World {
   static final String A = "StatServer_A";
   static final String B = "StatServer_B";
   static final String MANAGEMENT = "ManagementLayer";
   static final String CONFIG_SERVER = "ConfigServer";
+  static final String ETCD = "etcd";
   static final long FAULT_WINDOW_MS = 30_000;
   static final long QUIET_LIMIT_MS = 120_000;
   static final int MAX_FAULTS = 8;
   private static final int AGENTS = 20;
   private static final Map<String, HostPort> CLIENT_PORTS = Map.of(A, HostPort.local(7001), B, HostPort.local(7002));
+
+  /** Who supervises the pair. */
+  enum Layout {
+    /** One Management Layer: it always leads, and keeps its epochs on its disk. */
+    ONE_MANAGEMENT_LAYER("one"),
+    /** Two over etcd: one leads on a lease, the other stands by. */
+    TWO_OVER_ETCD("two");
+
+    /** As {@code --layout} names it. */
+    final String id;
+
+    Layout(String id) {
+      this.id = id;
+    }
+
+    static Layout byId(String id) {
+      for (Layout layout : values()) {
+        if (layout.id.equals(id)) {
+          return layout;
+        }
+      }
+      throw new IllegalArgumentException("--layout: no layout named '" + id + "'; known: one, two");
+    }
+
+    /** Their names, in the order the Stat Servers are given them. */
+    List<String> managementLayers() {
+      return this == ONE_MANAGEMENT_LAYER ? List.of(MANAGEMENT) : List.of(MANAGEMENT + "-1", MANAGEMENT + "-2");
+    }
+
+    /** Every node a link fault may cut or slow. */
+    List<String> nodes() {
+      List<String> nodes = new ArrayList<>(List.of(A, B));
+      nodes.addAll(managementLayers());
+      nodes.add(CONFIG_SERVER);
+      if (this == TWO_OVER_ETCD) {
+        nodes.add(ETCD);
+      }
+      return nodes;
+    }
+  }
 
   /** How a run ended. */
   record Outcome(Invariants.Violation violation, long steps, long endedAtMs, List<Fault> faults, List<String> trace) {}
@@ -49,7 +91,9 @@ final class World {
   final Network network;
   final Invariants invariants;
   final ConfigServerNode configServer;
-  final ManagementNode management;
+  /** Null with one Management Layer. */
+  final EtcdNode etcd;
+  final List<ManagementNode> managements = new ArrayList<>();
   private final StatServerNode.Surroundings statServerSurroundings;
   private final Map<String, Node> nodes = new LinkedHashMap<>();
   private final List<StatServerNode> statServers = new ArrayList<>();
@@ -63,12 +107,13 @@ final class World {
    * The world of {@code seed}; {@code keep} names the faults of its schedule that strike (null:
    * all of them), so that a shrunk schedule replays exactly.
    */
-  World(long seed, Mutant mutant, Set<Integer> keep, boolean tracing) {
+  World(long seed, Layout layout, Mutant mutant, Set<Integer> keep, boolean tracing) {
     this.seed = seed;
     this.mutant = mutant;
     Random plan = new Random(seed);
     this.parameters = Parameters.draw(plan);
-    List<Fault> drawn = Fault.schedule(plan, FAULT_WINDOW_MS, MAX_FAULTS);
+    Duration lease = layout == Layout.ONE_MANAGEMENT_LAYER ? Duration.ZERO : Parameters.leaderLease(plan);
+    List<Fault> drawn = Fault.schedule(plan, FAULT_WINDOW_MS, MAX_FAULTS, layout, lease.toMillis());
     this.faults = keep == null ? drawn : drawn.stream().filter(f -> keep.contains(f.index())).toList();
     this.random = new Random(seed * 0x9E3779B97F4A7C15L + 1);
     this.time = new VirtualTime(seed);
@@ -77,12 +122,20 @@ final class World {
     this.invariants = new Invariants(this);
     this.configServer = new ConfigServerNode(time, network, trace, parameters.historyMaxRecords(),
         mutant.restoresPurgedPositions(), initialConfiguration());
-    this.management = new ManagementNode(time, network, trace, configServer, parameters.management(),
-        mutant.managementFlaws(), new Random(seed * 0x9E3779B97F4A7C15L + 2));
-    this.statServerSurroundings = new StatServerNode.Surroundings(configServer, management, this::listeningAt,
+    this.etcd = layout == Layout.ONE_MANAGEMENT_LAYER ? null : new EtcdNode(time, network, trace);
+    for (int i = 0; i < layout.managementLayers().size(); i++) {
+      managements.add(new ManagementNode(layout.managementLayers().get(i), HostPort.local(2030 + i), time, network,
+          trace, configServer, parameters.management(), mutant.managementFlaws(),
+          new Random(seed * 0x9E3779B97F4A7C15L + 2 + 2L * i),
+          etcd == null ? null : new ManagementNode.OverEtcd(etcd, lease, mutant.ignoresDeadline(), invariants)));
+    }
+    this.statServerSurroundings = new StatServerNode.Surroundings(configServer, managements, this::listeningAt,
         this::reloadMillis, random, invariants, mutant);
     nodes.put(configServer.name, configServer);
-    nodes.put(management.name, management);
+    if (etcd != null) {
+      nodes.put(etcd.name, etcd);
+    }
+    managements.forEach(management -> nodes.put(management.name, management));
     for (String member : List.of(A, B)) {
       addStatServer(member, member);
     }
@@ -96,11 +149,12 @@ final class World {
     return node;
   }
 
-  /** The full schedule {@code seed} draws (what {@code --keep} picks from). */
-  static List<Fault> schedule(long seed) {
+  /** The full schedule {@code seed} draws in {@code layout}'s world (what {@code --keep} picks from). */
+  static List<Fault> schedule(long seed, Layout layout) {
     Random plan = new Random(seed);
     Parameters.draw(plan);
-    return Fault.schedule(plan, FAULT_WINDOW_MS, MAX_FAULTS);
+    long leaseMs = layout == Layout.ONE_MANAGEMENT_LAYER ? 0 : Parameters.leaderLease(plan).toMillis();
+    return Fault.schedule(plan, FAULT_WINDOW_MS, MAX_FAULTS, layout, leaseMs);
   }
 
   // ---- time -----------------------------------------------------------------------------------------
@@ -138,6 +192,27 @@ final class World {
 
   StatServerNode statServer(String name) {
     return nodes.get(name) instanceof StatServerNode node ? node : null;
+  }
+
+  private ManagementNode management(String name) {
+    return (ManagementNode) nodes.get(name);
+  }
+
+  /**
+   * The Management Layer that decides for the pairs: the only one; among several, the one that
+   * leads and is ready (the latest leadership, should a deposed one still think it leads), or null.
+   */
+  ManagementNode inCharge() {
+    if (etcd == null) {
+      return managements.get(0);
+    }
+    ManagementNode leader = null;
+    for (ManagementNode management : managements) {
+      if (management.readySince() >= 0 && (leader == null || management.ledRevision() > leader.ledRevision())) {
+        leader = management;
+      }
+    }
+    return leader;
   }
 
   /**
@@ -190,7 +265,12 @@ final class World {
 
   private Outcome runUpTo(long maxSteps) {
     after(0, configServer::start);
-    after(random.nextInt(200), management::start);
+    if (etcd != null) {
+      after(0, etcd::start);
+    }
+    for (ManagementNode management : managements) {
+      after(random.nextInt(200), management::start);
+    }
     for (StatServerNode member : List.copyOf(statServers)) {
       after(random.nextInt(300), member::start);
     }
@@ -229,8 +309,12 @@ final class World {
 
   /** Why the world has not settled yet, or null once it has. */
   private String unsettled() {
-    if (!configServer.isUp() || management.readySince() < 0) {
+    ManagementNode management = inCharge();
+    if (!configServer.isUp() || management == null || management.readySince() < 0) {
       return "the Config Server or the Management Layer is not up";
+    }
+    if (managements.stream().filter(m -> m.readySince() >= 0).count() > 1) {
+      return "more than one Management Layer leads";
     }
     int primaries = 0;
     boolean serving = false;
@@ -294,8 +378,19 @@ final class World {
         duplicate.start();
       }
       case RESTART_MANAGEMENT -> {
+        ManagementNode management = management(fault.target());
         management.crash("restarted");
         healLater(duration, management::start);
+      }
+      case FREEZE_MANAGEMENT -> {
+        ManagementNode management = management(fault.target());
+        management.freeze();
+        network.frozen(management);
+        healLater(duration, () -> thaw(management));
+      }
+      case ETCD_OUTAGE -> {
+        etcd.crash("outage");
+        healLater(duration, etcd::start);
       }
       case CONFIG_SERVER_OUTAGE -> {
         configServer.crash("outage");
@@ -319,11 +414,14 @@ final class World {
       case FLIP_DELAY_IF_PRIMARY -> flipOption(fault.target(), OptionCatalogue.CONFIG_RELOAD_DELAY_IF_PRIMARY.key());
       case FLIP_ACCEPT_CLIENTS -> flipOption(fault.target(), OptionCatalogue.ACCEPT_CLIENTS_IN_BACKUP_MODE.key());
       case MANUAL_SWITCHOVER -> {
-        if (management.isUp()) {
-          management.switchover(A);
+        // The command asks each in turn; a standby refuses it.
+        for (ManagementNode management : managements) {
+          if (management.isUp() && management.switchover(A)) {
+            break;
+          }
         }
       }
-      case CUT_LINK -> {
+      case CUT_LINK, CUT_FROM_ETCD -> {
         Node a = node(fault.target());
         Node b = node(fault.other());
         network.cut(a, b);
@@ -337,6 +435,11 @@ final class World {
       }
       case SLOW_RELOADS -> slowReloadsUntil.put(fault.target(), now + duration);
     }
+  }
+
+  private void thaw(ManagementNode management) {
+    network.thawed(management);
+    management.thaw();
   }
 
   /** The end of a fault is a change of the world too: it counts as a fault for the invariants' excuses. */
@@ -370,7 +473,13 @@ final class World {
     slowReloadsUntil.clear();
     network.healAll();
     configServer.start();
-    management.start();
+    if (etcd != null) {
+      etcd.start();
+    }
+    for (ManagementNode management : managements) {
+      management.start();
+      thaw(management);
+    }
     for (StatServerNode member : statServers) {
       member.thaw();
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tandem.protocol.options.OptionCatalogue;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -13,21 +14,26 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The simulation's budget in the test phase: a few thousand seeds keep every invariant, every
- * mutant is caught, a seed replays to the same trace, and the schedules that found bugs replay
- * clean. Runs take virtual time only: no test here waits on the wall clock.
+ * The simulation's budget in the test phase: a few thousand seeds keep every invariant (over
+ * etcd, every safety invariant), every mutant is caught, a seed replays to the same trace, and
+ * the schedules that found bugs, or that show a rule at work, replay clean. Runs take virtual
+ * time only: no test here waits on the wall clock.
  */
 class SimulationTest {
   private static final long SEEDS = 5_000;
   private static final long STEPS = 200_000;
-  private final Simulator simulator = new Simulator(STEPS, Runtime.getRuntime().availableProcessors());
+  private static final int THREADS = Runtime.getRuntime().availableProcessors();
+  private static final World.Layout ONE = World.Layout.ONE_MANAGEMENT_LAYER;
+  private static final World.Layout TWO = World.Layout.TWO_OVER_ETCD;
+  private final Simulator simulator = new Simulator(STEPS, THREADS, List.of(World.Layout.values()));
 
   @Test
-  void aBudgetOfSeedsKeepsEveryInvariant() {
-    Simulator.Exploration explored = simulator.explore(1, SEEDS, Mutant.NONE, false);
-    String first = explored.failingSeeds().isEmpty() ? ""
-        : simulator.shrink(explored.failingSeeds().get(0), Mutant.NONE).outcome().violation().describe();
-    assertThat(explored.failingSeeds()).as(first).isEmpty();
+  void aBudgetOfSeedsKeepsEveryInvariantWithOneManagementLayer() {
+    Simulator alone = new Simulator(STEPS, THREADS, List.of(ONE));
+    Simulator.Exploration explored = alone.explore(1, SEEDS, Mutant.NONE, false);
+    String first = explored.failing().isEmpty() ? ""
+        : alone.shrink(explored.failing().get(0), Mutant.NONE).outcome().violation().describe();
+    assertThat(explored.failing()).as(first).isEmpty();
     assertThat(explored.seeds()).isEqualTo(SEEDS);
   }
 
@@ -35,7 +41,7 @@ class SimulationTest {
   void everyMutantIsCaughtWithinTheBudget() {
     List<String> missed = new ArrayList<>();
     for (Mutant mutant : Mutant.values()) {
-      if (mutant != Mutant.NONE && simulator.explore(1, SEEDS, mutant, true).failingSeeds().isEmpty()) {
+      if (mutant != Mutant.NONE && simulator.explore(1, SEEDS, mutant, true).failing().isEmpty()) {
         missed.add(mutant.id);
       }
     }
@@ -44,19 +50,21 @@ class SimulationTest {
 
   @Test
   void theSameSeedGivesTheSameTraceTwice() {
-    World.Outcome first = simulator.run(4139, Mutant.NONE, null, true);
-    World.Outcome second = simulator.run(4139, Mutant.NONE, null, true);
-    assertThat(first.trace()).hasSizeGreaterThan(50).isEqualTo(second.trace());
-    assertThat(first.trace()).anyMatch(line -> line.contains("FAULT #"));
-    assertThat(first.steps()).isEqualTo(second.steps());
+    for (World.Layout layout : World.Layout.values()) {
+      World.Outcome first = simulator.run(4139, layout, Mutant.NONE, null, true);
+      World.Outcome second = simulator.run(4139, layout, Mutant.NONE, null, true);
+      assertThat(first.trace()).hasSizeGreaterThan(50).isEqualTo(second.trace());
+      assertThat(first.trace()).anyMatch(line -> line.contains("FAULT #"));
+      assertThat(first.steps()).isEqualTo(second.steps());
+    }
   }
 
   @Test
   void aFailingScheduleIsShrunkToTheFaultsThatMatterAndReplaysTheSame() {
-    Simulator.Failure failure = simulator.shrink(2409, Mutant.NEVER_GIVE_WAY);
+    Simulator.Failure failure = simulator.shrink(new Simulator.Failing(2409, ONE), Mutant.NEVER_GIVE_WAY);
     assertThat(failure.outcome().violation().invariant()).isEqualTo(Invariant.PROTECTED_MODE_HAS_A_WAY_OUT);
     assertThat(failure.keep().size()).isLessThan(failure.scheduled());
-    World.Outcome replayed = simulator.run(2409, Mutant.NEVER_GIVE_WAY, failure.keep(), true);
+    World.Outcome replayed = simulator.run(2409, ONE, Mutant.NEVER_GIVE_WAY, failure.keep(), true);
     assertThat(replayed.violation()).isEqualTo(failure.outcome().violation());
     assertThat(replayed.trace()).isEqualTo(failure.outcome().trace());
   }
@@ -71,7 +79,7 @@ class SimulationTest {
    */
   @Test
   void seed16NoPrimaryUnderAnEpochAnotherHeldAfterAManagementLayerRestart() {
-    World.Outcome outcome = simulator.run(16, Mutant.NONE, Set.of(4, 5), true);
+    World.Outcome outcome = simulator.run(16, ONE, Mutant.NONE, Set.of(4, 5), true);
     assertThat(outcome.violation()).isNull();
     assertThat(outcome.trace()).anyMatch(line -> line.contains("43-30019") && line.contains("application=StatServer_A"));
     assertThat(outcome.trace()).anyMatch(line -> line.contains("application=StatServer_B, mode=PRIMARY")
@@ -88,7 +96,7 @@ class SimulationTest {
   void seed257AFrozenBackupIsFoundHungAtTheSmallestHeartbeatTimeouts() {
     assertThat(Parameters.draw(new Random(257)).management().heartbeatTimeout())
         .isLessThan(Duration.ofMillis(250));
-    World.Outcome outcome = simulator.run(257, Mutant.NONE, Set.of(0, 1), true);
+    World.Outcome outcome = simulator.run(257, ONE, Mutant.NONE, Set.of(0, 1), true);
     assertThat(outcome.violation()).isNull();
     assertThat(outcome.trace()).anyMatch(line -> line.contains("43-30016") && line.contains("application=StatServer_B"));
     assertThat(outcome.trace()).anyMatch(line -> line.contains("BACKUP_NOT_READY StatServer_B is hung"));
@@ -127,7 +135,7 @@ class SimulationTest {
     for (String index : keep.split(",", -1)) {
       faults.add(Integer.parseInt(index.trim()));
     }
-    World.Outcome outcome = simulator.run(seed, Mutant.NONE, faults, false);
+    World.Outcome outcome = simulator.run(seed, ONE, Mutant.NONE, faults, false);
     assertThat(outcome.violation()).as("seed " + seed).isNull();
     assertThat(outcome.faults()).hasSize(faults.size());
   }
@@ -140,7 +148,7 @@ class SimulationTest {
    */
   @Test
   void seed34ADuplicateAskingAgainNeverTakesThePlaceOfAPrimaryCutOffForAMoment() {
-    World.Outcome outcome = simulator.run(34, Mutant.NONE, Set.of(1, 3), true);
+    World.Outcome outcome = simulator.run(34, ONE, Mutant.NONE, Set.of(1, 3), true);
     assertThat(outcome.violation()).isNull();
     assertThat(outcome.trace()).anyMatch(line -> line.contains("43-30021") && line.contains("StatServer_A'#1"));
     assertThat(outcome.trace()).anyMatch(line -> line.contains("43-30007") && line.contains("StatServer_A'#1")
@@ -152,7 +160,7 @@ class SimulationTest {
   /** The same after a duplicate process replaced the primary that held the epoch. */
   @Test
   void seed296NoPrimaryUnderAnEpochAReplacedProcessHeld() {
-    World.Outcome outcome = simulator.run(296, Mutant.NONE, Set.of(0, 1, 2, 3, 4), true);
+    World.Outcome outcome = simulator.run(296, ONE, Mutant.NONE, Set.of(0, 1, 2, 3, 4), true);
     assertThat(outcome.violation()).isNull();
     assertThat(outcome.trace()).anyMatch(line -> line.contains("FAULT #4 duplicate-stat-server"));
   }
@@ -164,9 +172,103 @@ class SimulationTest {
    */
   @Test
   void seed484ProtectedModeEndsWhenTheBackupStopsAcceptingClients() {
-    World.Outcome outcome = simulator.run(484, Mutant.NONE, Set.of(0, 1, 2), true);
+    World.Outcome outcome = simulator.run(484, ONE, Mutant.NONE, Set.of(0, 1, 2), true);
     assertThat(outcome.violation()).isNull();
     assertThat(outcome.trace()).anyMatch(line -> line.contains("02-10087")
         && line.contains("no longer possible: backup StatServer_A has accept-clients-in-backup-mode = no"));
+  }
+
+  // ---- two Management Layers over etcd ------------------------------------------------------
+
+  /** What must never happen, however briefly; the other invariants say what must happen in time. */
+  private static final Set<Invariant> SAFETY = EnumSet.of(Invariant.ONE_PRIMARY_PER_EPOCH,
+      Invariant.EPOCHS_NEVER_GO_BACK, Invariant.COMMANDS_ONLY_UNDER_A_LIVE_LEASE, Invariant.CHANGES_APPLIED_EXACTLY_ONCE,
+      Invariant.IDENTICAL_EVENT_IDS_EVERYWHERE, Invariant.ACKNOWLEDGED_CHANGES_APPLIED_ONCE);
+
+  /**
+   * Over etcd, nothing that must never happen does. The invariants of time do not all hold yet:
+   * {@code RedundancyLoop} drops a mode command it may not send (its epoch not recorded because
+   * etcd did not answer, or decided outside the command window that a late renewal answer then
+   * opens again) while its controller takes it for sent, so a pair can stay without an
+   * acknowledged primary ({@code bin/tandem-sim --seed 892 --layout two --keep 0 --trace}: half a
+   * second of etcd outage). Once the loop no longer loses such a command, this test asks for every
+   * invariant, as the one above does with a single Management Layer.
+   */
+  @Test
+  void aBudgetOfSeedsKeepsEverySafetyInvariantWithTwoManagementLayersOverEtcd() {
+    Simulator overEtcd = new Simulator(STEPS, THREADS, List.of(TWO));
+    Simulator.Exploration explored = overEtcd.explore(1, SEEDS, Mutant.NONE, false);
+    List<String> unsafe = new ArrayList<>();
+    for (Simulator.Failing failing : explored.failing()) {
+      Invariants.Violation violation = overEtcd.run(failing.seed(), TWO, Mutant.NONE, null, false).violation();
+      if (SAFETY.contains(violation.invariant())) {
+        unsafe.add("seed " + failing.seed() + ": " + violation.describe());
+      }
+    }
+    assertThat(unsafe).isEmpty();
+    assertThat(explored.seeds()).isEqualTo(SEEDS);
+  }
+
+  /**
+   * The leader frozen past its lease: the other is elected, above every epoch recorded, and fails
+   * the pair over under a higher epoch while it is frozen. Thawed, the old leader's window has long
+   * closed: it commands nothing and steps down, and no two processes acknowledge PRIMARY under one
+   * epoch.
+   */
+  @Test
+  void seed275AFrozenLeaderThawsWithoutCommanding() {
+    World.Outcome outcome = simulator.run(275, TWO, Mutant.NONE, Set.of(0), true);
+    assertThat(outcome.violation()).isNull();
+    List<String> trace = outcome.trace();
+    int elected = indexOf(trace, "ManagementLayer-2 elected");
+    int failedOver = indexOf(trace, "StatServer_A     <- mode PRIMARY");
+    int thawed = indexOf(trace, "ManagementLayer-1 thawed");
+    assertThat(indexOf(trace, "ManagementLayer-1 frozen")).isBetween(0, elected);
+    assertThat(failedOver).isBetween(elected, thawed);
+    int steppedDown = indexOf(trace, "ManagementLayer-1 steps down (DEADLINE_PASSED)");
+    assertThat(steppedDown).isGreaterThan(thawed);
+    assertThat(trace.get(steppedDown)).as("at the thaw").startsWith(trace.get(thawed).substring(0, 11));
+    assertThat(trace.subList(thawed, trace.size())).noneMatch(line -> line.endsWith("from ManagementLayer-1"));
+  }
+
+  /**
+   * A leader frozen while the other is elected, thawed: with the rules as they ship it steps down
+   * at once; a leader that keeps commanding past its deadline sends a command under a leadership
+   * etcd no longer holds.
+   */
+  @Test
+  void seed2534AThawedLeaderCommandingPastItsDeadlineIsCaught() {
+    assertThat(simulator.run(2534, TWO, Mutant.NONE, Set.of(0, 1, 2), false).violation()).isNull();
+    World.Outcome outcome = simulator.run(2534, TWO, Mutant.COMMAND_PAST_DEADLINE, Set.of(0, 1, 2), true);
+    assertThat(outcome.violation().invariant()).isEqualTo(Invariant.COMMANDS_ONLY_UNDER_A_LIVE_LEASE);
+    assertThat(outcome.violation().detail()).startsWith("ManagementLayer-2 sent a mode command under the"
+        + " leadership of revision 2, and the leader key is ManagementLayer-1#1's");
+  }
+
+  /**
+   * The leader cut from etcd but not from the Stat Servers (S24): it steps down by its own
+   * deadline, before its lease expires, and the other leads the members. Past its deadline, it
+   * would command beside the new leader.
+   */
+  @Test
+  void seed5013ALeaderCutFromEtcdStepsDownByItsDeadline() {
+    World.Outcome outcome = simulator.run(5013, TWO, Mutant.NONE, Set.of(1, 3), true);
+    assertThat(outcome.violation()).isNull();
+    List<String> trace = outcome.trace();
+    int steppedDown = indexOf(trace, "ManagementLayer-2 steps down (DEADLINE_PASSED)");
+    assertThat(steppedDown).isBetween(indexOf(trace, "FAULT #1 cut-from-etcd"), indexOf(trace, "lease 1 ended"));
+    assertThat(indexOf(trace, "ManagementLayer-1 elected")).isGreaterThan(steppedDown);
+    assertThat(trace).anyMatch(line -> line.contains("StatServer_B     <- mode") && line.endsWith("from ManagementLayer-1"));
+    assertThat(simulator.run(5013, TWO, Mutant.COMMAND_PAST_DEADLINE, Set.of(1, 3), false).violation().invariant())
+        .isEqualTo(Invariant.COMMANDS_ONLY_UNDER_A_LIVE_LEASE);
+  }
+
+  private static int indexOf(List<String> trace, String part) {
+    for (int i = 0; i < trace.size(); i++) {
+      if (trace.get(i).contains(part)) {
+        return i;
+      }
+    }
+    return -1;
   }
 }
