@@ -195,13 +195,13 @@ final class ManagementNode extends Node {
 
   /**
    * RedundancyLoop's {@code sendMode}: only while it may command under the leadership it acts
-   * under; a new epoch is recorded first, and the window asked again once it is. True when it
-   * waits on etcd, and {@code rest} runs once it is back.
+   * under; a new epoch is recorded first, and the window asked again once it is; a command that
+   * may not leave ends the member's stream ({@link #withheld}). True when it waits on etcd, and
+   * {@code rest} runs once it is back.
    */
   private boolean sendMode(Action.SendMode send, Runnable rest) {
     if (!leading.mayCommand(ledRevision)) {
-      note("mode " + send.mode() + " epoch " + send.epoch() + " not sent: it may not command now (the real loop"
-          + " drops it without a word)");
+      withheld(send, "this Management Layer may not command now (its command window is closed)");
       return false;
     }
     if (send.epoch() <= ledger.highest()) {
@@ -211,16 +211,30 @@ final class ManagementNode extends Node {
     waiting = true;
     ledger.record(send.epoch(), ledRevision, recorded -> {
       waiting = false;
-      if (recorded && leading.mayCommand(ledRevision)) {
+      if (!recorded) {
+        withheld(send, "its epoch was not recorded");
+      } else if (leading.mayCommand(ledRevision)) {
         command(send);
-      } else if (recorded) {
-        note(EventLog.format(LogEvent.COMMAND_WITHHELD, "epoch", send.epoch(), "reason",
-            "the command window closed while the epoch was recorded"));
+      } else {
+        withheld(send, "the command window closed while the epoch was recorded");
       }
       rest.run();
       drain();
     });
     return true;
+  }
+
+  /** RedundancyLoop's {@code withheld}: the member's stream ends, and the controller hears of it after this input. */
+  private void withheld(Action.SendMode send, String reason) {
+    note(EventLog.format(LogEvent.COMMAND_WITHHELD, "application", send.application(), "epoch", send.epoch(),
+        "reason", reason));
+    Session session = sessions.remove(send.session());
+    if (session != null) {
+      network.finish(session.stream(), this, Status.UNAVAILABLE.withDescription("the Management Layer withheld a"
+          + " mode command (" + reason + "); say hello again"), new Metadata());
+      time.after(0, this, () -> onLoop(() -> apply(now -> controller.disconnected(session.application(), session.id(),
+          now))));
+    }
   }
 
   private void command(Action.SendMode send) {

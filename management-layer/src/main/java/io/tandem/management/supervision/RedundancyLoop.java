@@ -266,13 +266,20 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   private final class Plumbing implements Action.Handler {
     @Override
     public void sendMode(Action.SendMode send) {
-      if (!commanding || !leading.mayCommand(ledRevision) || !recorded(send.epoch())) {
+      if (!commanding) {
         return;
       }
       if (!leading.mayCommand(ledRevision)) {
-        // Recording took an etcd round trip, and the command window closed meanwhile.
-        EventLog.emit(LOG, LogEvent.COMMAND_WITHHELD, "epoch", send.epoch(), "reason",
-            "the command window closed while the epoch was recorded");
+        withheld(send, "this Management Layer may not command now (its command window is closed)");
+        return;
+      }
+      Optional<String> notRecorded = recorded(send.epoch());
+      if (notRecorded.isPresent()) {
+        withheld(send, notRecorded.get());
+        return;
+      }
+      if (!leading.mayCommand(ledRevision)) {
+        withheld(send, "the command window closed while the epoch was recorded");
         return;
       }
       SupervisionSession session = sessions.get(send.session());
@@ -281,22 +288,41 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
       }
     }
 
-    /** Records a new epoch before any command carries it; a Management Layer that cannot must stop commanding. */
-    private boolean recorded(long epoch) {
+    /**
+     * The controller counts a command as sent once it decided it. One that did not leave would be
+     * awaited for ever, and nothing sends it again: the member's stream ends instead, so it says
+     * hello again and is decided anew, when this Management Layer may command again or by the
+     * leader it finds next.
+     */
+    private void withheld(Action.SendMode send, String reason) {
+      EventLog.emit(LOG, LogEvent.COMMAND_WITHHELD, "application", send.application(), "epoch", send.epoch(),
+          "reason", reason);
+      SupervisionSession session = sessions.remove(send.session());
+      if (session != null) {
+        session.end(Status.UNAVAILABLE.withDescription("the Management Layer withheld a mode command (" + reason
+            + "); say hello again"));
+        submit(now -> controller.disconnected(session.application, session.id, now));
+      }
+    }
+
+    /**
+     * Records a new epoch before any command carries it: empty when done, else why not. A
+     * Management Layer whose own disk fails it stops; one over etcd tries again with the next command.
+     */
+    private Optional<String> recorded(long epoch) {
       if (epoch <= ledger.highest()) {
-        return true;
+        return Optional.empty();
       }
       try {
         ledger.record(epoch, ledRevision);
-        return true;
+        return Optional.empty();
       } catch (EpochNotRecordedException e) {
-        EventLog.emit(LOG, LogEvent.COMMAND_WITHHELD, "epoch", epoch, "reason", e.getMessage());
         if (ledger instanceof FileEpochLedger) {
           // Its own disk failed it: no later epoch would fare better.
           commanding = false;
           fatalStop.stop(e.getMessage() + "; a Management Layer that cannot record its epochs must not command");
         }
-        return false;
+        return Optional.of(e.getMessage());
       }
     }
 

@@ -47,6 +47,8 @@ class RedundancyLoopLeadershipTest {
   /** The election's side, moved by the test: the leadership it holds, and the changes it tells. */
   private static final class HandElection implements Leading {
     volatile long revision;
+    /** Whether the command window is open: closed, as when renewals go unanswered for a while. */
+    volatile boolean windowOpen = true;
     private Consumer<Change> listener;
 
     @Override
@@ -56,7 +58,7 @@ class RedundancyLoopLeadershipTest {
 
     @Override
     public boolean mayCommand(long decidedUnder) {
-      return decidedUnder != 0 && decidedUnder == revision;
+      return decidedUnder != 0 && decidedUnder == revision && windowOpen;
     }
 
     @Override
@@ -141,6 +143,25 @@ class RedundancyLoopLeadershipTest {
     onLoop(() -> { });
     assertThat(a.ended).as("the stream of the old leadership ends; A says hello again").isNotNull();
     assertThat(a.ended.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+  }
+
+  @Test
+  void aCommandWithheldEndsTheMembersStreamSoItIsDecidedAnewWhenItSaysHelloAgain() {
+    elected(7);
+    hello("A", 1, a);
+    hello("B", 2, b);
+    election.windowOpen = false; // renewals late: the window closes, and may open again
+    onLoop(() -> loop.apply(now -> loop.controller().statusReported("A", 1, AppStatus.RUNNING, "", now)));
+    assertThat(a.sent).noneMatch(SupervisionCommand::hasMode);
+    assertThat(a.ended).as("A is told to say hello again").isNotNull();
+    assertThat(a.ended.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+
+    election.windowOpen = true;
+    RecordingServerStream<SupervisionCommand> again = new RecordingServerStream<>();
+    hello("A", 3, again);
+    onLoop(() -> loop.apply(now -> loop.controller().statusReported("A", 3, AppStatus.RUNNING, "", now)));
+    assertThat(again.sent).filteredOn(SupervisionCommand::hasMode).extracting(c -> c.getMode().getMode())
+        .as("decided anew, not awaited for ever").containsExactly(Mode.PRIMARY);
   }
 
   @Test
