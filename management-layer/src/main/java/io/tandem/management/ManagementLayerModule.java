@@ -39,6 +39,7 @@ import io.tandem.management.supervision.RedundancyLoop;
 import io.tandem.management.v1.ManagementServiceGrpc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Clock;
 
 /** Wiring of the Management Layer: the redundancy loop, then the configuration it follows, then the API. */
@@ -78,18 +79,30 @@ public final class ManagementLayerModule extends AbstractModule {
           ManagementKeys.leader(settings.etcd()), clock, leader::fenced, settings.etcd().timeout());
     }
     try {
-      return FileEpochLedger.open(directory.lock(), clock);
+      Path locked = directory.lock();
+      try {
+        return FileEpochLedger.open(locked, clock);
+      } catch (IOException e) {
+        directory.stop(); // no part runs yet to release it
+        throw e;
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("--data-dir " + settings.dataDir() + ": " + e.getMessage(), e);
     }
   }
 
+  @Provides
+  @Singleton
+  Optional<EtcdPairMemories> etcdPairMemories(Optional<ManagedChannel> etcd) {
+    return etcd.map(channel -> new EtcdPairMemories(channel, ManagementKeys.pairs(settings.etcd()),
+        ManagementKeys.leader(settings.etcd()), settings.etcd().timeout()));
+  }
+
   /** Among several, the pairs' state beside the leader key in etcd; alone, none is kept. */
   @Provides
   @Singleton
-  PairMemories pairMemories(Optional<ManagedChannel> etcd) {
-    return etcd.<PairMemories>map(channel -> new EtcdPairMemories(channel, ManagementKeys.pairs(settings.etcd()),
-        ManagementKeys.leader(settings.etcd()), settings.etcd().timeout())).orElseGet(PairMemories::none);
+  PairMemories pairMemories(Optional<EtcdPairMemories> etcd) {
+    return etcd.<PairMemories>map(memories -> memories).orElseGet(PairMemories::none);
   }
 
   @Provides
@@ -111,9 +124,11 @@ public final class ManagementLayerModule extends AbstractModule {
   }
 
   @ProvidesIntoSet
-  ManagedService electionService(Optional<EtcdLeaderElection> election, Optional<ManagedChannel> etcd) {
+  ManagedService electionService(Optional<EtcdLeaderElection> election, Optional<ManagedChannel> etcd,
+      Optional<EtcdPairMemories> memories) {
     // Alone there is nothing to elect: the part does nothing.
-    return election.<ManagedService>map(e -> new LeaderElectionService(e, etcd.orElseThrow()))
+    return election.<ManagedService>map(e -> new LeaderElectionService(e, memories.orElseThrow(), etcd.orElseThrow(),
+        settings.etcd().timeout()))
         .orElseGet(() -> new ManagedService() {
           @Override
           public void start() {}

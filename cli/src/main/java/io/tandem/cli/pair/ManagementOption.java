@@ -55,9 +55,10 @@ public final class ManagementOption {
 
   /**
    * The channel to the leader, secured by the command's {@code --tls-*} flags: with several
-   * addresses, the first that answers {@code GetPairs} (a standby answers {@code UNAVAILABLE}) or
-   * refuses it for another reason (a certificate refused, say: the next would refuse it too, and
-   * the command fails with that reason rather than a standby's); when none does, the last asked.
+   * addresses, the first that answers {@code GetPairs} (a standby answers {@code UNAVAILABLE}, as
+   * does one not reachable, or whose TLS handshake fails) or refuses it for another reason (the
+   * caller's identity not allowed, say: the next would refuse it too, and the command fails with
+   * that reason rather than a standby's); when none does, the last asked.
    */
   public Endpoint open(TlsFlags tls) {
     List<HostPort> all = addresses();
@@ -90,8 +91,9 @@ public final class ManagementOption {
         roles.put(address, new Role(Optional.of(askAsLeader(endpoint)), ""));
       } catch (StatusRuntimeException e) {
         String description = e.getStatus().getDescription() == null ? "" : e.getStatus().getDescription();
-        roles.put(address, new Role(Optional.empty(), description.contains("stands by")
-            ? description.replace("this Management Layer ", "") : "not answering (" + e.getStatus().getCode() + ")"));
+        boolean saidWhy = description.contains("stands by") || description.contains("taking over");
+        roles.put(address, new Role(Optional.empty(), saidWhy ? description.replace("this Management Layer ", "")
+            : "not answering (" + e.getStatus().getCode() + ")"));
       }
     }
     return roles;

@@ -15,6 +15,7 @@ import io.tandem.management.ledger.EpochLedger;
 import io.tandem.management.ledger.EpochNotRecordedException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.function.LongConsumer;
 import java.time.Clock;
 
 /**
@@ -33,7 +34,7 @@ public final class EtcdEpochLedger implements EpochLedger {
   private final ByteString key;
   private final ByteString leaderKey;
   private final Clock clock;
-  private final Runnable fenced;
+  private final LongConsumer fenced;
   private final Duration callTimeout;
   private long highest;
   /** The revision the epoch key had when last read or written here (0: absent): a write expects it unchanged. */
@@ -43,10 +44,11 @@ public final class EtcdEpochLedger implements EpochLedger {
    * Reads the highest epoch recorded.
    *
    * @param clock read when no epoch was ever recorded
-   * @param fenced told when a write was refused because another leads ({@link EtcdLeaderElection#fenced})
+   * @param fenced told, with the leadership it was guarded by, when a write was refused because
+   *     another leads ({@link EtcdLeaderElection#fenced})
    * @throws StatusRuntimeException when etcd does not answer
    */
-  public EtcdEpochLedger(Channel channel, ByteString key, ByteString leaderKey, Clock clock, Runnable fenced,
+  public EtcdEpochLedger(Channel channel, ByteString key, ByteString leaderKey, Clock clock, LongConsumer fenced,
       Duration callTimeout) {
     this.kv = new EtcdKv(channel, nanos -> { });
     this.key = key;
@@ -59,7 +61,10 @@ public final class EtcdEpochLedger implements EpochLedger {
 
   /** Reads the epoch key: its value and the revision it was last written at. */
   private void read() {
-    RangeResponse found = kv.range(RangeRequest.newBuilder().setKey(key).build(), callTimeout);
+    readFrom(kv.range(RangeRequest.newBuilder().setKey(key).build(), callTimeout));
+  }
+
+  private void readFrom(RangeResponse found) {
     if (found.getKvsCount() > 0) {
       highest = Math.max(highest, Long.parseLong(found.getKvs(0).getValue().toString(StandardCharsets.US_ASCII)));
       written = found.getKvs(0).getModRevision();
@@ -101,15 +106,25 @@ public final class EtcdEpochLedger implements EpochLedger {
               .setResult(Compare.CompareResult.EQUAL).setModRevision(written))
           .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key)
               .setValue(ByteString.copyFromUtf8(Long.toString(epoch)))))
+          .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(leaderKey)))
+          .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key)))
           .build(), callTimeout);
     } catch (StatusRuntimeException e) {
       rereadAfter(e);
       throw new EpochNotRecordedException("epoch " + epoch + " not recorded in etcd: " + e.getStatus(), e);
     }
     if (!answer.getSucceeded()) {
-      fenced.run();
-      throw new EpochNotRecordedException("epoch " + epoch + " not recorded: the leader key is no longer this"
-          + " Management Layer's (revision " + token + ") or another recorded an epoch since; another leads", null);
+      RangeResponse leaderNow = answer.getResponses(0).getResponseRange();
+      if (leaderNow.getKvsCount() == 0 || leaderNow.getKvs(0).getCreateRevision() != token) {
+        fenced.accept(token);
+        throw new EpochNotRecordedException("epoch " + epoch + " not recorded: the leader key is no longer this"
+            + " Management Layer's (revision " + token + "); another leads", null);
+      }
+      // Still this leadership's: the epoch key was written since it was read here (by this process,
+      // a write whose answer was lost; or by a ledger of another process under the same leadership).
+      readFrom(answer.getResponses(1).getResponseRange());
+      throw new EpochNotRecordedException("epoch " + epoch + " not recorded: another recorded an epoch since this"
+          + " ledger read the key (now " + highest + "); read again", null);
     }
     highest = epoch;
     written = answer.getHeader().getRevision();

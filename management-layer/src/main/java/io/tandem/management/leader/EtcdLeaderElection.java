@@ -87,6 +87,8 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
   private Optional<Leader> leader = Optional.empty();
   /** Set by {@link #close}: a campaign won after it hands its lease back at once. */
   private boolean closed;
+  /** The lease a campaign in progress was granted (0: none), so {@link #close} can revoke it. */
+  private long campaignLease;
 
   /**
    * @param key the leader key, e.g. {@code /tandem/management/leader}
@@ -156,9 +158,15 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
     return leadership.role() == Role.LEADER ? Optional.of(self) : leader;
   }
 
-  /** A write guarded by this leadership was refused: another leads. */
-  public synchronized void fenced() {
-    changed(leadershipLost(StepDown.FENCED));
+  /**
+   * A write guarded by the leadership of {@code revision} was refused: another leads. Nothing
+   * changes when that leadership is already over (a write that waited on etcd across a step-down
+   * and a new election does not depose the new leadership).
+   */
+  public synchronized void fenced(long revision) {
+    if (leadership.revision() == revision) {
+      changed(leadershipLost(StepDown.FENCED));
+    }
   }
 
   private void step() {
@@ -169,7 +177,10 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
     }
     try {
       if (role() == Role.LEADER) {
-        renewIfDue();
+        long held = renewIfDue();
+        if (held != 0) {
+          checkKey(held);
+        }
       } else {
         campaign();
       }
@@ -202,15 +213,25 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
     Instant sentAt = monotonic.instant();
     long granted = leases.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
         .leaseGrant(LeaseGrantRequest.newBuilder().setTTL(ttlSeconds(next.lease())).build()).getID();
-    TxnResponse won = kv.txn(TxnRequest.newBuilder()
-        .addCompare(Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.CREATE)
-            .setResult(Compare.CompareResult.EQUAL).setCreateRevision(0))
-        .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key).setValue(self.encode())
-            .setLease(granted)))
-        .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key)))
-        .build(), callTimeout);
+    synchronized (this) {
+      campaignLease = granted;
+    }
+    TxnResponse won;
+    try {
+      won = kv.txn(TxnRequest.newBuilder()
+          .addCompare(Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.CREATE)
+              .setResult(Compare.CompareResult.EQUAL).setCreateRevision(0))
+          .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key).setValue(self.encode())
+              .setLease(granted)))
+          .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key)))
+          .build(), callTimeout);
+    } catch (StatusRuntimeException e) {
+      // Perhaps won without hearing so: handing the lease back takes the key with it.
+      endCampaign(granted);
+      throw e;
+    }
     if (!won.getSucceeded()) {
-      revoke(granted);
+      endCampaign(granted);
       RangeResponse holder = won.getResponses(0).getResponseRange();
       synchronized (this) {
         leader = holder.getKvsCount() == 0 ? Optional.empty() : Optional.of(Leader.parse(holder.getKvs(0).getValue()));
@@ -218,16 +239,42 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
       return;
     }
     synchronized (this) {
-      if (!closed) {
-        leaseId = granted;
-        leader = Optional.of(self);
-        leadership = next;
-        lastRenewal = sentAt;
-        changed(leadership.elected(won.getHeader().getRevision(), sentAt));
-        return;
+      if (closed) {
+        return; // won while stopping: close() revokes the campaign's lease
+      }
+      campaignLease = 0;
+      leaseId = granted;
+      leader = Optional.of(self);
+      leadership = next;
+      lastRenewal = sentAt;
+      changed(leadership.elected(won.getHeader().getRevision(), sentAt));
+    }
+  }
+
+  private void endCampaign(long granted) {
+    synchronized (this) {
+      campaignLease = 0;
+    }
+    revoke(granted);
+  }
+
+  /**
+   * The leader key must still be this leadership's: one deleted by hand (or by a reset of the
+   * prefix) while the lease lives would otherwise let another be elected beside it.
+   */
+  private void checkKey(long held) {
+    RangeResponse found = kv.range(RangeRequest.newBuilder().setKey(key).build(), renewalPeriod());
+    if (found.getKvsCount() == 0 || found.getKvs(0).getCreateRevision() != held) {
+      synchronized (this) {
+        if (leadership.revision() == held) {
+          changed(leadershipLost(StepDown.LEASE_LOST));
+        }
       }
     }
-    revoke(granted, STOPPING_REVOKE); // won while stopping: the others need not wait for the lease to expire
+  }
+
+  private synchronized Duration renewalPeriod() {
+    return leadership.renewEvery();
   }
 
   /** etcd counts leases in whole seconds: rounded up, so the lease is never shorter than the decision assumes. */
@@ -235,11 +282,14 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
     return (lease.toMillis() + 999) / 1000;
   }
 
-  /** Sends one renewal on the keep-alive stream (opened when there is none), a sixth of the lease after the last. */
-  private synchronized void renewIfDue() {
+  /**
+   * Sends one renewal on the keep-alive stream (opened when there is none), a sixth of the lease
+   * after the last; returns the leadership renewed, 0 when none was due.
+   */
+  private synchronized long renewIfDue() {
     Instant now = monotonic.instant();
-    if (now.isBefore(lastRenewal.plus(leadership.renewEvery()))) {
-      return;
+    if (leadership.role() != Role.LEADER || now.isBefore(lastRenewal.plus(leadership.renewEvery()))) {
+      return 0;
     }
     lastRenewal = now;
     if (renewals == null) {
@@ -265,6 +315,7 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
     }
     renewalsSent.add(now);
     renewals.onNext(LeaseKeepAliveRequest.newBuilder().setID(leaseId).build());
+    return leadership.revision();
   }
 
   private synchronized void renewalAnswered(StreamObserver<LeaseKeepAliveRequest> stream,
@@ -340,8 +391,15 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
     }
     executor.shutdownNow();
     executor.awaitTermination(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    if (ended != 0) {
-      revoke(ended, STOPPING_REVOKE);
+    long campaigning;
+    synchronized (this) {
+      campaigning = campaignLease; // a campaign interrupted, or won, while stopping
+      campaignLease = 0;
+    }
+    for (long lease : new long[] {ended, campaigning}) {
+      if (lease != 0) {
+        revoke(lease, STOPPING_REVOKE);
+      }
     }
   }
 }

@@ -20,32 +20,50 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The pairs' state in etcd: one key per pair under {@code management/pairs/}, written by a
  * transaction guarded by the leader key's creation revision, as the epoch ledger's, so a deposed
- * leader overwrites nothing its successor kept. Written on a thread of its own: the redundancy
- * loop never waits for etcd to keep what it already decided.
+ * leader overwrites nothing its successor kept. Written on a thread of its own, the latest state
+ * of each pair only, again each {@link #RETRY} while etcd does not answer: the redundancy loop
+ * never waits for etcd to keep what it already decided. A stopping leader writes what is left
+ * before it hands over its lease ({@link #close}).
  */
 public final class EtcdPairMemories implements PairMemories {
   private static final Logger LOG = LoggerFactory.getLogger(EtcdPairMemories.class);
+  static final Duration RETRY = Duration.ofSeconds(1);
+
+  /** The latest state handed over for a pair, not yet written; {@code told}: its failure was logged. */
+  private static final class Pending {
+    final PairMemory memory;
+    final long leadership;
+    boolean told;
+
+    Pending(PairMemory memory, long leadership) {
+      this.memory = memory;
+      this.leadership = leadership;
+    }
+  }
 
   private final EtcdKv kv;
   private final ByteString prefix;
   private final ByteString leaderKey;
   private final Duration callTimeout;
-  private final ExecutorService writer =
-      Executors.newSingleThreadExecutor(new DaemonThreadFactory("pair-memories"));
+  private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+  private final ScheduledThreadPoolExecutor writer =
+      new ScheduledThreadPoolExecutor(1, new DaemonThreadFactory("pair-memories"));
 
   public EtcdPairMemories(Channel channel, ByteString prefix, ByteString leaderKey, Duration callTimeout) {
     this.kv = new EtcdKv(channel, nanos -> { });
     this.prefix = prefix;
     this.leaderKey = leaderKey;
     this.callTimeout = callTimeout;
+    writer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
   }
 
   @Override
@@ -68,25 +86,48 @@ public final class EtcdPairMemories implements PairMemories {
 
   @Override
   public void keep(String pair, PairMemory memory, long leadership) {
-    writer.execute(() -> write(pair, memory, leadership));
+    pending.put(pair, new Pending(memory, leadership));
+    if (!writer.isShutdown()) {
+      writer.execute(() -> write(pair));
+    }
   }
 
-  private void write(String pair, PairMemory memory, long leadership) {
-    String reason;
+  /** Writer thread. Writes the latest state of {@code pair}, if any is left; again later while etcd does not answer. */
+  private void write(String pair) {
+    Pending latest = pending.get(pair);
+    if (latest == null) {
+      return;
+    }
     try {
       boolean written = kv.txn(TxnRequest.newBuilder()
           .addCompare(Compare.newBuilder().setKey(leaderKey).setTarget(Compare.CompareTarget.CREATE)
-              .setResult(Compare.CompareResult.EQUAL).setCreateRevision(leadership))
+              .setResult(Compare.CompareResult.EQUAL).setCreateRevision(latest.leadership))
           .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder()
-              .setKey(prefix.concat(ByteString.copyFromUtf8(pair))).setValue(memory.toByteString())))
+              .setKey(prefix.concat(ByteString.copyFromUtf8(pair))).setValue(latest.memory.toByteString())))
           .build(), callTimeout).getSucceeded();
-      if (written) {
-        return;
+      pending.remove(pair, latest);
+      if (!written) {
+        EventLog.emit(LOG, LogEvent.PAIR_STATE_UNAVAILABLE, "pair", pair, "reason",
+            "not written: the leader key is no longer this Management Layer's (revision " + latest.leadership + ")");
       }
-      reason = "the leader key is no longer this Management Layer's (revision " + leadership + ")";
     } catch (StatusRuntimeException e) {
-      reason = "etcd did not answer: " + e.getStatus();
+      if (!latest.told) {
+        latest.told = true;
+        EventLog.emit(LOG, LogEvent.PAIR_STATE_UNAVAILABLE, "pair", pair, "reason",
+            "not written yet: etcd did not answer (" + e.getStatus() + "); trying again every " + RETRY.toMillis() + " ms");
+      }
+      if (!writer.isShutdown()) {
+        var unused = writer.schedule(() -> write(pair), RETRY.toMillis(), TimeUnit.MILLISECONDS);
+      }
     }
-    EventLog.emit(LOG, LogEvent.PAIR_STATE_UNAVAILABLE, "pair", pair, "reason", reason);
+  }
+
+  /** Writes what is left, once each, within {@code within}: before a stopping leader hands over its lease. */
+  public void close(Duration within) throws InterruptedException {
+    writer.execute(() -> pending.keySet().forEach(this::write));
+    writer.shutdown();
+    if (!writer.awaitTermination(within.toMillis(), TimeUnit.MILLISECONDS)) {
+      writer.shutdownNow();
+    }
   }
 }

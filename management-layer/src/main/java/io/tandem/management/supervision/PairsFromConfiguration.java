@@ -111,10 +111,12 @@ public final class PairsFromConfiguration implements ManagedService {
       app.getOptionsMap().forEach((section, values) -> sections.put(section, values.getValuesMap()));
     }
     RedundancySettings redundancy = RedundancySettings.read(options, sections);
-    leaderLease.set(options.read(OptionCatalogue.LEADER_LEASE, sections));
     loop.execute(() -> {
       loop.configure(backupOf, redundancy);
       health.set(true, "configuration loaded (event " + eventId + ")");
     });
+    // After the pairs are queued: no campaign starts before the lease is known, so a leader elected
+    // on the first configuration finds the pairs formed when it reads what its predecessor kept.
+    leaderLease.set(options.read(OptionCatalogue.LEADER_LEASE, sections));
   }
 }

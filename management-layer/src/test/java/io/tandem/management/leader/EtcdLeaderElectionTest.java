@@ -16,7 +16,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.etcd.jetcd.api.DeleteRangeRequest;
 import io.tandem.etcd.EtcdChannels;
+import io.tandem.etcd.EtcdKv;
 import io.tandem.management.ledger.EpochNotRecordedException;
 import io.tandem.protocol.leadership.Leadership.Change;
 import io.tandem.protocol.leadership.Leadership.Role;
@@ -60,7 +62,9 @@ class EtcdLeaderElectionTest {
   private final List<AutoCloseable> opened = new ArrayList<>();
   /** Each member's role changes, with the monotonic time they happened. */
   private final Map<String, List<Change>> changes = new ConcurrentHashMap<>();
-  private final Map<String, Instant> lastChangeAt = new ConcurrentHashMap<>();
+  private final Map<String, EtcdLeaderElection> elections = new ConcurrentHashMap<>();
+  /** Whether, when each was elected, any other could still command. */
+  private final Map<String, Boolean> otherCommandedAtElection = new ConcurrentHashMap<>();
 
   @AfterEach
   void closeAll() throws Exception {
@@ -136,9 +140,13 @@ class EtcdLeaderElectionTest {
     EtcdLeaderElection election = new EtcdLeaderElection(channel, leaderKey,
         new EtcdLeaderElection.Leader(name, name + ":2030"), () -> LEASE, monotonic, CALL);
     election.onChange(change -> {
-      lastChangeAt.put(name + change.role(), monotonic.instant());
+      if (change.role() == Role.LEADER) {
+        otherCommandedAtElection.put(name, elections.entrySet().stream()
+            .anyMatch(other -> !other.getKey().equals(name) && other.getValue().mayCommand()));
+      }
       changes.computeIfAbsent(name, n -> new ArrayList<>()).add(change);
     });
+    elections.put(name, election);
     opened.add(election);
     election.start();
     return election;
@@ -185,8 +193,22 @@ class EtcdLeaderElectionTest {
     await().atMost(PATIENCE).until(b::mayCommand);
     assertThat(a.mayCommand()).isFalse();
     assertThat(changes.get("a")).last().isEqualTo(new Change(Role.STANDBY, StepDown.DEADLINE_PASSED, aToken));
-    assertThat(lastChangeAt.get("aSTANDBY")).as("a stopped commanding before b was elected")
-        .isBefore(lastChangeAt.get("bLEADER"));
+    assertThat(otherCommandedAtElection.get("b")).as("a could still command when b was elected").isFalse();
+  }
+
+  @Test
+  void aLeaderWhoseKeyIsDeletedByHandStepsDownAtItsNextRenewal() {
+    EtcdLeaderElection a = election("a", channel(new CuttableLink()));
+    await().atMost(PATIENCE).until(a::mayCommand);
+    long aToken = a.revision();
+    EtcdLeaderElection b = election("b", channel(new CuttableLink()));
+    await().atMost(PATIENCE).until(() -> b.leader().isPresent());
+
+    new EtcdKv(channel(new CuttableLink()), nanos -> { }).deleteRange(
+        DeleteRangeRequest.newBuilder().setKey(leaderKey).build(), CALL); // its lease lives on
+    // b may be elected before a's next renewal: only the epochs' fencing keeps them apart meanwhile.
+    await().atMost(PATIENCE).until(() -> b.mayCommand() && !a.mayCommand());
+    assertThat(changes.get("a")).last().isEqualTo(new Change(Role.STANDBY, StepDown.LEASE_LOST, aToken));
   }
 
   @Test
@@ -196,7 +218,7 @@ class EtcdLeaderElectionTest {
     long aToken = a.revision();
     AtomicBoolean aFenced = new AtomicBoolean();
     EtcdEpochLedger aLedger = new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, CLOCK,
-        () -> aFenced.set(true), CALL);
+        revision -> aFenced.set(true), CALL);
     assertThat(aLedger.highest()).as("no epoch recorded yet: above the clock").isEqualTo(CLOCK.millis());
     aLedger.record(FIRST + 5, aToken);
 
@@ -212,16 +234,20 @@ class EtcdLeaderElectionTest {
         b::fenced, CALL);
     assertThat(bLedger.highest()).as("the recorded epoch counts, whatever b's clock says").isEqualTo(FIRST + 5);
     // A ledger that read before another write (a refresh that failed, say) cannot record below it.
-    EtcdEpochLedger stale = new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, CLOCK, () -> { },
+    EtcdEpochLedger stale = new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, CLOCK, b::fenced,
         CALL);
     bLedger.record(FIRST + 6, b.revision());
     assertThatThrownBy(() -> stale.record(FIRST + 6, b.revision())).isInstanceOf(EpochNotRecordedException.class)
         .hasMessageContaining("another recorded an epoch since");
+    assertThat(b.mayCommand()).as("b still holds the leader key: not fenced").isTrue();
+    assertThat(stale.highest()).as("read again").isEqualTo(FIRST + 6);
+    b.fenced(aToken);
+    assertThat(b.mayCommand()).as("a refusal under a's leadership, over, deposes nobody").isTrue();
     // a, frozen between its last check and its write, still holds its old token.
     assertThatThrownBy(() -> aLedger.record(FIRST + 7, aToken)).isInstanceOf(EpochNotRecordedException.class)
         .hasMessageContaining("another leads");
     assertThat(aFenced).isTrue();
-    assertThat(new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, CLOCK, () -> { }, CALL).highest())
+    assertThat(new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, CLOCK, revision -> { }, CALL).highest())
         .isEqualTo(FIRST + 6);
   }
 
