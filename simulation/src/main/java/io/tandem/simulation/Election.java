@@ -83,9 +83,11 @@ final class Election implements Leading {
     return leadership.role() == Role.LEADER ? Optional.empty() : Optional.of("this Management Layer stands by");
   }
 
-  /** A write guarded by this leadership was refused: another leads. */
-  void fenced() {
-    changed(leadershipLost(StepDown.FENCED));
+  /** A write guarded by the leadership of {@code revision} was refused: another leads (if that leadership is not over). */
+  void fenced(long revision) {
+    if (leadership.revision() == revision) {
+      changed(leadershipLost(StepDown.FENCED));
+    }
   }
 
   private void step() {

@@ -6,24 +6,26 @@ import io.tandem.protocol.log.EventLog;
 import io.tandem.protocol.log.LogEvent;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * The epoch ledger of Management Layers over etcd, by {@code EtcdEpochLedger}'s rules (that class
  * needs a gRPC channel): the epoch key is written only by a transaction that compares the leader
  * key's creation revision with the writer's leadership and the epoch key's revision with the one
- * last read here; refused, the election is told it is fenced. A write without an answer reads the
+ * last read here; refused while the leader key is another's, the election is told it is fenced;
+ * refused while it is still this leadership's, the epoch key is read again. A write without an answer reads the
  * key again. An absent key starts the epochs above the clock. One per process start.
  */
 final class EtcdLedger implements Ledger {
   private final Node self;
   private final EtcdNode etcd;
-  private final Runnable fenced;
+  private final LongConsumer fenced;
   private long highest;
   /** The revision the epoch key had when last read or written here (0: absent). */
   private long written;
 
   /** {@code fenced}: told when a write was refused because another leads ({@code EtcdLeaderElection.fenced}). */
-  EtcdLedger(Node self, EtcdNode etcd, Runnable fenced) {
+  EtcdLedger(Node self, EtcdNode etcd, LongConsumer fenced) {
     this.self = self;
     this.etcd = etcd;
     this.fenced = fenced;
@@ -67,10 +69,7 @@ final class EtcdLedger implements Ledger {
     call(txn, reply -> {
       Message.EtcdTxnAnswer answer = (Message.EtcdTxnAnswer) reply;
       if (!answer.succeeded()) {
-        withheld(epoch, "the leader key is no longer this Management Layer's (revision " + leadership
-            + ") or another recorded an epoch since; another leads");
-        fenced.run();
-        recorded.accept(false);
+        refused(epoch, leadership, recorded);
         return;
       }
       highest = epoch;
@@ -79,6 +78,25 @@ final class EtcdLedger implements Ledger {
     }, failed -> {
       withheld(epoch, "not recorded in etcd: " + failed);
       refresh(() -> recorded.accept(false));
+    });
+  }
+
+  /** As {@code EtcdEpochLedger} tells the two refusals apart (its transaction's failure branch reads both keys). */
+  private void refused(long epoch, long leadership, Consumer<Boolean> recorded) {
+    call(new Message.EtcdRange(EtcdNode.LEADER_KEY), reply -> {
+      EtcdNode.Entry leader = ((Message.EtcdRead) reply).found();
+      if (leader == null || leader.createRevision() != leadership) {
+        withheld(epoch, "the leader key is no longer this Management Layer's (revision " + leadership
+            + "); another leads");
+        fenced.accept(leadership);
+        recorded.accept(false);
+      } else {
+        withheld(epoch, "another recorded an epoch since this ledger read the key; read again");
+        refresh(() -> recorded.accept(false));
+      }
+    }, failed -> {
+      withheld(epoch, "not recorded, and etcd did not answer why: " + failed);
+      recorded.accept(false);
     });
   }
 
