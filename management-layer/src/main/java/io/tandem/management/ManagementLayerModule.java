@@ -82,8 +82,12 @@ public final class ManagementLayerModule extends AbstractModule {
       Path locked = directory.lock();
       try {
         return FileEpochLedger.open(locked, clock);
-      } catch (IOException e) {
-        directory.stop(); // no part runs yet to release it
+      } catch (IOException | RuntimeException e) {
+        try {
+          directory.stop(); // no part runs yet to release it
+        } catch (IOException unlock) {
+          e.addSuppressed(unlock);
+        }
         throw e;
       }
     } catch (IOException e) {

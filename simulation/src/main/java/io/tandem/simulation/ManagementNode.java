@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -86,6 +87,8 @@ final class ManagementNode extends Node {
   /** Whether the loop waits on etcd; what reaches it meanwhile queues. */
   private boolean waiting;
   private final ArrayDeque<Runnable> queued = new ArrayDeque<>();
+  /** RedundancyLoop's: the epochs withheld from a command of the batch being carried out. */
+  private final Set<Long> withheldEpochs = new HashSet<>();
 
   private record Session(long id, String application, Stream stream) {}
 
@@ -176,6 +179,7 @@ final class ManagementNode extends Node {
 
   /** Feeds the controller and carries out its actions; then {@code then}, once they are, after any wait on etcd. */
   private void apply(Function<Instant, List<Action>> input, Runnable then) {
+    withheldEpochs.clear();
     carryOut(input.apply(time.instant()).iterator(), then);
   }
 
@@ -204,6 +208,10 @@ final class ManagementNode extends Node {
       withheld(send, "this Management Layer may not command now (its command window is closed)");
       return false;
     }
+    if (withheldEpochs.contains(send.epoch())) {
+      withheld(send, "another command of the same change was withheld");
+      return false;
+    }
     if (send.epoch() <= ledger.highest()) {
       command(send);
       return false;
@@ -226,6 +234,7 @@ final class ManagementNode extends Node {
 
   /** RedundancyLoop's {@code withheld}: the member's stream ends, and the controller hears of it after this input. */
   private void withheld(Action.SendMode send, String reason) {
+    withheldEpochs.add(send.epoch());
     note(EventLog.format(LogEvent.COMMAND_WITHHELD, "application", send.application(), "epoch", send.epoch(),
         "reason", reason));
     Session session = sessions.remove(send.session());

@@ -89,6 +89,8 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
   private boolean closed;
   /** The lease a campaign in progress was granted (0: none), so {@link #close} can revoke it. */
   private long campaignLease;
+  /** A lease being handed back after a step-down (0: none), so {@link #close} revokes it if its task was dropped. */
+  private long handingBack;
 
   /**
    * @param key the leader key, e.g. {@code /tandem/management/leader}
@@ -253,6 +255,9 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
 
   private void endCampaign(long granted) {
     synchronized (this) {
+      if (closed) {
+        return; // close() revokes it, on a thread that is not being interrupted
+      }
       campaignLease = 0;
     }
     revoke(granted);
@@ -347,7 +352,15 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
   private void endLease() {
     long ended = releaseLease();
     if (ended != 0) {
-      executor.execute(() -> revoke(ended));
+      handingBack = ended;
+      executor.execute(() -> {
+        revoke(ended);
+        synchronized (this) {
+          if (handingBack == ended) {
+            handingBack = 0;
+          }
+        }
+      });
     }
   }
 
@@ -392,11 +405,14 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
     executor.shutdownNow();
     executor.awaitTermination(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
     long campaigning;
+    long stepDown;
     synchronized (this) {
       campaigning = campaignLease; // a campaign interrupted, or won, while stopping
       campaignLease = 0;
+      stepDown = handingBack;
+      handingBack = 0;
     }
-    for (long lease : new long[] {ended, campaigning}) {
+    for (long lease : new long[] {ended, campaigning, stepDown}) {
       if (lease != 0) {
         revoke(lease, STOPPING_REVOKE);
       }

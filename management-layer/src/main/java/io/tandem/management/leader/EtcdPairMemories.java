@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -87,8 +88,11 @@ public final class EtcdPairMemories implements PairMemories {
   @Override
   public void keep(String pair, PairMemory memory, long leadership) {
     pending.put(pair, new Pending(memory, leadership));
-    if (!writer.isShutdown()) {
+    try {
       writer.execute(() -> write(pair));
+    } catch (RejectedExecutionException stopping) {
+      EventLog.emit(LOG, LogEvent.PAIR_STATE_UNAVAILABLE, "pair", pair, "reason",
+          "not written: this Management Layer is stopping");
     }
   }
 
@@ -116,7 +120,7 @@ public final class EtcdPairMemories implements PairMemories {
         EventLog.emit(LOG, LogEvent.PAIR_STATE_UNAVAILABLE, "pair", pair, "reason",
             "not written yet: etcd did not answer (" + e.getStatus() + "); trying again every " + RETRY.toMillis() + " ms");
       }
-      if (!writer.isShutdown()) {
+      if (!writer.isShutdown()) { // stopping: close() wrote what it could
         var unused = writer.schedule(() -> write(pair), RETRY.toMillis(), TimeUnit.MILLISECONDS);
       }
     }

@@ -40,6 +40,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -90,7 +91,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   private final PairWatchers watchers = new PairWatchers();
   private PairsStatus published = PairsStatus.getDefaultInstance();
   private final Plumbing plumbing = new Plumbing();
-  private final RateLimitedLog perRequest = new RateLimitedLog(LOG);
+  private final RateLimitedLog rateLimited = new RateLimitedLog(LOG);
 
   private final RedundancyMetrics metrics;
   /** When this process did not run, measured on a thread of its own. */
@@ -252,6 +253,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
     // Published before the actions are carried out, so whatever a reply or a log line announces
     // can already be seen in the pair status.
     publish();
+    plumbing.withheldEpochs.clear();
     for (Action action : actions) {
       action.dispatch(plumbing);
     }
@@ -264,6 +266,13 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
 
   /** Carries out the controller's actions on the loop thread. */
   private final class Plumbing implements Action.Handler {
+    /**
+     * The epochs withheld from a command of the batch being carried out: the others of the same
+     * change (a switchover's new primary first, then its old one) are withheld too, so that no
+     * member is demoted while its peer was not promoted.
+     */
+    final Set<Long> withheldEpochs = new HashSet<>();
+
     @Override
     public void sendMode(Action.SendMode send) {
       if (!commanding) {
@@ -271,6 +280,10 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
       }
       if (!leading.mayCommand(ledRevision)) {
         withheld(send, "this Management Layer may not command now (its command window is closed)");
+        return;
+      }
+      if (withheldEpochs.contains(send.epoch())) {
+        withheld(send, "another command of the same change was withheld");
         return;
       }
       Optional<String> notRecorded = recorded(send.epoch());
@@ -295,7 +308,9 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
      * leader it finds next.
      */
     private void withheld(Action.SendMode send, String reason) {
-      EventLog.emit(LOG, LogEvent.COMMAND_WITHHELD, "application", send.application(), "epoch", send.epoch(),
+      withheldEpochs.add(send.epoch());
+      // Rate-limited: etcd refusing writes while it renews leases would withhold every hello's command.
+      rateLimited.emit(LogEvent.COMMAND_WITHHELD, "application", send.application(), "epoch", send.epoch(),
           "reason", reason);
       SupervisionSession session = sessions.remove(send.session());
       if (session != null) {
@@ -356,7 +371,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
     @Override
     public void log(Action.Log log) {
       if (PER_REQUEST.contains(log.event())) {
-        perRequest.emit(log.event(), log.line().details().toArray());
+        rateLimited.emit(log.event(), log.line().details().toArray());
       } else {
         log.line().emit(LOG);
       }

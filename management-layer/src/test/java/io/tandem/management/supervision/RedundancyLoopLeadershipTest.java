@@ -6,6 +6,8 @@ import io.grpc.Status;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tandem.common.bootstrap.FatalStop;
 import io.tandem.management.leader.Leading;
+import io.tandem.management.ledger.EpochLedger;
+import io.tandem.management.ledger.EpochNotRecordedException;
 import io.tandem.management.ledger.FileEpochLedger;
 import io.tandem.management.ledger.PairMemories;
 import io.tandem.management.v1.AppStatus;
@@ -24,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -81,10 +84,35 @@ class RedundancyLoopLeadershipTest {
     }
   }
 
+  /** The ledger as etcd's behaves when it does not answer: it refuses the next {@code refusals} epochs. */
+  private static final class UnansweredLedger implements EpochLedger {
+    private final EpochLedger recorded;
+    final AtomicInteger refusals = new AtomicInteger();
+
+    UnansweredLedger(EpochLedger recorded) {
+      this.recorded = recorded;
+    }
+
+    @Override
+    public long highest() {
+      return recorded.highest();
+    }
+
+    @Override
+    public void record(long epoch, long leadership) {
+      if (refusals.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
+        throw new EpochNotRecordedException("epoch " + epoch + " not recorded in etcd: DEADLINE_EXCEEDED", null);
+      }
+      recorded.record(epoch, leadership);
+    }
+  }
+
+  private UnansweredLedger ledger;
+
   @BeforeEach
   void start() throws IOException {
-    loop = new RedundancyLoop(clock, new PrometheusRegistry(), FileEpochLedger.open(dir, clock),
-        PairMemories.none(), election,
+    ledger = new UnansweredLedger(FileEpochLedger.open(dir, clock));
+    loop = new RedundancyLoop(clock, new PrometheusRegistry(), ledger, PairMemories.none(), election,
         new FatalStop("management-layer"));
     onLoop(() -> loop.configure(Map.of("A", "B", "B", ""), RedundancySettings.DEFAULTS));
   }
@@ -162,6 +190,34 @@ class RedundancyLoopLeadershipTest {
     onLoop(() -> loop.apply(now -> loop.controller().statusReported("A", 3, AppStatus.RUNNING, "", now)));
     assertThat(again.sent).filteredOn(SupervisionCommand::hasMode).extracting(c -> c.getMode().getMode())
         .as("decided anew, not awaited for ever").containsExactly(Mode.PRIMARY);
+  }
+
+  @Test
+  void aSwitchoverWhosePromotionIsWithheldDemotesNobody() {
+    elected(7);
+    hello("A", 1, a);
+    hello("B", 2, b);
+    onLoop(() -> loop.apply(now -> loop.controller().statusReported("A", 1, AppStatus.RUNNING, "", now)));
+    onLoop(() -> loop.apply(now -> loop.controller().statusReported("B", 2, AppStatus.RUNNING, "", now)));
+    acknowledge("A", 1, a);
+    acknowledge("B", 2, b);
+
+    ledger.refusals.set(1); // etcd does not answer the switchover's new epoch, then answers again
+    onLoop(() -> loop.apply(now -> loop.controller().switchoverRequested("A", 1, now)));
+    assertThat(b.sent).filteredOn(SupervisionCommand::hasMode).extracting(c -> c.getMode().getMode())
+        .as("B's promotion withheld").containsExactly(Mode.BACKUP);
+    assertThat(a.sent).filteredOn(SupervisionCommand::hasMode).extracting(c -> c.getMode().getMode())
+        .as("A, the primary, is not demoted without its peer promoted").containsExactly(Mode.PRIMARY);
+  }
+
+  /** {@code app} acknowledges every mode command it was sent on {@code stream}. */
+  private void acknowledge(String app, long session, RecordingServerStream<SupervisionCommand> stream) {
+    for (SupervisionCommand command : stream.sent) {
+      if (command.hasMode()) {
+        onLoop(() -> loop.apply(now -> loop.controller().modeAcknowledged(app, session,
+            command.getMode().getCommandId(), command.getMode().getMode(), command.getMode().getEpoch(), now)));
+      }
+    }
   }
 
   @Test
