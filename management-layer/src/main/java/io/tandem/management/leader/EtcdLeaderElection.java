@@ -2,6 +2,7 @@ package io.tandem.management.leader;
 
 import com.google.protobuf.ByteString;
 import io.etcd.jetcd.api.Compare;
+import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.LeaseGrantRequest;
 import io.etcd.jetcd.api.LeaseGrpc;
 import io.etcd.jetcd.api.LeaseKeepAliveRequest;
@@ -14,6 +15,7 @@ import io.etcd.jetcd.api.RequestOp;
 import io.etcd.jetcd.api.TxnRequest;
 import io.etcd.jetcd.api.TxnResponse;
 import io.grpc.Channel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
@@ -68,6 +70,7 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
   private final EtcdKv kv;
   private final LeaseGrpc.LeaseBlockingStub leases;
   private final LeaseGrpc.LeaseStub keepAlives;
+  private final KVGrpc.KVStub keyReads;
   private final ByteString key;
   private final Leader self;
   private final Supplier<Duration> lease;
@@ -103,6 +106,8 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
     this.leases = LeaseGrpc.newBlockingStub(channel)
         .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(EtcdKv.REQUIRE_LEADER));
     this.keepAlives = LeaseGrpc.newStub(channel)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(EtcdKv.REQUIRE_LEADER));
+    this.keyReads = KVGrpc.newStub(channel)
         .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(EtcdKv.REQUIRE_LEADER));
     this.key = key;
     this.self = self;
@@ -265,16 +270,32 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
 
   /**
    * The leader key must still be this leadership's: one deleted by hand (or by a reset of the
-   * prefix) while the lease lives would otherwise let another be elected beside it.
+   * prefix) while the lease lives would otherwise let another be elected beside it. Read without
+   * waiting for the answer, so a slow etcd never delays the next renewal.
    */
   private void checkKey(long held) {
-    RangeResponse found = kv.range(RangeRequest.newBuilder().setKey(key).build(), renewalPeriod());
-    if (found.getKvsCount() == 0 || found.getKvs(0).getCreateRevision() != held) {
-      synchronized (this) {
-        if (leadership.revision() == held) {
-          changed(leadershipLost(StepDown.LEASE_LOST));
-        }
-      }
+    keyReads.withDeadlineAfter(renewalPeriod().toMillis(), TimeUnit.MILLISECONDS)
+        .range(RangeRequest.newBuilder().setKey(key).build(), new StreamObserver<>() {
+          @Override
+          public void onNext(RangeResponse found) {
+            keyRead(held, found);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            LOG.debug("leader key not read: {}", Status.fromThrowable(t));
+          }
+
+          @Override
+          public void onCompleted() {
+            // One answer only.
+          }
+        });
+  }
+
+  private synchronized void keyRead(long held, RangeResponse found) {
+    if (leadership.revision() == held && (found.getKvsCount() == 0 || found.getKvs(0).getCreateRevision() != held)) {
+      changed(leadershipLost(StepDown.LEASE_LOST));
     }
   }
 
