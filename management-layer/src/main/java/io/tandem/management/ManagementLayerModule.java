@@ -31,7 +31,6 @@ import io.tandem.common.security.ConnectionQuota;
 import io.tandem.management.ledger.EpochLedger;
 import io.tandem.management.ledger.LedgerDirectory;
 import io.tandem.management.ledger.PairMemories;
-import io.tandem.management.ledger.FileEpochLedger;
 import io.tandem.management.settings.ManagementSettings;
 import io.tandem.management.supervision.ManagementServiceImpl;
 import io.tandem.management.supervision.PairsFromConfiguration;
@@ -39,7 +38,6 @@ import io.tandem.management.supervision.RedundancyLoop;
 import io.tandem.management.v1.ManagementServiceGrpc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.time.Clock;
 
 /** Wiring of the Management Layer: the redundancy loop, then the configuration it follows, then the API. */
@@ -79,17 +77,7 @@ public final class ManagementLayerModule extends AbstractModule {
           ManagementKeys.leader(settings.etcd()), clock, leader::fenced, settings.etcd().timeout());
     }
     try {
-      Path locked = directory.lock();
-      try {
-        return FileEpochLedger.open(locked, clock);
-      } catch (IOException | RuntimeException e) {
-        try {
-          directory.stop(); // no part runs yet to release it
-        } catch (IOException unlock) {
-          e.addSuppressed(unlock);
-        }
-        throw e;
-      }
+      return directory.openLedger(clock);
     } catch (IOException e) {
       throw new UncheckedIOException("--data-dir " + settings.dataDir() + ": " + e.getMessage(), e);
     }

@@ -33,10 +33,6 @@ public final class AddressRotation {
     return current;
   }
 
-  public HostPort address(int index) {
-    return addresses.get(index);
-  }
-
   /** The address at {@code used} failed with {@code status}: the next becomes current, unless one already did. */
   public synchronized void failed(int used, Status status) {
     if (addresses.size() == 1 || used != current) {

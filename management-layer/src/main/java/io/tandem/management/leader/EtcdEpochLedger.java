@@ -91,8 +91,7 @@ public final class EtcdEpochLedger implements EpochLedger {
   @Override
   public synchronized void record(long epoch, long leadership) {
     EpochLedger.checkAbove(epoch, highest);
-    long token = leadership;
-    if (token == 0) {
+    if (leadership == 0) {
       throw new EpochNotRecordedException("epoch " + epoch + " not recorded: this Management Layer does not lead", null);
     }
     TxnResponse answer;
@@ -100,8 +99,7 @@ public final class EtcdEpochLedger implements EpochLedger {
       // Fenced twice: the leader key must still be this leadership's, and the epoch key unchanged
       // since this process read it, so an epoch is never recorded below one another leader wrote.
       answer = kv.txn(TxnRequest.newBuilder()
-          .addCompare(Compare.newBuilder().setKey(leaderKey).setTarget(Compare.CompareTarget.CREATE)
-              .setResult(Compare.CompareResult.EQUAL).setCreateRevision(token))
+          .addCompare(ManagementKeys.stillLeading(leaderKey, leadership))
           .addCompare(Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.MOD)
               .setResult(Compare.CompareResult.EQUAL).setModRevision(written))
           .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key)
@@ -115,10 +113,10 @@ public final class EtcdEpochLedger implements EpochLedger {
     }
     if (!answer.getSucceeded()) {
       RangeResponse leaderNow = answer.getResponses(0).getResponseRange();
-      if (leaderNow.getKvsCount() == 0 || leaderNow.getKvs(0).getCreateRevision() != token) {
-        fenced.accept(token);
+      if (leaderNow.getKvsCount() == 0 || leaderNow.getKvs(0).getCreateRevision() != leadership) {
+        fenced.accept(leadership);
         throw new EpochNotRecordedException("epoch " + epoch + " not recorded: the leader key is no longer this"
-            + " Management Layer's (revision " + token + "); another leads", null);
+            + " Management Layer's (revision " + leadership + "); another leads", null);
       }
       // Still this leadership's: the epoch key was written since it was read here (by this process,
       // a write whose answer was lost; or by a ledger of another process under the same leadership).
@@ -132,7 +130,7 @@ public final class EtcdEpochLedger implements EpochLedger {
 
   /**
    * A write without an answer may still have been committed, and the next would then compare a
-   * revision the key no longer has and be taken for fenced: the key is read again, if etcd answers.
+   * revision the key no longer has and be refused: the key is read again now, if etcd answers.
    */
   private void rereadAfter(StatusRuntimeException failed) {
     try {

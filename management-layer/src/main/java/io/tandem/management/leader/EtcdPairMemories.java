@@ -2,7 +2,6 @@ package io.tandem.management.leader;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.etcd.jetcd.api.Compare;
 import io.etcd.jetcd.api.KeyValue;
 import io.etcd.jetcd.api.PutRequest;
 import io.etcd.jetcd.api.RangeRequest;
@@ -104,8 +103,7 @@ public final class EtcdPairMemories implements PairMemories {
     }
     try {
       boolean written = kv.txn(TxnRequest.newBuilder()
-          .addCompare(Compare.newBuilder().setKey(leaderKey).setTarget(Compare.CompareTarget.CREATE)
-              .setResult(Compare.CompareResult.EQUAL).setCreateRevision(latest.leadership))
+          .addCompare(ManagementKeys.stillLeading(leaderKey, latest.leadership))
           .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder()
               .setKey(prefix.concat(ByteString.copyFromUtf8(pair))).setValue(latest.memory.toByteString())))
           .build(), callTimeout).getSucceeded();

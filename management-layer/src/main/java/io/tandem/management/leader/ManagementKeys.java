@@ -1,6 +1,7 @@
 package io.tandem.management.leader;
 
 import com.google.protobuf.ByteString;
+import io.etcd.jetcd.api.Compare;
 import io.tandem.etcd.EtcdSettings;
 
 /**
@@ -20,5 +21,11 @@ public final class ManagementKeys {
 
   public static ByteString pairs(EtcdSettings etcd) {
     return ByteString.copyFromUtf8(etcd.prefix() + "management/pairs/");
+  }
+
+  /** The guard of every write a leader makes: {@code leaderKey} is still the one its leadership created. */
+  static Compare stillLeading(ByteString leaderKey, long leadership) {
+    return Compare.newBuilder().setKey(leaderKey).setTarget(Compare.CompareTarget.CREATE)
+        .setResult(Compare.CompareResult.EQUAL).setCreateRevision(leadership).build();
   }
 }

@@ -4,6 +4,7 @@ import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.process.DataDirectoryLock;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 
 /**
  * The single Management Layer's {@code --data-dir}, locked for as long as it runs: a second one
@@ -20,15 +21,24 @@ public final class LedgerDirectory implements ManagedService {
   }
 
   /**
-   * The directory, locked by this process.
+   * Locks the directory and opens the ledger in it; unlocks it again when the ledger cannot be
+   * opened, as no part runs yet to release it.
    *
-   * @throws IOException naming the directory and its holder when another Management Layer has it
+   * @throws IOException naming the directory and its holder when another Management Layer has it,
+   *     or the ledger's file when it cannot be read
    */
-  public synchronized Path lock() throws IOException {
-    if (lock == null) {
-      lock = DataDirectoryLock.acquire(dir, "Management Layer");
+  public synchronized FileEpochLedger openLedger(Clock clock) throws IOException {
+    lock = DataDirectoryLock.acquire(dir, "Management Layer");
+    try {
+      return FileEpochLedger.open(dir, clock);
+    } catch (IOException | RuntimeException e) {
+      try {
+        stop();
+      } catch (IOException unlock) {
+        e.addSuppressed(unlock);
+      }
+      throw e;
     }
-    return dir;
   }
 
   @Override

@@ -19,7 +19,7 @@ public interface PairMemories {
 
   /**
    * Keeps {@code memory} of {@code pair}, unless the leadership of {@code leadership} is over;
-   * in the background, in the order given. A write that fails is logged; the next change writes again.
+   * in the background, the latest state of each pair, again while the store does not answer.
    */
   void keep(String pair, PairMemory memory, long leadership);
 

@@ -29,9 +29,7 @@ import io.tandem.protocol.redundancy.RedundancyController;
 import io.tandem.protocol.redundancy.RedundancySettings;
 import io.tandem.protocol.redundancy.SessionEnd;
 import io.tandem.management.v1.LeaderInfo;
-import io.tandem.management.v1.Mode;
 import io.tandem.management.v1.PairMemory;
-import io.tandem.management.v1.PairStatus;
 import io.tandem.management.v1.PairsStatus;
 import io.tandem.management.v1.SwitchoverReply;
 import jakarta.inject.Inject;
@@ -196,28 +194,15 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   }
 
   /** Hands each pair's state to {@link #pairMemories} when its acknowledged primary, epoch or last switchover changed. */
-  private void keepPairs(PairsStatus status) {
+  private void keepPairs() {
     if (ledRevision == 0) {
       return;
     }
-    for (PairStatus pair : status.getPairsList()) {
-      if (pair.getMembersCount() != 2) {
-        continue;
+    controller.memories().forEach((pair, memory) -> {
+      if (!memory.equals(kept.put(pair, memory))) {
+        pairMemories.keep(pair, memory, ledRevision);
       }
-      String name = pair.getMembers(0).getApplication() + "/" + pair.getMembers(1).getApplication();
-      pair.getMembersList().stream().filter(m -> m.getMode() == Mode.PRIMARY && m.getModeAcknowledged()).findFirst()
-          .ifPresent(primary -> {
-            PairMemory.Builder memory = PairMemory.newBuilder().setPrimary(primary.getApplication())
-                .setEpoch(primary.getEpoch());
-            if (pair.hasLastSwitchover()) {
-              memory.setLastSwitchover(pair.getLastSwitchover());
-            }
-            if (!memory.build().equals(kept.get(name))) {
-              kept.put(name, memory.build());
-              pairMemories.keep(name, memory.build(), ledRevision);
-            }
-          });
-    }
+    });
   }
 
   /** Ends every supervision stream, switchover request and pair watch with UNAVAILABLE and {@code reason}. */
@@ -448,7 +433,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
       return;
     }
     published = status;
-    keepPairs(status);
+    keepPairs();
     metrics.observe(status, controller.modeChangesByPair());
     watchers.publish(currentStatus());
   }

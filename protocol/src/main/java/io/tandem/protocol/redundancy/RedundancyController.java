@@ -14,6 +14,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Who serves: the Management Layer's decisions about primary/backup pairs, as a pure state
@@ -127,6 +128,25 @@ public final class RedundancyController {
         }
       }
     }
+  }
+
+  /**
+   * What a leader keeps of each pair (by {@code FIRST/SECOND}, as {@link #remember} reads it): the
+   * pairs whose primary acknowledged its mode, with its epoch and the last switchover.
+   */
+  public Map<String, PairMemory> memories() {
+    Map<String, PairMemory> memories = new TreeMap<>();
+    for (Pair pair : state.pairs()) {
+      Member primary = pair.primary();
+      if (primary != null && primary.acknowledged) {
+        PairMemory.Builder memory = PairMemory.newBuilder().setPrimary(primary.name).setEpoch(primary.epoch);
+        if (pair.last != null) {
+          memory.setLastSwitchover(pair.last);
+        }
+        memories.put(pair.describe(), memory.build());
+      }
+    }
+    return memories;
   }
 
   /**

@@ -350,6 +350,24 @@ class RedundancyControllerTest {
   }
 
   @Test
+  void aLeaderKeepsEachPairWhosePrimaryAcknowledgedAndTheNextRemembersIt() {
+    connect("A");
+    connect("B");
+    report("A", AppStatus.RUNNING);
+    report("B", AppStatus.RUNNING);
+    assertThat(controller.memories()).as("the primary has not acknowledged yet").isEmpty();
+    acknowledgeAll();
+    long epoch = pairOf("A").getEpoch();
+    assertThat(controller.memories()).containsOnlyKeys("A/B")
+        .containsEntry("A/B", PairMemory.newBuilder().setPrimary("A").setEpoch(epoch).build());
+
+    RedundancyController next = new RedundancyController(SETTINGS, epoch);
+    next.configure(CONFIGURED, SETTINGS, now);
+    next.remember(controller.memories());
+    assertThat(next.status(now).getPairs(0).getEpoch()).isEqualTo(epoch);
+  }
+
+  @Test
   void aKeptStateBehindThePairOutdatesNothingNewer() {
     RedundancyController elected = new RedundancyController(SETTINGS, 20);
     elected.configure(Map.of("A", "B", "B", ""), SETTINGS, now);
