@@ -22,6 +22,7 @@ import io.tandem.protocol.time.ManualClock;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -163,7 +164,7 @@ class RedundancyLoopLeadershipTest {
     hello("A", 1, a);
     hello("B", 2, b);
     election.revision = 9; // stepped down and elected again; neither change handed to the loop yet
-    onLoop(() -> loop.apply(now -> loop.controller().statusReported("A", 1, AppStatus.RUNNING, "", now)));
+    running("A", 1);
     assertThat(a.sent).as("decided under leadership 7, which is over").noneMatch(SupervisionCommand::hasMode);
 
     election.tell(new Change(Role.STANDBY, StepDown.LEASE_LOST, 7));
@@ -179,7 +180,7 @@ class RedundancyLoopLeadershipTest {
     hello("A", 1, a);
     hello("B", 2, b);
     election.windowOpen = false; // renewals late: the window closes, and may open again
-    onLoop(() -> loop.apply(now -> loop.controller().statusReported("A", 1, AppStatus.RUNNING, "", now)));
+    running("A", 1);
     assertThat(a.sent).noneMatch(SupervisionCommand::hasMode);
     assertThat(a.ended).as("A is told to say hello again").isNotNull();
     assertThat(a.ended.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
@@ -187,9 +188,8 @@ class RedundancyLoopLeadershipTest {
     election.windowOpen = true;
     RecordingServerStream<SupervisionCommand> again = new RecordingServerStream<>();
     hello("A", 3, again);
-    onLoop(() -> loop.apply(now -> loop.controller().statusReported("A", 3, AppStatus.RUNNING, "", now)));
-    assertThat(again.sent).filteredOn(SupervisionCommand::hasMode).extracting(c -> c.getMode().getMode())
-        .as("decided anew, not awaited for ever").containsExactly(Mode.PRIMARY);
+    running("A", 3);
+    assertThat(modes(again)).as("decided anew, not awaited for ever").containsExactly(Mode.PRIMARY);
   }
 
   @Test
@@ -197,17 +197,24 @@ class RedundancyLoopLeadershipTest {
     elected(7);
     hello("A", 1, a);
     hello("B", 2, b);
-    onLoop(() -> loop.apply(now -> loop.controller().statusReported("A", 1, AppStatus.RUNNING, "", now)));
-    onLoop(() -> loop.apply(now -> loop.controller().statusReported("B", 2, AppStatus.RUNNING, "", now)));
+    running("A", 1);
+    running("B", 2);
     acknowledge("A", 1, a);
     acknowledge("B", 2, b);
 
     ledger.refusals.set(1); // etcd does not answer the switchover's new epoch, then answers again
     onLoop(() -> loop.apply(now -> loop.controller().switchoverRequested("A", 1, now)));
-    assertThat(b.sent).filteredOn(SupervisionCommand::hasMode).extracting(c -> c.getMode().getMode())
-        .as("B's promotion withheld").containsExactly(Mode.BACKUP);
-    assertThat(a.sent).filteredOn(SupervisionCommand::hasMode).extracting(c -> c.getMode().getMode())
-        .as("A, the primary, is not demoted without its peer promoted").containsExactly(Mode.PRIMARY);
+    assertThat(modes(b)).as("B's promotion withheld").containsExactly(Mode.BACKUP);
+    assertThat(modes(a)).as("A, the primary, is not demoted without its peer promoted").containsExactly(Mode.PRIMARY);
+  }
+
+  private void running(String app, long session) {
+    onLoop(() -> loop.apply(now -> loop.controller().statusReported(app, session, AppStatus.RUNNING, "", now)));
+  }
+
+  /** The modes {@code stream} was told, in order. */
+  private static List<Mode> modes(RecordingServerStream<SupervisionCommand> stream) {
+    return stream.sent.stream().filter(SupervisionCommand::hasMode).map(c -> c.getMode().getMode()).toList();
   }
 
   /** {@code app} acknowledges every mode command it was sent on {@code stream}. */
@@ -225,8 +232,7 @@ class RedundancyLoopLeadershipTest {
     elected(7);
     hello("A", 1, a);
     hello("B", 2, b);
-    onLoop(() -> loop.apply(now -> loop.controller().statusReported("A", 1, AppStatus.RUNNING, "", now)));
-    assertThat(a.sent).filteredOn(SupervisionCommand::hasMode).extracting(c -> c.getMode().getMode())
-        .containsExactly(Mode.PRIMARY);
+    running("A", 1);
+    assertThat(modes(a)).containsExactly(Mode.PRIMARY);
   }
 }
