@@ -4,22 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.util.Timestamps;
-import io.tandem.management.v1.GetPairsRequest;
-import io.tandem.management.v1.ManagementServiceGrpc;
+import io.tandem.common.security.AccessRule;
+import io.tandem.common.security.TransportSecurity;
+import io.tandem.common.testing.PrometheusText;
 import io.tandem.config.v1.ConfigServiceGrpc;
 import io.tandem.config.v1.ExpireHistoryRequest;
 import io.tandem.etcd.EtcdEndpoints;
+import io.tandem.management.v1.GetPairsRequest;
+import io.tandem.management.v1.ManagementServiceGrpc;
 import io.tandem.management.v1.Mode;
 import io.tandem.management.v1.SwitchoverRequest;
 import io.tandem.protocol.link.HostPort;
 import io.tandem.testing.EtcdCluster;
+import io.tandem.testing.FakeTime;
 import io.tandem.testing.LinkProxy;
+import io.tandem.testing.MetricsScrape;
+import io.tandem.testing.StackMember;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import io.tandem.testing.FakeTime;
-import io.tandem.testing.StackMember;
-import java.time.Duration;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
@@ -166,6 +170,9 @@ class ManagementLayerScenariosTest extends PairStackTest {
       await("failed over to the backup").atMost(PairStack.WAIT).until(() -> primaryAcknowledged(backup));
       long failedOverAt = stack.pair().getEpoch();
       assertThat(failedOverAt).isGreaterThan(epoch);
+      // Back as the backup under the new leader's epoch, so both members can hear the thawed one.
+      stack.startStatServerNoWait(primary);
+      await("both members under the new leader").atMost(PairStack.WAIT).until(() -> switchedOverTo(backup));
 
       leader.resume();
       await("the thawed one stands by").atMost(PairStack.WAIT).until(() -> !leader.logLines(" 43-30025 ").isEmpty());
@@ -173,8 +180,15 @@ class ManagementLayerScenariosTest extends PairStackTest {
       assertThat(PairStack.leads(leader)).isFalse();
       assertThat(PairStack.leads(other)).as("one leader only").isTrue();
       assertThat(stack.pair().getEpoch()).isEqualTo(failedOverAt);
-      assertThat(stack.stat(backup).logLines(" 02-10104 ")).as("the thawed leader sent " + backup + " no command")
-          .isEmpty();
+      // It steps down before it sends anything: nothing reaches a member to refuse, on either side.
+      try (TransportSecurity monitor = stack.stack.security(AccessRule.MONITOR)) {
+        for (String member : List.of(primary, backup)) {
+          assertThat(stack.stat(member).logLines(" 02-10104 ")).as("stale commands %s refused", member).isEmpty();
+          PrometheusText metrics = new PrometheusText(MetricsScrape.text(monitor, stack.metricsPorts.get(member)));
+          assertThat(metrics.value("tandem_stale_mode_commands_refused_total")).as(member).hasValue(0);
+          assertThat(stack.info(member).getEpoch()).as(member).isEqualTo(failedOverAt);
+        }
+      }
       assertThat(primaryAcknowledged(backup)).isTrue();
     }
   }

@@ -87,6 +87,7 @@ public final class ReloadStateMachine {
   private Instant nextReportAt = Instant.MIN;
 
   private long reloadCount;
+  private long staleModeCommandsRefused;
   private long lastReloadMillis;
   /** Reloads that failed in a row; each waits longer before the next try. */
   private int failedReloads;
@@ -349,6 +350,7 @@ public final class ReloadStateMachine {
   public List<Action> modeCommand(ModeCommand command, Instant now) {
     List<Action> actions = new ArrayList<>();
     if (command.getEpoch() < epoch) {
+      staleModeCommandsRefused++;
       actions.add(new Action.Log(LogEvent.STALE_MODE_COMMAND_REFUSED, "application", application,
           "mode", command.getMode(), "epoch", command.getEpoch(), "obeyed_epoch", epoch, "reason", command.getReason()));
       return actions;
@@ -556,6 +558,11 @@ public final class ReloadStateMachine {
 
   public long reloadCount() {
     return reloadCount;
+  }
+
+  /** Mode commands refused because they came under an older epoch than the last one obeyed. */
+  public long staleModeCommandsRefused() {
+    return staleModeCommandsRefused;
   }
 
   /** The reload under way, as it was decided; empty unless RELOADING. */

@@ -423,6 +423,7 @@ class ReloadStateMachineTest {
     assertThat(stale).noneMatch(Action.AcknowledgeMode.class::isInstance);
     assertThat(machine.mode()).isEqualTo(Mode.PRIMARY);
     assertThat(machine.epoch()).isEqualTo(5);
+    assertThat(machine.staleModeCommandsRefused()).as("counted").isEqualTo(1);
 
     assertThat(mode(Mode.PRIMARY, 5)).as("the same epoch again (a reconnect) is obeyed")
         .hasAtLeastOneElementOfType(Action.AcknowledgeMode.class);
@@ -430,6 +431,7 @@ class ReloadStateMachineTest {
     assertThat(newer).hasAtLeastOneElementOfType(Action.AcknowledgeMode.class);
     assertThat(machine.mode()).isEqualTo(Mode.BACKUP);
     assertThat(machine.epoch()).isEqualTo(6);
+    assertThat(machine.staleModeCommandsRefused()).as("obeyed commands are not counted").isEqualTo(1);
   }
 
   @Test

@@ -28,12 +28,14 @@ final class StatServerMetrics {
   private final Histogram reloadDuration;
   private final Counter reloads;
   private final Counter sessionsRestored;
+  private final Counter staleModeCommandsRefused;
   private final Gauge protectedModeActive;
   private final Gauge backupReady;
   private final Gauge primary;
   private ConfigState lastState = ConfigState.CONFIG_STATE_UNSPECIFIED;
   private long lastReloadCount;
   private boolean protectedSinceLastReload;
+  private long lastStaleModeCommandsRefused;
 
   StatServerMetrics(PrometheusRegistry registry, StatisticsEngine engine, ConfigSync sync) {
     reloadDuration = Histogram.builder().name("tandem_reload_duration_seconds").unit(Unit.SECONDS)
@@ -50,6 +52,10 @@ final class StatServerMetrics {
     }
     sessionsRestored = Counter.builder().name("tandem_config_sessions_restored_total")
         .help("Configuration sessions restored after a break without a reload (the history log had the changes).")
+        .register(registry);
+    staleModeCommandsRefused = Counter.builder().name("tandem_stale_mode_commands_refused_total")
+        .help("Mode commands refused because they came under an older epoch than the last one obeyed (from a"
+            + " deposed Management Layer leader, or sent before a newer primary was chosen); each is logged as 02-10104.")
         .register(registry);
     protectedModeActive = Gauge.builder().name("tandem_protected_mode_active")
         .help("1 while this primary serves in protected mode, its reload waiting for the backup.").register(registry);
@@ -114,6 +120,11 @@ final class StatServerMetrics {
       sessionsRestored.inc();
     }
     lastState = state;
+    long refused = machine.staleModeCommandsRefused();
+    if (refused > lastStaleModeCommandsRefused) {
+      staleModeCommandsRefused.inc(refused - lastStaleModeCommandsRefused);
+      lastStaleModeCommandsRefused = refused;
+    }
     protectedModeActive.set(state == ConfigState.DELAYED ? 1 : 0);
     backupReady.set(machine.backupReady() ? 1 : 0);
     primary.set(machine.role() == Role.PRIMARY || machine.role() == Role.STANDALONE ? 1 : 0);

@@ -171,6 +171,24 @@ class ReloadCoordinatorTest {
   }
 
   @Test
+  void aCommandUnderAnOlderEpochIsRefusedCountedAndNeverAcknowledged() {
+    awaitReport(AppStatus.RUNNING);
+    makePrimary(41);
+    assertThat(PrometheusText.of(metrics).value("tandem_stale_mode_commands_refused_total")).hasValue(0);
+
+    // What a deposed leader that thawed would still send: an epoch the new leader has outbid.
+    stream().back().onNext(SupervisionCommand.newBuilder().setMode(ModeCommand.newBuilder().setCommandId(2)
+        .setMode(Mode.BACKUP).setEpoch(40).setReason("deposed leader")).build());
+
+    await("the refusal counted").atMost(WAIT).until(() -> PrometheusText.of(metrics)
+        .value("tandem_stale_mode_commands_refused_total").orElse(0) == 1);
+    assertThat(coordinator.serverInfo().getRole()).isEqualTo(Role.PRIMARY);
+    assertThat(coordinator.serverInfo().getEpoch()).isEqualTo(41);
+    assertThat(health.serving()).isTrue();
+    assertThat(received()).noneMatch(m -> m.hasModeAck() && m.getModeAck().getEpoch() == 40);
+  }
+
+  @Test
   void serverInfoStaysWithinTheMessageLimitWhateverTheNumberOfProducers() {
     // One client making a new producer id for every batch, each id as long as a name may be.
     String padding = "x".repeat(Names.MAX_LENGTH - 12);
