@@ -15,8 +15,6 @@ import io.tandem.config.v1.ExpireHistoryRequest;
 import io.tandem.config.v1.ObjectType;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import io.tandem.common.grpc.Channels;
 import io.tandem.stat.v1.CenterEvent;
 import io.tandem.stat.v1.EventBatch;
@@ -123,59 +121,6 @@ class FeedScenariosTest extends PairStackTest {
     } finally {
       producing.set(false);
       producer.shutdownNow();
-    }
-  }
-
-  /**
-   * One producer's Feed stream sending its batches as fast as the member asks for them: each the
-   * same {@code template} events under the next sequence number.
-   */
-  private static final class Flood implements ClientResponseObserver<EventBatch, FeedProgress> {
-    final String producer;
-    final List<CenterEvent> template;
-    final int batches;
-    final CompletableFuture<FeedProgress> last = new CompletableFuture<>();
-    private ClientCallStreamObserver<EventBatch> requests;
-    private int next = 1;
-    private boolean halfClosed;
-
-    Flood(String producer, List<CenterEvent> template, int batches) {
-      this.producer = producer;
-      this.template = template;
-      this.batches = batches;
-    }
-
-    @Override
-    public void beforeStart(ClientCallStreamObserver<EventBatch> requestStream) {
-      requests = requestStream;
-      requestStream.setOnReadyHandler(this::send);
-    }
-
-    private synchronized void send() {
-      while (next <= batches && requests.isReady()) {
-        requests.onNext(EventBatch.newBuilder().setProducerId(producer).setSequence(next++).addAllEvents(template).build());
-      }
-      if (next > batches && !halfClosed) {
-        halfClosed = true;
-        requests.onCompleted();
-      }
-    }
-
-    @Override
-    public void onNext(FeedProgress progress) {
-      if (progress.getFinal()) {
-        last.complete(progress);
-      }
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      last.completeExceptionally(t);
-    }
-
-    @Override
-    public void onCompleted() {
-      last.completeExceptionally(new IllegalStateException(producer + ": the feed ended without its last progress"));
     }
   }
 

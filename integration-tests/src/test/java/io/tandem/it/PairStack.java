@@ -86,6 +86,7 @@ final class PairStack implements AutoCloseable {
   final Setup setup;
   private boolean fsync;
   private final Map<String, String> managementOptions = new LinkedHashMap<>();
+  private final Map<String, String> statServerOptions = new LinkedHashMap<>();
   private final Function<Service, List<String>> jvmOptions;
 
   PairStack(Path dir, Setup setup) throws IOException {
@@ -127,10 +128,19 @@ final class PairStack implements AutoCloseable {
   }
 
   private ConfigObject statServerApp(String name, String backup, String delay, String accept) {
-    return Applications.of(name, ApplicationType.STAT_SERVER).port(statPorts.get(name)).backup(backup)
+    Applications app = Applications.of(name, ApplicationType.STAT_SERVER).port(statPorts.get(name)).backup(backup)
         .option("statserver", "config-reload-delay-if-primary", delay)
         .option("statserver", "accept-clients-in-backup-mode", accept)
-        .option("statserver", "backup-check-interval", "100").build();
+        .option("statserver", "backup-check-interval", "100");
+    statServerOptions.forEach((key, value) -> app.option("statserver", key, value));
+    return app.build();
+  }
+
+  /** Every Stat Server starts with {@code key} (section {@code statserver}) set to {@code value}. */
+  PairStack withStatServerOption(String key, String value) throws IOException {
+    statServerOptions.put(key, value);
+    Files.writeString(dir.resolve("bootstrap.yaml"), ConfigYaml.write(configuration()));
+    return this;
   }
 
   /** The Management Layer starts with {@code key} (section {@code management}) set to {@code value}. */

@@ -10,7 +10,9 @@ enum Invariant {
    * The pair is never dark (no member serving) for longer than a failover takes while a member
    * could serve: no primary the Management Layer can reach is in charge (it crashed, froze or was
    * cut off), and a member is up with a configuration the Management Layer can reach. (A primary
-   * reloading in normal mode is in charge: the pair is dark then by configuration.)
+   * reloading in normal mode is in charge: the pair is dark then by configuration — unless
+   * {@code serve-during-reload} is on: then a member with a mode that reloads could serve the
+   * configuration in hand, and the pair must not be dark for a moment while one does.)
    */
   NEVER_DARK_WHILE_ONE_COULD_SERVE("never-dark-while-one-could-serve"),
   /**

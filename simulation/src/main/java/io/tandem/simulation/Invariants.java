@@ -1,7 +1,10 @@
 package io.tandem.simulation;
 
 import io.tandem.management.v1.Mode;
+import io.tandem.protocol.health.Availability;
+import io.tandem.protocol.reload.ReloadStateMachine;
 import io.tandem.stat.v1.ConfigState;
+import io.tandem.stat.v1.Role;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -95,6 +98,7 @@ final class Invariants {
     if (anyServing) {
       darkSince = -1;
     } else {
+      checkServedThroughReloads();
       darkSince = darkSince < 0 ? now : darkSince;
       long bound = world.parameters.failoverBound().toMillis();
       for (StatServerNode member : world.statServers()) {
@@ -112,6 +116,26 @@ final class Invariants {
       }
     }
     checkWayOut(now);
+  }
+
+  /**
+   * With {@code serve-during-reload} on, the pair is dark (the caller found no member serving), so
+   * no member may be out of service for its reload: one that has a mode (or is standalone) could
+   * serve the configuration in hand. A backup that takes no clients stands by; that is not dark
+   * by the reload.
+   */
+  private void checkServedThroughReloads() {
+    if (!world.parameters.serveDuringReload()) {
+      return;
+    }
+    for (StatServerNode member : world.statServers()) {
+      ReloadStateMachine machine = member.machine();
+      if (member.isUp() && machine != null && machine.configState() == ConfigState.RELOADING
+          && machine.role() != Role.ROLE_UNSPECIFIED && machine.availability() == Availability.UNAVAILABLE) {
+        violate(Invariant.NEVER_DARK_WHILE_ONE_COULD_SERVE, "no member serves, and " + member.name + " ("
+            + machine.role() + ") is out of service for its reload although serve-during-reload is on");
+      }
+    }
   }
 
   /**

@@ -32,6 +32,9 @@ enum Mutant {
   PRIMARY_RELOADS_AT_ONCE("primary-reloads-at-once",
       "a primary reloads in normal mode although protected mode applies",
       ReloadStateMachine.Flaw.PRIMARY_RELOADS_AT_ONCE),
+  DARK_DURING_RELOAD("dark-during-reload",
+      "a member stops serving for its reload although serve-during-reload is on",
+      ReloadStateMachine.Flaw.DARK_DURING_RELOAD),
   /** A fault in a shell, not a decision: the coordinator's control thread runs its tick once, as with {@code schedule}. */
   CONTROL_TICKS_ONCE("control-ticks-once",
       "the Stat Server's reload coordinator schedules its control tick once and never feeds the machine another"),

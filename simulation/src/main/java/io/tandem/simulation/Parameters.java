@@ -22,10 +22,11 @@ import java.util.Random;
  * @param minReloadMs shortest configuration load (snapshot and model build)
  * @param maxReloadMs longest, outside a slow-reload fault
  * @param writeEveryMs mean time between configuration writes while faults run
+ * @param serveDuringReload A's and B's {@code serve-during-reload}
  */
 record Parameters(boolean delayIfPrimary, boolean acceptClientsA, boolean acceptClientsB, long backupCheckIntervalMs,
     long protectedModeMaxDurationS, RedundancySettings management, long historyMaxRecords, long minDelayMs,
-    long maxDelayMs, long minReloadMs, long maxReloadMs, long writeEveryMs) {
+    long maxDelayMs, long minReloadMs, long maxReloadMs, long writeEveryMs, boolean serveDuringReload) {
 
   private static final long HEARTBEAT_TIMEOUT_SPREAD_MS = 3_800;
 
@@ -49,7 +50,18 @@ record Parameters(boolean delayIfPrimary, boolean acceptClientsA, boolean accept
         minDelay + random.nextInt(30),
         minReload,
         minReload + random.nextInt(1_500),
-        100 + random.nextInt(900));
+        100 + random.nextInt(900),
+        false);
+  }
+
+  /**
+   * With {@code serve-during-reload} as given: drawn apart from the rest (its own stream of the
+   * seed), so a seed's other settings and its fault schedule stay what they were before the option.
+   */
+  Parameters withServeDuringReload(boolean value) {
+    return new Parameters(delayIfPrimary, acceptClientsA, acceptClientsB, backupCheckIntervalMs,
+        protectedModeMaxDurationS, management, historyMaxRecords, minDelayMs, maxDelayMs, minReloadMs, maxReloadMs,
+        writeEveryMs, value);
   }
 
   /**

@@ -111,7 +111,8 @@ final class World {
     this.seed = seed;
     this.mutant = mutant;
     Random plan = new Random(seed);
-    this.parameters = Parameters.draw(plan);
+    this.parameters = Parameters.draw(plan)
+        .withServeDuringReload(new Random(seed * 0x9E3779B97F4A7C15L + 5).nextBoolean());
     Duration lease = layout == Layout.ONE_MANAGEMENT_LAYER ? Duration.ZERO : Parameters.leaderLease(plan);
     List<Fault> drawn = Fault.schedule(plan, FAULT_WINDOW_MS, MAX_FAULTS, layout, lease.toMillis());
     this.faults = keep == null ? drawn : drawn.stream().filter(f -> keep.contains(f.index())).toList();
@@ -524,6 +525,7 @@ final class World {
     OptionSection statserver = OptionSection.newBuilder()
         .putValues(OptionCatalogue.CONFIG_RELOAD_DELAY_IF_PRIMARY.key(), String.valueOf(parameters.delayIfPrimary()))
         .putValues(OptionCatalogue.ACCEPT_CLIENTS_IN_BACKUP_MODE.key(), String.valueOf(acceptClients))
+        .putValues(OptionCatalogue.SERVE_DURING_RELOAD.key(), String.valueOf(parameters.serveDuringReload()))
         .putValues(OptionCatalogue.BACKUP_CHECK_INTERVAL.key(), parameters.backupCheckIntervalMs() + "ms")
         .putValues(OptionCatalogue.PROTECTED_MODE_MAX_DURATION.key(), parameters.protectedModeMaxDurationS() + "s")
         .build();

@@ -26,6 +26,9 @@ public final class OptionCatalogue {
       Option.of(STATSERVER, "config-reload-delay-if-primary", false, OptionParsers.bool());
   public static final Option<Boolean> ACCEPT_CLIENTS_IN_BACKUP_MODE =
       Option.of(STATSERVER, "accept-clients-in-backup-mode", true, OptionParsers.bool());
+  /** A normal-mode reload keeps the client port serving the configuration in hand until the swap. */
+  public static final Option<Boolean> SERVE_DURING_RELOAD =
+      Option.of(STATSERVER, "serve-during-reload", false, OptionParsers.bool());
   public static final Option<Duration> BACKUP_CHECK_INTERVAL = Option.of(STATSERVER, "backup-check-interval",
       Duration.ofMillis(1000), OptionParsers.duration(ChronoUnit.MILLIS, Duration.ofMillis(50), Duration.ofMillis(60_000)));
   public static final Option<Duration> PROTECTED_MODE_MAX_DURATION = Option.of(STATSERVER,
@@ -65,7 +68,7 @@ public final class OptionCatalogue {
       Duration.ofSeconds(1), OptionParsers.duration(ChronoUnit.MILLIS, Duration.ofMillis(50), Duration.ofMinutes(10)));
 
   private static final List<Option<?>> ALL = List.of(
-      CONFIG_RELOAD_DELAY_IF_PRIMARY, ACCEPT_CLIENTS_IN_BACKUP_MODE, BACKUP_CHECK_INTERVAL, PROTECTED_MODE_MAX_DURATION,
+      CONFIG_RELOAD_DELAY_IF_PRIMARY, ACCEPT_CLIENTS_IN_BACKUP_MODE, SERVE_DURING_RELOAD, BACKUP_CHECK_INTERVAL, PROTECTED_MODE_MAX_DURATION,
       RELOAD_FEED_BUFFER,
       DISCONNECT_SWITCHOVER_TIMEOUT, SWITCHOVER_TIMEOUT, FLAPPING_THRESHOLD, FLAPPING_WINDOW, HEARTBEAT_TIMEOUT,
       LEADER_LEASE, MAX_RECORDS, EXPIRATION, PROGRESS_INTERVAL);

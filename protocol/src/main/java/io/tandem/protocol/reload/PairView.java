@@ -49,6 +49,7 @@ public final class PairView {
     ReloadOptions options = ReloadOptions.DEFAULTS
         .withDelayIfPrimary(ownOptions.read(OptionCatalogue.CONFIG_RELOAD_DELAY_IF_PRIMARY, mine))
         .withAcceptClientsInBackup(ownOptions.read(OptionCatalogue.ACCEPT_CLIENTS_IN_BACKUP_MODE, mine))
+        .withServeDuringReload(ownOptions.read(OptionCatalogue.SERVE_DURING_RELOAD, mine))
         .withBackupCheckInterval(ownOptions.read(OptionCatalogue.BACKUP_CHECK_INTERVAL, mine))
         .withProtectedModeMaxDuration(ownOptions.read(OptionCatalogue.PROTECTED_MODE_MAX_DURATION, mine))
         .withPeer(peer)

@@ -24,7 +24,8 @@ import java.util.Set;
  * <p>When the Config Server cannot restore the session, a reload is needed. A backup, a
  * standalone server, a primary with {@code config-reload-delay-if-primary = false}, or a primary
  * whose peer does not accept clients in backup mode reloads at once (normal mode: 02-10084 …
- * 02-10085, not serving meanwhile). Otherwise the primary enters protected mode (02-10086): it
+ * 02-10085, not serving meanwhile unless {@code serve-during-reload} keeps the configuration in hand
+ * serving until the swap). Otherwise the primary enters protected mode (02-10086): it
  * closes its configuration session, keeps serving, probes its backup every
  * {@code backup-check-interval} until it answers {@code SERVING}, then reports
  * {@code SERVICE_UNAVAILABLE} (retried until delivered) so the Management Layer switches the pair
@@ -59,7 +60,9 @@ public final class ReloadStateMachine {
     /** Never give way to a peer that is a protected primary too. */
     NEVER_GIVE_WAY,
     /** After a failed reload, wait for nothing: no session restore, no retry. */
-    FORGET_RELOAD_RETRY
+    FORGET_RELOAD_RETRY,
+    /** Stop serving for a reload whatever serve-during-reload says. */
+    DARK_DURING_RELOAD
   }
 
   private final String application;
@@ -94,6 +97,8 @@ public final class ReloadStateMachine {
   private Instant reloadNotBefore = Instant.MIN;
   /** The reload under way (RELOADING), as it was decided. */
   private Action.Reload reloading;
+  /** Whether the reload under way keeps the client port serving (serve-during-reload when it started). */
+  private boolean servingThroughReload;
   /** A reload decided while the last failure's wait is not over: started by {@link #tick}. */
   private PendingReload pendingReload;
   /** The Config Server's head when the session last expired: what a reload must reach. */
@@ -142,7 +147,7 @@ public final class ReloadStateMachine {
       lastReloadMillis = millis;
       reloading = null;
       actions.add(new Action.Log(LogEvent.NORMAL_RELOAD_FINISHED, "application", application, "objects", objects,
-          "ms", millis));
+          "ms", millis, "serving", availability() == Availability.SERVING));
     } else {
       return actions;
     }
@@ -478,8 +483,10 @@ public final class ReloadStateMachine {
     }
     pendingReload = null;
     state = ConfigState.RELOADING;
+    servingThroughReload = options.serveDuringReload() && !flaws.contains(Flaw.DARK_DURING_RELOAD);
     reloading = new Action.Reload(cause, detail, coveredSince);
-    actions.add(new Action.Log(LogEvent.NORMAL_RELOAD_STARTED, "application", application, "reason", detail));
+    actions.add(new Action.Log(LogEvent.NORMAL_RELOAD_STARTED, "application", application, "reason", detail,
+        "serving", availability() == Availability.SERVING));
     // The reason goes to the Management Layer too: a member giving way says so.
     setStatus(AppStatus.INITIALIZING, "reloading configuration (" + detail + ")", now, actions);
     actions.add(reloading);
@@ -604,7 +611,7 @@ public final class ReloadStateMachine {
     if (state == ConfigState.LOADING || state == ConfigState.CONFIG_STATE_UNSPECIFIED) {
       return new Readiness(Availability.UNAVAILABLE, "loading configuration");
     }
-    if (state == ConfigState.RELOADING) {
+    if (state == ConfigState.RELOADING && !servingThroughReload) {
       return new Readiness(Availability.UNAVAILABLE, "reloading configuration");
     }
     if (options.standalone()) {

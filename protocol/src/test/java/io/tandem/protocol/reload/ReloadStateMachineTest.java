@@ -182,6 +182,123 @@ class ReloadStateMachineTest {
         "backup StatServer_B has accept-clients-in-backup-mode = no");
   }
 
+  // ---- serve-during-reload: the table in stat-server/README.md ---------------------------------------
+
+  private static final ReloadOptions SERVING_THROUGH = ReloadOptions.DEFAULTS.withServeDuringReload(true)
+      .withBackupCheckInterval(Duration.ofMillis(100)).withPeer("StatServer_B");
+
+  /** The session expired: where the machine goes, and whether the port serves meanwhile. */
+  private void expiresWhileIn(Mode memberMode, ReloadOptions options) {
+    options(options);
+    if (memberMode != Mode.MODE_UNSPECIFIED) {
+      mode(memberMode);
+    }
+    take();
+    record(machine.connectionLost("UNAVAILABLE", now));
+    expired();
+  }
+
+  /** The value logged under {@code key} in the first {@code event} among {@code produced}. */
+  private static Object logged(List<Action> produced, LogEvent event, String key) {
+    List<Object> details = produced.stream().filter(a -> a instanceof Action.Log log && log.event() == event)
+        .map(a -> ((Action.Log) a).line().details()).findFirst().orElseThrow();
+    return details.get(details.indexOf(key) + 1);
+  }
+
+  @Test
+  void withTheOptionAloneAPrimaryReloadsAtOnceAndKeepsServingTheConfigurationInHand() {
+    expiresWhileIn(Mode.PRIMARY, SERVING_THROUGH);
+    List<Action> started = take();
+    assertThat(has(started, Action.Reload.class)).isTrue();
+    assertThat(machine.configState()).isEqualTo(ConfigState.RELOADING);
+    assertThat(machine.notServingReason()).isNull();
+    assertThat(machine.availability()).isEqualTo(Availability.SERVING);
+    assertThat(logged(started, LogEvent.NORMAL_RELOAD_STARTED, "serving")).isEqualTo(true);
+
+    List<Action> done = record(machine.loaded(100_000, 300, now));
+    assertThat(logged(done, LogEvent.NORMAL_RELOAD_FINISHED, "serving")).isEqualTo(true);
+    assertThat(machine.configState()).isEqualTo(ConfigState.SYNCED);
+    assertThat(machine.notServingReason()).isNull();
+  }
+
+  @Test
+  void withTheOptionAloneABackupReloadsAtOnceAndKeepsServing() {
+    expiresWhileIn(Mode.BACKUP, SERVING_THROUGH);
+    assertThat(machine.configState()).isEqualTo(ConfigState.RELOADING);
+    assertThat(machine.availability()).isEqualTo(Availability.SERVING);
+  }
+
+  @Test
+  void withTheOptionAStandaloneServerKeepsServingThroughItsReload() {
+    expiresWhileIn(Mode.MODE_UNSPECIFIED, ReloadOptions.DEFAULTS.withServeDuringReload(true));
+    assertThat(machine.role()).isEqualTo(Role.STANDALONE);
+    assertThat(machine.configState()).isEqualTo(ConfigState.RELOADING);
+    assertThat(machine.availability()).isEqualTo(Availability.SERVING);
+  }
+
+  @Test
+  void withoutTheOptionANormalReloadIsDarkAsTheProductPageDocuments() {
+    expiresWhileIn(Mode.PRIMARY, SERVING_THROUGH.withServeDuringReload(false));
+    List<Action> started = take();
+    assertThat(machine.configState()).isEqualTo(ConfigState.RELOADING);
+    assertThat(machine.notServingReason()).isEqualTo("reloading configuration");
+    assertThat(logged(started, LogEvent.NORMAL_RELOAD_STARTED, "serving")).isEqualTo(false);
+  }
+
+  @Test
+  void withProtectedModeThePrimaryStillProtectsAndTheOptionChangesNothingForIt() {
+    expiresWhileIn(Mode.PRIMARY, SERVING_THROUGH.withDelayIfPrimary(true));
+    assertThat(machine.configState()).isEqualTo(ConfigState.DELAYED);
+    assertThat(has(take(), Action.Reload.class)).isFalse();
+    assertThat(machine.notServingReason()).isNull();
+  }
+
+  @Test
+  void withProtectedModeTheBackupReloadsServingAndIsNotReadyUntilItsConfigurationReachesTheHead() {
+    expiresWhileIn(Mode.BACKUP, SERVING_THROUGH.withDelayIfPrimary(true));
+    assertThat(machine.configState()).isEqualTo(ConfigState.RELOADING);
+    assertThat(machine.availability()).isEqualTo(Availability.SERVING);
+    // What the primary's probe reads of this backup meanwhile: serving, but not reloaded.
+    PeerProbe seen = new PeerProbe(true, "SERVING", machine.configState(), 10, Role.BACKUP, ReloadMode.NORMAL, 1);
+    assertThat(seen.readyFor(50)).as("a backup serving its old configuration is not ready").isFalse();
+  }
+
+  @Test
+  void aBackupThatTakesNoClientsStandsByThroughItsReloadAsBefore() {
+    expiresWhileIn(Mode.BACKUP, SERVING_THROUGH.withAcceptClientsInBackup(false));
+    List<Action> started = take();
+    assertThat(machine.configState()).isEqualTo(ConfigState.RELOADING);
+    assertThat(machine.availability()).isEqualTo(Availability.STANDING_BY);
+    assertThat(logged(started, LogEvent.NORMAL_RELOAD_STARTED, "serving")).isEqualTo(false);
+  }
+
+  @Test
+  void aFailedReloadKeepsServingTheConfigurationInHandAndRetriesWithoutADarkSpan() {
+    expiresWhileIn(Mode.PRIMARY, SERVING_THROUGH);
+    take();
+    record(machine.reloadFailed("RESOURCE_EXHAUSTED: out of memory", now));
+    assertThat(machine.configState()).isEqualTo(ConfigState.DISCONNECTED);
+    assertThat(machine.notServingReason()).isNull();
+    record(machine.historyExpired(10, 40, 60, now));
+    assertThat(machine.configState()).as("the retry waits out the back-off").isEqualTo(ConfigState.DISCONNECTED);
+    assertThat(machine.notServingReason()).isNull();
+    advance(Duration.ofMillis(500));
+    assertThat(machine.configState()).isEqualTo(ConfigState.RELOADING);
+    assertThat(machine.notServingReason()).isNull();
+  }
+
+  @Test
+  void theOptionTurnedOffDuringAReloadTakesEffectAtTheNextOne() {
+    expiresWhileIn(Mode.PRIMARY, SERVING_THROUGH);
+    options(SERVING_THROUGH.withServeDuringReload(false));
+    assertThat(machine.notServingReason()).as("the reload under way keeps what it started with").isNull();
+    record(machine.loaded(10, 5, now));
+    record(machine.connectionLost("UNAVAILABLE", now));
+    record(machine.historyExpired(10, 40, 70, now));
+    assertThat(machine.configState()).isEqualTo(ConfigState.RELOADING);
+    assertThat(machine.notServingReason()).isEqualTo("reloading configuration");
+  }
+
   @Test
   void aNormalReloadFinishesWithItsFiguresAndServesAgain() {
     options(PROTECTING);
@@ -190,7 +307,7 @@ class ReloadStateMachineTest {
     take();
     List<Action> done = record(machine.loaded(100_000, 212, now));
     assertThat(done).anySatisfy(a -> assertThat(a).isEqualTo(new Action.Log(LogEvent.NORMAL_RELOAD_FINISHED,
-        "application", "StatServer_A", "objects", 100_000L, "ms", 212L)));
+        "application", "StatServer_A", "objects", 100_000L, "ms", 212L, "serving", false)));
     assertThat(reports(done)).extracting(Action.ReportStatus::status).containsExactly(AppStatus.RUNNING);
     assertThat(machine.reloadCount()).isEqualTo(1);
     assertThat(machine.lastReloadMillis()).isEqualTo(212);
