@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         ThroughputBench.class,
         FeedBench.class,
         ReloadBench.class,
+        ReloadLatencyBench.class,
         ReloadUnderFeedBench.class,
     })
 public final class BenchMain implements Runnable {

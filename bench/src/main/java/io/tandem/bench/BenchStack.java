@@ -7,6 +7,7 @@ import io.tandem.cli.config.ContactCenterGenerator;
 import io.tandem.common.config.Applications;
 import io.tandem.common.grpc.Channels;
 import io.tandem.protocol.link.HostPort;
+import io.tandem.protocol.options.OptionCatalogue;
 import io.tandem.client.WarmStandbyClient;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
@@ -53,9 +54,15 @@ final class BenchStack implements AutoCloseable {
    */
   static BenchStack start(MiniStack.Transport transport, int statServers, List<ConfigObject> applications, int agents,
       int groups, int queues) throws Exception {
+    return start(transport, statServers, applications, Map.of(), agents, groups, queues);
+  }
+
+  /** As {@link #start(MiniStack.Transport, int, List, int, int, int)}, each Stat Server with {@code statServerOptions}. */
+  static BenchStack start(MiniStack.Transport transport, int statServers, List<ConfigObject> applications,
+      Map<String, String> statServerOptions, int agents, int groups, int queues) throws Exception {
     BenchStack stack = new BenchStack(Files.createTempDirectory("tandem-bench"), transport);
     try {
-      stack.startAll(statServers, applications, agents, groups, queues);
+      stack.startAll(statServers, applications, statServerOptions, agents, groups, queues);
       return stack;
     } catch (Exception e) {
       stack.close();
@@ -88,8 +95,8 @@ final class BenchStack implements AutoCloseable {
     configServer = HostPort.local(port);
   }
 
-  private void startAll(int statCount, List<ConfigObject> applications, int agents, int groups, int queues)
-      throws Exception {
+  private void startAll(int statCount, List<ConfigObject> applications, Map<String, String> statServerOptions,
+      int agents, int groups, int queues) throws Exception {
     startConfigServer();
     List<String> names = statCount == 0 ? List.of() : statCount == 1 ? List.of("Bench_A") : List.of("Bench_A", "Bench_B");
     names.forEach(name -> statServers.put(name, HostPort.local(FreePorts.next())));
@@ -97,7 +104,8 @@ final class BenchStack implements AutoCloseable {
     objects.add(Applications.of("MgmtLayer", ApplicationType.MANAGEMENT_LAYER)
         .option("management", "flapping-threshold", "1000").build());
     for (String name : names) {
-      Applications app = Applications.of(name, ApplicationType.STAT_SERVER).port(statServers.get(name).port());
+      Applications app = Applications.of(name, ApplicationType.STAT_SERVER).port(statServers.get(name).port())
+          .options(OptionCatalogue.STATSERVER, statServerOptions);
       if (name.equals("Bench_A") && statCount == 2) {
         app.backup("Bench_B");
       }

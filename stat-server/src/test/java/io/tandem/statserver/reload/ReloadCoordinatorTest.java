@@ -257,6 +257,66 @@ class ReloadCoordinatorTest {
     assertThat(scraped.value("tandem_open_statistics")).as("the statistic ended with the reload").hasValue(0);
   }
 
+  /** An open statistic's values and end, as a client's stream would see them. */
+  private static final class Recording implements StatisticSink {
+    final AtomicReference<StatisticValue> closed = new AtomicReference<>();
+    final AtomicReference<Status> failed = new AtomicReference<>();
+
+    @Override
+    public void offer(StatisticValue value) {
+    }
+
+    @Override
+    public void closed(StatisticValue last) {
+      closed.set(last);
+    }
+
+    @Override
+    public void failed(Status status) {
+      failed.set(status);
+    }
+
+    @Override
+    public boolean abandoned() {
+      return false;
+    }
+  }
+
+  @Test
+  void withServeDuringReloadAReloadThatFailsThenSucceedsNeverStopsServingAndOnlyTheSwapEndsADeletedObject() {
+    awaitReport(AppStatus.RUNNING);
+    makePrimary(11);
+    source.lastWatch().changes(List.of(source.change(ChangeKind.UPDATED,
+        Applications.of("StatServer_A", ApplicationType.STAT_SERVER).port(2040).backup("StatServer_B")
+            .option("statserver", "serve-during-reload", "true").build())), false);
+    await("the option read").atMost(WAIT).until(() -> source.head() == 4 && sync.lastApplied() == 4);
+    Recording ann = new Recording();
+    engine.open(OpenStatisticRequest.newBuilder().setObject(StatObject.newBuilder().setType(ObjectType.AGENT)
+        .setName("ann")).setStatistic(StatisticType.CURRENT_AGENT_STATE).build(), "client", ann);
+    await().atMost(WAIT).until(() -> engine.openStatistics() == 1);
+
+    // While the session is lost, ann is deleted; the first reload then runs out of memory.
+    source.change(ChangeKind.DELETED, ConfigObject.newBuilder().setType(ObjectType.AGENT).setName("ann")
+        .setAgent(Agent.getDefaultInstance()).build());
+    source.failNextSnapshot(new OutOfMemoryError("Java heap space"));
+    int watches = source.watches().size();
+    source.lastWatch().expire();
+    await("the reload failed").atMost(WAIT).until(() -> PrometheusText.of(metrics)
+        .value("tandem_reloads_total", "mode", "normal", "result", "failed").orElse(0) == 1);
+    assertThat(health.serving()).as("serving the configuration in hand").isTrue();
+    assertThat(ann.closed.get()).as("ann is still in the model in use").isNull();
+
+    await("the session restored").atMost(WAIT).until(() -> source.watches().size() > watches);
+    source.lastWatch().expire();
+    await("reloaded").atMost(WAIT).until(() -> coordinator.serverInfo().getReloadCount() == 1);
+    await("ann's statistic ends at the swap").atMost(WAIT).until(() -> ann.closed.get() != null);
+    assertThat(ann.failed.get()).as("never failed for a server that stopped serving").isNull();
+    List<Boolean> serving = coordinator.serverInfo().getServingChangesList().stream()
+        .map(change -> change.getServing()).toList();
+    assertThat(serving.subList(serving.indexOf(true), serving.size())).as("never stopped serving once it served")
+        .containsOnly(true);
+  }
+
   @Test
   void aProtectedReloadIsCountedAsProtectedAndItsStateIsWatchable() {
     awaitReport(AppStatus.RUNNING);
