@@ -6,8 +6,6 @@ import io.tandem.common.security.AccessRule;
 import io.tandem.common.security.ServerIdentity;
 
 import io.tandem.cli.config.ContactCenterGenerator;
-import io.tandem.cli.stat.SimulatedFeed;
-import io.tandem.client.FeedPublisher;
 import io.tandem.client.WarmStandbyClient;
 import io.tandem.protocol.link.HostPort;
 import io.tandem.config.v1.ConfigServiceGrpc;
@@ -19,12 +17,8 @@ import io.tandem.common.grpc.Channels;
 import io.tandem.stat.v1.CenterEvent;
 import io.tandem.stat.v1.EventBatch;
 import io.tandem.stat.v1.EventType;
-import io.tandem.stat.v1.FeedProgress;
-import io.tandem.stat.v1.GetStatisticRequest;
 import io.tandem.stat.v1.ProducerProgress;
-import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatServiceGrpc;
-import io.tandem.stat.v1.StatisticSpec;
 import io.tandem.stat.v1.StatisticType;
 import io.tandem.testing.LinkProxy;
 import java.time.Duration;
@@ -35,11 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -63,26 +52,14 @@ class FeedScenariosTest extends PairStackTest {
     stack = new PairStack(dir, PairStack.Setup.pair("true", "yes").withAgents(AGENTS, GROUPS)).start();
     String primary = stack.primary();
     String backup = stack.other(primary);
-    AtomicBoolean producing = new AtomicBoolean(true);
-    ExecutorService producer = Executors.newSingleThreadExecutor();
     // The backup's feed goes through a link the test cuts while the backup reloads; the primary's
     // goes straight, so events reach it all through its own reload after the switchover (a feed
     // cut and healed comes back after its reconnect backoff, which may outlast a reload).
     try (LinkProxy linkToBackup = new LinkProxy(stack.statPorts.get(backup));
-         WarmStandbyClient client = new WarmStandbyClient(stack.clientPort(primary),
-             new WarmStandbyClient.Member(backup, HostPort.local(linkToBackup.port())),
-             stack.stack.security(AccessRule.CLIENT));
-         // While the backup's link is cut the buffer fills and publish waits: the producer is held back, not failed.
-         FeedPublisher feed = client.feed("s15-producer", 8L * 1024 * 1024, Duration.ofMinutes(2))) {
-      SimulatedFeed events = new SimulatedFeed(AGENTS, QUEUES, 200_000, 500, 15, System.currentTimeMillis());
-      Future<Long> sent = producer.submit(() -> {
-        while (producing.get()) {
-          feed.publish(events.next());
-        }
-        return events.events();
-      });
-      await("the feed reaches both members").atMost(WAIT).until(() -> applied(PairStack.A) > 50_000
-          && applied(PairStack.B) > 50_000);
+         PairFeed feed = new PairFeed(stack, "s15-producer", stack.clientPort(primary),
+             new WarmStandbyClient.Member(backup, HostPort.local(linkToBackup.port())), AGENTS, QUEUES, 200_000)) {
+      await("the feed reaches both members").atMost(WAIT).until(() -> feed.applied(PairStack.A) > 50_000
+          && feed.applied(PairStack.B) > 50_000);
 
       ConfigServiceGrpc.newBlockingStub(stack.config().channel()).expireHistory(ExpireHistoryRequest.getDefaultInstance());
       await("protected mode on " + primary).atMost(WAIT).until(() -> !stack.logged(primary, "02-10086").isEmpty());
@@ -92,16 +69,13 @@ class FeedScenariosTest extends PairStackTest {
       await(primary + " reloaded after the switchover").atMost(WAIT)
           .until(() -> stack.logged(primary, "02-10085").size() == 1);
       await().atMost(WAIT).until(() -> stack.serving(PairStack.A) && stack.serving(PairStack.B));
-      long before = applied(PairStack.A);
-      await("the feed goes on after the reloads").atMost(WAIT).until(() -> applied(PairStack.A) > before + 50_000);
+      long before = feed.applied(PairStack.A);
+      await("the feed goes on after the reloads").atMost(WAIT)
+          .until(() -> feed.applied(PairStack.A) > before + 50_000);
 
-      producing.set(false);
-      long total = sent.get(2, TimeUnit.MINUTES);
-      List<FeedProgress> last = feed.finish().get(5, TimeUnit.MINUTES);
-      assertThat(last).allSatisfy(p -> assertThat(p.getFinal()).isTrue());
-
-      ProducerProgress a = progress(PairStack.A);
-      ProducerProgress b = progress(PairStack.B);
+      long total = feed.finish();
+      ProducerProgress a = feed.progress(PairStack.A);
+      ProducerProgress b = feed.progress(PairStack.B);
       System.out.printf("S15: %d events sent in %d batches; applied A=%d B=%d%n", total, a.getAppliedThrough(),
           a.getEvents(), b.getEvents());
       assertThat(a.getEvents()).as("events applied on A, each once").isEqualTo(total);
@@ -109,18 +83,16 @@ class FeedScenariosTest extends PairStackTest {
       assertThat(stack.logged(primary, "02-10103")).as("events fed during the old primary's reload were held").isNotEmpty();
 
       for (int g = 1; g <= GROUPS; g++) {
-        assertSameOnBoth(ObjectType.AGENT_GROUP, ContactCenterGenerator.groupName(g), StatisticType.TOTAL_CALLS_ANSWERED);
+        feed.assertSameOnBoth(ObjectType.AGENT_GROUP, ContactCenterGenerator.groupName(g),
+            StatisticType.TOTAL_CALLS_ANSWERED);
       }
       for (int q = 1; q <= QUEUES; q++) {
-        assertSameOnBoth(ObjectType.QUEUE, ContactCenterGenerator.queueName(q), StatisticType.CURRENT_WAITING_CALLS);
+        feed.assertSameOnBoth(ObjectType.QUEUE, ContactCenterGenerator.queueName(q), StatisticType.CURRENT_WAITING_CALLS);
       }
       for (String member : List.of(PairStack.A, PairStack.B)) {
         assertThat(stack.stat(member).alive()).as("%s still runs", member).isTrue();
         assertThat(stack.stat(member).logText()).as("%s in 256 MB of heap", member).doesNotContain("OutOfMemoryError");
       }
-    } finally {
-      producing.set(false);
-      producer.shutdownNow();
     }
   }
 
@@ -225,24 +197,5 @@ class FeedScenariosTest extends PairStackTest {
     } finally {
       channels.forEach(channel -> Channels.close(channel, Duration.ofSeconds(1)));
     }
-  }
-
-  private long applied(String member) {
-    return progress(member).getEvents();
-  }
-
-  private ProducerProgress progress(String member) {
-    return stack.info(member).getProducersList().stream().filter(p -> p.getProducerId().equals("s15-producer"))
-        .findFirst().orElse(ProducerProgress.getDefaultInstance());
-  }
-
-  private void assertSameOnBoth(ObjectType type, String name, StatisticType statistic) {
-    GetStatisticRequest request = GetStatisticRequest.newBuilder().setSpec(StatisticSpec.newBuilder()
-        .setObject(StatObject.newBuilder().setType(type).setName(name)).setStatistic(statistic)).build();
-    List<Long> values = new ArrayList<>();
-    for (String member : List.of(PairStack.A, PairStack.B)) {
-      values.add(StatServiceGrpc.newBlockingStub(stack.stat(member).channel()).getStatistic(request).getCount());
-    }
-    assertThat(values.get(1)).as("%s %s on B (A: %s)", statistic, name, values.get(0)).isEqualTo(values.get(0));
   }
 }

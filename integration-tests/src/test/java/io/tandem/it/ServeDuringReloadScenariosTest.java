@@ -6,9 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import io.tandem.cli.config.ContactCenterGenerator;
-import io.tandem.cli.stat.SimulatedFeed;
-import io.tandem.client.FeedPublisher;
-import io.tandem.client.WarmStandbyClient;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.security.AccessRule;
 import io.tandem.common.security.ServerIdentity;
@@ -34,11 +31,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -61,21 +54,11 @@ class ServeDuringReloadScenariosTest extends PairStackTest {
   void s2WithTheOptionOnBothMembersReloadAtOnceServingAndTheFeedIsAppliedOnce() throws Exception {
     stack = new PairStack(dir, PairStack.Setup.pair("false", "yes").withAgents(AGENTS, GROUPS))
         .withStatServerOption("serve-during-reload", "true").start();
-    AtomicBoolean producing = new AtomicBoolean(true);
-    ExecutorService producer = Executors.newSingleThreadExecutor();
     try (HealthTimeline health = stack.watchHealth(); CallingClient client = new CallingClient(stack);
-         WarmStandbyClient feedClient = new WarmStandbyClient(stack.clientPort(PairStack.A),
-             stack.clientPort(PairStack.B), stack.stack.security(AccessRule.CLIENT));
-         FeedPublisher feed = feedClient.feed(PRODUCER, 8L * 1024 * 1024, Duration.ofMinutes(2))) {
-      SimulatedFeed events = new SimulatedFeed(AGENTS, QUEUES, 100_000, 500, 15, System.currentTimeMillis());
-      Future<Long> sent = producer.submit(() -> {
-        while (producing.get()) {
-          feed.publish(events.next());
-        }
-        return events.events();
-      });
-      await("the feed reaches both members").atMost(WAIT).until(() -> applied(PairStack.A) > 20_000
-          && applied(PairStack.B) > 20_000);
+         PairFeed feed = new PairFeed(stack, PRODUCER, stack.clientPort(PairStack.A), stack.clientPort(PairStack.B),
+             AGENTS, QUEUES, 100_000)) {
+      await("the feed reaches both members").atMost(WAIT).until(() -> feed.applied(PairStack.A) > 20_000
+          && feed.applied(PairStack.B) > 20_000);
       await().atMost(WAIT).until(() -> client.ok.get() > 100);
 
       // Both members hear the expiry from their watches at once: with the option off, the pair goes dark (S2).
@@ -84,13 +67,10 @@ class ServeDuringReloadScenariosTest extends PairStackTest {
           && stack.logged(PairStack.B, "02-10085").size() == 1);
       long okAfterReloads = client.ok.get();
       await("calls go on after the reloads").atMost(WAIT).until(() -> client.ok.get() > okAfterReloads + 100);
-      long before = applied(PairStack.A);
-      await("the feed goes on after the reloads").atMost(WAIT).until(() -> applied(PairStack.A) > before + 20_000);
-
-      producing.set(false);
-      long total = sent.get(2, TimeUnit.MINUTES);
-      List<FeedProgress> last = feed.finish().get(5, TimeUnit.MINUTES);
-      assertThat(last).allSatisfy(p -> assertThat(p.getFinal()).isTrue());
+      long before = feed.applied(PairStack.A);
+      await("the feed goes on after the reloads").atMost(WAIT)
+          .until(() -> feed.applied(PairStack.A) > before + 20_000);
+      long total = feed.finish();
 
       System.out.printf("S2 (serve-during-reload): both reloaded (%s), %d calls, %d failed; %d events fed;"
           + " the pair was dark for %.1f ms (by the servers' own clocks: %.0f ms)%n", reloadTimes(), client.ok.get(),
@@ -107,15 +87,13 @@ class ServeDuringReloadScenariosTest extends PairStackTest {
       assertThat(stack.darkMillisByServers()).as("the same, by the servers' clocks").isZero();
       assertThat(client.failed.get()).as("failed calls: %s", client.failures()).isZero();
 
-      ProducerProgress a = progress(PairStack.A);
+      ProducerProgress a = feed.progress(PairStack.A);
       assertThat(a.getEvents()).as("events applied on A, each once").isEqualTo(total);
-      assertThat(progress(PairStack.B)).as("B applied exactly what A did").isEqualTo(a);
+      assertThat(feed.progress(PairStack.B)).as("B applied exactly what A did").isEqualTo(a);
       for (int g = 1; g <= GROUPS; g += 37) {
-        assertSameOnBoth(ContactCenterGenerator.groupName(g));
+        feed.assertSameOnBoth(ObjectType.AGENT_GROUP, ContactCenterGenerator.groupName(g),
+            StatisticType.TOTAL_CALLS_ANSWERED);
       }
-    } finally {
-      producing.set(false);
-      producer.shutdownNow();
     }
   }
 
@@ -213,24 +191,10 @@ class ServeDuringReloadScenariosTest extends PairStackTest {
     return Instant.parse(line.substring(0, line.indexOf(' ')));
   }
 
-  private long applied(String member) {
-    return progress(member).getEvents();
-  }
-
+  /** What the standalone member says it applied of the flood. */
   private ProducerProgress progress(String member) {
     return stack.info(member).getProducersList().stream().filter(p -> p.getProducerId().equals(PRODUCER))
         .findFirst().orElse(ProducerProgress.getDefaultInstance());
-  }
-
-  private void assertSameOnBoth(String group) {
-    GetStatisticRequest request = GetStatisticRequest.newBuilder().setSpec(StatisticSpec.newBuilder()
-        .setObject(StatObject.newBuilder().setType(ObjectType.AGENT_GROUP).setName(group))
-        .setStatistic(StatisticType.TOTAL_CALLS_ANSWERED)).build();
-    List<Long> counts = new ArrayList<>();
-    for (String member : List.of(PairStack.A, PairStack.B)) {
-      counts.add(StatServiceGrpc.newBlockingStub(stack.stat(member).channel()).getStatistic(request).getCount());
-    }
-    assertThat(counts.get(1)).as("%s on both members", group).isEqualTo(counts.get(0));
   }
 
   /** The values of one open statistic as they arrive. */

@@ -218,33 +218,15 @@ class ReloadCoordinatorTest {
   void aMemberThatStopsAcceptingClientsEndsItsOpenStatisticsSoTheirClientsMove() {
     awaitReport(AppStatus.RUNNING);
     makePrimary(7);
-    AtomicReference<Status> ended = new AtomicReference<>();
+    Recording ann = new Recording();
     engine.open(OpenStatisticRequest.newBuilder().setObject(StatObject.newBuilder().setType(ObjectType.AGENT)
-        .setName("ann")).setStatistic(StatisticType.CURRENT_AGENT_STATE).build(), "client", new StatisticSink() {
-          @Override
-          public void offer(StatisticValue value) {
-          }
-
-          @Override
-          public void closed(StatisticValue last) {
-          }
-
-          @Override
-          public void failed(Status status) {
-            ended.set(status);
-          }
-
-          @Override
-          public boolean abandoned() {
-            return false;
-          }
-        });
+        .setName("ann")).setStatistic(StatisticType.CURRENT_AGENT_STATE).build(), "client", ann);
     await().atMost(WAIT).until(() -> engine.openStatistics() == 1);
 
     source.lastWatch().expire(); // config-reload-delay-if-primary is off: a normal reload, not serving meanwhile
-    await().atMost(WAIT).until(() -> ended.get() != null);
-    assertThat(ended.get().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-    assertThat(ended.get().getDescription()).isEqualTo("reloading configuration");
+    await().atMost(WAIT).until(() -> ann.failed.get() != null);
+    assertThat(ann.failed.get().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(ann.failed.get().getDescription()).isEqualTo("reloading configuration");
     await("reloaded and serving again").atMost(WAIT).until(() -> health.serving()
         && coordinator.serverInfo().getReloadCount() == 1);
     assertThat(coordinator.serverInfo().getServingChangesList()).extracting(c -> c.getServing())
