@@ -35,8 +35,8 @@ import picocli.CommandLine.Option;
 @Command(name = "reload-latency", mixinStandardHelpOptions = true,
     description = {"A standalone Stat Server with serve-during-reload on (with Config Server and Management Layer) in",
         "this JVM holding AGENTS agents; a client keeps CONCURRENCY GetStatistic calls in flight on its port. First",
-        "SECONDS with no reload, then the history is emptied RUNS times: the calls made while each reload ran (from",
-        "the expiry to the swap) are measured apart. Last line:",
+        "SECONDS with no reload, then the history is emptied RUNS times: the calls that started or ended while a",
+        "reload ran (from the expiry to the swap seen) are measured apart. Last line:",
         "reload-latency: calls=N failed=N p50_ms=N p99_ms=N max_ms=N reload_ms=N"})
 final class ReloadLatencyBench implements Callable<Integer> {
   private static final Duration CALL_DEADLINE = Duration.ofSeconds(2);
@@ -82,14 +82,15 @@ final class ReloadLatencyBench implements Callable<Integer> {
               public void onNext(StatisticValue value) {
                 long nanos = System.nanoTime() - start;
                 if (measured) {
-                  (inReload ? duringReload : quiet).recordValue(nanos);
+                  // A call that started before the reload but ended in it felt the reload too.
+                  (inReload || reloading.get() ? duringReload : quiet).recordValue(nanos);
                 }
               }
 
               @Override
               public void onError(Throwable t) {
                 if (measured) {
-                  (inReload ? failedDuringReload : failed).incrementAndGet();
+                  (inReload || reloading.get() ? failedDuringReload : failed).incrementAndGet();
                 }
                 inFlight.release();
               }

@@ -47,6 +47,12 @@ final class Simulator {
     return new World(seed, layout, mutant, keep, trace).run(maxSteps);
   }
 
+  /** One run with {@code serve-during-reload} off, as the schedules found before the option replay. */
+  World.Outcome runWithoutServingDuringReload(long seed, World.Layout layout, Mutant mutant, Set<Integer> keep,
+      boolean trace) {
+    return new World(seed, layout, mutant, keep, trace, false).run(maxSteps);
+  }
+
   /**
    * Runs seeds {@code first} to {@code first + count - 1}. With {@code stopAtFirst}, seeds above the
    * smallest failing one found so far are skipped, so the seed reported is the smallest failing

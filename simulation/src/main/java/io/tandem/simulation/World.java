@@ -108,11 +108,18 @@ final class World {
    * all of them), so that a shrunk schedule replays exactly.
    */
   World(long seed, Layout layout, Mutant mutant, Set<Integer> keep, boolean tracing) {
+    this(seed, layout, mutant, keep, tracing, new Random(seed * 0x9E3779B97F4A7C15L + 5).nextBoolean());
+  }
+
+  /**
+   * As above, with {@code serve-during-reload} given rather than drawn: a schedule found before the
+   * option existed replays as it was found (without it).
+   */
+  World(long seed, Layout layout, Mutant mutant, Set<Integer> keep, boolean tracing, boolean serveDuringReload) {
     this.seed = seed;
     this.mutant = mutant;
     Random plan = new Random(seed);
-    this.parameters = Parameters.draw(plan)
-        .withServeDuringReload(new Random(seed * 0x9E3779B97F4A7C15L + 5).nextBoolean());
+    this.parameters = Parameters.draw(plan).withServeDuringReload(serveDuringReload);
     Duration lease = layout == Layout.ONE_MANAGEMENT_LAYER ? Duration.ZERO : Parameters.leaderLease(plan);
     List<Fault> drawn = Fault.schedule(plan, FAULT_WINDOW_MS, MAX_FAULTS, layout, lease.toMillis());
     this.faults = keep == null ? drawn : drawn.stream().filter(f -> keep.contains(f.index())).toList();

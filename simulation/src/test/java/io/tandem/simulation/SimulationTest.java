@@ -78,7 +78,7 @@ class SimulationTest {
    */
   @Test
   void seed16NoPrimaryUnderAnEpochAnotherHeldAfterAManagementLayerRestart() {
-    World.Outcome outcome = simulator.run(16, ONE, Mutant.NONE, Set.of(4, 5), true);
+    World.Outcome outcome = simulator.runWithoutServingDuringReload(16, ONE, Mutant.NONE, Set.of(4, 5), true);
     assertThat(outcome.violation()).isNull();
     assertThat(outcome.trace()).anyMatch(line -> line.contains("43-30019") && line.contains("application=StatServer_A"));
     assertThat(outcome.trace()).anyMatch(line -> line.contains("application=StatServer_B, mode=PRIMARY")
@@ -95,7 +95,7 @@ class SimulationTest {
   void seed257AFrozenBackupIsFoundHungAtTheSmallestHeartbeatTimeouts() {
     assertThat(Parameters.draw(new Random(257)).management().heartbeatTimeout())
         .isLessThan(Duration.ofMillis(250));
-    World.Outcome outcome = simulator.run(257, ONE, Mutant.NONE, Set.of(0, 1), true);
+    World.Outcome outcome = simulator.runWithoutServingDuringReload(257, ONE, Mutant.NONE, Set.of(0, 1), true);
     assertThat(outcome.violation()).isNull();
     assertThat(outcome.trace()).anyMatch(line -> line.contains("43-30016") && line.contains("application=StatServer_B"));
     assertThat(outcome.trace()).anyMatch(line -> line.contains("BACKUP_NOT_READY StatServer_B is hung"));
@@ -134,7 +134,7 @@ class SimulationTest {
     for (String index : keep.split(",", -1)) {
       faults.add(Integer.parseInt(index.trim()));
     }
-    World.Outcome outcome = simulator.run(seed, ONE, Mutant.NONE, faults, false);
+    World.Outcome outcome = simulator.runWithoutServingDuringReload(seed, ONE, Mutant.NONE, faults, false);
     assertThat(outcome.violation()).as("seed " + seed).isNull();
     assertThat(outcome.faults()).hasSize(faults.size());
   }
@@ -147,7 +147,7 @@ class SimulationTest {
    */
   @Test
   void seed34ADuplicateAskingAgainNeverTakesThePlaceOfAPrimaryCutOffForAMoment() {
-    World.Outcome outcome = simulator.run(34, ONE, Mutant.NONE, Set.of(1, 3), true);
+    World.Outcome outcome = simulator.runWithoutServingDuringReload(34, ONE, Mutant.NONE, Set.of(1, 3), true);
     assertThat(outcome.violation()).isNull();
     assertThat(outcome.trace()).anyMatch(line -> line.contains("43-30021") && line.contains("StatServer_A'#1"));
     assertThat(outcome.trace()).anyMatch(line -> line.contains("43-30007") && line.contains("StatServer_A'#1")
@@ -159,7 +159,7 @@ class SimulationTest {
   /** The same after a duplicate process replaced the primary that held the epoch. */
   @Test
   void seed296NoPrimaryUnderAnEpochAReplacedProcessHeld() {
-    World.Outcome outcome = simulator.run(296, ONE, Mutant.NONE, Set.of(0, 1, 2, 3, 4), true);
+    World.Outcome outcome = simulator.runWithoutServingDuringReload(296, ONE, Mutant.NONE, Set.of(0, 1, 2, 3, 4), true);
     assertThat(outcome.violation()).isNull();
     assertThat(outcome.trace()).anyMatch(line -> line.contains("FAULT #4 duplicate-stat-server"));
   }
@@ -171,7 +171,7 @@ class SimulationTest {
    */
   @Test
   void seed484ProtectedModeEndsWhenTheBackupStopsAcceptingClients() {
-    World.Outcome outcome = simulator.run(484, ONE, Mutant.NONE, Set.of(0, 1, 2), true);
+    World.Outcome outcome = simulator.runWithoutServingDuringReload(484, ONE, Mutant.NONE, Set.of(0, 1, 2), true);
     assertThat(outcome.violation()).isNull();
     assertThat(outcome.trace()).anyMatch(line -> line.contains("02-10087")
         && line.contains("no longer possible: backup StatServer_A has accept-clients-in-backup-mode = no"));
@@ -199,7 +199,7 @@ class SimulationTest {
   /** Half a second of etcd outage while the first primary is chosen: the command withheld is sent again. */
   @Test
   void seed892ACommandWithheldWhileEtcdIsOutIsDecidedAgain() {
-    assertThat(simulator.run(892, TWO, Mutant.NONE, Set.of(0), false).violation()).isNull();
+    assertThat(simulator.runWithoutServingDuringReload(892, TWO, Mutant.NONE, Set.of(0), false).violation()).isNull();
   }
 
   /**
@@ -210,7 +210,7 @@ class SimulationTest {
    */
   @Test
   void seed275AFrozenLeaderThawsWithoutCommanding() {
-    World.Outcome outcome = simulator.run(275, TWO, Mutant.NONE, Set.of(0), true);
+    World.Outcome outcome = simulator.runWithoutServingDuringReload(275, TWO, Mutant.NONE, Set.of(0), true);
     assertThat(outcome.violation()).isNull();
     List<String> trace = outcome.trace();
     int elected = indexOf(trace, "ManagementLayer-2 elected");
@@ -231,8 +231,8 @@ class SimulationTest {
    */
   @Test
   void seed2534AThawedLeaderCommandingPastItsDeadlineIsCaught() {
-    assertThat(simulator.run(2534, TWO, Mutant.NONE, Set.of(0, 1, 2), false).violation()).isNull();
-    World.Outcome outcome = simulator.run(2534, TWO, Mutant.COMMAND_PAST_DEADLINE, Set.of(0, 1, 2), true);
+    assertThat(simulator.runWithoutServingDuringReload(2534, TWO, Mutant.NONE, Set.of(0, 1, 2), false).violation()).isNull();
+    World.Outcome outcome = simulator.runWithoutServingDuringReload(2534, TWO, Mutant.COMMAND_PAST_DEADLINE, Set.of(0, 1, 2), true);
     assertThat(outcome.violation().invariant()).isEqualTo(Invariant.COMMANDS_ONLY_UNDER_A_LIVE_LEASE);
     assertThat(outcome.violation().detail()).startsWith("ManagementLayer-2 sent a mode command under the"
         + " leadership of revision 2, and the leader key is ManagementLayer-1#1's");
@@ -245,14 +245,14 @@ class SimulationTest {
    */
   @Test
   void seed5013ALeaderCutFromEtcdStepsDownByItsDeadline() {
-    World.Outcome outcome = simulator.run(5013, TWO, Mutant.NONE, Set.of(1, 3), true);
+    World.Outcome outcome = simulator.runWithoutServingDuringReload(5013, TWO, Mutant.NONE, Set.of(1, 3), true);
     assertThat(outcome.violation()).isNull();
     List<String> trace = outcome.trace();
     int steppedDown = indexOf(trace, "ManagementLayer-2 steps down (DEADLINE_PASSED)");
     assertThat(steppedDown).isBetween(indexOf(trace, "FAULT #1 cut-from-etcd"), indexOf(trace, "lease 1 ended"));
     assertThat(indexOf(trace, "ManagementLayer-1 elected")).isGreaterThan(steppedDown);
     assertThat(trace).anyMatch(line -> line.contains("StatServer_B     <- mode") && line.endsWith("from ManagementLayer-1"));
-    assertThat(simulator.run(5013, TWO, Mutant.COMMAND_PAST_DEADLINE, Set.of(1, 3), false).violation().invariant())
+    assertThat(simulator.runWithoutServingDuringReload(5013, TWO, Mutant.COMMAND_PAST_DEADLINE, Set.of(1, 3), false).violation().invariant())
         .isEqualTo(Invariant.COMMANDS_ONLY_UNDER_A_LIVE_LEASE);
   }
 

@@ -99,6 +99,8 @@ public final class ReloadStateMachine {
   private Action.Reload reloading;
   /** Whether the reload under way keeps the client port serving (serve-during-reload when it started). */
   private boolean servingThroughReload;
+  /** Whether this server has served every moment of the reload under way (02-10085 says so). */
+  private boolean servedThroughReload;
   /** A reload decided while the last failure's wait is not over: started by {@link #tick}. */
   private PendingReload pendingReload;
   /** The Config Server's head when the session last expired: what a reload must reach. */
@@ -147,7 +149,7 @@ public final class ReloadStateMachine {
       lastReloadMillis = millis;
       reloading = null;
       actions.add(new Action.Log(LogEvent.NORMAL_RELOAD_FINISHED, "application", application, "objects", objects,
-          "ms", millis, "serving", availability() == Availability.SERVING));
+          "ms", millis, "serving", servedThroughReload && availability() == Availability.SERVING));
     } else {
       return actions;
     }
@@ -372,6 +374,7 @@ public final class ReloadStateMachine {
       endProtected(backupReady ? Action.Reload.Cause.HANDED_OVER : Action.Reload.Cause.SWITCHED_TO_BACKUP,
           "switched to backup", true, now, actions);
     }
+    noteServing();
     return actions;
   }
 
@@ -389,6 +392,7 @@ public final class ReloadStateMachine {
           ? "no longer possible: " + describe(unprotected) : "option config-reload-delay-if-primary turned off",
           true, now, actions);
     }
+    noteServing();
     return actions;
   }
 
@@ -485,8 +489,9 @@ public final class ReloadStateMachine {
     state = ConfigState.RELOADING;
     servingThroughReload = options.serveDuringReload() && !flaws.contains(Flaw.DARK_DURING_RELOAD);
     reloading = new Action.Reload(cause, detail, coveredSince);
+    servedThroughReload = availability() == Availability.SERVING;
     actions.add(new Action.Log(LogEvent.NORMAL_RELOAD_STARTED, "application", application, "reason", detail,
-        "serving", availability() == Availability.SERVING));
+        "serving", servedThroughReload));
     // The reason goes to the Management Layer too: a member giving way says so.
     setStatus(AppStatus.INITIALIZING, "reloading configuration (" + detail + ")", now, actions);
     actions.add(reloading);
@@ -588,6 +593,16 @@ public final class ReloadStateMachine {
 
   public AppStatus status() {
     return status;
+  }
+
+  /**
+   * After every input: a reload under way that stopped serving for a moment (made backup without
+   * taking clients, say) did not serve throughout.
+   */
+  private void noteServing() {
+    if (state == ConfigState.RELOADING && availability() != Availability.SERVING) {
+      servedThroughReload = false;
+    }
   }
 
   /** Health {@code SERVING} exactly when this is null; otherwise why not. */

@@ -10,6 +10,7 @@ import io.tandem.management.v1.ModeCommand;
 import io.tandem.stat.v1.ConfigState;
 import io.tandem.stat.v1.ReloadMode;
 import io.tandem.stat.v1.Role;
+import io.tandem.stat.v1.ServerInfo;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -255,12 +256,32 @@ class ReloadStateMachineTest {
 
   @Test
   void withProtectedModeTheBackupReloadsServingAndIsNotReadyUntilItsConfigurationReachesTheHead() {
-    expiresWhileIn(Mode.BACKUP, SERVING_THROUGH.withDelayIfPrimary(true));
-    assertThat(machine.configState()).isEqualTo(ConfigState.RELOADING);
-    assertThat(machine.availability()).isEqualTo(Availability.SERVING);
-    // What the primary's probe reads of this backup meanwhile: serving, but not reloaded.
-    PeerProbe seen = new PeerProbe(true, "SERVING", machine.configState(), 10, Role.BACKUP, ReloadMode.NORMAL, 1);
-    assertThat(seen.readyFor(50)).as("a backup serving its old configuration is not ready").isFalse();
+    // This machine is the protecting primary; the backup is a machine of its own, reloading while serving.
+    primaryInProtectedMode();
+    ReloadStateMachine backup = new ReloadStateMachine("StatServer_B");
+    backup.start(now);
+    backup.loaded(1000, 80, now);
+    backup.optionsChanged(SERVING_THROUGH.withDelayIfPrimary(true).withPeer("StatServer_A"), now);
+    backup.modeCommand(ModeCommand.newBuilder().setMode(Mode.BACKUP).setEpoch(1).build(), now);
+    backup.connectionLost("UNAVAILABLE", now);
+    backup.historyExpired(10, 40, 50, now);
+    assertThat(backup.configState()).isEqualTo(ConfigState.RELOADING);
+    assertThat(backup.availability()).isEqualTo(Availability.SERVING);
+    take();
+
+    // What the primary's probe reads of it meanwhile, as its GetServerInfo says it.
+    ServerInfo info = ServerInfo.newBuilder().setConfigState(backup.configState()).setRole(backup.role())
+        .setReloadMode(backup.reloadMode()).setEpoch(backup.epoch()).setLastEventId(10).setServing(true).build();
+    List<Action> probed = record(machine.probed(PeerProbe.serving("localhost:2041", info), now));
+    assertThat(logged(probed, LogEvent.BACKUP_READY)).as("a backup serving its old configuration is not ready")
+        .isFalse();
+    assertThat(machine.backupReady()).isFalse();
+    assertThat(machine.status()).isNotEqualTo(AppStatus.SERVICE_UNAVAILABLE);
+
+    backup.loaded(1000, 300, now);
+    ServerInfo reloaded = info.toBuilder().setConfigState(backup.configState()).setLastEventId(50).build();
+    assertThat(logged(record(machine.probed(PeerProbe.serving("localhost:2041", reloaded), now)),
+        LogEvent.BACKUP_READY)).as("ready once reloaded to the head").isTrue();
   }
 
   @Test
@@ -276,6 +297,8 @@ class ReloadStateMachineTest {
   void aFailedReloadKeepsServingTheConfigurationInHandAndRetriesWithoutADarkSpan() {
     expiresWhileIn(Mode.PRIMARY, SERVING_THROUGH);
     take();
+    assertThat(machine.configState()).isEqualTo(ConfigState.RELOADING);
+    assertThat(machine.notServingReason()).as("serving while it reloads").isNull();
     record(machine.reloadFailed("RESOURCE_EXHAUSTED: out of memory", now));
     assertThat(machine.configState()).isEqualTo(ConfigState.DISCONNECTED);
     assertThat(machine.notServingReason()).isNull();
@@ -285,6 +308,18 @@ class ReloadStateMachineTest {
     advance(Duration.ofMillis(500));
     assertThat(machine.configState()).isEqualTo(ConfigState.RELOADING);
     assertThat(machine.notServingReason()).isNull();
+  }
+
+  @Test
+  void aReloadThatDidNotServeThroughoutSaysSoWhenItFinishes() {
+    expiresWhileIn(Mode.BACKUP, SERVING_THROUGH);
+    take();
+    options(SERVING_THROUGH.withAcceptClientsInBackup(false));
+    assertThat(machine.availability()).as("a backup that stopped taking clients").isEqualTo(Availability.STANDING_BY);
+    options(SERVING_THROUGH);
+    assertThat(machine.availability()).isEqualTo(Availability.SERVING);
+    assertThat(logged(record(machine.loaded(10, 5, now)), LogEvent.NORMAL_RELOAD_FINISHED, "serving"))
+        .as("it stood by for a moment").isEqualTo(false);
   }
 
   @Test

@@ -74,6 +74,14 @@ public final class StatisticsEngine implements ManagedService, ModelInUse {
   private volatile ConfigModel model = new ConfigModel();
   /** The published view {@link #get} reads: replaced whole on a reload, one entry at a time otherwise. */
   private volatile Map<StatKey, Reading> readings = new ConcurrentHashMap<>();
+  /**
+   * The model and the readings {@link #get} checks and renders from, replaced together once a
+   * swap has settled: a server that serves through its reload never answers from the new model
+   * with readings not yet republished for it.
+   */
+  private volatile Published published = new Published(model, readings);
+
+  private record Published(ConfigModel model, Map<StatKey, Reading> readings) {}
   private final ReloadHold hold = new ReloadHold();
   private final FeedBudget budget = new FeedBudget(OptionCatalogue.RELOAD_FEED_BUFFER.defaultValue(),
       FeedBatch.LARGEST_COST);
@@ -143,6 +151,7 @@ public final class StatisticsEngine implements ManagedService, ModelInUse {
       model = newModel;
       objectCount = model.objectCount();
       isolated(this::settleOnNewModel);
+      published = new Published(model, readings);
       resume();
     }, thread);
   }
@@ -393,28 +402,29 @@ public final class StatisticsEngine implements ManagedService, ModelInUse {
    */
   public StatisticValue get(GetStatisticRequest request, String caller) {
     long now = clock.millis();
+    Published view = published;
     if (request.hasSpec()) {
       StatisticSpec spec = request.getSpec();
       StatKey key;
       try {
-        key = StatisticRequests.check(spec.getObject(), spec.getStatistic(), model);
+        key = StatisticRequests.check(spec.getObject(), spec.getStatistic(), view.model());
       } catch (StatisticRefusedException e) {
         refused(spec.getObject(), spec.getStatistic(), e);
         throw e;
       }
-      return StatisticValues.render(key, spec.getStatistic(), new Totals(), published(key), now).build();
+      return StatisticValues.render(key, spec.getStatistic(), new Totals(), reading(view, key), now).build();
     }
     OpenStatistic stat = subscriptions.find(request.getStatisticId(), caller);
     if (stat == null) {
       throw noSuchStatistic(request.getStatisticId());
     }
-    return StatisticValues.render(stat.key, stat.type, stat.baseline, published(stat.key), now)
+    return StatisticValues.render(stat.key, stat.type, stat.baseline, reading(view, stat.key), now)
         .setStatisticId(stat.id).build();
   }
 
   /** The reading last published for {@code key}: what callers' threads read. */
-  private Reading published(StatKey key) {
-    return readings.getOrDefault(key, Reading.NONE);
+  private static Reading reading(Published view, StatKey key) {
+    return view.readings().getOrDefault(key, Reading.NONE);
   }
 
   /** Closes an open statistic of {@code caller}'s; false when {@code caller} has none by that id. */
