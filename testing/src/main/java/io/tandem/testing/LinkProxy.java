@@ -66,14 +66,30 @@ public final class LinkProxy implements AutoCloseable {
       try {
         Socket client = server.accept();
         Socket target = new Socket(InetAddress.getLoopbackAddress(), targetPort);
-        sockets.add(client);
-        sockets.add(target);
+        if (!register(server, client, target)) {
+          closeQuietly(client);
+          closeQuietly(target);
+          continue;
+        }
         pump(client, target);
         pump(target, client);
       } catch (IOException e) {
         // closed by cut(), or the target refused: the client sees its connection end
       }
     }
+  }
+
+  /**
+   * Keeps a new connection for the next {@link #cut}, unless a cut came since {@code server}
+   * accepted it: under the same lock as the cut, so none slips between its closing and clearing.
+   */
+  private synchronized boolean register(ServerSocket server, Socket client, Socket target) {
+    if (listener != server) {
+      return false;
+    }
+    sockets.add(client);
+    sockets.add(target);
+    return true;
   }
 
   private void pump(Socket from, Socket to) {
