@@ -2,6 +2,7 @@ package io.tandem.cli;
 
 import io.tandem.cli.bench.BenchCommand;
 import io.tandem.cli.config.ConfigCommand;
+import io.tandem.cli.pair.EventsCommand;
 import io.tandem.cli.pair.StatusCommand;
 import io.tandem.cli.pki.PkiCommand;
 import io.tandem.cli.pair.SwitchoverCommand;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Command;
         DownCommand.class,
         HealthCheckCommand.class,
         StatusCommand.class,
+        EventsCommand.class,
         SwitchoverCommand.class,
         ConfigCommand.class,
         StatCommand.class,

@@ -42,6 +42,23 @@ final class Cli {
    */
   static Result run(List<String> jvmOptions, Path workDir, Map<String, String> environment, String... args)
       throws IOException, InterruptedException {
+    Process process = builder(jvmOptions, workDir, environment, args).start();
+    process.getOutputStream().close();
+    byte[] output = process.getInputStream().readAllBytes();
+    if (!process.waitFor(3, TimeUnit.MINUTES)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("tandem " + String.join(" ", args) + " did not finish");
+    }
+    return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+  }
+
+  /** Starts {@code tandem ARGS} writing what it prints to {@code output}, for a command that runs on (a follow). */
+  static Process start(Path workDir, Path output, String... args) throws IOException {
+    return builder(ServiceJvm.commandOptions(), workDir, Map.of(), args).redirectOutput(output.toFile()).start();
+  }
+
+  private static ProcessBuilder builder(List<String> jvmOptions, Path workDir, Map<String, String> environment,
+      String... args) {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.addAll(jvmOptions);
@@ -50,13 +67,6 @@ final class Cli {
     ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
     builder.environment().put("TANDEM_JAVA_OPTS", String.join(" ", ServiceJvm.serviceFlags()));
     builder.environment().putAll(environment);
-    Process process = builder.start();
-    process.getOutputStream().close();
-    byte[] output = process.getInputStream().readAllBytes();
-    if (!process.waitFor(3, TimeUnit.MINUTES)) {
-      process.destroyForcibly();
-      throw new IllegalStateException("tandem " + String.join(" ", args) + " did not finish");
-    }
-    return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+    return builder;
   }
 }

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.tandem.common.process.FreePorts;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -91,5 +94,66 @@ class OperatorFlowTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> primary().equals(backup));
     assertThat(tandem("status", "--management", managementAddress).output())
         .contains("SERVICE_UNAVAILABLE_REPORTED DONE", "(" + protectedPrimary + " -> " + backup + ")");
+  }
+
+  private static final Pattern EVENT_LINE =
+      Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) (\\S+)\\s+\\S+ (\\d\\d-\\d{5}) ");
+
+  /** One line of {@code tandem events}: when, which service, which event. */
+  private record Printed(String time, String source, String id) {}
+
+  @Test
+  void eventsFollowPrintsAProtectedReloadFromEveryServiceInTimeOrder() throws Exception {
+    await().atMost(Duration.ofSeconds(30)).until(() -> !primary().isEmpty());
+    String primary = primary();
+    String backup = primary.equals("StatServer_A") ? "StatServer_B" : "StatServer_A";
+    Path output = workDir.resolve("events.out");
+    Process follow = Cli.start(workDir, output, "events", "--follow", "--management", managementAddress,
+        "--config-server", configAddress);
+    try {
+      await("following").atMost(Duration.ofSeconds(60)).until(() -> printed(output).size() > 3);
+      assertThat(tandem("config", "expire-history", "--config-server", configAddress).exitCode()).isZero();
+      await("the protected reload followed to its end").atMost(Duration.ofSeconds(90))
+          .until(() -> printed(output).stream().anyMatch(p -> p.source().equals(primary) && p.id().equals("02-10085")));
+    } finally {
+      follow.destroy();
+      follow.waitFor(30, TimeUnit.SECONDS);
+    }
+    List<Printed> lines = printed(output);
+    assertThat(lines).extracting(Printed::time).as("in time order").isSorted();
+    assertThat(lines).extracting(p -> p.source().replaceAll("@.*", "")).as("every service")
+        .contains("confserv", "MgmtLayer", "StatServer_A", "StatServer_B");
+    int expired = indexOf(lines, "confserv@" + configAddress, "21-20015", 0);
+    int protectedMode = indexOf(lines, primary, "02-10086", expired);
+    int backupStarted = indexOf(lines, backup, "02-10084", protectedMode);
+    int backupDone = indexOf(lines, backup, "02-10085", backupStarted);
+    int switchoverAsked = indexOf(lines, "MgmtLayer@" + managementAddress, "43-30010", backupDone);
+    indexOf(lines, "MgmtLayer@" + managementAddress, "43-30011", switchoverAsked);
+    int protectedEnded = indexOf(lines, primary, "02-10087", switchoverAsked);
+    indexOf(lines, primary, "02-10085", protectedEnded);
+  }
+
+  private static List<Printed> printed(Path output) throws IOException {
+    if (!Files.exists(output)) {
+      return List.of();
+    }
+    List<Printed> lines = new ArrayList<>();
+    for (String line : Files.readAllLines(output)) {
+      Matcher m = EVENT_LINE.matcher(line);
+      if (m.find()) {
+        lines.add(new Printed(m.group(1), m.group(2), m.group(3)));
+      }
+    }
+    return lines;
+  }
+
+  /** Where {@code source} printed {@code id} first after line {@code from}; fails naming it when it did not. */
+  private static int indexOf(List<Printed> lines, String source, String id, int from) {
+    for (int i = from; i < lines.size(); i++) {
+      if (lines.get(i).source().equals(source) && lines.get(i).id().equals(id)) {
+        return i;
+      }
+    }
+    throw new AssertionError(source + " " + id + " not printed after line " + from + " of " + lines);
   }
 }

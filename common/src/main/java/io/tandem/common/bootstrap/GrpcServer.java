@@ -6,6 +6,8 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.tandem.common.grpc.GrpcKeepalive;
 import io.tandem.protocol.log.EventLog;
+import io.tandem.common.events.EventsServiceImpl;
+import io.tandem.common.events.RecentEvents;
 import io.tandem.common.metrics.GrpcServerMetrics;
 import io.tandem.protocol.log.LogEvent;
 import io.tandem.common.security.AccessControl;
@@ -54,11 +56,13 @@ public final class GrpcServer implements ManagedService {
   private final ServerSecurity security;
   private final Set<AccessPolicy> policies;
   private final GrpcServerMetrics metrics;
+  private final RecentEvents events;
   private Server server;
 
   public GrpcServer(String serviceName, int port, ServerSecurity security, Set<ServerServiceDefinition> services,
       Set<AccessPolicy> policies, Set<LongLivedStreams> streamOwners, HealthState health, HandlerThreading threading,
-      InboundMessageLimit inboundLimit, GrpcServerMetrics metrics) {
+      InboundMessageLimit inboundLimit, GrpcServerMetrics metrics, RecentEvents events) {
+    this.events = events;
     this.threading = threading;
     this.inboundLimit = inboundLimit;
     this.metrics = metrics;
@@ -100,6 +104,7 @@ public final class GrpcServer implements ManagedService {
     }
     ServerServiceDefinition healthService = health.service().bindService();
     ServerServiceDefinition reflection = ProtoReflectionServiceV1.newInstance().bindService();
+    ServerServiceDefinition recentEvents = new EventsServiceImpl(events).bindService();
     // Health is for any caller the authority vouches for (orchestrators, probes, peers);
     // the service catalogue only for the operator.
     applied.add(AccessPolicy.forService(healthService.getServiceDescriptor())
@@ -108,10 +113,17 @@ public final class GrpcServer implements ManagedService {
         .build());
     applied.add(AccessPolicy.forService(reflection.getServiceDescriptor()).allowAll(AccessRule.only(AccessRule.OPERATOR))
         .build());
+    // Events name applications, addresses and causes: for those who operate and watch the installation.
+    applied.add(AccessPolicy.forService(recentEvents.getServiceDescriptor())
+        .allow("ListEvents", AccessRule.only(AccessRule.OPERATOR, AccessRule.MONITOR))
+        .allow("WatchEvents", AccessRule.only(AccessRule.OPERATOR, AccessRule.MONITOR), ConnectionQuota.WATCHES)
+        .build());
     builder.addService(healthService);
     builder.addService(reflection);
+    builder.addService(recentEvents);
     metrics.initialize(healthService);
     metrics.initialize(reflection);
+    metrics.initialize(recentEvents);
     AccessControl accessControl = new AccessControl(transport, security.limits(), applied);
     builder.intercept(accessControl);
     // Added last, so it runs first: refused calls are counted too.

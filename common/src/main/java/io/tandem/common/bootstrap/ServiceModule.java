@@ -4,6 +4,7 @@ import com.google.inject.AbstractModule;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tandem.common.events.RecentEvents;
 import io.tandem.common.metrics.GrpcServerMetrics;
 import io.tandem.common.metrics.MetricsEndpoint;
 import com.google.inject.Provides;
@@ -33,11 +34,15 @@ final class ServiceModule extends AbstractModule {
   private final Observability observability;
   private final ServerSecurity security;
 
-  ServiceModule(String serviceName, int port, Observability observability, ServerSecurity security) {
+  private final List<String> eventSources;
+
+  ServiceModule(String serviceName, int port, Observability observability, ServerSecurity security,
+      List<String> eventSources) {
     this.serviceName = serviceName;
     this.port = port;
     this.observability = observability;
     this.security = security;
+    this.eventSources = List.copyOf(eventSources);
   }
 
   @Override
@@ -85,13 +90,20 @@ final class ServiceModule extends AbstractModule {
     return registry;
   }
 
+  /** The service's recent catalogue events, served by every service's port. */
+  @Provides
+  @Singleton
+  RecentEvents recentEvents(Clock clock) {
+    return new RecentEvents(serviceName, eventSources, clock);
+  }
+
   @Provides
   @Singleton
   GrpcServer grpcServer(Set<ServerServiceDefinition> services, Set<AccessPolicy> policies,
       Set<LongLivedStreams> streamOwners, HealthState health, HandlerThreading threading,
-      InboundMessageLimit inboundLimit, PrometheusRegistry metrics) {
+      InboundMessageLimit inboundLimit, PrometheusRegistry metrics, RecentEvents events) {
     return new GrpcServer(serviceName, port, security, services, policies, streamOwners, health, threading,
-        inboundLimit, new GrpcServerMetrics(metrics));
+        inboundLimit, new GrpcServerMetrics(metrics), events);
   }
 
   @Provides
@@ -109,12 +121,29 @@ final class ServiceModule extends AbstractModule {
   /** The service's parts in binding order, then its gRPC port, its metrics port and its status file (stopped in reverse). */
   @Provides
   @Singleton
-  Lifecycle lifecycle(Set<ManagedService> parts, GrpcServer server, MetricsEndpoint metrics, StatusFile status) {
-    List<ManagedService> ordered = new ArrayList<>(parts);
+  Lifecycle lifecycle(Set<ManagedService> parts, GrpcServer server, MetricsEndpoint metrics, StatusFile status,
+      RecentEvents events) {
+    List<ManagedService> ordered = new ArrayList<>();
+    // First, so the ring hears the service's parts start.
+    ordered.add(new EventsService(events));
+    ordered.addAll(parts);
     ordered.add(server);
     ordered.add(new MetricsService(metrics));
     ordered.add(status);
     return new Lifecycle(serviceName, ordered);
+  }
+
+  /** The ring of recent events as a part of the lifecycle (the events package knows nothing of bootstrap). */
+  private record EventsService(RecentEvents events) implements ManagedService {
+    @Override
+    public void start() {
+      events.start();
+    }
+
+    @Override
+    public void stop() {
+      events.stop();
+    }
   }
 
   /** The metrics endpoint as a part of the lifecycle (the metrics package knows nothing of bootstrap). */

@@ -35,7 +35,7 @@ public final class ServiceRunner {
   public static RunningService start(String serviceName, int port, Observability observability,
       ServerSecurity security, Module... modules) throws Exception {
     List<Module> all = new ArrayList<>(List.of(modules));
-    all.add(new ServiceModule(serviceName, port, observability, security));
+    all.add(new ServiceModule(serviceName, port, observability, security, eventSources(modules)));
     try {
       Injector injector = Guice.createInjector(Stage.PRODUCTION, all);
       Lifecycle lifecycle = injector.getInstance(Lifecycle.class);
@@ -46,6 +46,22 @@ public final class ServiceRunner {
       security.transport().close();
       throw e;
     }
+  }
+
+  /**
+   * Whose log events are the service's own: loggers under its modules' top packages
+   * ({@code io.tandem.statserver}), and under the parts every service shares.
+   */
+  private static List<String> eventSources(Module... modules) {
+    List<String> prefixes = new ArrayList<>(List.of("io.tandem.common.", "io.tandem.protocol."));
+    for (Module module : modules) {
+      String[] parts = module.getClass().getPackageName().split("\\.", -1);
+      String top = String.join(".", List.of(parts).subList(0, Math.min(3, parts.length))) + ".";
+      if (!prefixes.contains(top)) {
+        prefixes.add(top);
+      }
+    }
+    return prefixes;
   }
 
   /**

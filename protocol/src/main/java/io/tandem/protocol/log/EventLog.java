@@ -1,5 +1,8 @@
 package io.tandem.protocol.log;
 
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 
 /**
@@ -10,7 +13,24 @@ import org.slf4j.Logger;
  * so what a caller names cannot forge an event.
  */
 public final class EventLog {
+  /** Whoever else hears each event written: a service's ring of recent events. */
+  public interface Listener {
+    /** {@code event} was written by logger {@code loggerName} with {@code keysAndValues}. */
+    void written(String loggerName, LogEvent event, List<Object> keysAndValues);
+  }
+
+  private static final List<Listener> LISTENERS = new CopyOnWriteArrayList<>();
+
   private EventLog() {}
+
+  /** From now on {@code listener} hears every event written in this process, until it is removed. */
+  public static void listen(Listener listener) {
+    LISTENERS.add(listener);
+  }
+
+  public static void stopListening(Listener listener) {
+    LISTENERS.remove(listener);
+  }
 
   /**
    * Logs {@code event} with details {@code keysAndValues} ({@code "objects", 12, "ms", 40}).
@@ -32,6 +52,12 @@ public final class EventLog {
         if (log.isInfoEnabled()) {
           log.info(format(event, keysAndValues));
         }
+      }
+    }
+    if (!LISTENERS.isEmpty()) {
+      List<Object> details = Arrays.asList(keysAndValues.clone());
+      for (Listener listener : LISTENERS) {
+        listener.written(log.getName(), event, details);
       }
     }
   }

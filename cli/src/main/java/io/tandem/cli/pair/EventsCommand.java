@@ -1,0 +1,216 @@
+package io.tandem.cli.pair;
+
+import io.grpc.Context;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.tandem.cli.link.Endpoint;
+import io.tandem.common.grpc.HostPortConverter;
+import io.tandem.common.security.ServerIdentity;
+import io.tandem.common.security.TlsFlags;
+import io.tandem.events.v1.EventsServiceGrpc;
+import io.tandem.events.v1.ListEventsRequest;
+import io.tandem.events.v1.ServiceEvent;
+import io.tandem.management.v1.GetPairsRequest;
+import io.tandem.management.v1.MemberStatus;
+import io.tandem.management.v1.PairStatus;
+import io.tandem.protocol.link.HostPort;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.PriorityQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code tandem events}: the recent catalogue events of every service, merged into one stream in time order. */
+@Command(name = "events", mixinStandardHelpOptions = true,
+    description = {"Print the recent events (log events with ids) of the Config Servers, the Management Layers and every",
+        "Stat Server the leading Management Layer knows, merged in time order. With --follow, keep printing new ones",
+        "(each once it is a second old, so events of different services still come out in time order)."})
+public final class EventsCommand implements Callable<Integer> {
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
+  /** How long a followed event waits for an older one from another service before it is printed. */
+  private static final Duration REORDER = Duration.ofSeconds(1);
+  private static final Comparator<Sourced> IN_TIME = Comparator.comparingLong((Sourced e) -> e.event().getAtMs())
+      .thenComparing(Sourced::source).thenComparingLong(e -> e.event().getPosition());
+
+  @Mixin
+  ManagementOption management;
+
+  @Mixin
+  TlsFlags tls;
+
+  @Option(names = "--config-server", converter = HostPortConverter.class, split = ",", paramLabel = "HOST:PORT[,...]",
+      description = "The Config Servers (default: those bin/tandem up started here, else localhost:2020).")
+  List<HostPort> configServers;
+
+  @Option(names = "--config-server-identity", paramLabel = "NAME", defaultValue = ServerIdentity.CONFIG_SERVER,
+      description = "The application whose certificate the Config Servers must present (default ${DEFAULT-VALUE}).")
+  String configServerIdentity;
+
+  @Option(names = "--since", paramLabel = "DURATION", converter = SinceConverter.class,
+      description = "Only events of the last DURATION (30s, 10m, 2h; default: all each service holds).")
+  Duration since;
+
+  @Option(names = "--follow", description = "Keep printing new events until interrupted (or --seconds).")
+  boolean follow;
+
+  @Option(names = "--seconds", paramLabel = "N",
+      description = "With --follow: stop after N seconds (default: until interrupted).")
+  Integer seconds;
+
+  /** One service to ask, and how to name it in the output. */
+  record Source(String name, HostPort address, ServerIdentity identity) {}
+
+  /** An event and the service it came from. */
+  record Sourced(String source, ServiceEvent event) {}
+
+  @Override
+  public Integer call() throws Exception {
+    if (seconds != null && (!follow || seconds < 1)) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+          "--seconds: needs --follow and a number of seconds of 1 or more");
+    }
+    List<Source> sources = sources();
+    ListEventsRequest request = ListEventsRequest.newBuilder()
+        .setSinceMs(since == null ? 0 : Instant.now().minus(since).toEpochMilli()).build();
+    return follow ? follow(sources, request) : list(sources, request);
+  }
+
+  /** The Config Servers, the Management Layers, and the Stat Servers the leader knows of. */
+  private List<Source> sources() {
+    List<Source> sources = new ArrayList<>();
+    for (HostPort address : configServers != null ? configServers : StoreStatus.localConfigServers()) {
+      sources.add(new Source(configServerIdentity + "@" + address, address, ServerIdentity.of(configServerIdentity)));
+    }
+    for (HostPort address : management.addresses()) {
+      sources.add(new Source(management.identity + "@" + address, address, ServerIdentity.of(management.identity)));
+    }
+    try (Endpoint leader = management.open(tls)) {
+      for (PairStatus pair : ManagementOption.stub(leader).getPairs(GetPairsRequest.getDefaultInstance()).getPairsList()) {
+        for (MemberStatus member : pair.getMembersList()) {
+          if (!member.getClientAddress().isEmpty()) {
+            sources.add(new Source(member.getApplication(), HostPort.parse(member.getClientAddress()),
+                ServerIdentity.of(member.getApplication())));
+          }
+        }
+      }
+    } catch (StatusRuntimeException e) {
+      System.err.println("The Management Layer at " + management.address() + " did not answer (" + e.getStatus().getCode()
+          + "): the Stat Servers' events are not shown.");
+    }
+    return sources;
+  }
+
+  private int list(List<Source> sources, ListEventsRequest request) {
+    List<Sourced> all = new ArrayList<>();
+    int failed = 0;
+    for (Source source : sources) {
+      try (Endpoint endpoint = new Endpoint(source.address(), source.identity(), tls)) {
+        EventsServiceGrpc.newBlockingStub(endpoint.channel())
+            .withDeadlineAfter(Endpoint.CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+            .listEvents(request).getEventsList().forEach(event -> all.add(new Sourced(source.name(), event)));
+      } catch (StatusRuntimeException e) {
+        failed++;
+        System.err.println(source.name() + " did not answer (" + e.getStatus().getCode() + "): its events are not shown.");
+      }
+    }
+    all.sort(IN_TIME);
+    all.forEach(event -> System.out.println(render(event)));
+    return failed == 0 ? 0 : 1;
+  }
+
+  private int follow(List<Source> sources, ListEventsRequest request) throws InterruptedException {
+    PriorityQueue<Sourced> pending = new PriorityQueue<>(IN_TIME);
+    AtomicInteger failed = new AtomicInteger();
+    List<Endpoint> endpoints = new ArrayList<>();
+    Context.CancellableContext watching = Context.current().withCancellation();
+    try {
+      for (Source source : sources) {
+        Endpoint endpoint = new Endpoint(source.address(), source.identity(), tls);
+        endpoints.add(endpoint);
+        watching.run(() -> EventsServiceGrpc.newStub(endpoint.channel()).watchEvents(request,
+            new StreamObserver<ServiceEvent>() {
+              @Override
+              public void onNext(ServiceEvent event) {
+                synchronized (pending) {
+                  pending.add(new Sourced(source.name(), event));
+                }
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                if (!watching.isCancelled()) {
+                  failed.incrementAndGet();
+                  System.err.println(source.name() + " stopped answering (" + io.grpc.Status.fromThrowable(t)
+                      + "): its events are no longer shown.");
+                }
+              }
+
+              @Override
+              public void onCompleted() {
+              }
+            }));
+      }
+      long end = seconds == null ? Long.MAX_VALUE : System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+      while (System.nanoTime() < end) {
+        printOlderThan(pending, System.currentTimeMillis() - REORDER.toMillis());
+        TimeUnit.MILLISECONDS.sleep(100);
+      }
+      printOlderThan(pending, Long.MAX_VALUE);
+      return failed.get() == 0 ? 0 : 1;
+    } finally {
+      watching.cancel(null);
+      endpoints.forEach(Endpoint::close);
+    }
+  }
+
+  private static void printOlderThan(PriorityQueue<Sourced> pending, long atMs) {
+    synchronized (pending) {
+      while (!pending.isEmpty() && pending.peek().event().getAtMs() < atMs) {
+        System.out.println(render(pending.poll()));
+      }
+      System.out.flush();
+    }
+  }
+
+  static String render(Sourced sourced) {
+    ServiceEvent event = sourced.event();
+    String fields = event.getFieldsList().stream().map(f -> f.getKey() + "=" + f.getValue())
+        .collect(Collectors.joining(", "));
+    return String.format("%s %-30s %s %s %s%s", TIME.format(Instant.ofEpochMilli(event.getAtMs())), sourced.source(),
+        event.getLevel(), event.getId(), event.getText(), fields.isEmpty() ? "" : "; " + fields);
+  }
+
+  /** {@code 30s}, {@code 10m}, {@code 2h}, {@code 1d}. */
+  static final class SinceConverter implements ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      String v = value.trim().toLowerCase(Locale.ROOT);
+      try {
+        if (v.endsWith("d")) {
+          return Duration.ofDays(Long.parseLong(v.substring(0, v.length() - 1)));
+        }
+        Duration parsed = Duration.parse("PT" + v.toUpperCase(Locale.ROOT));
+        if (parsed.isNegative() || parsed.isZero()) {
+          throw new IllegalArgumentException("not positive");
+        }
+        return parsed;
+      } catch (RuntimeException e) {
+        throw new picocli.CommandLine.TypeConversionException(
+            "--since: '" + value + "' is not a duration such as 30s, 10m, 2h or 1d");
+      }
+    }
+  }
+}
