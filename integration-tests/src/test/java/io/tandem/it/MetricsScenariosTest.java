@@ -10,8 +10,15 @@ import io.tandem.config.v1.ConfigServiceGrpc;
 import io.tandem.config.v1.ExpireHistoryRequest;
 import io.tandem.management.v1.SwitchoverResult;
 import io.tandem.testing.MetricsScrape;
+import io.tandem.testing.RunnableJars;
+import java.nio.file.Files;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -101,5 +108,42 @@ class MetricsScenariosTest extends PairStackTest {
       assertThat(oldPrimary.value("tandem_primary")).as("switched over").hasValue(0);
       assertThat(oldBackup.value("tandem_primary")).hasValue(1);
     }
+  }
+
+  /** A metric name in a PromQL expression: Tandem's families and the JVM's. */
+  private static final Pattern METRIC = Pattern.compile("\\b((?:tandem|jvm)_[a-z0-9_]+)\\b");
+
+  /**
+   * What ops/ ships (the Grafana dashboard, the alert rules) names only metrics the services
+   * export: a renamed family would leave a panel empty and an alert silent, with nothing to say so.
+   * Names only a store over etcd or several Management Layers export are scraped in their own
+   * scenarios (EtcdScenariosTest, ManagementLayerScenariosTest); here they must at least be in the
+   * catalogue.
+   */
+  @Test
+  void everyMetricTheDashboardAndTheAlertRulesNameIsOneTheServicesExport() throws Exception {
+    stack = new PairStack(dir, PairStack.Setup.pair("true", "yes")).start();
+    Set<String> exported = new TreeSet<>();
+    try (TransportSecurity monitor = stack.stack.security(AccessRule.MONITOR)) {
+      scrapeAll(monitor).values().forEach(metrics -> exported.addAll(metrics.sampleNames()));
+    }
+    String catalogue = Files.readString(RunnableJars.home().resolve("docs/metrics.md"));
+    Set<String> named = new TreeSet<>();
+    for (String file : List.of("ops/grafana/tandem.json", "ops/prometheus/tandem-rules.yml")) {
+      Matcher m = METRIC.matcher(Files.readString(RunnableJars.home().resolve(file)));
+      while (m.find()) {
+        named.add(m.group(1));
+      }
+    }
+    assertThat(named).as("names found").hasSizeGreaterThan(10);
+    assertThat(named).as("named in ops/ but neither exported by this stack nor in docs/metrics.md")
+        .allMatch(name -> exported.contains(name) || catalogue.contains("`" + family(name) + "`"));
+    assertThat(named).filteredOn(name -> name.startsWith("jvm_")).as("the JVM's, exported by every service")
+        .allMatch(exported::contains);
+  }
+
+  /** The family a sample name belongs to: {@code tandem_reload_duration_seconds_bucket} is {@code tandem_reload_duration_seconds}. */
+  private static String family(String sample) {
+    return sample.replaceAll("_(bucket|count|sum)$", "");
   }
 }

@@ -46,6 +46,16 @@ public final class PrometheusText {
     return new PrometheusText(out.toString(StandardCharsets.UTF_8));
   }
 
+  /** Every sample name scraped ({@code tandem_reloads_total}, {@code tandem_reload_duration_seconds_bucket}, ...). */
+  public java.util.Set<String> sampleNames() {
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    for (String series : samples.keySet()) {
+      int brace = series.indexOf('{');
+      names.add(brace < 0 ? series : series.substring(0, brace));
+    }
+    return names;
+  }
+
   /** The family's type ("counter", "gauge", "histogram"), or null when it is not there. */
   public String type(String family) {
     return types.get(family);
