@@ -58,9 +58,69 @@ class ComposeFileTest {
     }
   }
 
-  @SuppressWarnings("unchecked")
+  /** Tandem's own services: those every `up` starts (no profile). */
   private static Map<String, Map<String, Object>> services() throws Exception {
+    Map<String, Map<String, Object>> own = new java.util.LinkedHashMap<>(allServices());
+    own.values().removeIf(service -> service.containsKey("profiles"));
+    return own;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Map<String, Object>> allServices() throws Exception {
     return (Map<String, Map<String, Object>>) compose().get("services");
+  }
+
+  /** Where each volume of {@code service} comes from on this side, by its path in the container. */
+  private static Map<String, Path> mounts(Map<String, Object> service) {
+    Map<String, Path> mounts = new java.util.TreeMap<>();
+    for (Object volume : (List<?>) service.get("volumes")) {
+      String[] parts = ((String) volume).split(":", -1);
+      mounts.put(parts[1], HOME.resolve(parts[0]).normalize());
+    }
+    return mounts;
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void theMonitoringProfileScrapesEveryServiceWithTheMonitorKeyOnlyAndLoadsTheRulesAndTheDashboard() throws Exception {
+    Map<String, Map<String, Object>> all = allServices();
+    Map<String, Object> prometheus = all.get("prometheus");
+    Map<String, Object> grafana = all.get("grafana");
+    assertThat(prometheus.get("profiles")).isEqualTo(List.of("monitoring"));
+    assertThat(grafana.get("profiles")).isEqualTo(List.of("monitoring"));
+    Path pki = HOME.resolve(".tandem/pki");
+    Map<String, Path> mounted = mounts(prometheus);
+    assertThat(mounted.values().stream().filter(path -> path.startsWith(pki)).toList())
+        .as("the keys Prometheus holds: the authority's certificate and the monitor pair, no other")
+        .containsExactlyInAnyOrder(pki.resolve("ca.crt"), pki.resolve("monitor.crt"), pki.resolve("monitor.key"));
+    assertThat(mounted).containsEntry("/etc/prometheus/tandem-rules.yml",
+        HOME.resolve("ops/prometheus/tandem-rules.yml"));
+
+    Map<String, Object> config;
+    try (Reader reader = Files.newBufferedReader(mounted.get("/etc/prometheus/prometheus.yml"))) {
+      config = (Map<String, Object>) new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
+    }
+    assertThat((List<String>) config.get("rule_files")).containsExactly("/etc/prometheus/tandem-rules.yml");
+    Map<String, Object> job = ((List<Map<String, Object>>) config.get("scrape_configs")).get(0);
+    assertThat(job.get("scheme")).isEqualTo("https");
+    Map<String, Object> tls = (Map<String, Object>) job.get("tls_config");
+    assertThat(List.of(tls.get("ca_file"), tls.get("cert_file"), tls.get("key_file"))).as("files it mounts")
+        .allMatch(mounted::containsKey);
+    List<String> targets = new ArrayList<>();
+    for (Map<String, Object> group : (List<Map<String, Object>>) job.get("static_configs")) {
+      targets.addAll((List<String>) group.get("targets"));
+    }
+    List<String> metricsPorts = new ArrayList<>();
+    for (var entry : services().entrySet()) {
+      String port = flag(command(entry.getValue()), "--metrics-port");
+      if (port != null) {
+        metricsPorts.add(entry.getKey() + ":" + port);
+      }
+    }
+    assertThat(targets).as("every service's metrics port, by compose name").containsExactlyInAnyOrderElementsOf(metricsPorts);
+
+    assertThat(mounts(grafana)).containsEntry("/var/lib/grafana/dashboards/tandem.json",
+        HOME.resolve("ops/grafana/tandem.json"));
   }
 
   @SuppressWarnings("unchecked")
