@@ -8,6 +8,8 @@ import io.tandem.common.security.TransportSecurity;
 import io.tandem.common.testing.PrometheusText;
 import io.tandem.config.v1.ConfigServiceGrpc;
 import io.tandem.config.v1.ExpireHistoryRequest;
+import io.tandem.management.v1.ManagementServiceGrpc;
+import io.tandem.management.v1.SwitchoverRequest;
 import io.tandem.management.v1.SwitchoverResult;
 import io.tandem.testing.MetricsScrape;
 import io.tandem.testing.RunnableJars;
@@ -114,20 +116,28 @@ class MetricsScenariosTest extends PairStackTest {
   private static final Pattern METRIC = Pattern.compile("\\b((?:tandem|jvm)_[a-z0-9_]+)\\b");
 
   /**
+   * Families this stack cannot show: the Config Server's over an etcd store only, and a counter
+   * with no series before its first leadership change. Each is scraped in its own scenario.
+   */
+  private static final Set<String> NOT_ON_THIS_STACK = Set.of("tandem_config_replica_lag_events",
+      "tandem_management_leadership_changes_total");
+
+  /**
    * What ops/ ships (the Grafana dashboard, the alert rules) names only metrics the services
    * export: a renamed family would leave a panel empty and an alert silent, with nothing to say so.
-   * Names only a store over etcd or several Management Layers export are scraped in their own
-   * scenarios (EtcdScenariosTest, ManagementLayerScenariosTest); here they must at least be in the
-   * catalogue.
    */
   @Test
   void everyMetricTheDashboardAndTheAlertRulesNameIsOneTheServicesExport() throws Exception {
     stack = new PairStack(dir, PairStack.Setup.pair("true", "yes")).start();
+    // A switchover first: the switchover histogram has a series only once one has happened.
+    String primary = stack.primary();
+    ManagementServiceGrpc.newBlockingStub(stack.management().channel())
+        .switchover(SwitchoverRequest.newBuilder().setApplication(stack.other(primary)).build());
+    await("switched over").atMost(PairStack.WAIT).until(() -> stack.primary().equals(stack.other(primary)));
     Set<String> exported = new TreeSet<>();
     try (TransportSecurity monitor = stack.stack.security(AccessRule.MONITOR)) {
       scrapeAll(monitor).values().forEach(metrics -> exported.addAll(metrics.sampleNames()));
     }
-    String catalogue = Files.readString(RunnableJars.home().resolve("docs/metrics.md"));
     Set<String> named = new TreeSet<>();
     for (String file : List.of("ops/grafana/tandem.json", "ops/prometheus/tandem-rules.yml")) {
       Matcher m = METRIC.matcher(Files.readString(RunnableJars.home().resolve(file)));
@@ -136,14 +146,10 @@ class MetricsScenariosTest extends PairStackTest {
       }
     }
     assertThat(named).as("names found").hasSizeGreaterThan(10);
-    assertThat(named).as("named in ops/ but neither exported by this stack nor in docs/metrics.md")
-        .allMatch(name -> exported.contains(name) || catalogue.contains("`" + family(name) + "`"));
-    assertThat(named).filteredOn(name -> name.startsWith("jvm_")).as("the JVM's, exported by every service")
-        .allMatch(exported::contains);
+    assertThat(named).as("named in ops/ but not exported by the services")
+        .allMatch(name -> exported.contains(name) || NOT_ON_THIS_STACK.contains(name));
+    String catalogue = Files.readString(RunnableJars.home().resolve("docs/metrics.md"));
+    assertThat(NOT_ON_THIS_STACK).as("catalogued").allMatch(name -> catalogue.contains("`" + name + "`"));
   }
 
-  /** The family a sample name belongs to: {@code tandem_reload_duration_seconds_bucket} is {@code tandem_reload_duration_seconds}. */
-  private static String family(String sample) {
-    return sample.replaceAll("_(bucket|count|sum)$", "");
-  }
 }

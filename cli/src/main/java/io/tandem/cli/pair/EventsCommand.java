@@ -14,6 +14,7 @@ import io.tandem.management.v1.GetPairsRequest;
 import io.tandem.management.v1.MemberStatus;
 import io.tandem.management.v1.PairStatus;
 import io.tandem.protocol.link.HostPort;
+import io.tandem.protocol.log.EventLog;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -36,12 +37,12 @@ import picocli.CommandLine.Option;
 @Command(name = "events", mixinStandardHelpOptions = true,
     description = {"Print the recent events (log events with ids) of the Config Servers, the Management Layers and every",
         "Stat Server the leading Management Layer knows, merged in time order. With --follow, keep printing new ones",
-        "(each once it is a second old, so events of different services still come out in time order)."})
+        "(each once it is two seconds old, so events of different services still come out in time order)."})
 public final class EventsCommand implements Callable<Integer> {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
   /** How long a followed event waits for an older one from another service before it is printed. */
-  private static final Duration REORDER = Duration.ofSeconds(1);
+  private static final Duration REORDER = Duration.ofSeconds(2);
   private static final Comparator<Sourced> IN_TIME = Comparator.comparingLong((Sourced e) -> e.event().getAtMs())
       .thenComparing(Sourced::source).thenComparingLong(e -> e.event().getPosition());
 
@@ -88,6 +89,9 @@ public final class EventsCommand implements Callable<Integer> {
     return follow ? follow(sources, request) : list(sources, request);
   }
 
+  /** Whether the Stat Servers could be found (the leading Management Layer answered). */
+  private boolean statServersFound = true;
+
   /** The Config Servers, the Management Layers, and the Stat Servers the leader knows of. */
   private List<Source> sources() {
     List<Source> sources = new ArrayList<>();
@@ -107,6 +111,7 @@ public final class EventsCommand implements Callable<Integer> {
         }
       }
     } catch (StatusRuntimeException e) {
+      statServersFound = false;
       System.err.println("The Management Layer at " + management.address() + " did not answer (" + e.getStatus().getCode()
           + "): the Stat Servers' events are not shown.");
     }
@@ -115,32 +120,57 @@ public final class EventsCommand implements Callable<Integer> {
 
   private int list(List<Source> sources, ListEventsRequest request) {
     List<Sourced> all = new ArrayList<>();
-    int failed = 0;
-    for (Source source : sources) {
+    boolean complete = held(sources, request, all, new long[sources.size()]);
+    all.sort(IN_TIME);
+    all.forEach(event -> System.out.println(render(event)));
+    return complete && statServersFound ? 0 : 1;
+  }
+
+  /**
+   * What each source holds of {@code request}, added to {@code into}; each one's last position in
+   * {@code lastPositions}. False when a source did not answer (named on stderr).
+   */
+  private boolean held(List<Source> sources, ListEventsRequest request, List<Sourced> into, long[] lastPositions) {
+    boolean complete = true;
+    for (int i = 0; i < sources.size(); i++) {
+      Source source = sources.get(i);
       try (Endpoint endpoint = new Endpoint(source.address(), source.identity(), tls)) {
-        EventsServiceGrpc.newBlockingStub(endpoint.channel())
-            .withDeadlineAfter(Endpoint.CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-            .listEvents(request).getEventsList().forEach(event -> all.add(new Sourced(source.name(), event)));
+        for (ServiceEvent event : EventsServiceGrpc.newBlockingStub(endpoint.channel())
+            .withDeadlineAfter(Endpoint.CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).listEvents(request)
+            .getEventsList()) {
+          into.add(new Sourced(source.name(), event));
+          lastPositions[i] = Math.max(lastPositions[i], event.getPosition());
+        }
       } catch (StatusRuntimeException e) {
-        failed++;
+        complete = false;
         System.err.println(source.name() + " did not answer (" + e.getStatus().getCode() + "): its events are not shown.");
       }
     }
-    all.sort(IN_TIME);
-    all.forEach(event -> System.out.println(render(event)));
-    return failed == 0 ? 0 : 1;
+    return complete;
   }
 
+  /**
+   * What every source holds, merged and printed in time order; then each one's new events from
+   * the position after its last one held, each printed once it is {@link #REORDER} old.
+   */
   private int follow(List<Source> sources, ListEventsRequest request) throws InterruptedException {
+    List<Sourced> held = new ArrayList<>();
+    long[] lastPositions = new long[sources.size()];
+    boolean complete = held(sources, request, held, lastPositions);
+    held.sort(IN_TIME);
+    held.forEach(event -> System.out.println(render(event)));
+    System.out.flush();
     PriorityQueue<Sourced> pending = new PriorityQueue<>(IN_TIME);
-    AtomicInteger failed = new AtomicInteger();
+    AtomicInteger failed = new AtomicInteger(complete && statServersFound ? 0 : 1);
     List<Endpoint> endpoints = new ArrayList<>();
     Context.CancellableContext watching = Context.current().withCancellation();
     try {
-      for (Source source : sources) {
+      for (int i = 0; i < sources.size(); i++) {
+        Source source = sources.get(i);
+        ListEventsRequest after = request.toBuilder().setAfterPosition(lastPositions[i]).build();
         Endpoint endpoint = new Endpoint(source.address(), source.identity(), tls);
         endpoints.add(endpoint);
-        watching.run(() -> EventsServiceGrpc.newStub(endpoint.channel()).watchEvents(request,
+        watching.run(() -> EventsServiceGrpc.newStub(endpoint.channel()).watchEvents(after,
             new StreamObserver<ServiceEvent>() {
               @Override
               public void onNext(ServiceEvent event) {
@@ -187,7 +217,7 @@ public final class EventsCommand implements Callable<Integer> {
 
   static String render(Sourced sourced) {
     ServiceEvent event = sourced.event();
-    String fields = event.getFieldsList().stream().map(f -> f.getKey() + "=" + f.getValue())
+    String fields = event.getFieldsList().stream().map(f -> f.getKey() + "=" + EventLog.value(f.getValue()))
         .collect(Collectors.joining(", "));
     return String.format("%s %-30s %s %s %s%s", TIME.format(Instant.ofEpochMilli(event.getAtMs())), sourced.source(),
         event.getLevel(), event.getId(), event.getText(), fields.isEmpty() ? "" : "; " + fields);
@@ -199,17 +229,15 @@ public final class EventsCommand implements Callable<Integer> {
     public Duration convert(String value) {
       String v = value.trim().toLowerCase(Locale.ROOT);
       try {
-        if (v.endsWith("d")) {
-          return Duration.ofDays(Long.parseLong(v.substring(0, v.length() - 1)));
-        }
-        Duration parsed = Duration.parse("PT" + v.toUpperCase(Locale.ROOT));
-        if (parsed.isNegative() || parsed.isZero()) {
-          throw new IllegalArgumentException("not positive");
+        Duration parsed = v.endsWith("d") ? Duration.ofDays(Long.parseLong(v.substring(0, v.length() - 1)))
+            : Duration.parse("PT" + v.toUpperCase(Locale.ROOT));
+        if (parsed.isNegative() || parsed.isZero() || parsed.compareTo(Duration.ofDays(3650)) > 0) {
+          throw new IllegalArgumentException("not between a second and ten years");
         }
         return parsed;
       } catch (RuntimeException e) {
         throw new picocli.CommandLine.TypeConversionException(
-            "--since: '" + value + "' is not a duration such as 30s, 10m, 2h or 1d");
+            "--since: '" + value + "' is not a duration such as 30s, 10m, 2h or 1d (up to ten years)");
       }
     }
   }

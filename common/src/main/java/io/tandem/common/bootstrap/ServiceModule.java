@@ -7,6 +7,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tandem.common.events.RecentEvents;
 import io.tandem.common.metrics.GrpcServerMetrics;
 import io.tandem.common.metrics.MetricsEndpoint;
+import com.google.inject.Inject;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.Multibinder;
@@ -55,7 +56,9 @@ final class ServiceModule extends AbstractModule {
     Multibinder.newSetBinder(binder(), AccessPolicy.class);
     Multibinder.newSetBinder(binder(), ManagedService.class);
     Multibinder.newSetBinder(binder(), ServerServiceDefinition.class);
-    Multibinder.newSetBinder(binder(), LongLivedStreams.class);
+    // Event watches end before the server waits for calls to finish, as every long-lived stream does.
+    bind(EventWatches.class);
+    Multibinder.newSetBinder(binder(), LongLivedStreams.class).addBinding().to(EventWatches.class);
     Multibinder.newSetBinder(binder(), Link.class);
     OptionalBinder.newOptionalBinder(binder(), HandlerThreading.class).setDefault().toInstance(HandlerThreading.POOLED);
     OptionalBinder.newOptionalBinder(binder(), InboundMessageLimit.class).setDefault()
@@ -131,6 +134,21 @@ final class ServiceModule extends AbstractModule {
     ordered.add(new MetricsService(metrics));
     ordered.add(status);
     return new Lifecycle(serviceName, ordered);
+  }
+
+  /** The ring's watches as streams the server ends when it stops. */
+  static final class EventWatches implements LongLivedStreams {
+    private final RecentEvents events;
+
+    @Inject
+    EventWatches(RecentEvents events) {
+      this.events = events;
+    }
+
+    @Override
+    public void endStreams() {
+      events.endWatches();
+    }
   }
 
   /** The ring of recent events as a part of the lifecycle (the events package knows nothing of bootstrap). */

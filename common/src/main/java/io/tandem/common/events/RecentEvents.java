@@ -18,13 +18,18 @@ import java.util.List;
  * A service's last catalogue events (log events with ids) in a bounded ring, numbered from 1, and
  * the watchers that follow them. It hears what {@link EventLog} writes in this process from
  * loggers under the service's own packages (several services share a JVM in tests and
- * benchmarks; their shared parts' events go to each). A watcher too slow to take what comes is
- * ended with {@code RESOURCE_EXHAUSTED}, naming the position to watch again from, rather than
- * buffered without bound.
+ * benchmarks; their shared parts' events go to each). A watcher that leaves more than a ring's
+ * worth of events unread is ended with {@code RESOURCE_EXHAUSTED}, naming the position to watch
+ * again from, rather than buffered without bound.
  */
 public final class RecentEvents implements EventLog.Listener {
   /** Events kept: about an hour of a busy pair's reloads, switchovers and alarms. */
   public static final int CAPACITY = 2_000;
+  /**
+   * Events in a row a watcher may leave in gRPC's buffer (its flow-control window full) before it
+   * is taken for one that cannot follow: a replay of the whole ring fills the window at once.
+   */
+  static final int UNREAD_ALLOWED = CAPACITY;
 
   private final String service;
   private final List<String> loggerPrefixes;
@@ -32,6 +37,8 @@ public final class RecentEvents implements EventLog.Listener {
   private final int capacity;
   private final Deque<ServiceEvent> ring = new ArrayDeque<>();
   private final List<ServerCallStreamObserver<ServiceEvent>> watchers = new ArrayList<>();
+  /** Per watcher, events sent in a row while it was not ready. */
+  private final java.util.Map<ServerCallStreamObserver<ServiceEvent>, Integer> unread = new java.util.HashMap<>();
   private long lastPosition;
 
   /** The events of {@code service}, written by loggers whose names start with one of {@code loggerPrefixes}. */
@@ -54,10 +61,16 @@ public final class RecentEvents implements EventLog.Listener {
   /** Stops hearing events and ends every watch. */
   public void stop() {
     EventLog.stopListening(this);
+    endWatches();
+  }
+
+  /** Ends every watch with {@code UNAVAILABLE}: the server is shutting down, and waits for no stream. */
+  public void endWatches() {
     List<ServerCallStreamObserver<ServiceEvent>> ending;
     synchronized (this) {
       ending = List.copyOf(watchers);
       watchers.clear();
+      unread.clear();
     }
     ending.forEach(watcher -> end(watcher, Status.UNAVAILABLE.withDescription(service + " is stopping")));
   }
@@ -81,17 +94,20 @@ public final class RecentEvents implements EventLog.Listener {
         ring.removeFirst();
       }
       for (ServerCallStreamObserver<ServiceEvent> watcher : watchers) {
+        int waiting = watcher.isReady() ? 0 : unread.getOrDefault(watcher, 0) + 1;
         if (watcher.isCancelled()) {
           behind.add(watcher);
-        } else if (!watcher.isReady()) {
+        } else if (waiting > UNREAD_ALLOWED) {
           behind.add(watcher);
           end(watcher, Status.RESOURCE_EXHAUSTED.withDescription("too slow to follow the events of " + service
               + ": watch again with after_position " + (added.getPosition() - 1)));
         } else {
+          unread.put(watcher, waiting);
           watcher.onNext(added);
         }
       }
       watchers.removeAll(behind);
+      behind.forEach(unread::remove);
     }
   }
 
@@ -120,6 +136,7 @@ public final class RecentEvents implements EventLog.Listener {
 
   private synchronized void forget(ServerCallStreamObserver<ServiceEvent> watcher) {
     watchers.remove(watcher);
+    unread.remove(watcher);
   }
 
   private static boolean matches(ServiceEvent event, ListEventsRequest request) {

@@ -57,7 +57,12 @@ public final class EventLog {
     if (!LISTENERS.isEmpty()) {
       List<Object> details = Arrays.asList(keysAndValues.clone());
       for (Listener listener : LISTENERS) {
-        listener.written(log.getName(), event, details);
+        try {
+          listener.written(log.getName(), event, details);
+        } catch (RuntimeException e) {
+          // The event is written; a listener's failure must not stop the caller (a reload, a switchover).
+          log.warn("a listener of {} failed", event.id(), e);
+        }
       }
     }
   }
@@ -73,6 +78,13 @@ public final class EventLog {
       appendValue(line, String.valueOf(keysAndValues[i + 1]));
     }
     return line.toString();
+  }
+
+  /** {@code value} as {@link #emit} writes it: in quotes with escapes when it could be taken for the line's structure. */
+  public static String value(String value) {
+    StringBuilder out = new StringBuilder(value.length() + 2);
+    appendValue(out, value);
+    return out.toString();
   }
 
   private static void appendValue(StringBuilder line, String value) {
