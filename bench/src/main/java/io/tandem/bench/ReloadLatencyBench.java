@@ -2,22 +2,16 @@ package io.tandem.bench;
 
 import io.grpc.Deadline;
 import io.grpc.stub.StreamObserver;
-import io.tandem.cli.config.ContactCenterGenerator;
 import io.tandem.common.security.AccessRule;
 import io.tandem.config.v1.ConfigServiceGrpc;
 import io.tandem.config.v1.ExpireHistoryRequest;
-import io.tandem.config.v1.ObjectType;
 import io.tandem.protocol.options.OptionCatalogue;
 import io.tandem.stat.v1.GetServerInfoRequest;
 import io.tandem.stat.v1.GetStatisticRequest;
 import io.tandem.stat.v1.ServerInfo;
-import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatServiceGrpc;
-import io.tandem.stat.v1.StatisticSpec;
-import io.tandem.stat.v1.StatisticType;
 import io.tandem.stat.v1.StatisticValue;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -113,13 +107,7 @@ final class ReloadLatencyBench implements Callable<Integer> {
       var info = StatServiceGrpc.newBlockingStub(stack.toStatServer("Bench_A", AccessRule.OPERATOR));
       var configServer = ConfigServiceGrpc.newBlockingStub(stack.configChannel());
       StatServiceGrpc.StatServiceStub client = StatServiceGrpc.newStub(stack.toStatServer("Bench_A", AccessRule.CLIENT));
-      List<GetStatisticRequest> requests = new ArrayList<>();
-      for (int g = 1; g <= groups; g++) {
-        requests.add(request(ObjectType.AGENT_GROUP, ContactCenterGenerator.groupName(g), StatisticType.CURRENT_READY_AGENTS));
-      }
-      for (int a = 1; a <= Math.min(agents, 1000); a++) {
-        requests.add(request(ObjectType.AGENT, ContactCenterGenerator.agentName(a), StatisticType.CURRENT_AGENT_STATE));
-      }
+      List<GetStatisticRequest> requests = ThroughputBench.routingCalls(agents, groups);
       Caller caller = new Caller();
       Thread calling = new Thread(() -> {
         try {
@@ -168,10 +156,5 @@ final class ReloadLatencyBench implements Callable<Integer> {
     return String.format("calls=%d failed=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f", histogram.getTotalCount(), failed,
         histogram.getValueAtPercentile(50) / 1e6, histogram.getValueAtPercentile(99) / 1e6,
         histogram.getMaxValue() / 1e6);
-  }
-
-  private static GetStatisticRequest request(ObjectType type, String name, StatisticType statistic) {
-    return GetStatisticRequest.newBuilder().setSpec(StatisticSpec.newBuilder()
-        .setObject(StatObject.newBuilder().setType(type).setName(name)).setStatistic(statistic)).build();
   }
 }

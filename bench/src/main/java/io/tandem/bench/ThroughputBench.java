@@ -47,13 +47,7 @@ final class ThroughputBench implements Callable<Integer> {
     try (BenchStack stack = BenchStack.start(transport.transport(), true, agents, groups, 10);
          WarmStandbyClient client = new WarmStandbyClient(stack.clientPort("Bench_A"), stack.clientPort("Bench_B"),
              stack.security(AccessRule.CLIENT))) {
-      List<GetStatisticRequest> requests = new ArrayList<>();
-      for (int g = 1; g <= groups; g++) {
-        requests.add(request(ObjectType.AGENT_GROUP, ContactCenterGenerator.groupName(g), StatisticType.CURRENT_READY_AGENTS));
-      }
-      for (int a = 1; a <= Math.min(agents, 1000); a++) {
-        requests.add(request(ObjectType.AGENT, ContactCenterGenerator.agentName(a), StatisticType.CURRENT_AGENT_STATE));
-      }
+      List<GetStatisticRequest> requests = routingCalls(agents, groups);
       Recorder latencies = new Recorder(TimeUnit.SECONDS.toNanos(10), 3);
       AtomicLong measured = new AtomicLong();
       AtomicLong failed = new AtomicLong();
@@ -85,6 +79,18 @@ final class ThroughputBench implements Callable<Integer> {
       System.out.printf("throughput: get_per_s=%.0f p99_ms=%.2f%n", perSecond, p99);
       return failed.get() == 0 ? 0 : 1;
     }
+  }
+
+  /** What a routing client asks, in turn: every group's ready agents, then the first 1,000 agents' states. */
+  static List<GetStatisticRequest> routingCalls(int agents, int groups) {
+    List<GetStatisticRequest> requests = new ArrayList<>();
+    for (int g = 1; g <= groups; g++) {
+      requests.add(request(ObjectType.AGENT_GROUP, ContactCenterGenerator.groupName(g), StatisticType.CURRENT_READY_AGENTS));
+    }
+    for (int a = 1; a <= Math.min(agents, 1000); a++) {
+      requests.add(request(ObjectType.AGENT, ContactCenterGenerator.agentName(a), StatisticType.CURRENT_AGENT_STATE));
+    }
+    return requests;
   }
 
   private static GetStatisticRequest request(ObjectType type, String name, StatisticType statistic) {

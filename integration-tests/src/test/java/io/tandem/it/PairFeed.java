@@ -68,6 +68,11 @@ final class PairFeed implements AutoCloseable {
 
   /** What {@code member} says it applied of this producer's feed. */
   ProducerProgress progress(String member) {
+    return progress(stack, member, producerId);
+  }
+
+  /** What {@code member} of {@code stack} says it applied of producer {@code producerId}'s feed. */
+  static ProducerProgress progress(PairStack stack, String member, String producerId) {
     return stack.info(member).getProducersList().stream().filter(p -> p.getProducerId().equals(producerId))
         .findFirst().orElse(ProducerProgress.getDefaultInstance());
   }

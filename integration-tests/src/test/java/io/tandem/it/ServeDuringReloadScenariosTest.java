@@ -206,8 +206,7 @@ class ServeDuringReloadScenariosTest extends PairStackTest {
 
   /** What the standalone member says it applied of the flood. */
   private ProducerProgress progress(String member) {
-    return stack.info(member).getProducersList().stream().filter(p -> p.getProducerId().equals(PRODUCER))
-        .findFirst().orElse(ProducerProgress.getDefaultInstance());
+    return PairFeed.progress(stack, member, PRODUCER);
   }
 
   /** The values of one open statistic as they arrive. */

@@ -143,6 +143,25 @@ class ReloadCoordinatorTest {
     await("serving as primary").atMost(WAIT).until(health::serving);
   }
 
+  /** The Config Server changes this member's Application: {@code key} of section statserver set; waits until applied. */
+  private void setOption(String key, String value) {
+    long head = source.head() + 1;
+    source.lastWatch().changes(List.of(source.change(ChangeKind.UPDATED,
+        Applications.of("StatServer_A", ApplicationType.STAT_SERVER).port(2040).backup("StatServer_B")
+            .option("statserver", key, value).build())), false);
+    await("the option read").atMost(WAIT).until(() -> coordinator.serverInfo().getBackup().equals("StatServer_B")
+        && source.head() == head && sync.lastApplied() == head);
+  }
+
+  /** A client's statistic on ann's state, open. */
+  private Recording openAnnsState() {
+    Recording ann = new Recording();
+    engine.open(OpenStatisticRequest.newBuilder().setObject(StatObject.newBuilder().setType(ObjectType.AGENT)
+        .setName("ann")).setStatistic(StatisticType.CURRENT_AGENT_STATE).build(), "client", ann);
+    await().atMost(WAIT).until(() -> engine.openStatistics() == 1);
+    return ann;
+  }
+
   @Test
   void aLoadedMemberReportsRunningAndServesOnlyOnceItIsMadePrimary() {
     SupervisionMessage hello = received().get(0);
@@ -218,10 +237,7 @@ class ReloadCoordinatorTest {
   void aMemberThatStopsAcceptingClientsEndsItsOpenStatisticsSoTheirClientsMove() {
     awaitReport(AppStatus.RUNNING);
     makePrimary(7);
-    Recording ann = new Recording();
-    engine.open(OpenStatisticRequest.newBuilder().setObject(StatObject.newBuilder().setType(ObjectType.AGENT)
-        .setName("ann")).setStatistic(StatisticType.CURRENT_AGENT_STATE).build(), "client", ann);
-    await().atMost(WAIT).until(() -> engine.openStatistics() == 1);
+    Recording ann = openAnnsState();
 
     source.lastWatch().expire(); // config-reload-delay-if-primary is off: a normal reload, not serving meanwhile
     await().atMost(WAIT).until(() -> ann.failed.get() != null);
@@ -268,14 +284,8 @@ class ReloadCoordinatorTest {
   void withServeDuringReloadAReloadThatFailsThenSucceedsNeverStopsServingAndOnlyTheSwapEndsADeletedObject() {
     awaitReport(AppStatus.RUNNING);
     makePrimary(11);
-    source.lastWatch().changes(List.of(source.change(ChangeKind.UPDATED,
-        Applications.of("StatServer_A", ApplicationType.STAT_SERVER).port(2040).backup("StatServer_B")
-            .option("statserver", "serve-during-reload", "true").build())), false);
-    await("the option read").atMost(WAIT).until(() -> source.head() == 4 && sync.lastApplied() == 4);
-    Recording ann = new Recording();
-    engine.open(OpenStatisticRequest.newBuilder().setObject(StatObject.newBuilder().setType(ObjectType.AGENT)
-        .setName("ann")).setStatistic(StatisticType.CURRENT_AGENT_STATE).build(), "client", ann);
-    await().atMost(WAIT).until(() -> engine.openStatistics() == 1);
+    setOption("serve-during-reload", "true");
+    Recording ann = openAnnsState();
 
     // While the session is lost, ann is deleted; the first reload then runs out of memory.
     source.change(ChangeKind.DELETED, ConfigObject.newBuilder().setType(ObjectType.AGENT).setName("ann")
@@ -303,11 +313,7 @@ class ReloadCoordinatorTest {
   void aProtectedReloadIsCountedAsProtectedAndItsStateIsWatchable() {
     awaitReport(AppStatus.RUNNING);
     makePrimary(9);
-    source.lastWatch().changes(List.of(source.change(ChangeKind.UPDATED,
-        Applications.of("StatServer_A", ApplicationType.STAT_SERVER).port(2040).backup("StatServer_B")
-            .option("statserver", "config-reload-delay-if-primary", "true").build())), false);
-    await("the option read").atMost(WAIT).until(() -> coordinator.serverInfo().getBackup().equals("StatServer_B")
-        && source.head() == 4 && sync.lastApplied() == 4);
+    setOption("config-reload-delay-if-primary", "true");
     source.lastWatch().expire();
     await("protected mode").atMost(WAIT).until(() -> PrometheusText.of(metrics)
         .value("tandem_protected_mode_active").orElse(0) == 1);
