@@ -2,6 +2,7 @@ package io.tandem.cli;
 
 import io.tandem.cli.bench.BenchCommand;
 import io.tandem.cli.config.ConfigCommand;
+import io.tandem.cli.console.ConsoleCommand;
 import io.tandem.cli.pair.EventsCommand;
 import io.tandem.cli.pair.StatusCommand;
 import io.tandem.cli.pki.PkiCommand;
@@ -23,6 +24,7 @@ import picocli.CommandLine.Command;
         HealthCheckCommand.class,
         StatusCommand.class,
         EventsCommand.class,
+        ConsoleCommand.class,
         SwitchoverCommand.class,
         ConfigCommand.class,
         StatCommand.class,

@@ -26,6 +26,20 @@ final class Cli {
         "--stat-a-metrics-port", "" + FreePorts.next(), "--stat-b-metrics-port", "" + FreePorts.next()};
   }
 
+  /** Where {@link #up} started the Config Server and the Management Layer. */
+  record Stack(String configAddress, String managementAddress) {}
+
+  /** {@code tandem up --fresh} in {@code workDir} on free ports; fails with its output when it does not start. */
+  static Stack up(Path workDir) throws IOException, InterruptedException {
+    int config = FreePorts.next();
+    int management = FreePorts.next();
+    Result up = run(workDir, upOnPorts(config, management, FreePorts.next(), FreePorts.next()));
+    if (up.exitCode() != 0) {
+      throw new AssertionError("tandem up failed: " + up.output());
+    }
+    return new Stack("localhost:" + config, "localhost:" + management);
+  }
+
   static Result run(Path workDir, String... args) throws IOException, InterruptedException {
     return run(workDir, Map.of(), args);
   }

@@ -3,7 +3,6 @@ package io.tandem.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.tandem.common.process.FreePorts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,12 +35,9 @@ class OperatorFlowTest {
 
   @BeforeEach
   void up() throws Exception {
-    int config = FreePorts.next();
-    int management = FreePorts.next();
-    configAddress = "localhost:" + config;
-    managementAddress = "localhost:" + management;
-    Cli.Result up = Cli.run(workDir, Cli.upOnPorts(config, management, FreePorts.next(), FreePorts.next()));
-    assertThat(up.exitCode()).as(up.output()).isZero();
+    Cli.Stack stack = Cli.up(workDir);
+    configAddress = stack.configAddress();
+    managementAddress = stack.managementAddress();
   }
 
   @AfterEach

@@ -4,16 +4,12 @@ import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.tandem.cli.link.Endpoint;
-import io.tandem.common.grpc.HostPortConverter;
-import io.tandem.common.security.ServerIdentity;
+import io.tandem.cli.pair.EventSources.Source;
 import io.tandem.common.security.TlsFlags;
 import io.tandem.events.v1.EventsServiceGrpc;
 import io.tandem.events.v1.ListEventsRequest;
 import io.tandem.events.v1.ServiceEvent;
 import io.tandem.management.v1.GetPairsRequest;
-import io.tandem.management.v1.MemberStatus;
-import io.tandem.management.v1.PairStatus;
-import io.tandem.protocol.link.HostPort;
 import io.tandem.protocol.log.EventLog;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,13 +48,8 @@ public final class EventsCommand implements Callable<Integer> {
   @Mixin
   TlsFlags tls;
 
-  @Option(names = "--config-server", converter = HostPortConverter.class, split = ",", paramLabel = "HOST:PORT[,...]",
-      description = "The Config Servers (default: those bin/tandem up started here, else localhost:2020).")
-  List<HostPort> configServers;
-
-  @Option(names = "--config-server-identity", paramLabel = "NAME", defaultValue = ServerIdentity.CONFIG_SERVER,
-      description = "The application whose certificate the Config Servers must present (default ${DEFAULT-VALUE}).")
-  String configServerIdentity;
+  @Mixin
+  ConfigServersOption configServers;
 
   @Option(names = "--since", paramLabel = "DURATION", converter = SinceConverter.class,
       description = "Only events of the last DURATION (30s, 10m, 2h; default: all each service holds).")
@@ -70,9 +61,6 @@ public final class EventsCommand implements Callable<Integer> {
   @Option(names = "--seconds", paramLabel = "N",
       description = "With --follow: stop after N seconds (default: until interrupted).")
   Integer seconds;
-
-  /** One service to ask, and how to name it in the output. */
-  record Source(String name, HostPort address, ServerIdentity identity) {}
 
   /** An event and the service it came from. */
   record Sourced(String source, ServiceEvent event) {}
@@ -94,22 +82,11 @@ public final class EventsCommand implements Callable<Integer> {
 
   /** The Config Servers, the Management Layers, and the Stat Servers the leader knows of. */
   private List<Source> sources() {
-    List<Source> sources = new ArrayList<>();
-    for (HostPort address : configServers != null ? configServers : StoreStatus.localConfigServers()) {
-      sources.add(new Source(configServerIdentity + "@" + address, address, ServerIdentity.of(configServerIdentity)));
-    }
-    for (HostPort address : management.addresses()) {
-      sources.add(new Source(management.identity + "@" + address, address, ServerIdentity.of(management.identity)));
-    }
+    List<Source> sources = new ArrayList<>(EventSources.services(
+        configServers.addresses(), configServers.identity(), management));
     try (Endpoint leader = management.open(tls)) {
-      for (PairStatus pair : ManagementOption.stub(leader).getPairs(GetPairsRequest.getDefaultInstance()).getPairsList()) {
-        for (MemberStatus member : pair.getMembersList()) {
-          if (!member.getClientAddress().isEmpty()) {
-            sources.add(new Source(member.getApplication(), HostPort.parse(member.getClientAddress()),
-                ServerIdentity.of(member.getApplication())));
-          }
-        }
-      }
+      sources.addAll(EventSources.statServers(
+          ManagementOption.stub(leader).getPairs(GetPairsRequest.getDefaultInstance()).getPairsList()));
     } catch (StatusRuntimeException e) {
       statServersFound = false;
       System.err.println("The Management Layer at " + management.address() + " did not answer (" + e.getStatus().getCode()

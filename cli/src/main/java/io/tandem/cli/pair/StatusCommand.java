@@ -30,9 +30,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import io.tandem.common.grpc.HostPortConverter;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /** {@code tandem status}: pairs, modes, statuses and the last switchover. */
 @Command(name = "status", mixinStandardHelpOptions = true,
@@ -48,18 +46,11 @@ public final class StatusCommand implements Callable<Integer> {
   @Mixin
   TlsFlags tls;
 
-  @Option(names = "--config-server", converter = HostPortConverter.class, split = ",", paramLabel = "HOST:PORT[,...]",
-      description = "The Config Servers to show (default: those bin/tandem up started here, localhost:2020 and, with"
-          + " --etcd, localhost:2021).")
-  List<HostPort> configServers;
+  @Mixin
+  ConfigServersOption configServers;
 
-  @Option(names = "--config-server-identity", paramLabel = "NAME", defaultValue = ServerIdentity.CONFIG_SERVER,
-      description = "The application whose certificate the Config Servers must present (default ${DEFAULT-VALUE}).")
-  String configServerIdentity;
-
-  @Option(names = "--etcd-endpoints", converter = HostPortConverter.class, split = ",", paramLabel = "HOST:PORT[,...]",
-      description = "The etcd members to show (default: those bin/tandem up --etcd started here, if any).")
-  List<HostPort> etcdEndpoints;
+  @Mixin
+  EtcdOption etcd;
 
   @Override
   public Integer call() {
@@ -77,8 +68,7 @@ public final class StatusCommand implements Callable<Integer> {
     if (management.addresses().size() > 1) {
       System.out.print(renderLeadership(management.leadership(tls)));
     }
-    System.out.print(StoreStatus.render(configServers != null ? configServers : StoreStatus.localConfigServers(),
-        etcdEndpoints != null ? etcdEndpoints : StoreStatus.localEtcd(), configServerIdentity, tls));
+    System.out.print(StoreStatus.render(configServers.addresses(), etcd.endpoints(), configServers.identity(), tls));
     if (managementFailure != null) {
       throw managementFailure;
     }
