@@ -2,6 +2,7 @@ package io.tandem.cli.console;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import com.google.protobuf.util.Timestamps;
 import io.grpc.StatusRuntimeException;
 import io.tandem.cli.link.Endpoint;
@@ -86,16 +87,37 @@ final class ConsoleFeed implements AutoCloseable {
     return state;
   }
 
-  /** Asks every service again and publishes the new state. */
+  /**
+   * Asks every service again and publishes the new state; when that fails, the state published
+   * before, saying why it is not newer.
+   */
   synchronized void refresh() {
+    try {
+      state = gather();
+    } catch (RuntimeException e) {
+      JsonObject stale = JsonParser.parseString(state).getAsJsonObject();
+      stale.addProperty("problem", "the console could not gather the state: " + e);
+      state = stale.toString();
+      throw e;
+    }
+  }
+
+  private String gather() {
     long now = System.currentTimeMillis();
     JsonObject out = new JsonObject();
     out.addProperty("asOfMs", now);
     Optional<PairsStatus> pairs = pairs(out);
     List<PairStatus> pairList = pairs.map(PairsStatus::getPairsList).orElse(List.of());
     for (Source source : EventSources.statServers(pairList)) {
-      watches.computeIfAbsent(source.name(),
-          name -> new EventWatch(source, tls, startedMs - WINDOW.toMillis(), this::received));
+      EventWatch watch = watches.get(source.name());
+      if (watch == null || !watch.source().equals(source)) {
+        long since = now - WINDOW.toMillis();
+        if (watch != null) {
+          watch.close(); // the member came back elsewhere: a new process, followed from where the old one ended
+          since = watch.newestAtMs();
+        }
+        watches.put(source.name(), new EventWatch(source, tls, since, this::received));
+      }
     }
     watches.values().forEach(EventWatch::ensureRunning);
     if (refreshes++ % 2 == 0) {
@@ -138,7 +160,8 @@ final class ConsoleFeed implements AutoCloseable {
       sources.add(s);
     });
     out.add("eventSources", sources);
-    state = out.toString();
+    out.addProperty("problem", "");
+    return out.toString();
   }
 
   /** Asks the leading Management Layer to switch the pair of {@code application} over. */

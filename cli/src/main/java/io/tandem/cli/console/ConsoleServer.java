@@ -22,8 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -38,6 +39,14 @@ import java.util.regex.Pattern;
 final class ConsoleServer implements AutoCloseable {
   /** How many pages may follow the state at once; each holds a thread. */
   private static final int STREAMS = 4;
+  /**
+   * How many requests are handled at once. The JDK's server reads a request on the handler's
+   * thread, so a connection sending half a request holds one: a cached pool keeps the page
+   * answering while a few do; past this many, new connections are closed.
+   */
+  private static final int THREADS = 64;
+  /** A comment line on an idle stream this often, so a page that went away is noticed. */
+  private static final long STREAM_KEEPALIVE_MS = 5_000;
   private static final Pattern APPLICATION = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
   private static final Map<String, String> RESOURCES = Map.of(
       "/", "index.html", "/console.js", "console.js", "/console.css", "console.css");
@@ -63,9 +72,9 @@ final class ConsoleServer implements AutoCloseable {
     byte[] random = new byte[32];
     new SecureRandom().nextBytes(random);
     this.token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 32);
+    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port), 32);
     this.cookieName = "tandem_console_" + server.getAddress().getPort();
-    this.executor = Executors.newFixedThreadPool(STREAMS + 4, runnable -> {
+    this.executor = new ThreadPoolExecutor(0, THREADS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), runnable -> {
       Thread thread = new Thread(runnable, "console-http");
       thread.setDaemon(true);
       return thread;
@@ -137,12 +146,19 @@ final class ConsoleServer implements AutoCloseable {
       exchange.sendResponseHeaders(200, 0);
       OutputStream body = exchange.getResponseBody();
       String sent = "";
+      long lastWrite = 0;
       while (!closing) {
         String state = feed.state();
+        long now = System.nanoTime();
         if (!state.equals(sent)) {
           body.write(("event: state\ndata: " + state + "\n\n").getBytes(StandardCharsets.UTF_8));
           body.flush();
           sent = state;
+          lastWrite = now;
+        } else if (now - lastWrite > TimeUnit.MILLISECONDS.toNanos(STREAM_KEEPALIVE_MS)) {
+          body.write(":\n\n".getBytes(StandardCharsets.UTF_8));
+          body.flush();
+          lastWrite = now;
         }
         TimeUnit.MILLISECONDS.sleep(250);
       }
@@ -186,7 +202,6 @@ final class ConsoleServer implements AutoCloseable {
       result.addProperty("result", e.getStatus().getCode().name());
       result.addProperty("message", e.getStatus().getDescription() == null ? "" : e.getStatus().getDescription());
     }
-    feed.refresh();
     reply(exchange, 200, "application/json", result.toString());
   }
 
@@ -220,7 +235,9 @@ final class ConsoleServer implements AutoCloseable {
 
   private boolean hostIsLoopback(HttpExchange exchange) {
     String host = exchange.getRequestHeaders().getFirst("Host");
-    return host != null && List.of("127.0.0.1:" + port(), "localhost:" + port()).contains(host);
+    // A browser leaves the port out of the Host header when it is HTTP's own, 80.
+    return host != null && (List.of("127.0.0.1:" + port(), "localhost:" + port()).contains(host)
+        || (port() == 80 && List.of("127.0.0.1", "localhost").contains(host)));
   }
 
   private boolean matches(String candidate) {

@@ -79,7 +79,8 @@ public final class Timeline {
         everServed.put(pair.lane(), true);
       }
     }
-    for (Event e : inOrder) {
+    for (int i = 0; i < inOrder.size(); i++) {
+      Event e = inOrder.get(i);
       String app = e.field("application");
       switch (e.id()) {
         case "02-10084" -> reloading.put(app, e);
@@ -135,9 +136,20 @@ public final class Timeline {
             selfServing.put(e.source(), e.field("status").equals("SERVING"));
           }
         }
+        case "00-05061", "00-05063" -> {
+          if (STAT_SERVER.equals(e.service())) {
+            // A process listening anew, or stopping, does not serve until its health says so: a
+            // crashed one logged no change, and its last SERVING must not count again.
+            selfServing.put(e.source(), false);
+            cutShort(e, reloading, protectedSince, spans);
+          }
+        }
         default -> {
           continue;
         }
+      }
+      if (i + 1 < inOrder.size() && inOrder.get(i + 1).atMs() == e.atMs()) {
+        continue; // judge the pair once every event of this millisecond is in: their order within it is not known
       }
       for (PairMembers pair : pairs) {
         boolean serving = serves(pair.first(), selfServing, heard) || serves(pair.second(), selfServing, heard);
@@ -169,6 +181,22 @@ public final class Timeline {
     spans.sort(Comparator.comparingLong(Span::startMs));
     marks.sort(Comparator.comparingLong(Mark::atMs));
     return new Picture(fromMs, nowMs, List.copyOf(spans), List.copyOf(marks));
+  }
+
+  /** A Stat Server that restarts or stops ends what it had under way: those bars end there. */
+  private static void cutShort(Event e, Map<String, Event> reloading, Map<String, Event> protectedSince,
+      List<Span> spans) {
+    String member = e.source();
+    String why = e.id().equals("00-05061") ? "the process started again" : "the process stopped";
+    Event reload = reloading.remove(member);
+    if (reload != null) {
+      spans.add(new Span(member, SpanKind.RELOAD, reload.atMs(), Optional.of(e.atMs()), "reload cut short: " + why));
+    }
+    Event protectedMode = protectedSince.remove(member);
+    if (protectedMode != null) {
+      spans.add(new Span(member, SpanKind.PROTECTED_MODE, protectedMode.atMs(), Optional.of(e.atMs()),
+          "protected mode cut short: " + why));
+    }
   }
 
   /** A member serves when its last health event said so and the Management Layer has not lost it since. */

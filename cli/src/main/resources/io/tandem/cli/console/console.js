@@ -222,17 +222,29 @@ function render(state) {
   renderEvents(state);
 }
 
-function follow() {
+/** Says whether what the page shows is current: live, stale (with why), or not connected. */
+function showConnection(text) {
   const connection = document.getElementById('connection');
+  const stale = lastState && Date.now() - lastState.asOfMs > 5000;
+  const problem = text || (lastState && lastState.problem)
+    || (stale ? 'stale: the last state is of ' + time(lastState.asOfMs) : '');
+  connection.textContent = problem || 'live';
+  connection.className = problem ? 'problem' : 'ok';
+}
+
+function follow() {
   const source = new EventSource('/api/stream');
   source.addEventListener('state', message => {
-    connection.textContent = 'live';
-    connection.className = 'ok';
     const state = JSON.parse(message.data);
     if (state.timeline) render(state);
+    showConnection('');
   });
   source.addEventListener('error', () => {
-    connection.textContent = 'not connected to the console (retrying)';
-    connection.className = 'problem';
+    showConnection('not connected to the console (retrying)');
+    if (source.readyState === EventSource.CLOSED) {
+      setTimeout(follow, 3000); // the browser gives up after an answer other than 200: ask again
+    }
   });
 }
+
+setInterval(() => { if (lastState) showConnection(''); }, 1000);

@@ -136,4 +136,40 @@ class TimelineTest {
 
     assertThat(Timeline.of(events, PAIR, BOTH_SERVING, 5_000, 100_000).spans()).isEmpty();
   }
+
+  @Test
+  void aMemberThatRestartedDoesNotServeUntilItsHealthSaysSo() {
+    at(1_000, "management-layer", "ml", "43-30002", "application", "A");
+    at(1_000, "management-layer", "ml", "43-30002", "application", "B");
+    at(2_000, "stat-server", "A", "00-05061", "service", "stat-server");
+    at(2_000, "stat-server", "B", "00-05061", "service", "stat-server");
+    at(3_000, "management-layer", "ml", "43-30001", "application", "A");
+    at(3_000, "management-layer", "ml", "43-30001", "application", "B");
+    health(4_000, "B", true);
+
+    assertThat(spans(SpanKind.DARK)).singleElement().satisfies(dark -> {
+      assertThat(dark.startMs()).isEqualTo(1_000);
+      assertThat(dark.endMs()).contains(4_000L);
+    });
+  }
+
+  @Test
+  void aReloadUnderWayWhenTheProcessRestartedEndsThere() {
+    at(1_000, "stat-server", "A", "02-10084", "application", "A", "serving", "false");
+    at(5_000, "stat-server", "A", "00-05061", "service", "stat-server");
+
+    assertThat(spans(SpanKind.RELOAD)).singleElement().satisfies(reload -> {
+      assertThat(reload.endMs()).contains(5_000L);
+      assertThat(reload.label()).isEqualTo("reload cut short: the process started again");
+    });
+  }
+
+  @Test
+  void eventsOfOneMillisecondAreJudgedTogether() {
+    health(2_000, "A", false);
+    health(2_000, "B", true);
+    health(1_000, "B", false);
+
+    assertThat(spans(SpanKind.DARK)).isEmpty();
+  }
 }

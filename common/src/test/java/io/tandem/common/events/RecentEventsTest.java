@@ -8,9 +8,9 @@ import io.tandem.events.v1.ListEventsRequest;
 import io.tandem.events.v1.ServiceEvent;
 import io.tandem.protocol.log.EventLog;
 import io.tandem.protocol.log.LogEvent;
-import java.time.Clock;
+import io.tandem.protocol.time.ManualClock;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -23,7 +23,7 @@ class RecentEventsTest {
   private static final Logger OWN = LoggerFactory.getLogger("io.tandem.statserver.reload.ReloadCoordinator");
   private static final Logger OTHER = LoggerFactory.getLogger("io.tandem.management.supervision.RedundancyLoop");
 
-  private final MutableClock clock = new MutableClock();
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-12-05T10:00:00Z"));
   private final RecentEvents events = new RecentEvents("stat-server", List.of("io.tandem.statserver."), clock, 3);
 
   @AfterEach
@@ -36,7 +36,7 @@ class RecentEventsTest {
     events.start();
     EventLog.emit(OWN, LogEvent.NORMAL_RELOAD_STARTED, "application", "StatServer_A", "reason", "backup");
     EventLog.emit(OTHER, LogEvent.CONFIG_LOADED, "application", "MgmtLayer");
-    clock.now = clock.now.plusMillis(5);
+    clock.advance(Duration.ofMillis(5));
     EventLog.emit(OWN, LogEvent.NORMAL_RELOAD_FINISHED, "application", "StatServer_A", "objects", 10, "ms", 3);
 
     List<ServiceEvent> listed = events.list(ListEventsRequest.getDefaultInstance()).getEventsList();
@@ -47,7 +47,7 @@ class RecentEventsTest {
     assertThat(finished.getService()).isEqualTo("stat-server");
     assertThat(finished.getLevel()).isEqualTo("Std");
     assertThat(finished.getText()).isEqualTo(LogEvent.NORMAL_RELOAD_FINISHED.text());
-    assertThat(finished.getAtMs()).isEqualTo(clock.now.toEpochMilli());
+    assertThat(finished.getAtMs()).isEqualTo(clock.millis());
     assertThat(finished.getFieldsList()).extracting(f -> f.getKey() + "=" + f.getValue())
         .containsExactly("application=StatServer_A", "objects=10", "ms=3");
   }
@@ -56,7 +56,7 @@ class RecentEventsTest {
   void holdsTheLastEventsOnlyAndListsFromAPositionOrATime() {
     events.start();
     for (int i = 0; i < 5; i++) {
-      clock.now = clock.now.plusMillis(100);
+      clock.advance(Duration.ofMillis(100));
       EventLog.emit(OWN, LogEvent.NORMAL_RELOAD_STARTED, "n", i);
     }
     var all = events.list(ListEventsRequest.getDefaultInstance());
@@ -64,7 +64,7 @@ class RecentEventsTest {
     assertThat(all.getOldestPosition()).isEqualTo(3);
     assertThat(events.list(ListEventsRequest.newBuilder().setAfterPosition(4).build()).getEventsList())
         .extracting(ServiceEvent::getPosition).containsExactly(5L);
-    assertThat(events.list(ListEventsRequest.newBuilder().setSinceMs(clock.now.toEpochMilli() - 100).build())
+    assertThat(events.list(ListEventsRequest.newBuilder().setSinceMs(clock.millis() - 100).build())
         .getEventsList()).extracting(ServiceEvent::getPosition).containsExactly(4L, 5L);
   }
 
@@ -98,25 +98,6 @@ class RecentEventsTest {
     events.stop();
     EventLog.emit(OWN, LogEvent.NORMAL_RELOAD_STARTED, "n", 1);
     assertThat(events.list(ListEventsRequest.getDefaultInstance()).getEventsList()).isEmpty();
-  }
-
-  private static final class MutableClock extends Clock {
-    Instant now = Instant.parse("2026-12-05T10:00:00Z");
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 
   /** A client's stream as the server sees it: ready or not, what it got, how it ended. */
