@@ -105,18 +105,15 @@ final class ConsoleFeed implements AutoCloseable {
   private String gather() {
     long now = System.currentTimeMillis();
     JsonObject out = new JsonObject();
-    out.addProperty("asOfMs", now);
     Optional<PairsStatus> pairs = pairs(out);
     List<PairStatus> pairList = pairs.map(PairsStatus::getPairsList).orElse(List.of());
     for (Source source : EventSources.statServers(pairList)) {
       EventWatch watch = watches.get(source.name());
       if (watch == null || !watch.source().equals(source)) {
-        long since = now - WINDOW.toMillis();
         if (watch != null) {
-          watch.close(); // the member came back elsewhere: a new process, followed from where the old one ended
-          since = watch.newestAtMs();
+          watch.close(); // the member came back elsewhere: a new process, which shares no event with the old
         }
-        watches.put(source.name(), new EventWatch(source, tls, since, this::received));
+        watches.put(source.name(), new EventWatch(source, tls, now - WINDOW.toMillis(), this::received));
       }
     }
     watches.values().forEach(EventWatch::ensureRunning);
@@ -161,6 +158,7 @@ final class ConsoleFeed implements AutoCloseable {
     });
     out.add("eventSources", sources);
     out.addProperty("problem", "");
+    out.addProperty("asOfMs", System.currentTimeMillis()); // when gathered: a slow answer must not look stale
     return out.toString();
   }
 

@@ -49,14 +49,7 @@ final class EventWatch implements AutoCloseable {
     return source;
   }
 
-  /** The newest time of an event received (or the time the watch was to start from). */
-  long newestAtMs() {
-    synchronized (lock) {
-      return newestAtMs - (recent.isEmpty() ? OVERLAP : 0);
-    }
-  }
-
-  /** Why the watch last ended or could not start, or empty while it runs. */
+  /** Why the watch last ended or could not start, until an event comes again; empty while it delivers. */
   String problem() {
     synchronized (lock) {
       return problem;
@@ -76,6 +69,7 @@ final class EventWatch implements AutoCloseable {
         ListEventsRequest request = ListEventsRequest.newBuilder().setSinceMs(newestAtMs - OVERLAP).build();
         EventsServiceGrpc.EventsServiceStub stub = EventsServiceGrpc.newStub(endpoint.channel());
         Context.CancellableContext context = watching;
+        running = true; // before the call: an end reported at once must not be overwritten
         context.run(() -> stub.watchEvents(request, new StreamObserver<>() {
           @Override
           public void onNext(ServiceEvent event) {
@@ -95,9 +89,8 @@ final class EventWatch implements AutoCloseable {
             ended(context, "the service ended the watch");
           }
         }));
-        running = true;
-        problem = "";
       } catch (RuntimeException e) {
+        running = false;
         problem = "cannot watch: " + e.getMessage();
         release();
       }
@@ -111,6 +104,7 @@ final class EventWatch implements AutoCloseable {
         return false;
       }
       newestAtMs = Math.max(newestAtMs, event.getAtMs());
+      problem = "";
       for (Iterator<Long> at = recent.values().iterator(); at.hasNext() && at.next() < newestAtMs - 2 * OVERLAP; ) {
         at.remove();
       }

@@ -137,7 +137,7 @@ public final class Timeline {
           }
         }
         case "00-05061", "00-05063" -> {
-          if (STAT_SERVER.equals(e.service())) {
+          if (STAT_SERVER.equals(e.service()) && STAT_SERVER.equals(e.fields().getOrDefault("service", STAT_SERVER))) {
             // A process listening anew, or stopping, does not serve until its health says so: a
             // crashed one logged no change, and its last SERVING must not count again.
             selfServing.put(e.source(), false);
@@ -145,7 +145,7 @@ public final class Timeline {
           }
         }
         default -> {
-          continue;
+          // not about a reload, a switchover or serving; the millisecond is still judged below
         }
       }
       if (i + 1 < inOrder.size() && inOrder.get(i + 1).atMs() == e.atMs()) {

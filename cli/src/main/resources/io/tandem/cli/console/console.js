@@ -222,29 +222,39 @@ function render(state) {
   renderEvents(state);
 }
 
-/** Says whether what the page shows is current: live, stale (with why), or not connected. */
-function showConnection(text) {
+/** Whether the stream to the console is open now. */
+let connected = false;
+
+/** Says whether what the page shows is current: live, or why not (not connected, stale, a problem). */
+function showConnection() {
   const connection = document.getElementById('connection');
-  const stale = lastState && Date.now() - lastState.asOfMs > 5000;
-  const problem = text || (lastState && lastState.problem)
-    || (stale ? 'stale: the last state is of ' + time(lastState.asOfMs) : '');
-  connection.textContent = problem || 'live';
-  connection.className = problem ? 'problem' : 'ok';
+  const stale = lastState && Date.now() - lastState.asOfMs > 10000;
+  const problem = !connected ? 'not connected to the console (retrying)'
+    : (lastState && lastState.problem) || (stale ? 'stale: the last state is of ' + time(lastState.asOfMs) : '');
+  connection.textContent = problem || (lastState ? 'live' : 'waiting for the first state');
+  connection.className = problem || !lastState ? 'problem' : 'ok';
 }
 
 function follow() {
   const source = new EventSource('/api/stream');
+  source.addEventListener('open', () => { connected = true; showConnection(); });
   source.addEventListener('state', message => {
+    connected = true;
     const state = JSON.parse(message.data);
-    if (state.timeline) render(state);
-    showConnection('');
+    if (state.timeline) {
+      render(state);
+    } else if (state.problem) {
+      lastState = {problem: state.problem, asOfMs: Date.now()};
+    }
+    showConnection();
   });
   source.addEventListener('error', () => {
-    showConnection('not connected to the console (retrying)');
+    connected = false;
+    showConnection();
     if (source.readyState === EventSource.CLOSED) {
       setTimeout(follow, 3000); // the browser gives up after an answer other than 200: ask again
     }
   });
 }
 
-setInterval(() => { if (lastState) showConnection(''); }, 1000);
+setInterval(showConnection, 1000);

@@ -53,7 +53,7 @@ class ConsoleServerTest {
 
   /** The raw answer to {@code request}: what a browser, or a page elsewhere, could send. */
   private String send(String request) throws IOException {
-    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+    try (Socket socket = new Socket(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), server.port())) {
       OutputStream out = socket.getOutputStream();
       out.write(request.getBytes(StandardCharsets.UTF_8));
       out.flush();

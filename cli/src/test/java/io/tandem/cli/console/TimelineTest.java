@@ -172,4 +172,18 @@ class TimelineTest {
 
     assertThat(spans(SpanKind.DARK)).isEmpty();
   }
+
+  @Test
+  void aMillisecondEndingWithAnotherKindOfEventIsStillJudged() {
+    health(1_000, "A", false);
+    health(1_000, "B", false);
+    at(1_000, "config-server", "cs", "21-20010", "client", "X");
+    health(2_000, "B", true);
+    at(2_000, "config-server", "cs", "21-20010", "client", "X");
+
+    assertThat(spans(SpanKind.DARK)).singleElement().satisfies(dark -> {
+      assertThat(dark.startMs()).isEqualTo(1_000);
+      assertThat(dark.endMs()).contains(2_000L);
+    });
+  }
 }
