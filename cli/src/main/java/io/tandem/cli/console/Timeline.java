@@ -46,6 +46,7 @@ public final class Timeline {
   public record Picture(long fromMs, long toMs, List<Span> spans, List<Mark> marks) {}
 
   private static final String STAT_SERVER = "stat-server";
+  private static final String MANAGEMENT_LAYER = "management-layer";
 
   private Timeline() {}
 
@@ -142,8 +143,11 @@ public final class Timeline {
             // crashed one logged no change, and its last SERVING must not count again.
             selfServing.put(e.source(), false);
             cutShort(e, reloading, protectedSince, spans);
+          } else if (e.id().equals("00-05061") && MANAGEMENT_LAYER.equals(e.service())) {
+            endSwitchovers(e, "a Management Layer started", switchingOver, spans);
           }
         }
+        case "43-30024" -> endSwitchovers(e, "another Management Layer leads", switchingOver, spans);
         default -> {
           // not about a reload, a switchover or serving; the millisecond is still judged below
         }
@@ -197,6 +201,13 @@ public final class Timeline {
       spans.add(new Span(member, SpanKind.PROTECTED_MODE, protectedMode.atMs(), Optional.of(e.atMs()),
           "protected mode cut short: " + why));
     }
+  }
+
+  /** A switchover the Management Layer had under way ends with it: a new one, or a restarted one, does not go on with it. */
+  private static void endSwitchovers(Event e, String why, Map<String, Event> switchingOver, List<Span> spans) {
+    switchingOver.forEach((pair, start) -> spans.add(new Span(pair, SpanKind.SWITCHOVER, start.atMs(),
+        Optional.of(e.atMs()), "switchover (" + start.field("cause") + ") cut short: " + why)));
+    switchingOver.clear();
   }
 
   /** A member serves when its last health event said so and the Management Layer has not lost it since. */

@@ -186,4 +186,15 @@ class TimelineTest {
       assertThat(dark.endMs()).contains(2_000L);
     });
   }
+
+  @Test
+  void aSwitchoverUnderWayWhenAnotherManagementLayerLeadsEndsThere() {
+    at(1_000, "management-layer", "ml1", "43-30010", "pair", "A/B", "cause", "MANUAL", "primary", "A");
+    at(4_000, "management-layer", "ml2", "43-30024", "epochs_above", "7");
+
+    assertThat(spans(SpanKind.SWITCHOVER)).singleElement().satisfies(switchover -> {
+      assertThat(switchover.endMs()).contains(4_000L);
+      assertThat(switchover.label()).isEqualTo("switchover (MANUAL) cut short: another Management Layer leads");
+    });
+  }
 }
