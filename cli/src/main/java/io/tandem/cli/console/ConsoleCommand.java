@@ -21,9 +21,9 @@ import picocli.CommandLine.Spec;
  * as the operator, with the certificates the other commands use: the services expose nothing new.
  */
 @Command(name = "console", mixinStandardHelpOptions = true,
-    description = {"Serve the operator's console on 127.0.0.1: every pair (members, modes, serving, reloads), a timeline",
-        "of the last hour (reloads, protected mode, switchovers, dark spans), the Config Servers and etcd members, and",
-        "a switchover button per pair. Prints the URL to open, with a token drawn for this run; runs until interrupted."})
+    description = "Serve the operator's console on 127.0.0.1: every pair (members, modes, serving, reloads), a timeline"
+        + " of the last hour (reloads, protected mode, switchovers, dark spans), the Config Servers and etcd members, and"
+        + " a switchover button per pair. Prints the URL to open, with a token drawn for this run; runs until interrupted.")
 public final class ConsoleCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
