@@ -68,6 +68,8 @@ final class ConsoleFeed implements AutoCloseable {
   private int refreshes;
   private List<ConfigServerAnswer> configAnswers = List.of();
   private List<EtcdMemberStatus> etcdAnswers = List.of();
+  /** With several Management Layers: what each says of itself. */
+  private Map<String, String> leadership = Map.of();
   private volatile String state = "{}";
 
   ConsoleFeed(ManagementOption management, TlsFlags tls, List<HostPort> configServers, String configServerIdentity,
@@ -123,6 +125,10 @@ final class ConsoleFeed implements AutoCloseable {
     if (!etcd.isEmpty() && refreshes % 5 == 1) {
       etcdAnswers = StoreStatus.askEtcd(etcd, tls, DEADLINE);
     }
+    if (management.addresses().size() > 1 && refreshes % 5 == 1) {
+      leadership = new LinkedHashMap<>();
+      management.leadership(tls).forEach((address, role) -> leadership.put(address.toString(), role.describe()));
+    }
     long head = configAnswers.stream().filter(ConfigServerAnswer::answered)
         .mapToLong(a -> a.info().getHeadEventId()).max().orElse(-1);
     Map<String, Boolean> servingNow = new HashMap<>();
@@ -138,6 +144,14 @@ final class ConsoleFeed implements AutoCloseable {
     out.add("pairs", pairsJson);
     out.add("configServers", configServers());
     out.add("etcd", etcdMembers());
+    JsonArray layers = new JsonArray();
+    leadership.forEach((address, role) -> {
+      JsonObject layer = new JsonObject();
+      layer.addProperty("address", address);
+      layer.addProperty("role", role);
+      layers.add(layer);
+    });
+    out.add("managementLayers", layers);
     synchronized (events) {
       long from = now - WINDOW.toMillis();
       while (!events.isEmpty() && events.peekFirst().atMs() < from) {

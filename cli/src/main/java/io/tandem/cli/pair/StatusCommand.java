@@ -3,7 +3,6 @@ package io.tandem.cli.pair;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TlsFlags;
 import com.google.protobuf.Timestamp;
-import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.Timestamps;
 import io.grpc.StatusRuntimeException;
 import io.tandem.cli.link.Endpoint;
@@ -14,13 +13,11 @@ import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.StatServiceGrpc;
 import java.util.concurrent.TimeUnit;
 import io.tandem.management.v1.GetPairsRequest;
-import io.tandem.management.v1.LeaderInfo;
 import io.tandem.management.v1.MemberStatus;
 import io.tandem.management.v1.Mode;
 import io.tandem.management.v1.PairStatus;
 import io.tandem.management.v1.PairsStatus;
 import io.tandem.management.v1.SwitchoverRecord;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -79,16 +76,8 @@ public final class StatusCommand implements Callable<Integer> {
   static String renderLeadership(Map<HostPort, ManagementOption.Role> roles) {
     StringBuilder out = new StringBuilder("\nMANAGEMENT LAYERS\n");
     roles.forEach((address, role) -> out.append(String.format("  %-22s %s%n", address,
-        role.leads().map(StatusCommand::leads).orElse(role.otherwise()))));
+        role.describe())));
     return out.toString();
-  }
-
-  private static String leads(PairsStatus answer) {
-    LeaderInfo leader = answer.getLeader();
-    Duration held = Duration.ofMillis(Timestamps.toMillis(answer.getAsOf()) - Timestamps.toMillis(leader.getSince()));
-    return "leads since " + time(leader.getSince()) + " (" + held.toSeconds() + " s)"
-        + (leader.hasLeaseRemaining()
-            ? String.format(java.util.Locale.ROOT, ", lease %.1f s left", Durations.toMillis(leader.getLeaseRemaining()) / 1000.0) : "");
   }
 
   static String render(PairsStatus status) {

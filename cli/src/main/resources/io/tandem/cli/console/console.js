@@ -198,6 +198,10 @@ function renderConfig(state) {
         : el('tr', {}, el('td', {}, e.member), el('td', {}, e.leader ? 'yes' : 'no'), el('td', {}, e.revision),
             el('td', {}, e.term), el('td', {}, e.dbBytes), el('td', {}, e.version)))));
   }
+  if ((state.managementLayers || []).length > 0) {
+    parts.push(table(['Management Layer', 'Says'], state.managementLayers.map(m =>
+      el('tr', {}, el('td', {}, m.address), el('td', {}, m.role)))));
+  }
   document.getElementById('config').replaceChildren(...parts);
 }
 
