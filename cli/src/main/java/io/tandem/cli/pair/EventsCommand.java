@@ -13,8 +13,6 @@ import io.tandem.management.v1.GetPairsRequest;
 import io.tandem.protocol.log.EventLog;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -35,8 +33,6 @@ import picocli.CommandLine.Option;
         "Stat Server the leading Management Layer knows, merged in time order. With --follow, keep printing new ones",
         "(each once it is two seconds old, so events of different services still come out in time order)."})
 public final class EventsCommand implements Callable<Integer> {
-  private static final DateTimeFormatter TIME =
-      DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
   /** How long a followed event waits for an older one from another service before it is printed. */
   private static final Duration REORDER = Duration.ofSeconds(2);
   private static final Comparator<Sourced> IN_TIME = Comparator.comparingLong((Sourced e) -> e.event().getAtMs())
@@ -196,7 +192,7 @@ public final class EventsCommand implements Callable<Integer> {
     ServiceEvent event = sourced.event();
     String fields = event.getFieldsList().stream().map(f -> f.getKey() + "=" + EventLog.value(f.getValue()))
         .collect(Collectors.joining(", "));
-    return String.format("%s %-30s %s %s %s%s", TIME.format(Instant.ofEpochMilli(event.getAtMs())), sourced.source(),
+    return String.format("%s %-30s %s %s %s%s", TimeOfDay.of(event.getAtMs()), sourced.source(),
         event.getLevel(), event.getId(), event.getText(), fields.isEmpty() ? "" : "; " + fields);
   }
 

@@ -15,9 +15,6 @@ import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.Timestamps;
 import io.tandem.management.v1.LeaderInfo;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -89,15 +86,12 @@ public final class ManagementOption {
    * or, from a standby, that it stands by and where the leader is, or why it did not answer.
    */
   public record Role(Optional<PairsStatus> leads, String otherwise) {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
-        .withZone(ZoneId.systemDefault());
-
     /** "leads since 10:00:00.000 (42 s), lease 2.1 s left", or why it does not lead. */
     public String describe() {
       return leads.map(answer -> {
         LeaderInfo leader = answer.getLeader();
         long sinceMs = Timestamps.toMillis(leader.getSince());
-        return "leads since " + TIME.format(Instant.ofEpochMilli(sinceMs)) + " ("
+        return "leads since " + TimeOfDay.of(sinceMs) + " ("
             + Duration.ofMillis(Timestamps.toMillis(answer.getAsOf()) - sinceMs).toSeconds() + " s)"
             + (leader.hasLeaseRemaining() ? String.format(Locale.ROOT, ", lease %.1f s left",
                 Durations.toMillis(leader.getLeaseRemaining()) / 1000.0) : "");

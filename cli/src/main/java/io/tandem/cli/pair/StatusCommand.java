@@ -18,13 +18,10 @@ import io.tandem.management.v1.Mode;
 import io.tandem.management.v1.PairStatus;
 import io.tandem.management.v1.PairsStatus;
 import io.tandem.management.v1.SwitchoverRecord;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,7 +31,6 @@ import picocli.CommandLine.Mixin;
     description = {"Show every pair the Management Layer supervises: members, modes, statuses, since when, last switchover;",
         "then each Config Server (head, history, sessions) and each etcd member (leader, revision, database size)."})
 public final class StatusCommand implements Callable<Integer> {
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
 
   @Mixin
   ManagementOption management;
@@ -209,6 +205,6 @@ public final class StatusCommand implements Callable<Integer> {
   }
 
   private static String time(Timestamp t) {
-    return t.getSeconds() == 0 ? "-" : TIME.format(Instant.ofEpochMilli(Timestamps.toMillis(t)));
+    return t.getSeconds() == 0 ? "-" : TimeOfDay.of(Timestamps.toMillis(t));
   }
 }
