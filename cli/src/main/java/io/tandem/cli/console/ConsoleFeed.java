@@ -30,8 +30,10 @@ import io.tandem.stat.v1.StatServiceGrpc;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,9 +64,11 @@ final class ConsoleFeed implements AutoCloseable {
   private Endpoint leader;
   private final Map<String, Endpoint> members = new HashMap<>();
   private final Map<String, EventWatch> watches = new LinkedHashMap<>();
-  /** The events received, oldest first (sorted when the state is built). */
-  private final Deque<Timeline.Event> events = new ArrayDeque<>();
-  private final Deque<JsonObject> listed = new ArrayDeque<>();
+  /** An event received: as the timeline reads it, and as the service wrote it (for the page's list). */
+  private record Received(Timeline.Event moment, ServiceEvent event) {}
+
+  /** The events received, in the order they came (sorted when the state is built). */
+  private final Deque<Received> events = new ArrayDeque<>();
   private int refreshes;
   private List<ConfigServerAnswer> configAnswers = List.of();
   private List<EtcdMemberStatus> etcdAnswers = List.of();
@@ -154,13 +158,18 @@ final class ConsoleFeed implements AutoCloseable {
     out.add("managementLayers", layers);
     synchronized (events) {
       long from = now - WINDOW.toMillis();
-      while (!events.isEmpty() && events.peekFirst().atMs() < from) {
+      while (!events.isEmpty() && events.peekFirst().moment().atMs() < from) {
         events.pollFirst();
       }
-      out.add("timeline", timeline(Timeline.of(List.copyOf(events), pairMembers, servingNow, from, now)));
+      out.add("timeline", timeline(Timeline.of(events.stream().map(Received::moment).toList(), pairMembers,
+          servingNow, from, now)));
+      List<Received> lastCome = new ArrayList<>();
+      for (Iterator<Received> it = events.descendingIterator(); it.hasNext() && lastCome.size() < EVENTS_LISTED * 4; ) {
+        lastCome.add(it.next());
+      }
       JsonArray newest = new JsonArray();
-      listed.stream().sorted((a, b) -> Long.compare(b.get("atMs").getAsLong(), a.get("atMs").getAsLong()))
-          .limit(EVENTS_LISTED).forEach(newest::add);
+      lastCome.stream().sorted(Comparator.comparingLong((Received r) -> r.moment().atMs()).reversed())
+          .limit(EVENTS_LISTED).map(ConsoleFeed::listed).forEach(newest::add);
       out.add("events", newest);
     }
     JsonArray sources = new JsonArray();
@@ -186,25 +195,27 @@ final class ConsoleFeed implements AutoCloseable {
   private void received(Source source, ServiceEvent event) {
     Map<String, String> fields = new LinkedHashMap<>();
     event.getFieldsList().forEach(f -> fields.put(f.getKey(), f.getValue()));
-    JsonObject json = new JsonObject();
-    json.addProperty("atMs", event.getAtMs());
-    json.addProperty("source", source.name());
-    json.addProperty("id", event.getId());
-    json.addProperty("level", event.getLevel());
-    json.addProperty("text", event.getText());
-    JsonObject fieldsJson = new JsonObject();
-    fields.forEach(fieldsJson::addProperty);
-    json.add("fields", fieldsJson);
+    Timeline.Event moment = new Timeline.Event(event.getService(), source.name(), event.getAtMs(), event.getId(), fields);
     synchronized (events) {
-      events.addLast(new Timeline.Event(event.getService(), source.name(), event.getAtMs(), event.getId(), fields));
-      listed.addLast(json);
+      events.addLast(new Received(moment, event));
       while (events.size() > MAX_EVENTS) {
         events.pollFirst();
       }
-      while (listed.size() > EVENTS_LISTED * 4) {
-        listed.pollFirst();
-      }
     }
+  }
+
+  /** One event as the page lists it. */
+  private static JsonObject listed(Received received) {
+    JsonObject json = new JsonObject();
+    json.addProperty("atMs", received.moment().atMs());
+    json.addProperty("source", received.moment().source());
+    json.addProperty("id", received.event().getId());
+    json.addProperty("level", received.event().getLevel());
+    json.addProperty("text", received.event().getText());
+    JsonObject fields = new JsonObject();
+    received.moment().fields().forEach(fields::addProperty);
+    json.add("fields", fields);
+    return json;
   }
 
   private Optional<PairsStatus> pairs(JsonObject out) {
