@@ -106,7 +106,7 @@ class ManagementLayerScenariosTest extends PairStackTest {
       assertThat(stack.primary()).as("nobody's mode changed on the way").isEqualTo(primary);
       ManagementServiceGrpc.newBlockingStub(other.channel())
           .switchover(SwitchoverRequest.newBuilder().setApplication(stack.other(primary)).build());
-      await("the switchover done").atMost(PairStack.WAIT).until(() -> switchedOverTo(stack.other(primary)));
+      stack.awaitPair("the switchover done").until(() -> switchedOverTo(stack.other(primary)));
       assertThat(stack.pair().getEpoch()).isGreaterThan(epoch);
 
       List<String> lines = leader.logText().lines().toList();
@@ -137,7 +137,7 @@ class ManagementLayerScenariosTest extends PairStackTest {
         long killed = System.nanoTime();
         await("the standby leads").atMost(PairStack.WAIT).until(() -> PairStack.leads(other));
         long tookMs = (System.nanoTime() - killed) / 1_000_000;
-        await("the switchover done").atMost(PairStack.WAIT).until(() -> switchedOverTo(stack.other(primary)));
+        stack.awaitPair("the switchover done").until(() -> switchedOverTo(stack.other(primary)));
         await("both reloaded").atMost(PairStack.WAIT).until(() -> !stack.logged(primary, "02-10085").isEmpty()
             && stack.stats().stream().allMatch(m -> m.health().serving()));
         long okBefore = client.ok.get();
@@ -172,7 +172,7 @@ class ManagementLayerScenariosTest extends PairStackTest {
       assertThat(failedOverAt).isGreaterThan(epoch);
       // Back as the backup under the new leader's epoch, so both members can hear the thawed one.
       stack.startStatServerNoWait(primary);
-      await("both members under the new leader").atMost(PairStack.WAIT).until(() -> switchedOverTo(backup));
+      stack.awaitPair("both members under the new leader").until(() -> switchedOverTo(backup));
 
       leader.resume();
       await("the thawed one stands by").atMost(PairStack.WAIT).until(() -> !leader.logLines(" 43-30025 ").isEmpty());

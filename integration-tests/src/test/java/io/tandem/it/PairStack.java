@@ -2,6 +2,8 @@ package io.tandem.it;
 
 import static org.awaitility.Awaitility.await;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.tandem.cli.config.ContactCenterGenerator;
 import io.tandem.client.WarmStandbyClient;
 import io.tandem.common.config.Applications;
@@ -35,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.awaitility.core.ConditionFactory;
 
 /**
  * A whole Tandem stack as real processes from the runnable jars, on free ports (a {@link MiniStack}):
@@ -224,7 +227,7 @@ final class PairStack implements AutoCloseable {
       ManagementServiceGrpc.newBlockingStub(member.channel()).withDeadlineAfter(ANSWER_DEADLINE.toMillis(),
           java.util.concurrent.TimeUnit.MILLISECONDS).getPairs(GetPairsRequest.getDefaultInstance());
       return true;
-    } catch (io.grpc.StatusRuntimeException e) {
+    } catch (StatusRuntimeException e) {
       return false;
     }
   }
@@ -338,11 +341,26 @@ final class PairStack implements AutoCloseable {
   }
 
   void awaitModesAcknowledged() {
-    await("modes assigned and acknowledged").atMost(WAIT).until(() -> {
+    awaitPair("modes assigned and acknowledged").until(() -> {
       List<MemberStatus> members = pair().getMembersList();
       return members.size() == statPorts.size()
           && members.stream().allMatch(m -> m.getMode() != Mode.MODE_UNSPECIFIED && m.getModeAcknowledged());
     });
+  }
+
+  /**
+   * A wait on the pair as the leading Management Layer reports it. Of two, a moment when neither
+   * leads (a leader that could not renew its lease in time steps down by its own deadline, and is
+   * elected again or replaced a moment later; on a starved machine that happens) answers
+   * UNAVAILABLE: not yet, rather than the end of the wait.
+   */
+  ConditionFactory awaitPair(String alias) {
+    ConditionFactory wait = await(alias).atMost(WAIT);
+    return managementEtcd.isEmpty() ? wait : wait.ignoreExceptionsMatching(PairStack::noLeaderAnswered);
+  }
+
+  private static boolean noLeaderAnswered(Throwable e) {
+    return e instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNAVAILABLE;
   }
 
   PairStatus pair() {
