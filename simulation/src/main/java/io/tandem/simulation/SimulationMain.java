@@ -17,8 +17,8 @@ import picocli.CommandLine.Option;
 
 /** {@code bin/tandem-sim}: explores seeds, runs the mutants, replays one seed with its trace. */
 @Command(name = "tandem-sim", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Runs the reload and switchover protocol in a deterministic simulated world under seeded fault",
-        "schedules, checking the invariants after every step (see simulation/README.md).",
+    description = {"Runs the reload and switchover protocol in a deterministic simulated world under seeded fault"
+        + " schedules, checking the invariants after every step (see simulation/README.md).",
         "Ends with: simulation: seeds=N steps=M violations=V mutants_caught=K/T"})
 public final class SimulationMain implements Callable<Integer> {
   private static final int TRACE_TAIL = 60;
