@@ -90,7 +90,7 @@ class ManagementLayerScenariosTest extends PairStackTest {
         EtcdLink first = new EtcdLink(etcd);
         EtcdLink second = new EtcdLink(etcd)) {
       stack.withEtcd(etcd.endpoints()).withManagementLayers(first.endpoints(), second.endpoints()).start();
-      StackMember leader = stack.management();
+      StackMember leader = stack.leader();
       StackMember other = stack.otherManagementLayer(leader);
       long epoch = stack.pair().getEpoch();
       String primary = stack.primary();
@@ -125,7 +125,7 @@ class ManagementLayerScenariosTest extends PairStackTest {
     try (EtcdCluster etcd = EtcdCluster.startTls(dir.resolve("etcd"), 3, PairStack.WAIT, stack.stack)) {
       stack.withEtcd(etcd.endpoints()).withManagementLayers(etcd.endpoints(), etcd.endpoints()).start();
       String primary = stack.primary();
-      StackMember leader = stack.management();
+      StackMember leader = stack.leader();
       StackMember other = stack.otherManagementLayer(leader);
       try (HealthTimeline health = stack.watchHealth(); CallingClient client = new CallingClient(stack)) {
         await().atMost(PairStack.WAIT).until(() -> client.ok.get() > 100);
@@ -133,6 +133,8 @@ class ManagementLayerScenariosTest extends PairStackTest {
         ConfigServiceGrpc.newBlockingStub(stack.config().channel()).expireHistory(ExpireHistoryRequest.getDefaultInstance());
         await().atMost(PairStack.WAIT).until(() -> !stack.logged(primary, "02-10086").isEmpty());
         // ...and the Management Layer that would switch it over dies.
+        // Counted now: on a starved machine leadership may already have moved once while the stack started.
+        int electedBefore = other.logLines(" 43-30024 ").size();
         leader.kill();
         long killed = System.nanoTime();
         await("the standby leads").atMost(PairStack.WAIT).until(() -> PairStack.leads(other));
@@ -146,7 +148,7 @@ class ManagementLayerScenariosTest extends PairStackTest {
             tookMs, client.ok.get(), client.failed.get(), health.darkMillis());
         assertThat(health.darkMillis()).as("milliseconds with neither member SERVING").isZero();
         assertThat(client.failed.get()).as("failed calls: %s", client.failures()).isZero();
-        assertThat(other.logLines(" 43-30024 ")).as("elected once").hasSize(1);
+        assertThat(other.logLines(" 43-30024 ")).as("elected once after the kill").hasSize(electedBefore + 1);
       }
     }
   }
@@ -160,14 +162,14 @@ class ManagementLayerScenariosTest extends PairStackTest {
       String primary = stack.primary();
       String backup = stack.other(primary);
       long epoch = stack.pair().getEpoch();
-      StackMember leader = stack.management();
+      StackMember leader = stack.leader();
       StackMember other = stack.otherManagementLayer(leader);
 
       leader.pause();
       await("the other leads").atMost(PairStack.WAIT).until(() -> PairStack.leads(other));
       stack.stat(primary).kill();
       // The Stat Servers find the frozen one gone (keepalive), move to the leader, which fails the pair over.
-      await("failed over to the backup").atMost(PairStack.WAIT).until(() -> primaryAcknowledged(backup));
+      stack.awaitPair("failed over to the backup").until(() -> primaryAcknowledged(backup));
       long failedOverAt = stack.pair().getEpoch();
       assertThat(failedOverAt).isGreaterThan(epoch);
       // Back as the backup under the new leader's epoch, so both members can hear the thawed one.
@@ -202,6 +204,7 @@ class ManagementLayerScenariosTest extends PairStackTest {
   /** Whether {@code member} is primary and both members acknowledged their modes: a switchover done. */
   private boolean switchedOverTo(String member) {
     var members = stack.pair().getMembersList();
-    return primaryAcknowledged(member) && members.size() == 2 && members.stream().allMatch(m -> m.getModeAcknowledged());
+    return members.size() == 2 && members.stream().allMatch(m -> m.getModeAcknowledged())
+        && members.stream().anyMatch(m -> m.getApplication().equals(member) && m.getMode() == Mode.PRIMARY);
   }
 }

@@ -15,6 +15,7 @@ import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ConfigServiceGrpc;
 import io.tandem.config.v1.SetOptionRequest;
 import io.tandem.management.v1.GetPairsRequest;
+import io.tandem.management.v1.PairsStatus;
 import io.tandem.management.v1.ManagementServiceGrpc;
 import io.tandem.management.v1.MemberStatus;
 import io.tandem.management.v1.Mode;
@@ -36,6 +37,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.awaitility.core.ConditionFactory;
 
@@ -202,18 +205,35 @@ final class PairStack implements AutoCloseable {
     return stack.member(CONFIG_SERVER);
   }
 
-  /** The Management Layer, or of two the one that leads now (the first when neither answers). */
+  /**
+   * The Management Layer, or of two the one that leads now; when neither does, UNAVAILABLE with
+   * what each answered (a wait from {@link #awaitPair} takes that as not yet).
+   */
   StackMember management() {
     if (managementEtcd.isEmpty()) {
       return stack.member(MANAGEMENT);
     }
+    List<String> answers = new ArrayList<>();
     for (String name : managementNames()) {
       StackMember member = stack.member(name);
-      if (member != null && member.alive() && leads(member)) {
+      if (member == null || !member.alive()) {
+        answers.add(name + " is not running");
+        continue;
+      }
+      try {
+        askPairs(member);
         return member;
+      } catch (StatusRuntimeException e) {
+        answers.add(name + ": " + e.getStatus());
       }
     }
-    return stack.member(MANAGEMENT);
+    throw Status.UNAVAILABLE.withDescription("no Management Layer leads now; " + String.join("; ", answers))
+        .asRuntimeException();
+  }
+
+  /** Of two Management Layers, the one that leads, once one does. */
+  StackMember leader() {
+    return awaitPair("a leading Management Layer").until(this::management, Objects::nonNull);
   }
 
   /** Of two Management Layers, the one that is not {@code member}. */
@@ -224,12 +244,18 @@ final class PairStack implements AutoCloseable {
   /** Whether {@code member} answers as the leader (a standby answers UNAVAILABLE). */
   static boolean leads(StackMember member) {
     try {
-      ManagementServiceGrpc.newBlockingStub(member.channel()).withDeadlineAfter(ANSWER_DEADLINE.toMillis(),
-          java.util.concurrent.TimeUnit.MILLISECONDS).getPairs(GetPairsRequest.getDefaultInstance());
+      askPairs(member);
       return true;
     } catch (StatusRuntimeException e) {
       return false;
     }
+  }
+
+  /** The pairs as {@code member} reports them; a frozen one costs {@link #ANSWER_DEADLINE}, not the whole wait. */
+  private static PairsStatus askPairs(StackMember member) {
+    return ManagementServiceGrpc.newBlockingStub(member.channel())
+        .withDeadlineAfter(ANSWER_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+        .getPairs(GetPairsRequest.getDefaultInstance());
   }
 
   StackMember stat(String name) {
@@ -293,8 +319,7 @@ final class PairStack implements AutoCloseable {
       for (String member : statPorts.keySet()) {
         startStatServerNoWait(member, member.equals(name) ? management : managementPort);
       }
-      awaitModesAcknowledged();
-      stat(primary()).awaitServing(WAIT);
+      stat(primaryOf(awaitModesAcknowledged())).awaitServing(WAIT);
       return this;
     } catch (Exception | Error e) {
       // The caller never gets a stack that failed to start, so it can neither stop it nor print its logs.
@@ -340,38 +365,43 @@ final class PairStack implements AutoCloseable {
     startConfigServer(emptyHistory);
   }
 
-  void awaitModesAcknowledged() {
-    awaitPair("modes assigned and acknowledged").until(() -> {
-      List<MemberStatus> members = pair().getMembersList();
+  /** Waits until every member has its mode, acknowledged; returns the pair as it was then. */
+  PairStatus awaitModesAcknowledged() {
+    return awaitPair("modes assigned and acknowledged").until(this::pair, pair -> {
+      List<MemberStatus> members = pair.getMembersList();
       return members.size() == statPorts.size()
           && members.stream().allMatch(m -> m.getMode() != Mode.MODE_UNSPECIFIED && m.getModeAcknowledged());
     });
   }
 
   /**
-   * A wait on the pair as the leading Management Layer reports it. Of two, a moment when neither
-   * leads (a leader that could not renew its lease in time steps down by its own deadline, and is
-   * elected again or replaced a moment later; on a starved machine that happens) answers
-   * UNAVAILABLE: not yet, rather than the end of the wait.
+   * A wait whose condition only reads the pair as the leading Management Layer reports it
+   * ({@link #pair}, {@link #primary}, {@link #management}). Of two, a moment when neither leads (a
+   * leader that could not renew its lease in time steps down by its own deadline, and is elected
+   * again or replaced a moment later; on a starved machine that happens) answers UNAVAILABLE: not
+   * yet, rather than the end of the wait. Should the wait time out, the last answer is its cause.
    */
   ConditionFactory awaitPair(String alias) {
     ConditionFactory wait = await(alias).atMost(WAIT);
-    return managementEtcd.isEmpty() ? wait : wait.ignoreExceptionsMatching(PairStack::noLeaderAnswered);
+    return managementEtcd.isEmpty() ? wait : wait.ignoreExceptionsMatching(PairStack::unavailable);
   }
 
-  private static boolean noLeaderAnswered(Throwable e) {
+  private static boolean unavailable(Throwable e) {
     return e instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNAVAILABLE;
   }
 
   PairStatus pair() {
-    return ManagementServiceGrpc.newBlockingStub(management().channel()).getPairs(GetPairsRequest.getDefaultInstance())
-        .getPairsList().stream().filter(p -> p.getMembersList().stream().anyMatch(m -> m.getApplication().equals(A)))
+    return askPairs(management()).getPairsList().stream().filter(p -> p.getMembersList().stream().anyMatch(m -> m.getApplication().equals(A)))
         .findFirst().orElse(PairStatus.getDefaultInstance());
   }
 
   /** The member the Management Layer has as primary. */
   String primary() {
-    return pair().getMembersList().stream().filter(m -> m.getMode() == Mode.PRIMARY).map(MemberStatus::getApplication)
+    return primaryOf(pair());
+  }
+
+  private static String primaryOf(PairStatus pair) {
+    return pair.getMembersList().stream().filter(m -> m.getMode() == Mode.PRIMARY).map(MemberStatus::getApplication)
         .findFirst().orElseThrow();
   }
 
