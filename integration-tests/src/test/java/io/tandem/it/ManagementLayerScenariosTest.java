@@ -13,6 +13,7 @@ import io.tandem.etcd.EtcdEndpoints;
 import io.tandem.management.v1.GetPairsRequest;
 import io.tandem.management.v1.ManagementServiceGrpc;
 import io.tandem.management.v1.Mode;
+import io.tandem.management.v1.PairStatus;
 import io.tandem.management.v1.SwitchoverRequest;
 import io.tandem.protocol.link.HostPort;
 import io.tandem.testing.EtcdCluster;
@@ -197,14 +198,19 @@ class ManagementLayerScenariosTest extends PairStackTest {
 
   /** Whether the leader has {@code member} as primary, acknowledged (a new leader may have no primary yet). */
   private boolean primaryAcknowledged(String member) {
-    return stack.pair().getMembersList().stream()
+    return primaryAcknowledged(stack.pair(), member);
+  }
+
+  private static boolean primaryAcknowledged(PairStatus pair, String member) {
+    return pair.getMembersList().stream()
         .anyMatch(m -> m.getApplication().equals(member) && m.getMode() == Mode.PRIMARY && m.getModeAcknowledged());
   }
 
   /** Whether {@code member} is primary and both members acknowledged their modes: a switchover done. */
   private boolean switchedOverTo(String member) {
-    var members = stack.pair().getMembersList();
-    return members.size() == 2 && members.stream().allMatch(m -> m.getModeAcknowledged())
-        && members.stream().anyMatch(m -> m.getApplication().equals(member) && m.getMode() == Mode.PRIMARY);
+    PairStatus pair = stack.pair();
+    var members = pair.getMembersList();
+    return primaryAcknowledged(pair, member) && members.size() == 2
+        && members.stream().allMatch(m -> m.getModeAcknowledged());
   }
 }
