@@ -15,11 +15,11 @@ import io.tandem.config.v1.ConfigObject;
 import io.tandem.config.v1.ConfigServiceGrpc;
 import io.tandem.config.v1.SetOptionRequest;
 import io.tandem.management.v1.GetPairsRequest;
-import io.tandem.management.v1.PairsStatus;
 import io.tandem.management.v1.ManagementServiceGrpc;
 import io.tandem.management.v1.MemberStatus;
 import io.tandem.management.v1.Mode;
 import io.tandem.management.v1.PairStatus;
+import io.tandem.management.v1.PairsStatus;
 import io.tandem.stat.v1.GetServerInfoRequest;
 import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.StatServiceGrpc;
@@ -391,7 +391,8 @@ final class PairStack implements AutoCloseable {
   }
 
   PairStatus pair() {
-    return askPairs(management()).getPairsList().stream().filter(p -> p.getMembersList().stream().anyMatch(m -> m.getApplication().equals(A)))
+    return askPairs(management()).getPairsList().stream()
+        .filter(p -> p.getMembersList().stream().anyMatch(m -> m.getApplication().equals(A)))
         .findFirst().orElse(PairStatus.getDefaultInstance());
   }
 
