@@ -41,12 +41,13 @@ public final class EtcdEpochLedger implements EpochLedger {
   private long written;
 
   /**
-   * Reads the highest epoch recorded.
+   * A ledger that has read nothing yet ({@link #highest} is 0): it makes no call to etcd until
+   * {@link #refresh}, which a Management Layer does when elected, so one started while etcd does
+   * not answer yet stands by instead of failing.
    *
    * @param clock read when no epoch was ever recorded
    * @param fenced told, with the leadership it was guarded by, when a write was refused because
    *     another leads ({@link EtcdLeaderElection#fenced})
-   * @throws StatusRuntimeException when etcd does not answer
    */
   public EtcdEpochLedger(Channel channel, ByteString key, ByteString leaderKey, Clock clock, LongConsumer fenced,
       Duration callTimeout) {
@@ -56,7 +57,6 @@ public final class EtcdEpochLedger implements EpochLedger {
     this.clock = clock;
     this.fenced = fenced;
     this.callTimeout = callTimeout;
-    read();
   }
 
   /** Reads the epoch key: its value and the revision it was last written at. */

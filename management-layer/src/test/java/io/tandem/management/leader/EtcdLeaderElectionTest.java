@@ -86,6 +86,10 @@ class EtcdLeaderElectionTest {
       open.forEach(call -> call.cancel("link cut", null));
     }
 
+    void heal() {
+      cut.set(false);
+    }
+
     @Override
     public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
       if (cut.get()) {
@@ -217,8 +221,8 @@ class EtcdLeaderElectionTest {
     await().atMost(PATIENCE).until(a::mayCommand);
     long aToken = a.revision();
     AtomicBoolean aFenced = new AtomicBoolean();
-    EtcdEpochLedger aLedger = new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, CLOCK,
-        revision -> aFenced.set(true), CALL);
+    EtcdEpochLedger aLedger = read(new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, CLOCK,
+        revision -> aFenced.set(true), CALL));
     assertThat(aLedger.highest()).as("no epoch recorded yet: above the clock").isEqualTo(CLOCK.millis());
     aLedger.record(FIRST + 5, aToken);
 
@@ -230,12 +234,12 @@ class EtcdLeaderElectionTest {
     closeQuietly(a);
     await().atMost(PATIENCE).until(b::mayCommand);
 
-    EtcdEpochLedger bLedger = new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, LATER_CLOCK,
-        b::fenced, CALL);
+    EtcdEpochLedger bLedger = read(new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, LATER_CLOCK,
+        b::fenced, CALL));
     assertThat(bLedger.highest()).as("the recorded epoch counts, whatever b's clock says").isEqualTo(FIRST + 5);
     // A ledger that read before another write (a refresh that failed, say) cannot record below it.
-    EtcdEpochLedger stale = new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, CLOCK, b::fenced,
-        CALL);
+    EtcdEpochLedger stale = read(new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, CLOCK,
+        b::fenced, CALL));
     bLedger.record(FIRST + 6, b.revision());
     assertThatThrownBy(() -> stale.record(FIRST + 6, b.revision())).isInstanceOf(EpochNotRecordedException.class)
         .hasMessageContaining("another recorded an epoch since");
@@ -247,8 +251,28 @@ class EtcdLeaderElectionTest {
     assertThatThrownBy(() -> aLedger.record(FIRST + 7, aToken)).isInstanceOf(EpochNotRecordedException.class)
         .hasMessageContaining("another leads");
     assertThat(aFenced).isTrue();
-    assertThat(new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, CLOCK, revision -> { }, CALL).highest())
-        .isEqualTo(FIRST + 6);
+    assertThat(read(new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, CLOCK, revision -> { },
+        CALL)).highest()).isEqualTo(FIRST + 6);
+  }
+
+  @Test
+  void aLedgerCallsEtcdOnlyWhenReadSoAManagementLayerStartsWhileEtcdDoesNotAnswer() {
+    CuttableLink link = new CuttableLink();
+    link.cut();
+    EtcdEpochLedger ledger = new EtcdEpochLedger(channel(link), epochKey, leaderKey, CLOCK, revision -> { }, CALL);
+    assertThat(ledger.highest()).as("nothing read yet").isZero();
+    assertThatThrownBy(ledger::refresh).isInstanceOf(EpochNotRecordedException.class)
+        .hasMessageContaining("could not be read");
+
+    link.heal();
+    ledger.refresh();
+    assertThat(ledger.highest()).as("no epoch recorded yet: above the clock").isEqualTo(FIRST);
+  }
+
+  /** A ledger as a leader has it once elected: read. */
+  private static EtcdEpochLedger read(EtcdEpochLedger ledger) {
+    ledger.refresh();
+    return ledger;
   }
 
   @Test

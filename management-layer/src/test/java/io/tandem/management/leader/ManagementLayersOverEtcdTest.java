@@ -31,6 +31,7 @@ import io.tandem.management.v1.ManagementServiceGrpc;
 import io.tandem.management.v1.PairsStatus;
 import io.tandem.management.v1.SwitchoverRequest;
 import io.tandem.testing.Launch;
+import io.tandem.testing.LinkProxy;
 import io.tandem.testing.MiniStack;
 import io.tandem.testing.Service;
 import io.tandem.testing.SharedEtcdCluster;
@@ -80,11 +81,14 @@ class ManagementLayersOverEtcdTest {
 
   /** A Management Layer of this test's group: all of them share one prefix in etcd. */
   private StackMember managementLayer(String name) throws Exception {
+    return managementLayer(name, ETCD.cluster().endpoints().toString());
+  }
+
+  private StackMember managementLayer(String name, String etcdEndpoints) throws Exception {
     int port = FreePorts.next();
     return stack.start(Launch.of(Service.MANAGEMENT_LAYER, name, port, List.of("--port", "" + port,
         "--config-server", "localhost:" + configPort, "--data-dir", dir.resolve(name + "-data").toString(),
-        "--etcd-endpoints", ETCD.cluster().endpoints().toString(), "--etcd-prefix", prefix,
-        "--advertise", "localhost:" + port)));
+        "--etcd-endpoints", etcdEndpoints, "--etcd-prefix", prefix, "--advertise", "localhost:" + port)));
   }
 
   private static String refusal(StackMember member) {
@@ -111,6 +115,19 @@ class ManagementLayersOverEtcdTest {
       return Optional.of(ManagementServiceGrpc.newBlockingStub(member.channel()).getPairs(GetPairsRequest.getDefaultInstance()));
     } catch (StatusRuntimeException e) {
       return Optional.empty();
+    }
+  }
+
+  @Test
+  void oneStartedWhileEtcdDoesNotAnswerServesStandingByAndLeadsOnceEtcdAnswers() throws Exception {
+    try (LinkProxy link = new LinkProxy(ETCD.cluster().members().get(0).client().port())) {
+      link.cut();
+      StackMember late = managementLayer("late", "localhost:" + link.port());
+      assertThat(refusal(late)).as("started, standing by").contains("stands by", "no leader is known yet");
+
+      link.heal();
+      await().atMost(PATIENCE).until(() -> pairs(late).isPresent());
+      assertThat(pairs(late).orElseThrow().getPairsList()).as("it decides from the configuration").hasSize(1);
     }
   }
 
