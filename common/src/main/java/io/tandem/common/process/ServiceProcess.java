@@ -14,7 +14,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * A Tandem service running as its own process from its runnable jar, logging to a file, whose
@@ -34,6 +39,7 @@ public final class ServiceProcess implements AutoCloseable {
   public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC",
       "-XX:MetaspaceSize=64m");
 
+  private static final Pattern GUICE_ERROR = Pattern.compile("\\d+\\) \\[Guice/");
   private static final Duration POLL = Duration.ofMillis(100);
   private static final Duration PROBE_DEADLINE = Duration.ofMillis(500);
 
@@ -97,16 +103,19 @@ public final class ServiceProcess implements AutoCloseable {
   /**
    * Waits until the health check answers {@code SERVING}.
    *
-   * @throws IllegalStateException when the process exits first (naming its exit code and the end of
-   *     its log) or is not serving within {@code timeout} (naming the last probe's answer)
+   * @throws IllegalStateException when the process exits first (naming its exit code, the log's
+   *     lines that say why and the end of its log) or is not serving within {@code timeout} (naming
+   *     the last probe's answer)
    */
   public ServiceProcess awaitServing(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     HealthProbe.Result last = null;
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException(name + " exited with code " + process.exitValue() + "; its log ends with:\n"
-            + String.join("\n", logTail(20)));
+        List<String> log = logText().lines().toList();
+        throw new IllegalStateException(name + " exited with code " + process.exitValue() + failureLines(log).stream()
+            .map(line -> "\n  " + line.strip()).collect(Collectors.joining("", ":", "")) + "\nits log ends with:\n"
+            + String.join("\n", log.subList(Math.max(0, log.size() - 20), log.size())));
       }
       last = health();
       if (last.serving()) {
@@ -116,6 +125,24 @@ public final class ServiceProcess implements AutoCloseable {
     }
     throw new IllegalStateException(name + " not SERVING after " + timeout.toSeconds() + " s (last: "
         + (last == null ? "-" : last.describe()) + ")");
+  }
+
+  /**
+   * The lines of a failed process's log that say why, as its last lines (a stack trace's frames)
+   * often do not: the first error it logged, what it threw (Guice's numbered message, which names
+   * the failing part, when the injector could not be made; the launcher's {@code Error:}) and the root cause of the last exception.
+   */
+  static List<String> failureLines(List<String> log) {
+    Optional<String> logged = first(log, line -> line.contains(" ERROR "));
+    Optional<String> thrown = first(log, line -> GUICE_ERROR.matcher(line).lookingAt())
+        .or(() -> first(log, line -> !line.startsWith("\t") && !line.startsWith("Caused by:")
+            && (line.contains("Exception") || line.startsWith("Error:"))));
+    Optional<String> rootCause = log.stream().filter(line -> line.startsWith("Caused by:")).reduce((a, b) -> b);
+    return Stream.of(logged, thrown, rootCause).flatMap(Optional::stream).distinct().toList();
+  }
+
+  private static Optional<String> first(List<String> log, Predicate<String> test) {
+    return log.stream().filter(test).findFirst();
   }
 
   /** One health check with a short deadline. */

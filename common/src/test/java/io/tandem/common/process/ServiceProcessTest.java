@@ -1,0 +1,55 @@
+package io.tandem.common.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tandem.common.security.ServerIdentity;
+import io.tandem.common.security.TransportSecurity;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServiceProcessTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void aProcessThatExitsAtStartIsReportedWithTheLineThatSaysWhy() throws Exception {
+    Path missing = dir.resolve("missing.jar");
+    ServiceProcess process = new ServiceProcess("broken", missing, FreePorts.next(), List.of(), List.of(),
+        dir.resolve("broken.log"), ServerIdentity.of("broken"), TransportSecurity.plaintext()).start();
+    try {
+      assertThatThrownBy(() -> process.awaitServing(Duration.ofMinutes(2)))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageStartingWith("broken exited with code 1:\n  Error: Unable to access jarfile " + missing);
+    } finally {
+      process.close();
+    }
+  }
+
+  /** As a Management Layer's log ends when its injector cannot be made: frames, then more frames. */
+  @Test
+  void theLinesThatSayWhyAreTheFirstErrorWhatWasThrownAndTheRootCause() {
+    List<String> log = List.of(
+        "2026-12-06T03:50:01.120Z INFO  [main] io.tandem.common.bootstrap.ServiceRunner - 00-05001 starting",
+        "com.google.inject.CreationException: Unable to create injector, see the following errors:",
+        "",
+        "1) [Guice/ErrorInCustomProvider]: StatusRuntimeException: DEADLINE_EXCEEDED: deadline exceeded after 4.9s",
+        "  at ManagementLayerModule.epochLedger(ManagementLayerModule.java:74)",
+        "Caused by: io.grpc.StatusRuntimeException: DEADLINE_EXCEEDED: deadline exceeded after 4.9s",
+        "\tat io.grpc.stub.ClientCalls.toStatusRuntimeException(ClientCalls.java:368)",
+        "\tat com.google.inject.internal.ProviderMethod.doProvision(ProviderMethod.java:171)");
+
+    assertThat(ServiceProcess.failureLines(log)).containsExactly(
+        "1) [Guice/ErrorInCustomProvider]: StatusRuntimeException: DEADLINE_EXCEEDED: deadline exceeded after 4.9s",
+        "Caused by: io.grpc.StatusRuntimeException: DEADLINE_EXCEEDED: deadline exceeded after 4.9s");
+    assertThat(ServiceProcess.failureLines(List.of(
+        "2026-12-06T03:50:01.120Z ERROR [main] Lifecycle - 00-05002 could not start: --data-dir is locked",
+        "java.lang.IllegalStateException: --data-dir is locked")))
+        .containsExactly("2026-12-06T03:50:01.120Z ERROR [main] Lifecycle - 00-05002 could not start: --data-dir is locked",
+            "java.lang.IllegalStateException: --data-dir is locked");
+    assertThat(ServiceProcess.failureLines(List.of("\tat Foo.bar(Foo.java:1)"))).as("nothing says why").isEmpty();
+  }
+}
