@@ -85,8 +85,13 @@ final class Election implements Leading {
 
   /** A write guarded by the leadership of {@code revision} was refused: another leads (if that leadership is not over). */
   void fenced(long revision) {
+    stepDown(revision, StepDown.FENCED);
+  }
+
+  @Override
+  public void stepDown(long revision, StepDown cause) {
     if (leadership.revision() == revision) {
-      changed(leadershipLost(StepDown.FENCED));
+      changed(leadershipLost(cause));
     }
   }
 

@@ -37,7 +37,7 @@ final class EtcdLedger implements Ledger {
   }
 
   @Override
-  public void refresh(Runnable then) {
+  public void refresh(Consumer<Boolean> read) {
     call(new Message.EtcdRange(EtcdNode.EPOCH_KEY), reply -> {
       EtcdNode.Entry found = ((Message.EtcdRead) reply).found();
       if (found != null) {
@@ -47,10 +47,10 @@ final class EtcdLedger implements Ledger {
         highest = Math.max(highest, self.time.clock().millis());
         written = 0;
       }
-      then.run();
+      read.accept(true);
     }, failed -> {
       withheld("-", "the highest epoch in etcd could not be read: " + failed);
-      then.run();
+      read.accept(false);
     });
   }
 
@@ -77,7 +77,7 @@ final class EtcdLedger implements Ledger {
       recorded.accept(true);
     }, failed -> {
       withheld(epoch, "not recorded in etcd: " + failed);
-      refresh(() -> recorded.accept(false));
+      refresh(read -> recorded.accept(false));
     });
   }
 
@@ -92,7 +92,7 @@ final class EtcdLedger implements Ledger {
         recorded.accept(false);
       } else {
         withheld(epoch, "another recorded an epoch since this ledger read the key; read again");
-        refresh(() -> recorded.accept(false));
+        refresh(read -> recorded.accept(false));
       }
     }, failed -> {
       withheld(epoch, "not recorded, and etcd did not answer why: " + failed);

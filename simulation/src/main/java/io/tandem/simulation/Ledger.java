@@ -11,8 +11,8 @@ interface Ledger {
   /** The highest epoch recorded: every epoch issued from now on is above it. */
   long highest();
 
-  /** Reads the highest again before this process issues epochs; then runs {@code then}, read or not. */
-  void refresh(Runnable then);
+  /** Reads the highest again before this process issues epochs; then tells {@code read} whether it was. */
+  void refresh(Consumer<Boolean> read);
 
   /** Records {@code epoch}, decided under the leadership of revision {@code leadership}; tells {@code recorded} whether it was. */
   void record(long epoch, long leadership, Consumer<Boolean> recorded);
@@ -30,8 +30,8 @@ interface Ledger {
     }
 
     @Override
-    public void refresh(Runnable then) {
-      then.run();
+    public void refresh(Consumer<Boolean> read) {
+      read.accept(true);
     }
 
     @Override

@@ -267,8 +267,14 @@ final class ManagementNode extends Node {
       endEverything("this Management Layer was elected; say hello again");
       ledRevision = change.revision();
       waiting = true;
-      ledger.refresh(() -> {
+      ledger.refresh(read -> {
         waiting = false;
+        if (!read) {
+          // As RedundancyLoop: epochs issued above a stale highest could repeat the previous leader's.
+          leading.stepDown(change.revision(), Leadership.StepDown.EPOCHS_UNREAD);
+          drain();
+          return;
+        }
         controller = new RedundancyController(settings, flaws, ledger.highest());
         leadingSince = time.now();
         note(EventLog.format(LogEvent.LEADER_ELECTED, "epochs_above", ledger.highest()));

@@ -170,9 +170,14 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
    * changes when that leadership is already over (a write that waited on etcd across a step-down
    * and a new election does not depose the new leadership).
    */
-  public synchronized void fenced(long revision) {
+  public void fenced(long revision) {
+    stepDown(revision, StepDown.FENCED);
+  }
+
+  @Override
+  public synchronized void stepDown(long revision, StepDown cause) {
     if (leadership.revision() == revision) {
-      changed(leadershipLost(StepDown.FENCED));
+      changed(leadershipLost(cause));
     }
   }
 

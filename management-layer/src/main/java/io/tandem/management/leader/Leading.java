@@ -1,6 +1,7 @@
 package io.tandem.management.leader;
 
 import io.tandem.protocol.leadership.Leadership.Change;
+import io.tandem.protocol.leadership.Leadership.StepDown;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -27,6 +28,12 @@ public interface Leading {
   /** While leading over etcd, how long the lease lasts at least without another renewal; empty otherwise. */
   Optional<Duration> leaseRemaining();
 
+  /**
+   * Hands back the leadership of {@code revision} for {@code cause}, if it is still held: the
+   * listener is told as of any other step-down. Nothing when that leadership is already over.
+   */
+  void stepDown(long revision, StepDown cause);
+
   /** Empty while this one leads; otherwise what a caller is told: that it stands by, and where the leader is. */
   Optional<String> standbyReason();
 
@@ -52,6 +59,11 @@ public interface Leading {
       @Override
       public Optional<Duration> leaseRemaining() {
         return Optional.empty();
+      }
+
+      @Override
+      public void stepDown(long revision, StepDown cause) {
+        throw new IllegalStateException("a Management Layer alone leads for ever: it cannot step down (" + cause + ")");
       }
 
       @Override

@@ -161,8 +161,10 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
       try {
         ledger.refresh();
       } catch (EpochNotRecordedException e) {
-        // A stale highest could only be written over by a fenced write, which would step it down anyway.
+        // Epochs issued above a stale highest could repeat ones the previous leader recorded.
         EventLog.emit(LOG, LogEvent.COMMAND_WITHHELD, "epoch", "-", "reason", e.getMessage());
+        leading.stepDown(change.revision(), Leadership.StepDown.EPOCHS_UNREAD);
+        return;
       }
       controller = new RedundancyController(settings, ledger.highest());
       apply(now -> controller.configure(backupOf, settings, now));

@@ -54,6 +54,8 @@ class RedundancyLoopLeadershipTest {
     /** Whether the command window is open: closed, as when renewals go unanswered for a while. */
     volatile boolean windowOpen = true;
     private Consumer<Change> listener;
+    /** The leaderships handed back, and why. */
+    final List<Change> steppedDown = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
     public long revision() {
@@ -80,6 +82,16 @@ class RedundancyLoopLeadershipTest {
       this.listener = listener;
     }
 
+    @Override
+    public void stepDown(long held, StepDown cause) {
+      if (held == revision) {
+        revision = 0;
+        Change change = new Change(Role.STANDBY, cause, held);
+        steppedDown.add(change);
+        listener.accept(change);
+      }
+    }
+
     void tell(Change change) {
       listener.accept(change);
     }
@@ -89,6 +101,8 @@ class RedundancyLoopLeadershipTest {
   private static final class UnansweredLedger implements EpochLedger {
     private final EpochLedger recorded;
     final AtomicInteger refusals = new AtomicInteger();
+    /** Whether reading the highest epoch fails, as when etcd does not answer. */
+    volatile boolean unreadable;
 
     UnansweredLedger(EpochLedger recorded) {
       this.recorded = recorded;
@@ -105,6 +119,13 @@ class RedundancyLoopLeadershipTest {
         throw new EpochNotRecordedException("epoch " + epoch + " not recorded in etcd: DEADLINE_EXCEEDED", null);
       }
       recorded.record(epoch, leadership);
+    }
+
+    @Override
+    public void refresh() {
+      if (unreadable) {
+        throw new EpochNotRecordedException("the highest epoch in etcd could not be read: DEADLINE_EXCEEDED", null);
+      }
     }
   }
 
@@ -225,6 +246,26 @@ class RedundancyLoopLeadershipTest {
             command.getMode().getCommandId(), command.getMode().getMode(), command.getMode().getEpoch(), now)));
       }
     }
+  }
+
+  @Test
+  void aLeaderThatCannotReadTheHighestEpochHandsTheLeadershipBackInsteadOfIssuingEpochs() {
+    ledger.unreadable = true;
+    elected(7);
+    hello("A", 1, a);
+    hello("B", 2, b);
+    running("A", 1);
+    assertThat(election.steppedDown).as("handed back").containsExactly(new Change(Role.STANDBY, StepDown.EPOCHS_UNREAD, 7));
+    assertThat(a.sent).as("no epoch issued above a highest it could not read").noneMatch(SupervisionCommand::hasMode);
+    assertThat(a.ended.getCode()).as("A goes to the leader").isEqualTo(Status.Code.UNAVAILABLE);
+
+    ledger.unreadable = false;
+    elected(8);
+    RecordingServerStream<SupervisionCommand> again = new RecordingServerStream<>();
+    hello("A", 3, again);
+    hello("B", 4, new RecordingServerStream<>());
+    running("A", 3);
+    assertThat(modes(again)).as("elected again, the highest read").containsExactly(Mode.PRIMARY);
   }
 
   @Test

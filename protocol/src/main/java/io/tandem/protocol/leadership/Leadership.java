@@ -30,6 +30,11 @@ public final class Leadership {
     LEASE_LOST,
     /** A write guarded by this leadership was refused: another process leads. */
     FENCED,
+    /**
+     * Elected, it could not read the highest epoch any leader recorded: it may not issue epochs,
+     * so it hands the leadership back and campaigns again.
+     */
+    EPOCHS_UNREAD,
     /** This process is stopping: it hands over at once. */
     STOPPING
   }
