@@ -11,6 +11,7 @@ import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatisticSpec;
 import io.tandem.stat.v1.StatisticType;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -72,7 +73,8 @@ final class CallingClient implements AutoCloseable {
           calls.add(new Call(start, System.nanoTime() - start, null));
           ok.incrementAndGet();
         } catch (StatusRuntimeException e) {
-          calls.add(new Call(start, System.nanoTime() - start, e.getStatus().toString()));
+          // When, by the wall clock: the services' logs (their collections too) have the time of day.
+          calls.add(new Call(start, System.nanoTime() - start, "ended " + Instant.now() + ": " + e.getStatus()));
           failed.incrementAndGet();
         }
         if (!pause.isZero()) {

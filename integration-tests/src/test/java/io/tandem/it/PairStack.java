@@ -465,6 +465,16 @@ final class PairStack implements AutoCloseable {
     return stat(member).logLines(" " + eventId + " ");
   }
 
+  /** Each Stat Server's collections as its log has them (time of day, sizes, pause), under its name. */
+  String collections() {
+    StringBuilder text = new StringBuilder();
+    for (String member : statPorts.keySet()) {
+      text.append('\n').append(member).append(':');
+      stat(member).logLines(ServiceJvm.GC_PAUSE).forEach(line -> text.append("\n  ").append(line));
+    }
+    return text.toString();
+  }
+
   /** The last {@code lines} lines of every service's log, each under its name. */
   String logTails(int lines) {
     return stack.logTails(lines);

@@ -85,7 +85,8 @@ class ServeDuringReloadScenariosTest extends PairStackTest {
       }
       assertThat(health.darkMillis()).as("milliseconds with neither member SERVING").isZero();
       assertThat(stack.darkMillisByServers()).as("the same, by the servers' clocks").isZero();
-      assertThat(client.failed.get()).as("failed calls: %s", client.failures()).isZero();
+      assertThat(client.failed.get()).as("failed calls: %s; the members' collections: %s", client.failures(),
+          stack.collections()).isZero();
 
       ProducerProgress a = feed.progress(PairStack.A);
       assertThat(a.getEvents()).as("events applied on A, each once").isEqualTo(total);

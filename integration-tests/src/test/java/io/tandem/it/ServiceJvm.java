@@ -12,9 +12,14 @@ import java.util.List;
  * The JVM flags of the processes the scenarios start: a service gets those {@code tandem up} gives
  * its processes; every JVM gets the build's {@code -Dtandem.it.jvm-options} (flags that change how
  * fast a JVM gets going, never what the service does) and its jar's {@link ClassArchives class archive}.
+ * A service's collections are logged in its log, with the time of day, so a scenario that fails
+ * on a starved machine shows whether its members were paused then.
  */
 final class ServiceJvm {
   private static final String OPTIONS_PROPERTY = "tandem.it.jvm-options";
+  static final String GC_LOG = "-Xlog:gc:stdout:utctime";
+  /** How a collection's line in a service's log begins ({@link #GC_LOG}). */
+  static final String GC_PAUSE = " Pause ";
 
   private ServiceJvm() {}
 
@@ -40,6 +45,7 @@ final class ServiceJvm {
   /** A service's flags without an archive: those {@code tandem up} gives, then the build's. */
   static List<String> serviceFlags() {
     List<String> options = new ArrayList<>(ServiceProcess.DEFAULT_JVM_OPTIONS);
+    options.add(GC_LOG);
     options.addAll(buildFlags());
     return List.copyOf(options);
   }
