@@ -11,6 +11,7 @@ import io.etcd.jetcd.api.TxnResponse;
 import io.grpc.Channel;
 import io.grpc.StatusRuntimeException;
 import io.tandem.etcd.EtcdKv;
+import io.tandem.management.ledger.CorruptLedgerException;
 import io.tandem.management.ledger.EpochLedger;
 import io.tandem.management.ledger.EpochNotRecordedException;
 import java.nio.charset.StandardCharsets;
@@ -66,12 +67,26 @@ public final class EtcdEpochLedger implements EpochLedger {
 
   private void readFrom(RangeResponse found) {
     if (found.getKvsCount() > 0) {
-      highest = Math.max(highest, Long.parseLong(found.getKvs(0).getValue().toString(StandardCharsets.US_ASCII)));
+      highest = Math.max(highest, epoch(found.getKvs(0).getValue().toString(StandardCharsets.US_ASCII)));
       written = found.getKvs(0).getModRevision();
     } else {
       highest = Math.max(highest, clock.millis());
       written = 0;
     }
+  }
+
+  private long epoch(String text) {
+    long epoch;
+    try {
+      epoch = Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      throw new CorruptLedgerException("the epoch key " + key.toStringUtf8() + " holds \"" + text + "\", not an epoch:"
+          + " restore it from a backup, or delete it to start above the clock again");
+    }
+    if (epoch < 0) {
+      throw new CorruptLedgerException("the epoch key " + key.toStringUtf8() + " holds a negative epoch (" + epoch + ")");
+    }
+    return epoch;
   }
 
   @Override

@@ -17,6 +17,7 @@ public interface EpochLedger {
    *     ({@link io.tandem.management.leader.Leading#revision}): a ledger other processes write too
    *     refuses it once that leadership is over
    * @throws EpochNotRecordedException when it could not be recorded: no command may carry it
+   * @throws CorruptLedgerException when what it read back is not an epoch
    */
   void record(long epoch, long leadership);
 
@@ -25,6 +26,7 @@ public interface EpochLedger {
    * issuing epochs. Nothing to do for a ledger only this process writes.
    *
    * @throws EpochNotRecordedException when it cannot be read: this process must not issue epochs
+   * @throws CorruptLedgerException when what it read is not an epoch
    */
   default void refresh() {}
 

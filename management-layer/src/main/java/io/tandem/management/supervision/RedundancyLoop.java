@@ -13,6 +13,7 @@ import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.concurrent.ExecutorStop;
 import io.tandem.common.concurrent.Scheduled;
+import io.tandem.management.ledger.CorruptLedgerException;
 import io.tandem.management.ledger.EpochLedger;
 import io.tandem.management.leader.Leading;
 import io.tandem.management.ledger.EpochNotRecordedException;
@@ -147,6 +148,12 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
     return Optional.of(leading.standbyReason().orElse("this Management Layer is taking over; try again"));
   }
 
+  /** Loop thread. No command leaves from now on, and the service stops for good. */
+  private void stopCommanding(String why) {
+    commanding = false;
+    fatalStop.stop(why);
+  }
+
   /**
    * Elected: decides from scratch, above every epoch any leader recorded, with the configuration
    * in hand; the members' hellos (they connect here now) tell it the modes they run in. Stepped
@@ -164,6 +171,9 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
         // Epochs issued above a stale highest could repeat ones the previous leader recorded.
         EventLog.emit(LOG, LogEvent.COMMAND_WITHHELD, "epoch", "-", "reason", e.getMessage());
         leading.stepDown(change.revision(), Leadership.StepDown.EPOCHS_UNREAD);
+        return;
+      } catch (CorruptLedgerException e) {
+        stopCommanding(e.getMessage() + "; a Management Layer that cannot read its epochs must not command");
         return;
       }
       controller = new RedundancyController(settings, ledger.highest());
@@ -321,9 +331,11 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
       } catch (EpochNotRecordedException e) {
         if (ledger instanceof FileEpochLedger) {
           // Its own disk failed it: no later epoch would fare better.
-          commanding = false;
-          fatalStop.stop(e.getMessage() + "; a Management Layer that cannot record its epochs must not command");
+          stopCommanding(e.getMessage() + "; a Management Layer that cannot record its epochs must not command");
         }
+        return Optional.of(e.getMessage());
+      } catch (CorruptLedgerException e) {
+        stopCommanding(e.getMessage() + "; a Management Layer that cannot read its epochs must not command");
         return Optional.of(e.getMessage());
       }
     }

@@ -17,8 +17,10 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.etcd.jetcd.api.DeleteRangeRequest;
+import io.etcd.jetcd.api.PutRequest;
 import io.tandem.etcd.EtcdChannels;
 import io.tandem.etcd.EtcdKv;
+import io.tandem.management.ledger.CorruptLedgerException;
 import io.tandem.management.ledger.EpochNotRecordedException;
 import io.tandem.protocol.leadership.Leadership.Change;
 import io.tandem.protocol.leadership.Leadership.Role;
@@ -267,6 +269,20 @@ class EtcdLeaderElectionTest {
     link.heal();
     ledger.refresh();
     assertThat(ledger.highest()).as("no epoch recorded yet: above the clock").isEqualTo(FIRST);
+  }
+
+  @Test
+  void anEpochKeyThatHoldsNoEpochIsReportedNamingTheKeyAndWhatItHolds() {
+    EtcdKv kv = new EtcdKv(channel(new CuttableLink()), nanos -> { });
+    EtcdEpochLedger ledger = new EtcdEpochLedger(channel(new CuttableLink()), epochKey, leaderKey, CLOCK,
+        revision -> { }, CALL);
+    kv.put(PutRequest.newBuilder().setKey(epochKey).setValue(ByteString.copyFromUtf8("twelve")).build(), CALL);
+    assertThatThrownBy(ledger::refresh).isInstanceOf(CorruptLedgerException.class)
+        .hasMessageContaining("the epoch key " + prefix + "epoch holds \"twelve\", not an epoch");
+
+    kv.put(PutRequest.newBuilder().setKey(epochKey).setValue(ByteString.copyFromUtf8("-5")).build(), CALL);
+    assertThatThrownBy(ledger::refresh).isInstanceOf(CorruptLedgerException.class)
+        .hasMessageContaining("negative epoch (-5)");
   }
 
   /** A ledger as a leader has it once elected: read. */
