@@ -8,6 +8,7 @@ import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /**
@@ -54,6 +56,8 @@ public final class ServiceProcess implements AutoCloseable {
   private final TransportSecurity security;
   private Process process;
   private ManagedChannel channel;
+  /** The log's size when this process started: what it writes comes after (the log is appended to). */
+  private long logStart;
 
   /**
    * @param name for messages and the log file's name
@@ -84,6 +88,7 @@ public final class ServiceProcess implements AutoCloseable {
 
   /** Starts the process (appending to its log); returns at once. */
   public ServiceProcess start() throws IOException {
+    logStart = Files.exists(log) ? Files.size(log) : 0;
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.addAll(jvmOptions);
@@ -112,10 +117,11 @@ public final class ServiceProcess implements AutoCloseable {
     HealthProbe.Result last = null;
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        List<String> log = logText().lines().toList();
-        throw new IllegalStateException(name + " exited with code " + process.exitValue() + failureLines(log).stream()
-            .map(line -> "\n  " + line.strip()).collect(Collectors.joining("", ":", "")) + "\nits log ends with:\n"
-            + String.join("\n", log.subList(Math.max(0, log.size() - 20), log.size())));
+        List<String> log = thisRunsLog();
+        List<String> why = failureLines(log);
+        throw new IllegalStateException(name + " exited with code " + process.exitValue()
+            + (why.isEmpty() ? "" : why.stream().map(line -> "\n  " + line.strip()).collect(Collectors.joining("", ":", "")))
+            + "\nits log ends with:\n" + String.join("\n", log.subList(Math.max(0, log.size() - 20), log.size())));
       }
       last = health();
       if (last.serving()) {
@@ -130,13 +136,16 @@ public final class ServiceProcess implements AutoCloseable {
   /**
    * The lines of a failed process's log that say why, as its last lines (a stack trace's frames)
    * often do not: the first error it logged, what it threw (Guice's numbered message, which names
-   * the failing part, when the injector could not be made; the launcher's {@code Error:}) and the root cause of the last exception.
+   * the failing part, when the injector could not be made; the launcher's {@code Error:}; a bad
+   * flag's message, which picocli prints before the usage) and the root cause of the last exception.
    */
   static List<String> failureLines(List<String> log) {
     Optional<String> logged = first(log, line -> line.contains(" ERROR "));
     Optional<String> thrown = first(log, line -> GUICE_ERROR.matcher(line).lookingAt())
         .or(() -> first(log, line -> !line.startsWith("\t") && !line.startsWith("Caused by:")
-            && (line.contains("Exception") || line.startsWith("Error:"))));
+            && (line.contains("Exception") || line.startsWith("Error:"))))
+        .or(() -> IntStream.range(1, log.size()).filter(i -> log.get(i).startsWith("Usage:")).mapToObj(i -> log.get(i - 1))
+            .filter(line -> !line.isBlank()).findFirst());
     Optional<String> rootCause = log.stream().filter(line -> line.startsWith("Caused by:")).reduce((a, b) -> b);
     return Stream.of(logged, thrown, rootCause).flatMap(Optional::stream).distinct().toList();
   }
@@ -224,6 +233,16 @@ public final class ServiceProcess implements AutoCloseable {
     process.destroyForcibly();
     process.waitFor(10, TimeUnit.SECONDS);
     return false;
+  }
+
+  /** What this process wrote to its log, bytes that are not UTF-8 replaced (a line cut by a kill, say). */
+  private List<String> thisRunsLog() {
+    try (java.io.InputStream in = Files.newInputStream(log)) {
+      in.skipNBytes(Math.min(logStart, Files.size(log)));
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+    } catch (IOException e) {
+      return List.of("(log unreadable: " + e + ")");
+    }
   }
 
   public String logText() {

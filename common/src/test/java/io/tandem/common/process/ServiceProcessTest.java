@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -18,12 +19,19 @@ class ServiceProcessTest {
   @Test
   void aProcessThatExitsAtStartIsReportedWithTheLineThatSaysWhy() throws Exception {
     Path missing = dir.resolve("missing.jar");
-    ServiceProcess process = new ServiceProcess("broken", missing, FreePorts.next(), List.of(), List.of(),
-        dir.resolve("broken.log"), ServerIdentity.of("broken"), TransportSecurity.plaintext()).start();
+    Path log = dir.resolve("broken.log");
+    // The log is appended to: what an earlier run said is not this run's reason.
+    Files.writeString(log, """
+        2026-12-06T03:50:01.120Z ERROR [main] Lifecycle - 00-05002 an earlier run's failure
+        Caused by: java.io.IOException: an earlier run's cause
+        """);
+    ServiceProcess process = new ServiceProcess("broken", missing, FreePorts.next(), List.of(), List.of(), log,
+        ServerIdentity.of("broken"), TransportSecurity.plaintext()).start();
     try {
       assertThatThrownBy(() -> process.awaitServing(Duration.ofMinutes(2)))
           .isInstanceOf(IllegalStateException.class)
-          .hasMessageStartingWith("broken exited with code 1:\n  Error: Unable to access jarfile " + missing);
+          .hasMessageStartingWith("broken exited with code 1:\n  Error: Unable to access jarfile " + missing + "\n")
+          .hasMessageNotContaining("earlier run");
     } finally {
       process.close();
     }
@@ -50,6 +58,9 @@ class ServiceProcessTest {
         "java.lang.IllegalStateException: --data-dir is locked")))
         .containsExactly("2026-12-06T03:50:01.120Z ERROR [main] Lifecycle - 00-05002 could not start: --data-dir is locked",
             "java.lang.IllegalStateException: --data-dir is locked");
+    assertThat(ServiceProcess.failureLines(List.of("Missing required option: '--port=<port>'",
+        "Usage: management-layer [-hV] [--insecure] --port=<port>", "      --port=<port>   Port to listen on")))
+        .as("picocli's message, before the usage").containsExactly("Missing required option: '--port=<port>'");
     assertThat(ServiceProcess.failureLines(List.of("\tat Foo.bar(Foo.java:1)"))).as("nothing says why").isEmpty();
   }
 }
