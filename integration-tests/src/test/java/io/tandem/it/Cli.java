@@ -1,6 +1,7 @@
 package io.tandem.it;
 
 import io.tandem.common.process.FreePorts;
+import io.tandem.testing.MiniStack;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -17,10 +18,14 @@ final class Cli {
 
   /**
    * The arguments of {@code tandem up --fresh} with every port given, the metrics ports free ones:
-   * scenarios run side by side, and the defaults (2020..., 9020...) would be one stack's only.
+   * scenarios run side by side, and the defaults (2020..., 9020...) would be one stack's only. Each
+   * process gets the patience the scenarios give one they start ({@link MiniStack#SERVING_TIMEOUT}),
+   * not the operator's default of 60 s: on a machine as busy as the suite makes it, a service's JVM
+   * has taken 30 s to reach its first line of log.
    */
   static String[] upOnPorts(int config, int management, int statA, int statB) {
-    return new String[] {"up", "--fresh", "--config-port", "" + config, "--management-port", "" + management,
+    return new String[] {"up", "--fresh", "--timeout-s", "" + MiniStack.SERVING_TIMEOUT.toSeconds(),
+        "--config-port", "" + config, "--management-port", "" + management,
         "--stat-a-port", "" + statA, "--stat-b-port", "" + statB,
         "--config-metrics-port", "" + FreePorts.next(), "--management-metrics-port", "" + FreePorts.next(),
         "--stat-a-metrics-port", "" + FreePorts.next(), "--stat-b-metrics-port", "" + FreePorts.next()};

@@ -18,7 +18,7 @@ import java.util.List;
 final class ServiceJvm {
   private static final String OPTIONS_PROPERTY = "tandem.it.jvm-options";
   static final String GC_LOG = "-Xlog:gc:stdout:utctime";
-  /** How a collection's line in a service's log begins ({@link #GC_LOG}). */
+  /** What a collection's line in a service's log contains ({@link #GC_LOG}). */
   static final String GC_PAUSE = " Pause ";
 
   private ServiceJvm() {}
