@@ -121,7 +121,7 @@ public final class ServiceProcess implements AutoCloseable {
         List<String> why = failureLines(log);
         throw new IllegalStateException(name + " exited with code " + process.exitValue()
             + (why.isEmpty() ? "" : why.stream().map(line -> "\n  " + line.strip()).collect(Collectors.joining("", ":", "")))
-            + "\nits log ends with:\n" + String.join("\n", log.subList(Math.max(0, log.size() - 20), log.size())));
+            + "\nits log ends with:\n" + String.join("\n", tail(log, 20)));
       }
       last = health();
       if (last.serving()) {
@@ -260,7 +260,10 @@ public final class ServiceProcess implements AutoCloseable {
 
   /** The last {@code lines} lines of the log. */
   public List<String> logTail(int lines) {
-    List<String> all = logText().lines().toList();
+    return tail(logText().lines().toList(), lines);
+  }
+
+  private static List<String> tail(List<String> all, int lines) {
     return all.subList(Math.max(0, all.size() - lines), all.size());
   }
 

@@ -154,6 +154,10 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
     fatalStop.stop(why);
   }
 
+  private void stopCommanding(CorruptLedgerException e) {
+    stopCommanding(e.getMessage() + "; a Management Layer that cannot read its epochs must not command");
+  }
+
   /**
    * Elected: decides from scratch, above every epoch any leader recorded, with the configuration
    * in hand; the members' hellos (they connect here now) tell it the modes they run in. Stepped
@@ -173,7 +177,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
         leading.stepDown(change.revision(), Leadership.StepDown.EPOCHS_UNREAD);
         return;
       } catch (CorruptLedgerException e) {
-        stopCommanding(e.getMessage() + "; a Management Layer that cannot read its epochs must not command");
+        stopCommanding(e);
         return;
       }
       controller = new RedundancyController(settings, ledger.highest());
@@ -335,7 +339,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
         }
         return Optional.of(e.getMessage());
       } catch (CorruptLedgerException e) {
-        stopCommanding(e.getMessage() + "; a Management Layer that cannot read its epochs must not command");
+        stopCommanding(e);
         return Optional.of(e.getMessage());
       }
     }
