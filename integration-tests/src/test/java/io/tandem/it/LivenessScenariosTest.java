@@ -79,10 +79,10 @@ class LivenessScenariosTest extends PairStackTest {
     RecordingListener streamed = new RecordingListener();
     long callIds = 0;
     try (PairWatch modes = new PairWatch(stack.management().channel());
-         // A deadline the machine can meet however busy it is: above the client's per-attempt cap, so
-         // a call that meets the frozen member still answers. That calls do not wait on the frozen
+         // A deadline the machine can meet however busy it is (above the client's per-attempt cap, so
+         // a call that meets the frozen member still answers). That calls do not wait on the frozen
          // member is judged by where the client sent them, not by how long they took.
-         CallingClient client = new CallingClient(stack, Duration.ofSeconds(2), Duration.ofMillis(5));
+         CallingClient client = new CallingClient(stack, PairStack.ANSWER_DEADLINE, Duration.ofMillis(5));
          FeedPublisher feed = client.client().feed();
          StatisticSubscription waiting = client.client().openStatistic(OpenStatisticRequest.newBuilder()
              .setObject(QUEUE).setStatistic(StatisticType.CURRENT_WAITING_CALLS)

@@ -111,7 +111,7 @@ class StatisticsScenariosTest extends PairStackTest {
   void aClientSeesNoFailedCallAndItsOpenStatisticContinuesAcrossAProtectedReloadAndAManualSwitchover() throws Exception {
     stack = new PairStack(dir, PairStack.Setup.pair("true", "yes").withAgents(20_000, 200)).start();
     RecordingListener streamed = new RecordingListener();
-    try (CallingClient client = new CallingClient(stack);
+    try (HealthTimeline health = stack.watchHealth(); CallingClient client = new CallingClient(stack);
          FeedPublisher feed = client.client().feed();
          StatisticSubscription waiting = client.client().openStatistic(OpenStatisticRequest.newBuilder().setObject(QUEUE)
              .setStatistic(StatisticType.CURRENT_WAITING_CALLS)
@@ -139,6 +139,11 @@ class StatisticsScenariosTest extends PairStackTest {
       long okBefore = client.ok.get();
       await().atMost(WAIT).until(() -> client.ok.get() > okBefore + 50);
 
+      System.out.printf("A client across a protected reload and a switchover: %d calls, %d failed, the slowest %.0f ms;"
+          + " the pair was dark for %.1f ms (by the servers' own clocks: %.0f ms)%n", client.ok.get(),
+          client.failed.get(), client.slowestMillis(), health.darkMillis(), stack.darkMillisByServers());
+      assertThat(health.darkMillis()).as("milliseconds with neither member SERVING").isZero();
+      assertThat(stack.darkMillisByServers()).as("the same, by the servers' clocks").isZero();
       assertThat(client.failures()).as("failed calls").isEmpty();
       assertThat(streamed.ended).as("the open statistic never ended").isEmpty();
       assertThat(waiting.reopens()).as("it followed the pair").isPositive();
