@@ -1,5 +1,7 @@
 package io.tandem.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.grpc.StatusRuntimeException;
 import io.tandem.client.MemberCalls;
 import io.tandem.client.WarmStandbyClient;
@@ -10,6 +12,7 @@ import io.tandem.stat.v1.GetStatisticRequest;
 import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatisticSpec;
 import io.tandem.stat.v1.StatisticType;
+import io.tandem.stat.v1.StatisticValue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -26,7 +29,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * with a deadline per call and a pause between calls; every call is recorded (when it started,
  * how long it took, whether it failed).
  *
- * <p>A call fails when no member answers it within its deadline or a member answers with an error.
+ * <p>A call fails when no member answers it within its deadline, or when a member refuses it with an
+ * error the client does not take to the other member (not {@code UNAVAILABLE}, say, but
+ * {@code NOT_FOUND}).
  * The deadline is {@link PairStack#ANSWER_DEADLINE}, one a busy machine meets: with a core taken,
  * both members of a pair share the other one and stop together for their collections, so a
  * deadline of a few seconds fails calls while both serve. Whether the pair went dark is judged by
@@ -35,8 +40,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * by the scenarios (the slowest call, S12's p99), not asserted against the wall clock.
  */
 final class CallingClient implements AutoCloseable {
-  /** One call: started at {@code startNanos} (System.nanoTime), answered after {@code nanos}, or failed. */
-  record Call(long startNanos, long nanos, String failure) {
+  /**
+   * One call: started at {@code startNanos} (System.nanoTime), answered after {@code nanos} with a
+   * value the member computed at {@code computedAt} (its clock), or failed.
+   */
+  record Call(long startNanos, long nanos, Instant computedAt, String failure) {
     boolean failed() {
       return failure != null;
     }
@@ -77,12 +85,12 @@ final class CallingClient implements AutoCloseable {
       while (running.get()) {
         long start = System.nanoTime();
         try {
-          client.getStatistic(request, deadline);
-          calls.add(new Call(start, System.nanoTime() - start, null));
+          StatisticValue value = client.getStatistic(request, deadline);
+          calls.add(new Call(start, System.nanoTime() - start, Instant.ofEpochMilli(value.getComputedAtMs()), null));
           ok.incrementAndGet();
         } catch (StatusRuntimeException e) {
           // When, by the wall clock: the services' logs (their collections too) have the time of day.
-          calls.add(new Call(start, System.nanoTime() - start, "ended " + Instant.now() + ": " + e.getStatus()));
+          calls.add(new Call(start, System.nanoTime() - start, null, "ended " + Instant.now() + ": " + e.getStatus()));
           failed.incrementAndGet();
         }
         if (!pause.isZero()) {
@@ -113,6 +121,26 @@ final class CallingClient implements AutoCloseable {
     return calls.stream().mapToLong(Call::nanos).max().orElse(0) / 1e6;
   }
 
+  /** "N calls, F failed, the slowest S ms; the pair was dark for D ms (by the servers' own clocks: C ms)". */
+  String served(HealthTimeline health) {
+    return String.format("%d calls, %d failed, the slowest %.0f ms; the pair was dark for %.1f ms (by the servers'"
+        + " own clocks: %.0f ms)", ok.get(), failed.get(), slowestMillis(), health.darkMillis(),
+        stack.darkMillisByServers());
+  }
+
+  /** The pair served throughout: never dark, by the health watch or by its members, and no call failed. */
+  void assertServedThroughout(HealthTimeline health) {
+    assertThat(health.darkMillis()).as("milliseconds with neither member SERVING").isZero();
+    assertThat(stack.darkMillisByServers()).as("the same, by the servers' clocks").isZero();
+    assertThat(failures()).as("failed calls; the members' collections: %s", stack.collections()).isEmpty();
+  }
+
+  /** How many answers a member computed between {@code from} and {@code to} by its clock. */
+  long answeredBetween(Instant from, Instant to) {
+    return calls.stream().filter(c -> !c.failed() && !c.computedAt().isBefore(from) && !c.computedAt().isAfter(to))
+        .count();
+  }
+
   /** The calls that started between {@code fromNanos} and {@code toNanos}. */
   List<Call> startedBetween(long fromNanos, long toNanos) {
     return calls.stream().filter(c -> c.startNanos() >= fromNanos && c.startNanos() < toNanos).toList();
@@ -121,7 +149,8 @@ final class CallingClient implements AutoCloseable {
   @Override
   public void close() throws Exception {
     running.set(false);
-    loop.get(10, TimeUnit.SECONDS);
+    // The call under way ends within its deadline.
+    loop.get(PairStack.ANSWER_DEADLINE.plus(PairStack.WAIT).toMillis(), TimeUnit.MILLISECONDS);
     thread.shutdown();
     client.close();
   }

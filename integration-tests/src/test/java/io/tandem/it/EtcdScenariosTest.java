@@ -127,10 +127,8 @@ class EtcdScenariosTest {
         long head = survivor.getHistoryInfo(GetHistoryInfoRequest.getDefaultInstance()).getHeadEventId();
         long okBefore = client.ok.get();
         await().atMost(PairStack.WAIT).until(() -> client.ok.get() > okBefore + 100);
-        System.out.printf("S18: %d writes acknowledged; %d calls, %d failed; the pair was dark for %.1f ms%n",
-            acknowledged.size(), client.ok.get(), client.failed.get(), health.darkMillis());
-        assertThat(health.darkMillis()).as("milliseconds with neither member SERVING").isZero();
-        assertThat(client.failed.get()).as("failed calls: %s", client.failures()).isZero();
+        System.out.printf("S18: %d writes acknowledged; %s%n", acknowledged.size(), client.served(health));
+        client.assertServedThroughout(health);
         assertThat(stack.pair().getLastSwitchover().getResult()).isEqualTo(SwitchoverResult.DONE);
         for (String member : List.of(PairStack.A, PairStack.B)) {
           await().atMost(PairStack.WAIT).until(() -> stack.info(member).getLastEventId() >= head);
@@ -199,11 +197,9 @@ class EtcdScenariosTest {
                 .setObject(agent("quorum-back", "B")).build()).getEventId() > 0);
         long okBefore = client.ok.get();
         await().atMost(PairStack.WAIT).until(() -> client.ok.get() > okBefore + 100);
-        System.out.printf("S19/S20: %d writes acknowledged; without quorum a write was refused after %d ms; %d calls,"
-            + " %d failed; dark %.1f ms%n", acknowledged.size(), refusedAfterMs, client.ok.get(), client.failed.get(),
-            health.darkMillis());
-        assertThat(health.darkMillis()).as("the pair serves throughout").isZero();
-        assertThat(client.failed.get()).as("failed calls: %s", client.failures()).isZero();
+        System.out.printf("S19/S20: %d writes acknowledged; without quorum a write was refused after %d ms; %s%n",
+            acknowledged.size(), refusedAfterMs, client.served(health));
+        client.assertServedThroughout(health);
       }
       writer.shutdown();
       assertThat(agentNames(stub)).containsAll(acknowledged).contains("quorum-back");

@@ -139,12 +139,8 @@ class StatisticsScenariosTest extends PairStackTest {
       long okBefore = client.ok.get();
       await().atMost(WAIT).until(() -> client.ok.get() > okBefore + 50);
 
-      System.out.printf("A client across a protected reload and a switchover: %d calls, %d failed, the slowest %.0f ms;"
-          + " the pair was dark for %.1f ms (by the servers' own clocks: %.0f ms)%n", client.ok.get(),
-          client.failed.get(), client.slowestMillis(), health.darkMillis(), stack.darkMillisByServers());
-      assertThat(health.darkMillis()).as("milliseconds with neither member SERVING").isZero();
-      assertThat(stack.darkMillisByServers()).as("the same, by the servers' clocks").isZero();
-      assertThat(client.failures()).as("failed calls").isEmpty();
+      System.out.printf("A client across a protected reload and a switchover: %s%n", client.served(health));
+      client.assertServedThroughout(health);
       assertThat(streamed.ended).as("the open statistic never ended").isEmpty();
       assertThat(waiting.reopens()).as("it followed the pair").isPositive();
     }
