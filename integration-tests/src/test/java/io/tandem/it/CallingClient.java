@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A routing client calling GetStatistic through a long-lived warm-standby client until stopped,
- * with a deadline per call and a pause between calls; every call is recorded (when it started,
+ * with a deadline per call (and a pause between calls, none unless given); every call is recorded (when it started,
  * how long it took, whether it failed).
  *
  * <p>A call fails when no member answers it within its deadline, or when a member refuses it with an
@@ -150,7 +150,7 @@ final class CallingClient implements AutoCloseable {
   public void close() throws Exception {
     running.set(false);
     // The call under way ends within its deadline.
-    loop.get(PairStack.ANSWER_DEADLINE.plus(PairStack.WAIT).toMillis(), TimeUnit.MILLISECONDS);
+    loop.get(PairStack.ANSWER_DEADLINE.plusSeconds(10).toMillis(), TimeUnit.MILLISECONDS);
     thread.shutdown();
     client.close();
   }

@@ -430,7 +430,9 @@ final class PairStack implements AutoCloseable {
   }
 
   ServerInfo info(String member) {
-    return StatServiceGrpc.newBlockingStub(stat(member).channel()).getServerInfo(GetServerInfoRequest.getDefaultInstance());
+    return StatServiceGrpc.newBlockingStub(stat(member).channel())
+        .withDeadlineAfter(ANSWER_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+        .getServerInfo(GetServerInfoRequest.getDefaultInstance());
   }
 
   /** Sets a Stat Server option (section {@code statserver}). */

@@ -91,10 +91,10 @@ class ReloadScenariosTest extends PairStackTest {
       await().atMost(WAIT).until(() -> client.ok.get() > okBefore + 100);
 
       System.out.printf("S3: %s%n", client.served(health));
-      client.assertServedThroughout(health);
       for (String member : List.of(primary, backup)) {
         assertThat(stack.stat(member).logText()).as("%s in 256 MB of heap", member).doesNotContain("OutOfMemoryError");
       }
+      client.assertServedThroughout(health);
       assertThat(stack.info(primary).getReloadMode()).isEqualTo(ReloadMode.NORMAL);
       assertThat(stack.info(primary).getReloadCount()).isEqualTo(1);
     }
