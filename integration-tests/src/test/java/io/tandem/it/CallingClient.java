@@ -149,9 +149,12 @@ final class CallingClient implements AutoCloseable {
   @Override
   public void close() throws Exception {
     running.set(false);
-    // The call under way ends within its deadline.
-    loop.get(PairStack.ANSWER_DEADLINE.plusSeconds(10).toMillis(), TimeUnit.MILLISECONDS);
-    thread.shutdown();
-    client.close();
+    try {
+      // The call under way ends within its deadline.
+      loop.get(PairStack.ANSWER_DEADLINE.plusSeconds(10).toMillis(), TimeUnit.MILLISECONDS);
+    } finally {
+      thread.shutdownNow();
+      client.close();
+    }
   }
 }
