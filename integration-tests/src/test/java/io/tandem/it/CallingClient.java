@@ -26,8 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A routing client calling GetStatistic through a long-lived warm-standby client until stopped,
- * with a deadline per call (and a pause between calls, none unless given); every call is recorded (when it started,
- * how long it took, whether it failed).
+ * with a deadline per call (and a pause between calls, none unless given); every call is recorded
+ * (when it started, how long it took, whether it failed).
  *
  * <p>A call fails when no member answers it within its deadline, or when a member refuses it with an
  * error the client does not take to the other member (not {@code UNAVAILABLE}, say, but
@@ -121,17 +121,23 @@ final class CallingClient implements AutoCloseable {
     return calls.stream().mapToLong(Call::nanos).max().orElse(0) / 1e6;
   }
 
-  /** "N calls, F failed, the slowest S ms; the pair was dark for D ms (by the servers' own clocks: C ms)". */
-  String served(HealthTimeline health) {
-    return String.format("%d calls, %d failed, the slowest %.0f ms; the pair was dark for %.1f ms (by the servers'"
-        + " own clocks: %.0f ms)", ok.get(), failed.get(), slowestMillis(), health.darkMillis(),
-        stack.darkMillisByServers());
+  /** How the client was served and how long the pair was dark, read once: printed, then judged. */
+  record Served(long calls, long failed, double slowestMillis, double darkMillis, double darkMillisByServers) {
+    @Override
+    public String toString() {
+      return String.format("%d calls, %d failed, the slowest %.0f ms; the pair was dark for %.1f ms (by the servers'"
+          + " own clocks: %.0f ms)", calls, failed, slowestMillis, darkMillis, darkMillisByServers);
+    }
+  }
+
+  Served served(HealthTimeline health) {
+    return new Served(ok.get(), failed.get(), slowestMillis(), health.darkMillis(), stack.darkMillisByServers());
   }
 
   /** The pair served throughout: never dark, by the health watch or by its members, and no call failed. */
-  void assertServedThroughout(HealthTimeline health) {
-    assertThat(health.darkMillis()).as("milliseconds with neither member SERVING").isZero();
-    assertThat(stack.darkMillisByServers()).as("the same, by the servers' clocks").isZero();
+  void assertServedThroughout(Served served) {
+    assertThat(served.darkMillis()).as("milliseconds with neither member SERVING").isZero();
+    assertThat(served.darkMillisByServers()).as("the same, by the servers' clocks").isZero();
     assertThat(failures()).as("failed calls; the members' collections: %s", stack.collections()).isEmpty();
   }
 

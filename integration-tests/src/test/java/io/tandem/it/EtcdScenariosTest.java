@@ -127,8 +127,9 @@ class EtcdScenariosTest {
         long head = survivor.getHistoryInfo(GetHistoryInfoRequest.getDefaultInstance()).getHeadEventId();
         long okBefore = client.ok.get();
         await().atMost(PairStack.WAIT).until(() -> client.ok.get() > okBefore + 100);
-        System.out.printf("S18: %d writes acknowledged; %s%n", acknowledged.size(), client.served(health));
-        client.assertServedThroughout(health);
+        CallingClient.Served served = client.served(health);
+        System.out.printf("S18: %d writes acknowledged; %s%n", acknowledged.size(), served);
+        client.assertServedThroughout(served);
         assertThat(stack.pair().getLastSwitchover().getResult()).isEqualTo(SwitchoverResult.DONE);
         for (String member : List.of(PairStack.A, PairStack.B)) {
           await().atMost(PairStack.WAIT).until(() -> stack.info(member).getLastEventId() >= head);
@@ -197,9 +198,10 @@ class EtcdScenariosTest {
                 .setObject(agent("quorum-back", "B")).build()).getEventId() > 0);
         long okBefore = client.ok.get();
         await().atMost(PairStack.WAIT).until(() -> client.ok.get() > okBefore + 100);
+        CallingClient.Served served = client.served(health);
         System.out.printf("S19/S20: %d writes acknowledged; without quorum a write was refused after %d ms; %s%n",
-            acknowledged.size(), refusedAfterMs, client.served(health));
-        client.assertServedThroughout(health);
+            acknowledged.size(), refusedAfterMs, served);
+        client.assertServedThroughout(served);
       }
       writer.shutdown();
       assertThat(agentNames(stub)).containsAll(acknowledged).contains("quorum-back");

@@ -79,9 +79,10 @@ class LivenessScenariosTest extends PairStackTest {
     RecordingListener streamed = new RecordingListener();
     long callIds = 0;
     try (PairWatch modes = new PairWatch(stack.management().channel());
-         // A deadline the machine can meet however busy it is (above the client's per-attempt cap, so
-         // a call that meets the frozen member still answers). That calls do not wait on the frozen
-         // member is judged by where the client sent them, not by how long they took.
+         // A call every 5 ms (the pace of the load, not a budget), each with a deadline the machine can
+         // meet however busy it is (above the client's per-attempt cap, so a call that meets the frozen
+         // member still answers). That calls do not wait on the frozen member is judged by where the
+         // client sent them, not by how long they took.
          CallingClient client = new CallingClient(stack, PairStack.ANSWER_DEADLINE, Duration.ofMillis(5));
          FeedPublisher feed = client.client().feed();
          StatisticSubscription waiting = client.client().openStatistic(OpenStatisticRequest.newBuilder()

@@ -145,8 +145,9 @@ class ManagementLayerScenariosTest extends PairStackTest {
             && stack.stats().stream().allMatch(m -> m.health().serving()));
         long okBefore = client.ok.get();
         await().atMost(PairStack.WAIT).until(() -> client.ok.get() > okBefore + 100);
-        System.out.printf("S22: the standby led %d ms after the kill (lease 3 s); %s%n", tookMs, client.served(health));
-        client.assertServedThroughout(health);
+        CallingClient.Served served = client.served(health);
+        System.out.printf("S22: the standby led %d ms after the kill (lease 3 s); %s%n", tookMs, served);
+        client.assertServedThroughout(served);
         assertThat(other.logLines(" 43-30024 ")).as("elected once after the kill").hasSize(electedBefore + 1);
       }
     }

@@ -90,11 +90,12 @@ class ReloadScenariosTest extends PairStackTest {
       long okBefore = client.ok.get();
       await().atMost(WAIT).until(() -> client.ok.get() > okBefore + 100);
 
-      System.out.printf("S3: %s%n", client.served(health));
+      CallingClient.Served served = client.served(health);
+      System.out.printf("S3: %s%n", served);
       for (String member : List.of(primary, backup)) {
         assertThat(stack.stat(member).logText()).as("%s in 256 MB of heap", member).doesNotContain("OutOfMemoryError");
       }
-      client.assertServedThroughout(health);
+      client.assertServedThroughout(served);
       assertThat(stack.info(primary).getReloadMode()).isEqualTo(ReloadMode.NORMAL);
       assertThat(stack.info(primary).getReloadCount()).isEqualTo(1);
     }

@@ -80,8 +80,9 @@ class ServeDuringReloadScenariosTest extends PairStackTest {
       Duration quarter = reloads.overlap().dividedBy(4);
       long answeredWhileBothReloaded = client.answeredBetween(reloads.bothFrom().plus(quarter),
           reloads.bothTo().minus(quarter));
+      CallingClient.Served served = client.served(health);
       System.out.printf("S2 (serve-during-reload): both reloaded (%s), %d answered in the middle half of the overlap;"
-          + " %d events fed; %s%n", reloads, answeredWhileBothReloaded, total, client.served(health));
+          + " %d events fed; %s%n", reloads, answeredWhileBothReloaded, total, served);
       for (String member : List.of(PairStack.A, PairStack.B)) {
         assertThat(stack.logged(member, "02-10084")).as("%s reloaded in normal mode", member).singleElement()
             .asString().contains("serving=true");
@@ -90,7 +91,7 @@ class ServeDuringReloadScenariosTest extends PairStackTest {
         assertThat(health.everNotServing(member)).as("%s ever NOT_SERVING", member).isFalse();
         assertThat(stack.stat(member).logText()).as("%s in 256 MB of heap", member).doesNotContain("OutOfMemoryError");
       }
-      client.assertServedThroughout(health);
+      client.assertServedThroughout(served);
       assertThat(reloads.overlap()).as("both members reloading at once (%s)", reloads).isPositive();
       assertThat(answeredWhileBothReloaded).as("calls answered in the middle half of the span both members reloaded"
           + " in (%s)", reloads).isPositive();

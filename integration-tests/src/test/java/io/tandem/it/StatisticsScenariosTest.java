@@ -139,8 +139,9 @@ class StatisticsScenariosTest extends PairStackTest {
       long okBefore = client.ok.get();
       await().atMost(WAIT).until(() -> client.ok.get() > okBefore + 50);
 
-      System.out.printf("A client across a protected reload and a switchover: %s%n", client.served(health));
-      client.assertServedThroughout(health);
+      CallingClient.Served served = client.served(health);
+      System.out.printf("A client across a protected reload and a switchover: %s%n", served);
+      client.assertServedThroughout(served);
       assertThat(streamed.ended).as("the open statistic never ended").isEmpty();
       assertThat(waiting.reopens()).as("it followed the pair").isPositive();
     }
