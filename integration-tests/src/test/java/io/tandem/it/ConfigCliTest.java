@@ -23,7 +23,7 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  * its own Config Server, so they run side by side.
  */
 @Execution(ExecutionMode.CONCURRENT)
-@Order(8)
+@Order(7)
 class ConfigCliTest {
   @TempDir
   Path dir;

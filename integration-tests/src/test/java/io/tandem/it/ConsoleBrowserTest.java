@@ -36,7 +36,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * what an operator sees of the pair, of a protected reload on the timeline, and of a switchover
  * asked for with the page's button; and that the console refuses a request without its token.
  */
-@Order(6)
+@Order(9)
 class ConsoleBrowserTest {
   private static final Pattern URL = Pattern.compile("open (http://127\\.0\\.0\\.1:\\d+/\\?token=\\S+)");
   private static final Path SCREENSHOTS = Path.of("target", "console");

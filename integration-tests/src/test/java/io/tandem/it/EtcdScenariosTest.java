@@ -38,6 +38,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The configuration in a real three-member etcd cluster (mutual TLS, as every other link), served
  * by two Config Server processes; the Management Layer and the pair are given both.
  */
+@Order(6)
 class EtcdScenariosTest {
   @TempDir
   Path dir;

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * same figures, in 256 MB of heap each. And many streams flooding one member: held back within
  * its one feed budget, nothing lost.
  */
-@Order(5)
+@Order(8)
 class FeedScenariosTest extends PairStackTest {
   private static final Duration WAIT = PairStack.WAIT;
   private static final int AGENTS = 100_000;

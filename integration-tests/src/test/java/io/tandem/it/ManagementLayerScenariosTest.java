@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /** The Management Layer's own faults: its restarts, its clock. */
-@Order(10)
+@Order(5)
 class ManagementLayerScenariosTest extends PairStackTest {
   @Test
   void s25AManagementLayerRestartedWithItsClockAnHourBackIssuesOnlyHigherEpochs() throws Exception {

@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * {@code monitor} certificate, a real HTTP client), before and after a protected-mode reload:
  * the families an operator alerts on are there, and they say what happened.
  */
+@Order(9)
 class MetricsScenariosTest extends PairStackTest {
   private PrometheusText scrape(TransportSecurity monitor, String member) throws Exception {
     return new PrometheusText(MetricsScrape.text(monitor, stack.metricsPorts.get(member)));

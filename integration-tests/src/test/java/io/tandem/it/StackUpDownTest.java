@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code tandem up} / {@code tandem down} on free ports, with the real runnable jars. */
-@Order(9)
+@Order(4)
 class StackUpDownTest {
   /** A Management Layer's row in `status` while it leads: since when, and its lease. */
   private static final java.util.regex.Pattern LEADS =

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /** Statistics across the pair's reloads and switchovers, every service a real process. */
-@Order(4)
+@Order(8)
 class StatisticsScenariosTest extends PairStackTest {
   private static final Duration WAIT = PairStack.WAIT;
   private static final StatObject GROUP = StatObject.newBuilder().setType(ObjectType.AGENT_GROUP).setName("group0001").build();
