@@ -7,6 +7,7 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
 import io.tandem.protocol.link.HostPort;
+import io.tandem.common.concurrent.Scheduled;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.common.testing.TestPki;
 import io.tandem.stat.v1.CloseStatisticReply;
@@ -21,8 +22,11 @@ import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.StatServiceGrpc;
 import io.tandem.stat.v1.StatisticValue;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -56,6 +60,9 @@ final class FakeMember implements AutoCloseable {
   static final String APPLICATION = "StatServer_A";
   private final TransportSecurity security = TestPki.shared().security(APPLICATION);
   private volatile boolean frozen;
+  /** How long it takes to answer a GetStatistic (zero: at once). */
+  private volatile Duration answerAfter = Duration.ZERO;
+  private final ScheduledExecutorService answers = Executors.newSingleThreadScheduledExecutor();
 
   FakeMember(String name, Role role) throws IOException {
     this.name = name;
@@ -77,6 +84,11 @@ final class FakeMember implements AutoCloseable {
 
   void freeze(boolean value) {
     frozen = value;
+  }
+
+  /** A slow member: every GetStatistic is answered {@code delay} after it came. */
+  void answerAfter(Duration delay) {
+    answerAfter = delay;
   }
 
   private boolean holding(Object call) {
@@ -136,9 +148,18 @@ final class FakeMember implements AutoCloseable {
     @Override
     public void getStatistic(GetStatisticRequest request, StreamObserver<StatisticValue> out) {
       gets.incrementAndGet();
-      if (!holding(out)) {
+      if (holding(out)) {
+        return;
+      }
+      Runnable answer = () -> {
         out.onNext(value());
         out.onCompleted();
+      };
+      Duration delay = answerAfter;
+      if (delay.isZero()) {
+        answer.run();
+      } else {
+        Scheduled.after(answers, "answer", delay, answer);
       }
     }
 
@@ -189,6 +210,7 @@ final class FakeMember implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
+    answers.shutdownNow();
     server.shutdownNow();
     server.awaitTermination(5, TimeUnit.SECONDS);
     security.close();

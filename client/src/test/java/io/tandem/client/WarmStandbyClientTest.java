@@ -104,6 +104,19 @@ class WarmStandbyClientTest {
   }
 
   @Test
+  void aSlowMemberDoesNotHedgeEveryCallToAFrozenOne() {
+    // Every call to the backup outlasts the longest hedge delay, so each is hedged, and the only
+    // member to hedge to is the frozen primary: it is asked once, when it stalls, not once per call.
+    primary.freeze(true);
+    backup.answerAfter(HedgeDelay.MAX.multipliedBy(2));
+    int before = primary.gets.get();
+    for (int i = 0; i < 10; i++) {
+      assertThat(client.getStatistic(GET, DEADLINE).getStatisticId()).isEqualTo("backup");
+    }
+    assertThat(primary.gets.get() - before).as("GetStatistic attempts on the frozen primary").isEqualTo(1);
+  }
+
+  @Test
   void aFrozenMemberCostsOneAttemptNotOnePerCall() {
     primary.freeze(true);
     int before = primary.gets.get();
