@@ -33,7 +33,7 @@ import java.util.concurrent.CompletionException;
  * <p>A member that stalls (a call or a liveness check unanswered until its deadline) is
  * <em>suspect</em> and tried last until it answers again, so one stall costs one attempt, not one
  * per call; a call not answered within the {@link HedgeDelay hedge delay} is sent to the other
- * member too when it serves and is not suspect, and the first answer wins.
+ * serving member too, and the first answer wins.
  *
  * <p>Its channels run callbacks on the transport's event loop: futures complete and
  * subscription listeners are called there, so what runs on them must not block.
@@ -209,16 +209,10 @@ public final class WarmStandbyClient implements AutoCloseable {
           });
     }
 
-    /**
-     * No answer yet: the next member of the round is asked too, if it serves and is not suspect.
-     * A suspect member has not answered since it stalled or lost a hedge: asked again it would only
-     * hold one more attempt, and a slow member in front of it would cost one per call.
-     */
+    /** No answer yet: the next member of the round is asked too, if it serves. */
     private synchronized void hedge() {
-      PairMember next = index < round.size() ? round.get(index) : null;
-      if (!result.isDone() && next != null && next.serving() && !next.suspect()) {
-        index++;
-        attempt(next, end - System.nanoTime(), true);
+      if (!result.isDone() && index < round.size() && round.get(index).serving()) {
+        attempt(round.get(index++), end - System.nanoTime(), true);
       }
     }
 

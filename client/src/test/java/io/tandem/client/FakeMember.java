@@ -7,6 +7,7 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
 import io.tandem.protocol.link.HostPort;
+import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.concurrent.Scheduled;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.common.testing.TestPki;
@@ -62,7 +63,8 @@ final class FakeMember implements AutoCloseable {
   private volatile boolean frozen;
   /** How long it takes to answer a GetStatistic (zero: at once). */
   private volatile Duration answerAfter = Duration.ZERO;
-  private final ScheduledExecutorService answers = Executors.newSingleThreadScheduledExecutor();
+  private final ScheduledExecutorService answers =
+      Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("fake-member-answers"));
 
   FakeMember(String name, Role role) throws IOException {
     this.name = name;
@@ -210,9 +212,9 @@ final class FakeMember implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    answers.shutdownNow();
     server.shutdownNow();
     server.awaitTermination(5, TimeUnit.SECONDS);
+    answers.shutdownNow();
     security.close();
   }
 }
