@@ -51,6 +51,8 @@ final class PairMember implements AutoCloseable {
   private final LongAdder unanswered = new LongAdder();
   private volatile boolean serving;
   private volatile boolean suspect;
+  /** Suspect because it let something go unanswered until its deadline (not merely slower than the other). */
+  private volatile boolean stalled;
   private volatile Role role = Role.ROLE_UNSPECIFIED;
   private volatile boolean closed;
   /** Completed the first time the member says it serves. */
@@ -103,8 +105,14 @@ final class PairMember implements AutoCloseable {
     if (closed) {
       return;
     }
+    stalled = true;
     suspect = true;
     onSuspect.accept(this);
+  }
+
+  /** It let an attempt or a liveness check go unanswered until its deadline, and has not answered since. */
+  boolean stalled() {
+    return stalled;
   }
 
   /** A GetStatistic attempt was sent to it, as the call's first choice or as a hedge. */
@@ -123,6 +131,7 @@ final class PairMember implements AutoCloseable {
 
   /** The member answered something: it is not frozen. */
   void answered() {
+    stalled = false;
     suspect = false;
   }
 

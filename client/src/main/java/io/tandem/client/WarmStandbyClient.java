@@ -33,7 +33,7 @@ import java.util.concurrent.CompletionException;
  * <p>A member that stalls (a call or a liveness check unanswered until its deadline) is
  * <em>suspect</em> and tried last until it answers again, so one stall costs one attempt, not one
  * per call; a call not answered within the {@link HedgeDelay hedge delay} is sent to the other
- * serving member too, and the first answer wins.
+ * serving member too, unless that one stalled, and the first answer wins.
  *
  * <p>Its channels run callbacks on the transport's event loop: futures complete and
  * subscription listeners are called there, so what runs on them must not block.
@@ -209,9 +209,13 @@ public final class WarmStandbyClient implements AutoCloseable {
           });
     }
 
-    /** No answer yet: the next member of the round is asked too, if it serves. */
+    /**
+     * No answer yet: the next member of the round is asked too, if it serves and has not stalled. A
+     * stalled member would only hold one more attempt, once per call while the other is slow; one
+     * that merely lost a hedge is asked, as it is what answers should the member tried first freeze.
+     */
     private synchronized void hedge() {
-      if (!result.isDone() && index < round.size() && round.get(index).serving()) {
+      if (!result.isDone() && index < round.size() && round.get(index).serving() && !round.get(index).stalled()) {
         attempt(round.get(index++), end - System.nanoTime(), true);
       }
     }

@@ -154,8 +154,10 @@ final class FakeMember implements AutoCloseable {
         return;
       }
       Runnable answer = () -> {
-        out.onNext(value());
-        out.onCompleted();
+        if (!holding(out)) {
+          out.onNext(value());
+          out.onCompleted();
+        }
       };
       Duration delay = answerAfter;
       if (delay.isZero()) {
@@ -212,9 +214,12 @@ final class FakeMember implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    server.shutdownNow();
-    server.awaitTermination(5, TimeUnit.SECONDS);
-    answers.shutdownNow();
-    security.close();
+    try {
+      server.shutdownNow();
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    } finally {
+      answers.shutdownNow();
+      security.close();
+    }
   }
 }
