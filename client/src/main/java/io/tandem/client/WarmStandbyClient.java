@@ -215,8 +215,13 @@ public final class WarmStandbyClient implements AutoCloseable {
      * that merely lost a hedge is asked, as it is what answers should the member tried first freeze.
      */
     private synchronized void hedge() {
-      if (!result.isDone() && index < round.size() && round.get(index).serving() && !round.get(index).stalled()) {
-        attempt(round.get(index++), end - System.nanoTime(), true);
+      if (result.isDone() || index >= round.size()) {
+        return;
+      }
+      PairMember next = round.get(index);
+      if (next.serving() && !next.stalled()) {
+        index++;
+        attempt(next, end - System.nanoTime(), true);
       }
     }
 
