@@ -29,8 +29,8 @@ import java.util.function.Consumer;
  * One member of a pair as a client sees it: its channel, whether it serves (pushed by a
  * {@code grpc.health.v1} Watch stream, so a member that stops serving is known at once), its role
  * (read every second from its server info), and whether it is <em>suspect</em>: a hedged call was
- * answered by the other member first, or it let a call or a liveness check go unanswered until its
- * deadline. A frozen process keeps its connections open and its health watch never changes, so
+ * answered by the other member first, a caller's deadline passed before it answered, or it
+ * <em>stalled</em> (let an attempt or a liveness check go unanswered until its own deadline). A frozen process keeps its connections open and its health watch never changes, so
  * only silence gives it away; a suspect member is tried last until it answers something again.
  */
 final class PairMember implements AutoCloseable {
@@ -92,14 +92,14 @@ final class PairMember implements AutoCloseable {
     serving = false;
   }
 
-  /** The member was slower than the other one (a hedged call was answered elsewhere first): try it last for now. */
+  /** The member was slower than the other one, or than a caller waits: try it last for now. */
   void markSlow() {
     suspect = true;
   }
 
   /**
-   * The member let something go unanswered until its deadline: it is stalled, not just slow, so
-   * open statistics move away from it too.
+   * The member let something go unanswered until its own deadline (not a caller's shorter one): it
+   * is stalled, not just slow, so open statistics move away from it too.
    */
   void markSuspect() {
     if (closed) {
@@ -110,7 +110,7 @@ final class PairMember implements AutoCloseable {
     onSuspect.accept(this);
   }
 
-  /** It let an attempt or a liveness check go unanswered until its deadline, and has not answered since. */
+  /** It let an attempt or a liveness check go unanswered until its own deadline, and has not answered since. */
   boolean stalled() {
     return stalled;
   }
@@ -120,7 +120,7 @@ final class PairMember implements AutoCloseable {
     (hedge ? hedges : firstChoice).increment();
   }
 
-  /** A GetStatistic attempt on it hit its deadline. */
+  /** A GetStatistic attempt on it hit its deadline (its own or the caller's), and what that says of it is noted. */
   void leftUnanswered() {
     unanswered.increment();
   }

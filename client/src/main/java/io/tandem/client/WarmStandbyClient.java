@@ -30,10 +30,12 @@ import java.util.concurrent.CompletionException;
  * event feed goes to both members. Its promise: a client sees no failed call while the pair
  * reloads in protected mode, switches over, or one member freezes. Thread-safe.
  *
- * <p>A member that stalls (a call or a liveness check unanswered until its deadline) is
+ * <p>A member that stalls (an attempt or a liveness check unanswered until its own deadline) is
  * <em>suspect</em> and tried last until it answers again, so one stall costs one attempt, not one
  * per call; a call not answered within the {@link HedgeDelay hedge delay} is sent to the other
- * serving member too, unless that one stalled, and the first answer wins.
+ * serving member too, unless that one stalled, and the first answer wins. An attempt cut short by
+ * the caller's shorter deadline only makes its member tried last: it moves no open statistic and
+ * stops no hedge.
  *
  * <p>Its channels run callbacks on the transport's event loop: futures complete and
  * subscription listeners are called there, so what runs on them must not block.
@@ -174,6 +176,9 @@ public final class WarmStandbyClient implements AutoCloseable {
       if (hedgeAfter < remaining) {
         Scheduled.after(scheduler, "hedge", Duration.ofNanos(hedgeAfter), this::hedge);
       }
+      // Cut short by the caller's deadline, an attempt proves only that the member was slower than
+      // this caller waits, not that it stalled.
+      boolean ownDeadline = remaining >= ATTEMPT.toNanos();
       StatServiceGrpc.newStub(member.channel)
           .withDeadlineAfter(Math.min(remaining, ATTEMPT.toNanos()), TimeUnit.NANOSECONDS)
           .getStatistic(request, new StreamObserver<>() {
@@ -186,7 +191,7 @@ public final class WarmStandbyClient implements AutoCloseable {
 
             @Override
             public void onError(Throwable t) {
-              failed(member, Status.fromThrowable(t));
+              failed(member, Status.fromThrowable(t), ownDeadline);
             }
 
             @Override
@@ -225,13 +230,17 @@ public final class WarmStandbyClient implements AutoCloseable {
       }
     }
 
-    private void failed(PairMember member, Status status) {
+    private void failed(PairMember member, Status status, boolean ownDeadline) {
       // Outside this call's lock: a suspect member moves the statistics open on it, under theirs.
       if (status.getCode() == Status.Code.UNAVAILABLE) {
         member.markNotServing();
       } else if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+        if (ownDeadline) {
+          member.markSuspect();
+        } else {
+          member.markSlow();
+        }
         member.leftUnanswered();
-        member.markSuspect();
       }
       attemptEnded(member, status);
     }

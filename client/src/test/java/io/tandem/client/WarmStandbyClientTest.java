@@ -154,13 +154,38 @@ class WarmStandbyClientTest {
         .until(() -> client.getStatistic(GET, DEADLINE).getStatisticId().equals("primary"));
   }
 
-  @Test
-  void anOpenStatisticOnAMemberThatFreezesReopensOnTheOther() {
-    RecordingListener statistic = new RecordingListener();
+  /** Opens the test's statistic and waits for its first value, which the primary sends. */
+  private StatisticSubscription openOnThePrimary(RecordingListener statistic) {
     StatisticSubscription subscription = client.openStatistic(OpenStatisticRequest.newBuilder()
         .setObject(GET.getSpec().getObject()).setStatistic(GET.getSpec().getStatistic()).build(), statistic);
     await().atMost(WAIT).until(() -> !statistic.values.isEmpty());
     assertThat(statistic.values.get(0).getStatisticId()).isEqualTo("primary");
+    return subscription;
+  }
+
+  @Test
+  void aCallersDeadlineShorterThanAHealthyMembersAnswerMovesNoOpenStatisticOffIt() {
+    RecordingListener statistic = new RecordingListener();
+    StatisticSubscription subscription = openOnThePrimary(statistic);
+
+    // The primary answers everything, only later than this caller waits: its attempt ends at the
+    // caller's deadline, not at the attempt's own, which is what only a member that stalled reaches.
+    primary.answerAfter(WarmStandbyClient.ATTEMPT.multipliedBy(2));
+    long unanswered = client.callsByMember().get(0).unanswered();
+    var unused = client.getStatisticAsync(GET, WarmStandbyClient.ATTEMPT.dividedBy(5));
+    await("the primary's attempt reached the caller's deadline").atMost(WAIT)
+        .until(() -> client.callsByMember().get(0).unanswered() > unanswered);
+
+    assertThat(subscription.reopens()).as("times the open statistic moved off the primary").isZero();
+    assertThat(statistic.last().getStatisticId()).isEqualTo("primary");
+    assertThat(statistic.ended).isEmpty();
+    subscription.close();
+  }
+
+  @Test
+  void anOpenStatisticOnAMemberThatFreezesReopensOnTheOther() {
+    RecordingListener statistic = new RecordingListener();
+    StatisticSubscription subscription = openOnThePrimary(statistic);
 
     primary.freeze(true);
     await("values from the backup").atMost(WAIT)
