@@ -4,9 +4,8 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
@@ -30,9 +29,9 @@ final class Network {
   private final long minDelayMs;
   private final long maxDelayMs;
   private final List<Stream> streams = new ArrayList<>();
-  /** The cut links, and the slowed ones, by their two ends. */
-  private final Map<String, Node[]> cuts = new LinkedHashMap<>();
-  private final Map<String, Node[]> slow = new LinkedHashMap<>();
+  /** The cut links, and the slowed ones, in the order they were cut (a heal replays in that order). */
+  private final Set<Link> cuts = new LinkedHashSet<>();
+  private final Set<Link> slow = new LinkedHashSet<>();
   /** Frozen processes whose peers' keepalive goes unanswered ({@link #frozen}). */
   private final Set<Node> unanswering = new HashSet<>();
 
@@ -44,18 +43,21 @@ final class Network {
     this.maxDelayMs = maxDelayMs;
   }
 
-  private static String key(Node a, Node b) {
-    return a.name.compareTo(b.name) < 0 ? a.name + "|" + b.name : b.name + "|" + a.name;
+  /** A link between two processes, either way round: looked up at every message, so no text is built. */
+  private record Link(Node first, Node second) {
+    static Link between(Node a, Node b) {
+      return a.name.compareTo(b.name) < 0 ? new Link(a, b) : new Link(b, a);
+    }
   }
 
   boolean isCut(Node a, Node b) {
-    return cuts.containsKey(key(a, b));
+    return !cuts.isEmpty() && cuts.contains(Link.between(a, b));
   }
 
   /** One message's travel time from {@code from} to {@code to}. */
   private long delay(Node from, Node to) {
     long base = minDelayMs + random.nextInt((int) (maxDelayMs - minDelayMs + 1));
-    return slow.containsKey(key(from, to)) ? base + 200 + random.nextInt(800) : base;
+    return !slow.isEmpty() && slow.contains(Link.between(from, to)) ? base + 200 + random.nextInt(800) : base;
   }
 
   /**
@@ -227,7 +229,7 @@ final class Network {
 
   /** Cuts the link between {@code a} and {@code b}; its streams break when keepalive notices, if still cut then. */
   void cut(Node a, Node b) {
-    cuts.put(key(a, b), new Node[] {a, b});
+    cuts.add(Link.between(a, b));
     for (Stream stream : List.copyOf(streams)) {
       if (stream.between(a, b)) {
         breakOnceNoticed(stream, () -> isCut(a, b));
@@ -266,7 +268,7 @@ final class Network {
 
   /** Heals the link: held messages go on, in order. */
   void heal(Node a, Node b) {
-    if (cuts.remove(key(a, b)) == null) {
+    if (!cuts.remove(Link.between(a, b))) {
       return;
     }
     for (Stream stream : List.copyOf(streams)) {
@@ -282,17 +284,17 @@ final class Network {
   }
 
   void healAll() {
-    for (Node[] cut : List.copyOf(cuts.values())) {
-      heal(cut[0], cut[1]);
+    for (Link cut : List.copyOf(cuts)) {
+      heal(cut.first(), cut.second());
     }
     slow.clear();
   }
 
   void slowDown(Node a, Node b) {
-    slow.put(key(a, b), new Node[] {a, b});
+    slow.add(Link.between(a, b));
   }
 
   void speedUp(Node a, Node b) {
-    slow.remove(key(a, b));
+    slow.remove(Link.between(a, b));
   }
 }

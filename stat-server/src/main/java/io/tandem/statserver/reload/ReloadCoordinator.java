@@ -18,10 +18,13 @@ import io.tandem.common.security.TransportSecurity;
 import io.tandem.common.supervision.SupervisionClient;
 import io.tandem.config.v1.HistoryLogExpired;
 import io.tandem.management.v1.ModeCommand;
+import io.tandem.protocol.health.Availability;
 import io.tandem.protocol.reload.Action;
 import io.tandem.protocol.reload.PairView;
 import io.tandem.protocol.reload.ReloadStateMachine;
 import io.tandem.stat.v1.ConfigState;
+import io.tandem.stat.v1.ReloadMode;
+import io.tandem.stat.v1.Role;
 import io.tandem.stat.v1.ServerInfo;
 import io.tandem.stat.v1.ServingChange;
 import io.tandem.statserver.api.ServerInfoSource;
@@ -79,6 +82,8 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
    */
   private volatile PeerMember peer = PeerMember.NONE;
   private volatile ServerInfo info = ServerInfo.getDefaultInstance();
+  /** What {@link #info} and health were last set from; on the control thread. */
+  private Standing standing;
   private boolean serving;
   /** The latest changes of {@link #serving}, for GetServerInfo; on the control thread. */
   private final Deque<ServingChange> servingChanges = new ArrayDeque<>();
@@ -376,12 +381,29 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
     }
   }
 
+  /** What health and GetServerInfo say of the machine: they change only when this does. */
+  private record Standing(Availability availability, String notServingReason, Role role,
+      ReloadMode reloadMode, ConfigState configState, long reloadCount, long lastReloadMillis, String backup,
+      long epoch) {
+    static Standing of(ReloadStateMachine machine) {
+      return new Standing(machine.availability(), machine.notServingReason(), machine.role(), machine.reloadMode(),
+          machine.configState(), machine.reloadCount(), machine.lastReloadMillis(), machine.options().peer(),
+          machine.epoch());
+    }
+  }
+
   private void updateReadiness() {
-    String reason = machine.notServingReason();
+    // Most inputs (a tick, a probe's answer) change nothing that health or GetServerInfo say.
+    Standing now = Standing.of(machine);
+    if (now.equals(standing)) {
+      return;
+    }
+    standing = now;
+    String reason = now.notServingReason();
     boolean nowServing = reason == null;
-    health.set(machine.availability(), nowServing ? "accepting clients as " + machine.role() : reason);
-    // The answer to GetServerInfo is rebuilt at every input; the serving changes in it (up to
-    // SERVING_CHANGES_KEPT messages) are copied into it only when one was added.
+    health.set(now.availability(), nowServing ? "accepting clients as " + now.role() : reason);
+    // The serving changes in the answer to GetServerInfo (up to SERVING_CHANGES_KEPT messages) are
+    // copied into it only when one was added.
     ServerInfo.Builder next = info.toBuilder();
     if (nowServing != serving || servingChanges.isEmpty()) {
       if (servingChanges.size() == SERVING_CHANGES_KEPT) {
@@ -397,15 +419,15 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
     serving = nowServing;
     info = next
         .setApplication(settings.application())
-        .setRole(machine.role())
-        .setReloadMode(machine.reloadMode())
-        .setConfigState(machine.configState())
-        .setReloadCount(machine.reloadCount())
-        .setLastReloadMs(machine.lastReloadMillis())
+        .setRole(now.role())
+        .setReloadMode(now.reloadMode())
+        .setConfigState(now.configState())
+        .setReloadCount(now.reloadCount())
+        .setLastReloadMs(now.lastReloadMillis())
         .setServing(nowServing)
         .setNotServingReason(nowServing ? "" : reason)
-        .setBackup(machine.options().peer())
-        .setEpoch(machine.epoch())
+        .setBackup(now.backup())
+        .setEpoch(now.epoch())
         .setInstanceId(instanceId)
         .build();
   }
