@@ -5,9 +5,11 @@ import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Scanner;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,7 +17,9 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Ports nobody listens on right now, for services a test or a benchmark starts. A port is handed
- * out once per JVM, so scenarios running side by side never get the same one, and it lies outside
+ * out once among the JVMs of one user on this machine (a lock on its byte of one file in the
+ * temporary directory, held until the JVM exits), so scenarios and test JVMs running side by side
+ * never get the same one, and it lies outside
  * the range the system takes outgoing connections' ports from (Linux's
  * {@code ip_local_port_range}, 32768-60999 by default): between the moment it is handed out and the
  * moment its service binds it, which can be seconds on a busy machine, no outgoing connection can
@@ -29,6 +33,12 @@ public final class FreePorts {
   private static final int ENOUGH = 2_000;
   static final PortRange RANGE = range(ephemeralRange());
   private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+  /**
+   * Byte {@code port} of this file is locked by the JVM that handed the port out. Opened once and
+   * never closed: closing any channel to a file drops every lock the JVM holds on it.
+   */
+  private static final FileChannel CLAIMS = openClaims(Path.of(System.getProperty("java.io.tmpdir"),
+      "tandem-free-ports-" + System.getProperty("user.name") + ".lock"));
 
   /** The ports from {@code lowest} to {@code highest}, both included. */
   record PortRange(int lowest, int highest) {
@@ -43,7 +53,7 @@ public final class FreePorts {
   public static int next() {
     for (int attempt = 0; attempt < 1000; attempt++) {
       int port = ThreadLocalRandom.current().nextInt(RANGE.lowest(), RANGE.highest() + 1);
-      if (!HANDED_OUT.contains(port) && free(port) && HANDED_OUT.add(port)) {
+      if (!HANDED_OUT.contains(port) && free(port) && HANDED_OUT.add(port) && claim(port)) {
         return port;
       }
     }
@@ -72,6 +82,23 @@ public final class FreePorts {
       return new PortRange(bounds.nextInt(), bounds.nextInt());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Whether this JVM now holds {@code port} against every other one (false: another handed it out). */
+  private static boolean claim(int port) {
+    try {
+      return CLAIMS.tryLock(port, 1, false) != null;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot lock port " + port + " in its claims file", e);
+    }
+  }
+
+  private static FileChannel openClaims(Path file) {
+    try {
+      return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open " + file + ", where test JVMs claim the ports they hand out", e);
     }
   }
 
