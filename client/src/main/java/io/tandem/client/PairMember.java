@@ -30,8 +30,9 @@ import java.util.function.Consumer;
  * {@code grpc.health.v1} Watch stream, so a member that stops serving is known at once), its role
  * (read every second from its server info), and whether it is <em>suspect</em>: a hedged call was
  * answered by the other member first, a caller's deadline passed before it answered, or it
- * <em>stalled</em> (let an attempt or a liveness check go unanswered until its own deadline). A frozen process keeps its connections open and its health watch never changes, so
- * only silence gives it away; a suspect member is tried last until it answers something again.
+ * <em>stalled</em> (let an attempt or a liveness check go unanswered until its own deadline). A
+ * frozen process keeps its connections open and its health watch never changes, so only silence
+ * gives it away; a suspect member is tried last until it answers something again.
  */
 final class PairMember implements AutoCloseable {
   private static final Duration ROLE_POLL = Duration.ofSeconds(1);

@@ -1,5 +1,7 @@
 package io.tandem.client;
 
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tandem.common.concurrent.DaemonThreadFactory;
@@ -112,10 +114,18 @@ public final class WarmStandbyClient implements AutoCloseable {
 
   /**
    * {@link #getStatistic} without blocking: the future completes on a transport thread (keep
-   * what runs on it short), exceptionally with a {@link StatusRuntimeException}.
+   * what runs on it short), exceptionally with a {@link StatusRuntimeException}. Called inside a
+   * gRPC call with a sooner deadline (its {@link Context}), that deadline is the call's.
    */
   public CompletableFuture<StatisticValue> getStatisticAsync(GetStatisticRequest request, Duration deadline) {
-    GetAttempts attempts = new GetAttempts(request, System.nanoTime() + deadline.toNanos());
+    long end = System.nanoTime() + deadline.toNanos();
+    // Called while serving a gRPC call of its own, the caller's deadline may be that call's: gRPC
+    // would cut the attempts short there anyway, and the attempts must know whose deadline ends them.
+    Deadline inherited = Context.current().getDeadline();
+    if (inherited != null) {
+      end = Math.min(end, System.nanoTime() + inherited.timeRemaining(TimeUnit.NANOSECONDS));
+    }
+    GetAttempts attempts = new GetAttempts(request, end);
     attempts.next();
     return attempts.result;
   }

@@ -2,6 +2,8 @@ package io.tandem.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+
+import io.grpc.Context;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.common.testing.TestPki;
 
@@ -16,6 +18,9 @@ import io.tandem.stat.v1.StatisticValue;
 import io.tandem.protocol.link.HostPort;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -154,6 +159,11 @@ class WarmStandbyClientTest {
         .until(() -> client.getStatistic(GET, DEADLINE).getStatisticId().equals("primary"));
   }
 
+  /** A call whose answer is not judged, made with {@code deadline}: the test waits for what it did. */
+  private void callUnjudged(Duration deadline) {
+    var unused = client.getStatisticAsync(GET, deadline);
+  }
+
   /** Opens the test's statistic and waits for its first value, which the primary sends. */
   private StatisticSubscription openOnThePrimary(RecordingListener statistic) {
     StatisticSubscription subscription = client.openStatistic(OpenStatisticRequest.newBuilder()
@@ -171,11 +181,25 @@ class WarmStandbyClientTest {
     // The primary answers everything, only later than this caller waits: its attempt ends at the
     // caller's deadline, not at the attempt's own, which is what only a member that stalled reaches.
     primary.answerAfter(WarmStandbyClient.ATTEMPT.multipliedBy(2));
+    Duration callersDeadline = WarmStandbyClient.ATTEMPT.dividedBy(5);
     long unanswered = client.callsByMember().get(0).unanswered();
-    var unused = client.getStatisticAsync(GET, WarmStandbyClient.ATTEMPT.dividedBy(5));
+    callUnjudged(callersDeadline);
     await("the primary's attempt reached the caller's deadline").atMost(WAIT)
         .until(() -> client.callsByMember().get(0).unanswered() > unanswered);
+    assertThat(subscription.reopens()).as("times the open statistic moved off the primary").isZero();
 
+    // The same deadline as that of a gRPC call the caller serves, which gRPC cuts the attempt at.
+    // Calls go to the backup first until the primary answers a liveness check; then one tries it.
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    try {
+      await("the primary's attempt reached the deadline of the call being served").atMost(WAIT).until(() -> {
+        Context.current().withDeadlineAfter(callersDeadline.toMillis(), TimeUnit.MILLISECONDS, timer)
+            .run(() -> callUnjudged(DEADLINE));
+        return client.callsByMember().get(0).unanswered() > unanswered + 1;
+      });
+    } finally {
+      timer.shutdownNow();
+    }
     assertThat(subscription.reopens()).as("times the open statistic moved off the primary").isZero();
     assertThat(statistic.last().getStatisticId()).isEqualTo("primary");
     assertThat(statistic.ended).isEmpty();
