@@ -6,6 +6,7 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,10 +18,10 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Ports nobody listens on right now, for services a test or a benchmark starts. A port is handed
- * out once among the JVMs of one user on this machine (a lock on its byte of one file in the
- * temporary directory, held until the JVM exits), so scenarios and test JVMs running side by side
- * never get the same one, and it lies outside
- * the range the system takes outgoing connections' ports from (Linux's
+ * out once among the JVMs of one user on this machine that share a {@code java.io.tmpdir} (a lock
+ * on its byte of one file there, held until the JVM exits), so scenarios and test JVMs running
+ * side by side never get the same one, and it lies outside the range the system takes outgoing
+ * connections' ports from (Linux's
  * {@code ip_local_port_range}, 32768-60999 by default): between the moment it is handed out and the
  * moment its service binds it, which can be seconds on a busy machine, no outgoing connection can
  * take it. Another process binding it on purpose still can; the service then fails to start, saying so.
@@ -33,12 +34,9 @@ public final class FreePorts {
   private static final int ENOUGH = 2_000;
   static final PortRange RANGE = range(ephemeralRange());
   private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
-  /**
-   * Byte {@code port} of this file is locked by the JVM that handed the port out. Opened once and
-   * never closed: closing any channel to a file drops every lock the JVM holds on it.
-   */
-  private static final FileChannel CLAIMS = openClaims(Path.of(System.getProperty("java.io.tmpdir"),
-      "tandem-free-ports-" + System.getProperty("user.name") + ".lock"));
+  private static final Path CLAIMS_FILE = Path.of(System.getProperty("java.io.tmpdir"),
+      "tandem-free-ports-" + System.getProperty("user.name") + ".lock");
+  private static FileChannel claims;
 
   /** The ports from {@code lowest} to {@code highest}, both included. */
   record PortRange(int lowest, int highest) {
@@ -88,18 +86,29 @@ public final class FreePorts {
   /** Whether this JVM now holds {@code port} against every other one (false: another handed it out). */
   private static boolean claim(int port) {
     try {
-      return CLAIMS.tryLock(port, 1, false) != null;
+      return claims().tryLock(port, 1, false) != null;
+    } catch (OverlappingFileLockException heldHere) {
+      return false; // by another copy of this class in this JVM
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot lock port " + port + " in its claims file", e);
+      throw new UncheckedIOException("cannot lock port " + port + " in " + CLAIMS_FILE
+          + " (a file system without locks?): give JVMs a java.io.tmpdir on a local disk", e);
     }
   }
 
-  private static FileChannel openClaims(Path file) {
-    try {
-      return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot open " + file + ", where test JVMs claim the ports they hand out", e);
+  /**
+   * Byte {@code port} of {@link #CLAIMS_FILE} is locked by the JVM that handed the port out. Opened
+   * on first use and never closed: closing any channel to a file drops every lock the JVM holds on it.
+   */
+  private static synchronized FileChannel claims() {
+    if (claims == null) {
+      try {
+        claims = FileChannel.open(CLAIMS_FILE, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot open " + CLAIMS_FILE + ", where JVMs claim the ports they hand out:"
+            + " give them a writable java.io.tmpdir of their own", e);
+      }
     }
+    return claims;
   }
 
   private static boolean free(int port) {

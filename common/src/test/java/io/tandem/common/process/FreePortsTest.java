@@ -11,6 +11,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -32,7 +33,8 @@ class FreePortsTest {
   @Test
   void twoProcessesHandingOutPortsAtOnceNeverHandOutTheSameOne() throws Exception {
     Process other = new ProcessBuilder(List.of(ProcessHandle.current().info().command().orElse("java"),
-        "-cp", System.getProperty("java.class.path"), OtherProcess.class.getName(), String.valueOf(PORTS)))
+        "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), "-cp", System.getProperty("java.class.path"),
+        OtherProcess.class.getName(), String.valueOf(PORTS)))
         .redirectError(ProcessBuilder.Redirect.INHERIT).start();
     try (BufferedReader out = new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8))) {
       String line = out.readLine();
@@ -45,7 +47,9 @@ class FreePortsTest {
       assertThat(ours).as("ports handed out here that the other process holds").doesNotContainAnyElementsOf(theirs);
     } finally {
       other.getOutputStream().close();
-      other.waitFor();
+      if (!other.waitFor(1, TimeUnit.MINUTES)) {
+        other.destroyForcibly();
+      }
     }
   }
 
