@@ -21,6 +21,7 @@ import io.tandem.config.v1.WatchResponse;
 import io.tandem.common.process.FreePorts;
 import io.tandem.testing.EtcdCluster;
 import io.tandem.testing.Launch;
+import io.tandem.testing.LogTails;
 import io.tandem.testing.MiniStack;
 import io.tandem.testing.Service;
 import io.tandem.testing.StackMember;
@@ -165,7 +166,7 @@ class DurabilityScenariosTest {
       System.out.printf("crash loop (%s): %d kills; %d requests of %d objects acknowledged, %d started; hot at version %d%n",
           store, rounds, acknowledgedRequests.size(), REQUEST_SIZE, startedRequests.size(), hotVersion.get());
     } catch (AssertionError | RuntimeException e) {
-      System.out.println(stack.logTails(60));
+      LogTails.attach(e, stack.logTails(60));
       throw e;
     }
   }

@@ -22,6 +22,7 @@ import io.tandem.config.v1.WatchResponse;
 import io.tandem.config.v1.WriteResult;
 import io.tandem.management.v1.SwitchoverResult;
 import io.tandem.testing.EtcdCluster;
+import io.tandem.testing.LogTails;
 import io.tandem.testing.StackMember;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,7 +69,7 @@ class EtcdScenariosTest {
       try {
         scenario.run(stack, etcd);
       } catch (Exception | Error e) {
-        System.out.println(stack.logTails(PairStack.LOG_LINES_ON_FAILURE) + etcd.logTails(20));
+        LogTails.attach(e, stack.logTails(PairStack.LOG_LINES_ON_FAILURE) + etcd.logTails(20));
         throw e;
       } finally {
         stack.close();

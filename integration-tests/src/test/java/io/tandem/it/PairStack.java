@@ -26,6 +26,7 @@ import io.tandem.stat.v1.StatServiceGrpc;
 import io.tandem.common.process.FreePorts;
 import io.tandem.etcd.EtcdEndpoints;
 import io.tandem.testing.Launch;
+import io.tandem.testing.LogTails;
 import io.tandem.testing.MiniStack;
 import io.tandem.testing.Service;
 import io.tandem.testing.StackMember;
@@ -322,8 +323,8 @@ final class PairStack implements AutoCloseable {
       stat(primaryOf(awaitModesAcknowledged())).awaitServing(WAIT);
       return this;
     } catch (Exception | Error e) {
-      // The caller never gets a stack that failed to start, so it can neither stop it nor print its logs.
-      System.out.println(logTails(LOG_LINES_ON_FAILURE));
+      // The caller never gets a stack that failed to start, so it can neither stop it nor read its logs.
+      LogTails.attach(e, logTails(LOG_LINES_ON_FAILURE));
       try {
         close();
       } catch (Exception stopping) {

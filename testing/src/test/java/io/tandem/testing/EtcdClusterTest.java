@@ -53,7 +53,7 @@ class EtcdClusterTest {
       try {
         work.run(cluster, KVGrpc.newBlockingStub(channel));
       } catch (AssertionError | RuntimeException e) {
-        System.out.println(cluster.logTails(40));
+        LogTails.attach(e, cluster.logTails(40));
         throw e;
       } finally {
         Channels.close(channel, Duration.ofSeconds(10));

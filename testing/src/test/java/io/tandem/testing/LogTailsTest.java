@@ -1,0 +1,24 @@
+package io.tandem.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+class LogTailsTest {
+  @Test
+  void aFailureCarriesTheLogTailsIntoItsReportedTraceOnce() {
+    AssertionError failure = new AssertionError("expected SERVING");
+    String tails = "---- StatServer_A (last 2 lines)\nline one\nline two\n";
+
+    assertThat(LogTails.attach(failure, tails)).isSameAs(failure);
+
+    StringWriter trace = new StringWriter();
+    failure.printStackTrace(new PrintWriter(trace));
+    assertThat(trace.toString()).contains("expected SERVING").contains("Suppressed: io.tandem.testing.LogTails")
+        .contains(tails);
+    assertThat(failure.getSuppressed()).hasSize(1);
+    assertThat(failure.getSuppressed()[0].getStackTrace()).as("a carrier, not a failure of its own").isEmpty();
+  }
+}
