@@ -2,6 +2,7 @@ package io.tandem.cli.pair;
 
 import io.tandem.cli.home.StackAddresses;
 import io.tandem.cli.link.Endpoint;
+import io.tandem.cli.link.FirstToAnswer;
 import io.tandem.common.grpc.HostPortConverter;
 import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
@@ -59,26 +60,23 @@ public final class ManagementOption {
 
   /**
    * The channel to the leader, secured by the command's {@code --tls-*} flags: with several
-   * addresses, the first that answers {@code GetPairs} (a standby answers {@code UNAVAILABLE}, as
-   * does one not reachable, or whose TLS handshake fails) or refuses it for another reason (the
-   * caller's identity not allowed, say: the next would refuse it too, and the command fails with
-   * that reason rather than a standby's); when none does, the last asked.
+   * addresses, all asked {@code GetPairs} at once, the first that answers it (a standby answers
+   * {@code UNAVAILABLE}, as does one not reachable, or whose TLS handshake fails) or refuses it
+   * for another reason (the caller's identity not allowed, say: the others would refuse it too,
+   * and the command fails with that reason rather than a standby's); when none does, the last.
    */
   public Endpoint open(TlsFlags tls) {
     List<HostPort> all = addresses();
-    for (int i = 0; i < all.size() - 1; i++) {
-      Endpoint endpoint = new Endpoint(all.get(i), ServerIdentity.of(identity), tls);
-      try {
-        askAsLeader(endpoint);
-        return endpoint;
-      } catch (StatusRuntimeException e) {
-        if (!LEADER_ELSEWHERE.contains(e.getStatus().getCode())) {
-          return endpoint;
-        }
-        endpoint.close(); // a standby, or not reachable: the next may lead
-      }
-    }
-    return new Endpoint(all.get(all.size() - 1), ServerIdentity.of(identity), tls);
+    List<Endpoint> candidates = all.stream().map(address -> new Endpoint(address, ServerIdentity.of(identity), tls))
+        .toList();
+    Endpoint chosen = candidates.size() == 1 ? candidates.get(0)
+        : FirstToAnswer.<PairsStatus>among(candidates, (candidate, answer) -> ManagementServiceGrpc.newStub(
+            candidate.channel()).withDeadlineAfter(Endpoint.CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+            .getPairs(GetPairsRequest.getDefaultInstance(), answer),
+            leads -> true, refused -> !LEADER_ELSEWHERE.contains(refused.getCode()))
+        .orElse(candidates.get(candidates.size() - 1));
+    candidates.stream().filter(candidate -> candidate != chosen).forEach(Endpoint::close);
+    return chosen;
   }
 
   /**
