@@ -101,7 +101,10 @@ class ConsoleBrowserTest {
     assertThat(List.of(backupReload, switchover, primaryReload)).as("backup reload, switchover, old primary reload")
         .isSorted().doesNotHaveDuplicates();
     assertThat(read("#timeline-chart rect[data-kind='DARK']", "data-span")).as("dark spans").isEmpty();
-    assertThat(memberIn("PRIMARY")).as("the backup took over").isEqualTo(backup);
+    // The table of members comes from the Management Layer's answer, read with a deadline of its own
+    // at each refresh; the timeline from the services' event streams: on a busy machine the table
+    // can show the last answer for a refresh or two after the timeline moved on.
+    await("the backup shown as primary").atMost(Duration.ofSeconds(60)).until(() -> memberIn("PRIMARY").equals(backup));
     screenshot("protected-reload.png");
 
     long doneBefore = switchoversDone(pairLane(primary, backup));
