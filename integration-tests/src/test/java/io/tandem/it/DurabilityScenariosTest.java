@@ -165,8 +165,8 @@ class DurabilityScenariosTest {
           rounds + 1);
       System.out.printf("crash loop (%s): %d kills; %d requests of %d objects acknowledged, %d started; hot at version %d%n",
           store, rounds, acknowledgedRequests.size(), REQUEST_SIZE, startedRequests.size(), hotVersion.get());
-    } catch (AssertionError | RuntimeException e) {
-      LogTails.attach(e, stack.logTails(60));
+    } catch (Exception | Error e) {
+      LogTails.attach(e, () -> stack.logTails(60));
       throw e;
     }
   }

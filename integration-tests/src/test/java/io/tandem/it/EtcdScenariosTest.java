@@ -69,7 +69,7 @@ class EtcdScenariosTest {
       try {
         scenario.run(stack, etcd);
       } catch (Exception | Error e) {
-        LogTails.attach(e, stack.logTails(PairStack.LOG_LINES_ON_FAILURE) + etcd.logTails(20));
+        LogTails.attach(e, () -> stack.logTails(PairStack.LOG_LINES_ON_FAILURE) + etcd.logTails(20));
         throw e;
       } finally {
         stack.close();

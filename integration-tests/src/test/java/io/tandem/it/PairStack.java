@@ -324,7 +324,7 @@ final class PairStack implements AutoCloseable {
       return this;
     } catch (Exception | Error e) {
       // The caller never gets a stack that failed to start, so it can neither stop it nor read its logs.
-      LogTails.attach(e, logTails(LOG_LINES_ON_FAILURE));
+      LogTails.attach(e, () -> logTails(LOG_LINES_ON_FAILURE));
       try {
         close();
       } catch (Exception stopping) {

@@ -24,7 +24,7 @@ abstract class PairStackTest {
 
   @RegisterExtension
   final TestExecutionExceptionHandler logTailsOnFailure = (context, failure) -> {
-    throw stack == null ? failure : LogTails.attach(failure, stack.logTails(PairStack.LOG_LINES_ON_FAILURE));
+    throw stack == null ? failure : LogTails.attach(failure, () -> stack.logTails(PairStack.LOG_LINES_ON_FAILURE));
   };
 
   @AfterEach

@@ -52,8 +52,8 @@ class EtcdClusterTest {
       ManagedChannel channel = EtcdChannels.open(new EtcdEndpoints(leaderFirst), InsecureChannelCredentials.create());
       try {
         work.run(cluster, KVGrpc.newBlockingStub(channel));
-      } catch (AssertionError | RuntimeException e) {
-        LogTails.attach(e, cluster.logTails(40));
+      } catch (Exception | Error e) {
+        LogTails.attach(e, () -> cluster.logTails(40));
         throw e;
       } finally {
         Channels.close(channel, Duration.ofSeconds(10));

@@ -105,7 +105,7 @@ public final class FreePorts {
         claims = FileChannel.open(CLAIMS_FILE, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot open " + CLAIMS_FILE + ", where JVMs claim the ports they hand out:"
-            + " give them a writable java.io.tmpdir of their own", e);
+            + " give every JVM that hands out ports the same writable java.io.tmpdir", e);
       }
     }
     return claims;

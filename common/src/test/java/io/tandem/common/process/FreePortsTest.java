@@ -47,9 +47,12 @@ class FreePortsTest {
       assertThat(ours).as("ports handed out here that the other process holds").doesNotContainAnyElementsOf(theirs);
     } finally {
       other.getOutputStream().close();
-      if (!other.waitFor(1, TimeUnit.MINUTES)) {
+      boolean ended = other.waitFor(1, TimeUnit.MINUTES);
+      if (!ended) {
         other.destroyForcibly();
       }
+      assertThat(ended).as("the other process ended once its input did").isTrue();
+      assertThat(other.exitValue()).isZero();
     }
   }
 
