@@ -1,6 +1,7 @@
 package io.tandem.client;
 
 import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -115,17 +116,19 @@ public final class WarmStandbyClient implements AutoCloseable {
   /**
    * {@link #getStatistic} without blocking: the future completes on a transport thread (keep
    * what runs on it short), exceptionally with a {@link StatusRuntimeException}. Called inside a
-   * gRPC call with a sooner deadline (its {@link Context}), that deadline is the call's.
+   * gRPC call with a sooner deadline (its {@link Context}), that deadline is the call's; should
+   * that call be cancelled, this one ends too, with its status.
    */
   public CompletableFuture<StatisticValue> getStatisticAsync(GetStatisticRequest request, Duration deadline) {
     long end = System.nanoTime() + deadline.toNanos();
     // Called while serving a gRPC call of its own, the caller's deadline may be that call's: gRPC
     // would cut the attempts short there anyway, and the attempts must know whose deadline ends them.
-    Deadline inherited = Context.current().getDeadline();
+    Context caller = Context.current();
+    Deadline inherited = caller.getDeadline();
     if (inherited != null) {
       end = Math.min(end, System.nanoTime() + inherited.timeRemaining(TimeUnit.NANOSECONDS));
     }
-    GetAttempts attempts = new GetAttempts(request, end);
+    GetAttempts attempts = new GetAttempts(request, end, caller);
     attempts.next();
     return attempts.result;
   }
@@ -139,6 +142,8 @@ public final class WarmStandbyClient implements AutoCloseable {
     final CompletableFuture<StatisticValue> result = new CompletableFuture<>();
     private final GetStatisticRequest request;
     private final long end;
+    /** What the call was made in: once it is cancelled, no attempt is worth making. */
+    private final Context caller;
     private List<PairMember> round = candidates();
     private int index;
     private int outstanding;
@@ -147,14 +152,20 @@ public final class WarmStandbyClient implements AutoCloseable {
     private long pause = FIRST_PAUSE_NANOS;
     private StatusRuntimeException last;
 
-    GetAttempts(GetStatisticRequest request, long end) {
+    GetAttempts(GetStatisticRequest request, long end, Context caller) {
       this.request = request;
       this.end = end;
+      this.caller = caller;
     }
 
     /** Starts the next attempt of this round, or the next round once every attempt of this one failed. */
     synchronized void next() {
       if (result.isDone()) {
+        return;
+      }
+      Status cancelled = Contexts.statusFromCancelled(caller);
+      if (cancelled != null) {
+        result.completeExceptionally(cancelled.asRuntimeException());
         return;
       }
       long remaining = end - System.nanoTime();

@@ -1,9 +1,12 @@
 package io.tandem.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.common.testing.TestPki;
 
@@ -18,6 +21,7 @@ import io.tandem.stat.v1.StatisticValue;
 import io.tandem.protocol.link.HostPort;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -204,6 +208,21 @@ class WarmStandbyClientTest {
     assertThat(statistic.last().getStatisticId()).isEqualTo("primary");
     assertThat(statistic.ended).isEmpty();
     subscription.close();
+  }
+
+  @Test
+  void aCallMadeInAGrpcCallThatIsCancelledEndsCancelledWithoutTryingOn() throws Exception {
+    primary.freeze(true);
+    backup.freeze(true);
+    Context.CancellableContext serving = Context.current().withCancellation();
+    CompletableFuture<StatisticValue> call = serving.call(() -> client.getStatisticAsync(GET, DEADLINE));
+    serving.cancel(null);
+
+    // Frozen members answer nothing: only the cancellation can end the call before its deadline,
+    // which would end it DEADLINE_EXCEEDED.
+    await("the call ended").atMost(WAIT).until(call::isDone);
+    assertThatThrownBy(call::join).hasCauseInstanceOf(StatusRuntimeException.class)
+        .cause().extracting(e -> ((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.CANCELLED);
   }
 
   @Test
