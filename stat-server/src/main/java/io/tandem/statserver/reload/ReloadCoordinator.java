@@ -84,8 +84,7 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
   private volatile ServerInfo info = ServerInfo.getDefaultInstance();
   /** What {@link #info} and health were last set from; on the control thread. */
   private Standing standing;
-  private boolean serving;
-  /** The latest changes of {@link #serving}, for GetServerInfo; on the control thread. */
+  /** The latest changes of serving or not, for GetServerInfo; on the control thread. */
   private final Deque<ServingChange> servingChanges = new ArrayDeque<>();
 
   private final StatServerMetrics metrics;
@@ -385,6 +384,10 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
   private record Standing(Availability availability, String notServingReason, Role role,
       ReloadMode reloadMode, ConfigState configState, long reloadCount, long lastReloadMillis, String backup,
       long epoch) {
+    boolean serving() {
+      return notServingReason == null;
+    }
+
     static Standing of(ReloadStateMachine machine) {
       return new Standing(machine.availability(), machine.notServingReason(), machine.role(), machine.reloadMode(),
           machine.configState(), machine.reloadCount(), machine.lastReloadMillis(), machine.options().peer(),
@@ -394,18 +397,20 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
 
   private void updateReadiness() {
     // Most inputs (a tick, a probe's answer) change nothing that health or GetServerInfo say.
+    Standing before = standing;
     Standing now = Standing.of(machine);
-    if (now.equals(standing)) {
+    if (now.equals(before)) {
       return;
     }
     standing = now;
+    boolean wasServing = before != null && before.serving();
     String reason = now.notServingReason();
-    boolean nowServing = reason == null;
+    boolean nowServing = now.serving();
     health.set(now.availability(), nowServing ? "accepting clients as " + now.role() : reason);
     // The serving changes in the answer to GetServerInfo (up to SERVING_CHANGES_KEPT messages) are
     // copied into it only when one was added.
     ServerInfo.Builder next = info.toBuilder();
-    if (nowServing != serving || servingChanges.isEmpty()) {
+    if (nowServing != wasServing || servingChanges.isEmpty()) {
       if (servingChanges.size() == SERVING_CHANGES_KEPT) {
         servingChanges.removeFirst();
       }
@@ -413,10 +418,9 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
           .setReason(nowServing ? "" : reason).build());
       next.clearServingChanges().addAllServingChanges(servingChanges);
     }
-    if (serving && !nowServing) {
+    if (wasServing && !nowServing) {
       engine.failAll(Status.UNAVAILABLE.withDescription(reason));
     }
-    serving = nowServing;
     info = next
         .setApplication(settings.application())
         .setRole(now.role())
