@@ -12,7 +12,6 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
 
@@ -36,21 +35,10 @@ public final class ConfigServerOption {
    */
   public Endpoint open(TlsFlags tls) {
     ServerIdentity server = ServerIdentity.of(identity);
-    if (addresses.size() > 1) {
-      List<Endpoint> replicas = addresses.stream().map(address -> new Endpoint(address, server, tls)).toList();
-      Optional<Endpoint> serving = firstServing(replicas);
-      replicas.stream().filter(replica -> serving.orElse(null) != replica).forEach(Endpoint::close);
-      if (serving.isPresent()) {
-        return serving.get();
-      }
-    }
-    return new Endpoint(addresses.get(0), server, tls);
-  }
-
-  private static Optional<Endpoint> firstServing(List<Endpoint> replicas) {
-    return FirstToAnswer.<HealthCheckResponse>among(replicas, (replica, answer) -> HealthGrpc.newStub(replica.channel())
-        .withDeadlineAfter(Endpoint.CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-        .check(HealthCheckRequest.getDefaultInstance(), answer),
+    List<Endpoint> replicas = addresses.stream().map(address -> new Endpoint(address, server, tls)).toList();
+    return FirstToAnswer.<HealthCheckResponse>among(replicas, replicas.get(0), (replica, answer) ->
+        HealthGrpc.newStub(replica.channel()).withDeadlineAfter(Endpoint.CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+            .check(HealthCheckRequest.getDefaultInstance(), answer),
         health -> health.getStatus() == HealthCheckResponse.ServingStatus.SERVING, failure -> false);
   }
 

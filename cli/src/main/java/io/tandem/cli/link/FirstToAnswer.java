@@ -20,10 +20,19 @@ public final class FirstToAnswer {
 
   /**
    * The first of {@code replicas} whose answer {@code takesAnswer} accepts, or whose failure
-   * {@code takesFailure} accepts; empty when every one answered or failed otherwise. {@code ask}
-   * starts the call (with its deadline) on a replica.
+   * {@code takesFailure} accepts; {@code otherwise} (one of them) when every one answered or failed
+   * otherwise. A single replica is not asked. {@code ask} starts the call (with its deadline) on a
+   * replica. The replicas not chosen are closed.
    */
-  public static <T> Optional<Endpoint> among(List<Endpoint> replicas, BiConsumer<Endpoint, StreamObserver<T>> ask,
+  public static <T> Endpoint among(List<Endpoint> replicas, Endpoint otherwise,
+      BiConsumer<Endpoint, StreamObserver<T>> ask, Predicate<T> takesAnswer, Predicate<Status> takesFailure) {
+    Endpoint chosen = replicas.size() == 1 ? replicas.get(0)
+        : firstTaken(replicas, ask, takesAnswer, takesFailure).orElse(otherwise);
+    replicas.stream().filter(replica -> replica != chosen).forEach(Endpoint::close);
+    return chosen;
+  }
+
+  private static <T> Optional<Endpoint> firstTaken(List<Endpoint> replicas, BiConsumer<Endpoint, StreamObserver<T>> ask,
       Predicate<T> takesAnswer, Predicate<Status> takesFailure) {
     CompletableFuture<Optional<Endpoint>> first = new CompletableFuture<>();
     AtomicInteger unanswered = new AtomicInteger(replicas.size());

@@ -66,17 +66,13 @@ public final class ManagementOption {
    * and the command fails with that reason rather than a standby's); when none does, the last.
    */
   public Endpoint open(TlsFlags tls) {
-    List<HostPort> all = addresses();
-    List<Endpoint> candidates = all.stream().map(address -> new Endpoint(address, ServerIdentity.of(identity), tls))
-        .toList();
-    Endpoint chosen = candidates.size() == 1 ? candidates.get(0)
-        : FirstToAnswer.<PairsStatus>among(candidates, (candidate, answer) -> ManagementServiceGrpc.newStub(
-            candidate.channel()).withDeadlineAfter(Endpoint.CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+    ServerIdentity server = ServerIdentity.of(identity);
+    List<Endpoint> candidates = addresses().stream().map(address -> new Endpoint(address, server, tls)).toList();
+    return FirstToAnswer.<PairsStatus>among(candidates, candidates.get(candidates.size() - 1), (candidate, answer) ->
+        ManagementServiceGrpc.newStub(candidate.channel())
+            .withDeadlineAfter(Endpoint.CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
             .getPairs(GetPairsRequest.getDefaultInstance(), answer),
-            leads -> true, refused -> !LEADER_ELSEWHERE.contains(refused.getCode()))
-        .orElse(candidates.get(candidates.size() - 1));
-    candidates.stream().filter(candidate -> candidate != chosen).forEach(Endpoint::close);
-    return chosen;
+        leads -> true, refused -> !LEADER_ELSEWHERE.contains(refused.getCode()));
   }
 
   /**
