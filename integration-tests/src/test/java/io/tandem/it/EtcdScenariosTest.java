@@ -132,7 +132,7 @@ class EtcdScenariosTest {
         await().atMost(PairStack.WAIT).until(() -> client.ok.get() > okBefore + 100);
         CallingClient.Served served = client.served(health);
         System.out.printf("S18: %d writes acknowledged; %s%n", acknowledged.size(), served);
-        client.assertServedThroughout(served);
+        client.assertServedThroughout(served, health);
         assertThat(stack.pair().getLastSwitchover().getResult()).isEqualTo(SwitchoverResult.DONE);
         for (String member : List.of(PairStack.A, PairStack.B)) {
           await().atMost(PairStack.WAIT).until(() -> stack.info(member).getLastEventId() >= head);
@@ -204,7 +204,7 @@ class EtcdScenariosTest {
         CallingClient.Served served = client.served(health);
         System.out.printf("S19/S20: %d writes acknowledged; without quorum a write was refused after %d ms; %s%n",
             acknowledged.size(), refusedAfterMs, served);
-        client.assertServedThroughout(served);
+        client.assertServedThroughout(served, health);
       }
       writer.shutdown();
       assertThat(agentNames(stub)).containsAll(acknowledged).contains("quorum-back");

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -21,9 +22,14 @@ import java.util.concurrent.ScheduledExecutorService;
 /**
  * Watches {@code grpc.health.v1} on both client ports of a pair (server-pushed Watch streams)
  * and records every change, so a test can tell whether, and for how long, neither member was
- * SERVING. A broken watch counts as NOT_SERVING from the moment it broke. The same measure by
- * the servers' own clocks is {@link #darkMillisByServers}: scenarios whose members stay up check
- * both.
+ * SERVING. A broken watch counts as NOT_SERVING from the moment it broke.
+ *
+ * <p>Two streams from two processes arrive in no causal order: a member's SERVING can reach the
+ * watcher after its partner's NOT_SERVING that it caused, and {@link #darkMillis} then counts a
+ * dark span no server had. Scenarios whose members stay up therefore judge the pair by the
+ * servers' own clocks ({@link #darkMillisByServers}) and check, member by member, that the watch
+ * showed what the member recorded ({@link #unexplained}); {@link #darkMillis} is what a watching
+ * client saw, printed beside them.
  */
 final class HealthTimeline implements AutoCloseable {
   record Change(long nanos, String member, boolean serving) {}
@@ -100,6 +106,41 @@ final class HealthTimeline implements AutoCloseable {
     // At the same millisecond, one member starting and the other stopping is no dark span.
     all.sort(Comparator.comparingLong(Timed::at).thenComparing(t -> !t.serving()));
     return dark(all, members.size(), System.currentTimeMillis());
+  }
+
+  /**
+   * What the watches showed that the members' records of their serving changes do not explain, one
+   * line per member that differs: empty when each watch delivered, in order, the last changes its
+   * member recorded. A watch may lag its member; a difference that lasts is a health change the
+   * member did not record, which {@link #darkMillisByServers} would miss.
+   */
+  List<String> unexplained(Map<String, ServerInfo> infos) {
+    List<Change> seen = List.copyOf(changes);
+    List<String> lines = new ArrayList<>();
+    for (String member : members) {
+      List<Boolean> watched = seen.stream().filter(c -> c.member().equals(member)).map(Change::serving).toList();
+      List<Boolean> recorded = infos.get(member).getServingChangesList().stream().map(ServingChange::getServing).toList();
+      if (!endsWith(collapsed(recorded), collapsed(watched))) {
+        lines.add(member + ": the watch showed serving " + collapsed(watched) + ", the member recorded "
+            + collapsed(recorded));
+      }
+    }
+    return lines;
+  }
+
+  /** The values without repeats in a row: the changes they make. */
+  static List<Boolean> collapsed(List<Boolean> values) {
+    List<Boolean> changes = new ArrayList<>();
+    for (Boolean value : values) {
+      if (changes.isEmpty() || !changes.get(changes.size() - 1).equals(value)) {
+        changes.add(value);
+      }
+    }
+    return changes;
+  }
+
+  static boolean endsWith(List<Boolean> whole, List<Boolean> tail) {
+    return tail.size() <= whole.size() && whole.subList(whole.size() - tail.size(), whole.size()).equals(tail);
   }
 
   /** One member's change, at a time in some unit. */

@@ -147,7 +147,7 @@ class ManagementLayerScenariosTest extends PairStackTest {
         await().atMost(PairStack.WAIT).until(() -> client.ok.get() > okBefore + 100);
         CallingClient.Served served = client.served(health);
         System.out.printf("S22: the standby led %d ms after the kill (lease 3 s); %s%n", tookMs, served);
-        client.assertServedThroughout(served);
+        client.assertServedThroughout(served, health);
         assertThat(other.logLines(" 43-30024 ")).as("elected once after the kill").hasSize(electedBefore + 1);
       }
     }

@@ -1,5 +1,6 @@
 package io.tandem.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.Status;
@@ -428,6 +429,20 @@ final class PairStack implements AutoCloseable {
   /** How long neither member served, by their own clocks (see {@link HealthTimeline#darkMillisByServers}). */
   double darkMillisByServers() {
     return HealthTimeline.darkMillisByServers(List.of(info(A), info(B)));
+  }
+
+  /**
+   * Waits until each member's health watch has shown what the member recorded of its serving
+   * changes ({@link HealthTimeline#unexplained}), failing with the difference if it never does:
+   * with {@link #darkMillisByServers} at zero, the watches saw no dark span either.
+   */
+  void awaitWatchesExplained(HealthTimeline health) {
+    await("the health watches show what the members recorded").atMost(WAIT)
+        .untilAsserted(() -> {
+          Map<String, ServerInfo> infos = new LinkedHashMap<>();
+          statPorts.keySet().forEach(member -> infos.put(member, info(member)));
+          assertThat(health.unexplained(infos)).isEmpty();
+        });
   }
 
   ServerInfo info(String member) {

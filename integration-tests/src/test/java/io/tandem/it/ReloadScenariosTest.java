@@ -95,7 +95,7 @@ class ReloadScenariosTest extends PairStackTest {
       for (String member : List.of(primary, backup)) {
         assertThat(stack.stat(member).logText()).as("%s in 256 MB of heap", member).doesNotContain("OutOfMemoryError");
       }
-      client.assertServedThroughout(served);
+      client.assertServedThroughout(served, health);
       assertThat(stack.info(primary).getReloadMode()).isEqualTo(ReloadMode.NORMAL);
       assertThat(stack.info(primary).getReloadCount()).isEqualTo(1);
     }

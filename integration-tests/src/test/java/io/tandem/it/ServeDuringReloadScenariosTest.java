@@ -91,7 +91,7 @@ class ServeDuringReloadScenariosTest extends PairStackTest {
         assertThat(health.everNotServing(member)).as("%s ever NOT_SERVING", member).isFalse();
         assertThat(stack.stat(member).logText()).as("%s in 256 MB of heap", member).doesNotContain("OutOfMemoryError");
       }
-      client.assertServedThroughout(served);
+      client.assertServedThroughout(served, health);
       assertThat(reloads.overlap()).as("both members reloading at once (%s)", reloads).isPositive();
       assertThat(answeredWhileBothReloaded).as("calls answered in the middle half of the span both members reloaded"
           + " in (%s)", reloads).isPositive();

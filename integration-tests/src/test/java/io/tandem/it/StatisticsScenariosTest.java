@@ -141,7 +141,7 @@ class StatisticsScenariosTest extends PairStackTest {
 
       CallingClient.Served served = client.served(health);
       System.out.printf("A client across a protected reload and a switchover: %s%n", served);
-      client.assertServedThroughout(served);
+      client.assertServedThroughout(served, health);
       assertThat(streamed.ended).as("the open statistic never ended").isEmpty();
       assertThat(waiting.reopens()).as("it followed the pair").isPositive();
     }
