@@ -91,7 +91,7 @@ public final class FeedPublisher implements AutoCloseable {
    *     one message ({@link MessageLimits#MAX_FEED_BATCH_BYTES})
    */
   public void publish(EventBatch batch) {
-    long deadline = System.nanoTime() + publishTimeout.toNanos();
+    long deadline = System.nanoTime() + Nanos.left(publishTimeout);
     synchronized (this) {
       EventBatch stamped = batch.toBuilder().setProducerId(producerId).setSequence(next).build();
       int size = stamped.getSerializedSize();

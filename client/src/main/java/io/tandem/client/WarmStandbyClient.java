@@ -18,6 +18,7 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -90,7 +91,7 @@ public final class WarmStandbyClient implements AutoCloseable {
   public boolean awaitServing(Duration timeout) throws InterruptedException {
     try {
       CompletableFuture.anyOf(members.stream().map(m -> m.servedOnce).toArray(CompletableFuture[]::new))
-          .get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+          .get(Nanos.left(timeout), TimeUnit.NANOSECONDS);
       return true;
     } catch (java.util.concurrent.TimeoutException e) {
       return false;
@@ -120,15 +121,16 @@ public final class WarmStandbyClient implements AutoCloseable {
    * that call be cancelled, this one ends too, with its status.
    */
   public CompletableFuture<StatisticValue> getStatisticAsync(GetStatisticRequest request, Duration deadline) {
-    long end = System.nanoTime() + deadline.toNanos();
+    long now = System.nanoTime();
+    long left = Nanos.left(Objects.requireNonNull(deadline, "deadline"));
     // Called while serving a gRPC call of its own, the caller's deadline may be that call's: gRPC
     // would cut the attempts short there anyway, and the attempts must know whose deadline ends them.
     Context caller = Context.current();
     Deadline inherited = caller.getDeadline();
     if (inherited != null) {
-      end = Math.min(end, System.nanoTime() + inherited.timeRemaining(TimeUnit.NANOSECONDS));
+      left = Math.min(left, Math.max(0, inherited.timeRemaining(TimeUnit.NANOSECONDS)));
     }
-    GetAttempts attempts = new GetAttempts(request, end, caller);
+    GetAttempts attempts = new GetAttempts(request, now + left, caller);
     attempts.next();
     return attempts.result;
   }

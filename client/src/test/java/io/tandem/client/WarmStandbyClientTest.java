@@ -21,6 +21,7 @@ import io.tandem.stat.v1.StatisticValue;
 import io.tandem.protocol.link.HostPort;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -208,6 +209,26 @@ class WarmStandbyClientTest {
     assertThat(statistic.last().getStatisticId()).isEqualTo("primary");
     assertThat(statistic.ended).isEmpty();
     subscription.close();
+  }
+
+  @Test
+  void aDeadlineBeyondWhatNanosecondsHoldIsNoLimitAndASoonerOneOfTheCallBeingServedStillEndsIt() throws Exception {
+    Duration noLimit = ChronoUnit.FOREVER.getDuration();
+    assertThat(client.awaitServing(noLimit)).isTrue();
+    assertThat(client.getStatistic(GET, noLimit).getStatisticId()).isEqualTo("primary");
+
+    primary.freeze(true);
+    backup.freeze(true);
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    try {
+      CompletableFuture<StatisticValue> call = Context.current().withDeadlineAfter(300, TimeUnit.MILLISECONDS, timer)
+          .call(() -> client.getStatisticAsync(GET, Duration.ofNanos(Long.MAX_VALUE)));
+      await("the call ended").atMost(WAIT).until(call::isDone);
+      assertThatThrownBy(call::join).hasCauseInstanceOf(StatusRuntimeException.class).cause()
+          .extracting(e -> ((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    } finally {
+      timer.shutdownNow();
+    }
   }
 
   @Test
