@@ -22,10 +22,13 @@ import io.grpc.stub.StreamObserver;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.concurrent.Scheduled;
 import io.tandem.etcd.EtcdKv;
+import io.tandem.protocol.leadership.CampaignPause;
 import io.tandem.protocol.leadership.Leadership;
 import io.tandem.protocol.leadership.Leadership.Change;
 import io.tandem.protocol.leadership.Leadership.Role;
 import io.tandem.protocol.leadership.Leadership.StepDown;
+import io.tandem.protocol.log.EventLog;
+import io.tandem.protocol.log.LogEvent;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -88,6 +91,8 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
   private StreamObserver<LeaseKeepAliveRequest> renewals;
   private final ArrayDeque<Instant> renewalsSent = new ArrayDeque<>();
   private Optional<Leader> leader = Optional.empty();
+  /** When a campaign may start after leaderships that could not read the epochs. Guarded by this. */
+  private final CampaignPause campaigns = new CampaignPause();
   /** Set by {@link #close}: a campaign won after it hands its lease back at once. */
   private boolean closed;
   /** The lease a campaign in progress was granted (0: none), so {@link #close} can revoke it. */
@@ -219,6 +224,11 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
     }
     if (configured == null) {
       return; // the lease is not configured yet: look again at the next step
+    }
+    synchronized (this) {
+      if (!campaigns.mayCampaign(monotonic.instant())) {
+        return; // sitting out after leaderships that could not read the epochs
+      }
     }
     Leadership next = new Leadership(configured);
     // Read before the grant is sent: etcd starts the lease's time when it receives the grant, not later.
@@ -416,7 +426,16 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
 
   /** Lock held, so the listener hears the changes in the order they happened. */
   private synchronized void changed(Optional<Change> change) {
+    change.filter(c -> c.role() == Role.STANDBY).ifPresent(c -> sitOut(c.reason()));
     change.ifPresent(listener);
+  }
+
+  /** Lock held. After a step-down: how long before campaigning again ({@link CampaignPause}), logged if not at once. */
+  private void sitOut(StepDown why) {
+    Duration pause = campaigns.steppedDown(why, leadership.lease(), monotonic.instant());
+    if (!pause.isZero()) {
+      EventLog.emit(LOG, LogEvent.CAMPAIGN_PAUSED, "in_a_row", campaigns.unreadInARow(), "ms", pause.toMillis());
+    }
   }
 
   /** Steps down (the lease revoked, so a standby takes over at once) and stops campaigning. */

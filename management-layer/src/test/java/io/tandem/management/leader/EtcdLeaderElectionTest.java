@@ -36,8 +36,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -144,6 +148,11 @@ class EtcdLeaderElectionTest {
   }
 
   private EtcdLeaderElection election(String name, Channel channel) {
+    return election(name, channel, change -> { });
+  }
+
+  /** {@code also} hears each change after the test's own record of it. */
+  private EtcdLeaderElection election(String name, Channel channel, Consumer<Change> also) {
     EtcdLeaderElection election = new EtcdLeaderElection(channel, leaderKey,
         new EtcdLeaderElection.Leader(name, name + ":2030"), () -> LEASE, monotonic, CALL);
     election.onChange(change -> {
@@ -152,6 +161,7 @@ class EtcdLeaderElectionTest {
             .anyMatch(other -> !other.getKey().equals(name) && other.getValue().mayCommand()));
       }
       changes.computeIfAbsent(name, n -> new CopyOnWriteArrayList<>()).add(change);
+      also.accept(change);
     });
     elections.put(name, election);
     opened.add(election);
@@ -184,6 +194,31 @@ class EtcdLeaderElectionTest {
     a.close();
     assertThat(changes.get("a")).last().isEqualTo(new Change(Role.STANDBY, StepDown.STOPPING, aToken));
     await().atMost(PATIENCE).until(b::mayCommand);
+  }
+
+  @Test
+  void oneElectedAgainAndAgainWithoutReadingTheEpochsSitsOutLongerEachTime() {
+    // As the Management Layer hands a leadership back when its epoch read fails: from its own thread.
+    ExecutorService loop = Executors.newSingleThreadExecutor();
+    opened.add(loop::shutdownNow);
+    List<Instant> elected = new CopyOnWriteArrayList<>();
+    List<Instant> handedBack = new CopyOnWriteArrayList<>();
+    AtomicReference<EtcdLeaderElection> a = new AtomicReference<>();
+    a.set(election("a", channel(new CuttableLink()), change -> {
+      if (change.role() == Role.LEADER) {
+        elected.add(monotonic.instant());
+        loop.execute(() -> {
+          handedBack.add(monotonic.instant());
+          a.get().stepDown(change.revision(), StepDown.EPOCHS_UNREAD);
+        });
+      }
+    }));
+
+    await("elected four times").atMost(PATIENCE).until(() -> elected.size() >= 4);
+    assertThat(Duration.between(handedBack.get(1), elected.get(2))).as("after the second hand-back")
+        .isGreaterThanOrEqualTo(LEASE);
+    assertThat(Duration.between(handedBack.get(2), elected.get(3))).as("after the third")
+        .isGreaterThanOrEqualTo(LEASE.multipliedBy(2));
   }
 
   @Test

@@ -1,0 +1,57 @@
+package io.tandem.protocol.leadership;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tandem.protocol.leadership.Leadership.StepDown;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** When a Management Layer that could not read the epochs campaigns again; hand-moved clock, a 3 s lease. */
+class CampaignPauseTest {
+  private static final Duration LEASE = Duration.ofSeconds(3);
+  private final CampaignPause pause = new CampaignPause();
+  private Instant now = Instant.parse("2026-12-06T17:00:00Z");
+
+  @Test
+  void aStandbyThatNeverLedCampaignsAtOnce() {
+    assertThat(pause.mayCampaign(now)).isTrue();
+  }
+
+  @Test
+  void theFirstHandBackForUnreadEpochsCampaignsAgainAtOnce() {
+    assertThat(pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now)).isZero();
+    assertThat(pause.mayCampaign(now)).isTrue();
+  }
+
+  @Test
+  void eachFurtherHandBackInARowSitsOutTwiceAsLongFromOneLeaseToEight() {
+    pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now);
+    for (int leases : new int[] {1, 2, 4, 8, 8, 8}) {
+      Duration sitOut = pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now);
+      assertThat(sitOut).isEqualTo(LEASE.multipliedBy(leases));
+      now = now.plus(sitOut).minusMillis(1);
+      assertThat(pause.mayCampaign(now)).as("1 ms before %d leases have passed", leases).isFalse();
+      now = now.plusMillis(1);
+      assertThat(pause.mayCampaign(now)).isTrue();
+    }
+    assertThat(pause.unreadInARow()).isEqualTo(7);
+  }
+
+  @Test
+  void aLeadershipThatEndsForAnotherReasonReadItsEpochsAndStartsTheCountAnew() {
+    pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now);
+    pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now);
+    assertThat(pause.mayCampaign(now)).isFalse();
+
+    assertThat(pause.steppedDown(StepDown.DEADLINE_PASSED, LEASE, now)).isZero();
+    assertThat(pause.mayCampaign(now)).as("a pause still running ends").isTrue();
+    assertThat(pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now)).as("the first in a new row").isZero();
+  }
+
+  @Test
+  void thePauseFollowsTheLeaseOfTheLeadershipThatEnded() {
+    pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now);
+    assertThat(pause.steppedDown(StepDown.EPOCHS_UNREAD, Duration.ofSeconds(10), now)).isEqualTo(Duration.ofSeconds(10));
+  }
+}
