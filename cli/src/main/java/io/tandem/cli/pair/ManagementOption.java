@@ -8,7 +8,9 @@ import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TlsFlags;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.UncheckedExecutionException;
 import io.tandem.management.v1.GetPairsRequest;
 import io.tandem.management.v1.ManagementServiceGrpc;
 import io.tandem.management.v1.PairsStatus;
@@ -93,25 +95,39 @@ public final class ManagementOption {
     }
   }
 
-  /** What each Management Layer of {@code --management} says of itself. */
+  /**
+   * What each Management Layer of {@code --management} says of itself, all asked at once: one that
+   * does not answer costs the command {@link #LEADER_PROBE} once, not once for each.
+   */
   public Map<HostPort, Role> leadership(TlsFlags tls) {
-    Map<HostPort, Role> roles = new LinkedHashMap<>();
-    for (HostPort address : addresses()) {
-      try (Endpoint endpoint = new Endpoint(address, ServerIdentity.of(identity), tls)) {
-        roles.put(address, new Role(Optional.of(askAsLeader(endpoint)), ""));
-      } catch (StatusRuntimeException e) {
-        String description = e.getStatus().getDescription() == null ? "" : e.getStatus().getDescription();
-        boolean saidWhy = description.contains("stands by") || description.contains("taking over");
-        roles.put(address, new Role(Optional.empty(), saidWhy ? description.replace("this Management Layer ", "")
-            : "not answering (" + e.getStatus().getCode() + ")"));
-      }
+    ServerIdentity server = ServerIdentity.of(identity);
+    List<Endpoint> endpoints = addresses().stream().map(address -> new Endpoint(address, server, tls)).toList();
+    try {
+      Map<HostPort, ListenableFuture<PairsStatus>> asked = new LinkedHashMap<>();
+      endpoints.forEach(endpoint -> asked.put(endpoint.address(), askAsLeader(endpoint)));
+      Map<HostPort, Role> roles = new LinkedHashMap<>();
+      asked.forEach((address, answer) -> roles.put(address, role(answer)));
+      return roles;
+    } finally {
+      endpoints.forEach(Endpoint::close);
     }
-    return roles;
+  }
+
+  private static Role role(ListenableFuture<PairsStatus> answer) {
+    try {
+      return new Role(Optional.of(Futures.getUnchecked(answer)), "");
+    } catch (UncheckedExecutionException e) {
+      Status status = Status.fromThrowable(e.getCause());
+      String description = status.getDescription() == null ? "" : status.getDescription();
+      boolean saidWhy = description.contains("stands by") || description.contains("taking over");
+      return new Role(Optional.empty(), saidWhy ? description.replace("this Management Layer ", "")
+          : "not answering (" + status.getCode() + ")");
+    }
   }
 
   /** Asks for the pairs, which only the leader answers (a standby: {@code UNAVAILABLE} naming the leader). */
-  private static PairsStatus askAsLeader(Endpoint endpoint) {
-    return ManagementServiceGrpc.newBlockingStub(endpoint.channel()).withDeadlineAfter(LEADER_PROBE.toMillis(),
+  private static ListenableFuture<PairsStatus> askAsLeader(Endpoint endpoint) {
+    return ManagementServiceGrpc.newFutureStub(endpoint.channel()).withDeadlineAfter(LEADER_PROBE.toMillis(),
         TimeUnit.MILLISECONDS).getPairs(GetPairsRequest.getDefaultInstance());
   }
 

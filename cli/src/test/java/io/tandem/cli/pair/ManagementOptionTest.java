@@ -6,6 +6,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tandem.cli.link.Endpoint;
 import io.tandem.common.concurrent.DaemonThreadFactory;
@@ -15,9 +16,14 @@ import io.tandem.management.v1.ManagementServiceGrpc;
 import io.tandem.management.v1.PairsStatus;
 import io.tandem.protocol.link.HostPort;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -41,9 +47,11 @@ class ManagementOptionTest {
       Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("slow-leader"));
   private Server leader;
   private Server standby;
+  private final List<Server> silent = new ArrayList<>();
 
   @AfterEach
   void stop() throws Exception {
+    silent.forEach(Server::shutdownNow);
     for (Server server : new Server[] {leader, standby}) {
       if (server != null) {
         server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
@@ -68,6 +76,37 @@ class ManagementOptionTest {
             }, delay.toMillis(), TimeUnit.MILLISECONDS);
           }
         }).build().start();
+  }
+
+  @Test
+  void theLeadershipOfSeveralIsAskedOfAllAtOnceSoSilentOnesCostOneWaitNotOneEach() throws Exception {
+    AtomicInteger open = new AtomicInteger();
+    AtomicInteger mostOpen = new AtomicInteger();
+    leader = managementLayer(Duration.ZERO, true);
+    standby = managementLayer(Duration.ZERO, false);
+    for (int i = 0; i < 2; i++) {
+      silent.add(Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+          .addService(new ManagementServiceGrpc.ManagementServiceImplBase() {
+            @Override
+            public void getPairs(GetPairsRequest request, StreamObserver<PairsStatus> out) {
+              // Never answers: the call stays open until the command's deadline cancels it.
+              ((ServerCallStreamObserver<PairsStatus>) out).setOnCancelHandler(open::decrementAndGet);
+              mostOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+            }
+          }).build().start());
+    }
+    List<HostPort> addresses = List.of(HostPort.local(silent.get(0).getPort()), HostPort.local(leader.getPort()),
+        HostPort.local(silent.get(1).getPort()), HostPort.local(standby.getPort()));
+    Options options = CommandLine.populateCommand(new Options(), "--management",
+        addresses.stream().map(HostPort::toString).collect(Collectors.joining(",")), "--insecure");
+
+    Map<HostPort, ManagementOption.Role> roles = options.management.leadership(options.tls);
+    assertThat(roles.keySet()).containsExactlyElementsOf(addresses);
+    assertThat(roles.get(addresses.get(1)).leads()).isPresent();
+    assertThat(roles.get(addresses.get(3)).describe()).isEqualTo("stands by");
+    assertThat(roles.get(addresses.get(0)).describe()).isEqualTo("not answering (DEADLINE_EXCEEDED)");
+    assertThat(roles.get(addresses.get(2)).describe()).isEqualTo("not answering (DEADLINE_EXCEEDED)");
+    assertThat(mostOpen).as("silent ones asked while the other was still waiting").hasValue(2);
   }
 
   @Test
