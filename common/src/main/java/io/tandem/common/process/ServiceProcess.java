@@ -247,7 +247,9 @@ public final class ServiceProcess implements AutoCloseable {
 
   public String logText() {
     try {
-      return Files.exists(log) ? Files.readString(log) : "";
+      // Read while the process writes: the last line may end mid-character, which must not make the
+      // whole log unreadable (Files.readString refuses it); it reads as a replacement character.
+      return Files.exists(log) ? new String(Files.readAllBytes(log), StandardCharsets.UTF_8) : "";
     } catch (IOException e) {
       return "(log unreadable: " + e + ")";
     }

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TransportSecurity;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -35,6 +37,21 @@ class ServiceProcessTest {
     } finally {
       process.close();
     }
+  }
+
+  @Test
+  void aLogReadWhileALineIsBeingWrittenStillGivesItsWholeLines() throws Exception {
+    Path log = dir.resolve("writing.log");
+    byte[] whole = "2026-12-06T03:50:01.120Z INFO  [main] Lifecycle - 00-05001 started\n".getBytes(StandardCharsets.UTF_8);
+    // The next line's first two bytes of an em dash (E2 80 94): the reader came mid-write.
+    byte[] partial = {'r', 'e', 'l', 'o', 'a', 'd', ' ', (byte) 0xE2, (byte) 0x80};
+    Files.write(log, whole);
+    Files.write(log, partial, StandardOpenOption.APPEND);
+    ServiceProcess process = new ServiceProcess("writing", dir.resolve("unused.jar"), FreePorts.next(), List.of(),
+        List.of(), log, ServerIdentity.of("writing"), TransportSecurity.plaintext());
+
+    assertThat(process.logLines("00-05001")).singleElement().asString().endsWith("started");
+    assertThat(process.logTail(1)).singleElement().asString().startsWith("reload ");
   }
 
   /** As a Management Layer's log ends when its injector cannot be made: frames, then more frames. */
