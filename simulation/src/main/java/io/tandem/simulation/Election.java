@@ -4,6 +4,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tandem.management.leader.Leading;
+import io.tandem.protocol.leadership.CampaignPause;
 import io.tandem.protocol.leadership.Leadership;
 import io.tandem.protocol.leadership.Leadership.Change;
 import io.tandem.protocol.leadership.Leadership.Role;
@@ -23,8 +24,8 @@ import java.util.function.Supplier;
  * key every step and, once it is gone, reads the time, grants a lease and creates the key under
  * it only if its creation revision is 0; the leader renews every sixth of the lease on a
  * keep-alive stream; stepping down revokes the lease. Every decision is the real
- * {@link Leadership}'s. Its thread blocks on its calls, as the real one does: a
- * {@link VirtualExecutor} with a carrier.
+ * {@link Leadership}'s and {@link CampaignPause}'s. Its thread blocks on its calls, as the real one
+ * does: a {@link VirtualExecutor} with a carrier.
  */
 final class Election implements Leading {
   private final Node self;
@@ -34,6 +35,7 @@ final class Election implements Leading {
   private final boolean ignoresDeadline;
   private final VirtualExecutor thread;
   private Leadership leadership = new Leadership(Leadership.MIN_LEASE);
+  private final CampaignPause campaigns = new CampaignPause();
   private Instant lastRenewal = Instant.MIN;
   private Consumer<Change> listener = change -> { };
   private long leaseId;
@@ -115,7 +117,11 @@ final class Election implements Leading {
 
   private void campaign() {
     Duration configured = lease.get();
-    if (((Message.EtcdRead) call(new Message.EtcdRange(EtcdNode.LEADER_KEY))).found() != null || configured == null) {
+    EtcdNode.Entry held = ((Message.EtcdRead) call(new Message.EtcdRange(EtcdNode.LEADER_KEY))).found();
+    if (held != null && !held.value().startsWith(self.name + "#")) {
+      campaigns.anotherLeads();
+    }
+    if (held != null || configured == null || !campaigns.mayCampaign(self.time.instant())) {
       return;
     }
     Leadership next = new Leadership(configured);
@@ -207,6 +213,13 @@ final class Election implements Leading {
     change.ifPresent(c -> {
       note(c.role() == Role.LEADER ? "elected: the leader key created at revision " + c.revision()
           : "steps down (" + c.reason() + ") from revision " + c.revision());
+      if (c.role() == Role.STANDBY) {
+        Duration pause = campaigns.steppedDown(c.reason(), leadership.lease(), self.time.instant());
+        if (!pause.isZero()) {
+          note("campaigns paused for " + pause.toMillis() + " ms: " + campaigns.unreadInARow()
+              + " leaderships in a row could not read the epochs");
+        }
+      }
       listener.accept(c);
     });
   }

@@ -161,6 +161,10 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
     if (leadership.role() == Role.LEADER) {
       return Optional.empty();
     }
+    if (!campaigns.mayCampaign(monotonic.instant())) {
+      return Optional.of("this Management Layer stands by: it could not read the epochs when elected and sits out"
+          + " a lease; try another");
+    }
     return Optional.of("this Management Layer stands by: " + leader.map(l -> "the leader is at " + l.address())
         .orElse("no leader is known yet; try another"));
   }
@@ -218,16 +222,20 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
       Leader holder = Leader.parse(held.getKvs(0).getValue());
       synchronized (this) {
         // This process's own key, left by a step-down whose revocation failed, names no leader: it expires.
-        leader = holder.instance().equals(self.instance()) ? Optional.empty() : Optional.of(holder);
+        boolean another = !holder.instance().equals(self.instance());
+        leader = another ? Optional.of(holder) : Optional.empty();
+        if (another) {
+          campaigns.anotherLeads();
+        }
       }
       return;
     }
-    if (configured == null) {
-      return; // the lease is not configured yet: look again at the next step
-    }
     synchronized (this) {
-      if (!campaigns.mayCampaign(monotonic.instant())) {
-        return; // sitting out after leaderships that could not read the epochs
+      leader = Optional.empty(); // no one holds the key
+      if (configured == null || !campaigns.mayCampaign(monotonic.instant())) {
+        // The lease is not configured yet, or it sits out after leaderships that could not read the
+        // epochs: look again at the next step.
+        return;
       }
     }
     Leadership next = new Leadership(configured);
@@ -257,6 +265,9 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
       RangeResponse holder = won.getResponses(0).getResponseRange();
       synchronized (this) {
         leader = holder.getKvsCount() == 0 ? Optional.empty() : Optional.of(Leader.parse(holder.getKvs(0).getValue()));
+        if (leader.isPresent()) {
+          campaigns.anotherLeads();
+        }
       }
       return;
     }
@@ -426,12 +437,16 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
 
   /** Lock held, so the listener hears the changes in the order they happened. */
   private synchronized void changed(Optional<Change> change) {
-    change.filter(c -> c.role() == Role.STANDBY).ifPresent(c -> sitOut(c.reason()));
+    change.filter(c -> c.role() == Role.STANDBY).ifPresent(c -> steppedDown(c.reason()));
     change.ifPresent(listener);
   }
 
-  /** Lock held. After a step-down: how long before campaigning again ({@link CampaignPause}), logged if not at once. */
-  private void sitOut(StepDown why) {
+  /**
+   * Lock held. After a step-down this process names no leader until it looks at the key again, and
+   * may sit out before campaigning ({@link CampaignPause}; logged when it does).
+   */
+  private void steppedDown(StepDown why) {
+    leader = Optional.empty();
     Duration pause = campaigns.steppedDown(why, leadership.lease(), monotonic.instant());
     if (!pause.isZero()) {
       EventLog.emit(LOG, LogEvent.CAMPAIGN_PAUSED, "in_a_row", campaigns.unreadInARow(), "ms", pause.toMillis());

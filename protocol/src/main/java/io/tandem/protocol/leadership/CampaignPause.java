@@ -10,17 +10,16 @@ import java.time.Instant;
  * from a monotonic clock.
  *
  * <p>A lost read is most often one slow answer, so the first campaign after it goes at once. One
- * that keeps failing is this process's own (an etcd user that may write the leader key but not
- * read the epoch key, a link that drops larger answers): each further hand-back in a row waits
- * twice as long, from one lease up to {@link #LONGEST_IN_LEASES} leases, so that a Management
- * Layer that can read the epochs wins the key meanwhile and keeps it, instead of this one taking
- * and handing it back at every look. A leadership that ends for any other reason read its epochs:
- * the count starts anew.
+ * that fails again is likely this process's own trouble (an etcd user that may write the leader
+ * key but not read the epoch key, a link that drops larger answers): from the second hand-back in
+ * a row, it sits out one lease, long enough for a Management Layer that can read the epochs to win
+ * the key (standbys look every sixth of the shortest lease) and keep it, instead of this one taking
+ * and handing it back at every look. No longer: a lone Management Layer must lead again within a
+ * lease of its etcd recovering, as a standby takes over within a lease of a leader's loss. A
+ * leadership that ends for any other reason read its epochs, as did another that holds the key
+ * meanwhile: the count starts anew.
  */
 public final class CampaignPause {
-  /** The longest pause, in leases: a lone Management Layer whose etcd recovers leads again within it. */
-  public static final int LONGEST_IN_LEASES = 8;
-
   private int unreadInARow;
   private Instant until = Instant.MIN;
 
@@ -35,10 +34,18 @@ public final class CampaignPause {
       return Duration.ZERO;
     }
     unreadInARow++;
-    Duration pause = unreadInARow == 1 ? Duration.ZERO
-        : lease.multipliedBy(Math.min(1L << Math.min(unreadInARow - 2, 30), LONGEST_IN_LEASES));
+    Duration pause = unreadInARow == 1 ? Duration.ZERO : lease;
     until = now.plus(pause);
     return pause;
+  }
+
+  /**
+   * Another process holds the leader key: it read the epochs, so this one's trouble was not for
+   * ever. The count starts anew, and a pause under way ends (there is nothing to campaign for).
+   */
+  public void anotherLeads() {
+    unreadInARow = 0;
+    until = Instant.MIN;
   }
 
   /** Whether a campaign may start at {@code now}. */

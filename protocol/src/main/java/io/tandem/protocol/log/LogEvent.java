@@ -87,7 +87,7 @@ public enum LogEvent {
   LEADER_STEPPED_DOWN("43-30025", Level.ALR, "This Management Layer stepped down: it stands by"),
   PAIR_STATE_READ("43-30026", Level.STD, "Pair state read from etcd: the new leader continues from it"),
   PAIR_STATE_UNAVAILABLE("43-30027", Level.STD, "Pair state not written to etcd, or not read"),
-  CAMPAIGN_PAUSED("43-30028", Level.ALR, "Campaigns paused: elected again and again, the epochs could not be read"),
+  CAMPAIGN_PAUSED("43-30028", Level.ALR, "Campaigns paused: elected again, the epochs could not be read again"),
 
   // ---- Stat Server -----------------------------------------------------------------------
   NORMAL_RELOAD_STARTED("02-10084", Level.STD, "Normal mode of configuration reload started"),

@@ -25,17 +25,16 @@ class CampaignPauseTest {
   }
 
   @Test
-  void eachFurtherHandBackInARowSitsOutTwiceAsLongFromOneLeaseToEight() {
+  void eachFurtherHandBackInARowSitsOutOneLease() {
     pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now);
-    for (int leases : new int[] {1, 2, 4, 8, 8, 8}) {
-      Duration sitOut = pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now);
-      assertThat(sitOut).isEqualTo(LEASE.multipliedBy(leases));
-      now = now.plus(sitOut).minusMillis(1);
-      assertThat(pause.mayCampaign(now)).as("1 ms before %d leases have passed", leases).isFalse();
+    for (int row = 2; row <= 5; row++) {
+      assertThat(pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now)).isEqualTo(LEASE);
+      now = now.plus(LEASE).minusMillis(1);
+      assertThat(pause.mayCampaign(now)).as("1 ms before a lease has passed, hand-back %d in a row", row).isFalse();
       now = now.plusMillis(1);
       assertThat(pause.mayCampaign(now)).isTrue();
     }
-    assertThat(pause.unreadInARow()).isEqualTo(7);
+    assertThat(pause.unreadInARow()).isEqualTo(5);
   }
 
   @Test
@@ -47,6 +46,15 @@ class CampaignPauseTest {
     assertThat(pause.steppedDown(StepDown.DEADLINE_PASSED, LEASE, now)).isZero();
     assertThat(pause.mayCampaign(now)).as("a pause still running ends").isTrue();
     assertThat(pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now)).as("the first in a new row").isZero();
+  }
+
+  @Test
+  void anotherLeadingMeanwhileStartsTheCountAnew() {
+    pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now);
+    pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now);
+    pause.anotherLeads();
+    assertThat(pause.mayCampaign(now)).isTrue();
+    assertThat(pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now)).as("weeks later, the first in a new row").isZero();
   }
 
   @Test
