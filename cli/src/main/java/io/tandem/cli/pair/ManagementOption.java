@@ -8,9 +8,7 @@ import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TlsFlags;
 import io.grpc.Status;
-import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
-import com.google.common.util.concurrent.UncheckedExecutionException;
 import io.tandem.management.v1.GetPairsRequest;
 import io.tandem.management.v1.ManagementServiceGrpc;
 import io.tandem.management.v1.PairsStatus;
@@ -19,12 +17,14 @@ import com.google.protobuf.util.Timestamps;
 import io.tandem.management.v1.LeaderInfo;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
 
@@ -101,22 +101,33 @@ public final class ManagementOption {
    */
   public Map<HostPort, Role> leadership(TlsFlags tls) {
     ServerIdentity server = ServerIdentity.of(identity);
-    List<Endpoint> endpoints = addresses().stream().map(address -> new Endpoint(address, server, tls)).toList();
+    List<Endpoint> endpoints = new ArrayList<>();
+    Map<HostPort, ListenableFuture<PairsStatus>> asked = new LinkedHashMap<>();
     try {
-      Map<HostPort, ListenableFuture<PairsStatus>> asked = new LinkedHashMap<>();
-      endpoints.forEach(endpoint -> asked.put(endpoint.address(), askAsLeader(endpoint)));
+      for (HostPort address : addresses()) {
+        Endpoint endpoint = new Endpoint(address, server, tls);
+        endpoints.add(endpoint);
+        asked.put(address, askAsLeader(endpoint));
+      }
       Map<HostPort, Role> roles = new LinkedHashMap<>();
-      asked.forEach((address, answer) -> roles.put(address, role(answer)));
+      for (Map.Entry<HostPort, ListenableFuture<PairsStatus>> answer : asked.entrySet()) {
+        roles.put(answer.getKey(), role(answer.getValue()));
+      }
       return roles;
+    } catch (InterruptedException e) {
+      // The console stopping: the calls end with their channels, the caller learns it was interrupted.
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while asking the Management Layers whether they lead", e);
     } finally {
+      asked.values().forEach(answer -> answer.cancel(true));
       endpoints.forEach(Endpoint::close);
     }
   }
 
-  private static Role role(ListenableFuture<PairsStatus> answer) {
+  private static Role role(ListenableFuture<PairsStatus> answer) throws InterruptedException {
     try {
-      return new Role(Optional.of(Futures.getUnchecked(answer)), "");
-    } catch (UncheckedExecutionException e) {
+      return new Role(Optional.of(answer.get()), "");
+    } catch (ExecutionException e) {
       Status status = Status.fromThrowable(e.getCause());
       String description = status.getDescription() == null ? "" : status.getDescription();
       boolean saidWhy = description.contains("stands by") || description.contains("taking over");
