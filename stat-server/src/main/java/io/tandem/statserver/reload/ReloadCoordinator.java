@@ -406,6 +406,9 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
     boolean wasServing = before != null && before.serving();
     String reason = now.notServingReason();
     boolean nowServing = now.serving();
+    // Timed as health turns, which admits or refuses calls at once: telling its watchers (and the
+    // log) comes after, and can take a while on a busy machine.
+    long atMs = clock.millis();
     health.set(now.availability(), nowServing ? "accepting clients as " + now.role() : reason);
     // The serving changes in the answer to GetServerInfo (up to SERVING_CHANGES_KEPT messages) are
     // copied into it only when one was added.
@@ -414,7 +417,7 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
       if (servingChanges.size() == SERVING_CHANGES_KEPT) {
         servingChanges.removeFirst();
       }
-      servingChanges.addLast(ServingChange.newBuilder().setAtMs(clock.millis()).setServing(nowServing)
+      servingChanges.addLast(ServingChange.newBuilder().setAtMs(atMs).setServing(nowServing)
           .setReason(nowServing ? "" : reason).build());
       next.clearServingChanges().addAllServingChanges(servingChanges);
     }

@@ -7,6 +7,9 @@ import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
 import io.grpc.testing.StreamRecorder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -17,6 +20,7 @@ import io.tandem.protocol.link.HostPort;
 import io.tandem.protocol.log.LogCapture;
 import io.tandem.common.security.TransportSecurity;
 import io.tandem.common.testing.FakeConfigSource;
+import io.tandem.common.testing.InProcessGrpc;
 import io.tandem.common.testing.PrometheusText;
 import io.tandem.config.v1.Agent;
 import io.tandem.config.v1.ApplicationType;
@@ -39,6 +43,7 @@ import io.tandem.stat.v1.EventType;
 import io.tandem.stat.v1.OpenStatisticRequest;
 import io.tandem.stat.v1.Role;
 import io.tandem.stat.v1.ServerInfo;
+import io.tandem.stat.v1.ServingChange;
 import io.tandem.stat.v1.StatObject;
 import io.tandem.stat.v1.StatisticType;
 import io.tandem.stat.v1.StatisticValue;
@@ -50,9 +55,13 @@ import io.tandem.statserver.stats.StatisticsEngine;
 import io.tandem.statserver.sync.ConfigSync;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -75,6 +84,7 @@ class ReloadCoordinatorTest {
   private final FakeConfigSource source = new FakeConfigSource();
   private final StatisticsEngine engine = new StatisticsEngine(Clock.systemUTC());
   private final HealthState health = new HealthState();
+  private final SteppedClock clock = new SteppedClock();
   private final FatalStop fatalStop = new FatalStop("stat-server");
   private final TransportSecurity security = TransportSecurity.plaintext();
   private final PrometheusRegistry metrics = new PrometheusRegistry();
@@ -101,7 +111,7 @@ class ReloadCoordinatorTest {
     StatServerSettings settings = new StatServerSettings("StatServer_A", 2040, HostPort.local(2020),
         HostPort.local(management.getPort()));
     sync = new ConfigSync(settings, engine, s -> source);
-    coordinator = new ReloadCoordinator(settings, Clock.systemUTC(), sync, engine, health, fatalStop, security,
+    coordinator = new ReloadCoordinator(settings, clock, sync, engine, health, fatalStop, security,
         metrics);
     engine.start();
     sync.start();
@@ -188,6 +198,64 @@ class ReloadCoordinatorTest {
     assertThat(scraped.value("tandem_config_lag_events")).hasValue(0);
     assertThat(scraped.value("tandem_reloads_total", "mode", "normal", "result", "done"))
         .as("the first load is not a reload").hasValue(0);
+  }
+
+  @Test
+  void aServingChangeIsTimedAsHealthTurnsNotAfterItsWatchersWereTold() throws Exception {
+    List<Long> heardServingAt = new CopyOnWriteArrayList<>();
+    try (InProcessGrpc grpc = InProcessGrpc.serve(health.service())) {
+      // A watcher slow to be told, as on a busy machine: the clock moves on while it is.
+      HealthGrpc.newStub(grpc.channel()).watch(HealthCheckRequest.getDefaultInstance(), new StreamObserver<>() {
+        @Override
+        public void onNext(HealthCheckResponse response) {
+          if (response.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
+            heardServingAt.add(clock.millis());
+          }
+          clock.step(Duration.ofMillis(500));
+        }
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {}
+      });
+      awaitReport(AppStatus.RUNNING);
+      makePrimary(41);
+      await().atMost(WAIT).until(() -> !heardServingAt.isEmpty());
+    }
+    List<ServingChange> changes = coordinator.serverInfo().getServingChangesList();
+    assertThat(changes.get(changes.size() - 1).getServing()).isTrue();
+    assertThat(changes.get(changes.size() - 1).getAtMs()).as("when the watcher heard it").isLessThanOrEqualTo(heardServingAt.get(0));
+  }
+
+  /** The system clock, which a test may also move on by hand. */
+  private static final class SteppedClock extends Clock {
+    private final AtomicLong offsetMs = new AtomicLong();
+
+    void step(Duration by) {
+      offsetMs.addAndGet(by.toMillis());
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      throw new UnsupportedOperationException("UTC only");
+    }
+
+    @Override
+    public long millis() {
+      return System.currentTimeMillis() + offsetMs.get();
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(millis());
+    }
   }
 
   @Test
