@@ -1,7 +1,7 @@
 package io.tandem.it;
 
 import io.grpc.ManagedChannel;
-import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -15,9 +15,11 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
 
 /**
  * Watches {@code grpc.health.v1} on both client ports of a pair (server-pushed Watch streams)
@@ -34,21 +36,42 @@ import java.util.concurrent.ScheduledExecutorService;
 final class HealthTimeline implements AutoCloseable {
   record Change(long nanos, String member, boolean serving) {}
 
+  /**
+   * One watch stream on a member: whether the member's record could be read just before it
+   * subscribed and the last serving change in it (empty: none yet), and what the stream showed.
+   */
+  private record Subscription(String member, boolean recordRead, Optional<ServingChange> recordedBefore,
+      List<Boolean> shown) {}
+
   private final List<Change> changes = new CopyOnWriteArrayList<>();
+  private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor();
   private final List<String> members = new ArrayList<>();
   private volatile boolean closed;
 
-  void watch(String member, ManagedChannel channel) {
+  /** Watches {@code member}; {@code records} reads its serving changes, before each (re)subscription. */
+  void watch(String member, ManagedChannel channel, Supplier<List<ServingChange>> records) {
     members.add(member);
-    subscribe(member, channel);
+    subscribe(member, channel, records);
   }
 
-  private void subscribe(String member, ManagedChannel channel) {
+  private void subscribe(String member, ManagedChannel channel, Supplier<List<ServingChange>> records) {
+    boolean read = true;
+    Optional<ServingChange> before = Optional.empty();
+    try {
+      List<ServingChange> recorded = records.get();
+      before = recorded.isEmpty() ? Optional.empty() : Optional.of(recorded.get(recorded.size() - 1));
+    } catch (StatusRuntimeException unreadable) {
+      read = false; // unexplained says so, if asked
+    }
+    Subscription subscription = new Subscription(member, read, before, new CopyOnWriteArrayList<>());
+    subscriptions.add(subscription);
     HealthGrpc.newStub(channel).watch(HealthCheckRequest.getDefaultInstance(), new StreamObserver<>() {
       @Override
       public void onNext(HealthCheckResponse response) {
-        changes.add(new Change(System.nanoTime(), member, response.getStatus() == HealthCheckResponse.ServingStatus.SERVING));
+        boolean serving = response.getStatus() == HealthCheckResponse.ServingStatus.SERVING;
+        subscription.shown().add(serving);
+        changes.add(new Change(System.nanoTime(), member, serving));
       }
 
       @Override
@@ -64,7 +87,7 @@ final class HealthTimeline implements AutoCloseable {
       private void broken() {
         changes.add(new Change(System.nanoTime(), member, false));
         if (!closed) {
-          Scheduled.after(retry, "subscribe to health", Duration.ofMillis(100), () -> subscribe(member, channel));
+          Scheduled.after(retry, "subscribe to health", Duration.ofMillis(100), () -> subscribe(member, channel, records));
         }
       }
     });
@@ -73,6 +96,11 @@ final class HealthTimeline implements AutoCloseable {
   /** Whether every watched member has reported at least once. */
   boolean started() {
     return members.stream().allMatch(m -> changes.stream().anyMatch(c -> c.member().equals(m)));
+  }
+
+  /** How many watch streams on {@code member} have answered: more than one after a stream broke. */
+  long streamsAnswered(String member) {
+    return subscriptions.stream().filter(sub -> sub.member().equals(member) && !sub.shown().isEmpty()).count();
   }
 
   /** Whether {@code member} reported NOT_SERVING at some point. */
@@ -93,8 +121,10 @@ final class HealthTimeline implements AutoCloseable {
   /**
    * Milliseconds during which no member was serving, by the servers' own clocks (each one's
    * {@code serving_changes} in GetServerInfo), from when all were first serving together until
-   * now. No arrival order is involved, so a short dark span can be neither invented nor missed;
-   * for members that stay up (a process that died reports nothing).
+   * now. Each member times a change as its health turns, before it tells anyone, on the clock the
+   * members share (one host's): no arrival order is involved, so a dark span of a millisecond or
+   * more can be neither invented nor missed (one member stopping and the other starting in the
+   * same millisecond counts as none). For members that stay up: a process that died reports nothing.
    */
   static double darkMillisByServers(List<ServerInfo> members) {
     List<Timed> all = new ArrayList<>();
@@ -110,22 +140,83 @@ final class HealthTimeline implements AutoCloseable {
 
   /**
    * What the watches showed that the members' records of their serving changes do not explain, one
-   * line per member that differs: empty when each watch delivered, in order, the last changes its
-   * member recorded. A watch may lag its member; a difference that lasts is a health change the
-   * member did not record, which {@link #darkMillisByServers} would miss.
+   * line per stream that differs: empty when each stream showed, in order, the changes its member
+   * recorded from where its record stood when the stream subscribed (or a change or two later: the
+   * stream's first answer is the status it subscribed at) up to where it stood when the next
+   * stream subscribed, and the last stream shows the last recorded. A stream may lag its member; a
+   * difference that lasts is a health change the member did not record, which
+   * {@link #darkMillisByServers} would miss. A stream that broke is the watcher's: each stream is
+   * judged on its own.
    */
   List<String> unexplained(Map<String, ServerInfo> infos) {
-    List<Change> seen = List.copyOf(changes);
     List<String> lines = new ArrayList<>();
     for (String member : members) {
-      List<Boolean> watched = seen.stream().filter(c -> c.member().equals(member)).map(Change::serving).toList();
-      List<Boolean> recorded = infos.get(member).getServingChangesList().stream().map(ServingChange::getServing).toList();
-      if (!endsWith(collapsed(recorded), collapsed(watched))) {
-        lines.add(member + ": the watch showed serving " + collapsed(watched) + ", the member recorded "
-            + collapsed(recorded));
+      List<ServingChange> recorded = infos.get(member).getServingChangesList();
+      // Health starts NOT_SERVING before anything is recorded; then each recorded change.
+      List<Boolean> values = new ArrayList<>(List.of(false));
+      recorded.forEach(change -> values.add(change.getServing()));
+      List<Boolean> record = collapsed(values);
+      int[] collapsedAt = collapsedIndexes(values);
+      List<Subscription> streams = subscriptions.stream().filter(sub -> sub.member().equals(member)).toList();
+      for (int n = 0; n < streams.size(); n++) {
+        Integer from = position(streams.get(n), recorded, collapsedAt);
+        boolean last = n == streams.size() - 1;
+        Integer to = last ? Integer.valueOf(record.size() - 1) : position(streams.get(n + 1), recorded, collapsedAt);
+        if (from == null || to == null) {
+          lines.add(member + ": the record of serving changes before watch " + (n + 1) + " or the next could not be"
+              + " read, or no longer holds the change read then; recorded " + recorded.size());
+          continue;
+        }
+        List<Boolean> shown = collapsed(streams.get(n).shown());
+        if (!shows(record, from, to, shown, last)) {
+          lines.add(member + ": watch " + (n + 1) + " of " + streams.size() + " showed serving " + shown
+              + ", the member recorded " + record.subList(from, to + 1));
+        }
       }
     }
     return lines;
+  }
+
+  /** Where in the collapsed record {@code stream}'s member stood when it subscribed; null if unknown. */
+  private static Integer position(Subscription stream, List<ServingChange> recorded, int[] collapsedAt) {
+    if (!stream.recordRead()) {
+      return null;
+    }
+    if (stream.recordedBefore().isEmpty()) {
+      return 0;
+    }
+    int index = recorded.indexOf(stream.recordedBefore().get());
+    return index < 0 ? null : collapsedAt[index + 1];
+  }
+
+  /**
+   * Whether {@code shown} (changes, alternating) is a run of {@code record} (alternating) starting
+   * at or after {@code from} and ending by {@code to}; for the last stream, ending at {@code to}.
+   */
+  static boolean shows(List<Boolean> record, int from, int to, List<Boolean> shown, boolean last) {
+    if (shown.isEmpty()) {
+      return !last;
+    }
+    for (int start = from; start <= to; start++) {
+      int end = start + shown.size() - 1;
+      if (record.get(start).equals(shown.get(0)) && (last ? end == to : end <= to)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** For each value, the index of the change it belongs to among {@link #collapsed} values. */
+  private static int[] collapsedIndexes(List<Boolean> values) {
+    int[] at = new int[values.size()];
+    int index = -1;
+    for (int i = 0; i < values.size(); i++) {
+      if (i == 0 || !values.get(i).equals(values.get(i - 1))) {
+        index++;
+      }
+      at[i] = index;
+    }
+    return at;
   }
 
   /** The values without repeats in a row: the changes they make. */
@@ -137,10 +228,6 @@ final class HealthTimeline implements AutoCloseable {
       }
     }
     return changes;
-  }
-
-  static boolean endsWith(List<Boolean> whole, List<Boolean> tail) {
-    return tail.size() <= whole.size() && whole.subList(whole.size() - tail.size(), whole.size()).equals(tail);
   }
 
   /** One member's change, at a time in some unit. */

@@ -9,6 +9,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -18,6 +19,7 @@ import io.tandem.stat.v1.ServingChange;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,8 +38,8 @@ class HealthTimelineTest {
   @BeforeEach
   void watch() {
     timeline = new HealthTimeline();
-    timeline.watch("A", a.grpc.channel());
-    timeline.watch("B", b.grpc.channel());
+    timeline.watch("A", a.grpc.channel(), a::records);
+    timeline.watch("B", b.grpc.channel(), b::records);
     await().until(timeline::started);
   }
 
@@ -69,7 +71,7 @@ class HealthTimelineTest {
     await().until(() -> timeline.everNotServing("B"));
     assertThat(HealthTimeline.darkMillisByServers(List.of(a.info(), b.info()))).isZero();
     assertThat(timeline.unexplained(Map.of("A", a.info(), "B", b.info()))).singleElement().asString()
-        .startsWith("B: the watch showed serving [true, false, true], the member recorded [false, true]");
+        .isEqualTo("B: watch 1 of 1 showed serving [true, false, true], the member recorded [true]");
   }
 
   @Test
@@ -77,9 +79,34 @@ class HealthTimelineTest {
     a.holdPushes();
     a.set(false, 100);
     assertThat(timeline.unexplained(Map.of("A", a.info(), "B", b.info()))).singleElement().asString()
-        .startsWith("A: the watch showed serving [true], the member recorded [false, true, false]");
+        .isEqualTo("A: watch 1 of 1 showed serving [true], the member recorded [true, false]");
 
     a.releasePushes();
+    assertThat(timeline.unexplained(Map.of("A", a.info(), "B", b.info()))).isEmpty();
+  }
+
+  @Test
+  void aFlapDuringTheWatchIsUnexplainedHoweverManyChangesCameBefore() {
+    b.set(false, 20);
+    b.set(true, 30);
+    try (HealthTimeline late = new HealthTimeline()) {
+      late.watch("B", b.grpc.channel(), b::records);
+      await().until(late::started);
+      b.health.setStatus("", ServingStatus.NOT_SERVING);
+      b.health.setStatus("", ServingStatus.SERVING);
+
+      assertThat(late.unexplained(Map.of("B", b.info()))).singleElement().asString()
+          .isEqualTo("B: watch 1 of 1 showed serving [true, false, true], the member recorded [true]");
+    }
+  }
+
+  @Test
+  void aWatchThatBreaksIsTheWatchersAndEachStreamIsJudgedOnItsOwn() {
+    a.breakWatches();
+    await("A watched again").until(() -> timeline.streamsAnswered("A") == 2);
+    assertThat(timeline.unexplained(Map.of("A", a.info(), "B", b.info()))).isEmpty();
+
+    a.set(false, 100);
     assertThat(timeline.unexplained(Map.of("A", a.info(), "B", b.info()))).isEmpty();
   }
 
@@ -89,9 +116,10 @@ class HealthTimelineTest {
    */
   private static final class Member {
     final HealthStatusManager health = new HealthStatusManager();
-    final List<ServingChange> recorded = new ArrayList<>(List.of(change(false, 0), change(true, 10)));
+    final List<ServingChange> recorded = new CopyOnWriteArrayList<>(List.of(change(false, 0), change(true, 10)));
     final InProcessGrpc grpc;
     private final List<Runnable> held = new ArrayList<>();
+    private final List<ServerCall<?, ?>> watches = new CopyOnWriteArrayList<>();
     private boolean holding;
 
     Member(String name) {
@@ -111,6 +139,16 @@ class HealthTimelineTest {
       return ServerInfo.newBuilder().addAllServingChanges(recorded).build();
     }
 
+    List<ServingChange> records() {
+      return List.copyOf(recorded);
+    }
+
+    /** Ends every watch stream as a lost connection does; the member serves on. */
+    void breakWatches() {
+      watches.forEach(call -> call.close(Status.UNAVAILABLE.withDescription("connection lost"), new Metadata()));
+      watches.clear();
+    }
+
     void holdPushes() {
       holding = true;
     }
@@ -126,6 +164,7 @@ class HealthTimelineTest {
         @Override
         public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
             ServerCallHandler<Q, R> next) {
+          watches.add(call);
           return next.startCall(new SimpleForwardingServerCall<>(call) {
             @Override
             public void sendMessage(R message) {

@@ -473,7 +473,8 @@ final class PairStack implements AutoCloseable {
 
   HealthTimeline watchHealth() {
     HealthTimeline timeline = new HealthTimeline();
-    statPorts.keySet().forEach(name -> timeline.watch(name, stat(name).channel()));
+    statPorts.keySet().forEach(name -> timeline.watch(name, stat(name).channel(),
+        () -> info(name).getServingChangesList()));
     await().atMost(WAIT).until(timeline::started);
     return timeline;
   }
