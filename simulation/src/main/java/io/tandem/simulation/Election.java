@@ -118,9 +118,6 @@ final class Election implements Leading {
   private void campaign() {
     Duration configured = lease.get();
     EtcdNode.Entry held = ((Message.EtcdRead) call(new Message.EtcdRange(EtcdNode.LEADER_KEY))).found();
-    if (held != null && !held.value().startsWith(self.name + "#")) {
-      campaigns.anotherLeads();
-    }
     if (held != null || configured == null || !campaigns.mayCampaign(self.time.instant())) {
       return;
     }

@@ -222,11 +222,7 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
       Leader holder = Leader.parse(held.getKvs(0).getValue());
       synchronized (this) {
         // This process's own key, left by a step-down whose revocation failed, names no leader: it expires.
-        boolean another = !holder.instance().equals(self.instance());
-        leader = another ? Optional.of(holder) : Optional.empty();
-        if (another) {
-          campaigns.anotherLeads();
-        }
+        leader = holder.instance().equals(self.instance()) ? Optional.empty() : Optional.of(holder);
       }
       return;
     }
@@ -265,9 +261,6 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
       RangeResponse holder = won.getResponses(0).getResponseRange();
       synchronized (this) {
         leader = holder.getKvsCount() == 0 ? Optional.empty() : Optional.of(Leader.parse(holder.getKvs(0).getValue()));
-        if (leader.isPresent()) {
-          campaigns.anotherLeads();
-        }
       }
       return;
     }

@@ -10,17 +10,22 @@ import java.time.Instant;
  * from a monotonic clock.
  *
  * <p>A lost read is most often one slow answer, so the first campaign after it goes at once. One
- * that fails again is likely this process's own trouble (an etcd user that may write the leader
- * key but not read the epoch key, a link that drops larger answers): from the second hand-back in
- * a row, it sits out one lease, long enough for a Management Layer that can read the epochs to win
- * the key (standbys look every sixth of the shortest lease) and keep it, instead of this one taking
- * and handing it back at every look. No longer: a lone Management Layer must lead again within a
- * lease of its etcd recovering, as a standby takes over within a lease of a leader's loss. A
- * leadership that ends for any other reason read its epochs, as did another that holds the key
- * meanwhile: the count starts anew.
+ * that fails again soon after (within {@link #ROW_IN_LEASES} leases) is likely this process's own
+ * trouble: an etcd user that may write the leader key but not read the epoch key, a link that
+ * drops larger answers. From the second hand-back in such a row it sits out one lease, long enough
+ * for a Management Layer that can read the epochs to win the key (standbys look every sixth of the
+ * shortest lease) and keep it, instead of this one taking and handing it back at every look. No
+ * longer: a lone Management Layer must lead again within a lease of its etcd recovering, as a
+ * standby takes over within a lease of a leader's loss. A leadership that ends for another reason
+ * read its epochs, and the row ends; so does time. Another process holding the key proves
+ * nothing: it may hold it without having read the epochs yet.
  */
 public final class CampaignPause {
+  /** Hand-backs further apart than this many leases are not in a row. */
+  public static final int ROW_IN_LEASES = 3;
+
   private int unreadInARow;
+  private Instant lastUnread = Instant.MIN;
   private Instant until = Instant.MIN;
 
   /**
@@ -30,22 +35,18 @@ public final class CampaignPause {
   public Duration steppedDown(StepDown why, Duration lease, Instant now) {
     if (why != StepDown.EPOCHS_UNREAD) {
       unreadInARow = 0;
+      lastUnread = Instant.MIN;
       until = Instant.MIN;
       return Duration.ZERO;
     }
+    if (now.isAfter(lastUnread.plus(lease.multipliedBy(ROW_IN_LEASES)))) {
+      unreadInARow = 0;
+    }
     unreadInARow++;
+    lastUnread = now;
     Duration pause = unreadInARow == 1 ? Duration.ZERO : lease;
     until = now.plus(pause);
     return pause;
-  }
-
-  /**
-   * Another process holds the leader key: it read the epochs, so this one's trouble was not for
-   * ever. The count starts anew, and a pause under way ends (there is nothing to campaign for).
-   */
-  public void anotherLeads() {
-    unreadInARow = 0;
-    until = Instant.MIN;
   }
 
   /** Whether a campaign may start at {@code now}. */

@@ -49,12 +49,13 @@ class CampaignPauseTest {
   }
 
   @Test
-  void anotherLeadingMeanwhileStartsTheCountAnew() {
+  void aHandBackMoreThanThreeLeasesAfterThePreviousStartsANewRow() {
     pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now);
-    pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now);
-    pause.anotherLeads();
-    assertThat(pause.mayCampaign(now)).isTrue();
-    assertThat(pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now)).as("weeks later, the first in a new row").isZero();
+    now = now.plus(LEASE.multipliedBy(3));
+    assertThat(pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now)).as("three leases on: in the row").isEqualTo(LEASE);
+    now = now.plus(LEASE.multipliedBy(3)).plusMillis(1);
+    assertThat(pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now)).as("weeks later, say: a new row").isZero();
+    assertThat(pause.unreadInARow()).isEqualTo(1);
   }
 
   @Test
