@@ -406,10 +406,12 @@ public final class ReloadCoordinator implements ManagedService, ConfigSync.SyncL
     boolean wasServing = before != null && before.serving();
     String reason = now.notServingReason();
     boolean nowServing = now.serving();
-    // Timed as health turns, which admits or refuses calls at once: telling its watchers (and the
-    // log) comes after, and can take a while on a busy machine.
-    long atMs = clock.millis();
+    long beforeTurn = clock.millis();
     health.set(now.availability(), nowServing ? "accepting clients as " + now.role() : reason);
+    // Health turns at once (calls are admitted or refused from then), then tells its watchers, which
+    // can take a while on a busy machine. A stop is timed before the turn and a start after it: the
+    // record can only show a serving span shorter than it was, so no dark span hides in it.
+    long atMs = nowServing ? clock.millis() : beforeTurn;
     // The serving changes in the answer to GetServerInfo (up to SERVING_CHANGES_KEPT messages) are
     // copied into it only when one was added.
     ServerInfo.Builder next = info.toBuilder();

@@ -201,15 +201,18 @@ class ReloadCoordinatorTest {
   }
 
   @Test
-  void aServingChangeIsTimedAsHealthTurnsNotAfterItsWatchersWereTold() throws Exception {
-    List<Long> heardServingAt = new CopyOnWriteArrayList<>();
+  void aServingSpanIsRecordedNoLongerThanItWasItsStartTimedAfterHealthTurnedItsStopBefore() throws Exception {
+    List<Long> heardStartAt = new CopyOnWriteArrayList<>();
+    List<Long> heardStopAt = new CopyOnWriteArrayList<>();
     try (InProcessGrpc grpc = InProcessGrpc.serve(health.service())) {
       // A watcher slow to be told, as on a busy machine: the clock moves on while it is.
       HealthGrpc.newStub(grpc.channel()).watch(HealthCheckRequest.getDefaultInstance(), new StreamObserver<>() {
         @Override
         public void onNext(HealthCheckResponse response) {
           if (response.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
-            heardServingAt.add(clock.millis());
+            heardStartAt.add(clock.millis());
+          } else if (!heardStartAt.isEmpty()) {
+            heardStopAt.add(clock.millis());
           }
           clock.step(Duration.ofMillis(500));
         }
@@ -222,11 +225,26 @@ class ReloadCoordinatorTest {
       });
       awaitReport(AppStatus.RUNNING);
       makePrimary(41);
-      await().atMost(WAIT).until(() -> !heardServingAt.isEmpty());
+      source.lastWatch().expire(); // a normal reload: it stops serving while it builds
+      await("stopped for the reload, and recorded").atMost(WAIT).until(() -> !heardStopAt.isEmpty()
+          && stopAfterStart(coordinator.serverInfo().getServingChangesList()) != null);
     }
     List<ServingChange> changes = coordinator.serverInfo().getServingChangesList();
-    assertThat(changes.get(changes.size() - 1).getServing()).isTrue();
-    assertThat(changes.get(changes.size() - 1).getAtMs()).as("when the watcher heard it").isLessThanOrEqualTo(heardServingAt.get(0));
+    ServingChange start = changes.stream().filter(ServingChange::getServing).findFirst().orElseThrow();
+    assertThat(start.getAtMs()).as("the start, after the watcher heard it").isGreaterThanOrEqualTo(heardStartAt.get(0));
+    assertThat(stopAfterStart(changes).getAtMs()).as("the stop, before the watcher heard it")
+        .isLessThanOrEqualTo(heardStopAt.get(0));
+  }
+
+  private static ServingChange stopAfterStart(List<ServingChange> changes) {
+    boolean started = false;
+    for (ServingChange change : changes) {
+      started |= change.getServing();
+      if (started && !change.getServing()) {
+        return change;
+      }
+    }
+    return null;
   }
 
   /** The system clock, which a test may also move on by hand. */
