@@ -1,7 +1,6 @@
 package io.tandem.it;
 
 import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -37,11 +36,10 @@ final class HealthTimeline implements AutoCloseable {
   record Change(long nanos, String member, boolean serving) {}
 
   /**
-   * One watch stream on a member: whether the member's record could be read just before it
-   * subscribed and the last serving change in it (empty: none yet), and what the stream showed.
+   * One watch stream on a member: the last serving change the member had recorded just before the
+   * stream subscribed (empty: none yet), and what the stream showed.
    */
-  private record Subscription(String member, boolean recordRead, Optional<ServingChange> recordedBefore,
-      List<Boolean> shown) {}
+  private record Subscription(String member, Optional<ServingChange> recordedBefore, List<Boolean> shown) {}
 
   private final List<Change> changes = new CopyOnWriteArrayList<>();
   private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
@@ -56,15 +54,20 @@ final class HealthTimeline implements AutoCloseable {
   }
 
   private void subscribe(String member, ManagedChannel channel, Supplier<List<ServingChange>> records) {
-    boolean read = true;
-    Optional<ServingChange> before = Optional.empty();
+    List<ServingChange> recorded;
     try {
-      List<ServingChange> recorded = records.get();
-      before = recorded.isEmpty() ? Optional.empty() : Optional.of(recorded.get(recorded.size() - 1));
-    } catch (StatusRuntimeException unreadable) {
-      read = false; // unexplained says so, if asked
+      recorded = records.get();
+    } catch (RuntimeException unreadable) {
+      // Not watched until its record can be read: a stream is judged from where the record stood.
+      if (!closed) {
+        Scheduled.after(retry, "read the serving changes of " + member, Duration.ofMillis(100),
+            () -> subscribe(member, channel, records));
+      }
+      return;
     }
-    Subscription subscription = new Subscription(member, read, before, new CopyOnWriteArrayList<>());
+    Optional<ServingChange> before =
+        recorded.isEmpty() ? Optional.empty() : Optional.of(recorded.get(recorded.size() - 1));
+    Subscription subscription = new Subscription(member, before, new CopyOnWriteArrayList<>());
     subscriptions.add(subscription);
     HealthGrpc.newStub(channel).watch(HealthCheckRequest.getDefaultInstance(), new StreamObserver<>() {
       @Override
@@ -141,12 +144,12 @@ final class HealthTimeline implements AutoCloseable {
   /**
    * What the watches showed that the members' records of their serving changes do not explain, one
    * line per stream that differs: empty when each stream showed, in order, the changes its member
-   * recorded from where its record stood when the stream subscribed (or a change or two later: the
-   * stream's first answer is the status it subscribed at) up to where it stood when the next
-   * stream subscribed, and the last stream shows the last recorded. A stream may lag its member; a
-   * difference that lasts is a health change the member did not record, which
-   * {@link #darkMillisByServers} would miss. A stream that broke is the watcher's: each stream is
-   * judged on its own.
+   * recorded from where its record stood when the stream subscribed (or up to two changes later: a
+   * stream's first answer is the status when it subscribed, just after that read) up to where it
+   * stood when the next stream subscribed, the last stream ending at the last recorded change. A
+   * stream may lag its member; a difference that lasts is a health change the member did not
+   * record, which {@link #darkMillisByServers} would miss. A stream that broke is the watcher's:
+   * each stream is judged on its own.
    */
   List<String> unexplained(Map<String, ServerInfo> infos) {
     List<String> lines = new ArrayList<>();
@@ -159,12 +162,12 @@ final class HealthTimeline implements AutoCloseable {
       int[] collapsedAt = collapsedIndexes(values);
       List<Subscription> streams = subscriptions.stream().filter(sub -> sub.member().equals(member)).toList();
       for (int n = 0; n < streams.size(); n++) {
-        Integer from = position(streams.get(n), recorded, collapsedAt);
+        int from = position(streams.get(n), recorded, collapsedAt);
         boolean last = n == streams.size() - 1;
-        Integer to = last ? Integer.valueOf(record.size() - 1) : position(streams.get(n + 1), recorded, collapsedAt);
-        if (from == null || to == null) {
-          lines.add(member + ": the record of serving changes before watch " + (n + 1) + " or the next could not be"
-              + " read, or no longer holds the change read then; recorded " + recorded.size());
+        int to = last ? record.size() - 1 : position(streams.get(n + 1), recorded, collapsedAt);
+        if (from < 0 || to < 0) {
+          lines.add(member + ": its record of serving changes (" + recorded.size() + " kept) no longer holds the one"
+              + " read before watch " + (n + 1) + " or the next");
           continue;
         }
         List<Boolean> shown = collapsed(streams.get(n).shown());
@@ -177,27 +180,25 @@ final class HealthTimeline implements AutoCloseable {
     return lines;
   }
 
-  /** Where in the collapsed record {@code stream}'s member stood when it subscribed; null if unknown. */
-  private static Integer position(Subscription stream, List<ServingChange> recorded, int[] collapsedAt) {
-    if (!stream.recordRead()) {
-      return null;
-    }
+  /** Where in the collapsed record {@code stream}'s member stood when it subscribed; -1 if no longer kept. */
+  private static int position(Subscription stream, List<ServingChange> recorded, int[] collapsedAt) {
     if (stream.recordedBefore().isEmpty()) {
       return 0;
     }
     int index = recorded.indexOf(stream.recordedBefore().get());
-    return index < 0 ? null : collapsedAt[index + 1];
+    return index < 0 ? -1 : collapsedAt[index + 1];
   }
 
   /**
    * Whether {@code shown} (changes, alternating) is a run of {@code record} (alternating) starting
-   * at or after {@code from} and ending by {@code to}; for the last stream, ending at {@code to}.
+   * at {@code from} or up to two changes after it, and ending by {@code to}; for the last stream,
+   * ending at {@code to}.
    */
   static boolean shows(List<Boolean> record, int from, int to, List<Boolean> shown, boolean last) {
     if (shown.isEmpty()) {
       return !last;
     }
-    for (int start = from; start <= to; start++) {
+    for (int start = from; start <= Math.min(to, from + 2); start++) {
       int end = start + shown.size() - 1;
       if (record.get(start).equals(shown.get(0)) && (last ? end == to : end <= to)) {
         return true;
