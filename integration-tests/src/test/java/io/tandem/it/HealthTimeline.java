@@ -124,10 +124,11 @@ final class HealthTimeline implements AutoCloseable {
   /**
    * Milliseconds during which no member was serving, by the servers' own clocks (each one's
    * {@code serving_changes} in GetServerInfo), from when all were first serving together until
-   * now. Each member times a change as its health turns, before it tells anyone, on the clock the
-   * members share (one host's): no arrival order is involved, so a dark span of a millisecond or
-   * more can be neither invented nor missed (one member stopping and the other starting in the
-   * same millisecond counts as none). For members that stay up: a process that died reports nothing.
+   * now. Each member times a stop before its health turns and a start after, on the clock the
+   * members share (one host's), so its record can only shorten a serving span: no arrival order is
+   * involved, and a dark span of a millisecond or more cannot be missed (one member stopping and the
+   * other starting in the same millisecond counts as none). For members that stay up: a process
+   * that died reports nothing.
    */
   static double darkMillisByServers(List<ServerInfo> members) {
     List<Timed> all = new ArrayList<>();
