@@ -36,6 +36,7 @@ final class Election implements Leading {
   private final VirtualExecutor thread;
   private Leadership leadership = new Leadership(Leadership.MIN_LEASE);
   private final CampaignPause campaigns = new CampaignPause();
+  private Instant electedAt = Instant.MIN;
   private Instant lastRenewal = Instant.MIN;
   private Consumer<Change> listener = change -> { };
   private long leaseId;
@@ -135,6 +136,7 @@ final class Election implements Leading {
     leaseId = granted;
     leadership = next;
     lastRenewal = sentAt;
+    electedAt = sentAt;
     changed(leadership.elected(won.revision(), sentAt));
   }
 
@@ -211,7 +213,7 @@ final class Election implements Leading {
       note(c.role() == Role.LEADER ? "elected: the leader key created at revision " + c.revision()
           : "steps down (" + c.reason() + ") from revision " + c.revision());
       if (c.role() == Role.STANDBY) {
-        Duration pause = campaigns.steppedDown(c.reason(), leadership.lease(), self.time.instant());
+        Duration pause = campaigns.steppedDown(c.reason(), leadership.lease(), electedAt, self.time.instant());
         if (!pause.isZero()) {
           note("campaigns paused for " + pause.toMillis() + " ms: " + campaigns.unreadInARow()
               + " leaderships in a row could not read the epochs");

@@ -93,6 +93,8 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
   private Optional<Leader> leader = Optional.empty();
   /** When a campaign may start after leaderships that could not read the epochs. Guarded by this. */
   private final CampaignPause campaigns = new CampaignPause();
+  /** When the leadership held last was won (its campaign sent). Guarded by this. */
+  private Instant electedAt = Instant.MIN;
   /** Set by {@link #close}: a campaign won after it hands its lease back at once. */
   private boolean closed;
   /** The lease a campaign in progress was granted (0: none), so {@link #close} can revoke it. */
@@ -161,7 +163,7 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
     if (leadership.role() == Role.LEADER) {
       return Optional.empty();
     }
-    if (!campaigns.mayCampaign(monotonic.instant())) {
+    if (leader.isEmpty() && !campaigns.mayCampaign(monotonic.instant())) {
       return Optional.of("this Management Layer stands by: it could not read the epochs when elected and sits out"
           + " a lease; try another");
     }
@@ -273,6 +275,7 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
       leader = Optional.of(self);
       leadership = next;
       lastRenewal = sentAt;
+      electedAt = sentAt;
       changed(leadership.elected(won.getHeader().getRevision(), sentAt));
     }
   }
@@ -440,7 +443,7 @@ public final class EtcdLeaderElection implements Leading, AutoCloseable {
    */
   private void steppedDown(StepDown why) {
     leader = Optional.empty();
-    Duration pause = campaigns.steppedDown(why, leadership.lease(), monotonic.instant());
+    Duration pause = campaigns.steppedDown(why, leadership.lease(), electedAt, monotonic.instant());
     if (!pause.isZero()) {
       EventLog.emit(LOG, LogEvent.CAMPAIGN_PAUSED, "in_a_row", campaigns.unreadInARow(), "ms", pause.toMillis());
     }

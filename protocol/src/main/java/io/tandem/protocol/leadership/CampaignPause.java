@@ -10,9 +10,10 @@ import java.time.Instant;
  * from a monotonic clock.
  *
  * <p>A lost read is most often one slow answer, so the first campaign after it goes at once. One
- * that fails again soon after (within {@link #ROW_IN_LEASES} leases) is likely this process's own
- * trouble: an etcd user that may write the leader key but not read the epoch key, a link that
- * drops larger answers. From the second hand-back in such a row it sits out one lease, long enough
+ * that fails again in a leadership won soon after the hand-back (within {@link #ROW_IN_LEASES}
+ * leases) is likely this process's own trouble: an etcd user that may write the leader key but not
+ * read the epoch key, a link that drops larger answers. From the second hand-back in such a row it
+ * sits out one lease, long enough
  * for a Management Layer that can read the epochs to win the key (standbys look every sixth of the
  * shortest lease) and keep it, instead of this one taking and handing it back at every look. No
  * longer: a lone Management Layer must lead again within a lease of its etcd recovering, as a
@@ -21,7 +22,7 @@ import java.time.Instant;
  * nothing: it may hold it without having read the epochs yet.
  */
 public final class CampaignPause {
-  /** Hand-backs further apart than this many leases are not in a row. */
+  /** A leadership won more than this many leases after the last hand-back starts a new row. */
   public static final int ROW_IN_LEASES = 3;
 
   private int unreadInARow;
@@ -29,17 +30,19 @@ public final class CampaignPause {
   private Instant until = Instant.MIN;
 
   /**
-   * A leadership of {@code lease} ended at {@code now} for {@code why}; returns how long this
-   * process now sits out before it campaigns again (zero: at once).
+   * A leadership of {@code lease}, won at {@code electedAt}, ended at {@code now} for {@code why};
+   * returns how long this process now sits out before it campaigns again (zero: at once). The row
+   * is judged from the previous hand-back to this leadership's election, not to its end: an epoch
+   * read may take its whole call timeout to fail, however long that is.
    */
-  public Duration steppedDown(StepDown why, Duration lease, Instant now) {
+  public Duration steppedDown(StepDown why, Duration lease, Instant electedAt, Instant now) {
     if (why != StepDown.EPOCHS_UNREAD) {
       unreadInARow = 0;
       lastUnread = Instant.MIN;
       until = Instant.MIN;
       return Duration.ZERO;
     }
-    if (now.isAfter(lastUnread.plus(lease.multipliedBy(ROW_IN_LEASES)))) {
+    if (electedAt.isAfter(lastUnread.plus(lease.multipliedBy(ROW_IN_LEASES)))) {
       unreadInARow = 0;
     }
     unreadInARow++;

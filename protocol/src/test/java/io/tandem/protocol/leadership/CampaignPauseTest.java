@@ -20,15 +20,15 @@ class CampaignPauseTest {
 
   @Test
   void theFirstHandBackForUnreadEpochsCampaignsAgainAtOnce() {
-    assertThat(pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now)).isZero();
+    assertThat(pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now, now)).isZero();
     assertThat(pause.mayCampaign(now)).isTrue();
   }
 
   @Test
   void eachFurtherHandBackInARowSitsOutOneLease() {
-    pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now);
+    pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now, now);
     for (int row = 2; row <= 5; row++) {
-      assertThat(pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now)).isEqualTo(LEASE);
+      assertThat(pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now, now)).isEqualTo(LEASE);
       now = now.plus(LEASE).minusMillis(1);
       assertThat(pause.mayCampaign(now)).as("1 ms before a lease has passed, hand-back %d in a row", row).isFalse();
       now = now.plusMillis(1);
@@ -39,28 +39,39 @@ class CampaignPauseTest {
 
   @Test
   void aLeadershipThatEndsForAnotherReasonReadItsEpochsAndStartsTheCountAnew() {
-    pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now);
-    pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now);
+    pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now, now);
+    pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now, now);
     assertThat(pause.mayCampaign(now)).isFalse();
 
-    assertThat(pause.steppedDown(StepDown.DEADLINE_PASSED, LEASE, now)).isZero();
+    assertThat(pause.steppedDown(StepDown.DEADLINE_PASSED, LEASE, now, now)).isZero();
     assertThat(pause.mayCampaign(now)).as("a pause still running ends").isTrue();
-    assertThat(pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now)).as("the first in a new row").isZero();
+    assertThat(pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now, now)).as("the first in a new row").isZero();
   }
 
   @Test
-  void aHandBackMoreThanThreeLeasesAfterThePreviousStartsANewRow() {
-    pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now);
-    now = now.plus(LEASE.multipliedBy(3));
-    assertThat(pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now)).as("three leases on: in the row").isEqualTo(LEASE);
-    now = now.plus(LEASE.multipliedBy(3)).plusMillis(1);
-    assertThat(pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now)).as("weeks later, say: a new row").isZero();
+  void aLeadershipWonMoreThanThreeLeasesAfterTheLastHandBackStartsANewRow() {
+    pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now, now);
+    Instant elected = now.plus(LEASE.multipliedBy(3));
+    assertThat(pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, elected, elected)).as("won three leases on: in the row")
+        .isEqualTo(LEASE);
+    elected = elected.plus(LEASE.multipliedBy(3)).plusMillis(1);
+    assertThat(pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, elected, elected)).as("weeks later, say: a new row")
+        .isZero();
     assertThat(pause.unreadInARow()).isEqualTo(1);
   }
 
   @Test
+  void anEpochReadThatTakesLongToFailStaysInTheRow() {
+    pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now, now);
+    Instant elected = now.plusMillis(333);
+    // etcd-timeout-ms far above the lease: the read fails a minute after the election.
+    assertThat(pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, elected, elected.plus(Duration.ofMinutes(1))))
+        .isEqualTo(LEASE);
+  }
+
+  @Test
   void thePauseFollowsTheLeaseOfTheLeadershipThatEnded() {
-    pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now);
-    assertThat(pause.steppedDown(StepDown.EPOCHS_UNREAD, Duration.ofSeconds(10), now)).isEqualTo(Duration.ofSeconds(10));
+    pause.steppedDown(StepDown.EPOCHS_UNREAD, LEASE, now, now);
+    assertThat(pause.steppedDown(StepDown.EPOCHS_UNREAD, Duration.ofSeconds(10), now, now)).isEqualTo(Duration.ofSeconds(10));
   }
 }
