@@ -10,7 +10,7 @@ import io.tandem.stat.v1.ServerInfo;
  * its server info could be read, how it sees itself. Whether that makes it ready to take over is
  * the {@link ReloadStateMachine}'s decision ({@link #readyFor}).
  *
- * @param serving its health answered {@code SERVING} and its server info could be read
+ * @param serving its health answered {@code SERVING} and its server info could be read and says so
  * @param detail what was found, in words, for the log
  * @param peerConfigState the peer's configuration session (CONFIG_STATE_UNSPECIFIED when unknown)
  * @param peerLastEventId the last configuration event the peer applied (0 when unknown)
@@ -26,8 +26,16 @@ public record PeerProbe(boolean serving, String detail, ConfigState peerConfigSt
         ReloadMode.RELOAD_MODE_UNSPECIFIED, 0);
   }
 
-  /** The peer at {@code target} answered SERVING and described itself with {@code info}. */
+  /**
+   * The peer at {@code target} answered SERVING and described itself with {@code info}. A peer
+   * turns its health before it records the change and publishes its info: one whose info does not
+   * say serving yet is not ready, so that a partner told to stop on its word never stops before the
+   * peer's own record says it started.
+   */
   public static PeerProbe serving(String target, ServerInfo info) {
+    if (!info.getServing()) {
+      return notReady(target + " SERVING, but its server info says not serving yet");
+    }
     return new PeerProbe(true, target + " SERVING", info.getConfigState(), info.getLastEventId(), info.getRole(),
         info.getReloadMode(), info.getEpoch());
   }
