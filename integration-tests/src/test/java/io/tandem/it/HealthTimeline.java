@@ -59,10 +59,7 @@ final class HealthTimeline implements AutoCloseable {
       recorded = records.get();
     } catch (RuntimeException unreadable) {
       // Not watched until its record can be read: a stream is judged from where the record stood.
-      if (!closed) {
-        Scheduled.after(retry, "read the serving changes of " + member, Duration.ofMillis(100),
-            () -> subscribe(member, channel, records));
-      }
+      subscribeLater(member, channel, records);
       return;
     }
     Optional<ServingChange> before =
@@ -89,11 +86,17 @@ final class HealthTimeline implements AutoCloseable {
 
       private void broken() {
         changes.add(new Change(System.nanoTime(), member, false));
-        if (!closed) {
-          Scheduled.after(retry, "subscribe to health", Duration.ofMillis(100), () -> subscribe(member, channel, records));
-        }
+        subscribeLater(member, channel, records);
       }
     });
+  }
+
+  /** Tries {@link #subscribe} again a little later, unless the timeline is closed. */
+  private void subscribeLater(String member, ManagedChannel channel, Supplier<List<ServingChange>> records) {
+    if (!closed) {
+      Scheduled.after(retry, "subscribe to the health of " + member, Duration.ofMillis(100),
+          () -> subscribe(member, channel, records));
+    }
   }
 
   /** Whether every watched member has reported at least once. */

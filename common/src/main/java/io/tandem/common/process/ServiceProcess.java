@@ -235,11 +235,10 @@ public final class ServiceProcess implements AutoCloseable {
     return false;
   }
 
-  /** What this process wrote to its log, bytes that are not UTF-8 replaced (a line cut by a kill, say). */
+  /** What this process wrote to its log. */
   private List<String> thisRunsLog() {
-    try (java.io.InputStream in = Files.newInputStream(log)) {
-      in.skipNBytes(Math.min(logStart, Files.size(log)));
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+    try {
+      return logFrom(logStart).lines().toList();
     } catch (IOException e) {
       return List.of("(log unreadable: " + e + ")");
     }
@@ -247,11 +246,21 @@ public final class ServiceProcess implements AutoCloseable {
 
   public String logText() {
     try {
-      // Read while the process writes: the last line may end mid-character, which must not make the
-      // whole log unreadable (Files.readString refuses it); it reads as a replacement character.
-      return Files.exists(log) ? new String(Files.readAllBytes(log), StandardCharsets.UTF_8) : "";
+      return Files.exists(log) ? logFrom(0) : "";
     } catch (IOException e) {
       return "(log unreadable: " + e + ")";
+    }
+  }
+
+  /**
+   * The log from byte {@code offset} on, bytes that are not UTF-8 replaced: a line cut by a kill,
+   * or one being written as it is read, must not make the whole log unreadable (as
+   * {@code Files.readString} would).
+   */
+  private String logFrom(long offset) throws IOException {
+    try (java.io.InputStream in = Files.newInputStream(log)) {
+      in.skipNBytes(Math.min(offset, Files.size(log)));
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
 
