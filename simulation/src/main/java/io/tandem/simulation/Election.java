@@ -33,6 +33,8 @@ final class Election implements Leading {
   private final Supplier<Duration> lease;
   /** The mutant's gate: it neither steps down when its command window ends nor asks about the window. */
   private final boolean ignoresDeadline;
+  /** The mutant's pause: none, however many leaderships in a row it hands back unread. */
+  private final boolean neverSitsOut;
   private final VirtualExecutor thread;
   private Leadership leadership = new Leadership(Leadership.MIN_LEASE);
   private final CampaignPause campaigns = new CampaignPause();
@@ -44,11 +46,12 @@ final class Election implements Leading {
   private final ArrayDeque<Instant> renewalsSent = new ArrayDeque<>();
 
   /** {@code lease}: the lease a campaign asks for, null until the configuration is read (no campaign then). */
-  Election(Node self, EtcdNode etcd, Supplier<Duration> lease, boolean ignoresDeadline) {
+  Election(Node self, EtcdNode etcd, Supplier<Duration> lease, Mutant mutant) {
     this.self = self;
     this.etcd = etcd;
     this.lease = lease;
-    this.ignoresDeadline = ignoresDeadline;
+    this.ignoresDeadline = mutant.ignoresDeadline();
+    this.neverSitsOut = mutant.neverSitsOut();
     this.thread = VirtualExecutor.blocking(self.time, self, "leader-election");
   }
 
@@ -119,7 +122,7 @@ final class Election implements Leading {
   private void campaign() {
     Duration configured = lease.get();
     EtcdNode.Entry held = ((Message.EtcdRead) call(new Message.EtcdRange(EtcdNode.LEADER_KEY))).found();
-    if (held != null || configured == null || !campaigns.mayCampaign(self.time.instant())) {
+    if (held != null || configured == null || !(neverSitsOut || campaigns.mayCampaign(self.time.instant()))) {
       return;
     }
     Leadership next = new Leadership(configured);

@@ -2,8 +2,10 @@ package io.tandem.simulation;
 
 import io.grpc.Metadata;
 import io.grpc.Status;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -45,6 +47,8 @@ final class EtcdNode extends Node {
   }
 
   private final Map<String, Entry> keys = new TreeMap<>();
+  /** Clients whose reads of the epoch key are refused. */
+  private final Set<Node> epochsRefusedTo = new HashSet<>();
   private final Map<Long, Lease> leases = new TreeMap<>();
   private long revision = 1;
   private long lastLease;
@@ -81,6 +85,20 @@ final class EtcdNode extends Node {
         + (lease == null ? "gone" : "expiring at " + lease.expiresAt + " ms");
   }
 
+  /** From now on {@code client}'s reads of the epoch key are refused (its role no longer grants them). */
+  void refuseEpochReads(Node client) {
+    epochsRefusedTo.add(client);
+  }
+
+  void readEpochsAgain(Node client) {
+    epochsRefusedTo.remove(client);
+  }
+
+  /** Whether {@code client}'s reads of the epoch key are refused. */
+  boolean refusesEpochReads(Node client) {
+    return epochsRefusedTo.contains(client);
+  }
+
   // ---- what clients ask ----------------------------------------------------------------------
 
   Stream.End accept(Stream stream) {
@@ -89,6 +107,10 @@ final class EtcdNode extends Node {
       public void receive(Message message) {
         if (message instanceof Message.EtcdKeepAlive keepAlive) {
           network.send(stream, EtcdNode.this, new Message.EtcdKeptAlive(renew(keepAlive.lease())));
+        } else if (message instanceof Message.EtcdRange range && range.key().equals(EPOCH_KEY)
+            && epochsRefusedTo.contains(stream.client)) {
+          network.finish(stream, EtcdNode.this, Status.PERMISSION_DENIED.withDescription(
+              "etcdserver: permission denied"), new Metadata());
         } else if (message instanceof Message.EtcdTxn txn && txn.lease() != 0 && !leases.containsKey(txn.lease())) {
           network.finish(stream, EtcdNode.this, Status.NOT_FOUND.withDescription("etcdserver: requested lease not found"),
               new Metadata());

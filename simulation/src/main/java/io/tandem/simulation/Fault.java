@@ -36,12 +36,20 @@ record Fault(int index, long atMs, Kind kind, String target, String other, long 
     FREEZE_MANAGEMENT,
     /** A Management Layer loses etcd but still reaches the Stat Servers. */
     CUT_FROM_ETCD,
-    ETCD_OUTAGE
+    ETCD_OUTAGE,
+    /**
+     * etcd refuses a Management Layer's reads of the epoch key (a role taken away, say) while its
+     * election goes on, so each leadership it wins is handed back unread; the other, if it is in
+     * charge, is restarted for half that time. Drawn apart from the rest ({@link #epochsUnreadable}).
+     */
+    EPOCHS_UNREADABLE
   }
 
   static final List<String> MEMBERS = List.of(World.A, World.B);
   private static final List<Kind> ALONE = List.copyOf(EnumSet.range(Kind.CRASH_STAT_SERVER, Kind.SLOW_RELOADS));
-  private static final List<Kind> OVER_ETCD = List.of(Kind.values());
+  private static final List<Kind> OVER_ETCD = List.copyOf(EnumSet.range(Kind.CRASH_STAT_SERVER, Kind.ETCD_OUTAGE));
+  /** How many runs over etcd in this many draw {@link Kind#EPOCHS_UNREADABLE}. */
+  private static final int EPOCHS_UNREADABLE_ONE_IN = 3;
 
   /**
    * Draws a schedule of up to {@code maxFaults} faults within {@code windowMs}, in time order, for
@@ -88,6 +96,23 @@ record Fault(int index, long atMs, Kind kind, String target, String other, long 
           duration));
     }
     return faults;
+  }
+
+  /**
+   * In one run over etcd in three: a Management Layer's reads of the epoch key refused for up to
+   * four leases, from a moment within {@code windowMs}; its place in the schedule is {@code index},
+   * after the faults {@link #schedule} drew. It comes from a stream of its own, so the schedules
+   * drawn before it existed (and the seeds pinned to them) stay what they were.
+   */
+  static List<Fault> epochsUnreadable(Random own, int index, long windowMs, World.Layout layout, long leaseMs) {
+    List<String> managements = layout.managementLayers();
+    if (managements.size() < 2 || own.nextInt(EPOCHS_UNREADABLE_ONE_IN) != 0) {
+      return List.of();
+    }
+    long at = 1_000 + (long) (own.nextDouble() * (windowMs - 1_000));
+    String target = managements.get(own.nextInt(managements.size()));
+    return List.of(new Fault(index, at, Kind.EPOCHS_UNREADABLE, target, World.ETCD,
+        500 + own.nextInt((int) (4 * leaseMs))));
   }
 
   String describe() {

@@ -30,6 +30,13 @@ enum Invariant {
    * own deadline, before another can be elected.
    */
   COMMANDS_ONLY_UNDER_A_LIVE_LEASE("commands-only-under-a-live-lease"),
+  /**
+   * Among Management Layers over etcd, one leads and is ready within two leases and three seconds
+   * of one being able to: up, configured, reaching a live etcd on a link neither cut nor slowed,
+   * and allowed to read the epoch key. One that cannot read the epochs hands back every leadership
+   * it wins: while another could lead, it wins at most two in a row.
+   */
+  A_LEADER_ONCE_ONE_CAN_LEAD("a-leader-once-one-can-lead"),
   /** A member applies every change once, in order: none skipped, none twice. */
   CHANGES_APPLIED_EXACTLY_ONCE("changes-applied-exactly-once"),
   /** Once faults stop, every member reloads to the Config Server's head, with one primary serving. */

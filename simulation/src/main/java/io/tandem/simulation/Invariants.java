@@ -34,6 +34,12 @@ final class Invariants {
   private final Map<String, Long> capableSince = new HashMap<>();
   private long darkSince = -1;
   private long bothProtectedSince = -1;
+  /** Since when each Management Layer over etcd could lead, while it can. */
+  private final Map<String, Long> ableToLeadSince = new HashMap<>();
+  /** When a Management Layer over etcd last led and was ready. */
+  private long ledAt;
+  /** Leaderships won, since then, by one refused the epochs while another could lead. */
+  private int wonUnreadable;
 
   Invariants(World world) {
     this.world = world;
@@ -71,6 +77,22 @@ final class Invariants {
     if (!world.etcd.leads(revision)) {
       violate(Invariant.COMMANDS_ONLY_UNDER_A_LIVE_LEASE, management.name + " sent a mode command under the"
           + " leadership of revision " + revision + ", and " + world.etcd.leaderKey());
+    }
+  }
+
+  /**
+   * {@code management} was elected over etcd. One refused the epochs hands the leadership back
+   * unread; while another could lead, it may win twice (the first time it campaigns again at once,
+   * the second it sits a lease out), never a third time.
+   */
+  void elected(ManagementNode management) {
+    if (!world.etcd.refusesEpochReads(management)) {
+      return;
+    }
+    boolean anotherCould = ableToLeadSince.keySet().stream().anyMatch(name -> !name.equals(management.name));
+    if (anotherCould && ++wonUnreadable > 2) {
+      violate(Invariant.A_LEADER_ONCE_ONE_CAN_LEAD, management.name + ", refused the epochs, was elected "
+          + wonUnreadable + " times in a row while another could lead");
     }
   }
 
@@ -116,6 +138,36 @@ final class Invariants {
       }
     }
     checkWayOut(now);
+    if (world.etcd != null) {
+      checkLeadership(now);
+    }
+  }
+
+  private void checkLeadership(long now) {
+    if (world.inCharge() != null) {
+      ledAt = now;
+      wonUnreadable = 0;
+    }
+    long bound = 2 * world.leaderLease.toMillis() + 3_000;
+    for (ManagementNode management : world.managements()) {
+      boolean able = management.isUp() && management.configured() && world.etcd.isUp()
+          && !world.network.isCut(management, world.etcd) && !world.network.isSlow(management, world.etcd)
+          && !world.etcd.refusesEpochReads(management);
+      if (!able) {
+        ableToLeadSince.remove(management.name);
+        continue;
+      }
+      Long ableSince = ableToLeadSince.get(management.name);
+      if (ableSince == null) {
+        ableSince = now;
+        ableToLeadSince.put(management.name, now);
+      }
+      long since = Math.max(ableSince, ledAt);
+      if (now - since > bound) {
+        violate(Invariant.A_LEADER_ONCE_ONE_CAN_LEAD, "no Management Layer has led for " + (now - since)
+            + " ms, while " + management.name + " could (" + world.etcd.leaderKey() + ")");
+      }
+    }
   }
 
   /**

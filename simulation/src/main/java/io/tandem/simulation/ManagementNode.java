@@ -59,7 +59,7 @@ final class ManagementNode extends Node {
    * What a Management Layer among several needs: etcd, the lease it campaigns for, the mutant
    * that commands past its deadline, and the invariants that watch every command leave.
    */
-  record OverEtcd(EtcdNode etcd, Duration lease, boolean ignoresDeadline, Invariants invariants) {}
+  record OverEtcd(EtcdNode etcd, Duration lease, Mutant mutant, Invariants invariants) {}
 
   private final HostPort address;
   private final ConfigServerNode configServer;
@@ -115,6 +115,11 @@ final class ManagementNode extends Node {
         ? Math.max(readySince, leadingSince) : -1;
   }
 
+  /** Whether it has read the pairs from the Config Server since it started: until then it does not campaign. */
+  boolean configured() {
+    return readySince >= 0;
+  }
+
   /** The leadership its loop acts under: the leader key's creation revision (0: standing by). */
   long ledRevision() {
     return ledRevision;
@@ -135,7 +140,7 @@ final class ManagementNode extends Node {
       leading = Leading.alone();
     } else {
       Election election = new Election(this, overEtcd.etcd(), () -> readySince < 0 ? null : overEtcd.lease(),
-          overEtcd.ignoresDeadline());
+          overEtcd.mutant());
       ledger = new EtcdLedger(this, overEtcd.etcd(), election::fenced);
       leading = election;
       // As RedundancyLoop hears of changes: on its own thread, after what it does now.
@@ -264,6 +269,7 @@ final class ManagementNode extends Node {
    */
   private void roleChanged(Leadership.Change change) {
     if (change.role() == Leadership.Role.LEADER) {
+      overEtcd.invariants().elected(this);
       endEverything("this Management Layer was elected; say hello again");
       ledRevision = change.revision();
       waiting = true;

@@ -48,6 +48,10 @@ enum Mutant {
   COMMAND_PAST_DEADLINE("command-past-deadline",
       "a leading Management Layer keeps commanding past its deadline: it never steps down when its command window"
           + " ends, and asks only whether it still holds the role"),
+  /** A fault in the election's shell: it never asks {@code CampaignPause} whether it may campaign. */
+  CAMPAIGN_AT_ONCE("campaign-at-once",
+      "a Management Layer that hands back every leadership it wins, unable to read the epochs, campaigns again at"
+          + " once, however often"),
   /** The etcd store's transaction without its guard: the write is committed whatever the head. */
   WRITE_WITHOUT_HEAD_COMPARE("write-without-head-compare",
       "a Config Server over the shared log commits and acknowledges a write without comparing the head");
@@ -74,6 +78,11 @@ enum Mutant {
   /** Whether a leading Management Layer over etcd ignores its command window. */
   boolean ignoresDeadline() {
     return this == COMMAND_PAST_DEADLINE;
+  }
+
+  /** Whether a Management Layer over etcd campaigns without the pause after leaderships handed back unread. */
+  boolean neverSitsOut() {
+    return this == CAMPAIGN_AT_ONCE;
   }
 
   /** Whether a Config Server over the shared log commits without comparing the head. */

@@ -54,10 +54,14 @@ final class Network {
     return !cuts.isEmpty() && cuts.contains(Link.between(a, b));
   }
 
+  boolean isSlow(Node a, Node b) {
+    return !slow.isEmpty() && slow.contains(Link.between(a, b));
+  }
+
   /** One message's travel time from {@code from} to {@code to}. */
   private long delay(Node from, Node to) {
     long base = minDelayMs + random.nextInt((int) (maxDelayMs - minDelayMs + 1));
-    return !slow.isEmpty() && slow.contains(Link.between(from, to)) ? base + 200 + random.nextInt(800) : base;
+    return isSlow(from, to) ? base + 200 + random.nextInt(800) : base;
   }
 
   /**

@@ -90,6 +90,8 @@ final class World {
   final Trace trace;
   final Network network;
   final Invariants invariants;
+  /** {@code leader-lease} of the Management Layers over etcd; zero with one. */
+  final Duration leaderLease;
   final ConfigServerNode configServer;
   /** Null with one Management Layer. */
   final EtcdNode etcd;
@@ -121,7 +123,8 @@ final class World {
     Random plan = new Random(seed);
     this.parameters = Parameters.draw(plan).withServeDuringReload(serveDuringReload);
     Duration lease = layout == Layout.ONE_MANAGEMENT_LAYER ? Duration.ZERO : Parameters.leaderLease(plan);
-    List<Fault> drawn = Fault.schedule(plan, FAULT_WINDOW_MS, MAX_FAULTS, layout, lease.toMillis());
+    this.leaderLease = lease;
+    List<Fault> drawn = schedule(seed, plan, layout, lease.toMillis());
     this.faults = keep == null ? drawn : drawn.stream().filter(f -> keep.contains(f.index())).toList();
     this.random = new Random(seed * 0x9E3779B97F4A7C15L + 1);
     this.time = new VirtualTime(seed);
@@ -135,7 +138,7 @@ final class World {
       managements.add(new ManagementNode(layout.managementLayers().get(i), HostPort.local(2030 + i), time, network,
           trace, configServer, parameters.management(), mutant.managementFlaws(),
           new Random(seed * 0x9E3779B97F4A7C15L + 2 + 2L * i),
-          etcd == null ? null : new ManagementNode.OverEtcd(etcd, lease, mutant.ignoresDeadline(), invariants)));
+          etcd == null ? null : new ManagementNode.OverEtcd(etcd, lease, mutant, invariants)));
     }
     this.statServerSurroundings = new StatServerNode.Surroundings(configServer, managements, this::listeningAt,
         this::reloadMillis, random, invariants, mutant);
@@ -162,7 +165,15 @@ final class World {
     Random plan = new Random(seed);
     Parameters.draw(plan);
     long leaseMs = layout == Layout.ONE_MANAGEMENT_LAYER ? 0 : Parameters.leaderLease(plan).toMillis();
-    return Fault.schedule(plan, FAULT_WINDOW_MS, MAX_FAULTS, layout, leaseMs);
+    return schedule(seed, plan, layout, leaseMs);
+  }
+
+  /** The faults {@code plan} draws, then those drawn from streams of their own, numbered after them. */
+  private static List<Fault> schedule(long seed, Random plan, Layout layout, long leaseMs) {
+    List<Fault> faults = new ArrayList<>(Fault.schedule(plan, FAULT_WINDOW_MS, MAX_FAULTS, layout, leaseMs));
+    faults.addAll(Fault.epochsUnreadable(new Random(seed * 0x9E3779B97F4A7C15L + 7), faults.size(), FAULT_WINDOW_MS,
+        layout, leaseMs));
+    return List.copyOf(faults);
   }
 
   // ---- time -----------------------------------------------------------------------------------------
@@ -200,6 +211,10 @@ final class World {
 
   StatServerNode statServer(String name) {
     return nodes.get(name) instanceof StatServerNode node ? node : null;
+  }
+
+  List<ManagementNode> managements() {
+    return managements;
   }
 
   private ManagementNode management(String name) {
@@ -442,6 +457,18 @@ final class World {
         healLater(duration, () -> network.speedUp(a, b));
       }
       case SLOW_RELOADS -> slowReloadsUntil.put(fault.target(), now + duration);
+      case EPOCHS_UNREADABLE -> {
+        ManagementNode refused = management(fault.target());
+        etcd.refuseEpochReads(refused);
+        healLater(duration, () -> etcd.readEpochsAgain(refused));
+        // A leader in charge would keep the key from it: the other is restarted for half the time,
+        // so the refused one campaigns alone, then against one that can lead.
+        ManagementNode leader = inCharge();
+        if (leader != null && leader != refused) {
+          leader.crash("restarted");
+          healLater(duration / 2, leader::start);
+        }
+      }
     }
   }
 
@@ -483,6 +510,7 @@ final class World {
     configServer.start();
     if (etcd != null) {
       etcd.start();
+      managements.forEach(etcd::readEpochsAgain);
     }
     for (ManagementNode management : managements) {
       management.start();

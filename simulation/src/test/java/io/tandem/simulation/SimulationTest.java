@@ -239,6 +239,28 @@ class SimulationTest {
   }
 
   /**
+   * One Management Layer refused the epoch key while the other is restarted: alone, it wins the
+   * leadership twice and hands it back unread, then sits a lease out, and the other, back meanwhile,
+   * is elected. Campaigning again at once, it took the leadership from the one that could lead a
+   * third time.
+   */
+  @Test
+  void seed78OneThatCannotReadTheEpochsSitsALeaseOutAndTheOtherLeads() {
+    World.Outcome outcome = simulator.run(78, TWO, Mutant.NONE, Set.of(3), true);
+    assertThat(outcome.violation()).isNull();
+    List<String> trace = outcome.trace();
+    int paused = indexOf(trace, "ManagementLayer-1 campaigns paused for 6000 ms: 2 leaderships in a row");
+    assertThat(paused).isGreaterThan(indexOf(trace, "FAULT #3 epochs-unreadable ManagementLayer-1"));
+    assertThat(trace.subList(0, paused)).filteredOn(line -> line.contains("ManagementLayer-1 steps down (EPOCHS_UNREAD)"))
+        .hasSize(2);
+    int otherElected = indexOf(trace, "ManagementLayer-2 elected: the leader key created at revision 9");
+    assertThat(otherElected).isGreaterThan(paused);
+    assertThat(trace.subList(paused, otherElected)).noneMatch(line -> line.contains("ManagementLayer-1 elected"));
+    assertThat(simulator.run(78, TWO, Mutant.CAMPAIGN_AT_ONCE, Set.of(3), false).violation().invariant())
+        .isEqualTo(Invariant.A_LEADER_ONCE_ONE_CAN_LEAD);
+  }
+
+  /**
    * The leader cut from etcd but not from the Stat Servers (S24): it steps down by its own
    * deadline, before its lease expires, and the other leads the members. Past its deadline, it
    * would command beside the new leader.
