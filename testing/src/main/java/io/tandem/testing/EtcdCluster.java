@@ -5,6 +5,7 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.tandem.common.grpc.Channels;
 import io.tandem.common.process.FreePorts;
+import io.tandem.common.process.ServiceProcess;
 import io.tandem.common.security.AccessRule;
 import io.tandem.common.security.ServerIdentity;
 import io.tandem.common.security.TlsFiles;
@@ -228,7 +229,7 @@ public final class EtcdCluster implements AutoCloseable {
     for (Member member : members.values()) {
       tails.append("--- ").append(member.name).append(" (").append(member.log).append(")\n");
       try {
-        List<String> all = Files.exists(member.log) ? Files.readAllLines(member.log) : List.of();
+        List<String> all = Files.exists(member.log) ? ServiceProcess.readLog(member.log, 0).lines().toList() : List.of();
         all.subList(Math.max(0, all.size() - lines), all.size()).forEach(line -> tails.append(line).append('\n'));
       } catch (IOException e) {
         tails.append("(unreadable: ").append(e.getMessage()).append(")\n");

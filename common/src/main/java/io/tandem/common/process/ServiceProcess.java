@@ -252,12 +252,16 @@ public final class ServiceProcess implements AutoCloseable {
     }
   }
 
+  private String logFrom(long offset) throws IOException {
+    return readLog(log, offset);
+  }
+
   /**
-   * The log from byte {@code offset} on, bytes that are not UTF-8 replaced: a line cut by a kill,
-   * or one being written as it is read, must not make the whole log unreadable (as
+   * A process's log from byte {@code offset} on, bytes that are not UTF-8 replaced: a line cut by
+   * a kill, or one being written as it is read, must not make the whole log unreadable (as
    * {@code Files.readString} would).
    */
-  private String logFrom(long offset) throws IOException {
+  public static String readLog(Path log, long offset) throws IOException {
     try (java.io.InputStream in = Files.newInputStream(log)) {
       in.skipNBytes(Math.min(offset, Files.size(log)));
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
