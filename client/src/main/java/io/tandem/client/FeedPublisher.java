@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.tandem.common.concurrent.Scheduled;
+import io.tandem.common.config.FeedNames;
 import io.tandem.common.grpc.MessageLimits;
 import io.tandem.common.retry.Backoff;
 import io.tandem.stat.v1.EventBatch;
@@ -64,6 +65,8 @@ public final class FeedPublisher implements AutoCloseable {
   private long next = 1;
   private long heldBytes;
   private boolean finishing;
+  /** Why this publisher stopped for good (a member applied more of its id than it sent), or null. */
+  private String conflict;
 
   FeedPublisher(List<PairMember> members, ScheduledExecutorService scheduler, String producerId, long bufferBytes,
       Duration publishTimeout) {
@@ -88,11 +91,19 @@ public final class FeedPublisher implements AutoCloseable {
    * @throws FeedBufferFullException if there is still no room after the publish timeout (a member
    *     is down or far behind); the message names it
    * @throws IllegalArgumentException if the batch, stamped, is larger than a Stat Server takes in
-   *     one message ({@link MessageLimits#MAX_FEED_BATCH_BYTES})
+   *     one message ({@link MessageLimits#MAX_FEED_BATCH_BYTES}), or an agent, queue or call id in it
+   *     is no name (members refuse such a batch, and re-sending it would never end)
+   * @throws IllegalStateException if a member has applied more batches of this producer id than
+   *     this publisher sent: another publisher used the id, and every batch up to there would be
+   *     skipped as already applied
    */
   public void publish(EventBatch batch) {
     long deadline = System.nanoTime() + Nanos.left(publishTimeout);
+    FeedNames.problem(batch).ifPresent(problem -> {
+      throw new IllegalArgumentException("batch: " + problem + "; nothing was published");
+    });
     synchronized (this) {
+      stopIfConflicting();
       EventBatch stamped = batch.toBuilder().setProducerId(producerId).setSequence(next).build();
       int size = stamped.getSerializedSize();
       if (size > MessageLimits.MAX_FEED_BATCH_BYTES) {
@@ -102,6 +113,7 @@ public final class FeedPublisher implements AutoCloseable {
             + "its " + batch.getEventsCount() + " events in smaller batches; nothing was published");
       }
       while (heldBytes > 0 && heldBytes + size > bufferBytes) {
+        stopIfConflicting();
         long remaining = deadline - System.nanoTime();
         if (remaining <= 0) {
           throw new FeedBufferFullException("feed buffer full: " + heldBytes + " bytes of " + (next - oldest)
@@ -120,6 +132,29 @@ public final class FeedPublisher implements AutoCloseable {
       heldBytes += size;
       lanes.forEach(Lane::drain);
     }
+  }
+
+  private void stopIfConflicting() {
+    if (conflict != null) {
+      throw new IllegalStateException(conflict);
+    }
+  }
+
+  /**
+   * {@code member} says it applied this producer's batches through {@code appliedThrough}, beyond
+   * what this publisher sent: another publisher used this id, and the member would skip ours as
+   * already applied. Nothing more is sent; publishing and finishing fail, naming why.
+   */
+  private void conflicting(Lane lane, long appliedThrough) {
+    conflict = "producer id '" + producerId + "': " + lane.member + " has applied its batches through sequence "
+        + appliedThrough + ", beyond the " + (next - 1) + " this publisher sent; another publisher used this id "
+        + "(one id per publisher: feed() draws a new one), and the batches it sent here would be skipped as already "
+        + "applied; nothing more is sent";
+    for (Lane each : lanes) {
+      each.summary.completeExceptionally(new IllegalStateException(conflict));
+      each.cancel();
+    }
+    notifyAll();
   }
 
   /** Bytes published and not yet acknowledged by both members. */
@@ -254,6 +289,10 @@ public final class FeedPublisher implements AutoCloseable {
     private void acknowledged(FeedProgress progress) {
       synchronized (FeedPublisher.this) {
         backoff.reset();
+        if (progress.getAppliedThrough() >= next) {
+          conflicting(this, progress.getAppliedThrough());
+          return;
+        }
         if (progress.getAppliedThrough() > acknowledged) {
           acknowledged = progress.getAppliedThrough();
           trim();

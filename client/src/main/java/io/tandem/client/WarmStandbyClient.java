@@ -7,6 +7,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.concurrent.Scheduled;
+import io.tandem.common.config.Names;
 import io.tandem.protocol.link.HostPort;
 import io.tandem.common.security.RandomIds;
 import io.tandem.common.security.TransportSecurity;
@@ -309,8 +310,17 @@ public final class WarmStandbyClient implements AutoCloseable {
     return feed(producerId, FeedPublisher.DEFAULT_BUFFER_BYTES, FeedPublisher.DEFAULT_PUBLISH_TIMEOUT);
   }
 
-  /** As {@link #feed(String)}, with {@code bufferBytes} of batches waiting for acknowledgement at most. */
+  /**
+   * As {@link #feed(String)}, with {@code bufferBytes} of batches waiting for acknowledgement at most.
+   *
+   * @throws IllegalArgumentException if {@code producerId} is no name (empty, control characters,
+   *     over 255 characters): members would apply an empty one's batches as they come, again after
+   *     every broken stream, and refuse the others
+   */
   public FeedPublisher feed(String producerId, long bufferBytes, Duration publishTimeout) {
+    Names.problem(producerId).ifPresent(problem -> {
+      throw new IllegalArgumentException("producerId: " + problem);
+    });
     return new FeedPublisher(members, scheduler, producerId, bufferBytes, publishTimeout);
   }
 

@@ -12,6 +12,7 @@ import io.tandem.stat.v1.FeedProgress;
 import io.tandem.stat.v1.Role;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
@@ -60,6 +61,39 @@ class FeedPublisherTest {
     assertThat(a.applied).isEqualTo(all);
     assertThat(b.brokenFeeds.get()).as("b's stream was cut once").isEqualTo(1);
     assertThat(b.applied).as("b got everything once, in order, after its stream broke").isEqualTo(all);
+  }
+
+  /**
+   * A routing process restarted with the id it had: the member remembers that id through 500, so
+   * it would skip the new batches 1 to 500 as applied and acknowledge them all.
+   */
+  @Test
+  void aMemberThatAppliedMoreOfItsIdThanItSentStopsThePublisherNamingTheId() throws Exception {
+    LongStream.rangeClosed(1, 500).forEach(a.applied::add);
+    try (FeedPublisher feed = client.feed("router-1")) {
+      feed.publish(batch(1));
+      String why = "producer id 'router-1': " + a.address() + " has applied its batches through sequence 500,"
+          + " beyond the 1 this publisher sent";
+      assertThat(feed.finish()).failsWithin(30, TimeUnit.SECONDS).withThrowableOfType(ExecutionException.class)
+          .withMessageContaining(why);
+      assertThatThrownBy(() -> feed.publish(batch(2))).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining(why).hasMessageContaining("another publisher used this id");
+    }
+    assertThat(a.applied).as("nothing of the new publisher applied as if it were the old one's").hasSize(500);
+  }
+
+  @Test
+  void aProducerIdOrAnEventNameThatIsNoNameIsRefusedBeforeAnythingIsSent() {
+    assertThatThrownBy(() -> client.feed("")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("producerId: must not be empty");
+    try (FeedPublisher feed = client.feed("p")) {
+      EventBatch overlong = EventBatch.newBuilder().addEvents(CenterEvent.newBuilder().setType(EventType.CALL_QUEUED)
+          .setQueue("q").setCallId("c".repeat(300))).build();
+      assertThatThrownBy(() -> feed.publish(overlong)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("batch: events[0].call_id: is 300 characters long, more than the maximum of 255; nothing was"
+              + " published");
+      assertThat(feed.unacknowledgedBytes()).isZero();
+    }
   }
 
   @Test

@@ -115,7 +115,8 @@ public enum LogEvent {
   SUPERVISION_REFUSED("02-10105", Level.ALR, "Refused by the Management Layer"),
   GAVE_WAY("02-10106", Level.STD, "Both members primary in protected mode: this one gives way"),
   FEED_PRODUCER_RESUMED("02-10108", Level.STD, "Feed from a producer this server does not remember, resumed past sequence 1"),
-  FEED_PRODUCER_REFUSED("02-10109", Level.ALR, "Feed from a new producer refused: the most producers are remembered");
+  FEED_PRODUCER_REFUSED("02-10109", Level.ALR, "Feed from a new producer refused: the most producers are remembered"),
+  FEED_SEQUENCE_GAP("02-10110", Level.ALR, "Feed batch beyond its producer's next sequence refused");
 
   /** The original product's levels; each maps to an SLF4J level. */
   public enum Level {

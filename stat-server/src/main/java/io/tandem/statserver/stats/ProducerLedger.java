@@ -39,6 +39,11 @@ final class ProducerLedger {
     DUPLICATE,
     /** The next batch of a producer it knows, or the first (sequence 1) of a new one. */
     NEXT,
+    /**
+     * A producer it knows, beyond the next batch: refused. Applied, it would say every batch up to
+     * there was, and the missing ones, coming later, would be skipped as duplicates.
+     */
+    GAP,
     /** A producer it does not know whose batch is beyond sequence 1: applied from there. */
     RESUMED,
     /** A producer it does not know while it remembers {@link #CAP} others: refused. */
@@ -95,7 +100,9 @@ final class ProducerLedger {
       }
       return batch.getSequence() == 1 ? Admission.NEXT : Admission.RESUMED;
     }
-    return batch.getSequence() <= entry.progress().getAppliedThrough() ? Admission.DUPLICATE : Admission.NEXT;
+    long appliedThrough = entry.progress().getAppliedThrough();
+    return batch.getSequence() <= appliedThrough ? Admission.DUPLICATE
+        : batch.getSequence() == appliedThrough + 1 ? Admission.NEXT : Admission.GAP;
   }
 
   /** A batch it admitted as {@link Admission#FULL} was refused: counted. */

@@ -58,15 +58,17 @@ final class StatisticRequests {
   /**
    * The notification asked for ({@code IMMEDIATE} when unspecified).
    *
-   * @throws StatisticRefusedException INVALID_ARGUMENT for a negative insensitivity, or a periodic
+   * @throws StatisticRefusedException INVALID_ARGUMENT for an insensitivity that is negative or no
+   *     finite number (a NaN compares false with every change, so no value would ever be sent), or a periodic
    *     mode without a period of at least a second
    */
   static Notifying notifying(Notification notification) {
     NotificationMode mode = notification.getMode() == NotificationMode.NOTIFICATION_MODE_UNSPECIFIED
         ? NotificationMode.IMMEDIATE : notification.getMode();
-    if (notification.getInsensitivity() < 0) {
-      throw new StatisticRefusedException(Status.Code.INVALID_ARGUMENT,
-          "notification.insensitivity: " + notification.getInsensitivity() + " is negative");
+    double insensitivity = notification.getInsensitivity();
+    if (!Double.isFinite(insensitivity) || insensitivity < 0) {
+      throw new StatisticRefusedException(Status.Code.INVALID_ARGUMENT, "notification.insensitivity: " + insensitivity
+          + (insensitivity < 0 ? " is negative" : " is not a finite number"));
     }
     Notifying notifying = new Notifying(mode, notification.getInsensitivity(), notification.getPeriodSeconds() * 1000L);
     if (notifying.periodic() && notification.getPeriodSeconds() < 1) {

@@ -6,6 +6,7 @@ import io.tandem.common.bootstrap.ManagedService;
 import io.tandem.common.concurrent.DaemonThreadFactory;
 import io.tandem.common.concurrent.ExecutorStop;
 import io.tandem.common.concurrent.Scheduled;
+import io.tandem.common.config.FeedNames;
 import io.tandem.common.config.Names;
 import io.tandem.common.config.ObjectTypes;
 import io.tandem.protocol.log.EventLog;
@@ -29,7 +30,7 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -68,6 +69,8 @@ public final class StatisticsEngine implements ManagedService, ModelInUse {
   private static final RateLimitedLog PER_REQUEST = new RateLimitedLog(LOG);
   private static final long TICK_MS = 100;
   private static final long UNKNOWN_LOG_EVERY_MS = 10_000;
+  /** How many names of unknown objects 02-10100 shows. */
+  private static final int UNKNOWN_EXAMPLES = 5;
 
   private final Clock clock;
   private final ScheduledExecutorService thread;
@@ -93,7 +96,9 @@ public final class StatisticsEngine implements ManagedService, ModelInUse {
   private final AtomicLong eventsUnknown = new AtomicLong();
   private final AtomicLong eventsIgnored = new AtomicLong();
   private volatile int objectCount;
-  private final Map<String, Long> unknownSinceLastLog = new LinkedHashMap<>();
+  /** Events naming an unknown object since the last 02-10100, and a few of their names (never all of them). */
+  private long unknownSinceLastLog;
+  private final Set<String> unknownExamples = new LinkedHashSet<>();
   private long lastUnknownLogMs;
 
   @Inject
@@ -297,6 +302,11 @@ public final class StatisticsEngine implements ManagedService, ModelInUse {
         return;
       }
     }
+    var nameProblem = FeedNames.problem(batch);
+    if (nameProblem.isPresent()) {
+      refuse(lane, Status.INVALID_ARGUMENT.withDescription(nameProblem.get() + "; nothing of this batch was applied"));
+      return;
+    }
     FeedCounters counters = lane.call.counters();
     if (ProducerLedger.sequenced(batch)) {
       switch (producers.admit(batch)) {
@@ -309,6 +319,15 @@ public final class StatisticsEngine implements ManagedService, ModelInUse {
           counters.duplicateBatches.incrementAndGet();
           counters.appliedThrough(batch.getProducerId(), producers.appliedThrough(batch.getProducerId()));
           lane.call.acknowledge();
+          return;
+        }
+        case GAP -> {
+          long expected = producers.appliedThrough(batch.getProducerId()) + 1;
+          PER_REQUEST.emit(LogEvent.FEED_SEQUENCE_GAP, "producer", batch.getProducerId(), "sequence",
+              batch.getSequence(), "expected", expected);
+          refuse(lane, Status.FAILED_PRECONDITION.withDescription("sequence: " + batch.getSequence() + " from producer '"
+              + batch.getProducerId() + "', whose batches are applied through " + (expected - 1) + "; the next must be "
+              + expected + " (one publisher per producer id, its batches in order); nothing of this batch was applied"));
           return;
         }
         case RESUMED -> PER_REQUEST.emit(LogEvent.FEED_PRODUCER_RESUMED, "producer", batch.getProducerId(),
@@ -351,8 +370,10 @@ public final class StatisticsEngine implements ManagedService, ModelInUse {
         case UNKNOWN_OBJECT -> {
           counters.unknownObject.incrementAndGet();
           eventsUnknown.incrementAndGet();
-          String name = event.getType() + " " + (event.getAgent().isEmpty() ? event.getQueue() : event.getAgent());
-          unknownSinceLastLog.merge(name, 1L, Long::sum);
+          unknownSinceLastLog++;
+          if (unknownExamples.size() < UNKNOWN_EXAMPLES) {
+            unknownExamples.add(event.getType() + " " + (event.getAgent().isEmpty() ? event.getQueue() : event.getAgent()));
+          }
         }
         case IGNORED -> {
           counters.ignored.incrementAndGet();
@@ -482,11 +503,11 @@ public final class StatisticsEngine implements ManagedService, ModelInUse {
     long now = clock.millis();
     subscriptions.due(now);
     producers.expire(now);
-    if (!unknownSinceLastLog.isEmpty() && now - lastUnknownLogMs >= UNKNOWN_LOG_EVERY_MS) {
-      EventLog.emit(LOG, LogEvent.UNKNOWN_OBJECT_EVENTS, "events", unknownSinceLastLog.values().stream()
-          .mapToLong(Long::longValue).sum(), "examples", unknownSinceLastLog.keySet().stream().limit(5).toList(),
-          "total", eventsUnknown.get());
-      unknownSinceLastLog.clear();
+    if (unknownSinceLastLog > 0 && now - lastUnknownLogMs >= UNKNOWN_LOG_EVERY_MS) {
+      EventLog.emit(LOG, LogEvent.UNKNOWN_OBJECT_EVENTS, "events", unknownSinceLastLog, "examples",
+          List.copyOf(unknownExamples), "total", eventsUnknown.get());
+      unknownSinceLastLog = 0;
+      unknownExamples.clear();
       lastUnknownLogMs = now;
     }
   }

@@ -27,12 +27,12 @@ class ProducerLedgerTest {
     return batch.build();
   }
 
-  /** What the engine does with a batch: refuse it when the ledger is full, skip a duplicate, apply the rest. */
+  /** What the engine does with a batch: refuse it when the ledger is full or it skips ahead, skip a duplicate, apply the rest. */
   private static ProducerLedger.Admission feed(ProducerLedger ledger, EventBatch batch, long nowMs) {
     ProducerLedger.Admission admission = ledger.admit(batch);
     if (admission == ProducerLedger.Admission.FULL) {
       ledger.refused();
-    } else {
+    } else if (admission != ProducerLedger.Admission.GAP) {
       ledger.heard(batch, admission != ProducerLedger.Admission.DUPLICATE, nowMs);
     }
     return admission;
@@ -53,6 +53,22 @@ class ProducerLedgerTest {
     assertThat(ledger.summary().mostRecent()).containsExactly(
         ProducerProgress.newBuilder().setProducerId("p").setAppliedThrough(2).setEvents(5).build(),
         ProducerProgress.newBuilder().setProducerId("q").setAppliedThrough(1).setEvents(7).build());
+  }
+
+  /**
+   * Applied, batch 3 after 1 would make "applied through 3" a lie, and batch 2, coming later
+   * (two streams of one producer, say), would be skipped as a duplicate.
+   */
+  @Test
+  void aBatchBeyondTheNextOfAProducerItKnowsIsAGapAndTheNextIsStillTheNext() {
+    ProducerLedger ledger = new ProducerLedger();
+    feed(ledger, batch("p", 1, 1), T0);
+    assertThat(feed(ledger, batch("p", 3, 1), T0)).isEqualTo(ProducerLedger.Admission.GAP);
+    assertThat(ledger.appliedThrough("p")).isEqualTo(1);
+    assertThat(feed(ledger, batch("p", 2, 1), T0)).isEqualTo(ProducerLedger.Admission.NEXT);
+    assertThat(feed(ledger, batch("p", 3, 1), T0)).isEqualTo(ProducerLedger.Admission.NEXT);
+    assertThat(ledger.admit(batch("q", 5, 1))).as("one it does not know resumes where it says")
+        .isEqualTo(ProducerLedger.Admission.RESUMED);
   }
 
   @Test

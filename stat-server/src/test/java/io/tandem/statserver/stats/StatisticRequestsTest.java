@@ -53,4 +53,13 @@ class StatisticRequestsTest {
     refused(() -> StatisticRequests.notifying(Notification.newBuilder().setInsensitivity(-1).build()),
         Status.Code.INVALID_ARGUMENT, "notification.insensitivity: -1.0 is negative");
   }
+
+  /** A NaN insensitivity compares false with every change: the statistic would never send a value again. */
+  @Test
+  void anInsensitivityThatIsNoFiniteNumberIsRefused() {
+    refused(() -> StatisticRequests.notifying(Notification.newBuilder().setInsensitivity(Double.NaN).build()),
+        Status.Code.INVALID_ARGUMENT, "notification.insensitivity: NaN is not a finite number");
+    refused(() -> StatisticRequests.notifying(Notification.newBuilder().setInsensitivity(Double.POSITIVE_INFINITY)
+        .build()), Status.Code.INVALID_ARGUMENT, "notification.insensitivity: Infinity is not a finite number");
+  }
 }

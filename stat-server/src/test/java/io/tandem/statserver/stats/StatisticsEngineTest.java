@@ -316,6 +316,57 @@ class StatisticsEngineTest {
     assertThat(engine.eventsUnknown()).isEqualTo(2);
   }
 
+  /**
+   * A waiting call's id, and an unknown object's name, stay in the server's memory: a producer
+   * sending ids of a quarter of a megabyte ran a 256 MB member out of heap in a thousand batches.
+   */
+  @Test
+  void aBatchWithAnOverlongCallIdIsRefusedNamingTheFieldAndNothingOfItIsApplied() {
+    TestFeed feed = new TestFeed(new FeedCounters());
+    feed.feedAlone(engine, EventBatch.newBuilder().addEvents(agentEvent(EventType.AGENT_LOGIN, 1, "ann"))
+        .addEvents(event(EventType.CALL_QUEUED, 2, "", "q1", "c".repeat(250_000))).build());
+    engine.barrier().join();
+    assertThat(feed.refusals).singleElement().satisfies(status -> {
+      assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(status.getDescription()).isEqualTo("events[1].call_id: is 250000 characters long, more than the"
+          + " maximum of 255; nothing of this batch was applied");
+    });
+    assertThat(feed.counters().accepted()).isZero();
+    assertThat(get(ObjectType.QUEUE, "q1", StatisticType.CURRENT_WAITING_CALLS).getCount()).isZero();
+
+    FeedCounters next = feed(List.of(agentEvent(EventType.AGENT_LOGIN, 3, "ann"),
+        event(EventType.CALL_QUEUED, 4, "", "q1", "c1")));
+    assertThat(next.accepted()).as("the next producer's batch").isEqualTo(2);
+  }
+
+  /** Batch 2 (bob's login and READY) was lost: after 1 and 3 it was skipped as "already applied". */
+  @Test
+  void aBatchBeyondItsProducersNextSequenceIsRefusedAndTheMissingOneIsStillApplied() {
+    TestFeed.feed(engine, sequenced("p", 1, loginReady(0, "ann")), new FeedCounters());
+    TestFeed skipping = new TestFeed(new FeedCounters());
+    try (LogCapture log = new LogCapture(StatisticsEngine.class)) {
+      skipping.feedAlone(engine, sequenced("p", 3, loginReady(2, "cid")));
+      engine.barrier().join();
+      assertThat(log.withId("02-10110")).singleElement().asString().contains("producer=p", "sequence=3", "expected=2");
+    }
+    assertThat(skipping.refusals).singleElement().satisfies(status -> {
+      assertThat(status.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+      assertThat(status.getDescription()).startsWith("sequence: 3 from producer 'p', whose batches are applied"
+          + " through 1; the next must be 2");
+    });
+    assertThat(skipping.counters().accepted()).isZero();
+
+    TestFeed inOrder = new TestFeed(new FeedCounters());
+    inOrder.feedAlone(engine, sequenced("p", 2, loginReady(1, "bob")));
+    engine.barrier().join();
+    assertThat(inOrder.counters().accepted()).as("the batch that was missing").isEqualTo(2);
+    assertThat(get(ObjectType.AGENT_GROUP, "sales", StatisticType.CURRENT_READY_AGENTS).getCount()).isEqualTo(2);
+  }
+
+  private static EventBatch sequenced(String producer, long sequence, List<CenterEvent> events) {
+    return EventBatch.newBuilder().addAllEvents(events).setProducerId(producer).setSequence(sequence).build();
+  }
+
   @Test
   void membershipChangesMoveGroupStatisticsAndDeletionsCloseThem() {
     feed(loginReady(0, "ann", "dan"));
