@@ -7,6 +7,7 @@ import io.tandem.common.config.Names;
 import io.tandem.common.security.AccessControl;
 import io.tandem.common.security.Caller;
 import io.tandem.protocol.redundancy.Arrival;
+import io.tandem.protocol.redundancy.Epochs;
 import io.tandem.management.v1.GetPairsRequest;
 import io.tandem.management.v1.ManagementServiceGrpc;
 import io.tandem.management.v1.PairsStatus;
@@ -57,6 +58,12 @@ public final class ManagementServiceImpl extends ManagementServiceGrpc.Managemen
             out.onError(Status.INVALID_ARGUMENT.withDescription("hello.application: " + problem.get()).asRuntimeException());
             return;
           }
+          var epochProblem = Epochs.problem(hello.getEpoch());
+          if (epochProblem.isPresent()) {
+            refused = true;
+            out.onError(Status.INVALID_ARGUMENT.withDescription("hello.epoch: " + epochProblem.get()).asRuntimeException());
+            return;
+          }
           if (!caller.is(hello.getApplication())) {
             refused = true;
             out.onError(AccessControl.deny(caller, "Supervise", "the hello names '" + hello.getApplication()
@@ -86,8 +93,12 @@ public final class ManagementServiceImpl extends ManagementServiceGrpc.Managemen
                 ack.getMode(), ack.getEpoch(), now));
           }
           case HEARTBEAT -> loop.heartbeat(current, System.nanoTime());
-          default -> loop.execute(() -> current.end(Status.INVALID_ARGUMENT
-              .withDescription("a supervision stream carries one hello, then status reports and mode acknowledgements")));
+          default -> loop.execute(() -> {
+            current.end(Status.INVALID_ARGUMENT.withDescription(
+                "a supervision stream carries one hello, then status reports and mode acknowledgements"));
+            // Ended from this side, the call tells this observer nothing more: the member is lost now.
+            loop.unregister(current);
+          });
         }
       }
 

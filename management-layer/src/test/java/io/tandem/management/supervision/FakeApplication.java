@@ -55,6 +55,18 @@ final class FakeApplication {
     this.instanceId = instanceId;
   }
 
+  /** Says hello (at its next connect) as running under {@code claimed}. */
+  FakeApplication claiming(long claimed) {
+    epoch = claimed;
+    return this;
+  }
+
+  /** Says hello again on its open stream, as no application should. */
+  void helloAgain() {
+    send(SupervisionMessage.newBuilder().setHello(Hello.newBuilder().setApplication(name).setInstanceId(instanceId)
+        .setEpoch(epoch).setClientAddress("localhost:1" + name.length())).build());
+  }
+
   FakeApplication connect() {
     ended = null;
     ManagementServiceGrpc.newStub(channel).supervise(new ClientResponseObserver<SupervisionMessage, SupervisionCommand>() {

@@ -284,6 +284,47 @@ class ManagementLayerTest {
     assertThat(a.commands).as("and is not told its mode again").hasSize(1);
   }
 
+  /**
+   * The stream ended from this side was never reported lost: the member stayed connected, its
+   * restarted process was refused as a duplicate of a live one, and its failover waited for the
+   * heartbeat timeout on top of the disconnect timeout.
+   */
+  @Test
+  void aMemberWhoseStreamIsEndedForASecondHelloIsLostAndItsNextProcessIsAccepted() {
+    FakeApplication a = connect("A");
+    FakeApplication b = connect("B");
+    runningPair(a, b);
+    a.helloAgain();
+    await().atMost(WAIT).until(() -> a.ended != null);
+    assertThat(a.ended.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    await().atMost(WAIT).until(() -> !member("A").getConnected());
+
+    FakeApplication restarted = new FakeApplication(channelAs("A"), "A", "restarted").connect();
+    apps.add(restarted);
+    restarted.report(AppStatus.RUNNING);
+    managementOption("disconnect-switchover-timeout", "100ms");
+    awaitMode(b, Mode.PRIMARY);
+    assertThat(pair("A").getLastSwitchover().getCause()).isEqualTo(SwitchoverCause.FAILOVER);
+    await().atMost(WAIT).until(() -> restarted.mode == Mode.BACKUP);
+    assertThat(restarted.ended).as("not refused as a duplicate of a live instance").isNull();
+  }
+
+  /** Claimed at the largest long, the next epoch wrapped round: one epoch was issued twice. */
+  @Test
+  void aHelloClaimingAnEpochNoManagementLayerIssuesIsRefusedNamingTheField() {
+    FakeApplication a = connect("A");
+    FakeApplication b = connect("B");
+    runningPair(a, b);
+    long epoch = pair("A").getEpoch();
+    FakeApplication liar = new FakeApplication(channelAs("B"), "B", "liar").claiming(Long.MAX_VALUE).connect();
+    await().atMost(WAIT).until(() -> liar.ended != null);
+    assertThat(liar.ended.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(liar.ended.getDescription()).isEqualTo("hello.epoch: 9223372036854775807 is above 9007199254740992,"
+        + " the most an epoch may be");
+    assertThat(member("B").getInstanceId()).isEqualTo(b.instanceId);
+    assertThat(pair("A").getEpoch()).isEqualTo(epoch);
+  }
+
   @Test
   void aHelloNamingAnotherApplicationThanTheCertificateIsDeniedAndTheRealMemberKeepsItsStream() {
     FakeApplication a = connect("A");

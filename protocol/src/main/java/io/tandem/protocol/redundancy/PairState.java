@@ -26,9 +26,9 @@ final class PairState {
   private final long epochFloor;
 
   PairState(RedundancySettings settings, long epochsAbove) {
-    if (epochsAbove < 0) {
-      throw new IllegalArgumentException("epochsAbove: " + epochsAbove + " is negative");
-    }
+    Epochs.problem(epochsAbove).ifPresent(problem -> {
+      throw new IllegalArgumentException("epochsAbove: " + problem);
+    });
     this.settings = settings;
     this.epochFloor = epochsAbove + 1;
   }
@@ -70,7 +70,7 @@ final class PairState {
 
   /** The epoch after {@code current}: never one a previous Management Layer could have issued. */
   long nextEpoch(long current) {
-    return Math.max(current + 1, epochFloor);
+    return Math.max(Math.addExact(current, 1), epochFloor);
   }
 
   /** Whether {@code m}, not alive, may still return as it was: lost less than the failover timeout ago. */

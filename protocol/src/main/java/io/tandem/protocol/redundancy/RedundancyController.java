@@ -287,7 +287,10 @@ public final class RedundancyController {
       Instant now) {
     List<Action> actions = new ArrayList<>();
     Member m = state.member(application);
-    if (m == null || m.session != session || m.pendingCommand != commandId || m.mode != mode) {
+    // An acknowledgement repeats the command's epoch; one naming another would be kept as the
+    // pair's epoch (and in its memory, for the next leader to judge primary claims by).
+    if (m == null || m.session != session || m.pendingCommand != commandId || m.mode != mode
+        || epoch != m.commandedEpoch) {
       return actions;
     }
     m.pendingCommand = 0;

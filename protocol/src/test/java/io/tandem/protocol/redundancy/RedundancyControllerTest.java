@@ -479,6 +479,31 @@ class RedundancyControllerTest {
     assertThat(completed(5)).isNull();
   }
 
+  /**
+   * The pair kept B primary under the epoch B's acknowledgement named: under the old one, the
+   * next leader took a frozen old primary's claim under that epoch for the primary's.
+   */
+  @Test
+  void anAcknowledgementUnderAnotherEpochThanTheCommandsIsIgnored() {
+    runningPairWithAPrimary();
+    long before = pairOf("A").getEpoch();
+    record(controller.switchoverRequested("A", 5, now));
+    List<Action.SendMode> commands = takeSent();
+    Action.SendMode toB = commands.get(0);
+    assertThat(toB.epoch()).isGreaterThan(before);
+    record(controller.modeAcknowledged("B", sessions.get("B"), toB.commandId(), Mode.PRIMARY, before, now));
+    record(controller.modeAcknowledged("B", sessions.get("B"), toB.commandId(), Mode.PRIMARY, Long.MAX_VALUE, now));
+    assertThat(member("B").getModeAcknowledged()).isFalse();
+    assertThat(completed(5)).isNull();
+
+    record(controller.modeAcknowledged("B", sessions.get("B"), toB.commandId(), Mode.PRIMARY, toB.epoch(), now));
+    Action.SendMode toA = commands.get(1);
+    record(controller.modeAcknowledged("A", sessions.get("A"), toA.commandId(), Mode.BACKUP, toA.epoch(), now));
+    assertThat(completed(5).getResult()).isEqualTo(SwitchoverResult.DONE);
+    assertThat(controller.memories().get("A/B")).extracting(PairMemory::getPrimary, PairMemory::getEpoch)
+        .containsExactly("B", toB.epoch());
+  }
+
   // ---- manual switchover -------------------------------------------------------------------------
 
   @Test
