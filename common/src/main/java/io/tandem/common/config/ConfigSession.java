@@ -138,6 +138,9 @@ public final class ConfigSession implements ConfigSource {
     try {
       async.watch(WatchRequest.newBuilder().setAfterEventId(afterEventId).setClientName(clientName).build(),
           new StreamObserver<>() {
+            /** The id of the last event this watch passed on. */
+            private long sent = afterEventId;
+
             @Override
             public void onNext(WatchResponse response) {
               lastHeard.set(System.nanoTime());
@@ -145,12 +148,32 @@ public final class ConfigSession implements ConfigSource {
                 return;
               }
               switch (response.getPayloadCase()) {
-                case CHANGES -> listener.onChanges(response.getChanges().getEventsList(), response.getChanges().getReplay());
+                case CHANGES -> {
+                  List<ChangeEvent> events = response.getChanges().getEventsList();
+                  // Ids are gap-free and never reused: an event that is not the next one (a gap, a
+                  // repeat, one older than what this watch has) would be applied out of order, or
+                  // move the listener past changes it never got. Nothing of such a batch goes on.
+                  long expected = sent + 1;
+                  for (ChangeEvent event : events) {
+                    if (event.getEventId() != expected) {
+                      misbehaved("sent event " + event.getEventId() + " where " + expected + " was next");
+                      return;
+                    }
+                    expected++;
+                  }
+                  sent = expected - 1;
+                  listener.onChanges(events, response.getChanges().getReplay());
+                }
                 case PROGRESS -> {
+                  long head = response.getProgress().getHeadEventId();
+                  if (head != sent) {
+                    misbehaved("said it sent everything up to event " + head + ", and the last it sent is " + sent);
+                    return;
+                  }
                   if (response.getProgress().getProgressIntervalMs() > 0) {
                     learnedIntervalMs = response.getProgress().getProgressIntervalMs();
                   }
-                  listener.onProgress(response.getProgress().getHeadEventId());
+                  listener.onProgress(head);
                 }
                 case HISTORY_LOG_EXPIRED -> {
                   if (end()) {
@@ -172,6 +195,15 @@ public final class ConfigSession implements ConfigSource {
             public void onCompleted() {
               if (end()) {
                 listener.onBroken(Status.UNAVAILABLE.withDescription("the Config Server ended the watch"));
+              }
+            }
+
+            /** The watch ends, reported broken: the session is restored from what was applied, or from another replica. */
+            private void misbehaved(String what) {
+              if (end()) {
+                context.cancel(null);
+                listener.onBroken(Status.UNAVAILABLE.withDescription("the Config Server " + what + " (watch after event "
+                    + afterEventId + "); nothing of it was applied"));
               }
             }
 

@@ -427,7 +427,6 @@ public final class ConfigSync implements ManagedService {
 
   private void progress(long head, WatchState state) {
     heardHead(head);
-    lastApplied = Math.max(lastApplied, head);
     if (!state.established) {
       state.established = true;
       backoff.reset();
