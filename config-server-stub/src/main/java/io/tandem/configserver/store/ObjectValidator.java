@@ -95,6 +95,14 @@ final class ObjectValidator {
       found.add(Violation.rule(path + ".app_type", "must be set (STAT_SERVER, MANAGEMENT_LAYER, CONFIG_SERVER,"
           + " ROUTING_CLIENT)"));
     }
+    String host = app.getHost();
+    if (!host.isEmpty()) {
+      // Every member dials its peer at this host: one that is no host name would leave the pair
+      // unable to probe it (and, blank, kept a Stat Server from reading its pair at all).
+      Names.problem(host).or(() -> host.chars().anyMatch(Character::isWhitespace)
+          ? Optional.of("contains a space: no host name or address does") : Optional.empty())
+          .ifPresent(problem -> found.add(Violation.rule(path + ".host", problem)));
+    }
     if (app.getClientPort() < 0 || app.getClientPort() > 65_535) {
       found.add(Violation.rule(path + ".client_port", app.getClientPort() + " is not in 0..65535"));
     }

@@ -77,6 +77,20 @@ class WriteValidationTest {
     assertThat(restart().get(ObjectType.APPLICATION, "S_A")).as("after a restart from the journal").contains(stored);
   }
 
+  /** Stored, a blank peer host kept the other member from reading its pair and options at all. */
+  @Test
+  void anApplicationsHostMustBeAHostName() throws Exception {
+    start(null);
+    refused(() -> store.create(Applications.of("S_A", ApplicationType.STAT_SERVER).host(" ").port(2040).build()),
+        "object.application.host", "must not be empty");
+    refused(() -> store.create(Applications.of("S_A", ApplicationType.STAT_SERVER).host("evil\nStd 02-10096").port(2040)
+        .build()), "object.application.host", "contains the control character U+000A at position 4");
+    refused(() -> store.create(Applications.of("S_A", ApplicationType.STAT_SERVER).host("stat a.example").port(2040)
+        .build()), "object.application.host", "contains a space");
+    assertThat(store.create(Applications.of("S_A", ApplicationType.STAT_SERVER).host("stat-a.example").port(2040)
+        .build()).object().getApplication().getHost()).isEqualTo("stat-a.example");
+  }
+
   @Test
   void anApplicationCannotTakeTheNameOfACertificateThatIsNotAnApplications() throws Exception {
     start(null);

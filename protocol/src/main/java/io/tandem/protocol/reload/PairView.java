@@ -43,7 +43,8 @@ public final class PairView {
       OptionReader reader = peerOptions.computeIfAbsent(peer, OptionReader::new);
       peerAccepts = reader.read(OptionCatalogue.ACCEPT_CLIENTS_IN_BACKUP_MODE, sections(other));
       if (other.getClientPort() > 0) {
-        address = new HostPort(other.getHost().isEmpty() ? "localhost" : other.getHost(), other.getClientPort());
+        // Blank as unset: an object stored before hosts were checked must not stop this read.
+        address = new HostPort(other.getHost().isBlank() ? "localhost" : other.getHost(), other.getClientPort());
       }
     }
     ReloadOptions options = ReloadOptions.DEFAULTS
