@@ -60,6 +60,8 @@ final class Activity {
         if (!waitingByQueue.computeIfAbsent(e.getQueue(), k -> new HashSet<>()).add(e.getCallId())) {
           return Outcome.IGNORED;
         }
+        // Queued again elsewhere (a transfer): it waits there now, and no longer where it was.
+        leaveQueue(e.getCallId(), touched);
         queueOfCall.put(e.getCallId(), e.getQueue());
         touched.add(new StatKey(ObjectType.QUEUE, e.getQueue()));
       }

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /** The meaning of events, without a thread or a clock: events in, readings and touched objects out. */
 class ActivityTest {
   private final Activity activity = new Activity();
-  private final ConfigModel model = model(agent("ann"), agent("bob"), group("sales", "ann", "bob"), queue("q1"));
+  private final ConfigModel model = model(agent("ann"), agent("bob"), group("sales", "ann", "bob"), queue("q1"),
+      queue("q2"));
   private final Set<StatKey> touched = new HashSet<>();
 
 
@@ -59,6 +60,25 @@ class ActivityTest {
     assertThat(group.handled()).isEqualTo(1);
     assertThat(group.handleMs()).as("60 s talk and 10 s after-call work").isEqualTo(70_000);
     assertThat(activity.readingOf(ANN).state()).isEqualTo(AgentState.READY);
+  }
+
+  /** The call stayed waiting in q1 for good: routing saw a call there that was long answered. */
+  @Test
+  void aCallQueuedAgainInAnotherQueueWaitsThereOnly() {
+    StatKey q2 = new StatKey(ObjectType.QUEUE, "q2");
+    on(EventType.AGENT_LOGIN, 0, "ann", "", "");
+    on(EventType.AGENT_READY, 0, "ann", "", "");
+    on(EventType.CALL_QUEUED, 1_000, "", "q1", "c1");
+    touched.clear();
+    assertThat(on(EventType.CALL_QUEUED, 2_000, "", "q2", "c1")).isEqualTo(Activity.Outcome.APPLIED);
+    assertThat(touched).containsExactlyInAnyOrder(Q1, q2);
+    assertThat(activity.readingOf(Q1).count()).isZero();
+    assertThat(activity.readingOf(q2).count()).isEqualTo(1);
+    on(EventType.CALL_ANSWERED, 3_000, "ann", "q2", "c1");
+    assertThat(activity.readingOf(q2).count()).isZero();
+    assertThat(on(EventType.CALL_QUEUED, 4_000, "", "q2", "c2")).isEqualTo(Activity.Outcome.APPLIED);
+    assertThat(on(EventType.CALL_QUEUED, 4_000, "", "q2", "c2")).as("the same queue twice").isEqualTo(
+        Activity.Outcome.IGNORED);
   }
 
   @Test
