@@ -10,6 +10,7 @@ import io.etcd.jetcd.api.TxnRequest;
 import io.etcd.jetcd.api.TxnResponse;
 import io.grpc.Channel;
 import io.grpc.StatusRuntimeException;
+import io.tandem.protocol.redundancy.Epochs;
 import io.tandem.etcd.EtcdKv;
 import io.tandem.management.ledger.CorruptLedgerException;
 import io.tandem.management.ledger.EpochLedger;
@@ -85,6 +86,10 @@ public final class EtcdEpochLedger implements EpochLedger {
     }
     if (epoch < 0) {
       throw new CorruptLedgerException("the epoch key " + key.toStringUtf8() + " holds a negative epoch (" + epoch + ")");
+    }
+    if (epoch > Epochs.MAX) {
+      throw new CorruptLedgerException("the epoch key " + key.toStringUtf8() + " holds " + epoch + ", above "
+          + Epochs.MAX + ", the most an epoch may be: restore it from a backup");
     }
     return epoch;
   }

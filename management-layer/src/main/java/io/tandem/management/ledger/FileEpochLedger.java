@@ -1,5 +1,6 @@
 package io.tandem.management.ledger;
 
+import io.tandem.protocol.redundancy.Epochs;
 import io.tandem.protocol.log.EventLog;
 import io.tandem.protocol.log.LogEvent;
 import java.io.IOException;
@@ -61,6 +62,10 @@ public final class FileEpochLedger implements EpochLedger {
     }
     if (highest < 0) {
       throw new IOException(file + " holds a negative epoch (" + highest + ")");
+    }
+    if (highest > Epochs.MAX) {
+      throw new IOException(file + " holds " + highest + ", above " + Epochs.MAX + ", the most an epoch may be: restore"
+          + " it from a backup");
     }
     EventLog.emit(LOG, LogEvent.EPOCH_LEDGER_OPENED, "file", file, "highest", highest, "first_start", false);
     return new FileEpochLedger(dir, highest);

@@ -7,7 +7,6 @@ import io.tandem.common.config.Names;
 import io.tandem.common.security.AccessControl;
 import io.tandem.common.security.Caller;
 import io.tandem.protocol.redundancy.Arrival;
-import io.tandem.protocol.redundancy.Epochs;
 import io.tandem.management.v1.GetPairsRequest;
 import io.tandem.management.v1.ManagementServiceGrpc;
 import io.tandem.management.v1.PairsStatus;
@@ -56,12 +55,6 @@ public final class ManagementServiceImpl extends ManagementServiceGrpc.Managemen
           if (problem.isPresent()) {
             refused = true;
             out.onError(Status.INVALID_ARGUMENT.withDescription("hello.application: " + problem.get()).asRuntimeException());
-            return;
-          }
-          var epochProblem = Epochs.problem(hello.getEpoch());
-          if (epochProblem.isPresent()) {
-            refused = true;
-            out.onError(Status.INVALID_ARGUMENT.withDescription("hello.epoch: " + epochProblem.get()).asRuntimeException());
             return;
           }
           if (!caller.is(hello.getApplication())) {

@@ -3,6 +3,7 @@ package io.tandem.management.ledger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tandem.protocol.redundancy.Epochs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,5 +62,13 @@ class FileEpochLedgerTest {
     Files.writeString(dir.resolve(FileEpochLedger.FILE), "12x\n");
     assertThatThrownBy(() -> FileEpochLedger.open(dir, at(NOW))).isInstanceOf(IOException.class)
         .hasMessageContaining(dir.resolve(FileEpochLedger.FILE).toString()).hasMessageContaining("not an epoch");
+  }
+
+  /** Counting on from it would wrap: the start stops, as for any damaged ledger, rather than issue epochs again. */
+  @Test
+  void aLedgerAboveTheMostAnEpochMayBeStopsTheStart() throws IOException {
+    Files.writeString(dir.resolve(FileEpochLedger.FILE), Long.MAX_VALUE + "\n");
+    assertThatThrownBy(() -> FileEpochLedger.open(dir, at(NOW))).isInstanceOf(IOException.class)
+        .hasMessageContaining(Long.MAX_VALUE + ", above " + Epochs.MAX + ", the most an epoch may be");
   }
 }

@@ -39,6 +39,11 @@ final class Admission {
           "hello.application: no Application named '" + app + "' in the configuration", Duration.ZERO, actions);
       return;
     }
+    var implausible = state.claimProblem(arrival.claimedEpoch());
+    if (implausible.isPresent()) {
+      refuse(arrival, SessionEnd.IMPLAUSIBLE_EPOCH, "hello.epoch: " + implausible.get(), Duration.ZERO, actions);
+      return;
+    }
     if (arrival.instanceId().equals(m.instanceId)) {
       if (m.newcomer != null) {
         turnAwayNewcomer(m, "reconnected", actions);

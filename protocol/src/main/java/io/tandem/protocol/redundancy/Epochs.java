@@ -2,14 +2,21 @@ package io.tandem.protocol.redundancy;
 
 import java.util.Optional;
 
-/** What an epoch may be. */
+/** What an epoch may be, and which claimed epoch a Management Layer may believe. */
 public final class Epochs {
   /**
    * Far above any epoch a Management Layer issues (they start from its clock's milliseconds, about
-   * 2^41, and grow by one per mode change), and far enough below the largest long that one added
-   * to it never wraps: an epoch claimed above it comes from a peer that is wrong, not from us.
+   * 2^41, and grow by one per mode change), and far enough below the largest long that counting on
+   * from it never wraps.
    */
   public static final long MAX = 1L << 53;
+  /**
+   * How far above the epochs a Management Layer issues from (one above its ledger's highest, or
+   * 1 before it read one) a member's claim may be: one issued by a Management Layer that lost its
+   * ledger and started from any clock. Believed, a claim near {@link #MAX} would leave no room to
+   * count on from, and the members obeying the next epoch could not say hello again.
+   */
+  public static final long MAX_AHEAD = 1L << 50;
 
   private Epochs() {}
 
@@ -22,5 +29,12 @@ public final class Epochs {
       return Optional.of(epoch + " is above " + MAX + ", the most an epoch may be");
     }
     return Optional.empty();
+  }
+
+  /** Why a member's claim of {@code claimed} cannot be believed by one issuing from {@code floor}, or empty. */
+  static Optional<String> claimProblem(long claimed, long floor) {
+    return problem(claimed).or(() -> claimed - floor > MAX_AHEAD ? Optional.of(claimed + " is more than " + MAX_AHEAD
+        + " above " + floor + ", the least epoch this Management Layer issues: no Management Layer issued it")
+        : Optional.empty());
   }
 }

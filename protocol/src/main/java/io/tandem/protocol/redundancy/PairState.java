@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -69,6 +70,11 @@ final class PairState {
   }
 
   /** The epoch after {@code current}: never one a previous Management Layer could have issued. */
+  /** Why this controller cannot believe a member's claim of {@code claimed}, or empty. */
+  Optional<String> claimProblem(long claimed) {
+    return Epochs.claimProblem(claimed, epochFloor);
+  }
+
   long nextEpoch(long current) {
     return Math.max(Math.addExact(current, 1), epochFloor);
   }

@@ -120,7 +120,9 @@ public final class RedundancyController {
   public void remember(Map<String, PairMemory> kept) {
     for (Pair pair : state.pairs()) {
       PairMemory memory = kept.get(pair.describe());
-      if (memory != null && (memory.getPrimary().equals(pair.first.name) || memory.getPrimary().equals(pair.second.name))) {
+      // A memory under an epoch no Management Layer issued (written before claims were checked) is no memory.
+      if (memory != null && (memory.getPrimary().equals(pair.first.name) || memory.getPrimary().equals(pair.second.name))
+          && state.claimProblem(memory.getEpoch()).isEmpty()) {
         pair.remembered = memory;
         pair.epoch = Math.max(pair.epoch, memory.getEpoch());
         if (memory.hasLastSwitchover()) {

@@ -11,7 +11,9 @@ public enum SessionEnd {
   /** Another instance of the application is alive, or waits to take its place. */
   DUPLICATE("ALREADY_EXISTS"),
   /** A newer stream takes this one's place. */
-  REPLACED("ABORTED");
+  REPLACED("ABORTED"),
+  /** The hello claims an epoch no Management Layer issued. */
+  IMPLAUSIBLE_EPOCH("INVALID_ARGUMENT");
 
   private final String code;
 

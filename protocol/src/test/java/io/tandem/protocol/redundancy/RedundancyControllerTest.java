@@ -480,6 +480,37 @@ class RedundancyControllerTest {
   }
 
   /**
+   * Believed, a claim at the largest long made the next epoch wrap to the floor, so one epoch was
+   * issued twice; one at the most an epoch may be left the members obeying the next one unable
+   * to say hello again.
+   */
+  @Test
+  void aHelloClaimingAnEpochNoManagementLayerIssuedIsRefusedNamingIt() {
+    for (long claimed : List.of(Long.MAX_VALUE, Epochs.MAX, 1 + Epochs.MAX_AHEAD + 1, -1L)) {
+      List<Action> refused = connect("B", "liar", Mode.PRIMARY, claimed);
+      assertThat(refused).filteredOn(Action.EndSession.class::isInstance).singleElement().satisfies(a -> {
+        Action.EndSession end = (Action.EndSession) a;
+        assertThat(end.cause()).isEqualTo(SessionEnd.IMPLAUSIBLE_EPOCH);
+        assertThat(end.message()).startsWith("hello.epoch: " + claimed + " is");
+      });
+    }
+    assertThat(member("B").getConnected()).isFalse();
+    connect("B", "honest", Mode.BACKUP, 1 + Epochs.MAX_AHEAD);
+    assertThat(member("B").getConnected()).isTrue();
+    assertThat(pairOf("A").getEpoch()).isEqualTo(1 + Epochs.MAX_AHEAD);
+  }
+
+  @Test
+  void aKeptStateUnderAnEpochNoManagementLayerIssuedIsNoMemory() {
+    RedundancyController elected = new RedundancyController(SETTINGS, 20);
+    elected.configure(Map.of("A", "B", "B", ""), SETTINGS, now);
+    elected.remember(Map.of("A/B", PairMemory.newBuilder().setPrimary("B").setEpoch(Long.MAX_VALUE).build()));
+    elected.connected(arrival("A", 1, Mode.PRIMARY, 14), now);
+    elected.connected(arrival("B", 2, Mode.BACKUP, 14), now);
+    assertThat(elected.status(now).getPairs(0).getEpoch()).isEqualTo(14);
+  }
+
+  /**
    * The pair kept B primary under the epoch B's acknowledgement named: under the old one, the
    * next leader took a frozen old primary's claim under that epoch for the primary's.
    */
