@@ -149,6 +149,9 @@ final class Invariants {
       wonUnreadable = 0;
     }
     long bound = 2 * world.leaderLease.toMillis() + 3_000;
+    if (ableToLeadSince.isEmpty()) {
+      wonUnreadable = 0; // "in a row while another could lead": none could since
+    }
     for (ManagementNode management : world.managements()) {
       boolean able = management.isUp() && management.configured() && world.etcd.isUp()
           && !world.network.isCut(management, world.etcd) && !world.network.isSlow(management, world.etcd)
