@@ -234,6 +234,9 @@ public final class EtcdLog implements ChangeLog {
         if (WriteOutcome.of(response.getSucceeded(), head, last, () -> entry.equals(entryAt(first)))
             == WriteOutcome.LOST_THE_RACE) {
           figures.conflicts.increment();
+          if (head < first - 1) {
+            throw logWentBack(head, first - 1);
+          }
           throw new StaleHeadException(head);
         }
         return;
@@ -381,6 +384,21 @@ public final class EtcdLog implements ChangeLog {
   @Override
   public Duration catchUpLimit() {
     return settings.timeout();
+  }
+
+  /**
+   * etcd's head is behind what memory holds: the log went back under this process (etcd restored
+   * from an older backup, its keys removed). Waiting for the log to catch up with memory would
+   * retry at once, for good, holding the store's lock; serving on would give other events the ids
+   * this one served.
+   */
+  private WriteRefusedException logWentBack(long head, long held) {
+    String why = "etcd's log head is event " + head + ", behind the event " + held + " this Config Server holds: etcd"
+        + " was restored from an older backup or its keys removed; nothing was written, and this Config Server stops:"
+        + " a restart reads the log as it is now";
+    LOG.error(why);
+    cannotFollow(why);
+    return new WriteRefusedException(Reason.NOT_DURABLE, why);
   }
 
   @Override
