@@ -2,6 +2,7 @@ package io.tandem.configserver.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
@@ -159,7 +160,9 @@ class EtcdStoreTest {
     } finally {
       Channels.close(channel, Duration.ofSeconds(5));
     }
-    assertThatThrownBy(() -> a.create(Objects.agent("after"))).isInstanceOf(WriteRefusedException.class)
+    // Bounded: the write used to retry for good.
+    assertThatThrownBy(() -> assertTimeoutPreemptively(PATIENCE, () -> a.create(Objects.agent("after"))))
+        .isInstanceOf(WriteRefusedException.class)
         .hasMessageContaining("etcd's log head is event 1, behind the event " + held + " this Config Server holds");
     assertThat(stops.get(a).reason()).hasValueSatisfying(why -> assertThat(why).contains("restored from an older backup"));
   }
