@@ -14,6 +14,7 @@ import io.tandem.management.v1.GetPairsRequest;
 import io.tandem.management.v1.ManagementServiceGrpc;
 import io.tandem.management.v1.Mode;
 import io.tandem.management.v1.PairStatus;
+import io.tandem.management.v1.SwitchoverCause;
 import io.tandem.management.v1.SwitchoverRequest;
 import io.tandem.protocol.link.HostPort;
 import io.tandem.testing.EtcdCluster;
@@ -22,6 +23,7 @@ import io.tandem.testing.LinkProxy;
 import io.tandem.testing.MetricsScrape;
 import io.tandem.testing.StackMember;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,6 +57,42 @@ class ManagementLayerScenariosTest extends PairStackTest {
     assertThat(stack.management().logLines(" 43-30022 ")).as("one start each: the first, then the restart")
         .hasSize(2).last().asString().contains("highest=" + issued, "first_start=false");
   }
+  /**
+   * The Management Layer's wall clock stepped an hour back while the pair runs (an NTP step, a
+   * VM's time sync), then the primary frozen: it is found hung and failed over as without the
+   * step. Judged on the wall clock, the heartbeats it had received looked an hour ahead of now, and
+   * a frozen primary was not found hung for an hour.
+   */
+  @Test
+  void s26AFrozenPrimaryIsFailedOverAfterTheManagementLayersClockWasSteppedBack() throws Exception {
+    FakeTime.requireLibrary();
+    Path offset = dir.resolve("management-clock-offset");
+    stack = new PairStack(dir, PairStack.Setup.pair("false", "yes"))
+        .withManagementEnvironment(FakeTime.steppable(offset))
+        .withManagementOption("heartbeat-timeout", "2s")
+        .withManagementOption("disconnect-switchover-timeout", "1s").start();
+    String primary = stack.primary();
+    String backup = stack.other(primary);
+
+    FakeTime.step(offset, Duration.ofHours(-1));
+    await("the Management Layer's clock an hour back").atMost(PairStack.WAIT).until(() -> asOf()
+        < System.currentTimeMillis() - Duration.ofMinutes(50).toMillis());
+    stack.stat(primary).pause();
+    try {
+      await("failover to " + backup).atMost(PairStack.WAIT).until(() -> stack.member(backup).getMode() == Mode.PRIMARY
+          && stack.member(backup).getModeAcknowledged());
+      assertThat(stack.member(primary).getHung()).isTrue();
+      assertThat(stack.pair().getLastSwitchover().getCause()).isEqualTo(SwitchoverCause.PRIMARY_HUNG);
+    } finally {
+      stack.stat(primary).resume();
+    }
+  }
+
+  private long asOf() {
+    return Timestamps.toMillis(ManagementServiceGrpc.newBlockingStub(stack.management().channel())
+        .getPairs(GetPairsRequest.getDefaultInstance()).getAsOf());
+  }
+
   /** A proxy per etcd member: one Management Layer's own way to etcd, to cut. */
   private static final class EtcdLink implements AutoCloseable {
     final List<LinkProxy> proxies = new ArrayList<>();

@@ -94,6 +94,7 @@ final class PairStack implements AutoCloseable {
   final Setup setup;
   private boolean fsync;
   private final Map<String, String> managementOptions = new LinkedHashMap<>();
+  private Map<String, String> managementEnvironment = Map.of();
   private final Map<String, String> statServerOptions = new LinkedHashMap<>();
   private final Function<Service, List<String>> jvmOptions;
 
@@ -274,7 +275,13 @@ final class PairStack implements AutoCloseable {
   }
 
   void startManagementLayer() throws Exception {
-    startManagementLayer(Map.of());
+    startManagementLayer(managementEnvironment);
+  }
+
+  /** The Management Layers of this stack start with {@code environment} besides what they inherit. */
+  PairStack withManagementEnvironment(Map<String, String> environment) {
+    managementEnvironment = Map.copyOf(environment);
+    return this;
   }
 
   /** Starts the Management Layer (or both, one after the other) with {@code environment} besides what it inherits. */

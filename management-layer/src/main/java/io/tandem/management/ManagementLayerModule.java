@@ -2,6 +2,7 @@ package io.tandem.management;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
+import com.google.inject.name.Named;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.Multibinder;
 import com.google.inject.multibindings.OptionalBinder;
@@ -105,6 +106,13 @@ public final class ManagementLayerModule extends AbstractModule {
     }
     return Optional.of(EtcdChannels.open(settings.etcd().endpoints(),
         security.channelCredentials(ServerIdentity.of(ServerIdentity.ETCD))));
+  }
+
+  @Provides
+  @Singleton
+  @Named(RedundancyLoop.DECISIONS)
+  Clock decisions() {
+    return MonotonicClock.startingNow();
   }
 
   @Provides

@@ -37,6 +37,27 @@ public final class FakeTime {
         "FAKETIME_DONT_FAKE_MONOTONIC", "1");
   }
 
+  /**
+   * The environment of a process whose wall clock can be stepped while it runs ({@link #step}):
+   * it reads {@code offsetFile} again at most a second after it changed. Starts {@code +0}.
+   */
+  public static Map<String, String> steppable(Path offsetFile) {
+    Path library = library().orElseThrow(() -> new IllegalStateException("libfaketime is not installed"));
+    step(offsetFile, Duration.ZERO);
+    return Map.of("LD_PRELOAD", library.toString(), "FAKETIME_TIMESTAMP_FILE", offsetFile.toString(),
+        "FAKETIME_CACHE_DURATION", "1", "FAKETIME_DONT_FAKE_MONOTONIC", "1");
+  }
+
+  /** Steps the wall clock of the processes started with {@link #steppable}{@code (offsetFile)} to {@code offset} off. */
+  public static void step(Path offsetFile, Duration offset) {
+    long seconds = offset.toSeconds();
+    try {
+      Files.writeString(offsetFile, (seconds < 0 ? "" : "+") + seconds + "\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + offsetFile, e);
+    }
+  }
+
   /** The multithreaded libfaketime under /usr/lib/ARCH/, if installed. */
   static Optional<Path> library() {
     try (DirectoryStream<Path> arches = Files.newDirectoryStream(LIBRARIES)) {

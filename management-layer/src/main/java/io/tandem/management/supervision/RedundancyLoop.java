@@ -34,6 +34,7 @@ import io.tandem.management.v1.PairMemory;
 import io.tandem.management.v1.PairsStatus;
 import io.tandem.management.v1.SwitchoverReply;
 import jakarta.inject.Inject;
+import com.google.inject.name.Named;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,7 +62,17 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   /** Events a caller causes once per request: a hello refused. */
   private static final Set<LogEvent> PER_REQUEST = EnumSet.of(LogEvent.APPLICATION_REFUSED);
 
+  /** The binding of {@link #decisions}. */
+  public static final String DECISIONS = "redundancy-decisions";
+
+  /** The wall clock: for the times this process shows (as of, leader since). */
   private final Clock clock;
+  /**
+   * What every deadline is judged on: a monotonic clock in service. On the wall clock a step back
+   * (NTP, a VM's time sync) made heartbeats received before it look as if from the future, and a
+   * frozen primary was not found hung for as long as the step; a step forward made every member hung.
+   */
+  private final Clock decisions;
   private RedundancyController controller;
   private final EpochLedger ledger;
   private final PairMemories pairMemories;
@@ -97,9 +108,10 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   private final PauseWatchdog pauses = new PauseWatchdog(System.nanoTime());
 
   @Inject
-  public RedundancyLoop(Clock clock, PrometheusRegistry registry, EpochLedger ledger, PairMemories pairMemories,
-      Leading leading, FatalStop fatalStop) {
+  public RedundancyLoop(Clock clock, @Named(DECISIONS) Clock decisions, PrometheusRegistry registry, EpochLedger ledger,
+      PairMemories pairMemories, Leading leading, FatalStop fatalStop) {
     this.clock = clock;
+    this.decisions = decisions;
     this.metrics = new RedundancyMetrics(registry, () -> leading.standbyReason().isEmpty());
     this.ledger = ledger;
     this.pairMemories = pairMemories;
@@ -250,7 +262,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   }
 
   void apply(Function<Instant, List<Action>> input) {
-    List<Action> actions = input.apply(clock.instant());
+    List<Action> actions = input.apply(decisions.instant());
     // Published before the actions are carried out, so whatever a reply or a log line announces
     // can already be seen in the pair status.
     publish();
@@ -446,7 +458,7 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   }
 
   private void publish() {
-    PairsStatus status = controller.status(clock.instant());
+    PairsStatus status = controller.status(decisions.instant());
     if (status.equals(published)) {
       return;
     }

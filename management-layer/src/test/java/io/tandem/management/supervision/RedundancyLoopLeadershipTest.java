@@ -134,7 +134,7 @@ class RedundancyLoopLeadershipTest {
   @BeforeEach
   void start() throws IOException {
     ledger = new UnansweredLedger(FileEpochLedger.open(dir, clock));
-    loop = new RedundancyLoop(clock, new PrometheusRegistry(), ledger, PairMemories.none(), election,
+    loop = new RedundancyLoop(clock, clock, new PrometheusRegistry(), ledger, PairMemories.none(), election,
         new FatalStop("management-layer"));
     onLoop(() -> loop.configure(Map.of("A", "B", "B", ""), RedundancySettings.DEFAULTS));
   }

@@ -46,7 +46,7 @@ class RedundancyMetricsTest {
 
   @BeforeEach
   void configure() throws IOException {
-    loop = new RedundancyLoop(clock, registry, FileEpochLedger.open(dir, clock), PairMemories.none(),
+    loop = new RedundancyLoop(clock, clock, registry, FileEpochLedger.open(dir, clock), PairMemories.none(),
         Leading.alone(),
         new FatalStop("management-layer"));
     loop.configure(Map.of("A", "B", "B", ""), RedundancySettings.DEFAULTS);
