@@ -50,6 +50,8 @@ public final class StatisticSubscription implements AutoCloseable {
   private final AtomicLong reopens = new AtomicLong();
   private Context.CancellableContext call;
   private PairMember member;
+  /** The member whose last answer refused this statistic for its own state (its cap, an error), or null. */
+  private PairMember refusedBy;
   private String statisticId = "";
   private boolean closed;
   private boolean openedWithoutValue;
@@ -119,7 +121,15 @@ public final class StatisticSubscription implements AutoCloseable {
 
   /** Opens the statistic on the best member now. */
   void open() {
-    open(client.candidates().get(0));
+    List<PairMember> candidates = client.candidates();
+    PairMember first = candidates.get(0);
+    synchronized (this) {
+      if (first == refusedBy && candidates.size() > 1) {
+        first = candidates.get(1);
+      }
+      refusedBy = null;
+    }
+    open(first);
   }
 
   private void open(PairMember target) {
@@ -162,8 +172,13 @@ public final class StatisticSubscription implements AutoCloseable {
         if (status.getCode() == Status.Code.UNAVAILABLE) {
           target.markNotServing(); // before the re-open chooses a member
         }
-        boolean anotherMember = WarmStandbyClient.worthAnotherMember(status);
-        if (endOfStream(context, anotherMember) && !anotherMember) {
+        boolean refused = refusesTheRequest(status);
+        if (!refused && !WarmStandbyClient.worthAnotherMember(status)) {
+          synchronized (StatisticSubscription.this) {
+            refusedBy = target; // it serves, yet not this: the other is asked first next time
+          }
+        }
+        if (endOfStream(context, !refused) && refused) {
           release();
           listener.onFailed(status);
         }
@@ -196,6 +211,18 @@ public final class StatisticSubscription implements AutoCloseable {
       closed = true;
     }
     return true;
+  }
+
+  /**
+   * Whether {@code status} says the request itself is wrong, so opening it again anywhere gets the
+   * same answer. Any other end (a member at its cap of statistics per connection, an internal
+   * error) is the member's state: the statistic opens again, with backoff, on whichever serves.
+   */
+  static boolean refusesTheRequest(Status status) {
+    return switch (status.getCode()) {
+      case NOT_FOUND, INVALID_ARGUMENT, PERMISSION_DENIED, UNAUTHENTICATED, UNIMPLEMENTED -> true;
+      default -> false;
+    };
   }
 
   /** The first re-open is immediate (the other member likely serves); more in a row back off. */

@@ -98,6 +98,24 @@ class StatisticSubscriptionTest {
     assertThat(backup.opens.get()).as("a refusal is not worth another member").isZero();
   }
 
+  /**
+   * Moved to a member at its cap of statistics per connection, the statistic ended for good,
+   * though the primary served again and the member had room later.
+   */
+  @Test
+  void aMemberOutOfRoomForStatisticsIsNoEndTheStatisticOpensAgainWhereItCan() {
+    StatisticSubscription subscription = openOnPrimary(OPEN);
+    backup.refuseOpens = Status.RESOURCE_EXHAUSTED.withDescription("at most 10000 open statistics per connection");
+    primary.refuseOpens = Status.INTERNAL.withDescription("a member's own trouble");
+    primary.openStreams.get(0).onError(Status.UNAVAILABLE.withDescription("reloading").asRuntimeException());
+    await("tried on both").atMost(WAIT).until(() -> backup.opens.get() >= 1 && primary.opens.get() >= 2);
+    backup.refuseOpens = null;
+    await("values from the backup once it has room").atMost(WAIT)
+        .until(() -> listener.last().getStatisticId().equals("backup"));
+    assertThat(listener.ended).as("the caller is not told: the statistic goes on").isEmpty();
+    subscription.close();
+  }
+
   @Test
   void closingItClosesTheStatisticOnTheMemberThatHasIt() {
     StatisticSubscription subscription = openOnPrimary(OPEN);
