@@ -49,7 +49,10 @@ final class Admission {
         turnAwayNewcomer(m, "reconnected", actions);
       }
       if (m.connected) {
-        replaceStream(m, arrival.session(), "replaced by a newer stream of the same instance", now, actions);
+        // The same process, on a new stream: not lost. A switchover waiting for it goes on waiting,
+        // and it acknowledges the mode it is told again as it would have the first telling.
+        endReplacedStream(m, arrival.session(), "replaced by a newer stream of the same instance", actions);
+        m.hung = false;
       }
       admit(m, arrival, now, actions);
       return;
@@ -173,16 +176,20 @@ final class Admission {
     admit(m, arrival, now, actions);
   }
 
-  /** Ends {@code m}'s current stream: a newer one ({@code newSession}) takes its place. */
+  /** Ends {@code m}'s current stream: a newer one of another instance ({@code newSession}) takes its place. */
   private void replaceStream(Member m, long newSession, String why, Instant now, List<Action> actions) {
-    actions.add(new Action.EndSession(m.name, m.session, SessionEnd.REPLACED, why));
-    actions.add(new Action.Log(LogEvent.SESSION_REPLACED, "application", m.name, "old_session", m.session,
-        "new_session", newSession, "reason", why));
-    m.connected = false;
+    endReplacedStream(m, newSession, why, actions);
     if (!m.hung) {
       switchovers.lost(m, now, actions);
     }
     m.hung = false;
+  }
+
+  private static void endReplacedStream(Member m, long newSession, String why, List<Action> actions) {
+    actions.add(new Action.EndSession(m.name, m.session, SessionEnd.REPLACED, why));
+    actions.add(new Action.Log(LogEvent.SESSION_REPLACED, "application", m.name, "old_session", m.session,
+        "new_session", newSession, "reason", why));
+    m.connected = false;
   }
 
   /** {@code arrival}'s stream becomes {@code m}'s: told its mode if it has one, else its claim adopted when it fits. */

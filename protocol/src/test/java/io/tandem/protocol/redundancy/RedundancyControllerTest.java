@@ -607,6 +607,26 @@ class RedundancyControllerTest {
     assertThat(completed(4).getResult()).isEqualTo(SwitchoverResult.TIMED_OUT);
   }
 
+  /**
+   * The same process said hello again on a new stream before acknowledging PRIMARY: the operator
+   * was answered TIMED_OUT ("lost before acknowledging") though it was never lost and the
+   * switchover completed.
+   */
+  @Test
+  void theNewPrimaryReopeningItsStreamMidSwitchoverStillCompletesIt() {
+    runningPairWithAPrimary();
+    record(controller.switchoverRequested("A", 4, now));
+    Action.SendMode toB = takeSent().get(0);
+    connect("B", "instance-of-B", Mode.BACKUP, pairOf("A").getEpoch());
+    assertThat(completed(4)).as("not lost: the same process").isNull();
+    assertThat(sent()).filteredOn(send -> send.application().equals("B")).last()
+        .satisfies(again -> assertThat(again).extracting(Action.SendMode::mode, Action.SendMode::epoch)
+            .containsExactly(Mode.PRIMARY, toB.epoch()));
+    acknowledgeAll();
+    assertThat(completed(4).getResult()).isEqualTo(SwitchoverResult.DONE);
+    assertThat(completed(4).getPrimary()).isEqualTo("B");
+  }
+
   @Test
   void theOldPrimaryVanishingMidSwitchoverStillCompletesIt() {
     runningPairWithAPrimary();
