@@ -1,5 +1,7 @@
 package io.tandem.management.ledger;
 
+import io.tandem.protocol.redundancy.Epochs;
+
 /**
  * Where a Management Layer records every epoch before a command carries it, so that whoever
  * commands next (this process after a restart, with its clock set back or not) issues only
@@ -30,10 +32,18 @@ public interface EpochLedger {
    */
   default void refresh() {}
 
-  /** An epoch to record must be above the highest recorded: a caller that asks otherwise has a bug. */
+  /**
+   * An epoch to record must be above the highest recorded (a caller that asks otherwise has a bug),
+   * and at most {@link Epochs#MAX}: one above could not be claimed back, and the command carrying it
+   * is withheld instead (43-30023).
+   */
   static void checkAbove(long epoch, long highest) {
     if (epoch <= highest) {
       throw new IllegalArgumentException("epoch " + epoch + " is not above the highest recorded, " + highest);
+    }
+    if (epoch > Epochs.MAX) {
+      throw new EpochNotRecordedException("epoch " + epoch + " not recorded: above " + Epochs.MAX + ", the most an"
+          + " epoch may be (the epochs are used up: members claimed ever higher ones)", null);
     }
   }
 }

@@ -64,6 +64,16 @@ class FileEpochLedgerTest {
         .hasMessageContaining(dir.resolve(FileEpochLedger.FILE).toString()).hasMessageContaining("not an epoch");
   }
 
+  /** Recorded, it could never be claimed back: the command carrying it is withheld instead. */
+  @Test
+  void anEpochAboveTheMostAnEpochMayBeIsNotRecorded() throws IOException {
+    Files.writeString(dir.resolve(FileEpochLedger.FILE), Epochs.MAX + "\n");
+    FileEpochLedger ledger = FileEpochLedger.open(dir, at(NOW));
+    assertThatThrownBy(() -> ledger.record(Epochs.MAX + 1, 0)).isInstanceOf(EpochNotRecordedException.class)
+        .hasMessageContaining("above " + Epochs.MAX + ", the most an epoch may be");
+    assertThat(ledger.highest()).isEqualTo(Epochs.MAX);
+  }
+
   /** Counting on from it would wrap: the start stops, as for any damaged ledger, rather than issue epochs again. */
   @Test
   void aLedgerAboveTheMostAnEpochMayBeStopsTheStart() throws IOException {

@@ -12,11 +12,13 @@ public final class Epochs {
   public static final long MAX = 1L << 53;
   /**
    * How far above the epochs a Management Layer issues from (one above its ledger's highest, or
-   * 1 before it read one) a member's claim may be: one issued by a Management Layer that lost its
-   * ledger and started from any clock. Believed, a claim near {@link #MAX} would leave no room to
-   * count on from, and the members obeying the next epoch could not say hello again.
+   * 1 before it read one) a member's claim may be: 2^43 ms is 278 years, so a claim issued by a
+   * Management Layer that lost its ledger and started from any clock this century is believed.
+   * Each claim believed can raise the ledger by this much, so a member lying again and again needs
+   * a thousand restarts or elections to use the epochs up; then the ledger refuses to record
+   * above {@link #MAX} and the commands that would carry one are withheld.
    */
-  public static final long MAX_AHEAD = 1L << 50;
+  public static final long MAX_AHEAD = 1L << 43;
 
   private Epochs() {}
 

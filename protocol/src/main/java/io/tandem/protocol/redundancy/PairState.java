@@ -69,12 +69,12 @@ final class PairState {
     return pairs;
   }
 
-  /** The epoch after {@code current}: never one a previous Management Layer could have issued. */
   /** Why this controller cannot believe a member's claim of {@code claimed}, or empty. */
   Optional<String> claimProblem(long claimed) {
     return Epochs.claimProblem(claimed, epochFloor);
   }
 
+  /** The epoch after {@code current}: never one a previous Management Layer could have issued. */
   long nextEpoch(long current) {
     return Math.max(Math.addExact(current, 1), epochFloor);
   }
