@@ -112,7 +112,7 @@ public final class StatServiceImpl extends StatServiceGrpc.StatServiceImplBase {
     StreamSink sink = new StreamSink(out);
     out.setOnCancelHandler(() -> {
       sink.cancelled();
-      engine.forget(sink.statisticId());
+      engine.forget(sink::statisticId);
     });
     if (!checkObjectName(request.getObject().getName(), "object.name", out)) {
       return;

@@ -39,6 +39,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -453,9 +454,13 @@ public final class StatisticsEngine implements ManagedService, ModelInUse {
     return CompletableFuture.supplyAsync(() -> subscriptions.close(statisticId, caller, clock.millis()), thread);
   }
 
-  /** A client went away: forget its statistic without sending anything. */
-  public void forget(String statisticId) {
-    onEngine(() -> subscriptions.forget(statisticId));
+  /**
+   * A client went away: forget its statistic without sending anything. Its id is read here, on the
+   * engine thread, after the open queued before: read when the cancel came, it could still be
+   * unset (the open under way), and the statistic stayed open for good.
+   */
+  public void forget(Supplier<String> statisticId) {
+    onEngine(() -> subscriptions.forget(statisticId.get()));
   }
 
   /** Ends every open statistic stream with {@code status} (the server stopped accepting clients). */

@@ -291,6 +291,40 @@ class StatisticsEngineTest {
     assertThat(engine.close(id, OWNER).join()).isTrue();
   }
 
+  /**
+   * The client's cancel came while the engine opened its statistic (after it asked whether the
+   * stream was abandoned): the id was read before the first value set it, and the statistic stayed
+   * open for good, rendered into a dead stream every period.
+   */
+  @Test
+  void aStatisticCancelledWhileItIsOpenedIsForgotten() {
+    Recorder cancelledMidOpen = new Recorder() {
+      private volatile String id = "";
+      private boolean asked;
+
+      @Override
+      public void offer(StatisticValue value) {
+        id = value.getStatisticId();
+        super.offer(value);
+      }
+
+      @Override
+      public boolean abandoned() {
+        if (!asked) {
+          asked = true;
+          engine.forget(() -> id); // the transport's cancel handler, at this very moment
+        }
+        return false;
+      }
+    };
+    engine.open(OpenStatisticRequest.newBuilder().setObject(StatObject.newBuilder().setType(ObjectType.QUEUE)
+        .setName("q1")).setStatistic(StatisticType.CURRENT_WAITING_CALLS).setNotification(mode(NotificationMode.PERIODICAL)
+        .toBuilder().setPeriodSeconds(1)).build(), OWNER, cancelledMidOpen);
+    // The forget is queued behind the open, itself behind this test's barrier: waited for, not assumed.
+    await().atMost(Duration.ofSeconds(30)).until(() -> !cancelledMidOpen.values.isEmpty()
+        && engine.openStatistics() == 0);
+  }
+
   @Test
   void unknownObjectsAndWrongStatisticsAreRefusedClearly() {
     Recorder unknown = open(ObjectType.AGENT, "zed", StatisticType.CURRENT_AGENT_STATE, mode(NotificationMode.IMMEDIATE));
