@@ -39,7 +39,7 @@ public final class StatisticSubscription implements AutoCloseable {
     /** The statistic ended for good: {@code reason} (e.g. its object was deleted). */
     void onClosed(String reason);
 
-    /** Refused: the request itself is wrong (NOT_FOUND, INVALID_ARGUMENT). */
+    /** Refused: the request itself is wrong ({@link StatisticSubscription#refusesTheRequest}). */
     void onFailed(Status status);
   }
 
@@ -47,6 +47,13 @@ public final class StatisticSubscription implements AutoCloseable {
   private final OpenStatisticRequest request;
   private final Listener listener;
   private final Backoff backoff = new Backoff(Backoff.Policy.RECONNECT);
+  /**
+   * Refusals for a member's own state (its cap of statistics, an internal error) may last: asked
+   * again from 1 s up to every 30 s, not at a reconnect's pace.
+   */
+  private static final Backoff.Policy REFUSED = new Backoff.Policy(Duration.ofSeconds(1), Duration.ofSeconds(30), 2.0,
+      0.2);
+  private final Backoff refusedBackoff = new Backoff(REFUSED);
   private final AtomicLong reopens = new AtomicLong();
   private Context.CancellableContext call;
   private PairMember member;
@@ -158,6 +165,7 @@ public final class StatisticSubscription implements AutoCloseable {
           openedWithoutValue = false;
           lastValueNanos = System.nanoTime();
           backoff.reset();
+          refusedBackoff.reset();
         }
         target.answered();
         if (!value.getClosedReason().isEmpty()) {
@@ -173,12 +181,9 @@ public final class StatisticSubscription implements AutoCloseable {
           target.markNotServing(); // before the re-open chooses a member
         }
         boolean refused = refusesTheRequest(status);
-        if (!refused && !WarmStandbyClient.worthAnotherMember(status)) {
-          synchronized (StatisticSubscription.this) {
-            refusedBy = target; // it serves, yet not this: the other is asked first next time
-          }
-        }
-        if (endOfStream(context, !refused) && refused) {
+        // It serves, yet not this statistic: the other member is asked first, and later.
+        PairMember refusing = refused || WarmStandbyClient.worthAnotherMember(status) ? null : target;
+        if (endOfStream(context, !refused, refusing) && refused) {
           release();
           listener.onFailed(status);
         }
@@ -186,7 +191,7 @@ public final class StatisticSubscription implements AutoCloseable {
 
       @Override
       public void onCompleted() {
-        if (endOfStream(context, closedReason == null) && closedReason != null) {
+        if (endOfStream(context, closedReason == null, null) && closedReason != null) {
           release();
           listener.onClosed(closedReason);
         }
@@ -200,11 +205,12 @@ public final class StatisticSubscription implements AutoCloseable {
    *
    * @return false if the stream no longer mattered (closed, or already moved elsewhere)
    */
-  private synchronized boolean endOfStream(Context.CancellableContext context, boolean reopen) {
+  private synchronized boolean endOfStream(Context.CancellableContext context, boolean reopen, PairMember refusing) {
     if (closed || call != context) {
       return false;
     }
     call = null;
+    refusedBy = refusing;
     if (reopen) {
       reopenLater();
     } else {
@@ -228,7 +234,8 @@ public final class StatisticSubscription implements AutoCloseable {
   /** The first re-open is immediate (the other member likely serves); more in a row back off. */
   private void reopenLater() {
     reopens.incrementAndGet();
-    Duration delay = openedWithoutValue ? backoff.nextDelay() : Duration.ZERO;
+    Duration delay = refusedBy != null ? refusedBackoff.nextDelay()
+        : openedWithoutValue ? backoff.nextDelay() : Duration.ZERO;
     openedWithoutValue = true;
     Scheduled.after(client.scheduler(), "open statistic", delay, this::open);
   }

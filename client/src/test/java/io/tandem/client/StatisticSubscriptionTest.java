@@ -110,7 +110,8 @@ class StatisticSubscriptionTest {
     primary.openStreams.get(0).onError(Status.UNAVAILABLE.withDescription("reloading").asRuntimeException());
     await("tried on both").atMost(WAIT).until(() -> backup.opens.get() >= 1 && primary.opens.get() >= 2);
     backup.refuseOpens = null;
-    await("values from the backup once it has room").atMost(WAIT)
+    // Refusals for a member's state are asked again from 1 s up to every 30 s.
+    await("values from the backup once it has room").atMost(Duration.ofMinutes(2))
         .until(() -> listener.last().getStatisticId().equals("backup"));
     assertThat(listener.ended).as("the caller is not told: the statistic goes on").isEmpty();
     subscription.close();
