@@ -81,7 +81,7 @@ class ManagementLayerScenariosTest extends PairStackTest {
     try {
       await("failover to " + backup).atMost(PairStack.WAIT).until(() -> stack.member(backup).getMode() == Mode.PRIMARY
           && stack.member(backup).getModeAcknowledged());
-      assertThat(stack.member(primary).getHung()).isTrue();
+      // The cause, not the member's hung flag: keepalive may have closed the frozen member's stream since.
       assertThat(stack.pair().getLastSwitchover().getCause()).isEqualTo(SwitchoverCause.PRIMARY_HUNG);
     } finally {
       stack.stat(primary).resume();
