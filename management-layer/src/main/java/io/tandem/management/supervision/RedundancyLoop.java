@@ -246,7 +246,8 @@ public final class RedundancyLoop implements ManagedService, LongLivedStreams {
   /** Runs {@code task} on the loop thread. */
   void execute(Runnable task) {
     if (!executor.isShutdown()) {
-      executor.execute(task);
+      // Through Scheduled: a scheduled executor keeps a task's exception in a future nobody reads.
+      Scheduled.now(executor, "redundancy loop", task);
     }
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grpc.Status;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tandem.common.bootstrap.FatalStop;
+import io.tandem.common.concurrent.Scheduled;
 import io.tandem.management.leader.Leading;
 import io.tandem.management.ledger.EpochLedger;
 import io.tandem.management.ledger.EpochNotRecordedException;
@@ -16,6 +17,7 @@ import io.tandem.management.v1.SupervisionCommand;
 import io.tandem.protocol.leadership.Leadership.Change;
 import io.tandem.protocol.leadership.Leadership.Role;
 import io.tandem.protocol.leadership.Leadership.StepDown;
+import io.tandem.protocol.log.LogCapture;
 import io.tandem.protocol.redundancy.Arrival;
 import io.tandem.protocol.redundancy.RedundancySettings;
 import io.tandem.protocol.time.ManualClock;
@@ -162,6 +164,22 @@ class RedundancyLoopLeadershipTest {
   private void elected(long revision) {
     election.revision = revision;
     election.tell(new Change(Role.LEADER, null, revision));
+  }
+
+  /**
+   * The loop's executor kept a task's exception in a future nobody read: a bug in the loop (an
+   * election handled halfway, say) left no trace. It is an alarm now, and the loop goes on.
+   */
+  @Test
+  void aTaskOfTheLoopThatFailsIsAnAlarmAndTheLoopGoesOn() {
+    try (LogCapture log = new LogCapture(Scheduled.class)) {
+      loop.execute(() -> {
+        throw new IllegalStateException("a bug in the loop");
+      });
+      onLoop(() -> { });
+      assertThat(log.withId("00-05082")).singleElement().asString()
+          .contains("task=redundancy loop", "a bug in the loop");
+    }
   }
 
   @Test
